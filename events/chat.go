@@ -1,0 +1,19 @@
+package events
+
+// ChatMessage (chat.message) records one message of a conversation, from the customer, the bot or
+// an agent. The envelope's subject is the conversation id.
+type ChatMessage struct {
+	// ConversationID is the conversation the message belongs to (the envelope's subject).
+	ConversationID string `json:"conversation_id" jsonschema:"minLength=1,maxLength=128"`
+	// Channel is the medium: "voice" when the message is a turn of the voice bot.
+	Channel Channel `json:"channel"`
+	// Role is who wrote the message.
+	Role Role `json:"role"`
+	// Text is the message. Personal data.
+	Text string `json:"text" jsonschema_extras:"x-personal-data=true"`
+	// Intent is the intent the NLU classified a customer message as; omitted when none was
+	// classified (and on bot and agent messages).
+	Intent string `json:"intent,omitempty" jsonschema:"maxLength=128"`
+	// Confidence is the NLU's confidence in Intent, from 0 to 1; omitted with Intent.
+	Confidence float64 `json:"confidence,omitempty" jsonschema:"minimum=0,maximum=1"`
+}

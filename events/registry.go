@@ -1,0 +1,85 @@
+package events
+
+import (
+	"fmt"
+	"reflect"
+	"slices"
+)
+
+// Event type names: the envelope's type field. Each has a payload struct of the matching name and
+// a line in registry.
+const (
+	TypeTenantCreated     = "tenant.created"
+	TypeContactCreated    = "contact.created"
+	TypeContactEnded      = "contact.ended"
+	TypeChatMessage       = "chat.message"
+	TypeCallStarted       = "call.started"
+	TypeCallDTMF          = "call.dtmf"
+	TypeCallUtterance     = "call.utterance"
+	TypeCallEnded         = "call.ended"
+	TypeBusinessEvent     = "business.event"
+	TypeFeedbackSubmitted = "feedback.submitted"
+	TypeAPIKeyCreated     = "apikey.created"
+	TypeAPIKeyRevoked     = "apikey.revoked"
+)
+
+// registry maps each known type name to its current version and payload Go type. Adding a type is
+// one line here, its constant and struct, `go generate ./events` for the schema, and an example in
+// examples/. Changes to a payload are additive; a breaking change is a new version. Enums are
+// named string types: the schema generator makes the constants of such a type its enum, and
+// struct tags give ranges, lengths and patterns; a field is required unless tagged omitempty.
+var registry = map[string]entry{
+	TypeTenantCreated:     payload[TenantCreated](1),
+	TypeContactCreated:    payload[ContactCreated](1),
+	TypeContactEnded:      payload[ContactEnded](1),
+	TypeChatMessage:       payload[ChatMessage](1),
+	TypeCallStarted:       payload[CallStarted](1),
+	TypeCallDTMF:          payload[CallDTMF](1),
+	TypeCallUtterance:     payload[CallUtterance](1),
+	TypeCallEnded:         payload[CallEnded](1),
+	TypeBusinessEvent:     payload[BusinessEvent](1),
+	TypeFeedbackSubmitted: payload[FeedbackSubmitted](1),
+	TypeAPIKeyCreated:     payload[APIKeyCreated](1),
+	TypeAPIKeyRevoked:     payload[APIKeyRevoked](1),
+}
+
+// entry is one registered type: the version producers write and consumers accept, and the Go type
+// of its payload.
+type entry struct {
+	version int
+	goType  reflect.Type
+}
+
+func payload[T any](version int) entry {
+	return entry{version: version, goType: reflect.TypeFor[T]()}
+}
+
+// Types returns the names of all registered event types, sorted.
+func Types() []string {
+	names := make([]string, 0, len(registry))
+	for name := range registry {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// CurrentVersion returns the version of typ that New writes and Decode accepts, and false if typ
+// is not registered.
+func CurrentVersion(typ string) (int, bool) {
+	ent, ok := registry[typ]
+	return ent.version, ok
+}
+
+// lookup returns typ's registry entry if version is the one this build knows.
+func lookup(typ string, version int) (entry, error) {
+	ent, ok := registry[typ]
+	if !ok {
+		return entry{}, fmt.Errorf("%w %q", ErrUnknownType, typ)
+	}
+	if version != ent.version {
+		return entry{}, fmt.Errorf("%w: %s version %d (this build knows version %d)",
+			ErrUnknownVersion, typ, version, ent.version)
+	}
+	return ent, nil
+}

@@ -1,0 +1,314 @@
+// Package handler is the tenant-facing HTTP API (the `api` function): tenants and API keys for
+// now, every tenant configuration route later. Every route authenticates and resolves the tenant
+// before any store call; every accepted write commits its event with it.
+package handler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	lxevents "github.com/lingxi/lingxi/events"
+	"github.com/lingxi/lingxi/shared/auth"
+	"github.com/lingxi/lingxi/shared/httpapi"
+	"github.com/lingxi/lingxi/shared/store"
+	"github.com/lingxi/lingxi/shared/tenant"
+)
+
+// Source names this function in the events it emits.
+const Source = "lingxi.api"
+
+// Store is the table access the API needs.
+type Store interface {
+	Get(ctx context.Context, t tenant.ID, k store.Key, out any) (int64, error)
+	Query(ctx context.Context, t tenant.ID, kind, idPrefix string, page store.PageRequest) (store.QueryResult, error)
+}
+
+// Committer writes store operations and their events together: either both are accepted or neither.
+type Committer interface {
+	Commit(ctx context.Context, ops []store.Op, evs ...lxevents.Envelope) error
+}
+
+// API serves the routes. Build it with New.
+type API struct {
+	store  Store
+	commit Committer
+	auth   *auth.Authenticator
+	router *httpapi.Router
+	now    func() time.Time
+}
+
+// New wires the API.
+func New(s Store, c Committer, a *auth.Authenticator, log *slog.Logger) *API {
+	api := &API{store: s, commit: c, auth: a, router: httpapi.NewRouter(log), now: time.Now}
+	api.router.Handle("POST /v1/tenants", api.platformAdmin(api.createTenant))
+	api.router.Handle("GET /v1/tenant", api.tenantKey(auth.RolePartner, api.getTenant))
+	api.router.Handle("POST /v1/api-keys", api.tenantKey(auth.RoleAdmin, api.createKey))
+	api.router.Handle("GET /v1/api-keys", api.tenantKey(auth.RoleAdmin, api.listKeys))
+	api.router.Handle("DELETE /v1/api-keys/{id}", api.tenantKey(auth.RoleAdmin, api.revokeKey))
+	return api
+}
+
+// Handle is the Lambda handler.
+func (api *API) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	return api.router.Serve(ctx, req)
+}
+
+// Routes lists the route keys served, for the template test.
+func (api *API) Routes() []string { return api.router.Routes() }
+
+type tenantHandler func(ctx context.Context, r *httpapi.Request, p auth.Principal) (httpapi.Response, error)
+
+func (api *API) principal(ctx context.Context, r *httpapi.Request) (auth.Principal, error) {
+	key, ok := auth.BearerKey(r.Header("authorization"))
+	if !ok {
+		return auth.Principal{}, httpapi.Errorf(httpapi.KindUnauthenticated, "send Authorization: Bearer <api key>")
+	}
+	p, err := api.auth.Authenticate(ctx, key)
+	if errors.Is(err, auth.ErrUnauthenticated) {
+		return auth.Principal{}, httpapi.Errorf(httpapi.KindUnauthenticated, "the API key is not valid")
+	}
+	return p, err
+}
+
+// tenantKey admits tenant keys whose role allows need.
+func (api *API) tenantKey(need auth.Role, h tenantHandler) httpapi.HandlerFunc {
+	return func(ctx context.Context, r *httpapi.Request) (httpapi.Response, error) {
+		p, err := api.principal(ctx, r)
+		if err != nil {
+			return httpapi.Response{}, err
+		}
+		if p.Admin || p.Tenant.IsZero() {
+			return httpapi.Response{}, httpapi.Errorf(httpapi.KindForbidden, "the platform-admin key only creates tenants; use a tenant key")
+		}
+		if !p.Role.Allows(need) {
+			return httpapi.Response{}, httpapi.Errorf(httpapi.KindForbidden, "this route needs a key with role %q", need)
+		}
+		return h(ctx, r, p)
+	}
+}
+
+// platformAdmin admits only the platform-admin key.
+func (api *API) platformAdmin(h httpapi.HandlerFunc) httpapi.HandlerFunc {
+	return func(ctx context.Context, r *httpapi.Request) (httpapi.Response, error) {
+		p, err := api.principal(ctx, r)
+		if err != nil {
+			return httpapi.Response{}, err
+		}
+		if !p.Admin {
+			return httpapi.Response{}, httpapi.Errorf(httpapi.KindForbidden, "only the platform-admin key creates tenants")
+		}
+		return h(ctx, r)
+	}
+}
+
+// Tenant is a tenant's profile.
+type Tenant struct {
+	ID        string    `dynamodbav:"id" json:"id"`
+	Name      string    `dynamodbav:"name" json:"name"`
+	Status    string    `dynamodbav:"status" json:"status"`
+	CreatedAt time.Time `dynamodbav:"created_at" json:"created_at"`
+}
+
+var profileKey = store.Key{Kind: "tenant", ID: "profile"}
+
+type createTenantBody struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// KeyCreated is the body returned once when a key is made: the only time the key is shown.
+type KeyCreated struct {
+	auth.Key
+	Secret string `json:"key"`
+}
+
+func (api *API) createTenant(ctx context.Context, r *httpapi.Request) (httpapi.Response, error) {
+	var body createTenantBody
+	if err := r.DecodeJSON(&body); err != nil {
+		return httpapi.Response{}, err
+	}
+	var fields []httpapi.FieldError
+	t, err := tenant.Parse(body.ID) // the admin names the new tenant; it is not a scope claim
+	if err != nil {
+		fields = append(fields, httpapi.FieldError{Field: "/id", Reason: "must be 1-64 characters of a-z, 0-9 and '-', not starting with '-'"})
+	}
+	name := strings.TrimSpace(body.Name)
+	if name == "" || len([]rune(name)) > 200 {
+		fields = append(fields, httpapi.FieldError{Field: "/name", Reason: "must be 1-200 characters"})
+	}
+	if len(fields) > 0 {
+		return httpapi.Response{}, httpapi.Invalid(fields...)
+	}
+	now := api.now().UTC()
+	profile := Tenant{ID: t.String(), Name: name, Status: "active", CreatedAt: now}
+	key, keyOps, keyEv, err := api.newKey(t, auth.RoleAdmin, "first admin key", "platform-admin", now)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	created, err := lxevents.New(t, lxevents.TypeTenantCreated, t.String(), Source,
+		lxevents.TenantCreated{Name: name, CreatedBy: "platform-admin"})
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	ops := append([]store.Op{store.CreateOp(t, profileKey, profile)}, keyOps...)
+	if err := api.commit.Commit(ctx, ops, created, keyEv); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return httpapi.Response{}, httpapi.Errorf(httpapi.KindConflict, "tenant %q already exists", t)
+		}
+		return httpapi.Response{}, fmt.Errorf("create tenant %s: %w", t, err)
+	}
+	return httpapi.JSON(http.StatusCreated, map[string]any{"tenant": profile, "api_key": key}), nil
+}
+
+func (api *API) getTenant(ctx context.Context, r *httpapi.Request, p auth.Principal) (httpapi.Response, error) {
+	var profile Tenant
+	if _, err := api.store.Get(ctx, p.Tenant, profileKey, &profile); err != nil {
+		return httpapi.Response{}, fmt.Errorf("get tenant %s: %w", p.Tenant, err)
+	}
+	return httpapi.JSON(http.StatusOK, profile), nil
+}
+
+type createKeyBody struct {
+	Name string    `json:"name"`
+	Role auth.Role `json:"role"`
+}
+
+func (api *API) newKey(t tenant.ID, role auth.Role, name, by string, now time.Time) (KeyCreated, []store.Op, lxevents.Envelope, error) {
+	secret, err := auth.NewKey()
+	if err != nil {
+		return KeyCreated{}, nil, lxevents.Envelope{}, err
+	}
+	id, err := auth.NewID()
+	if err != nil {
+		return KeyCreated{}, nil, lxevents.Envelope{}, err
+	}
+	meta, ops := auth.Records(t, secret, auth.Key{ID: id, Name: name, Role: role, CreatedAt: now, CreatedBy: by})
+	ev, err := lxevents.New(t, lxevents.TypeAPIKeyCreated, "apikey/"+id, Source,
+		lxevents.APIKeyCreated{KeyID: id, Role: lxevents.KeyRole(role), Prefix: meta.Prefix, CreatedBy: by})
+	if err != nil {
+		return KeyCreated{}, nil, lxevents.Envelope{}, err
+	}
+	return KeyCreated{Key: meta, Secret: secret}, ops, ev, nil
+}
+
+func (api *API) createKey(ctx context.Context, r *httpapi.Request, p auth.Principal) (httpapi.Response, error) {
+	var body createKeyBody
+	if err := r.DecodeJSON(&body); err != nil {
+		return httpapi.Response{}, err
+	}
+	var fields []httpapi.FieldError
+	if !body.Role.Valid() {
+		fields = append(fields, httpapi.FieldError{Field: "/role", Reason: `must be "admin" or "partner"`})
+	}
+	if len([]rune(body.Name)) > 100 {
+		fields = append(fields, httpapi.FieldError{Field: "/name", Reason: "must be at most 100 characters"})
+	}
+	if len(fields) > 0 {
+		return httpapi.Response{}, httpapi.Invalid(fields...)
+	}
+	key, ops, ev, err := api.newKey(p.Tenant, body.Role, strings.TrimSpace(body.Name), p.KeyID, api.now().UTC())
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := api.commit.Commit(ctx, ops, ev); err != nil {
+		return httpapi.Response{}, fmt.Errorf("create key for %s: %w", p.Tenant, err)
+	}
+	return httpapi.JSON(http.StatusCreated, key), nil
+}
+
+func (api *API) listKeys(ctx context.Context, r *httpapi.Request, p auth.Principal) (httpapi.Response, error) {
+	page, err := pageRequest(r)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	res, err := api.store.Query(ctx, p.Tenant, auth.KindKey, "", page)
+	if errors.Is(err, store.ErrInvalidCursor) {
+		return httpapi.Response{}, httpapi.Invalid(httpapi.FieldError{Field: "cursor", Reason: "is not a cursor from this listing"})
+	}
+	if err != nil {
+		return httpapi.Response{}, fmt.Errorf("list keys of %s: %w", p.Tenant, err)
+	}
+	items := make([]auth.Key, 0, len(res.Items))
+	for _, rec := range res.Items {
+		var k auth.Key
+		if err := rec.Decode(&k); err != nil {
+			return httpapi.Response{}, fmt.Errorf("decode key %s: %w", rec.Key.ID, err)
+		}
+		items = append(items, k)
+	}
+	return httpapi.JSON(http.StatusOK, map[string]any{"items": items, "next_cursor": res.Next}), nil
+}
+
+func (api *API) revokeKey(ctx context.Context, r *httpapi.Request, p auth.Principal) (httpapi.Response, error) {
+	id := r.Params["id"]
+	var k auth.Key
+	ver, err := api.store.Get(ctx, p.Tenant, store.Key{Kind: auth.KindKey, ID: id}, &k)
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalidKey) {
+		return httpapi.Response{}, httpapi.Errorf(httpapi.KindNotFound, "no API key %q", id)
+	}
+	if err != nil {
+		return httpapi.Response{}, fmt.Errorf("get key %s: %w", id, err)
+	}
+	if k.Role == auth.RoleAdmin {
+		if err := api.keepOneAdmin(ctx, p.Tenant, id); err != nil {
+			return httpapi.Response{}, err
+		}
+	}
+	ev, err := lxevents.New(p.Tenant, lxevents.TypeAPIKeyRevoked, "apikey/"+id, Source,
+		lxevents.APIKeyRevoked{KeyID: id, RevokedBy: p.KeyID})
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	ops := []store.Op{
+		store.DeleteOp(p.Tenant, store.Key{Kind: auth.KindKey, ID: id}, ver),
+		store.PlatformDeleteOp(store.Key{Kind: auth.KindKeyHash, ID: k.Hash}),
+	}
+	if err := api.commit.Commit(ctx, ops, ev); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return httpapi.Response{}, httpapi.Errorf(httpapi.KindConflict, "key %q changed meanwhile; retry", id)
+		}
+		return httpapi.Response{}, fmt.Errorf("revoke key %s: %w", id, err)
+	}
+	return httpapi.Response{Status: http.StatusNoContent}, nil
+}
+
+// keepOneAdmin refuses to revoke the tenant's last admin key, which would lock the tenant out.
+func (api *API) keepOneAdmin(ctx context.Context, t tenant.ID, revoking string) error {
+	page := store.PageRequest{Limit: 100}
+	for {
+		res, err := api.store.Query(ctx, t, auth.KindKey, "", page)
+		if err != nil {
+			return fmt.Errorf("count admin keys of %s: %w", t, err)
+		}
+		for _, rec := range res.Items {
+			var k auth.Key
+			if err := rec.Decode(&k); err == nil && k.Role == auth.RoleAdmin && k.ID != revoking {
+				return nil
+			}
+		}
+		if res.Next == "" {
+			return httpapi.Errorf(httpapi.KindConflict, "key %q is the last admin key; create another admin key first", revoking)
+		}
+		page.Cursor = res.Next
+	}
+}
+
+func pageRequest(r *httpapi.Request) (store.PageRequest, error) {
+	page := store.PageRequest{Limit: 50, Cursor: r.QueryStringParameters["cursor"]}
+	if s := r.QueryStringParameters["limit"]; s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 100 {
+			return page, httpapi.Invalid(httpapi.FieldError{Field: "limit", Reason: "must be an integer from 1 to 100"})
+		}
+		page.Limit = int32(n)
+	}
+	return page, nil
+}

@@ -1,0 +1,37 @@
+// Command api is the tenant-facing HTTP API function.
+package main
+
+import (
+	"context"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+
+	"github.com/lingxi/lingxi/functions/api/handler"
+	"github.com/lingxi/lingxi/shared/auth"
+	"github.com/lingxi/lingxi/shared/outbox"
+	"github.com/lingxi/lingxi/shared/store"
+	"github.com/lingxi/lingxi/shared/stream"
+)
+
+func main() {
+	log := lambdacontext.NewLogger()
+	cfg, err := config.LoadDefaultConfig(context.Background())
+	if err != nil {
+		log.Error("load AWS config", "err", err)
+		os.Exit(1)
+	}
+	db := store.New(dynamodb.NewFromConfig(cfg), os.Getenv("TABLE_NAME"))
+	pub := stream.NewPublisher(kinesis.NewFromConfig(cfg), os.Getenv("STREAM_NAME"))
+	authn, err := auth.NewAuthenticator(db, os.Getenv("ADMIN_KEY_SHA256"))
+	if err != nil {
+		log.Error("configure auth", "err", err)
+		os.Exit(1)
+	}
+	api := handler.New(db, outbox.New(db, pub, log), authn, log)
+	lambda.StartHandlerFunc(api.Handle)
+}

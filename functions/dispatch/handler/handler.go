@@ -1,0 +1,61 @@
+// Package handler is the dispatch function's stream consumer. Today it provisions what a new
+// tenant needs to route contacts — its default queue — when it sees tenant.created; routing
+// decisions and real-time strategies arrive with the dispatch issues.
+package handler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/lingxi/lingxi/events"
+	"github.com/lingxi/lingxi/shared/store"
+	"github.com/lingxi/lingxi/shared/tenant"
+)
+
+// DefaultQueue is the queue every tenant starts with; contacts whose intent maps to no queue go here.
+const DefaultQueue = "general"
+
+// KindQueue is the store kind of queue definitions.
+const KindQueue = "queue"
+
+// Queue is a skills-based queue definition.
+type Queue struct {
+	ID            string    `dynamodbav:"id" json:"id"`
+	Name          string    `dynamodbav:"name" json:"name"`
+	Skills        []string  `dynamodbav:"skills" json:"skills"`
+	TargetSeconds int       `dynamodbav:"target_seconds" json:"target_seconds"` // service level: answer within
+	TargetPercent int       `dynamodbav:"target_percent" json:"target_percent"` // … this share of contacts
+	CreatedAt     time.Time `dynamodbav:"created_at" json:"created_at"`
+}
+
+// Store is the table access dispatch needs.
+type Store interface {
+	Create(ctx context.Context, t tenant.ID, k store.Key, v any, opts ...store.Option) error
+}
+
+// Handler consumes events.
+type Handler struct {
+	store Store
+	log   *slog.Logger
+	now   func() time.Time
+}
+
+// New returns a handler over s.
+func New(s Store, log *slog.Logger) *Handler { return &Handler{store: s, log: log, now: time.Now} }
+
+// Handle processes one event. It is idempotent: a replay changes nothing.
+func (h *Handler) Handle(ctx context.Context, t tenant.ID, e events.Envelope) error {
+	switch e.Type {
+	case events.TypeTenantCreated:
+		q := Queue{ID: DefaultQueue, Name: "General", Skills: []string{}, TargetSeconds: 20, TargetPercent: 80, CreatedAt: h.now().UTC()}
+		err := h.store.Create(ctx, t, store.Key{Kind: KindQueue, ID: q.ID}, q)
+		if err != nil && !errors.Is(err, store.ErrConflict) {
+			return fmt.Errorf("create default queue for %s: %w", t, err)
+		}
+		h.log.InfoContext(ctx, "tenant provisioned", "tenant", t.String(), "event_id", e.ID, "queue", q.ID)
+	}
+	return nil
+}

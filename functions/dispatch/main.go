@@ -1,0 +1,27 @@
+// Command dispatch is the routing and real-time scheduling function, fed by the event stream.
+package main
+
+import (
+	"context"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/lingxi/lingxi/functions/dispatch/handler"
+	"github.com/lingxi/lingxi/shared/store"
+	"github.com/lingxi/lingxi/shared/stream"
+)
+
+func main() {
+	log := lambdacontext.NewLogger()
+	cfg, err := config.LoadDefaultConfig(context.Background())
+	if err != nil {
+		log.Error("load AWS config", "err", err)
+		os.Exit(1)
+	}
+	db := store.New(dynamodb.NewFromConfig(cfg), os.Getenv("TABLE_NAME"))
+	lambda.StartHandlerFunc(stream.NewConsumer(handler.New(db, log).Handle, db, log).Handle)
+}

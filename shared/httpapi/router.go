@@ -1,0 +1,220 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/events"
+)
+
+// DefaultMaxBody is the largest JSON body a route accepts unless the router says otherwise.
+const DefaultMaxBody = 1 << 20
+
+// Request is one API Gateway request with the path parameters of the matched route.
+type Request struct {
+	events.APIGatewayV2HTTPRequest
+	Params  map[string]string
+	maxBody int
+}
+
+// Header returns the value of header name (API Gateway lower-cases names).
+func (r *Request) Header(name string) string {
+	return r.Headers[strings.ToLower(name)]
+}
+
+// Body returns the raw body, decoded from base64 when API Gateway encoded it.
+func (r *Request) Body() ([]byte, error) {
+	if !r.IsBase64Encoded {
+		return []byte(r.APIGatewayV2HTTPRequest.Body), nil
+	}
+	b, err := base64.StdEncoding.DecodeString(r.APIGatewayV2HTTPRequest.Body)
+	if err != nil {
+		return nil, Errorf(KindMalformed, "body is not valid base64")
+	}
+	return b, nil
+}
+
+// DecodeJSON reads the body into v strictly: the media type must be JSON, the size within the
+// route's limit, unknown fields are rejected and type errors name the field.
+func (r *Request) DecodeJSON(v any) error {
+	if ct := r.Header("content-type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+			return Errorf(KindMediaType, "content type %q is not JSON", ct)
+		}
+	}
+	body, err := r.Body()
+	if err != nil {
+		return err
+	}
+	if len(body) > r.maxBody {
+		return Errorf(KindTooLarge, "body is %d bytes; the limit is %d", len(body), r.maxBody)
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return Errorf(KindMalformed, "body is empty")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return Errorf(KindMalformed, "body holds more than one JSON value")
+	}
+	return nil
+}
+
+func jsonError(err error) error {
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.As(err, &typeErr):
+		field := "/" + strings.ReplaceAll(typeErr.Field, ".", "/")
+		return Invalid(FieldError{Field: field, Reason: "must be " + typeErr.Type.String()})
+	case errors.As(err, &syntaxErr):
+		return Errorf(KindMalformed, "invalid JSON at byte %d", syntaxErr.Offset)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return Invalid(FieldError{Field: "/" + name, Reason: "unknown field"})
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return Errorf(KindMalformed, "body ends too early")
+	}
+	return Errorf(KindMalformed, "body is not valid JSON")
+}
+
+// Response is what a handler returns: a status and a value rendered as JSON (nil: no body).
+type Response struct {
+	Status  int
+	Body    any
+	Headers map[string]string
+}
+
+// JSON returns a response with status and body.
+func JSON(status int, body any) Response { return Response{Status: status, Body: body} }
+
+// HandlerFunc serves one route.
+type HandlerFunc func(ctx context.Context, r *Request) (Response, error)
+
+type route struct {
+	method string
+	parts  []string // "{name}" marks a parameter
+	h      HandlerFunc
+}
+
+// Router dispatches API Gateway requests to handlers by route key ("POST /v1/api-keys/{id}").
+type Router struct {
+	routes  map[string]*route
+	order   []*route
+	log     *slog.Logger
+	maxBody int
+}
+
+// NewRouter returns an empty router that logs to log.
+func NewRouter(log *slog.Logger) *Router {
+	return &Router{routes: map[string]*route{}, log: log, maxBody: DefaultMaxBody}
+}
+
+// Handle registers h for routeKey, written as API Gateway writes it: "METHOD /path/{param}".
+func (rt *Router) Handle(routeKey string, h HandlerFunc) {
+	method, path, ok := strings.Cut(routeKey, " ")
+	if !ok {
+		panic(fmt.Sprintf("httpapi: route key %q is not \"METHOD /path\"", routeKey))
+	}
+	r := &route{method: method, parts: strings.Split(strings.Trim(path, "/"), "/"), h: h}
+	rt.routes[routeKey] = r
+	rt.order = append(rt.order, r)
+}
+
+// Routes returns the registered route keys.
+func (rt *Router) Routes() []string {
+	keys := make([]string, 0, len(rt.order))
+	for k := range rt.routes {
+		keys = append(keys, k)
+	}
+	return keys
+}
+
+// Serve handles one request. It never returns an error: failures become problem responses, and
+// their detail goes to the log with the request id.
+func (rt *Router) Serve(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	log := rt.log.With("route", req.RouteKey, "method", req.RequestContext.HTTP.Method, "path", req.RawPath)
+	r, params := rt.match(req)
+	if r == nil {
+		return ProblemResponse(ProblemFor(Errorf(KindNoRoute, "%s %s", req.RequestContext.HTTP.Method, req.RawPath), req.RawPath)), nil
+	}
+	resp, err := rt.call(ctx, r, &Request{APIGatewayV2HTTPRequest: req, Params: params, maxBody: rt.maxBody})
+	if err != nil {
+		p := ProblemFor(err, req.RawPath)
+		if p.Status >= 500 {
+			log.ErrorContext(ctx, "request failed", "status", p.Status, "err", err)
+		} else {
+			log.InfoContext(ctx, "request rejected", "status", p.Status, "problem", p.Type, "detail", p.Detail)
+		}
+		return ProblemResponse(p), nil
+	}
+	out := events.APIGatewayV2HTTPResponse{StatusCode: resp.Status, Headers: map[string]string{}}
+	for k, v := range resp.Headers {
+		out.Headers[k] = v
+	}
+	if resp.Body != nil {
+		b, err := json.Marshal(resp.Body)
+		if err != nil {
+			log.ErrorContext(ctx, "encode response", "err", err)
+			return ProblemResponse(ProblemFor(err, req.RawPath)), nil
+		}
+		out.Headers["Content-Type"] = "application/json"
+		out.Body = string(b)
+	}
+	return out, nil
+}
+
+// call runs the handler, turning a panic into an internal error so one bad request cannot kill
+// the runtime.
+func (rt *Router) call(ctx context.Context, r *route, req *Request) (resp Response, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("handler panic: %v", p)
+		}
+	}()
+	return r.h(ctx, req)
+}
+
+func (rt *Router) match(req events.APIGatewayV2HTTPRequest) (*route, map[string]string) {
+	if r, ok := rt.routes[req.RouteKey]; ok {
+		return r, req.PathParameters
+	}
+	// Route key absent or $default: match method and path like API Gateway would.
+	method := req.RequestContext.HTTP.Method
+	path := req.RawPath
+	if path == "" {
+		path = req.RequestContext.HTTP.Path
+	}
+	segs := strings.Split(strings.Trim(path, "/"), "/")
+	for _, r := range rt.order {
+		if r.method != method && r.method != "ANY" || len(r.parts) != len(segs) {
+			continue
+		}
+		params := map[string]string{}
+		ok := true
+		for i, p := range r.parts {
+			if strings.HasPrefix(p, "{") && strings.HasSuffix(p, "}") {
+				params[p[1:len(p)-1]] = segs[i]
+			} else if p != segs[i] {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return r, params
+		}
+	}
+	return nil, nil
+}
