@@ -23,5 +23,6 @@ func main() {
 		os.Exit(1)
 	}
 	db := store.New(dynamodb.NewFromConfig(cfg), os.Getenv("TABLE_NAME"))
-	lambda.StartHandlerFunc(stream.NewConsumer(handler.New(db, log).Handle, db, log).Handle)
+	consumer := stream.NewConsumer("dispatch", handler.New(db, log).Handle, db, stream.WithLogger(log))
+	lambda.StartHandlerFunc(consumer.Handle)
 }

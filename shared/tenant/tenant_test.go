@@ -2,6 +2,10 @@ package tenant
 
 import (
 	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -35,5 +39,52 @@ func TestParse(t *testing.T) {
 	}
 	if !(ID{}).IsZero() {
 		t.Fatal("zero ID not IsZero")
+	}
+}
+
+// trustedParsers are the packages allowed to turn text into an ID: authentication, the event
+// envelope, and the platform admin naming a new tenant. Anything else must receive an ID.
+var trustedParsers = map[string]string{
+	"shared/auth":           "resolves an API key to the tenant it belongs to",
+	"events":                "reads the tenant of a validated envelope",
+	"functions/api/handler": "the platform admin names a tenant it creates",
+	"infra/devstack":        "the local stack seeds its demo tenant",
+	"infra/cmd/run":         "the local stack seeds its demo tenant",
+	"infra/cmd/lingxi":      "operator tooling acting for a named tenant",
+	"shared/tenant":         "defines Parse",
+}
+
+// Regression guard for DESIGN.md §5: a tenant never comes from a request body. Every non-test call
+// of tenant.Parse must sit in a trusted package.
+func TestParseOnlyInTrustedPackages(t *testing.T) {
+	root := "../.."
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == "node_modules" || strings.HasPrefix(d.Name(), ".")) && path != root {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if !strings.Contains(string(b), "tenant.Parse(") {
+			return nil
+		}
+		rel, _ := filepath.Rel(root, filepath.Dir(path))
+		for pkg := range trustedParsers {
+			if rel == pkg || strings.HasPrefix(rel, pkg+string(filepath.Separator)) {
+				return nil
+			}
+		}
+		t.Errorf("%s calls tenant.Parse; tenants come from authentication or an event envelope", path)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
