@@ -1,0 +1,129 @@
+package outbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/lingxi/lingxi/events"
+	"github.com/lingxi/lingxi/infra/emulators"
+	"github.com/lingxi/lingxi/shared/store"
+	"github.com/lingxi/lingxi/shared/tenant"
+)
+
+// flakyPublisher fails while down is set and records what it delivered.
+type flakyPublisher struct {
+	mu   sync.Mutex
+	down bool
+	got  []string
+}
+
+func (p *flakyPublisher) Publish(_ context.Context, evs ...events.Envelope) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.down {
+		return errors.New("stream unavailable")
+	}
+	for _, ev := range evs {
+		p.got = append(p.got, ev.ID)
+	}
+	return nil
+}
+
+func newStore(t *testing.T) *store.Store {
+	t.Helper()
+	emulators.ForTest(t)
+	ctx := context.Background()
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ddb := dynamodb.NewFromConfig(cfg)
+	table := fmt.Sprintf("outbox-test-%d", rand.Int64())
+	if err := store.CreateTable(ctx, ddb, table); err != nil {
+		t.Fatal(err)
+	}
+	return store.New(ddb, table)
+}
+
+type note struct {
+	Text string `dynamodbav:"text"`
+}
+
+// A write whose publish fails is kept, and the relay delivers its event later, once.
+func TestCommitThenRelayAfterPublishFailure(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	pub := &flakyPublisher{down: true}
+	box := New(s, pub, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	clock := time.Now()
+	box.now = func() time.Time { return clock }
+	acme, _ := tenant.Parse("acme")
+
+	ev, err := events.New(acme, events.TypeTenantCreated, "acme", "test", events.TenantCreated{Name: "Acme", CreatedBy: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := store.Key{Kind: "note", ID: "n1"}
+	if err := box.Commit(ctx, []store.Op{store.CreateOp(acme, k, note{"hello"})}, ev); err != nil {
+		t.Fatalf("commit with the stream down: %v", err)
+	}
+	var n note
+	if _, err := s.Get(ctx, acme, k, &n); err != nil || n.Text != "hello" {
+		t.Fatalf("write not kept: %v %v", n, err)
+	}
+	// Within the grace period the relay leaves the record alone.
+	pub.down = false
+	if got, err := box.Relay(ctx, time.Minute); err != nil || got != 0 {
+		t.Fatalf("relay inside grace: %d %v", got, err)
+	}
+	clock = clock.Add(2 * time.Minute)
+	if got, err := box.Relay(ctx, time.Minute); err != nil || got != 1 {
+		t.Fatalf("relay: %d %v", got, err)
+	}
+	if got, err := box.Relay(ctx, time.Minute); err != nil || got != 0 {
+		t.Fatalf("second relay: %d %v", got, err)
+	}
+	if len(pub.got) != 1 || pub.got[0] != ev.ID {
+		t.Fatalf("delivered %v, want [%s]", pub.got, ev.ID)
+	}
+}
+
+// A failed write records no event, and a successful one leaves no outbox record behind.
+func TestCommitIsAllOrNothing(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	pub := &flakyPublisher{}
+	box := New(s, pub, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	acme, _ := tenant.Parse("acme")
+	k := store.Key{Kind: "note", ID: "n1"}
+	mk := func() events.Envelope {
+		ev, err := events.New(acme, events.TypeTenantCreated, "acme", "test", events.TenantCreated{Name: "Acme", CreatedBy: "test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ev
+	}
+	if err := box.Commit(ctx, []store.Op{store.CreateOp(acme, k, note{"a"})}, mk()); err != nil {
+		t.Fatal(err)
+	}
+	if err := box.Commit(ctx, []store.Op{store.CreateOp(acme, k, note{"b"})}, mk()); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("second create: %v, want conflict", err)
+	}
+	if len(pub.got) != 1 {
+		t.Fatalf("published %d events, want 1", len(pub.got))
+	}
+	res, err := s.PlatformQuery(ctx, Kind, "", store.PageRequest{})
+	if err != nil || len(res.Items) != 0 {
+		t.Fatalf("outbox holds %d records (%v), want 0", len(res.Items), err)
+	}
+}
