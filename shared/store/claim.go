@@ -37,7 +37,8 @@ func claimRef(op string, t tenant.ID, eventID string) (ref, error) {
 // returns true if the caller may go ahead: there was no record, or only a claim whose lease has
 // ended (its holder is presumed dead), or a record past its TTL. The caller then holds a lease until
 // now+lease and must call Complete after processing, or Release if processing failed. Claim returns
-// false if the event is done, or claimed by a live lease.
+// false with no error if the event is done, and an error wrapping ErrClaimed if another live lease
+// holds it (retry later: it is not done).
 //
 // Leases are not owned: Complete and Release do not check who calls them, so pick a lease longer
 // than processing can take (at least the function's timeout); past it, another caller may claim the
@@ -70,10 +71,19 @@ func (s *Store) Claim(ctx context.Context, t tenant.ID, eventID string, lease ti
 		},
 	})
 	if err != nil {
-		if conditionFailed(err) {
+		if !conditionFailed(err) {
+			return false, fmt.Errorf("claim %s: %w", r.name, err)
+		}
+		// Done, or claimed under a live lease: tell them apart, so a caller never mistakes an
+		// event still in someone's hands (or in a crashed invocation's) for one already handled.
+		out, gerr := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: r.dbKey(), ConsistentRead: aws.Bool(true)})
+		if gerr != nil {
+			return false, fmt.Errorf("claim %s: read claim: %w", r.name, gerr)
+		}
+		if st, ok := out.Item[attrState].(*types.AttributeValueMemberS); ok && st.Value == stateDone {
 			return false, nil
 		}
-		return false, fmt.Errorf("claim %s: %w", r.name, err)
+		return false, fmt.Errorf("claim %s: %w", r.name, ErrClaimed)
 	}
 	return true, nil
 }

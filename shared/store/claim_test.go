@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -18,20 +19,21 @@ func TestClaim(t *testing.T) {
 		advance time.Duration // move the clock first
 		do      string        // claim, complete, release
 		want    bool          // claim's answer
+		held    bool          // claim must fail with ErrClaimed (a live lease, not done)
 	}
 	tests := map[string][]step{
 		"first claim wins, a second loses": {
 			{do: "claim", want: true},
-			{do: "claim", want: false},
+			{do: "claim", held: true},
 		},
 		"a live lease holds": {
 			{do: "claim", want: true},
-			{advance: lease - time.Millisecond, do: "claim", want: false},
+			{advance: lease - time.Millisecond, do: "claim", held: true},
 		},
 		"an expired lease can be taken over": {
 			{do: "claim", want: true},
 			{advance: lease, do: "claim", want: true},
-			{advance: lease / 2, do: "claim", want: false}, // the new holder's lease is live
+			{advance: lease / 2, do: "claim", held: true}, // the new holder's lease is live
 		},
 		"done is not claimable while kept": {
 			{do: "claim", want: true},
@@ -49,7 +51,7 @@ func TestClaim(t *testing.T) {
 			{do: "claim", want: true},
 			{do: "release"},
 			{do: "claim", want: true},
-			{do: "claim", want: false},
+			{do: "claim", held: true},
 		},
 		"release never drops done": {
 			{do: "claim", want: true},
@@ -75,6 +77,12 @@ func TestClaim(t *testing.T) {
 				switch st.do {
 				case "claim":
 					got, err := s.Claim(e.ctx, acme, name, lease)
+					if st.held {
+						if got || !errors.Is(err, ErrClaimed) {
+							t.Fatalf("step %d: Claim = %v, %v; want ErrClaimed", i, got, err)
+						}
+						continue
+					}
 					if err != nil || got != st.want {
 						t.Fatalf("step %d: Claim = %v, %v; want %v", i, got, err, st.want)
 					}
@@ -97,7 +105,7 @@ func TestClaim(t *testing.T) {
 		for range 10 {
 			wg.Go(func() {
 				ok, err := e.s.Claim(e.ctx, acme, "contended", lease)
-				if err != nil {
+				if err != nil && !errors.Is(err, ErrClaimed) {
 					t.Error(err)
 				}
 				if ok {

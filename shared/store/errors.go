@@ -21,6 +21,8 @@ var (
 	// ErrInvalidCursor: a Query cursor that is malformed or belongs to another query (another
 	// tenant, kind, prefix or direction).
 	ErrInvalidCursor = errors.New("invalid cursor")
+	// ErrClaimed: Claim found the event held by another caller's live lease; it is not done.
+	ErrClaimed = errors.New("event claimed by another live lease")
 	// ErrInvalidKey: a Key, event id, id prefix or counter field name that breaks the rules.
 	ErrInvalidKey = errors.New("invalid key")
 	// ErrInvalidValue: a value that does not marshal to a map of attributes, or that uses a reserved

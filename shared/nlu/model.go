@@ -1,0 +1,465 @@
+package nlu
+
+import (
+	"cmp"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"sync/atomic"
+)
+
+// OutOfScopeLabel is the intent that marks out-of-scope examples in training
+// and test data (CLINC150's convention). Out-of-scope examples are learnt as
+// a class of their own and also set the rejection threshold.
+const OutOfScopeLabel = "oos"
+
+// Example is one labelled utterance.
+type Example struct {
+	Text   string
+	Intent string
+}
+
+// Progress reports how far training has come. Done counts binary problems
+// solved out of Total, over all cross-validation folds and the final model.
+type Progress struct {
+	Stage string // "calibrate" or "final"
+	Done  int
+	Total int
+}
+
+// Options configure Train. The zero value of a field means its default.
+type Options struct {
+	Features FeatureConfig // default DefaultFeatures()
+	MinDF    int           // drop features seen in fewer texts (default 1)
+	C        float64       // SVM cost (default 0.5)
+	// BalanceClasses weighs each class's examples by n/(k·n_class), so
+	// rare intents are not drowned by frequent ones.
+	BalanceClasses bool
+	Epsilon        float64 // solver stopping tolerance (default 0.1)
+	MaxIter        int     // solver epochs per class (default 1000)
+	Seed           uint64  // training is deterministic for a given seed
+
+	// LogRegWeight, when positive, adds a multinomial logistic regression
+	// (SGD, LogRegEpochs epochs from step LogRegRate) to the SVM scores with
+	// this weight. Both are linear, so the sum is one linear model and
+	// prediction costs the same.
+	LogRegWeight float64
+	LogRegEpochs int     // default 10
+	LogRegRate   float64 // default 1
+
+	// CalibrationFolds is the number of internal cross-validation folds
+	// whose out-of-fold scores fit the temperature and the threshold
+	// (default 3; 1 disables calibration: temperature 1, no threshold).
+	CalibrationFolds int
+	// Calibration, when not empty, is a held-out set used for calibration
+	// instead of the internal cross-validation.
+	Calibration []Example
+	// OOSWeight weighs out-of-scope held-out examples against in-scope
+	// ones when the threshold is chosen (default 1).
+	OOSWeight float64
+	// MaxFalseReject is, when the data has no out-of-scope examples, the
+	// share of correctly classified held-out examples the threshold may
+	// reject (default 0.005).
+	MaxFalseReject float64
+
+	Workers  int            // parallel solvers (default GOMAXPROCS)
+	Progress func(Progress) // called after each solved problem; may be nil
+}
+
+func (o Options) withDefaults() Options {
+	if o.Features == (FeatureConfig{}) {
+		o.Features = DefaultFeatures()
+	}
+	if o.MinDF <= 0 {
+		o.MinDF = 1
+	}
+	if o.C <= 0 {
+		o.C = 0.5
+	}
+	if o.Epsilon <= 0 {
+		o.Epsilon = 0.1
+	}
+	if o.MaxIter <= 0 {
+		o.MaxIter = 1000
+	}
+	if o.LogRegEpochs <= 0 {
+		o.LogRegEpochs = 10
+	}
+	if o.LogRegRate <= 0 {
+		o.LogRegRate = 1
+	}
+	if o.CalibrationFolds == 0 {
+		o.CalibrationFolds = 3
+	}
+	if o.OOSWeight <= 0 {
+		o.OOSWeight = 1
+	}
+	if o.MaxFalseReject <= 0 {
+		o.MaxFalseReject = 0.005
+	}
+	return o
+}
+
+// Model is a trained intent classifier. It is safe for concurrent use.
+type Model struct {
+	vec       *vectorizer
+	intents   []string
+	oos       int       // index of the out-of-scope intent, -1 if none
+	weights   []float32 // [(dim+1) × classes], feature-major, bias row last
+	beta      float64   // inverse softmax temperature
+	threshold float64   // reject below this calibrated confidence
+	version   string
+	valid     *Report
+	opts      Options // as trained, for the record (no Calibration, Progress)
+
+	pool sync.Pool
+}
+
+// Prediction is the classifier's answer for one message.
+type Prediction struct {
+	Intent     string  // best intent; empty when the model knows no feature of the text
+	Confidence float64 // calibrated probability of Intent
+	// OutOfScope is set when Intent is the out-of-scope class, the
+	// confidence is below the model's threshold, or no feature of the text
+	// was seen in training.
+	OutOfScope bool
+}
+
+// Train fits a model on examples.
+func Train(examples []Example, opts Options) (*Model, error) {
+	opts = opts.withDefaults()
+	intents, labels, err := indexIntents(examples)
+	if err != nil {
+		return nil, err
+	}
+	oos := slices.Index(intents, OutOfScopeLabel)
+
+	folds := opts.CalibrationFolds
+	calib := len(opts.Calibration) > 0
+	var rounds int
+	switch {
+	case calib:
+		rounds = 2
+	case folds > 1:
+		rounds = folds + 1
+	default:
+		rounds = 1
+	}
+	var done atomic.Int64
+	total := rounds * len(intents)
+	stage := "calibrate"
+	report := func() {
+		d := int(done.Add(1))
+		if opts.Progress != nil {
+			opts.Progress(Progress{Stage: stage, Done: d, Total: total})
+		}
+	}
+
+	// Held-out scores for calibration: either the given set scored by a
+	// model trained on all examples, or out-of-fold scores.
+	var (
+		hoScores []float32
+		hoLabels []int32 // -1 for an intent the model does not know
+		hoTexts  []string
+	)
+	k := len(intents)
+	switch {
+	case calib:
+		m := fit(examples, labels, intents, opts, report)
+		hoScores = make([]float32, len(opts.Calibration)*k)
+		hoLabels = make([]int32, len(opts.Calibration))
+		for i, ex := range opts.Calibration {
+			m.scoresInto(hoScores[i*k:(i+1)*k], ex.Text)
+			hoLabels[i] = int32(slices.Index(intents, ex.Intent))
+			hoTexts = append(hoTexts, ex.Text)
+		}
+	case folds > 1:
+		fold := stratifiedFolds(labels, k, folds, opts.Seed)
+		hoScores = make([]float32, len(examples)*k)
+		hoLabels = labels
+		for f := range folds {
+			var trEx []Example
+			var trLab []int32
+			for i, ex := range examples {
+				if fold[i] != f {
+					trEx = append(trEx, ex)
+					trLab = append(trLab, labels[i])
+				}
+			}
+			m := fit(trEx, trLab, intents, opts, report)
+			for i, ex := range examples {
+				if fold[i] == f {
+					m.scoresInto(hoScores[i*k:(i+1)*k], ex.Text)
+				}
+			}
+		}
+		for _, ex := range examples {
+			hoTexts = append(hoTexts, ex.Text)
+		}
+	}
+
+	stage = "final"
+	m := fit(examples, labels, intents, opts, report)
+	m.oos = oos
+	m.opts = opts
+	m.opts.Calibration, m.opts.Progress = nil, nil
+	if hoScores != nil {
+		m.calibrate(hoScores, hoLabels, opts)
+		m.valid = m.heldOutReport(hoScores, hoLabels)
+	}
+	m.version = m.contentVersion()
+	return m, nil
+}
+
+func indexIntents(examples []Example) ([]string, []int32, error) {
+	if len(examples) == 0 {
+		return nil, nil, errNoExamples
+	}
+	set := map[string]bool{}
+	for _, ex := range examples {
+		if ex.Intent == "" {
+			return nil, nil, fmt.Errorf("%w: %q", errEmptyLabel, ex.Text)
+		}
+		set[ex.Intent] = true
+	}
+	if len(set) < 2 {
+		return nil, nil, errOneIntent
+	}
+	intents := make([]string, 0, len(set))
+	for s := range set {
+		intents = append(intents, s)
+	}
+	slices.Sort(intents)
+	labels := make([]int32, len(examples))
+	for i, ex := range examples {
+		j, _ := slices.BinarySearch(intents, ex.Intent)
+		labels[i] = int32(j)
+	}
+	return intents, labels, nil
+}
+
+// stratifiedFolds assigns each example to one of k folds so that every
+// class is spread evenly; deterministic for a seed.
+func stratifiedFolds(labels []int32, classes, k int, seed uint64) []int {
+	byClass := make([][]int, classes)
+	for i, y := range labels {
+		byClass[y] = append(byClass[y], i)
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x5eed))
+	fold := make([]int, len(labels))
+	offset := 0
+	for _, idx := range byClass {
+		rng.Shuffle(len(idx), func(i, j int) { idx[i], idx[j] = idx[j], idx[i] })
+		for j, i := range idx {
+			fold[i] = (offset + j) % k
+		}
+		offset = (offset + len(idx)) % k
+	}
+	return fold
+}
+
+// StratifiedFolds assigns each of the labelled items to one of k folds,
+// spreading every label evenly over the folds. It is deterministic for a
+// seed. The bench and the CLI use it to make cross-validation splits.
+func StratifiedFolds(labels []string, k int, seed uint64) []int {
+	set := map[string]int32{}
+	ids := make([]int32, len(labels))
+	names := slices.Clone(labels)
+	slices.Sort(names)
+	names = slices.Compact(names)
+	for i, n := range names {
+		set[n] = int32(i)
+	}
+	for i, l := range labels {
+		ids[i] = set[l]
+	}
+	return stratifiedFolds(ids, len(names), k, seed)
+}
+
+// fit trains the vectorizer and the one-vs-rest SVMs on one training set.
+func fit(examples []Example, labels []int32, intents []string, opts Options, done func()) *Model {
+	texts := make([]string, len(examples))
+	for i, ex := range examples {
+		texts[i] = ex.Text
+	}
+	vec := fitVectorizer(opts.Features, texts, opts.MinDF)
+	tr := vec.newTransformer()
+	x := make([]sparse, len(texts))
+	for i, t := range texts {
+		x[i], _ = tr.transform(sparse{}, t)
+	}
+	k := len(intents)
+	cw := make([]float64, k)
+	for c := range cw {
+		cw[c] = 1
+	}
+	if opts.BalanceClasses {
+		counts := make([]int, k)
+		for _, y := range labels {
+			counts[y]++
+		}
+		for c, n := range counts {
+			if n > 0 {
+				cw[c] = float64(len(labels)) / float64(k*n)
+			}
+		}
+	}
+	p := newSVMProblem(x, labels, cw, opts.C, vec.dim())
+	w := trainOneVsRest(p, k, opts.Epsilon, opts.MaxIter, opts.Seed, opts.Workers, done)
+	if opts.LogRegWeight > 0 {
+		lr := trainSoftmax(p, k, opts.LogRegEpochs, opts.LogRegRate, opts.Seed, nil)
+		for i, v := range lr {
+			w[i] += float32(opts.LogRegWeight) * v
+		}
+	}
+	return &Model{vec: vec, intents: intents, oos: -1, weights: w, beta: 1}
+}
+
+// scratch is the per-call working memory of Predict.
+type scratch struct {
+	tr     *transformer
+	x      sparse
+	scores []float32
+}
+
+func (m *Model) getScratch() *scratch {
+	if s, ok := m.pool.Get().(*scratch); ok {
+		return s
+	}
+	return &scratch{tr: m.vec.newTransformer(), scores: make([]float32, len(m.intents))}
+}
+
+// scoresInto writes the raw SVM scores of text into dst and returns the
+// number of known features.
+func (m *Model) scoresInto(dst []float32, text string) int {
+	s := m.getScratch()
+	var known int
+	s.x, known = s.tr.transform(s.x, text)
+	m.scoreVector(dst, s.x)
+	m.pool.Put(s)
+	return known
+}
+
+func (m *Model) scoreVector(dst []float32, x sparse) {
+	k := len(m.intents)
+	dim := m.vec.dim()
+	copy(dst, m.weights[dim*k:(dim+1)*k])
+	for t, f := range x.idx {
+		v := x.val[t]
+		row := m.weights[int(f)*k : int(f)*k+k]
+		for c, w := range row {
+			dst[c] += v * w
+		}
+	}
+}
+
+// Predict classifies one message.
+func (m *Model) Predict(text string) Prediction {
+	s := m.getScratch()
+	var known int
+	s.x, known = s.tr.transform(s.x, text)
+	m.scoreVector(s.scores, s.x)
+	top, conf := topConfidence(s.scores, m.beta)
+	m.pool.Put(s)
+	if known == 0 {
+		return Prediction{Confidence: conf, OutOfScope: true}
+	}
+	return Prediction{
+		Intent:     m.intents[top],
+		Confidence: conf,
+		OutOfScope: top == m.oos || conf < m.threshold,
+	}
+}
+
+// Ranked returns the n most likely intents of text with their calibrated
+// probabilities, best first.
+func (m *Model) Ranked(text string, n int) []IntentScore {
+	k := len(m.intents)
+	scores := make([]float32, k)
+	m.scoresInto(scores, text)
+	probs := make([]float32, k)
+	softmaxInto(probs, scores, m.beta)
+	out := make([]IntentScore, k)
+	for c := range out {
+		out[c] = IntentScore{Intent: m.intents[c], Probability: float64(probs[c])}
+	}
+	slices.SortStableFunc(out, func(a, b IntentScore) int { return cmp.Compare(b.Probability, a.Probability) })
+	return out[:min(n, k)]
+}
+
+// IntentScore is one intent with its probability.
+type IntentScore struct {
+	Intent      string
+	Probability float64
+}
+
+// calibrate fits the temperature and the threshold on held-out scores.
+func (m *Model) calibrate(scores []float32, labels []int32, opts Options) {
+	k := len(m.intents)
+	var fs []float32
+	var fl []int32
+	for i, y := range labels {
+		if y >= 0 {
+			fs = append(fs, scores[i*k:(i+1)*k]...)
+			fl = append(fl, y)
+		}
+	}
+	m.beta = fitTemperature(fs, fl, k)
+	rows := m.heldOutRows(scores, labels)
+	m.threshold = chooseThreshold(rows, opts.OOSWeight, opts.MaxFalseReject)
+}
+
+func (m *Model) heldOutRows(scores []float32, labels []int32) []heldOut {
+	k := len(m.intents)
+	rows := make([]heldOut, len(labels))
+	for i, y := range labels {
+		top, conf := topConfidence(scores[i*k:(i+1)*k], m.beta)
+		isOOS := y < 0 || int(y) == m.oos
+		rows[i] = heldOut{conf: conf, correct: int32(top) == y, oos: isOOS, topOOS: top == m.oos}
+	}
+	return rows
+}
+
+// heldOutReport evaluates the calibrated model's decisions on the held-out
+// scores it was calibrated on.
+func (m *Model) heldOutReport(scores []float32, labels []int32) *Report {
+	k := len(m.intents)
+	truth := make([]string, len(labels))
+	pred := make([]string, len(labels))
+	for i, y := range labels {
+		if y >= 0 {
+			truth[i] = m.intents[y]
+		} else {
+			truth[i] = OutOfScopeLabel
+		}
+		top, conf := topConfidence(scores[i*k:(i+1)*k], m.beta)
+		pred[i] = m.intents[top]
+		if top == m.oos || conf < m.threshold {
+			pred[i] = OutOfScopeLabel
+		}
+	}
+	r := score(truth, pred)
+	r.Threshold = m.threshold
+	return &r
+}
+
+// Intents returns the intents the model knows, sorted.
+func (m *Model) Intents() []string { return slices.Clone(m.intents) }
+
+// Threshold is the calibrated confidence below which a message is out of scope.
+func (m *Model) Threshold() float64 { return m.threshold }
+
+// Temperature is the softmax temperature fitted on held-out data.
+func (m *Model) Temperature() float64 { return 1 / m.beta }
+
+// Version identifies the model: the format version and a digest of its
+// content, so two models with the same version behave identically.
+func (m *Model) Version() string { return m.version }
+
+// Validation is the report on the held-out (out-of-fold) predictions the
+// model was calibrated on, or nil when it was trained without calibration.
+func (m *Model) Validation() *Report { return m.valid }
+
+// Features is the number of feature columns.
+func (m *Model) Features() int { return m.vec.dim() }

@@ -1,0 +1,109 @@
+package nlu
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/gob"
+	"encoding/hex"
+	"fmt"
+	"math"
+)
+
+// FormatVersion names the layout of marshalled models. Unmarshal refuses
+// other formats with ErrFormat.
+const FormatVersion = "lingxi-nlu/1"
+
+// modelFile is the serialised form of a Model.
+type modelFile struct {
+	Format      string
+	Version     string
+	Features    FeatureConfig
+	Hashes      []uint64
+	IDF         []float32
+	Intents     []string
+	OOS         int
+	Weights     []float32
+	Beta        float64
+	Threshold   float64
+	Options     Options
+	Validation  *Report
+	Fingerprint string // digest of the fields above, checked on load
+}
+
+func (m *Model) file() modelFile {
+	return modelFile{
+		Format: FormatVersion, Version: m.version, Features: m.vec.cfg,
+		Hashes: m.vec.hash, IDF: m.vec.idf, Intents: m.intents, OOS: m.oos,
+		Weights: m.weights, Beta: m.beta, Threshold: m.threshold,
+		Options: m.opts, Validation: m.valid,
+	}
+}
+
+// digest hashes what determines the model's behaviour.
+func (f *modelFile) digest() string {
+	h := sha256.New()
+	var b [8]byte
+	putU := func(v uint64) { binary.LittleEndian.PutUint64(b[:], v); h.Write(b[:]) }
+	putF := func(v float64) { putU(math.Float64bits(v)) }
+	putS := func(s string) { putU(uint64(len(s))); h.Write([]byte(s)) }
+	fc := f.Features
+	putS(fmt.Sprintf("%v/%d/%d/%d/%v", fc.WordBigrams, fc.CharMin, fc.CharMax, fc.CJKMax, fc.CharWeight))
+	putU(uint64(len(f.Hashes)))
+	for i, x := range f.Hashes {
+		putU(x)
+		putU(uint64(math.Float32bits(f.IDF[i])))
+	}
+	putU(uint64(len(f.Intents)))
+	for _, s := range f.Intents {
+		putS(s)
+	}
+	putU(uint64(int64(f.OOS)))
+	for _, w := range f.Weights {
+		putU(uint64(math.Float32bits(w)))
+	}
+	putF(f.Beta)
+	putF(f.Threshold)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func (m *Model) contentVersion() string {
+	f := m.file()
+	return FormatVersion + "+" + f.digest()[:16]
+}
+
+// Marshal serialises the model.
+func (m *Model) Marshal() ([]byte, error) {
+	f := m.file()
+	f.Fingerprint = f.digest()
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(&f); err != nil {
+		return nil, fmt.Errorf("marshal nlu model: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// Unmarshal loads a model written by Marshal.
+func Unmarshal(data []byte) (*Model, error) {
+	var f modelFile
+	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&f); err != nil {
+		return nil, fmt.Errorf("%w: %w", errBadModel, err)
+	}
+	if f.Format != FormatVersion {
+		return nil, fmt.Errorf("%w: %q, want %q", errFormat, f.Format, FormatVersion)
+	}
+	k, dim := len(f.Intents), len(f.Hashes)
+	switch {
+	case k < 2, len(f.IDF) != dim, len(f.Weights) != (dim+1)*k, f.OOS < -1, f.OOS >= k:
+		return nil, fmt.Errorf("%w: inconsistent sizes", errBadModel)
+	case f.digest() != f.Fingerprint:
+		return nil, fmt.Errorf("%w: fingerprint mismatch", errBadModel)
+	}
+	m := &Model{
+		vec:     newVectorizer(f.Features, f.Hashes, f.IDF),
+		intents: f.Intents, oos: f.OOS, weights: f.Weights,
+		beta: f.Beta, threshold: f.Threshold, version: f.Version,
+		valid: f.Validation, opts: f.Options,
+	}
+	return m, nil
+}
