@@ -32,5 +32,9 @@ vet:
 test: emulators vet
 	$(GO) run ./infra/cmd/emulators -- $(GO) test $(TEST_FLAGS) ./...
 
+# The whole product on this machine. CLEAN=1 deletes the state folder (.devstack) first.
+run: emulators
+	$(GO) run ./infra/cmd/run $(if $(CLEAN),-clean)
+
 clean:
 	rm -rf build .devstack

@@ -165,7 +165,7 @@ func (rt *Router) Serve(ctx context.Context, req events.APIGatewayV2HTTPRequest)
 		out.Headers[k] = v
 	}
 	if resp.Body != nil {
-		b, err := json.Marshal(resp.Body)
+		b, err := marshal(resp.Body)
 		if err != nil {
 			log.ErrorContext(ctx, "encode response", "err", err)
 			return ProblemResponse(ProblemFor(err, req.RawPath)), nil
@@ -217,4 +217,16 @@ func (rt *Router) match(req events.APIGatewayV2HTTPRequest) (*route, map[string]
 		}
 	}
 	return nil, nil
+}
+
+// marshal encodes v as JSON without HTML escaping: API bodies are not embedded in HTML, and
+// callers should read "<" rather than "\u003c".
+func marshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n"), nil
 }
