@@ -1,0 +1,300 @@
+package dialog
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Webhook request headers.
+const (
+	// HeaderTimestamp carries the Unix time (seconds) the request was
+	// signed at.
+	HeaderTimestamp = "X-Lingxi-Timestamp"
+	// HeaderSignature carries "v1=" and the lower-case hex HMAC-SHA256 of
+	// timestamp + "." + body under the tenant's webhook secret. More than
+	// one signature may come, separated by commas, while a secret rotates.
+	HeaderSignature = "X-Lingxi-Signature"
+	// HeaderIdempotencyKey is the same for every attempt of one webhook
+	// step in one turn, so the tenant's system can drop repeats.
+	HeaderIdempotencyKey = "Idempotency-Key"
+)
+
+// maxResponseBytes bounds a webhook response body.
+const maxResponseBytes = 64 << 10
+
+// WebhookPayload is the JSON body of a webhook request.
+type WebhookPayload struct {
+	// FlowID, FlowVersion and Step name the webhook step calling.
+	FlowID      string `json:"flow_id"`
+	FlowVersion int    `json:"flow_version"`
+	Step        string `json:"step"`
+	// ConversationID and CustomerID come from the conversation's start.
+	ConversationID string `json:"conversation_id"`
+	CustomerID     string `json:"customer_id,omitempty"`
+	// Lang is the conversation's language.
+	Lang Lang `json:"lang"`
+	// Slots holds the step's selected slots that have values.
+	Slots map[string]string `json:"slots"`
+}
+
+// Sign returns the HeaderSignature value for a request body signed at
+// timestamp (decimal Unix seconds): "v1=" + hex(HMAC-SHA256(secret,
+// timestamp + "." + body)).
+func Sign(secret []byte, timestamp string, body []byte) string {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte(timestamp))
+	m.Write([]byte{'.'})
+	m.Write(body)
+	return "v1=" + hex.EncodeToString(m.Sum(nil))
+}
+
+// VerifySignature checks a webhook request the way a tenant's receiver
+// should: timestamp is the X-Lingxi-Timestamp header, body the raw request
+// body (before any JSON decoding), header the X-Lingxi-Signature header.
+// It returns an error matching ErrTimestamp when the timestamp is not
+// within tolerance of now (replays), and one matching ErrSignature when no
+// v1 signature in header matches. Comparison is in constant time.
+//
+//	err := dialog.VerifySignature(secret, r.Header.Get(dialog.HeaderTimestamp), body,
+//		r.Header.Get(dialog.HeaderSignature), time.Now(), 5*time.Minute)
+func VerifySignature(secret []byte, timestamp string, body []byte, header string, now time.Time, tolerance time.Duration) error {
+	ts, err := strconv.ParseInt(timestamp, 10, 64)
+	if err != nil {
+		return fmt.Errorf("%w: %q is not a Unix time", ErrTimestamp, timestamp)
+	}
+	if d := now.Sub(time.Unix(ts, 0)); d > tolerance || d < -tolerance {
+		return fmt.Errorf("%w: signed %s from now", ErrTimestamp, d.Truncate(time.Second))
+	}
+	want, _ := hex.DecodeString(strings.TrimPrefix(Sign(secret, timestamp, body), "v1="))
+	found := false
+	for part := range strings.SplitSeq(header, ",") {
+		v, ok := strings.CutPrefix(strings.TrimSpace(part), "v1=")
+		if !ok {
+			continue
+		}
+		found = true
+		got, err := hex.DecodeString(v)
+		if err == nil && hmac.Equal(got, want) {
+			return nil
+		}
+	}
+	if !found {
+		return fmt.Errorf("%w: no v1 signature in header", ErrSignature)
+	}
+	return ErrSignature
+}
+
+// webhook runs a webhook step: it reports whether the call succeeded (a
+// 2xx within the attempts, its result mapped into the slots). Only a done
+// ctx is an error.
+func (e *Engine) webhook(ctx context.Context, f *Flow, st *State, s *Step) (bool, error) {
+	log := e.log.With("flow", f.ID, "step", s.ID, "conversation", st.ConversationID)
+	u, err := url.Parse(s.URL)
+	if err != nil {
+		log.Error("webhook refused", "reason", "bad url")
+		return false, nil
+	}
+	if err := e.urlAllowed(u); err != nil {
+		log.Error("webhook refused", "host", u.Host, "reason", err.Error())
+		return false, nil
+	}
+	if e.cfg.HTTP == nil || len(e.cfg.WebhookSecret) == 0 {
+		log.Error("webhook refused", "reason", "engine has no HTTP client or webhook secret")
+		return false, nil
+	}
+	p := WebhookPayload{
+		FlowID: f.ID, FlowVersion: f.Version, Step: s.ID,
+		ConversationID: st.ConversationID, CustomerID: st.CustomerID, Lang: st.Lang,
+		Slots: map[string]string{},
+	}
+	for _, name := range s.Slots {
+		if v, ok := st.Slots[name]; ok {
+			p.Slots[name] = v
+		}
+	}
+	body, err := json.Marshal(p)
+	if err != nil {
+		return false, fmt.Errorf("webhook %s: encode body: %w", s.ID, err)
+	}
+	sum := sha256.Sum256([]byte(f.ID + "\x00" + strconv.Itoa(f.Version) + "\x00" + st.ConversationID + "\x00" + s.ID + "\x00" + strconv.Itoa(st.Turns)))
+	key := hex.EncodeToString(sum[:16])
+	timeout := time.Duration(defaultTimeoutMS) * time.Millisecond
+	if s.TimeoutMS != nil {
+		timeout = time.Duration(*s.TimeoutMS) * time.Millisecond
+	}
+	retries := defaultRetries
+	if s.Retries != nil {
+		retries = *s.Retries
+	}
+	for attempt := 1; attempt <= retries+1; attempt++ {
+		if attempt > 1 {
+			if err := sleep(ctx, e.backoff(attempt-1)); err != nil {
+				return false, fmt.Errorf("webhook %s: %w", s.ID, err)
+			}
+		}
+		start := time.Now()
+		status, data, err := e.attempt(ctx, u, body, key, attempt, timeout)
+		if ctx.Err() != nil {
+			return false, fmt.Errorf("webhook %s: %w", s.ID, context.Cause(ctx))
+		}
+		attrs := []any{"host", u.Host, "attempt", attempt, "status", status, "ms", time.Since(start).Milliseconds()}
+		switch {
+		case err != nil:
+			log.Warn("webhook attempt failed", append(attrs, "error", err.Error())...)
+			continue
+		case status >= 500:
+			log.Warn("webhook attempt failed", attrs...)
+			continue
+		case status < 200 || status > 299:
+			log.Warn("webhook failed", attrs...)
+			return false, nil
+		}
+		if err := mapResult(s.Result, data, st.Slots); err != nil {
+			log.Warn("webhook response unusable", append(attrs, "error", err.Error())...)
+			return false, nil
+		}
+		log.Info("webhook succeeded", attrs...)
+		return true, nil
+	}
+	log.Warn("webhook failed after retries", "host", u.Host, "attempts", retries+1)
+	return false, nil
+}
+
+// attempt sends one signed request and reads the response, all within
+// timeout.
+func (e *Engine) attempt(ctx context.Context, u *url.URL, body []byte, key string, n int, timeout time.Duration) (int, []byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(body))
+	if err != nil {
+		return 0, nil, err
+	}
+	ts := strconv.FormatInt(e.cfg.Now().Unix(), 10)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "Lingxi-Webhook/1")
+	req.Header.Set(HeaderTimestamp, ts)
+	req.Header.Set(HeaderSignature, Sign(e.cfg.WebhookSecret, ts, body))
+	req.Header.Set(HeaderIdempotencyKey, key)
+	req.Header.Set("X-Lingxi-Attempt", strconv.Itoa(n))
+	resp, err := e.cfg.HTTP.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
+	if err != nil {
+		return resp.StatusCode, nil, fmt.Errorf("read response: %w", err)
+	}
+	if len(data) > maxResponseBytes {
+		return resp.StatusCode, nil, fmt.Errorf("response larger than %d bytes", maxResponseBytes)
+	}
+	return resp.StatusCode, data, nil
+}
+
+// urlAllowed applies the engine's policy: https to public hosts; loopback
+// hosts (http or https) only with AllowLoopback.
+func (e *Engine) urlAllowed(u *url.URL) error {
+	if err := checkWebhookURL(u.String()); err != nil {
+		return err
+	}
+	loop, err := hostClass(u.Hostname())
+	if err != nil {
+		return err
+	}
+	if loop && !e.cfg.AllowLoopback {
+		return errors.New("loopback host not allowed")
+	}
+	return nil
+}
+
+func (e *Engine) backoff(retry int) time.Duration {
+	d := e.cfg.RetryBackoff << (retry - 1)
+	d = min(d, 2*time.Second)
+	return time.Duration(float64(d) * (0.75 + rand.Float64()/2))
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	case <-t.C:
+		return nil
+	}
+}
+
+// mapResult copies the response fields named in result into slots. A
+// field that is absent or null clears its slot; objects and lists are
+// stored as compact JSON.
+func mapResult(result map[string]string, data []byte, slots map[string]string) error {
+	if len(result) == 0 {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var doc map[string]any
+	if err := dec.Decode(&doc); err != nil {
+		return errors.New("response is not a JSON object")
+	}
+	for slot, path := range result {
+		v, ok := lookup(doc, path)
+		var s string
+		switch t := v.(type) {
+		case nil:
+			ok = false
+		case string:
+			s = t
+		case json.Number:
+			s = t.String()
+		case bool:
+			s = strconv.FormatBool(t)
+		default:
+			b, _ := json.Marshal(t)
+			s = string(b)
+		}
+		if !ok {
+			delete(slots, slot)
+			continue
+		}
+		slots[slot] = clip(s)
+	}
+	return nil
+}
+
+// lookup follows a dotted path through objects (and list indexes).
+func lookup(doc any, path string) (any, bool) {
+	cur := doc
+	for key := range strings.SplitSeq(path, ".") {
+		switch t := cur.(type) {
+		case map[string]any:
+			v, ok := t[key]
+			if !ok {
+				return nil, false
+			}
+			cur = v
+		case []any:
+			i, err := strconv.Atoi(key)
+			if err != nil || i < 0 || i >= len(t) {
+				return nil, false
+			}
+			cur = t[i]
+		default:
+			return nil, false
+		}
+	}
+	return cur, true
+}
