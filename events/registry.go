@@ -21,6 +21,9 @@ const (
 	TypeFeedbackSubmitted = "feedback.submitted"
 	TypeAPIKeyCreated     = "apikey.created"
 	TypeAPIKeyRevoked     = "apikey.revoked"
+	TypeBotConfigChanged  = "bot.config.changed"
+	TypeNLUModelTrained   = "nlu.model.trained"
+	TypeNLUModelActivated = "nlu.model.activated"
 )
 
 // registry maps each known type name to its current version and payload Go type. Adding a type is
@@ -41,6 +44,9 @@ var registry = map[string]entry{
 	TypeFeedbackSubmitted: payload[FeedbackSubmitted](1),
 	TypeAPIKeyCreated:     payload[APIKeyCreated](1),
 	TypeAPIKeyRevoked:     payload[APIKeyRevoked](1),
+	TypeBotConfigChanged:  payload[BotConfigChanged](1),
+	TypeNLUModelTrained:   payload[NLUModelTrained](1),
+	TypeNLUModelActivated: payload[NLUModelActivated](1),
 }
 
 // entry is one registered type: the version producers write and consumers accept, and the Go type

@@ -13,6 +13,7 @@ import (
 
 	"github.com/lingxi/lingxi/functions/api/handler"
 	"github.com/lingxi/lingxi/shared/auth"
+	"github.com/lingxi/lingxi/shared/modelstore"
 	"github.com/lingxi/lingxi/shared/outbox"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/stream"
@@ -32,6 +33,7 @@ func main() {
 		log.Error("configure auth", "err", err)
 		os.Exit(1)
 	}
-	api := handler.New(db, outbox.New(db, pub, log), authn, log)
+	models := modelstore.New(modelstore.NewClient(cfg), os.Getenv("MODEL_BUCKET"))
+	api := handler.New(db, outbox.New(db, pub, log), authn, log, handler.WithModelStore(models))
 	lambda.StartHandlerFunc(api.Handle)
 }

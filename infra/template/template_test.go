@@ -69,6 +69,30 @@ func declared(tpl *devstack.Template, id string) bool {
 	return strings.HasPrefix(id, "AWS::")
 }
 
+var subRef = regexp.MustCompile(`\$\{([^}]*)\}`)
+
+// subOfResources accepts a policy Resource written as !Sub only when it is a string that starts
+// with a reference and every reference in it names a resource the template declares (its ARN or
+// name, e.g. "${Bucket.Arn}/models/*"): no parameters, no literals, no pseudo parameters that
+// could widen it to another account's resources.
+func subOfResources(tpl *devstack.Template, sub any) error {
+	str, ok := sub.(string)
+	if !ok {
+		return fmt.Errorf("!Sub must be a plain string")
+	}
+	refs := subRef.FindAllStringSubmatch(str, -1)
+	if len(refs) == 0 || !strings.HasPrefix(str, "${") {
+		return fmt.Errorf("!Sub must start with a declared resource's ${Name} or ${Name.Attr}")
+	}
+	for _, ref := range refs {
+		id, _, _ := strings.Cut(ref[1], ".")
+		if _, ok := tpl.Resources[id]; !ok {
+			return fmt.Errorf("!Sub names %q, which is not a declared resource", ref[1])
+		}
+	}
+	return nil
+}
+
 // Every function's code folder exists, is a main package, and builds the way it deploys.
 func TestFunctionsBuild(t *testing.T) {
 	tpl := load(t)
@@ -211,6 +235,10 @@ func TestLeastPrivilegePolicies(t *testing.T) {
 				}
 				if r := m(st)["Resource"]; s(r) == "*" {
 					t.Errorf("%s: Resource \"*\"", where)
+				} else if sub, ok := m(r)["Fn::Sub"]; ok {
+					if err := subOfResources(tpl, sub); err != nil {
+						t.Errorf("%s: Resource %v: %v", where, r, err)
+					}
 				} else if target := refTarget(r); target == "" || !declared(tpl, target) {
 					t.Errorf("%s: Resource %v is not a declared resource", where, r)
 				}

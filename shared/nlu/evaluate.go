@@ -11,6 +11,9 @@ type Report struct {
 	N        int     // examples
 	Accuracy float64 // share predicted exactly (out of scope counts as a label)
 	MacroF1  float64 // unweighted mean F1 over the labels that occur in the truth
+	// TopAccuracy is the share whose best intent is right, ignoring the
+	// threshold: what the classifier alone would score without rejection.
+	TopAccuracy float64
 
 	// In-scope examples: their number and the share whose intent was
 	// predicted and accepted (Larson et al. 2019's in-scope accuracy).
@@ -50,9 +53,13 @@ type Confusion struct {
 func Evaluate(m *Model, test []Example) Report {
 	truth := make([]string, len(test))
 	pred := make([]string, len(test))
+	top := 0
 	for i, ex := range test {
 		truth[i] = ex.Intent
 		p := m.Predict(ex.Text)
+		if p.Intent == ex.Intent || (p.Intent == "" && ex.Intent == OutOfScopeLabel) {
+			top++
+		}
 		pred[i] = p.Intent
 		if p.OutOfScope {
 			pred[i] = OutOfScopeLabel
@@ -60,6 +67,9 @@ func Evaluate(m *Model, test []Example) Report {
 	}
 	r := score(truth, pred)
 	r.Threshold = m.threshold
+	if len(test) > 0 {
+		r.TopAccuracy = float64(top) / float64(len(test))
+	}
 	return r
 }
 

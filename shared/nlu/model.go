@@ -20,8 +20,9 @@ type Example struct {
 	Intent string
 }
 
-// Progress reports how far training has come. Done counts binary problems
-// solved out of Total, over all cross-validation folds and the final model.
+// Progress reports how far training has come. Done counts units of work
+// (one binary SVM, or one logistic-regression epoch) out of Total, over all
+// calibration folds and the final model.
 type Progress struct {
 	Stage string // "calibrate" or "final"
 	Done  int
@@ -32,18 +33,18 @@ type Progress struct {
 type Options struct {
 	Features FeatureConfig // default DefaultFeatures()
 	MinDF    int           // drop features seen in fewer texts (default 1)
-	C        float64       // SVM cost (default 0.5)
+	C        float64       // SVM cost (default 1)
 	// BalanceClasses weighs each class's examples by n/(k·n_class), so
 	// rare intents are not drowned by frequent ones.
 	BalanceClasses bool
 	Epsilon        float64 // solver stopping tolerance (default 0.1)
-	MaxIter        int     // solver epochs per class (default 1000)
+	MaxIter        int     // solver epochs per class (default 50)
 	Seed           uint64  // training is deterministic for a given seed
 
-	// LogRegWeight, when positive, adds a multinomial logistic regression
-	// (SGD, LogRegEpochs epochs from step LogRegRate) to the SVM scores with
-	// this weight. Both are linear, so the sum is one linear model and
-	// prediction costs the same.
+	// LogRegWeight adds a multinomial logistic regression (SGD,
+	// LogRegEpochs epochs from step LogRegRate) to the SVM scores with this
+	// weight (default 0.5; negative disables). Both are linear, so the sum is
+	// one linear model and prediction costs the same as either.
 	LogRegWeight float64
 	LogRegEpochs int     // default 10
 	LogRegRate   float64 // default 1
@@ -60,7 +61,7 @@ type Options struct {
 	OOSWeight float64
 	// MaxFalseReject is, when the data has no out-of-scope examples, the
 	// share of correctly classified held-out examples the threshold may
-	// reject (default 0.005).
+	// reject (default 0.002).
 	MaxFalseReject float64
 
 	Workers  int            // parallel solvers (default GOMAXPROCS)
@@ -75,13 +76,16 @@ func (o Options) withDefaults() Options {
 		o.MinDF = 1
 	}
 	if o.C <= 0 {
-		o.C = 0.5
+		o.C = 1
 	}
 	if o.Epsilon <= 0 {
 		o.Epsilon = 0.1
 	}
 	if o.MaxIter <= 0 {
-		o.MaxIter = 1000
+		o.MaxIter = 50
+	}
+	if o.LogRegWeight == 0 {
+		o.LogRegWeight = 0.5
 	}
 	if o.LogRegEpochs <= 0 {
 		o.LogRegEpochs = 10
@@ -96,7 +100,7 @@ func (o Options) withDefaults() Options {
 		o.OOSWeight = 1
 	}
 	if o.MaxFalseReject <= 0 {
-		o.MaxFalseReject = 0.005
+		o.MaxFalseReject = 0.002
 	}
 	return o
 }
@@ -147,7 +151,11 @@ func Train(examples []Example, opts Options) (*Model, error) {
 		rounds = 1
 	}
 	var done atomic.Int64
-	total := rounds * len(intents)
+	perRound := len(intents)
+	if opts.LogRegWeight > 0 {
+		perRound += opts.LogRegEpochs
+	}
+	total := rounds * perRound
 	stage := "calibrate"
 	report := func() {
 		d := int(done.Add(1))
@@ -203,7 +211,7 @@ func Train(examples []Example, opts Options) (*Model, error) {
 	m := fit(examples, labels, intents, opts, report)
 	m.oos = oos
 	m.opts = opts
-	m.opts.Calibration, m.opts.Progress = nil, nil
+	m.opts.Calibration, m.opts.Progress, m.opts.Workers = nil, nil, 0 // not part of the model
 	if hoScores != nil {
 		m.calibrate(hoScores, hoLabels, opts)
 		m.valid = m.heldOutReport(hoScores, hoLabels)
@@ -308,7 +316,7 @@ func fit(examples []Example, labels []int32, intents []string, opts Options, don
 	p := newSVMProblem(x, labels, cw, opts.C, vec.dim())
 	w := trainOneVsRest(p, k, opts.Epsilon, opts.MaxIter, opts.Seed, opts.Workers, done)
 	if opts.LogRegWeight > 0 {
-		lr := trainSoftmax(p, k, opts.LogRegEpochs, opts.LogRegRate, opts.Seed, nil)
+		lr := trainSoftmax(p, k, opts.LogRegEpochs, opts.LogRegRate, opts.Seed, done)
 		for i, v := range lr {
 			w[i] += float32(opts.LogRegWeight) * v
 		}

@@ -19,11 +19,11 @@ type modelFile struct {
 	Format      string
 	Version     string
 	Features    FeatureConfig
-	Hashes      []uint64
-	IDF         []float32
+	Hashes      []byte // little-endian uint64 per feature column
+	IDF         []byte // little-endian float32 per column
 	Intents     []string
 	OOS         int
-	Weights     []float32
+	Weights     []byte // little-endian float32, feature-major
 	Beta        float64
 	Threshold   float64
 	Options     Options
@@ -34,8 +34,8 @@ type modelFile struct {
 func (m *Model) file() modelFile {
 	return modelFile{
 		Format: FormatVersion, Version: m.version, Features: m.vec.cfg,
-		Hashes: m.vec.hash, IDF: m.vec.idf, Intents: m.intents, OOS: m.oos,
-		Weights: m.weights, Beta: m.beta, Threshold: m.threshold,
+		Hashes: u64Bytes(m.vec.hash), IDF: f32Bytes(m.vec.idf), Intents: m.intents, OOS: m.oos,
+		Weights: f32Bytes(m.weights), Beta: m.beta, Threshold: m.threshold,
 		Options: m.opts, Validation: m.valid,
 	}
 }
@@ -50,18 +50,16 @@ func (f *modelFile) digest() string {
 	fc := f.Features
 	putS(fmt.Sprintf("%v/%d/%d/%d/%v", fc.WordBigrams, fc.CharMin, fc.CharMax, fc.CJKMax, fc.CharWeight))
 	putU(uint64(len(f.Hashes)))
-	for i, x := range f.Hashes {
-		putU(x)
-		putU(uint64(math.Float32bits(f.IDF[i])))
-	}
+	h.Write(f.Hashes)
+	putU(uint64(len(f.IDF)))
+	h.Write(f.IDF)
 	putU(uint64(len(f.Intents)))
 	for _, s := range f.Intents {
 		putS(s)
 	}
 	putU(uint64(int64(f.OOS)))
-	for _, w := range f.Weights {
-		putU(uint64(math.Float32bits(w)))
-	}
+	putU(uint64(len(f.Weights)))
+	h.Write(f.Weights)
 	putF(f.Beta)
 	putF(f.Threshold)
 	return hex.EncodeToString(h.Sum(nil))
@@ -92,18 +90,52 @@ func Unmarshal(data []byte) (*Model, error) {
 	if f.Format != FormatVersion {
 		return nil, fmt.Errorf("%w: %q, want %q", errFormat, f.Format, FormatVersion)
 	}
-	k, dim := len(f.Intents), len(f.Hashes)
+	k, dim := len(f.Intents), len(f.Hashes)/8
 	switch {
-	case k < 2, len(f.IDF) != dim, len(f.Weights) != (dim+1)*k, f.OOS < -1, f.OOS >= k:
+	case k < 2, len(f.Hashes) != 8*dim, len(f.IDF) != 4*dim, len(f.Weights) != 4*(dim+1)*k, f.OOS < -1, f.OOS >= k:
 		return nil, fmt.Errorf("%w: inconsistent sizes", errBadModel)
 	case f.digest() != f.Fingerprint:
 		return nil, fmt.Errorf("%w: fingerprint mismatch", errBadModel)
 	}
 	m := &Model{
-		vec:     newVectorizer(f.Features, f.Hashes, f.IDF),
-		intents: f.Intents, oos: f.OOS, weights: f.Weights,
+		vec:     newVectorizer(f.Features, bytesU64(f.Hashes), bytesF32(f.IDF)),
+		intents: f.Intents, oos: f.OOS, weights: bytesF32(f.Weights),
 		beta: f.Beta, threshold: f.Threshold, version: f.Version,
 		valid: f.Validation, opts: f.Options,
 	}
 	return m, nil
 }
+
+func u64Bytes(v []uint64) []byte {
+	b := make([]byte, 8*len(v))
+	for i, x := range v {
+		binary.LittleEndian.PutUint64(b[8*i:], x)
+	}
+	return b
+}
+
+func bytesU64(b []byte) []uint64 {
+	v := make([]uint64, len(b)/8)
+	for i := range v {
+		v[i] = binary.LittleEndian.Uint64(b[8*i:])
+	}
+	return v
+}
+
+func f32Bytes(v []float32) []byte {
+	b := make([]byte, 4*len(v))
+	for i, x := range v {
+		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(x))
+	}
+	return b
+}
+
+func bytesF32(b []byte) []float32 {
+	v := make([]float32, len(b)/4)
+	for i := range v {
+		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+	return v
+}
+
+func gobEncode(w *bytes.Buffer, f *modelFile) error { return gob.NewEncoder(w).Encode(f) }

@@ -26,15 +26,18 @@ type Op struct {
 }
 
 // CreateOp creates t's item k at version 1; the transaction fails with ErrConflict if it exists.
-func CreateOp(t tenant.ID, k Key, v any) Op {
+// WithTTL sets the item's TTL, as for Create.
+func CreateOp(t tenant.ID, k Key, v any, opts ...Option) Op {
 	r, err := tenantRef("create", t, k)
-	return putOp("create", r, err, v, 0)
+	return putOp("create", r, err, v, 0, opts...)
 }
 
 // PutOp replaces t's item k if it is at version (0: if it does not exist), writing version+1.
-func PutOp(t tenant.ID, k Key, v any, version int64) Op {
+// WithTTL sets the item's TTL, as for Put (which replaces the whole item, so pass it again to keep
+// one).
+func PutOp(t tenant.ID, k Key, v any, version int64, opts ...Option) Op {
 	r, err := tenantRef("put", t, k)
-	return putOp("put", r, err, v, version)
+	return putOp("put", r, err, v, version, opts...)
 }
 
 // DeleteOp deletes t's item k if it is at version. Version 0 deletes it at any version, but it
@@ -56,7 +59,7 @@ func PlatformDeleteOp(k Key) Op {
 	return deleteOp(r, err, 0)
 }
 
-func putOp(verb string, r ref, err error, v any, version int64) Op {
+func putOp(verb string, r ref, err error, v any, version int64, opts ...Option) Op {
 	if err != nil {
 		return Op{err: err}
 	}
@@ -71,7 +74,7 @@ func putOp(verb string, r ref, err error, v any, version int64) Op {
 	if version > 0 {
 		c = condVersion
 	}
-	return Op{verb: verb, w: write{r: r, item: attrs, cond: c, want: version}}
+	return Op{verb: verb, w: write{r: r, item: attrs, cond: c, want: version, expires: applyOptions(opts).expires}}
 }
 
 func deleteOp(r ref, err error, version int64) Op {

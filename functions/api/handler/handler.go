@@ -43,16 +43,43 @@ type API struct {
 	auth   *auth.Authenticator
 	router *httpapi.Router
 	now    func() time.Time
+	log    *slog.Logger
+	models ModelStore // trained NLU bundles; nil: training answers 503
 }
 
 // New wires the API.
-func New(s Store, c Committer, a *auth.Authenticator, log *slog.Logger) *API {
-	api := &API{store: s, commit: c, auth: a, router: httpapi.NewRouter(log), now: time.Now}
+func New(s Store, c Committer, a *auth.Authenticator, log *slog.Logger, opts ...Option) *API {
+	api := &API{store: s, commit: c, auth: a, router: httpapi.NewRouter(log), now: time.Now, log: log}
+	for _, o := range opts {
+		o(api)
+	}
 	api.router.Handle("POST /v1/tenants", api.platformAdmin(api.createTenant))
 	api.router.Handle("GET /v1/tenant", api.tenantKey(auth.RolePartner, api.getTenant))
 	api.router.Handle("POST /v1/api-keys", api.tenantKey(auth.RoleAdmin, api.createKey))
 	api.router.Handle("GET /v1/api-keys", api.tenantKey(auth.RoleAdmin, api.listKeys))
 	api.router.Handle("DELETE /v1/api-keys/{id}", api.tenantKey(auth.RoleAdmin, api.revokeKey))
+	// Bot configuration (bot.go, flow.go, settings.go, import.go, train.go).
+	api.router.Handle("GET /v1/intents", api.tenantKey(auth.RoleAdmin, api.listIntents))
+	api.router.Handle("GET /v1/intents/{id}", api.tenantKey(auth.RoleAdmin, api.getIntent))
+	api.router.Handle("PUT /v1/intents/{id}", api.tenantKey(auth.RoleAdmin, api.putIntent))
+	api.router.Handle("DELETE /v1/intents/{id}", api.tenantKey(auth.RoleAdmin, api.deleteIntent))
+	api.router.Handle("GET /v1/articles", api.tenantKey(auth.RoleAdmin, api.listArticles))
+	api.router.Handle("GET /v1/articles/{id}", api.tenantKey(auth.RoleAdmin, api.getArticle))
+	api.router.Handle("PUT /v1/articles/{id}", api.tenantKey(auth.RoleAdmin, api.putArticle))
+	api.router.Handle("DELETE /v1/articles/{id}", api.tenantKey(auth.RoleAdmin, api.deleteArticle))
+	api.router.Handle("POST /v1/import", api.tenantKey(auth.RoleAdmin, api.importConfig))
+	api.router.Handle("GET /v1/flows", api.tenantKey(auth.RoleAdmin, api.listFlows))
+	api.router.Handle("GET /v1/flows/{id}", api.tenantKey(auth.RoleAdmin, api.getFlow))
+	api.router.Handle("PUT /v1/flows/{id}", api.tenantKey(auth.RoleAdmin, api.putFlow))
+	api.router.Handle("DELETE /v1/flows/{id}", api.tenantKey(auth.RoleAdmin, api.deleteFlow))
+	api.router.Handle("GET /v1/bot/settings", api.tenantKey(auth.RoleAdmin, api.getSettings))
+	api.router.Handle("PUT /v1/bot/settings", api.tenantKey(auth.RoleAdmin, api.putSettings))
+	api.router.Handle("POST /v1/bot/webhook-secret", api.tenantKey(auth.RoleAdmin, api.rotateWebhookSecret))
+	api.router.Handle("POST /v1/nlu/train", api.tenantKey(auth.RoleAdmin, api.train))
+	api.router.Handle("GET /v1/nlu/models", api.tenantKey(auth.RoleAdmin, api.listModels))
+	api.router.Handle("GET /v1/nlu/models/{version}", api.tenantKey(auth.RoleAdmin, api.getModel))
+	api.router.Handle("POST /v1/nlu/models/{version}/activate", api.tenantKey(auth.RoleAdmin, api.activate))
+	api.router.Handle("GET /v1/nlu/active", api.tenantKey(auth.RoleAdmin, api.getActive))
 	return api
 }
 

@@ -1,0 +1,230 @@
+// Package handler is the chat function's HTTP API: customer conversations over chat and voice
+// (one turn at a time: understand → decide → reply; handoff), the media edge's voice turns, and
+// the partner's business events that feed "guess your question". Every route authenticates a
+// partner (or admin) key first; the tenant comes from the key and from nowhere else. Another
+// tenant's conversation is "not found", never "forbidden".
+package handler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	lxevents "github.com/lingxi/lingxi/events"
+	"github.com/lingxi/lingxi/shared/auth"
+	"github.com/lingxi/lingxi/shared/conversation"
+	"github.com/lingxi/lingxi/shared/guess"
+	"github.com/lingxi/lingxi/shared/httpapi"
+	"github.com/lingxi/lingxi/shared/store"
+	"github.com/lingxi/lingxi/shared/tenant"
+)
+
+// MaxBody is the largest request body the chat routes take; larger ones are 413.
+const MaxBody = 64 << 10
+
+// Conversations is what the API needs of the conversation service; *conversation.Service is one.
+type Conversations interface {
+	Start(ctx context.Context, t tenant.ID, in conversation.StartInput) (conversation.Reply, error)
+	Message(ctx context.Context, t tenant.ID, id string, in conversation.Input) (conversation.Reply, error)
+	End(ctx context.Context, t tenant.ID, id string) (conversation.Reply, error)
+	Get(ctx context.Context, t tenant.ID, id string) (*conversation.Conversation, error)
+	Voice(ctx context.Context, t tenant.ID, in conversation.VoiceInput) (conversation.Reply, error)
+}
+
+var _ Conversations = (*conversation.Service)(nil)
+
+// Committer writes store operations and their events together (shared/outbox).
+type Committer interface {
+	Commit(ctx context.Context, ops []store.Op, evs ...lxevents.Envelope) error
+}
+
+// Authenticator resolves API keys; *auth.Authenticator is one.
+type Authenticator interface {
+	Authenticate(ctx context.Context, key string) (auth.Principal, error)
+}
+
+var _ Authenticator = (*auth.Authenticator)(nil)
+
+// API serves the chat routes. Build it with New.
+type API struct {
+	conv   Conversations
+	commit Committer
+	auth   Authenticator
+	router *httpapi.Router
+	log    *slog.Logger
+	now    func() time.Time
+}
+
+// New wires the API.
+func New(conv Conversations, c Committer, a Authenticator, log *slog.Logger) *API {
+	api := &API{conv: conv, commit: c, auth: a, router: httpapi.NewRouter(log), log: log, now: time.Now}
+	api.router.Handle("POST /v1/conversations", api.partner(api.startConversation))
+	api.router.Handle("GET /v1/conversations/{id}", api.partner(api.getConversation))
+	api.router.Handle("POST /v1/conversations/{id}/messages", api.partner(api.postMessage))
+	api.router.Handle("POST /v1/conversations/{id}/end", api.partner(api.endConversation))
+	api.router.Handle("POST /v1/voice/turns", api.partner(api.voiceTurn))
+	api.router.Handle("POST /v1/business-events", api.partner(api.postBusinessEvent))
+	return api
+}
+
+// Handle is the Lambda handler.
+func (api *API) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	return api.router.Serve(ctx, req)
+}
+
+// Routes lists the route keys served, for the template test and the isolation test.
+func (api *API) Routes() []string { return api.router.Routes() }
+
+type tenantHandler func(ctx context.Context, r *httpapi.Request, t tenant.ID) (httpapi.Response, error)
+
+// partner admits tenant keys with the partner role (admin keys may do anything a partner may),
+// then refuses bodies over MaxBody before anything reads them.
+func (api *API) partner(h tenantHandler) httpapi.HandlerFunc {
+	return func(ctx context.Context, r *httpapi.Request) (httpapi.Response, error) {
+		key, ok := auth.BearerKey(r.Header("authorization"))
+		if !ok {
+			return httpapi.Response{}, httpapi.Errorf(httpapi.KindUnauthenticated, "send Authorization: Bearer <api key>")
+		}
+		p, err := api.auth.Authenticate(ctx, key)
+		if errors.Is(err, auth.ErrUnauthenticated) {
+			return httpapi.Response{}, httpapi.Errorf(httpapi.KindUnauthenticated, "the API key is not valid")
+		}
+		if err != nil {
+			return httpapi.Response{}, err
+		}
+		if p.Admin || p.Tenant.IsZero() {
+			return httpapi.Response{}, httpapi.Errorf(httpapi.KindForbidden, "the platform-admin key only creates tenants; use a tenant key")
+		}
+		if !p.Role.Allows(auth.RolePartner) {
+			return httpapi.Response{}, httpapi.Errorf(httpapi.KindForbidden, "this route needs a key with role %q", auth.RolePartner)
+		}
+		body, err := r.Body()
+		if err != nil {
+			return httpapi.Response{}, err
+		}
+		if len(body) > MaxBody {
+			return httpapi.Response{}, httpapi.Errorf(httpapi.KindTooLarge, "body is %d bytes; the limit is %d", len(body), MaxBody)
+		}
+		return h(ctx, r, p.Tenant)
+	}
+}
+
+// problem maps the conversation service's errors to what the caller sees.
+func problem(err error, id string) error {
+	switch {
+	case errors.Is(err, conversation.ErrNotFound):
+		return httpapi.Errorf(httpapi.KindNotFound, "no conversation %q", id)
+	case errors.Is(err, conversation.ErrEnded):
+		return httpapi.Errorf(httpapi.KindConflict, "conversation %q has ended", id)
+	case errors.Is(err, conversation.ErrBusy):
+		return httpapi.Errorf(httpapi.KindConflict, "conversation %q is busy with other messages; retry", id)
+	case errors.Is(err, conversation.ErrUnknownIntent):
+		return httpapi.Invalid(httpapi.FieldError{Field: "/suggestion", Reason: "is not an intent of this bot"})
+	case errors.Is(err, conversation.ErrOtherCall):
+		return httpapi.Invalid(httpapi.FieldError{Field: "/conversation_id", Reason: "belongs to another call"})
+	}
+	return err
+}
+
+func (api *API) startConversation(ctx context.Context, r *httpapi.Request, t tenant.ID) (httpapi.Response, error) {
+	var body startBody
+	if err := r.DecodeJSON(&body); err != nil {
+		return httpapi.Response{}, err
+	}
+	in, err := body.input()
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	reply, err := api.conv.Start(ctx, t, in)
+	if err != nil {
+		return httpapi.Response{}, problem(err, "")
+	}
+	return httpapi.JSON(http.StatusCreated, startView(reply)), nil
+}
+
+func (api *API) getConversation(ctx context.Context, r *httpapi.Request, t tenant.ID) (httpapi.Response, error) {
+	id := r.Params["id"]
+	c, err := api.conv.Get(ctx, t, id)
+	if err != nil {
+		return httpapi.Response{}, problem(err, id)
+	}
+	return httpapi.JSON(http.StatusOK, transcriptView(c)), nil
+}
+
+func (api *API) postMessage(ctx context.Context, r *httpapi.Request, t tenant.ID) (httpapi.Response, error) {
+	id := r.Params["id"]
+	var body messageBody
+	if err := r.DecodeJSON(&body); err != nil {
+		return httpapi.Response{}, err
+	}
+	in, err := body.input()
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	reply, err := api.conv.Message(ctx, t, id, in)
+	if err != nil {
+		return httpapi.Response{}, problem(err, id)
+	}
+	return httpapi.JSON(http.StatusOK, turnView(reply)), nil
+}
+
+func (api *API) endConversation(ctx context.Context, r *httpapi.Request, t tenant.ID) (httpapi.Response, error) {
+	id := r.Params["id"]
+	if body, _ := r.Body(); len(body) > 0 {
+		var empty struct{}
+		if err := r.DecodeJSON(&empty); err != nil {
+			return httpapi.Response{}, err
+		}
+	}
+	reply, err := api.conv.End(ctx, t, id)
+	if err != nil {
+		return httpapi.Response{}, problem(err, id)
+	}
+	return httpapi.JSON(http.StatusOK, transcriptView(reply.Conversation)), nil
+}
+
+func (api *API) voiceTurn(ctx context.Context, r *httpapi.Request, t tenant.ID) (httpapi.Response, error) {
+	var body voiceBody
+	if err := r.DecodeJSON(&body); err != nil {
+		return httpapi.Response{}, err
+	}
+	in, err := body.input()
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	reply, err := api.conv.Voice(ctx, t, in)
+	if err != nil {
+		return httpapi.Response{}, problem(err, in.ConversationID)
+	}
+	return httpapi.JSON(http.StatusOK, voiceView(reply)), nil
+}
+
+func (api *API) postBusinessEvent(ctx context.Context, r *httpapi.Request, t tenant.ID) (httpapi.Response, error) {
+	var body businessEventBody
+	if err := r.DecodeJSON(&body); err != nil {
+		return httpapi.Response{}, err
+	}
+	now := api.now().UTC()
+	data, err := body.event(now)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	ev, err := lxevents.New(t, lxevents.TypeBusinessEvent, data.CustomerID, conversation.Source, data)
+	if err != nil {
+		return httpapi.Response{}, fmt.Errorf("build business event: %w", err)
+	}
+	var ops []store.Op
+	op, stored := guess.EventOp(t, ev.ID, data, now)
+	if stored {
+		ops = append(ops, op)
+	}
+	if err := api.commit.Commit(ctx, ops, ev); err != nil {
+		return httpapi.Response{}, fmt.Errorf("record business event: %w", err)
+	}
+	return httpapi.JSON(http.StatusAccepted, map[string]any{"id": ev.ID, "stored": stored}), nil
+}

@@ -1,0 +1,44 @@
+// Command chat is the chat function: customer conversations over chat and voice, one turn at a
+// time, and the business events that feed "guess your question".
+package main
+
+import (
+	"context"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+
+	"github.com/lingxi/lingxi/functions/chat/handler"
+	"github.com/lingxi/lingxi/shared/auth"
+	"github.com/lingxi/lingxi/shared/conversation"
+	"github.com/lingxi/lingxi/shared/guess"
+	"github.com/lingxi/lingxi/shared/modelstore"
+	"github.com/lingxi/lingxi/shared/outbox"
+	"github.com/lingxi/lingxi/shared/store"
+	"github.com/lingxi/lingxi/shared/stream"
+)
+
+func main() {
+	log := lambdacontext.NewLogger()
+	cfg, err := config.LoadDefaultConfig(context.Background())
+	if err != nil {
+		log.Error("load AWS config", "err", err)
+		os.Exit(1)
+	}
+	db := store.New(dynamodb.NewFromConfig(cfg), os.Getenv("TABLE_NAME"))
+	box := outbox.New(db, stream.NewPublisher(kinesis.NewFromConfig(cfg), os.Getenv("STREAM_NAME")), log)
+	authn, err := auth.NewAuthenticator(db, "") // no platform-admin on customer routes
+	if err != nil {
+		log.Error("configure auth", "err", err)
+		os.Exit(1)
+	}
+	models := conversation.NewModels(db, conversation.BundleLoader(modelstore.New(modelstore.NewClient(cfg), os.Getenv("MODEL_BUCKET"))), 0, 0, log)
+	svc := conversation.New(conversation.Config{
+		DB: db, Commit: box, Models: models, Guess: guess.NewStore(db, guess.Options{}), Log: log,
+	})
+	lambda.StartHandlerFunc(handler.New(svc, box, authn, log).Handle)
+}

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+)
+
+// command is one subcommand; run gets the arguments after its name.
+type command struct {
+	summary string
+	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+}
+
+// commands is the dispatch table, nested by word: "nlu eval" lives under
+// "nlu". New subcommands are new entries.
+var commands = map[string]map[string]command{
+	"nlu": {
+		"eval": {summary: "train on --train, evaluate on --test, print a JSON summary last", run: nluEval},
+	},
+}
+
+// errUsage means the arguments were wrong; the usage has been printed.
+var errUsage = errors.New("usage")
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) < 2 {
+		usage(stderr)
+		return 2
+	}
+	group, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "lingxi: unknown command %q\n", args[0])
+		usage(stderr)
+		return 2
+	}
+	cmd, ok := group[args[1]]
+	if !ok {
+		fmt.Fprintf(stderr, "lingxi: unknown command %q\n", args[0]+" "+args[1])
+		usage(stderr)
+		return 2
+	}
+	if err := cmd.run(ctx, args[2:], stdout, stderr); err != nil {
+		if errors.Is(err, errUsage) || errors.Is(err, flag.ErrHelp) {
+			return 2
+		}
+		fmt.Fprintf(stderr, "lingxi %s %s: %v\n", args[0], args[1], err)
+		return 1
+	}
+	return 0
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: lingxi COMMAND SUBCOMMAND [flags]")
+	var names []string
+	for g, cmds := range commands {
+		for c := range cmds {
+			names = append(names, g+" "+c)
+		}
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		g, c, _ := strings.Cut(n, " ")
+		fmt.Fprintf(w, "  %-12s %s\n", n, commands[g][c].summary)
+	}
+}

@@ -1,0 +1,21 @@
+// Command lingxi is the project's command-line tool. Subcommands:
+//
+//	lingxi nlu eval --train FILE --test FILE   train an NLU model and evaluate it
+//
+// The last line of `nlu eval` is one JSON object with the figures, for
+// scripts (infra/bench reads it).
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}

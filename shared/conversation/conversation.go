@@ -1,0 +1,194 @@
+// Package conversation is the bot's side of a customer conversation, over chat or voice: one turn
+// at a time it understands the customer (explicit requests for a person, the active flow, the
+// tenant's NLU model and knowledge base), decides (answer, run a flow, fall back, hand off) and
+// replies with channel-neutral messages and actions. Conversation state lives in the table with
+// optimistic concurrency; every accepted turn commits its state and its events (chat.message,
+// contact.created, contact.ended) together through the outbox.
+//
+// # Turn logic
+//
+//  1. A conversation in handoff only records what the customer writes (for the agent).
+//  2. An explicit request for a person ("转人工", "人工客服", "找客服", "agent", "talk to a
+//     person", keypad 0 outside a flow) hands off.
+//  3. An active flow takes the turn (dialog.Engine.Turn); its transfer hands off, its end returns
+//     the conversation to the bot (chat) or hangs up (voice).
+//  4. Else the tenant's active NLU model classifies the text: an intent with a flow starts it, an
+//     intent with an answer answers, an intent with neither hands off to its queue. One
+//     exception: a knowledge-base article whose match (nlu.Hit.Match, 1 for a question asked
+//     word for word) is above the intent's confidence answers instead, because a small
+//     classifier is often sure of an intent for a question it was never taught.
+//  5. Else the knowledge base: the best article whose match clears MinArticleMatch and that is
+//     valid now answers, in the channel's wording (voice variants for calls).
+//  6. Else the fallback; Settings.LowConfidenceTurns such turns in a row (default 2) hand off.
+//
+// Customers whose attributes match one of Settings.HandoffRules go to a person at the start.
+// A handoff's queue is the flow's, else the intent's, else the matching rule's, else the
+// settings' default, else DefaultQueue.
+//
+// # Concurrency
+//
+// Two turns racing on one conversation both read version n; the first to commit wins, the other
+// fails its condition, waits a random moment, reads the new state and runs its turn again on it
+// (up to MaxAttempts times, then ErrBusy, which the API answers with 409). So racing messages are both answered, in some order, and the state is
+// never written from a stale read.
+package conversation
+
+import (
+	"time"
+
+	"github.com/lingxi/lingxi/events"
+	"github.com/lingxi/lingxi/shared/botconfig"
+)
+
+// Kind is the store kind of conversations; ids are conversation ids.
+const Kind = "conversation"
+
+// Limits.
+const (
+	// MaxTurns is how many turns a conversation keeps; older ones are trimmed (TotalTurns still
+	// counts them).
+	MaxTurns = 100
+	// MaxTranscriptBytes bounds the text the kept turns hold, so the item stays well within
+	// DynamoDB's 400 KB; older turns are trimmed first.
+	MaxTranscriptBytes = 160 << 10
+	// MaxEventTranscriptBytes bounds the transcript a contact.created event carries.
+	MaxEventTranscriptBytes = 64 << 10
+	// MaxTextRunes is the longest customer message.
+	MaxTextRunes = 4000
+	// TTL is how long a conversation is kept after its last turn.
+	TTL = 30 * 24 * time.Hour
+	// MaxAttempts is how many times a turn is run against a conversation that others keep
+	// changing before it gives up with ErrBusy.
+	MaxAttempts = 5
+	// Suggestions is how many guessed questions a conversation starts with.
+	Suggestions = 3
+)
+
+// State is where a conversation is.
+type State string
+
+// States.
+const (
+	StateActive  State = "active"  // the bot is talking
+	StateHandoff State = "handoff" // queued for (or with) a person; the bot is silent
+	StateEnded   State = "ended"   // closed; no more messages
+)
+
+// Customer is who the conversation is with.
+type Customer struct {
+	// ID is the tenant's id for the customer; empty for an anonymous chat.
+	ID string `dynamodbav:"id,omitempty" json:"id,omitempty"`
+	// Attributes are what the tenant knows (tier, age group, …); handoff rules read them. Personal
+	// data.
+	Attributes map[string]string `dynamodbav:"attributes,omitempty" json:"attributes,omitempty"`
+}
+
+// Turn is one message of the transcript.
+type Turn struct {
+	Role events.Role `dynamodbav:"role" json:"role"`
+	Text string      `dynamodbav:"text" json:"text"`
+	Time time.Time   `dynamodbav:"time" json:"time"`
+	// Intent and Confidence are the NLU's reading of a customer message, when it had one.
+	Intent     string  `dynamodbav:"intent,omitempty" json:"intent,omitempty"`
+	Confidence float64 `dynamodbav:"confidence,omitempty" json:"confidence,omitempty"`
+	// DTMF marks a customer turn made of keypad digits (Text holds them).
+	DTMF bool `dynamodbav:"dtmf,omitempty" json:"dtmf,omitempty"`
+}
+
+// Suggestion is a guessed question offered at the start (未问先答).
+type Suggestion struct {
+	Intent string `dynamodbav:"intent" json:"intent"`
+	Text   string `dynamodbav:"text" json:"text"`
+}
+
+// Conversation is the stored state of one conversation.
+type Conversation struct {
+	ID       string         `dynamodbav:"id" json:"id"`
+	Channel  events.Channel `dynamodbav:"channel" json:"channel"`
+	Language botconfig.Lang `dynamodbav:"language,omitempty" json:"language,omitempty"`
+	Customer Customer       `dynamodbav:"customer" json:"customer"`
+	CallID   string         `dynamodbav:"call_id,omitempty" json:"call_id,omitempty"`
+	State    State          `dynamodbav:"state" json:"state"`
+	Turns    []Turn         `dynamodbav:"turns" json:"messages"`
+	// TotalTurns counts every turn, including those trimmed from Turns.
+	TotalTurns int `dynamodbav:"total_turns" json:"total_messages"`
+
+	// Flow is the running flow's id and its dialog.State as JSON; empty when none runs.
+	Flow      string `dynamodbav:"flow,omitempty" json:"-"`
+	FlowState string `dynamodbav:"flow_state,omitempty" json:"-"`
+	// FlowIntent is the intent that started the flow.
+	FlowIntent string `dynamodbav:"flow_intent,omitempty" json:"-"`
+
+	// Intent is the first intent recognised; LastIntent the latest.
+	Intent     string `dynamodbav:"intent,omitempty" json:"intent,omitempty"`
+	LastIntent string `dynamodbav:"last_intent,omitempty" json:"-"`
+	// LowConfidence counts the not-understood turns in a row.
+	LowConfidence int `dynamodbav:"low_confidence" json:"-"`
+	// Resolved is set once the bot has answered a request (an intent, an article, a flow's end).
+	Resolved bool `dynamodbav:"resolved" json:"-"`
+
+	// Queue and Reason say where and why the conversation was handed off.
+	Queue  string               `dynamodbav:"queue,omitempty" json:"queue,omitempty"`
+	Reason events.HandoffReason `dynamodbav:"reason,omitempty" json:"handoff_reason,omitempty"`
+
+	Suggestions []Suggestion `dynamodbav:"suggestions,omitempty" json:"suggestions,omitempty"`
+	// GuessKinds are the kinds of the customer's recent business events at the start, and
+	// Learned is set once the first intent was counted against them (shared/guess).
+	GuessKinds []string `dynamodbav:"guess_kinds,omitempty" json:"-"`
+	Learned    bool     `dynamodbav:"learned" json:"-"`
+
+	CreatedAt time.Time      `dynamodbav:"created_at" json:"created_at"`
+	UpdatedAt time.Time      `dynamodbav:"updated_at" json:"updated_at"`
+	EndedAt   *time.Time     `dynamodbav:"ended_at,omitempty" json:"ended_at,omitempty"`
+	Outcome   events.Outcome `dynamodbav:"outcome,omitempty" json:"outcome,omitempty"`
+}
+
+// Truncated reports whether older turns were trimmed from the transcript.
+func (c *Conversation) Truncated() bool { return c.TotalTurns > len(c.Turns) }
+
+// add appends turns and trims the transcript to MaxTurns and MaxTranscriptBytes.
+func (c *Conversation) add(turns ...Turn) {
+	c.Turns = append(c.Turns, turns...)
+	c.TotalTurns += len(turns)
+	if n := len(c.Turns) - MaxTurns; n > 0 {
+		c.Turns = append([]Turn(nil), c.Turns[n:]...)
+	}
+	size := 0
+	for i := len(c.Turns) - 1; i >= 0; i-- {
+		size += len(c.Turns[i].Text)
+		if size > MaxTranscriptBytes {
+			c.Turns = append([]Turn(nil), c.Turns[i+1:]...)
+			return
+		}
+	}
+}
+
+// eventTranscript is the tail of the transcript that fits MaxEventTranscriptBytes.
+func (c *Conversation) eventTranscript() []events.Turn {
+	size, from := 0, len(c.Turns)
+	for from > 0 {
+		// JSON may escape a character to at most 6 bytes; count generously for the envelope.
+		n := 2*len(c.Turns[from-1].Text) + 64
+		if size+n > MaxEventTranscriptBytes {
+			break
+		}
+		size += n
+		from--
+	}
+	out := make([]events.Turn, 0, len(c.Turns)-from)
+	for _, t := range c.Turns[from:] {
+		out = append(out, events.Turn{Role: t.Role, Text: t.Text, Time: t.Time})
+	}
+	return out
+}
+
+// outcome is how the conversation ends now.
+func (c *Conversation) outcome() events.Outcome {
+	switch {
+	case c.State == StateHandoff:
+		return events.OutcomeHandedOff
+	case c.Resolved:
+		return events.OutcomeResolvedByBot
+	}
+	return events.OutcomeAbandoned
+}

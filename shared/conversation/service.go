@@ -1,0 +1,427 @@
+package conversation
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/lingxi/lingxi/events"
+	"github.com/lingxi/lingxi/shared/botconfig"
+	"github.com/lingxi/lingxi/shared/dialog"
+	"github.com/lingxi/lingxi/shared/guess"
+	"github.com/lingxi/lingxi/shared/store"
+	"github.com/lingxi/lingxi/shared/tenant"
+)
+
+// Source names the chat function in the events it emits.
+const Source = "lingxi.chat"
+
+// DB is the table access the service needs; *store.Store satisfies it.
+type DB interface {
+	Get(ctx context.Context, t tenant.ID, k store.Key, out any) (int64, error)
+}
+
+var _ DB = (*store.Store)(nil)
+
+// Committer writes store operations and their events together (shared/outbox).
+type Committer interface {
+	Commit(ctx context.Context, ops []store.Op, evs ...events.Envelope) error
+}
+
+// ModelSource gives a tenant's active model; *Models is one.
+type ModelSource interface {
+	Get(ctx context.Context, t tenant.ID) (Understander, string, error)
+}
+
+var _ ModelSource = (*Models)(nil)
+
+// Config wires a Service.
+type Config struct {
+	DB     DB
+	Commit Committer
+	// Models gives the tenant's NLU; nil: the bot understands nothing but requests for a person.
+	Models ModelSource
+	// Guess ranks suggestions and learns from first intents; nil: no suggestions.
+	Guess *guess.Store
+	// HTTP sends flow webhooks (see dialog.Config.HTTP); default NewWebhookClient(). Requests go
+	// only to hosts the tenant's Settings.WebhookHosts allow.
+	HTTP dialog.Doer
+	// AllowLoopbackWebhooks lets flows call loopback hosts: tests and the local stack only.
+	AllowLoopbackWebhooks bool
+	// MinArticleMatch is the least nlu.Hit.Match of an article that answers (default 0.5).
+	MinArticleMatch float64
+	Log             *slog.Logger
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// Service runs conversations. It is safe for concurrent use.
+type Service struct {
+	db       DB
+	commit   Committer
+	models   ModelSource
+	guess    *guess.Store
+	http     dialog.Doer
+	loopback bool
+	minMatch float64
+	log      *slog.Logger
+	now      func() time.Time
+}
+
+// New returns a Service.
+func New(cfg Config) *Service {
+	s := &Service{
+		db: cfg.DB, commit: cfg.Commit, models: cfg.Models, guess: cfg.Guess, http: cfg.HTTP,
+		loopback: cfg.AllowLoopbackWebhooks, minMatch: cfg.MinArticleMatch, log: cfg.Log, now: cfg.Now,
+	}
+	if s.http == nil {
+		s.http = NewWebhookClient()
+	}
+	if s.minMatch <= 0 {
+		s.minMatch = 0.5
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	return s
+}
+
+// StartInput opens a conversation.
+type StartInput struct {
+	Channel  events.Channel
+	Language botconfig.Lang // "" to detect it from the customer's words
+	Customer Customer
+	// CallID is the media edge's call id of a voice conversation.
+	CallID string
+}
+
+// Input is one customer turn: Text, a Suggestion (an intent id offered at the start) or DTMF
+// digits. All empty is a voice turn without input (a timeout).
+type Input struct {
+	Text       string
+	Suggestion string
+	DTMF       string
+}
+
+// Action is one channel-neutral instruction for the channel: say text, gather the customer's
+// next input, transfer to a queue, hang up.
+type Action struct {
+	Type      ActionType `json:"type"`
+	Text      string     `json:"text,omitempty"`
+	Hints     []string   `json:"hints,omitempty"`
+	DTMF      bool       `json:"dtmf,omitempty"`
+	MaxDigits int        `json:"max_digits,omitempty"`
+	TimeoutMS int        `json:"timeout_ms,omitempty"`
+	Queue     string     `json:"queue,omitempty"`
+}
+
+// ActionType names an Action.
+type ActionType string
+
+// Action types.
+const (
+	ActionSay      ActionType = "say"
+	ActionGather   ActionType = "gather"
+	ActionTransfer ActionType = "transfer"
+	ActionHangup   ActionType = "hangup"
+)
+
+// Defaults of a voice gather that no flow step shaped.
+const (
+	GatherTimeoutMS = 8000
+	gatherMaxDigits = 1 // "0" for a person
+)
+
+// Reply is what one request did.
+type Reply struct {
+	Conversation *Conversation
+	// Messages are the bot's messages of this turn.
+	Messages []Turn
+	// QuickReplies are answers the customer may tap (a flow question's options).
+	QuickReplies []string
+	// Actions are the turn as instructions: say, gather, transfer, hangup.
+	Actions []Action
+	// Suggestions are the guessed questions (at the start only).
+	Suggestions []Suggestion
+}
+
+// VoiceConversationID is the id of the conversation of a call: derived from the call id, so every
+// turn of a call finds it without a lookup, and two first turns racing create it once.
+func VoiceConversationID(callID string) string {
+	sum := sha256.Sum256([]byte(callID))
+	return "cv-call-" + hex.EncodeToString(sum[:16])
+}
+
+func newID() (string, error) {
+	u, err := uuid.NewV7()
+	if err != nil {
+		return "", fmt.Errorf("new conversation id: %w", err)
+	}
+	return "cv-" + u.String(), nil
+}
+
+// Start opens a conversation: the greeting and guessed questions, or, for a customer a handoff
+// rule matches, a handoff.
+func (s *Service) Start(ctx context.Context, t tenant.ID, in StartInput) (Reply, error) {
+	id, err := newID()
+	if err != nil {
+		return Reply{}, err
+	}
+	return s.create(ctx, t, id, in, true)
+}
+
+// create writes a new conversation with id; greet says the greeting (a voice call whose first
+// turn already carries the caller's words is not greeted).
+func (s *Service) create(ctx context.Context, t tenant.ID, id string, in StartInput, greet bool) (Reply, error) {
+	set, err := s.settings(ctx, t)
+	if err != nil {
+		return Reply{}, err
+	}
+	now := s.now().UTC()
+	c := &Conversation{
+		ID: id, Channel: in.Channel, Language: in.Language, Customer: in.Customer, CallID: in.CallID,
+		State: StateActive, CreatedAt: now, UpdatedAt: now,
+	}
+	tr := s.newTurn(t, c, set, now)
+	if rule, ok := matchRule(set.HandoffRules, in.Customer.Attributes); ok {
+		tr.handoff(events.ReasonPolicy, queueFor(rule.Queue, set.DefaultQueue), sayHandoffPolicy)
+	} else {
+		if greet {
+			tr.say(say(orDefault(set.Greeting, defaultGreeting), c.Language))
+		}
+		s.suggest(ctx, t, c, now)
+	}
+	ops := []store.Op{store.CreateOp(t, store.Key{Kind: Kind, ID: id}, c, store.WithTTL(now.Add(TTL)))}
+	evs, err := tr.events(nil)
+	if err != nil {
+		return Reply{}, err
+	}
+	if err := s.commit.Commit(ctx, ops, evs...); err != nil {
+		return Reply{}, fmt.Errorf("create conversation %s: %w", id, err)
+	}
+	s.log.InfoContext(ctx, "conversation started", "conversation", id, "channel", c.Channel, "state", c.State)
+	return tr.reply(), nil
+}
+
+// suggest fills c's suggestions with the top guessed intents that the tenant still has.
+func (s *Service) suggest(ctx context.Context, t tenant.ID, c *Conversation, now time.Time) {
+	if s.guess == nil {
+		return
+	}
+	ranked, kinds, err := s.guess.Suggest(ctx, t, c.Customer.ID, now, 3*Suggestions)
+	c.GuessKinds = kinds
+	if err != nil {
+		s.log.WarnContext(ctx, "guess suggestions", "conversation", c.ID, "err", err)
+		return
+	}
+	for _, r := range ranked {
+		if len(c.Suggestions) == Suggestions {
+			break
+		}
+		in, ok, err := s.intent(ctx, t, r.Intent)
+		if err != nil {
+			s.log.WarnContext(ctx, "read suggested intent", "intent", r.Intent, "err", err)
+			return
+		}
+		if ok {
+			c.Suggestions = append(c.Suggestions, Suggestion{Intent: in.ID, Text: displayText(in, c.Language)})
+		}
+	}
+}
+
+// Get returns a conversation.
+func (s *Service) Get(ctx context.Context, t tenant.ID, id string) (*Conversation, error) {
+	c, _, err := s.load(ctx, t, id)
+	return c, err
+}
+
+func (s *Service) load(ctx context.Context, t tenant.ID, id string) (*Conversation, int64, error) {
+	var c Conversation
+	ver, err := s.db.Get(ctx, t, store.Key{Kind: Kind, ID: id}, &c)
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalidKey) {
+		return nil, 0, ErrNotFound
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("read conversation %s: %w", id, err)
+	}
+	return &c, ver, nil
+}
+
+// Message runs one customer turn.
+func (s *Service) Message(ctx context.Context, t tenant.ID, id string, in Input) (Reply, error) {
+	return s.update(ctx, t, id, "", func(tr *turn) error { return tr.run(ctx, in) })
+}
+
+// End closes a conversation because the customer left: contact.ended with the outcome
+// resolved_by_bot (the bot answered something), handed_off, or abandoned.
+func (s *Service) End(ctx context.Context, t tenant.ID, id string) (Reply, error) {
+	return s.update(ctx, t, id, "", func(tr *turn) error {
+		tr.end()
+		return nil
+	})
+}
+
+// VoiceInput is one voice turn from the media edge.
+type VoiceInput struct {
+	CallID string
+	// ConversationID, when set, must be the call's conversation; else it is derived from CallID.
+	ConversationID string
+	Text, DTMF     string
+	// Caller is the calling number: the customer id of a new call's conversation. Personal data.
+	Caller string
+}
+
+// Voice runs a voice turn: the first turn of a call opens its conversation (greeting it when the
+// turn carries no words yet); the others are turns as Message runs them, where no input is a
+// timeout.
+func (s *Service) Voice(ctx context.Context, t tenant.ID, in VoiceInput) (Reply, error) {
+	id := VoiceConversationID(in.CallID)
+	if in.ConversationID != "" && in.ConversationID != id {
+		if _, _, err := s.load(ctx, t, in.ConversationID); err != nil {
+			return Reply{}, err
+		}
+		return Reply{}, ErrOtherCall
+	}
+	_, _, err := s.load(ctx, t, id)
+	if errors.Is(err, ErrNotFound) {
+		if in.ConversationID != "" {
+			return Reply{}, ErrNotFound
+		}
+		start := StartInput{Channel: events.ChannelVoice, CallID: in.CallID, Customer: Customer{ID: in.Caller}}
+		if in.Caller != "" {
+			start.Customer.Attributes = map[string]string{"caller": in.Caller}
+		}
+		noInput := in.Text == "" && in.DTMF == ""
+		r, err := s.create(ctx, t, id, start, noInput)
+		switch {
+		case err == nil && noInput:
+			return r, nil
+		case err == nil && r.Conversation.State != StateActive:
+			return r, nil // a handoff rule took the call
+		case err != nil && !errors.Is(err, store.ErrConflict):
+			return Reply{}, err
+		case err != nil && noInput:
+			return s.current(ctx, t, id) // a repeated first turn: the call is already greeted
+		}
+		// Created (or another first turn of the call created it): run the turn on it.
+	} else if err != nil {
+		return Reply{}, err
+	}
+	return s.update(ctx, t, id, in.CallID, func(tr *turn) error {
+		return tr.run(ctx, Input{Text: in.Text, DTMF: in.DTMF})
+	})
+}
+
+// current is a reply that changes nothing: the conversation as it is, waiting for the customer.
+func (s *Service) current(ctx context.Context, t tenant.ID, id string) (Reply, error) {
+	c, _, err := s.load(ctx, t, id)
+	if err != nil {
+		return Reply{}, err
+	}
+	return s.newTurn(t, c, botconfig.Settings{}, s.now()).reply(), nil
+}
+
+// update runs f on the conversation's latest state and commits the result, again from the new
+// state when another turn committed first.
+func (s *Service) update(ctx context.Context, t tenant.ID, id, callID string, f func(*turn) error) (Reply, error) {
+	for attempt := range MaxAttempts {
+		if attempt > 0 {
+			if err := backoff(ctx, attempt); err != nil {
+				return Reply{}, err
+			}
+		}
+		c, ver, err := s.load(ctx, t, id)
+		if err != nil {
+			return Reply{}, err
+		}
+		if callID != "" && c.CallID != callID {
+			return Reply{}, ErrOtherCall
+		}
+		if c.State == StateEnded {
+			return Reply{}, ErrEnded
+		}
+		set, err := s.settings(ctx, t)
+		if err != nil {
+			return Reply{}, err
+		}
+		now := s.now().UTC()
+		if now.Before(c.UpdatedAt) {
+			now = c.UpdatedAt // turns stay in order even if instances' clocks disagree
+		}
+		tr := s.newTurn(t, c, set, now)
+		if err := f(tr); err != nil {
+			return Reply{}, err
+		}
+		c.UpdatedAt = now
+		opts := []store.Option{store.WithTTL(now.Add(TTL))}
+		evs, err := tr.events(nil)
+		if err != nil {
+			return Reply{}, err
+		}
+		err = s.commit.Commit(ctx, []store.Op{store.PutOp(t, store.Key{Kind: Kind, ID: id}, c, ver, opts...)}, evs...)
+		if errors.Is(err, store.ErrConflict) {
+			s.log.InfoContext(ctx, "conversation changed during the turn; running it again", "conversation", id)
+			continue
+		}
+		if err != nil {
+			return Reply{}, fmt.Errorf("commit turn of %s: %w", id, err)
+		}
+		if tr.learn != "" && s.guess != nil {
+			if err := s.guess.Learn(ctx, t, c.GuessKinds, tr.learn); err != nil {
+				s.log.WarnContext(ctx, "learn first intent", "conversation", id, "err", err)
+			}
+		}
+		return tr.reply(), nil
+	}
+	return Reply{}, ErrBusy
+}
+
+// backoff waits a random time below 10 ms·2^attempt before a turn runs again, so turns that lost
+// a race do not all collide again at once.
+func backoff(ctx context.Context, attempt int) error {
+	d := time.Duration(rand.Int64N(int64(10*time.Millisecond) << attempt))
+	tm := time.NewTimer(d)
+	defer tm.Stop()
+	select {
+	case <-tm.C:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+}
+
+// engine builds the tenant's dialog engine (cheap; the HTTP client is shared).
+func (s *Service) engine(set botconfig.Settings) *dialog.Engine {
+	cfg := dialog.Config{
+		HTTP: hostGuard{next: s.http, set: set}, AllowLoopback: s.loopback, Now: s.now, Logger: s.log,
+	}
+	if set.WebhookSecret != "" {
+		cfg.WebhookSecret = []byte(set.WebhookSecret)
+	}
+	return dialog.NewEngine(cfg)
+}
+
+// flowSlots are the values the channel knows for a flow's declared inputs: the customer's
+// attributes of the same names.
+func flowSlots(f *dialog.Flow, c *Conversation) map[string]string {
+	out := map[string]string{}
+	for _, name := range f.Inputs {
+		if v, ok := c.Customer.Attributes[name]; ok && v != "" {
+			out[name] = v
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
