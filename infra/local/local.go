@@ -66,7 +66,7 @@ func Start(ctx context.Context, opt Options) (*Local, error) {
 	st, err := devstack.Start(ctx, devstack.Config{
 		Template:      opt.Template,
 		StateDir:      opt.StateDir,
-		Parameters:    map[string]string{"AdminKeySha256": auth.Hash(adminKey)},
+		Parameters:    map[string]string{"AdminKeySha256": auth.Hash(adminKey), "AllowLoopbackWebhooks": "true"},
 		HTTPPort:      opt.HTTPPort,
 		WebSocketPort: opt.WSPort,
 		SQSPort:       opt.SQSPort,

@@ -2,6 +2,7 @@ package conversation
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"net/netip"
 	"strings"
 	"testing"
@@ -117,13 +118,27 @@ func TestWebhookGuards(t *testing.T) {
 			t.Errorf("public(%s) = %v", addr, got)
 		}
 	}
-	c := NewWebhookClient()
+	c := NewWebhookClient(false)
 	if c.CheckRedirect == nil || c.Timeout == 0 {
 		t.Fatal("webhook client follows redirects or has no timeout")
 	}
 	req, _ := http.NewRequest("GET", "http://127.0.0.1:1/", nil)
 	if _, err := c.Do(req); err == nil || !strings.Contains(err.Error(), "not public") {
 		t.Fatalf("dialled loopback: %v", err)
+	}
+	// The local stack's client reaches loopback, and still nothing private.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(204) }))
+	defer srv.Close()
+	local := NewWebhookClient(true)
+	req, _ = http.NewRequest("GET", srv.URL, nil)
+	resp, err := local.Do(req)
+	if err != nil || resp.StatusCode != 204 {
+		t.Fatalf("local client to loopback: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	req, _ = http.NewRequest("GET", "http://10.0.0.1:1/", nil)
+	if _, err := local.Do(req); err == nil || !strings.Contains(err.Error(), "not public") {
+		t.Fatalf("local client dialled a private address: %v", err)
 	}
 }
 

@@ -50,7 +50,7 @@ type Config struct {
 	Models ModelSource
 	// Guess ranks suggestions and learns from first intents; nil: no suggestions.
 	Guess *guess.Store
-	// HTTP sends flow webhooks (see dialog.Config.HTTP); default NewWebhookClient(). Requests go
+	// HTTP sends flow webhooks (see dialog.Config.HTTP); default NewWebhookClient(AllowLoopbackWebhooks). Requests go
 	// only to hosts the tenant's Settings.WebhookHosts allow.
 	HTTP dialog.Doer
 	// AllowLoopbackWebhooks lets flows call loopback hosts: tests and the local stack only.
@@ -82,7 +82,7 @@ func New(cfg Config) *Service {
 		loopback: cfg.AllowLoopbackWebhooks, minMatch: cfg.MinArticleMatch, log: cfg.Log, now: cfg.Now,
 	}
 	if s.http == nil {
-		s.http = NewWebhookClient()
+		s.http = NewWebhookClient(cfg.AllowLoopbackWebhooks)
 	}
 	if s.minMatch <= 0 {
 		s.minMatch = 0.5

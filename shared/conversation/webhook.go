@@ -37,7 +37,8 @@ func (g hostGuard) Do(req *http.Request) (*http.Response, error) {
 // NewWebhookClient returns the HTTP client production sends flow webhooks with: it does not
 // follow redirects and its dialer refuses loopback, private, link-local and other non-public
 // addresses, so a tenant's flow cannot reach into the platform's network whatever its DNS says.
-func NewWebhookClient() *http.Client {
+// allowLoopback admits loopback addresses (and only those) for the local stack.
+func NewWebhookClient(allowLoopback bool) *http.Client {
 	d := &net.Dialer{
 		Timeout: 5 * time.Second,
 		Control: func(network, address string, _ syscall.RawConn) error {
@@ -45,7 +46,7 @@ func NewWebhookClient() *http.Client {
 			if err != nil {
 				return fmt.Errorf("%w: %s", errPrivateAddress, address)
 			}
-			if !public(ap.Addr()) {
+			if !public(ap.Addr()) && !(allowLoopback && ap.Addr().Unmap().IsLoopback()) {
 				return fmt.Errorf("%w: %s", errPrivateAddress, ap.Addr())
 			}
 			return nil
