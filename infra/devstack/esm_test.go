@@ -163,6 +163,22 @@ func TestKinesisEventSourceMapping(t *testing.T) {
 	})
 }
 
+// Records older than MaximumRecordAgeInSeconds go to the failure destination without an invocation.
+// The stack's clock runs two minutes ahead, so every record is already too old.
+func TestKinesisRecordAge(t *testing.T) {
+	clock := newFakeClock(time.Now().Add(2 * time.Minute))
+	st, logs := startStack(t, "stream.yaml", func(c *Config) { c.Clock = clock })
+	seqs := putRecords(t, st, "AgedStream", "z1:ok", "z2:ok")
+	fr := receiveFailures(t, st, 1)[0]
+	if fr.RequestContext.Condition != "RecordAgeExceeded" || fr.RequestContext.ApproximateInvokeCount != 0 ||
+		fr.KinesisBatchInfo.StartSequenceNumber != seqs["z1"] || fr.KinesisBatchInfo.EndSequenceNumber != seqs["z2"] {
+		t.Errorf("failure record %+v", fr)
+	}
+	if n := len(batches(logs, "AgedConsumer")); n != 0 {
+		t.Errorf("the function was invoked %d times with expired records", n)
+	}
+}
+
 // Checkpoints survive a restart: nothing is processed twice, and a LATEST mapping keeps the
 // position it started from, so records written while devstack was down are not lost.
 func TestKinesisCheckpointsSurviveRestart(t *testing.T) {

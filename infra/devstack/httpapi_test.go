@@ -67,6 +67,9 @@ func decodeEcho(t *testing.T, body []byte) (echoBody, events.APIGatewayV2HTTPReq
 func TestHTTPAPI(t *testing.T) {
 	st, logs := startStack(t, "http.yaml", func(c *Config) { c.MaxBodyBytes = 4096 })
 	base := st.HTTPURL()
+	if out := st.Outputs(); out["ApiUrl"] != base || out["TableName"] != st.Ref("Table") {
+		t.Errorf("outputs %v", out)
+	}
 
 	t.Run("request and response map like API Gateway", func(t *testing.T) {
 		start := time.Now()

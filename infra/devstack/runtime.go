@@ -10,12 +10,13 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/lingxi/lingxi/infra/procs"
 )
 
 // maxPayload is Lambda's limit for a synchronous invocation's request and response.
@@ -202,38 +203,6 @@ func (inst *instance) maxMemoryMB() int {
 		}
 	}
 	return 0
-}
-
-// spawner starts every child process from one OS thread that never exits. Linux ties a child's
-// parent-death signal (Pdeathsig) to the thread that forked it, not the process: a thread that
-// ends (Go ends a thread whose locked goroutine returns) would kill the children it forked. With one
-// locked, never-ending thread, function instances die with devstack and only then.
-type spawner struct {
-	reqs chan spawnReq
-}
-
-type spawnReq struct {
-	cmd *exec.Cmd
-	err chan error
-}
-
-// theSpawner is shared by every Stack of the process.
-var theSpawner = sync.OnceValue(func() *spawner {
-	s := &spawner{reqs: make(chan spawnReq)}
-	go func() {
-		runtime.LockOSThread() // never unlocked, and the goroutine never returns
-		for req := range s.reqs {
-			req.err <- req.cmd.Start()
-		}
-	}()
-	return s
-})
-
-func (s *spawner) start(cmd *exec.Cmd) error {
-	cmd.SysProcAttr = childAttr()
-	errc := make(chan error, 1)
-	s.reqs <- spawnReq{cmd: cmd, err: errc}
-	return <-errc
 }
 
 // platform writes a line of the Lambda platform (START, END, REPORT) to the log.
@@ -470,7 +439,7 @@ func (p *pool) start() (*instance, error) {
 		return nil, errClosed
 	}
 	p.st.runtime.register(inst)
-	if err := theSpawner().start(cmd); err != nil {
+	if err := procs.Start(cmd); err != nil {
 		p.st.runtime.unregister(inst)
 		p.wg.Done()
 		return nil, fmt.Errorf("start %s: %w", p.fn.LogicalID, err)

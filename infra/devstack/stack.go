@@ -367,6 +367,10 @@ func (st *Stack) WebSocketAPIs() []string {
 	return ids
 }
 
+// RuntimeAPIAddr is the address of the local Lambda Runtime API (each instance talks to its own
+// path under it).
+func (st *Stack) RuntimeAPIAddr() string { return st.runtime.addr() }
+
 // SQSURL is the endpoint of the local SQS service (AWS_ENDPOINT_URL_SQS for an SDK client).
 func (st *Stack) SQSURL() string { return st.sqs.base }
 
@@ -388,6 +392,18 @@ func (st *Stack) Ref(logicalID string) string {
 		return ""
 	}
 	return scalarString(v)
+}
+
+// Outputs resolves the template's Outputs against the local stack (API URLs become local ones).
+// An output that cannot be resolved locally is left out.
+func (st *Stack) Outputs() map[string]string {
+	out := map[string]string{}
+	for name, v := range st.model.tmpl.Outputs {
+		if s, err := st.model.res.str(v); err == nil {
+			out[name] = st.model.localize(s)
+		}
+	}
+	return out
 }
 
 // Endpoints are the emulators' URLs.

@@ -21,6 +21,8 @@ type Template struct {
 	Conditions map[string]any
 	Mappings   map[string]any
 	Resources  map[string]*Resource
+	// Outputs holds each output's unresolved Value.
+	Outputs map[string]any
 }
 
 // Parameter is one entry of the template's Parameters section.
@@ -85,6 +87,10 @@ func parseTemplate(data []byte) (*Template, error) {
 		Conditions: asMap(top["Conditions"]),
 		Mappings:   asMap(top["Mappings"]),
 		Resources:  map[string]*Resource{},
+		Outputs:    map[string]any{},
+	}
+	for name, o := range asMap(top["Outputs"]) {
+		t.Outputs[name] = asMap(o)["Value"]
 	}
 	for name, raw := range asMap(top["Parameters"]) {
 		pm := asMap(raw)

@@ -20,6 +20,9 @@ func TestWebSocketAPI(t *testing.T) {
 	if !strings.HasSuffix(url, "/prod") {
 		t.Fatalf("WebSocket URL %s, want the stage in the path", url)
 	}
+	if got := st.Outputs()["WebSocketUrl"]; got != url {
+		t.Errorf("output WebSocketUrl = %q, want %q", got, url)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 

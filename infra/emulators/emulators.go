@@ -20,6 +20,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/lingxi/lingxi/infra/procs"
 )
 
 // Endpoints are the base URLs of the three emulators.
@@ -166,8 +168,6 @@ func Start(ctx context.Context, opt Options) (*Running, error) {
 func (r *Running) spawn(ctx context.Context, dir, kind, data string, log io.Writer) (int, error) {
 	cmd := exec.Command("node", "serve.js", kind, "0", data)
 	cmd.Dir = dir
-	// The emulator exits when its stdin closes, and the kernel kills it if we die first.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
 	if log == nil {
 		log = io.Discard
 	}
@@ -180,7 +180,8 @@ func (r *Running) spawn(ctx context.Context, dir, kind, data string, log io.Writ
 	if err != nil {
 		return 0, err
 	}
-	if err := cmd.Start(); err != nil {
+	// The emulator exits when its stdin closes, and the kernel kills it if we die first.
+	if err := procs.Start(cmd); err != nil {
 		return 0, err
 	}
 	r.procs = append(r.procs, cmd)

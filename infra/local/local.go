@@ -8,14 +8,17 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	_ "embed"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/lingxi/lingxi/infra/devstack"
@@ -41,7 +44,17 @@ type Local struct {
 	Stack    *devstack.Stack
 	AdminKey string // the platform-admin key (kept in StateDir/admin-key)
 	DemoKey  string // the demo tenant's admin key (kept in StateDir/demo-key)
+	bank     *demoBank
+
+	mu         sync.Mutex
+	bankSecret []byte
 }
+
+//go:embed demo/banking.json
+var demoBanking []byte
+
+//go:embed demo/lost_card.json
+var demoLostCard string
 
 // Start brings the product up and seeds the demo tenant.
 func Start(ctx context.Context, opt Options) (*Local, error) {
@@ -65,6 +78,7 @@ func Start(ctx context.Context, opt Options) (*Local, error) {
 	}
 	st, err := devstack.Start(ctx, devstack.Config{
 		Template:      opt.Template,
+		StackName:     "lingxi",
 		StateDir:      opt.StateDir,
 		Parameters:    map[string]string{"AdminKeySha256": auth.Hash(adminKey), "AllowLoopbackWebhooks": "true"},
 		HTTPPort:      opt.HTTPPort,
@@ -76,15 +90,35 @@ func Start(ctx context.Context, opt Options) (*Local, error) {
 		return nil, err
 	}
 	l := &Local{Stack: st, AdminKey: adminKey}
-	if l.DemoKey, err = l.seedDemo(ctx, filepath.Join(opt.StateDir, "demo-key")); err != nil {
+	log := slog.New(slog.NewTextHandler(opt.Log, nil)).With("component", "demo-bank")
+	if l.bank, err = startDemoBank(l.secret, log); err != nil {
 		st.Close()
+		return nil, err
+	}
+	fresh := false
+	if l.DemoKey, fresh, err = l.seedDemo(ctx, filepath.Join(opt.StateDir, "demo-key")); err == nil {
+		err = l.seedBot(ctx, fresh)
+	}
+	if err != nil {
+		l.Close()
 		return nil, fmt.Errorf("seed demo tenant: %w", err)
 	}
 	return l, nil
 }
 
 // Close stops everything Start started.
-func (l *Local) Close() error { return l.Stack.Close() }
+func (l *Local) Close() error {
+	if l.bank != nil {
+		l.bank.Close()
+	}
+	return l.Stack.Close()
+}
+
+func (l *Local) secret() []byte {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.bankSecret
+}
 
 // secret reads the secret kept at path, or makes one and keeps it (mode 0600).
 func secret(path string, make func() (string, error)) (string, error) {
@@ -99,22 +133,23 @@ func secret(path string, make func() (string, error)) (string, error) {
 }
 
 // seedDemo creates the demo tenant through the public API, once; later starts reuse its key.
-func (l *Local) seedDemo(ctx context.Context, keyPath string) (string, error) {
+// fresh says whether the tenant was created now.
+func (l *Local) seedDemo(ctx context.Context, keyPath string) (key string, fresh bool, err error) {
 	if b, err := os.ReadFile(keyPath); err == nil {
 		key := string(bytes.TrimSpace(b))
 		if code, _, err := l.Call(ctx, "GET", "/v1/tenant", key, nil); err == nil && code == http.StatusOK {
-			return key, nil
+			return key, false, nil
 		}
 	}
 	code, body, err := l.Call(ctx, "POST", "/v1/tenants", l.AdminKey, map[string]string{"id": DemoTenant, "name": "Demo Bank 演示银行"})
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	if code == http.StatusConflict {
-		return "", fmt.Errorf("tenant %q exists but its key in %s is missing or revoked; run with -clean", DemoTenant, keyPath)
+		return "", false, fmt.Errorf("tenant %q exists but its key in %s is missing or revoked; run with -clean", DemoTenant, keyPath)
 	}
 	if code != http.StatusCreated {
-		return "", fmt.Errorf("create tenant: HTTP %d: %s", code, body)
+		return "", false, fmt.Errorf("create tenant: HTTP %d: %s", code, body)
 	}
 	var created struct {
 		APIKey struct {
@@ -122,9 +157,59 @@ func (l *Local) seedDemo(ctx context.Context, keyPath string) (string, error) {
 		} `json:"api_key"`
 	}
 	if err := json.Unmarshal(body, &created); err != nil || created.APIKey.Key == "" {
-		return "", fmt.Errorf("create tenant: unexpected answer %s", body)
+		return "", false, fmt.Errorf("create tenant: unexpected answer %s", body)
 	}
-	return created.APIKey.Key, os.WriteFile(keyPath, []byte(created.APIKey.Key+"\n"), 0o600)
+	return created.APIKey.Key, true, os.WriteFile(keyPath, []byte(created.APIKey.Key+"\n"), 0o600)
+}
+
+// seedBot gives the demo tenant its bot, through the same admin API a tenant uses. Every start
+// rotates the webhook secret (the demo bank learns it) and points the lost-card flow at this run's
+// demo bank; the first start also imports the bilingual banking FAQ and intents and trains.
+func (l *Local) seedBot(ctx context.Context, fresh bool) error {
+	code, body, err := l.Call(ctx, "POST", "/v1/bot/webhook-secret", l.DemoKey, map[string]string{})
+	if err != nil || code != http.StatusOK && code != http.StatusCreated {
+		return fmt.Errorf("rotate webhook secret: %d %s %v", code, body, err)
+	}
+	var sec struct {
+		Secret string `json:"webhook_secret"`
+	}
+	if err := json.Unmarshal(body, &sec); err != nil || sec.Secret == "" {
+		return fmt.Errorf("rotate webhook secret: unexpected answer %s", body)
+	}
+	l.mu.Lock()
+	l.bankSecret = []byte(sec.Secret)
+	l.mu.Unlock()
+
+	settings := map[string]any{
+		"greeting": map[string]string{
+			"en": "Hello, I'm the Demo Bank assistant. How can I help?",
+			"zh": "您好，我是演示银行智能助手，请问有什么可以帮您？",
+		},
+		"default_queue":        "general",
+		"low_confidence_turns": 2,
+		"webhook_hosts":        []string{"127.0.0.1"},
+		"handoff_rules":        []map[string]any{{"attribute": "tier", "values": []string{"vip"}, "queue": "vip"}},
+	}
+	type step struct {
+		method, path string
+		body         any
+	}
+	steps := []step{
+		{"PUT", "/v1/bot/settings", settings},
+		{"PUT", "/v1/flows/lost_card", json.RawMessage(strings.ReplaceAll(demoLostCard, "{{BANK}}", l.bank.URL()))},
+	}
+	if fresh {
+		steps = append(steps,
+			step{"POST", "/v1/import", json.RawMessage(demoBanking)},
+			step{"POST", "/v1/nlu/train", map[string]string{}})
+	}
+	for _, st := range steps {
+		code, body, err := l.Call(ctx, st.method, st.path, l.DemoKey, st.body)
+		if err != nil || code >= 300 {
+			return fmt.Errorf("%s %s: %d %s %v", st.method, st.path, code, body, err)
+		}
+	}
+	return nil
 }
 
 // Call sends one JSON request to the local HTTP API and returns the status and body.
@@ -171,7 +256,11 @@ func (l *Local) Banner() string {
 	fmt.Fprintf(&b, "  demo tenant       %s\n", DemoTenant)
 	fmt.Fprintf(&b, "  demo admin key    %s\n", l.DemoKey)
 	fmt.Fprintf(&b, "  platform admin    %s\n\n", l.AdminKey)
-	fmt.Fprintf(&b, "Try:\n  curl -s -H 'Authorization: Bearer %s' %s/v1/tenant\n\n", l.DemoKey, url)
+	fmt.Fprintf(&b, "Try:\n  curl -s -H 'Authorization: Bearer %s' %s/v1/tenant\n", l.DemoKey, url)
+	fmt.Fprintf(&b, "  curl -s -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \\\n"+
+		"       -d '{\"customer\":{\"id\":\"c-1\"}}' %s/v1/conversations\n", l.DemoKey, url)
+	fmt.Fprintf(&b, "  then POST {\"text\":\"我的银行卡丢了\"} or {\"text\":\"I lost my card\"} to %s/v1/conversations/<id>/messages\n", url)
+	fmt.Fprintf(&b, "  (demo cards: 1234 — born 1990-05-01, phone 13800138000; 5678 — born 1985-12-24, phone +1 415 555 0100)\n\n")
 	fmt.Fprintf(&b, "Ctrl-C stops everything; data and keys stay in the state folder (make run CLEAN=1 starts afresh).\n")
 	return b.String()
 }

@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sort"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -115,7 +116,19 @@ func printURLs(w io.Writer, st *devstack.Stack) {
 	fmt.Fprintf(tw, "  DynamoDB\t%s\n", e.DynamoDB)
 	fmt.Fprintf(tw, "  Kinesis\t%s\n", e.Kinesis)
 	fmt.Fprintf(tw, "  S3\t%s\n", e.S3)
+	fmt.Fprintf(tw, "  Lambda Runtime API\t%s\n", st.RuntimeAPIAddr())
 	fmt.Fprintf(tw, "  functions\t%s\n", strings.Join(st.Functions(), ", "))
+	if outs := st.Outputs(); len(outs) > 0 {
+		names := make([]string, 0, len(outs))
+		for k := range outs {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		fmt.Fprintln(tw, "Outputs:")
+		for _, k := range names {
+			fmt.Fprintf(tw, "  %s\t%s\n", k, outs[k])
+		}
+	}
 	fmt.Fprintf(tw, "SDK environment for scripts:\n")
 	fmt.Fprintf(tw, "  export AWS_ENDPOINT_URL_DYNAMODB=%s AWS_ENDPOINT_URL_KINESIS=%s AWS_ENDPOINT_URL_S3=%s AWS_ENDPOINT_URL_SQS=%s AWS_REGION=%s AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER\n",
 		e.DynamoDB, e.Kinesis, e.S3, st.SQSURL(), devstack.Region)
