@@ -148,5 +148,10 @@ type Active struct {
 	ActivatedAt time.Time `dynamodbav:"activated_at" json:"activated_at"`
 }
 
+// ArticleClass prefixes the classifier label under which an article's question variants are
+// trained, so the classifier weighs "which FAQ" against "which intent" in one decision. Ids never
+// hold ':', so no intent can collide with it.
+const ArticleClass = "kb:"
+
 // ModelKey is the S3 key of a tenant's model version.
 func ModelKey(tenant, version string) string { return "models/" + tenant + "/nlu/" + version + ".bin" }

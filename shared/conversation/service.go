@@ -57,7 +57,11 @@ type Config struct {
 	AllowLoopbackWebhooks bool
 	// MinArticleMatch is the least nlu.Hit.Match of an article that answers (default 0.5).
 	MinArticleMatch float64
-	Log             *slog.Logger
+	// MinConfidence is the least calibrated confidence of a recognised intent or FAQ class
+	// (default 0.5). A tenant's model rarely has out-of-scope examples, so its own rejection
+	// threshold is near zero; below this floor the turn counts as not understood.
+	MinConfidence float64
+	Log           *slog.Logger
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -71,6 +75,7 @@ type Service struct {
 	http     dialog.Doer
 	loopback bool
 	minMatch float64
+	minConf  float64
 	log      *slog.Logger
 	now      func() time.Time
 }
@@ -79,10 +84,13 @@ type Service struct {
 func New(cfg Config) *Service {
 	s := &Service{
 		db: cfg.DB, commit: cfg.Commit, models: cfg.Models, guess: cfg.Guess, http: cfg.HTTP,
-		loopback: cfg.AllowLoopbackWebhooks, minMatch: cfg.MinArticleMatch, log: cfg.Log, now: cfg.Now,
+		loopback: cfg.AllowLoopbackWebhooks, minMatch: cfg.MinArticleMatch, minConf: cfg.MinConfidence, log: cfg.Log, now: cfg.Now,
 	}
 	if s.http == nil {
 		s.http = NewWebhookClient(cfg.AllowLoopbackWebhooks)
+	}
+	if s.minConf <= 0 {
+		s.minConf = 0.5
 	}
 	if s.minMatch <= 0 {
 		s.minMatch = 0.5

@@ -196,13 +196,21 @@ func (tr *turn) understand(ctx context.Context, text, dtmf string) error {
 			res = m.Understand(text)
 		}
 	}
-	inScope := !res.OutOfScope && res.Intent != "" && res.Intent != nlu.OutOfScopeLabel
+	inScope := !res.OutOfScope && res.Intent != "" && res.Intent != nlu.OutOfScopeLabel && res.Confidence >= tr.s.minConf
 	// An article that matches the message better than the classifier is sure of its intent
 	// answers instead: a small classifier is often confident about a question it was never
 	// taught, which the knowledge base matches word for word.
 	floor := 0.0
 	if inScope {
 		floor = res.Confidence
+	}
+	if id, ok := strings.CutPrefix(res.Intent, botconfig.ArticleClass); ok && inScope {
+		// The classifier recognised an FAQ (articles are trained as classes).
+		answered, err := tr.answerArticle(ctx, id)
+		if err != nil || answered {
+			return err
+		}
+		inScope, floor = false, 0 // the article is gone or expired: let retrieval try
 	}
 	if answered, err := tr.answerFromArticles(ctx, res.Articles, floor); err != nil || answered {
 		return err
@@ -227,29 +235,36 @@ func (tr *turn) understand(ctx context.Context, text, dtmf string) error {
 // answerFromArticles answers with the first hit whose match is at least the minimum and above
 // floor, whose article is valid now and has an answer for the channel and language.
 func (tr *turn) answerFromArticles(ctx context.Context, hits []nlu.Hit, floor float64) (bool, error) {
+	for _, h := range hits {
+		if h.Match < tr.s.minMatch || h.Match <= floor {
+			break // best first
+		}
+		if answered, err := tr.answerArticle(ctx, h.ArticleID); err != nil || answered {
+			return answered, err
+		}
+	}
+	return false, nil
+}
+
+// answerArticle answers with article id if it exists, is valid now, and has an answer for the
+// conversation's channel and language.
+func (tr *turn) answerArticle(ctx context.Context, id string) (bool, error) {
 	c := tr.c
 	ch := botconfig.ChannelChat
 	if c.Channel == events.ChannelVoice {
 		ch = botconfig.ChannelVoice
 	}
-	for _, h := range hits {
-		if h.Match < tr.s.minMatch || h.Match <= floor {
-			break // best first
-		}
-		a, ok, err := tr.s.article(ctx, tr.t, h.ArticleID)
-		if err != nil {
-			return false, err
-		}
-		if !ok || !a.ValidAt(tr.now) {
-			continue
-		}
-		if answer := a.AnswerFor(ch, c.Language); answer != "" {
-			tr.say(answer)
-			c.Resolved, c.LowConfidence = true, 0
-			return true, nil
-		}
+	a, ok, err := tr.s.article(ctx, tr.t, id)
+	if err != nil || !ok || !a.ValidAt(tr.now) {
+		return false, err
 	}
-	return false, nil
+	answer := a.AnswerFor(ch, c.Language)
+	if answer == "" {
+		return false, nil
+	}
+	tr.say(answer)
+	c.Resolved, c.LowConfidence = true, 0
+	return true, nil
 }
 
 // notUnderstood says msg, or hands off when the customer has not been understood

@@ -85,6 +85,13 @@ func Build(tenant, version string, createdAt time.Time, intents []botconfig.Inte
 			examples = append(examples, nlu.Example{Text: text, Intent: in.ID})
 		}
 	}
+	// Articles are classes too: on a tenant's small data a classifier that knows only the intents
+	// is sure of one of them for every FAQ question; knowing the articles, it picks the FAQ.
+	for _, a := range articles {
+		for _, q := range a.Questions {
+			examples = append(examples, nlu.Example{Text: q, Intent: botconfig.ArticleClass + a.ID})
+		}
+	}
 	m, err := nlu.Train(examples, nlu.Options{CalibrationFolds: calibrationFolds, Seed: 1})
 	if err != nil {
 		return nil, botconfig.Evaluation{}, fmt.Errorf("train intents: %w", err)

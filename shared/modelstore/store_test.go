@@ -69,7 +69,7 @@ func build(t *testing.T, tenantID string) *modelstore.Bundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if eval.Examples != 15 || len(eval.Intents) != 3 || eval.Method != modelstore.EvaluationMethod {
+	if eval.Examples != 19 || len(eval.Intents) != 5 || eval.Method != modelstore.EvaluationMethod {
 		t.Fatalf("evaluation %+v", eval)
 	}
 	return b

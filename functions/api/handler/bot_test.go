@@ -652,8 +652,8 @@ func TestTrainActivateRollback(t *testing.T) {
 	r.want(t, "train", http.StatusCreated)
 	first, _ := r.body["version"].(string)
 	eval := r.body["evaluation"].(map[string]any)
-	if !botconfig.ValidModelVersion(first) || r.body["active"] != true || eval["examples"] != 24.0 ||
-		len(eval["intents"].([]any)) != 4 || eval["accuracy"].(float64) <= 0 || eval["method"] != modelstore.EvaluationMethod {
+	if !botconfig.ValidModelVersion(first) || r.body["active"] != true || eval["examples"] != 30.0 ||
+		len(eval["intents"].([]any)) != 6 || eval["accuracy"].(float64) <= 0 || eval["method"] != modelstore.EvaluationMethod {
 		t.Fatalf("train: %v", r.body)
 	}
 	for _, f := range []string{"macro_f1", "confused_pairs", "threshold", "in_scope_accuracy"} {
@@ -704,7 +704,7 @@ func TestTrainActivateRollback(t *testing.T) {
 	e.call(t, "POST", "/v1/nlu/models/"+first+"/activate", key, "").want(t, "activate active", http.StatusOK)
 	r = e.call(t, "GET", "/v1/nlu/models/"+second, key, "")
 	r.want(t, "get model", http.StatusOK)
-	if r.body["active"] != false || len(r.body["evaluation"].(map[string]any)["intents"].([]any)) != 5 {
+	if r.body["active"] != false || len(r.body["evaluation"].(map[string]any)["intents"].([]any)) != 7 {
 		t.Fatalf("get model: %v", r.body)
 	}
 
