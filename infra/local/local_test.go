@@ -133,6 +133,10 @@ func TestProductEndToEnd(t *testing.T) {
 	}
 	t.Logf("burst: %+v, %d cold-start REPORT lines", stats, len(inits))
 
+	// The demo bot, in both languages: an FAQ answered, the lost-card flow run to the end through
+	// the demo bank's signed webhooks, an explicit request for a person handed off.
+	t.Run("demo bot", func(t *testing.T) { demoBot(t, l) })
+
 	// Restart on the same state: the data and the keys are still there.
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
@@ -154,5 +158,82 @@ func TestProductEndToEnd(t *testing.T) {
 	code, body, _ = l.Call(ctx, "GET", "/v1/api-keys", demoKey, nil)
 	if code != 200 || json.Unmarshal(body, &keys) != nil || len(keys.Items) != 1 {
 		t.Fatalf("keys after restart: %d %s", code, body)
+	}
+}
+
+// converse starts a conversation and sends each message, returning every reply.
+func converse(t *testing.T, l *Local, msgs ...string) []map[string]any {
+	t.Helper()
+	ctx := context.Background()
+	code, body, err := l.Call(ctx, "POST", "/v1/conversations", l.DemoKey, map[string]any{"customer": map[string]string{"id": "e2e-customer"}})
+	if err != nil || code != 201 {
+		t.Fatalf("start conversation: %d %s %v", code, body, err)
+	}
+	var conv struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal(body, &conv); err != nil {
+		t.Fatal(err)
+	}
+	var out []map[string]any
+	for _, m := range msgs {
+		code, body, err := l.Call(ctx, "POST", "/v1/conversations/"+conv.ID+"/messages", l.DemoKey, map[string]string{"text": m})
+		if err != nil || code != 200 {
+			t.Fatalf("say %q: %d %s %v", m, code, body, err)
+		}
+		var r map[string]any
+		if err := json.Unmarshal(body, &r); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func replyText(r map[string]any) string {
+	var parts []string
+	for _, m := range r["messages"].([]any) {
+		parts = append(parts, m.(map[string]any)["text"].(string))
+	}
+	return strings.Join(parts, " ")
+}
+
+func demoBot(t *testing.T, l *Local) {
+	cases := map[string]struct {
+		say  []string
+		want []string // a fragment of each reply
+		end  string   // the state after the last reply
+	}{
+		"faq en": {
+			say:  []string{"How much does a transfer to another bank cost?"},
+			want: []string{"Transfers in the app are free"}, end: "active",
+		},
+		"faq zh": {
+			say:  []string{"跨行转账收手续费吗"},
+			want: []string{"手机银行转账免费"}, end: "active",
+		},
+		"lost card en": {
+			say:  []string{"I lost my card", "ending in 5678", "date of birth", "24 December 1985"},
+			want: []string{"last four digits", "date of birth", "date of birth", "card ending 5678 is now locked"}, end: "active",
+		},
+		"lost card zh": {
+			say:  []string{"我的银行卡丢了", "尾号1234", "手机号", "13800138000"},
+			want: []string{"后四位", "手机号码", "手机号码", "已为您冻结尾号1234的银行卡"}, end: "active",
+		},
+		"person en": {say: []string{"I want to talk to a human"}, want: []string{"connecting you with a person"}, end: "handoff"},
+		"person zh": {say: []string{"转人工"}, want: []string{"人工"}, end: "handoff"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			replies := converse(t, l, tc.say...)
+			for i, r := range replies {
+				if got := replyText(r); !strings.Contains(got, tc.want[i]) {
+					t.Fatalf("reply %d to %q = %q, want it to contain %q", i, tc.say[i], got, tc.want[i])
+				}
+			}
+			if last := replies[len(replies)-1]; last["state"] != tc.end {
+				t.Fatalf("state %v, want %s", last["state"], tc.end)
+			}
+		})
 	}
 }
