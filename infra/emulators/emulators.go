@@ -2,7 +2,9 @@
 // this folder's package.json) on loopback, installing them first if they are missing, and points the
 // AWS SDK at them through its standard AWS_ENDPOINT_URL_* variables.
 //
-// Tests call ForTest; the local stack calls Start with a data directory so data survives restarts.
+// Tests call ForTest, or the helpers that call it and give a test resources of its own: AWSConfig,
+// NewTable, NewStream (ACTIVE when it returns), ReadShards and ReadStream, NewBucket. The local stack
+// calls Start with a data directory so data survives restarts.
 package emulators
 
 import (

@@ -2,12 +2,16 @@ package emulators
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	dtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	ktypes "github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
@@ -28,5 +32,79 @@ func TestForTestReachesEveryEmulator(t *testing.T) {
 	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
 	if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("probe")}); err != nil {
 		t.Fatalf("s3: %v", err)
+	}
+}
+
+// The test kit gives a test a table, a stream and a bucket of its own, reads back every record
+// from every shard, and deletes the table and stream when the test ends.
+func TestKit(t *testing.T) {
+	ctx := t.Context()
+	var (
+		db    *dynamodb.Client
+		table string
+		kc    *kinesis.Client
+		name  string
+	)
+	t.Run("use", func(t *testing.T) {
+		db, table = NewTable(t, func(ctx context.Context, db *dynamodb.Client, table string) error {
+			_, err := db.CreateTable(ctx, &dynamodb.CreateTableInput{
+				TableName:            &table,
+				AttributeDefinitions: []dtypes.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: dtypes.ScalarAttributeTypeS}},
+				KeySchema:            []dtypes.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: dtypes.KeyTypeHash}},
+				BillingMode:          dtypes.BillingModePayPerRequest,
+			})
+			return err
+		})
+		if _, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &table}); err != nil {
+			t.Fatalf("table %s: %v", table, err)
+		}
+
+		kc, name = NewStream(t, 2)
+		var want []string
+		var entries []ktypes.PutRecordsRequestEntry
+		for i := range 20 {
+			want = append(want, fmt.Sprint("record-", i))
+			entries = append(entries, ktypes.PutRecordsRequestEntry{Data: []byte(want[i]), PartitionKey: aws.String(fmt.Sprint("key-", i))})
+		}
+		out, err := kc.PutRecords(ctx, &kinesis.PutRecordsInput{StreamName: &name, Records: entries})
+		if err != nil || aws.ToInt32(out.FailedRecordCount) != 0 {
+			t.Fatalf("put records: %v, %d failed", err, aws.ToInt32(out.FailedRecordCount))
+		}
+		shards := ReadShards(t, kc, name)
+		n := 0
+		for id, recs := range shards {
+			if len(recs) == 0 {
+				t.Errorf("shard %s read empty; 20 keys should spread over both", id)
+			}
+			n += len(recs)
+		}
+		if len(shards) != 2 || n != len(want) {
+			t.Fatalf("read %d records from %d shards, want %d from 2", n, len(shards), len(want))
+		}
+		got := ReadStream(t, kc, name, func(b []byte) (string, error) { return string(b), nil })
+		slices.Sort(got)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Fatalf("ReadStream = %v, want %v", got, want)
+		}
+
+		s3c, bucket := NewBucket(t, func(cfg aws.Config) *s3.Client {
+			return s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+		})
+		if _, err := s3c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: &bucket}); err != nil {
+			t.Fatalf("bucket %s: %v", bucket, err)
+		}
+		if bucket == table || bucket == name {
+			t.Fatalf("names repeat: table %s, stream %s, bucket %s", table, name, bucket)
+		}
+	})
+	if t.Failed() {
+		return
+	}
+	if d, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &table}); err == nil && d.Table.TableStatus != dtypes.TableStatusDeleting {
+		t.Errorf("table %s is %s after its test ended", table, d.Table.TableStatus)
+	}
+	if d, err := kc.DescribeStreamSummary(ctx, &kinesis.DescribeStreamSummaryInput{StreamName: &name}); err == nil && d.StreamDescriptionSummary.StreamStatus != ktypes.StreamStatusDeleting {
+		t.Errorf("stream %s is %s after its test ended", name, d.StreamDescriptionSummary.StreamStatus)
 	}
 }

@@ -205,18 +205,7 @@ func (w *shapeWalker) token(tok json.Token, t reflect.Type, ptr string, depth in
 
 func (w *shapeWalker) object(t reflect.Type, ptr string, depth int) error {
 	fields := structFields(t)
-	seen := map[string]bool{}
-	for w.dec.More() {
-		kt, err := w.dec.Token()
-		if err != nil {
-			return err
-		}
-		key, _ := kt.(string)
-		p := ptrJoin(ptr, key)
-		if seen[key] {
-			w.il.add(p, "duplicate field")
-		}
-		seen[key] = true
+	return w.members(ptr, func(key, p string) error {
 		ft, ok := fields[key]
 		if !ok {
 			w.il.add(p, "unknown field")
@@ -224,20 +213,21 @@ func (w *shapeWalker) object(t reflect.Type, ptr string, depth int) error {
 			if err != nil {
 				return err
 			}
-			if err := w.skip(tok); err != nil {
-				return err
-			}
-			continue
+			return w.skip(tok)
 		}
-		if err := w.value(ft, p, depth+1); err != nil {
-			return err
-		}
-	}
-	_, err := w.dec.Token()
-	return err
+		return w.value(ft, p, depth+1)
+	})
 }
 
 func (w *shapeWalker) mapObject(t reflect.Type, ptr string, depth int) error {
+	return w.members(ptr, func(_, p string) error {
+		return w.value(t.Elem(), p, depth+1)
+	})
+}
+
+// members reads the members of the object whose '{' was just read, up to and including its '}',
+// reporting duplicate keys. member reads each value, given its key and pointer.
+func (w *shapeWalker) members(ptr string, member func(key, p string) error) error {
 	seen := map[string]bool{}
 	for w.dec.More() {
 		kt, err := w.dec.Token()
@@ -250,7 +240,7 @@ func (w *shapeWalker) mapObject(t reflect.Type, ptr string, depth int) error {
 			w.il.add(p, "duplicate field")
 		}
 		seen[key] = true
-		if err := w.value(t.Elem(), p, depth+1); err != nil {
+		if err := member(key, p); err != nil {
 			return err
 		}
 	}

@@ -8,9 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-
 	"github.com/lingxi/lingxi/events"
 	"github.com/lingxi/lingxi/infra/emulators"
 	"github.com/lingxi/lingxi/shared/store"
@@ -19,19 +16,9 @@ import (
 
 func newStore(t *testing.T) (*store.Store, context.Context) {
 	t.Helper()
-	emulators.ForTest(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	t.Cleanup(cancel)
-	cfg, err := config.LoadDefaultConfig(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ddb := dynamodb.NewFromConfig(cfg)
-	table := fmt.Sprintf("guess-%d-%d", time.Now().UnixNano(), rand.IntN(1e6))
-	if err := store.CreateTable(ctx, ddb, table); err != nil {
-		t.Fatal(err)
-	}
-	return store.New(ddb, table), ctx
+	return store.New(emulators.NewTable(t, store.CreateTable)), ctx
 }
 
 func mustTenant(t *testing.T, s string) tenant.ID {

@@ -5,13 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/lingxi/lingxi/infra/emulators"
@@ -37,16 +35,7 @@ func articles() []botconfig.Article {
 
 func newStore(t *testing.T) (*modelstore.Store, *s3.Client, string) {
 	t.Helper()
-	emulators.ForTest(t)
-	cfg, err := config.LoadDefaultConfig(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	client := modelstore.NewClient(cfg)
-	bucket := fmt.Sprintf("models-%d-%d", time.Now().UnixNano(), rand.IntN(1e6))
-	if _, err := client.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
-		t.Fatal(err)
-	}
+	client, bucket := emulators.NewBucket(t, modelstore.NewClient)
 	return modelstore.New(client, bucket), client, bucket
 }
 

@@ -3,16 +3,11 @@ package outbox
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/lingxi/lingxi/events"
 	"github.com/lingxi/lingxi/infra/emulators"
@@ -41,18 +36,7 @@ func (p *flakyPublisher) Publish(_ context.Context, evs ...events.Envelope) erro
 
 func newStore(t *testing.T) *store.Store {
 	t.Helper()
-	emulators.ForTest(t)
-	ctx := context.Background()
-	cfg, err := config.LoadDefaultConfig(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ddb := dynamodb.NewFromConfig(cfg)
-	table := fmt.Sprintf("outbox-test-%d", rand.Int64())
-	if err := store.CreateTable(ctx, ddb, table); err != nil {
-		t.Fatal(err)
-	}
-	return store.New(ddb, table)
+	return store.New(emulators.NewTable(t, store.CreateTable))
 }
 
 type note struct {

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"strings"
@@ -12,7 +11,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -40,21 +38,9 @@ type env struct {
 // test controls (it starts at the real time, so TTLs are plausible).
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	emulators.ForTest(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	t.Cleanup(cancel)
-	cfg, err := config.LoadDefaultConfig(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db := dynamodb.NewFromConfig(cfg)
-	table := "store-" + strings.ToLower(rand.Text())
-	if err := CreateTable(ctx, db, table); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		db.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: &table})
-	})
+	db, table := emulators.NewTable(t, CreateTable)
 	c := &clock{t: time.Now()}
 	return &env{ctx: ctx, db: db, table: table, s: New(db, table).WithClock(c.Now), clock: c}
 }

@@ -2,7 +2,6 @@ package stream_test
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -14,9 +13,6 @@ import (
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 
 	"github.com/lingxi/lingxi/events"
@@ -32,35 +28,19 @@ var _ stream.Idempotency = (*store.Store)(nil)
 // networkTimeout bounds every test that talks to the emulators.
 const networkTimeout = 2 * time.Minute
 
-// awsConfig starts (or reuses) the emulators and returns a context bounded by networkTimeout and
-// an SDK config that reaches them.
-func awsConfig(t *testing.T) (context.Context, aws.Config) {
+// networkContext returns a context bounded by networkTimeout, for a test that talks to the
+// emulators.
+func networkContext(t *testing.T) context.Context {
 	t.Helper()
-	emulators.ForTest(t)
 	ctx, cancel := context.WithTimeout(t.Context(), networkTimeout)
 	t.Cleanup(cancel)
-	cfg, err := config.LoadDefaultConfig(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ctx, cfg
+	return ctx
 }
 
 // newStore creates a table of the test's own on dynalite and returns a store over it.
 func newStore(t *testing.T) (context.Context, *store.Store) {
 	t.Helper()
-	ctx, cfg := awsConfig(t)
-	db := dynamodb.NewFromConfig(cfg)
-	table := "stream-" + strings.ToLower(rand.Text())
-	if err := store.CreateTable(ctx, db, table); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(t.Context()), 10*time.Second)
-		defer cancel()
-		db.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: &table})
-	})
-	return ctx, store.New(db, table)
+	return networkContext(t), store.New(emulators.NewTable(t, store.CreateTable))
 }
 
 // TestAcceptanceBadRecordInBatchOfHundred is the acceptance case: 100 real events, one of
@@ -235,9 +215,8 @@ func TestPublishToKinesalite(t *testing.T) {
 	}
 	for name, opts := range tests {
 		t.Run(name, func(t *testing.T) {
-			ctx, cfg := awsConfig(t)
-			kc := kinesis.NewFromConfig(cfg)
-			streamName := createStream(ctx, t, kc, 2)
+			ctx := networkContext(t)
+			kc, streamName := emulators.NewStream(t, 2)
 
 			var envs []events.Envelope
 			order := make(map[string]int) // event id -> position in its subject
@@ -252,7 +231,7 @@ func TestPublishToKinesalite(t *testing.T) {
 				t.Fatalf("Publish: %v", err)
 			}
 
-			shards := readStream(ctx, t, kc, streamName)
+			shards := emulators.ReadShards(t, kc, streamName)
 			if len(shards) < 2 {
 				t.Fatalf("%d shards", len(shards))
 			}
@@ -305,60 +284,6 @@ func TestPublishToKinesalite(t *testing.T) {
 			}
 		})
 	}
-}
-
-// createStream creates a stream with the given shard count on kinesalite and waits until it is
-// ACTIVE; it is deleted when the test ends.
-func createStream(ctx context.Context, t *testing.T, kc *kinesis.Client, shards int32) string {
-	t.Helper()
-	name := "events-" + strings.ToLower(rand.Text())
-	if _, err := kc.CreateStream(ctx, &kinesis.CreateStreamInput{StreamName: &name, ShardCount: aws.Int32(shards)}); err != nil {
-		t.Fatalf("create stream: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(t.Context()), 10*time.Second)
-		defer cancel()
-		kc.DeleteStream(ctx, &kinesis.DeleteStreamInput{StreamName: &name})
-	})
-	w := kinesis.NewStreamExistsWaiter(kc, func(o *kinesis.StreamExistsWaiterOptions) {
-		o.MinDelay, o.MaxDelay = 50*time.Millisecond, time.Second
-	})
-	if err := w.Wait(ctx, &kinesis.DescribeStreamInput{StreamName: &name}, time.Minute); err != nil {
-		t.Fatalf("wait for stream: %v", err)
-	}
-	return name
-}
-
-// readStream reads every record of every shard from the start, by shard id.
-func readStream(ctx context.Context, t *testing.T, kc *kinesis.Client, name string) map[string][]types.Record {
-	t.Helper()
-	ls, err := kc.ListShards(ctx, &kinesis.ListShardsInput{StreamName: &name})
-	if err != nil {
-		t.Fatalf("list shards: %v", err)
-	}
-	out := make(map[string][]types.Record)
-	for _, sh := range ls.Shards {
-		it, err := kc.GetShardIterator(ctx, &kinesis.GetShardIteratorInput{
-			StreamName: &name, ShardId: sh.ShardId, ShardIteratorType: types.ShardIteratorTypeTrimHorizon,
-		})
-		if err != nil {
-			t.Fatalf("shard iterator %s: %v", aws.ToString(sh.ShardId), err)
-		}
-		iter := it.ShardIterator
-		out[aws.ToString(sh.ShardId)] = nil
-		for iter != nil {
-			res, err := kc.GetRecords(ctx, &kinesis.GetRecordsInput{ShardIterator: iter, Limit: aws.Int32(1000)})
-			if err != nil {
-				t.Fatalf("get records %s: %v", aws.ToString(sh.ShardId), err)
-			}
-			out[aws.ToString(sh.ShardId)] = append(out[aws.ToString(sh.ShardId)], res.Records...)
-			if len(res.Records) == 0 && aws.ToInt64(res.MillisBehindLatest) == 0 {
-				break // caught up: Publish returned before we started reading
-			}
-			iter = res.NextShardIterator
-		}
-	}
-	return out
 }
 
 // lambdaBatch wraps records read from a shard as the event source mapping delivers them.

@@ -6,19 +6,15 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	lxevents "github.com/lingxi/lingxi/events"
+	"github.com/lingxi/lingxi/infra/emulators"
 	"github.com/lingxi/lingxi/shared/botconfig"
 	"github.com/lingxi/lingxi/shared/modelstore"
 	"github.com/lingxi/lingxi/shared/store"
@@ -29,16 +25,7 @@ import (
 // and returns the store.
 func withModels(t *testing.T, e *env, opts ...Option) *modelstore.Store {
 	t.Helper()
-	ctx := context.Background()
-	cfg, err := config.LoadDefaultConfig(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	client := modelstore.NewClient(cfg)
-	bucket := fmt.Sprintf("api-models-%d-%d", time.Now().UnixNano(), rand.IntN(1e6))
-	if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
-		t.Fatal(err)
-	}
+	client, bucket := emulators.NewBucket(t, modelstore.NewClient)
 	ms := modelstore.New(client, bucket)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	e.api = New(e.api.store, e.api.commit, e.api.auth, log, append([]Option{WithModelStore(ms)}, opts...)...)
@@ -71,7 +58,8 @@ func (r response) items() []map[string]any {
 	return out
 }
 
-// call sends one request with extra headers ("If-Match: 3", "Content-Type: text/csv").
+// call sends one request through the Lambda handler the way API Gateway would, with extra headers
+// ("If-Match: 3", "Content-Type: text/csv").
 func (e *env) call(t *testing.T, method, path, key, body string, headers ...string) response {
 	t.Helper()
 	req := events.APIGatewayV2HTTPRequest{

@@ -1,23 +1,15 @@
 package handler
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
-	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 
 	lxevents "github.com/lingxi/lingxi/events"
 	"github.com/lingxi/lingxi/infra/emulators"
@@ -39,23 +31,8 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	emulators.ForTest(t)
-	ctx := context.Background()
-	cfg, err := config.LoadDefaultConfig(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	suffix := fmt.Sprintf("%d-%d", time.Now().UnixNano(), rand.IntN(1e6))
-	table, streamName := "api-test-"+suffix, "api-test-"+suffix
-	ddb := dynamodb.NewFromConfig(cfg)
-	if err := store.CreateTable(ctx, ddb, table); err != nil {
-		t.Fatal(err)
-	}
-	kin := kinesis.NewFromConfig(cfg)
-	if _, err := kin.CreateStream(ctx, &kinesis.CreateStreamInput{StreamName: aws.String(streamName), ShardCount: aws.Int32(1)}); err != nil {
-		t.Fatal(err)
-	}
-	waitStream(t, kin, streamName)
+	ddb, table := emulators.NewTable(t, store.CreateTable)
+	kin, streamName := emulators.NewStream(t, 1)
 	db := store.New(ddb, table)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	authn, err := auth.NewAuthenticator(db, auth.Hash(adminKey))
@@ -66,53 +43,11 @@ func newEnv(t *testing.T) *env {
 	return &env{api: api, kin: kin, stream: streamName}
 }
 
-func waitStream(t *testing.T, kin *kinesis.Client, name string) {
-	t.Helper()
-	for i := 0; i < 100; i++ {
-		out, err := kin.DescribeStreamSummary(context.Background(), &kinesis.DescribeStreamSummaryInput{StreamName: aws.String(name)})
-		if err == nil && out.StreamDescriptionSummary.StreamStatus == types.StreamStatusActive {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("stream %s never became active", name)
-}
-
 // do sends one request through the Lambda handler the way API Gateway would.
 func (e *env) do(t *testing.T, method, path, key, body string) (int, map[string]any) {
 	t.Helper()
-	req := events.APIGatewayV2HTTPRequest{
-		RawPath: path,
-		Headers: map[string]string{"content-type": "application/json"},
-		Body:    body,
-	}
-	req.RequestContext.HTTP.Method = method
-	req.RequestContext.HTTP.Path = path
-	if key != "" {
-		req.Headers["authorization"] = "Bearer " + key
-	}
-	if i := strings.IndexByte(path, '?'); i >= 0 {
-		req.RawPath = path[:i]
-		req.QueryStringParameters = map[string]string{}
-		for _, kv := range strings.Split(path[i+1:], "&") {
-			k, v, _ := strings.Cut(kv, "=")
-			req.QueryStringParameters[k] = v
-		}
-	}
-	resp, err := e.api.Handle(context.Background(), req)
-	if err != nil {
-		t.Fatalf("%s %s: handler error %v", method, path, err)
-	}
-	var out map[string]any
-	if resp.Body != "" {
-		if err := json.Unmarshal([]byte(resp.Body), &out); err != nil {
-			t.Fatalf("%s %s: body %q is not JSON", method, path, resp.Body)
-		}
-	}
-	if resp.StatusCode >= 400 && resp.Headers["Content-Type"] != "application/problem+json" {
-		t.Fatalf("%s %s: error without problem JSON: %d %v", method, path, resp.StatusCode, resp.Headers)
-	}
-	return resp.StatusCode, out
+	r := e.call(t, method, path, key, body)
+	return r.status, r.body
 }
 
 // createTenant makes tenant id and returns its first admin key.
@@ -132,34 +67,7 @@ func (e *env) createTenant(t *testing.T, id string) string {
 // streamEvents reads every event on the stream.
 func (e *env) streamEvents(t *testing.T) []lxevents.Envelope {
 	t.Helper()
-	ctx := context.Background()
-	it, err := e.kin.GetShardIterator(ctx, &kinesis.GetShardIteratorInput{
-		StreamName: aws.String(e.stream), ShardId: aws.String("shardId-000000000000"),
-		ShardIteratorType: types.ShardIteratorTypeTrimHorizon,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []lxevents.Envelope
-	iter := it.ShardIterator
-	for i := 0; i < 20 && iter != nil; i++ {
-		recs, err := e.kin.GetRecords(ctx, &kinesis.GetRecordsInput{ShardIterator: iter})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range recs.Records {
-			ev, err := lxevents.Decode(r.Data)
-			if err != nil {
-				t.Fatalf("stream holds an invalid event: %v", err)
-			}
-			out = append(out, ev)
-		}
-		if len(recs.Records) == 0 {
-			break
-		}
-		iter = recs.NextShardIterator
-	}
-	return out
+	return emulators.ReadStream(t, e.kin, e.stream, lxevents.Decode)
 }
 
 func TestTenantLifecycle(t *testing.T) {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -15,12 +14,9 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
-	ktypes "github.com/aws/aws-sdk-go-v2/service/kinesis/types"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	lxevents "github.com/lingxi/lingxi/events"
 	"github.com/lingxi/lingxi/infra/emulators"
@@ -115,29 +111,12 @@ func (h countingHandler) WithGroup(string) slog.Handler      { return h }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	emulators.ForTest(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	t.Cleanup(cancel)
-	cfg, err := config.LoadDefaultConfig(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	suffix := fmt.Sprintf("%d-%d", time.Now().UnixNano(), rand.IntN(1e6))
-	e := &env{ctx: ctx, table: "chat-" + suffix, stream: "chat-" + suffix, retries: &atomic.Int64{}}
-	e.ddb = dynamodb.NewFromConfig(cfg)
-	if err := store.CreateTable(ctx, e.ddb, e.table); err != nil {
-		t.Fatal(err)
-	}
-	e.kin = kinesis.NewFromConfig(cfg)
-	if _, err := e.kin.CreateStream(ctx, &kinesis.CreateStreamInput{StreamName: aws.String(e.stream), ShardCount: aws.Int32(1)}); err != nil {
-		t.Fatal(err)
-	}
-	waitStream(t, e.kin, e.stream)
-	s3c := modelstore.NewClient(cfg)
-	bucket := "chat-" + suffix
-	if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
-		t.Fatal(err)
-	}
+	e := &env{ctx: ctx, retries: &atomic.Int64{}}
+	e.ddb, e.table = emulators.NewTable(t, store.CreateTable)
+	e.kin, e.stream = emulators.NewStream(t, 1)
+	s3c, bucket := emulators.NewBucket(t, modelstore.NewClient)
 	e.models = modelstore.New(s3c, bucket)
 	e.db = store.New(e.ddb, e.table)
 	log := slog.New(countingHandler{Handler: slog.NewTextHandler(io.Discard, nil), msg: "conversation changed during the turn; running it again", n: e.retries})
@@ -153,18 +132,6 @@ func newEnv(t *testing.T) *env {
 	})
 	e.api = New(svc, e.commit, authn, log)
 	return e
-}
-
-func waitStream(t *testing.T, kin *kinesis.Client, name string) {
-	t.Helper()
-	for range 200 {
-		out, err := kin.DescribeStreamSummary(context.Background(), &kinesis.DescribeStreamSummaryInput{StreamName: aws.String(name)})
-		if err == nil && out.StreamDescriptionSummary.StreamStatus == ktypes.StreamStatusActive {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("stream %s never became active", name)
 }
 
 func mustTenant(t *testing.T, s string) tenant.ID {
@@ -329,36 +296,7 @@ func contains(xs []string, s string) bool {
 // events reads every event on the stream.
 func (e *env) events(t *testing.T) []lxevents.Envelope {
 	t.Helper()
-	it, err := e.kin.GetShardIterator(e.ctx, &kinesis.GetShardIteratorInput{
-		StreamName: aws.String(e.stream), ShardId: aws.String("shardId-000000000000"),
-		ShardIteratorType: ktypes.ShardIteratorTypeTrimHorizon,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []lxevents.Envelope
-	iter := it.ShardIterator
-	for range 50 {
-		if iter == nil {
-			break
-		}
-		recs, err := e.kin.GetRecords(e.ctx, &kinesis.GetRecordsInput{ShardIterator: iter})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range recs.Records {
-			ev, err := lxevents.Decode(r.Data)
-			if err != nil {
-				t.Fatalf("stream holds an invalid event: %v", err)
-			}
-			out = append(out, ev)
-		}
-		if len(recs.Records) == 0 {
-			break
-		}
-		iter = recs.NextShardIterator
-	}
-	return out
+	return emulators.ReadStream(t, e.kin, e.stream, lxevents.Decode)
 }
 
 // eventsOf returns the events of typ about subject (all subjects when empty).

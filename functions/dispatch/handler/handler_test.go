@@ -3,15 +3,11 @@ package handler
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"testing"
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/lingxi/lingxi/events"
 	"github.com/lingxi/lingxi/infra/emulators"
@@ -22,18 +18,8 @@ import (
 
 // A tenant.created event provisions the tenant's default queue once, however often it arrives.
 func TestTenantCreatedProvisionsDefaultQueue(t *testing.T) {
-	emulators.ForTest(t)
 	ctx := context.Background()
-	cfg, err := config.LoadDefaultConfig(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ddb := dynamodb.NewFromConfig(cfg)
-	table := fmt.Sprintf("dispatch-test-%d", rand.Int64())
-	if err := store.CreateTable(ctx, ddb, table); err != nil {
-		t.Fatal(err)
-	}
-	db := store.New(ddb, table)
+	db := store.New(emulators.NewTable(t, store.CreateTable))
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	consumer := stream.NewConsumer("dispatch", New(db, log).Handle, db, stream.WithLogger(log))
 
