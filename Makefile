@@ -36,5 +36,11 @@ test: emulators vet
 run: emulators
 	$(GO) run ./infra/cmd/run $(if $(CLEAN),-clean)
 
+# NLU: 5 stratified folds of BANKING77 and CLINC150, ours vs fastText and scikit-learn (installed by
+# infra/bench/install-peers.sh), plus BenchmarkPredict150; writes BENCH.md (~15 min on 2 cores).
+# FOLDS=2 for a quicker run.
+bench:
+	$(GO) run ./infra/bench $(if $(FOLDS),-folds $(FOLDS))
+
 clean:
 	rm -rf build .devstack

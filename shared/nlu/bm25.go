@@ -33,8 +33,8 @@ type Index struct {
 	B  float64 // length normalisation (default 0.75)
 
 	mu       sync.RWMutex
-	articles []string            // article id per document
-	lengths  []int32             // terms per document
+	articles []string             // article id per document
+	lengths  []int32              // terms per document
 	postings map[uint64][]posting // term -> documents containing it
 	totalLen int64
 	an       *analyzer

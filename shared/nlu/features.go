@@ -35,9 +35,9 @@ type FeatureConfig struct {
 	// SkipWindow, when above 1, adds ordered pairs of Latin words 2..SkipWindow
 	// apart ("card … arrive"), which tolerate inserted words.
 	SkipWindow int
-	CharMin     int  // shortest character n-gram inside a padded word (0 disables)
-	CharMax     int  // longest character n-gram inside a padded word
-	CJKMax      int  // longest CJK character n-gram (1..3)
+	CharMin    int // shortest character n-gram inside a padded word (0 disables)
+	CharMax    int // longest character n-gram inside a padded word
+	CJKMax     int // longest CJK character n-gram (1..3)
 	// CharWeight scales the character n-gram group against the word group
 	// after each is l2-normalised.
 	CharWeight float64

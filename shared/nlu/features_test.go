@@ -147,3 +147,22 @@ func TestTransformNormalisesGroups(t *testing.T) {
 		t.Errorf("unseen text has %d known features", known)
 	}
 }
+
+// FuzzFeatures: customer text is untrusted; extraction must not panic and
+// must not depend on earlier calls (the analyzer reuses its buffers).
+func FuzzFeatures(f *testing.F) {
+	for _, s := range []string{"I lost my card", "我的卡丢了", "ＡＴＭ机 hasn’t", "'", "a'b'", "\xff\xfe", "🙂 top-up £20!!"} {
+		f.Add(s)
+	}
+	cfg := DefaultFeatures()
+	cfg.SkipWindow = 3
+	a := newAnalyzer(cfg)
+	f.Fuzz(func(t *testing.T, text string) {
+		first := slices.Clone(a.features(nil, text))
+		a.features(nil, "warm the buffers with something else 中文")
+		if again := a.features(nil, text); !slices.Equal(first, again) {
+			t.Errorf("features of %q changed between calls", text)
+		}
+		a.terms(nil, text)
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -33,7 +34,7 @@ type Progress struct {
 type Options struct {
 	Features FeatureConfig // default DefaultFeatures()
 	MinDF    int           // drop features seen in fewer texts (default 1)
-	C        float64       // SVM cost (default 1)
+	C        float64       // SVM cost (default 2)
 	// BalanceClasses weighs each class's examples by n/(k·n_class), so
 	// rare intents are not drowned by frequent ones.
 	BalanceClasses bool
@@ -48,6 +49,19 @@ type Options struct {
 	LogRegWeight float64
 	LogRegEpochs int     // default 10
 	LogRegRate   float64 // default 1
+
+	// MLPWeight adds weight·log p of a one-hidden-layer network (MLPHidden
+	// ReLU units, MLPEpochs of Adagrad from step MLPRate) to the linear
+	// scores. Zero (the default) chooses the weight on the held-out data
+	// among 0, 0.25, 0.5, 1 and 2, and drops the network when 0 wins;
+	// negative disables the network.
+	MLPWeight float64
+	MLPHidden int     // default 128
+	MLPEpochs int     // default 15
+	MLPRate   float64 // default 0.03
+	// MLPDropout is the share of input features dropped at random from each
+	// training example in each epoch (default 0).
+	MLPDropout float64
 
 	// CalibrationFolds is the number of internal cross-validation folds
 	// whose out-of-fold scores fit the temperature and the threshold
@@ -76,7 +90,7 @@ func (o Options) withDefaults() Options {
 		o.MinDF = 1
 	}
 	if o.C <= 0 {
-		o.C = 1
+		o.C = 2
 	}
 	if o.Epsilon <= 0 {
 		o.Epsilon = 0.1
@@ -92,6 +106,15 @@ func (o Options) withDefaults() Options {
 	}
 	if o.LogRegRate <= 0 {
 		o.LogRegRate = 1
+	}
+	if o.MLPHidden <= 0 {
+		o.MLPHidden = 128
+	}
+	if o.MLPEpochs <= 0 {
+		o.MLPEpochs = 15
+	}
+	if o.MLPRate <= 0 {
+		o.MLPRate = 0.03
 	}
 	if o.CalibrationFolds == 0 {
 		o.CalibrationFolds = 3
@@ -115,6 +138,8 @@ type Model struct {
 	threshold float64   // reject below this calibrated confidence
 	version   string
 	valid     *Report
+	net       *mlp    // optional non-linear view
+	netWeight float32 // weight of its log-probabilities
 	opts      Options // as trained, for the record (no Calibration, Progress)
 
 	pool sync.Pool
@@ -130,6 +155,10 @@ type Prediction struct {
 	OutOfScope bool
 }
 
+// mlpWeights are the weights of the network's log-probabilities tried on
+// held-out data when Options.MLPWeight is zero; 0 drops the network.
+var mlpWeights = []float64{0, 0.25, 0.5, 1, 2}
+
 // Train fits a model on examples.
 func Train(examples []Example, opts Options) (*Model, error) {
 	opts = opts.withDefaults()
@@ -138,22 +167,27 @@ func Train(examples []Example, opts Options) (*Model, error) {
 		return nil, err
 	}
 	oos := slices.Index(intents, OutOfScopeLabel)
+	k := len(intents)
 
 	folds := opts.CalibrationFolds
 	calib := len(opts.Calibration) > 0
+	useNet := opts.MLPWeight >= 0
 	var rounds int
 	switch {
 	case calib:
-		rounds = 2
+		rounds = 1 // the model scored on the calibration set is the final one
 	case folds > 1:
 		rounds = folds + 1
 	default:
 		rounds = 1
 	}
 	var done atomic.Int64
-	perRound := len(intents)
+	perRound := k
 	if opts.LogRegWeight > 0 {
 		perRound += opts.LogRegEpochs
+	}
+	if useNet {
+		perRound += opts.MLPEpochs
 	}
 	total := rounds * perRound
 	stage := "calibrate"
@@ -164,60 +198,129 @@ func Train(examples []Example, opts Options) (*Model, error) {
 		}
 	}
 
-	// Held-out scores for calibration: either the given set scored by a
-	// model trained on all examples, or out-of-fold scores.
+	// Held-out scores, the linear part and the network's log-probabilities
+	// apart, so the network's weight can be chosen on them: either the
+	// calibration set scored by the model trained on all examples, or
+	// out-of-fold scores of an internal cross-validation.
 	var (
-		hoScores []float32
-		hoLabels []int32 // -1 for an intent the model does not know
-		hoTexts  []string
+		hoLin, hoNet []float32
+		hoLabels     []int32 // -1 for an intent the model does not know
+		final        *Model
 	)
-	k := len(intents)
 	switch {
 	case calib:
-		m := fit(examples, labels, intents, opts, report)
-		hoScores = make([]float32, len(opts.Calibration)*k)
-		hoLabels = make([]int32, len(opts.Calibration))
+		stage = "final"
+		final = fit(examples, labels, intents, opts, useNet, report)
+		n := len(opts.Calibration)
+		hoLin, hoNet, hoLabels = make([]float32, n*k), make([]float32, n*k), make([]int32, n)
 		for i, ex := range opts.Calibration {
-			m.scoresInto(hoScores[i*k:(i+1)*k], ex.Text)
+			final.partsInto(hoLin[i*k:(i+1)*k], hoNet[i*k:(i+1)*k], ex.Text)
 			hoLabels[i] = int32(slices.Index(intents, ex.Intent))
-			hoTexts = append(hoTexts, ex.Text)
 		}
 	case folds > 1:
 		fold := stratifiedFolds(labels, k, folds, opts.Seed)
-		hoScores = make([]float32, len(examples)*k)
-		hoLabels = labels
+		n := len(examples)
+		hoLin, hoNet, hoLabels = make([]float32, n*k), make([]float32, n*k), labels
+		// The folds are independent: fit them side by side (the network
+		// and the softmax regression are single-threaded). Each writes only
+		// its own rows, so the result does not depend on the schedule.
+		workers := opts.Workers
+		if workers <= 0 {
+			workers = runtime.GOMAXPROCS(0)
+		}
+		sem := make(chan struct{}, max(1, min(workers, folds)))
+		var wg sync.WaitGroup
 		for f := range folds {
-			var trEx []Example
-			var trLab []int32
-			for i, ex := range examples {
-				if fold[i] != f {
-					trEx = append(trEx, ex)
-					trLab = append(trLab, labels[i])
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer func() { <-sem; wg.Done() }()
+				var trEx []Example
+				var trLab []int32
+				for i, ex := range examples {
+					if fold[i] != f {
+						trEx = append(trEx, ex)
+						trLab = append(trLab, labels[i])
+					}
 				}
-			}
-			m := fit(trEx, trLab, intents, opts, report)
-			for i, ex := range examples {
-				if fold[i] == f {
-					m.scoresInto(hoScores[i*k:(i+1)*k], ex.Text)
+				m := fit(trEx, trLab, intents, opts, useNet, report)
+				for i, ex := range examples {
+					if fold[i] == f {
+						m.partsInto(hoLin[i*k:(i+1)*k], hoNet[i*k:(i+1)*k], ex.Text)
+					}
 				}
-			}
+			}()
 		}
-		for _, ex := range examples {
-			hoTexts = append(hoTexts, ex.Text)
-		}
+		wg.Wait()
 	}
 
-	stage = "final"
-	m := fit(examples, labels, intents, opts, report)
+	weight := max(opts.MLPWeight, 0)
+	if useNet && opts.MLPWeight == 0 {
+		if hoLabels != nil {
+			weight = chooseNetWeight(hoLin, hoNet, hoLabels, k)
+		} else {
+			weight = 1
+		}
+	}
+	if final == nil {
+		stage = "final"
+		final = fit(examples, labels, intents, opts, useNet && weight > 0, report)
+	}
+	m := final
+	if weight == 0 {
+		m.net = nil
+	}
+	m.netWeight = float32(weight)
 	m.oos = oos
 	m.opts = opts
 	m.opts.Calibration, m.opts.Progress, m.opts.Workers = nil, nil, 0 // not part of the model
-	if hoScores != nil {
+	if hoLabels != nil {
+		hoScores := combine(hoLin, hoNet, float32(weight))
 		m.calibrate(hoScores, hoLabels, opts)
 		m.valid = m.heldOutReport(hoScores, hoLabels)
 	}
+	if opts.Progress != nil {
+		opts.Progress(Progress{Stage: "final", Done: total, Total: total})
+	}
 	m.version = m.contentVersion()
 	return m, nil
+}
+
+func combine(lin, net []float32, w float32) []float32 {
+	out := make([]float32, len(lin))
+	for i := range lin {
+		out[i] = lin[i] + w*net[i]
+	}
+	return out
+}
+
+// chooseNetWeight picks, from mlpWeights, the weight of the network's
+// log-probabilities that classifies the held-out rows best; ties go to the
+// smaller weight.
+func chooseNetWeight(lin, net []float32, labels []int32, k int) float64 {
+	best, bestHits := 0.0, -1
+	row := make([]float32, k)
+	for _, w := range mlpWeights {
+		hits := 0
+		for i, y := range labels {
+			for c := range row {
+				row[c] = lin[i*k+c] + float32(w)*net[i*k+c]
+			}
+			top := 0
+			for c, s := range row {
+				if s > row[top] {
+					top = c
+				}
+			}
+			if int32(top) == y {
+				hits++
+			}
+		}
+		if hits > bestHits {
+			best, bestHits = w, hits
+		}
+	}
+	return best
 }
 
 func indexIntents(examples []Example) ([]string, []int32, error) {
@@ -286,7 +389,7 @@ func StratifiedFolds(labels []string, k int, seed uint64) []int {
 }
 
 // fit trains the vectorizer and the one-vs-rest SVMs on one training set.
-func fit(examples []Example, labels []int32, intents []string, opts Options, done func()) *Model {
+func fit(examples []Example, labels []int32, intents []string, opts Options, withNet bool, done func()) *Model {
 	texts := make([]string, len(examples))
 	for i, ex := range examples {
 		texts[i] = ex.Text
@@ -321,7 +424,16 @@ func fit(examples []Example, labels []int32, intents []string, opts Options, don
 			w[i] += float32(opts.LogRegWeight) * v
 		}
 	}
-	return &Model{vec: vec, intents: intents, oos: -1, weights: w, beta: 1}
+	roundHalf(w) // the stored precision; see half.go
+	m := &Model{vec: vec, intents: intents, oos: -1, weights: w, beta: 1}
+	if withNet {
+		m.net = trainMLP(p, k, opts.MLPHidden, opts.MLPEpochs, opts.MLPRate, min(max(opts.MLPDropout, 0), 0.9), opts.Seed, done)
+		for _, v := range [][]float32{m.net.W1, m.net.B1, m.net.W2, m.net.B2} {
+			roundHalf(v)
+		}
+		m.netWeight = 1
+	}
+	return m
 }
 
 // scratch is the per-call working memory of Predict.
@@ -329,27 +441,55 @@ type scratch struct {
 	tr     *transformer
 	x      sparse
 	scores []float32
+	h      []float32
+	tmp    []float64
 }
 
 func (m *Model) getScratch() *scratch {
 	if s, ok := m.pool.Get().(*scratch); ok {
 		return s
 	}
-	return &scratch{tr: m.vec.newTransformer(), scores: make([]float32, len(m.intents))}
+	s := &scratch{tr: m.vec.newTransformer(), scores: make([]float32, len(m.intents))}
+	if m.net != nil {
+		s.h = make([]float32, m.net.Hidden)
+		s.tmp = make([]float64, len(m.intents))
+	}
+	return s
 }
 
-// scoresInto writes the raw SVM scores of text into dst and returns the
-// number of known features.
+// scoresInto writes the uncalibrated scores of text (linear scores plus the
+// weighted network log-probabilities) into dst and returns the number of
+// known features.
 func (m *Model) scoresInto(dst []float32, text string) int {
 	s := m.getScratch()
 	var known int
 	s.x, known = s.tr.transform(s.x, text)
-	m.scoreVector(dst, s.x)
+	m.scoreVector(dst, s.x, s)
 	m.pool.Put(s)
 	return known
 }
 
-func (m *Model) scoreVector(dst []float32, x sparse) {
+// partsInto writes the linear scores and the network's log-probabilities
+// (zeros without a network) of text apart.
+func (m *Model) partsInto(lin, net []float32, text string) {
+	s := m.getScratch()
+	s.x, _ = s.tr.transform(s.x, text)
+	m.linearScores(lin, s.x)
+	clear(net)
+	if m.net != nil {
+		m.net.addLogProbs(net, s.x, 1, s.h, s.tmp)
+	}
+	m.pool.Put(s)
+}
+
+func (m *Model) scoreVector(dst []float32, x sparse, s *scratch) {
+	m.linearScores(dst, x)
+	if m.net != nil && m.netWeight != 0 {
+		m.net.addLogProbs(dst, x, m.netWeight, s.h, s.tmp)
+	}
+}
+
+func (m *Model) linearScores(dst []float32, x sparse) {
 	k := len(m.intents)
 	dim := m.vec.dim()
 	copy(dst, m.weights[dim*k:(dim+1)*k])
@@ -367,7 +507,7 @@ func (m *Model) Predict(text string) Prediction {
 	s := m.getScratch()
 	var known int
 	s.x, known = s.tr.transform(s.x, text)
-	m.scoreVector(s.scores, s.x)
+	m.scoreVector(s.scores, s.x, s)
 	top, conf := topConfidence(s.scores, m.beta)
 	m.pool.Put(s)
 	if known == 0 {

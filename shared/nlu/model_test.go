@@ -104,7 +104,10 @@ func TestTrainDeterministic(t *testing.T) {
 }
 
 func TestMarshalRoundTrip(t *testing.T) {
-	m := trainSmall(t, Options{})
+	m := trainSmall(t, Options{MLPWeight: 1}) // with the network
+	if m.net == nil {
+		t.Fatal("no network with MLPWeight 1")
+	}
 	data, err := m.Marshal()
 	if err != nil {
 		t.Fatal(err)
@@ -183,8 +186,9 @@ func TestProgressReachesTotal(t *testing.T) {
 		last = p
 		maxDone = max(maxDone, p.Done)
 	}})
-	// 3 calibration folds + the final model, 4 intents + 10 softmax epochs each.
-	if last.Total != 4*(4+10) || maxDone != last.Total || last.Stage != "final" {
+	// 3 calibration folds + the final model; 4 intents + 10 softmax epochs
+	// + 15 network epochs each.
+	if last.Total != 4*(4+10+15) || maxDone != last.Total || last.Stage != "final" {
 		t.Errorf("last progress %+v, max done %d", last, maxDone)
 	}
 }
@@ -269,4 +273,19 @@ func synthetic150(n int, seed uint64) []Example {
 		}
 	}
 	return out
+}
+
+func TestChooseNetWeight(t *testing.T) {
+	// Two rows, two classes. The linear scores get row 0 right and row 1
+	// wrong; the network's log-probabilities fix row 1 from weight 0.25 on
+	// and never break row 0.
+	lin := []float32{1, 0, 1, 0.8}
+	net := []float32{0, -0.5, -1, 0}
+	labels := []int32{0, 1}
+	if got := chooseNetWeight(lin, net, labels, 2); got != 0.25 {
+		t.Errorf("weight = %v, want 0.25 (smallest with both right)", got)
+	}
+	if got := chooseNetWeight(lin, make([]float32, 4), labels, 2); got != 0 {
+		t.Errorf("useless network: weight = %v, want 0", got)
+	}
 }

@@ -20,7 +20,7 @@ func main() {
 	data := flag.String("data", "", "training file (CSV or CLINC150 JSON)")
 	folds := flag.Int("folds", 5, "stratified folds")
 	runs := flag.Int("runs", 2, "folds actually evaluated")
-	cs := flag.String("c", "0.5", "comma-separated SVM costs")
+	cs := flag.String("c", "2", "comma-separated SVM costs")
 	calib := flag.Int("calib", 1, "calibration folds (1 = none, raw top-1)")
 	balance := flag.Bool("balance", false, "class-balanced weights")
 	minDF := flag.Int("mindf", 1, "minimum document frequency")
@@ -31,9 +31,14 @@ func main() {
 	skip := flag.Int("skip", 0, "skip-bigram window")
 	eps := flag.Float64("eps", 0.1, "solver tolerance")
 	lrw := flag.Float64("lrw", 0, "logistic regression weight")
+	mw := flag.Float64("mw", 0, "mlp weight (0 = chosen on held-out)")
+	mh := flag.Int("mh", 128, "mlp hidden")
+	me := flag.Int("me", 15, "mlp epochs")
+	mr := flag.Float64("mr", 0.03, "mlp rate")
+	md := flag.Float64("md", 0, "mlp input dropout")
 	lre := flag.Int("lre", 10, "logistic regression epochs")
 	lrr := flag.Float64("lrr", 1, "logistic regression rate")
-	maxIter := flag.Int("maxiter", 1000, "solver epochs")
+	maxIter := flag.Int("maxiter", 50, "solver epochs")
 	dump := flag.String("dump", "", "write the folds as trainN.csv/testN.csv into this directory and exit")
 	flag.Parse()
 
@@ -74,7 +79,7 @@ func main() {
 	}
 	for _, cstr := range strings.Split(*cs, ",") {
 		c, _ := strconv.ParseFloat(cstr, 64)
-		opts := nlu.Options{C: c, LogRegWeight: *lrw, LogRegEpochs: *lre, LogRegRate: *lrr, Epsilon: *eps, MaxIter: *maxIter, BalanceClasses: *balance, MinDF: *minDF, CalibrationFolds: *calib,
+		opts := nlu.Options{MLPWeight: *mw, MLPHidden: *mh, MLPEpochs: *me, MLPRate: *mr, MLPDropout: *md, C: c, LogRegWeight: *lrw, LogRegEpochs: *lre, LogRegRate: *lrr, Epsilon: *eps, MaxIter: *maxIter, BalanceClasses: *balance, MinDF: *minDF, CalibrationFolds: *calib,
 			Features: nlu.FeatureConfig{WordBigrams: *bigrams, CharMin: *charMin, CharMax: *charMax, CJKMax: 3, CharWeight: *charW, SkipWindow: *skip}}
 		var acc, inAcc, oosR, secs float64
 		for f := range *runs {

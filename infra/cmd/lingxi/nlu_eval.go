@@ -22,6 +22,7 @@ type evalSummary struct {
 	NTest           int      `json:"n_test"`
 	Accuracy        float64  `json:"accuracy"`
 	MacroF1         float64  `json:"macro_f1"`
+	TopAccuracy     float64  `json:"top_accuracy"` // best intent right, ignoring rejection
 	InScopeAccuracy *float64 `json:"in_scope_accuracy,omitempty"`
 	OOSRecall       *float64 `json:"oos_recall,omitempty"`
 	OOSPrecision    *float64 `json:"oos_precision,omitempty"`
@@ -62,7 +63,7 @@ func nluEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	train := trainSet.Examples(dataset.RoleTrain)
 	test := testSet.Examples(dataset.RoleTest)
 	if len(test) == 0 {
-		return fmt.Errorf("no test examples in %s", *testPath)
+		return fmt.Errorf("no test examples in %s (a CLINC150 JSON file needs the keys test and oos_test)", *testPath)
 	}
 
 	bar := newProgressBar(stderr)
@@ -121,7 +122,7 @@ func nluEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 
 	sum := evalSummary{
-		NTrain: len(train), NTest: report.N, Accuracy: round(report.Accuracy), MacroF1: round(report.MacroF1),
+		NTrain: len(train), NTest: report.N, Accuracy: round(report.Accuracy), MacroF1: round(report.MacroF1), TopAccuracy: round(report.TopAccuracy),
 		TrainSeconds: round(trainSecs), PredictP50us: round(p50), PredictP99us: round(p99),
 		Threshold: round(model.Threshold()), Features: model.Features(), ModelBytes: len(blob),
 		ModelVersion: model.Version(),
