@@ -85,13 +85,7 @@ func Build(tenant, version string, createdAt time.Time, intents []botconfig.Inte
 			examples = append(examples, nlu.Example{Text: text, Intent: in.ID})
 		}
 	}
-	// Articles are classes too: on a tenant's small data a classifier that knows only the intents
-	// is sure of one of them for every FAQ question; knowing the articles, it picks the FAQ.
-	for _, a := range articles {
-		for _, q := range a.Questions {
-			examples = append(examples, nlu.Example{Text: q, Intent: botconfig.ArticleClass + a.ID})
-		}
-	}
+	examples = append(examples, articleExamples(len(intents), len(examples), articles)...)
 	m, err := nlu.Train(examples, nlu.Options{CalibrationFolds: calibrationFolds, Seed: 1})
 	if err != nil {
 		return nil, botconfig.Evaluation{}, fmt.Errorf("train intents: %w", err)
@@ -110,4 +104,26 @@ func Build(tenant, version string, createdAt time.Time, intents []botconfig.Inte
 	}
 	b := &Bundle{Tenant: tenant, Version: version, CreatedAt: createdAt.UTC(), Model: m, Index: x}
 	return b, eval, nil
+}
+
+// articleExamples trains articles as classes too: on a tenant's small data a classifier that knows
+// only the intents is sure of one of them for every FAQ question; knowing the articles, it picks
+// the FAQ. A knowledge base too large for that within the training budget (examples, and examples
+// × classes) is left to BM25 retrieval alone.
+func articleExamples(intents, intentExamples int, articles []botconfig.Article) []nlu.Example {
+	questions := 0
+	for _, a := range articles {
+		questions += len(a.Questions)
+	}
+	total, classes := intentExamples+questions, intents+len(articles)
+	if total > botconfig.MaxTrainingExamples || total*classes > botconfig.MaxTrainingWork {
+		return nil
+	}
+	out := make([]nlu.Example, 0, questions)
+	for _, a := range articles {
+		for _, q := range a.Questions {
+			out = append(out, nlu.Example{Text: q, Intent: botconfig.ArticleClass + a.ID})
+		}
+	}
+	return out
 }
