@@ -68,7 +68,7 @@ func main() {
 	flag.BoolVar(&cfg.install, "install", true, "run infra/bench/install-peers.sh first")
 	flag.BoolVar(&cfg.skipPeers, "ours-only", false, "skip the peers")
 	flag.Uint64Var(&cfg.seed, "seed", 1, "fold seed")
-	flag.BoolVar(&cfg.goBench, "gobench", true, "also run BenchmarkPredict150 (one core) and report it")
+	flag.BoolVar(&cfg.goBench, "gobench", true, "also run the Go benchmarks (BenchmarkPredict150, devstack overhead, guess-your-question) and report them")
 	flag.Parse()
 	cfg.datasets = strings.Split(names, ",")
 	if cfg.runs <= 0 || cfg.runs > cfg.folds {
@@ -191,19 +191,15 @@ func run(ctx context.Context, cfg config) error {
 	}
 	var goBench string
 	if cfg.goBench {
-		fmt.Fprintln(os.Stderr, "== BenchmarkPredict150")
-		cmd := exec.CommandContext(ctx, "go", "test", "-run", "^$", "-bench", "^BenchmarkPredict150$", "-benchtime", "20000x", "-cpu", "1", "./shared/nlu")
-		cmd.Dir, cmd.Stderr = root, os.Stderr
-		out, err := cmd.Output()
-		if err != nil {
-			return fmt.Errorf("BenchmarkPredict150: %w", err)
-		}
-		for _, line := range strings.Split(string(out), "\n") {
-			if strings.HasPrefix(line, "BenchmarkPredict150") || strings.HasPrefix(line, "cpu:") {
-				goBench += line + "\n"
+		for _, gb := range goBenchmarks {
+			fmt.Fprintln(os.Stderr, "== "+gb.title)
+			out, err := gb.run(ctx, root)
+			if err != nil {
+				return fmt.Errorf("%s: %w", gb.title, err)
 			}
+			fmt.Fprint(os.Stderr, out)
+			goBench += out
 		}
-		fmt.Fprint(os.Stderr, goBench)
 	}
 	report := render(cfg, results, sizes, time.Since(started), goBench)
 	if err := os.WriteFile(cfg.out, []byte(report), 0o644); err != nil {
@@ -554,12 +550,7 @@ func render(cfg config, results map[string]map[string][]foldResult, sizes map[st
 		}
 		b.WriteString("\n")
 	}
-	if goBench != "" {
-		b.WriteString("## BenchmarkPredict150\n\n")
-		b.WriteString("One message at a time, 150-intent model (synthetic, 100 examples per intent), one core: `go test -run '^$' -bench BenchmarkPredict150 -benchtime 20000x -cpu 1 ./shared/nlu`. Budget: p99 under 1 ms.\n\n```\n")
-		b.WriteString(goBench)
-		b.WriteString("```\n\n")
-	}
+	b.WriteString(goBench)
 	b.WriteString("## Systems\n\n")
 	for _, sys := range systems {
 		fmt.Fprintf(&b, "- `%s`: %s\n", sys, systemNotes[sys])
@@ -591,4 +582,52 @@ func cmdVersion(name string, args ...string) string {
 		return name + " (not found)"
 	}
 	return strings.TrimSpace(string(out))
+}
+
+// goBenchmark is a Go benchmark whose figures BENCH.md reports beside the NLU peers.
+type goBenchmark struct {
+	title, about string
+	args         []string // after "go"
+	keep         string   // prefix of the output lines to report
+}
+
+var goBenchmarks = []goBenchmark{
+	{
+		title: "BenchmarkPredict150",
+		about: "One message at a time, 150-intent model (synthetic, 100 examples per intent), one core. Budget: p99 under 1 ms.",
+		args:  []string{"test", "-run", "^$", "-bench", "^BenchmarkPredict150$", "-benchtime", "20000x", "-cpu", "1", "./shared/nlu"},
+		keep:  "BenchmarkPredict150",
+	},
+	{
+		title: "Local stack overhead",
+		about: "devstack's cost per HTTP request (API route → Runtime API → the function's real binary → response) against a trivial function, emulators started once.",
+		args: []string{"run", "./infra/cmd/emulators", "--", "go", "test", "-run", "^$", "-bench", "^BenchmarkHTTPOverhead$",
+			"-benchtime", "3000x", "./infra/devstack/"},
+		keep: "BenchmarkHTTPOverhead",
+	},
+	{
+		title: "Guess your question",
+		about: "Top-1/top-3 hit rate of the intents offered at a conversation's start, on a time split of a generated history with a known ground truth (shared/guess SynthConfig): ours (recent business events + popularity prior), popularity alone, and the ground-truth ceiling.",
+		args:  []string{"test", "-run", "^$", "-bench", "^BenchmarkGuessHitRate$", "./shared/guess"},
+		keep:  "BenchmarkGuessHitRate",
+	},
+}
+
+// run runs the benchmark and returns its section of BENCH.md.
+func (gb goBenchmark) run(ctx context.Context, root string) (string, error) {
+	cmd := exec.CommandContext(ctx, "go", gb.args...)
+	cmd.Dir, cmd.Stderr = root, os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "## %s\n\n%s `go %s`\n\n```\n", gb.title, gb.about, strings.Join(gb.args, " "))
+	for _, line := range strings.Split(string(out), "\n") {
+		if strings.HasPrefix(line, gb.keep) || strings.HasPrefix(line, "cpu:") {
+			b.WriteString(line + "\n")
+		}
+	}
+	b.WriteString("```\n\n")
+	return b.String(), nil
 }
