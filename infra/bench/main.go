@@ -473,7 +473,7 @@ func field(rs []foldResult, f func(foldResult) float64) []float64 {
 
 func render(cfg config, results map[string]map[string][]foldResult, sizes map[string][2]int, took time.Duration, goBench string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# NLU bench\n\n")
+	fmt.Fprintf(&b, "# Lingxi benchmarks (make bench)\n\n")
 	fmt.Fprintf(&b, "Written by `go run ./infra/bench` (%d stratified folds, seed %d; %d of them run) on %s; the whole run took %s.\n",
 		cfg.folds, cfg.seed, cfg.runs, time.Now().UTC().Format("2006-01-02"), took.Round(time.Second))
 	fmt.Fprintf(&b, "Figures are means over the folds, ± the standard deviation across folds. The official test splits are not used: they are held back.\n\n")
