@@ -42,5 +42,5 @@ func main() {
 		// Only the local stack sets this: there the demo bank's webhooks listen on 127.0.0.1.
 		AllowLoopbackWebhooks: os.Getenv("WEBHOOK_ALLOW_LOOPBACK") == "true",
 	})
-	lambda.StartHandlerFunc(handler.New(svc, box, authn, log).Handle)
+	lambda.StartHandlerFunc(handler.New(svc, box, authn, log, handler.WithIdempotency(db)).Handle)
 }

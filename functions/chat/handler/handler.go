@@ -55,20 +55,28 @@ type API struct {
 	conv   Conversations
 	commit Committer
 	auth   Authenticator
+	idem   IdempotencyStore // nil: Idempotency-Key is refused
 	router *httpapi.Router
 	log    *slog.Logger
 	now    func() time.Time
 }
 
 // New wires the API.
-func New(conv Conversations, c Committer, a Authenticator, log *slog.Logger) *API {
+func New(conv Conversations, c Committer, a Authenticator, log *slog.Logger, opts ...Option) *API {
 	api := &API{conv: conv, commit: c, auth: a, router: httpapi.NewRouter(log), log: log, now: time.Now}
-	api.router.Handle("POST /v1/conversations", api.partner(api.startConversation))
+	for _, o := range opts {
+		o(api)
+	}
+	// Every POST honours Idempotency-Key (idempotency.go).
+	post := func(route string, h tenantHandler) {
+		api.router.Handle(route, api.partner(api.idempotent(route, h)))
+	}
+	post("POST /v1/conversations", api.startConversation)
 	api.router.Handle("GET /v1/conversations/{id}", api.partner(api.getConversation))
-	api.router.Handle("POST /v1/conversations/{id}/messages", api.partner(api.postMessage))
-	api.router.Handle("POST /v1/conversations/{id}/end", api.partner(api.endConversation))
-	api.router.Handle("POST /v1/voice/turns", api.partner(api.voiceTurn))
-	api.router.Handle("POST /v1/business-events", api.partner(api.postBusinessEvent))
+	post("POST /v1/conversations/{id}/messages", api.postMessage)
+	post("POST /v1/conversations/{id}/end", api.endConversation)
+	post("POST /v1/voice/turns", api.voiceTurn)
+	post("POST /v1/business-events", api.postBusinessEvent)
 	return api
 }
 

@@ -54,6 +54,18 @@ type gatedCommitter struct {
 	gate *gate
 	// conflicts is how many of the next commits fail as if another writer got in first.
 	conflicts atomic.Int64
+	// paused, when set, holds the next commit: it closes entered and waits for release.
+	paused atomic.Pointer[pause]
+}
+
+type pause struct{ entered, release chan struct{} }
+
+// pauseNext holds the next commit until the returned release is called; entered is closed once
+// that commit has arrived.
+func (g *gatedCommitter) pauseNext() (entered <-chan struct{}, release func()) {
+	p := &pause{entered: make(chan struct{}), release: make(chan struct{})}
+	g.paused.Store(p)
+	return p.entered, sync.OnceFunc(func() { close(p.release) })
 }
 
 type gate struct {
@@ -73,6 +85,14 @@ func (g *gatedCommitter) Commit(ctx context.Context, ops []store.Op, evs ...lxev
 		return fmt.Errorf("test: %w", store.ErrConflict)
 	}
 	g.conflicts.Store(0)
+	if p := g.paused.Swap(nil); p != nil {
+		close(p.entered)
+		select {
+		case <-p.release:
+		case <-time.After(10 * time.Second):
+			return fmt.Errorf("test pause: never released")
+		}
+	}
 	g.mu.Lock()
 	gt := g.gate
 	if gt != nil {
@@ -130,7 +150,7 @@ func newEnv(t *testing.T) *env {
 		DB: e.db, Commit: e.commit, Models: conversation.NewModels(e.db, conversation.BundleLoader(e.models), 0, 0, log),
 		Guess: guess.NewStore(e.db, guess.Options{}), AllowLoopbackWebhooks: true, Log: log,
 	})
-	e.api = New(svc, e.commit, authn, log)
+	e.api = New(svc, e.commit, authn, log, WithIdempotency(e.db))
 	return e
 }
 
@@ -203,9 +223,10 @@ func (e *env) key(t *testing.T, tid tenant.ID, role auth.Role) string {
 
 // response is a decoded answer.
 type response struct {
-	code int
-	body map[string]any
-	raw  string
+	code    int
+	body    map[string]any
+	raw     string
+	headers map[string]string
 }
 
 // do sends one request through the Lambda handler the way API Gateway would.
@@ -229,7 +250,7 @@ func (e *env) doWith(t *testing.T, method, path, key, body string, headers map[s
 	if err != nil {
 		t.Fatalf("%s %s: handler error %v", method, path, err)
 	}
-	r := response{code: resp.StatusCode, raw: resp.Body}
+	r := response{code: resp.StatusCode, raw: resp.Body, headers: resp.Headers}
 	if resp.Body != "" {
 		if err := json.Unmarshal([]byte(resp.Body), &r.body); err != nil {
 			t.Fatalf("%s %s: body %q is not JSON", method, path, resp.Body)
