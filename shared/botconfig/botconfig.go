@@ -7,6 +7,8 @@ package botconfig
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/lingxi/lingxi/shared/dialog"
 )
 
 // Store kinds, one per item type (ids are the item's own id).
@@ -25,13 +27,14 @@ const (
 	ActiveID   = "active"
 )
 
-// Lang is a language tag the bot answers in.
-type Lang string
+// Lang is a language tag the bot answers in: the dialog engine's, so flows and the bot speak the
+// same languages.
+type Lang = dialog.Lang
 
 // Languages the bot speaks.
 const (
-	LangZH Lang = "zh"
-	LangEN Lang = "en"
+	LangZH = dialog.LangZh
+	LangEN = dialog.LangEn
 )
 
 // Text is a message in each language the tenant wrote it in ({"en": "...", "zh": "..."}).

@@ -3,6 +3,8 @@ package conversation
 import (
 	"testing"
 	"unicode/utf8"
+
+	"github.com/lingxi/lingxi/shared/dialog"
 )
 
 // Customer text is untrusted: the detector must take anything without panicking, and decide the
@@ -18,7 +20,7 @@ func FuzzWantsPerson(f *testing.F) {
 		}
 		_ = follow("", s)
 		if utf8.ValidString(s) {
-			_ = detect(s)
+			_ = dialog.DetectLanguage(s)
 		}
 	})
 }

@@ -63,22 +63,11 @@ func orDefault(t, def botconfig.Text) botconfig.Text {
 	return def
 }
 
-// detect returns the language of text, or "" when it has no letters.
-func detect(text string) botconfig.Lang {
-	switch dialog.DetectLanguage(text) {
-	case dialog.LangZh:
-		return botconfig.LangZH
-	case dialog.LangEn:
-		return botconfig.LangEN
-	}
-	return ""
-}
-
 // follow returns the language the conversation continues in after the customer wrote text: the
 // text's language, except that a short Latin reply ("ok", "ABC123") does not turn a Chinese
 // conversation English.
 func follow(current botconfig.Lang, text string) botconfig.Lang {
-	l := detect(text)
+	l := dialog.DetectLanguage(text)
 	switch {
 	case l == "":
 		return current
@@ -92,7 +81,7 @@ func follow(current botconfig.Lang, text string) botconfig.Lang {
 // description, else its first example, else its id.
 func displayText(in botconfig.Intent, lang botconfig.Lang) string {
 	for _, ex := range in.Examples {
-		if lang != "" && detect(ex) == lang {
+		if lang != "" && dialog.DetectLanguage(ex) == lang {
 			return ex
 		}
 	}

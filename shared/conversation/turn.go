@@ -141,7 +141,7 @@ func (tr *turn) flowTurn(ctx context.Context, text, dtmf string) (bool, error) {
 func (tr *turn) apply(ctx context.Context, st dialog.State, outs []dialog.Output) error {
 	c := tr.c
 	if st.Lang.Valid() {
-		c.Language = botconfig.Lang(st.Lang)
+		c.Language = st.Lang
 	}
 	for _, o := range outs {
 		switch o.Type {

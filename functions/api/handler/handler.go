@@ -93,30 +93,12 @@ func (api *API) Routes() []string { return api.router.Routes() }
 
 type tenantHandler func(ctx context.Context, r *httpapi.Request, p auth.Principal) (httpapi.Response, error)
 
-func (api *API) principal(ctx context.Context, r *httpapi.Request) (auth.Principal, error) {
-	key, ok := auth.BearerKey(r.Header("authorization"))
-	if !ok {
-		return auth.Principal{}, httpapi.Errorf(httpapi.KindUnauthenticated, "send Authorization: Bearer <api key>")
-	}
-	p, err := api.auth.Authenticate(ctx, key)
-	if errors.Is(err, auth.ErrUnauthenticated) {
-		return auth.Principal{}, httpapi.Errorf(httpapi.KindUnauthenticated, "the API key is not valid")
-	}
-	return p, err
-}
-
 // tenantKey admits tenant keys whose role allows need.
 func (api *API) tenantKey(need auth.Role, h tenantHandler) httpapi.HandlerFunc {
 	return func(ctx context.Context, r *httpapi.Request) (httpapi.Response, error) {
-		p, err := api.principal(ctx, r)
+		p, err := httpapi.TenantPrincipal(ctx, api.auth, r, need)
 		if err != nil {
 			return httpapi.Response{}, err
-		}
-		if p.Admin || p.Tenant.IsZero() {
-			return httpapi.Response{}, httpapi.Errorf(httpapi.KindForbidden, "the platform-admin key only creates tenants; use a tenant key")
-		}
-		if !p.Role.Allows(need) {
-			return httpapi.Response{}, httpapi.Errorf(httpapi.KindForbidden, "this route needs a key with role %q", need)
 		}
 		return h(ctx, r, p)
 	}
@@ -125,7 +107,7 @@ func (api *API) tenantKey(need auth.Role, h tenantHandler) httpapi.HandlerFunc {
 // platformAdmin admits only the platform-admin key.
 func (api *API) platformAdmin(h httpapi.HandlerFunc) httpapi.HandlerFunc {
 	return func(ctx context.Context, r *httpapi.Request) (httpapi.Response, error) {
-		p, err := api.principal(ctx, r)
+		p, err := httpapi.Principal(ctx, api.auth, r)
 		if err != nil {
 			return httpapi.Response{}, err
 		}

@@ -94,22 +94,9 @@ type tenantHandler func(ctx context.Context, r *httpapi.Request, t tenant.ID) (h
 // then refuses bodies over MaxBody before anything reads them.
 func (api *API) partner(h tenantHandler) httpapi.HandlerFunc {
 	return func(ctx context.Context, r *httpapi.Request) (httpapi.Response, error) {
-		key, ok := auth.BearerKey(r.Header("authorization"))
-		if !ok {
-			return httpapi.Response{}, httpapi.Errorf(httpapi.KindUnauthenticated, "send Authorization: Bearer <api key>")
-		}
-		p, err := api.auth.Authenticate(ctx, key)
-		if errors.Is(err, auth.ErrUnauthenticated) {
-			return httpapi.Response{}, httpapi.Errorf(httpapi.KindUnauthenticated, "the API key is not valid")
-		}
+		p, err := httpapi.TenantPrincipal(ctx, api.auth, r, auth.RolePartner)
 		if err != nil {
 			return httpapi.Response{}, err
-		}
-		if p.Admin || p.Tenant.IsZero() {
-			return httpapi.Response{}, httpapi.Errorf(httpapi.KindForbidden, "the platform-admin key only creates tenants; use a tenant key")
-		}
-		if !p.Role.Allows(auth.RolePartner) {
-			return httpapi.Response{}, httpapi.Errorf(httpapi.KindForbidden, "this route needs a key with role %q", auth.RolePartner)
 		}
 		body, err := r.Body()
 		if err != nil {

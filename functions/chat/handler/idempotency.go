@@ -1,7 +1,6 @@
 package handler
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -149,7 +148,7 @@ func (api *API) idempotent(route string, h tenantHandler) tenantHandler {
 		}
 		done := idemRecord{State: idemDone, Fingerprint: fp, Status: resp.Status, Headers: resp.Headers, CreatedAt: now}
 		if resp.Body != nil {
-			b, merr := marshal(resp.Body)
+			b, merr := httpapi.Marshal(resp.Body)
 			if merr != nil {
 				forget()
 				return httpapi.Response{}, fmt.Errorf("idempotency: encode response: %w", merr)
@@ -199,16 +198,4 @@ func (rec idemRecord) response(replayed bool) httpapi.Response {
 		resp.Body = json.RawMessage(rec.Body)
 	}
 	return resp
-}
-
-// marshal encodes v as the router does (no HTML escaping), so that a replay is byte for byte the
-// first answer.
-func marshal(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimRight(buf.Bytes(), "\n"), nil
 }
