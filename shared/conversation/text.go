@@ -33,10 +33,6 @@ var (
 		botconfig.LangZH: "抱歉，我没有听清，请再说一遍您的问题。",
 		botconfig.LangEN: "Sorry, I didn't catch that. Please tell me again how I can help.",
 	}
-	sayGoodbye = botconfig.Text{
-		botconfig.LangZH: "感谢您的来电，再见。",
-		botconfig.LangEN: "Thank you for calling. Goodbye.",
-	}
 )
 
 // say returns t in lang; when lang is not known yet, every language t has, Chinese first.

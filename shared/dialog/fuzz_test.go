@@ -57,12 +57,13 @@ func FuzzParseFlow(f *testing.F) {
 			t.Fatalf("round trip changed the flow:\n%s\n%s", out, again)
 		}
 		// Webhooks fail at once (no HTTP client): the flow still runs.
-		st, outs, err := e.Start(t.Context(), fl, dialog.StartInput{Text: "ending 1234"})
+		st, _, err := e.Start(t.Context(), fl, dialog.StartInput{Text: "ending 1234"})
 		if err != nil {
 			t.Fatalf("Start: %v", err)
 		}
 		for i := 0; i < 4 && !st.Done; i++ {
 			in := []dialog.Input{{Text: "yes"}, {DTMF: "1"}, {}, {Text: "1234"}}[i]
+			var outs []dialog.Output
 			if st, outs, err = e.Turn(t.Context(), fl, st, in); err != nil {
 				t.Fatalf("Turn %d: %v", i, err)
 			}
@@ -132,7 +133,7 @@ func FuzzEngineTurn(f *testing.F) {
 	fl := loadLostCard(f, "https://bank.example.com")
 	e := newEngine(dialog.Config{})
 	f.Fuzz(func(t *testing.T, first, dtmf, answer string) {
-		st, out, err := e.Start(t.Context(), fl, dialog.StartInput{Text: first})
+		st, _, err := e.Start(t.Context(), fl, dialog.StartInput{Text: first})
 		if err != nil {
 			t.Fatalf("Start: %v", err)
 		}
@@ -140,6 +141,7 @@ func FuzzEngineTurn(f *testing.F) {
 			if st.Done {
 				break
 			}
+			var out []dialog.Output
 			if st, out, err = e.Turn(t.Context(), fl, st, in); err != nil {
 				t.Fatalf("Turn(%+v): %v", in, err)
 			}

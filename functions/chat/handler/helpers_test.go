@@ -305,14 +305,6 @@ func list(v any) []any          { x, _ := v.([]any); return x }
 func obj(v any) map[string]any  { x, _ := v.(map[string]any); return x }
 func str(v any) string          { x, _ := v.(string); return x }
 func joined(xs []string) string { return strings.Join(xs, " | ") }
-func contains(xs []string, s string) bool {
-	for _, x := range xs {
-		if strings.Contains(x, s) {
-			return true
-		}
-	}
-	return false
-}
 
 // events reads every event on the stream.
 func (e *env) events(t *testing.T) []lxevents.Envelope {
