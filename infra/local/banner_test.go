@@ -42,7 +42,7 @@ func TestBannerShowsWhereKeysAreNotKeys(t *testing.T) {
 		"readable only by you",
 		`-H "Authorization: Bearer $(cat '` + dir + `/demo-key')" ` + srv.URL + "/v1/tenant",
 		`-H "Authorization: Bearer $(cat '` + dir + `/admin-key')"`,
-		"port 40123, 8080 only",
+		"only on ports 40123, 8080 (the demo bank's first)",
 	} {
 		if !strings.Contains(b, want) {
 			t.Errorf("banner lacks %q:\n%s", want, b)

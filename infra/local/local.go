@@ -315,8 +315,12 @@ func banner(in bannerInfo) string {
 	fmt.Fprintf(&b, "  demo admin key    in %s\n", demoKey)
 	fmt.Fprintf(&b, "  platform admin    in %s\n", adminKey)
 	fmt.Fprintf(&b, "                    (the folder is readable only by you; keep the keys off screens and logs)\n")
-	fmt.Fprintf(&b, "  webhooks may call 127.0.0.1 on port %s only (the demo bank first; add more with WEBHOOK_PORTS=…)\n\n",
-		strings.ReplaceAll(egress.FormatPorts(in.WebhookPorts), ",", ", "))
+	ports := "port " + egress.FormatPorts(in.WebhookPorts) + ", the demo bank's"
+	if len(in.WebhookPorts) > 1 {
+		ports = "ports " + strings.ReplaceAll(egress.FormatPorts(in.WebhookPorts), ",", ", ") + " (the demo bank's first)"
+	}
+	fmt.Fprintf(&b, "  flow webhooks may call loopback only on %s;\n"+
+		"                    name more with make run WEBHOOK_PORTS=…\n\n", ports)
 	fmt.Fprintf(&b, "Try:\n  curl -s -H \"Authorization: Bearer $(cat %s)\" %s/v1/tenant\n", demoKey, url)
 	fmt.Fprintf(&b, "  curl -s -H \"Authorization: Bearer $(cat %s)\" -H 'Content-Type: application/json' \\\n"+
 		"       -d '{\"customer\":{\"id\":\"c-1\"}}' %s/v1/conversations\n", demoKey, url)

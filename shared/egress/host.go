@@ -3,6 +3,7 @@ package egress
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -173,24 +174,25 @@ func ipv4Number(s string) (uint64, bool) {
 		return 0, true
 	}
 	for _, c := range s { // ParseUint would take "_" and a sign; the standard takes digits only
-		if !strings.ContainsRune("0123456789abcdefABCDEF"[:digits(base)], c) {
+		if !isDigit(c, base) {
 			return 0, false
 		}
 	}
 	n, err := strconv.ParseUint(s, base, 64)
-	if err != nil { // too long: far beyond 2^32, refused like any other out-of-range part
-		return 1 << 40, true
+	if err != nil { // too long for 64 bits: beyond every part's range, refused by the caller
+		return math.MaxUint64, true
 	}
 	return n, true
 }
 
-// digits is how many characters of "0123456789abcdefABCDEF" are digits in base.
-func digits(base int) int {
-	switch base {
-	case 8:
-		return 8
-	case 10:
-		return 10
+func isDigit(c rune, base int) bool {
+	switch {
+	case c >= '0' && c <= '7':
+		return true
+	case c == '8' || c == '9':
+		return base >= 10
+	case c >= 'a' && c <= 'f', c >= 'A' && c <= 'F':
+		return base == 16
 	}
-	return 22
+	return false
 }

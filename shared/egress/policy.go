@@ -36,11 +36,7 @@ func (p Policy) portList() string {
 	if len(p.LoopbackPorts) == 0 {
 		return "none"
 	}
-	s := make([]string, len(p.LoopbackPorts))
-	for i, port := range p.LoopbackPorts {
-		s[i] = strconv.Itoa(int(port))
-	}
-	return strings.Join(s, ", ")
+	return strings.ReplaceAll(FormatPorts(p.LoopbackPorts), ",", ", ")
 }
 
 // ParsePorts reads a comma-separated list of ports ("", "8081", "8081,9000"), as the chat
