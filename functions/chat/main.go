@@ -15,6 +15,7 @@ import (
 	"github.com/lingxi/lingxi/functions/chat/handler"
 	"github.com/lingxi/lingxi/shared/auth"
 	"github.com/lingxi/lingxi/shared/conversation"
+	"github.com/lingxi/lingxi/shared/egress"
 	"github.com/lingxi/lingxi/shared/guess"
 	"github.com/lingxi/lingxi/shared/modelstore"
 	"github.com/lingxi/lingxi/shared/outbox"
@@ -36,11 +37,16 @@ func main() {
 		log.Error("configure auth", "err", err)
 		os.Exit(1)
 	}
+	loopbackPorts, err := egress.ParsePorts(os.Getenv("LOOPBACK_WEBHOOK_PORTS"))
+	if err != nil {
+		log.Error("LOOPBACK_WEBHOOK_PORTS", "err", err)
+		os.Exit(1)
+	}
 	models := conversation.NewModels(db, conversation.BundleLoader(modelstore.New(modelstore.NewClient(cfg), os.Getenv("MODEL_BUCKET"))), 0, 0, log)
 	svc := conversation.New(conversation.Config{
 		DB: db, Commit: box, Models: models, Guess: guess.NewStore(db, guess.Options{}), Log: log,
-		// Only the local stack sets this: there the demo bank's webhooks listen on 127.0.0.1.
-		AllowLoopbackWebhooks: os.Getenv("WEBHOOK_ALLOW_LOOPBACK") == "true",
+		// Only the local stack names ports: there the demo bank's webhooks listen on 127.0.0.1.
+		LoopbackWebhookPorts: loopbackPorts,
 	})
 	lambda.StartHandlerFunc(handler.New(svc, box, authn, log, handler.WithIdempotency(db)).Handle)
 }

@@ -62,6 +62,9 @@ func startDemoBank(secret func() []byte, log *slog.Logger) (*demoBank, error) {
 // URL is the base URL of the bank's webhooks.
 func (b *demoBank) URL() string { return "http://" + b.ln.Addr().String() }
 
+// Port is the loopback port the bank listens on.
+func (b *demoBank) Port() uint16 { return uint16(b.ln.Addr().(*net.TCPAddr).Port) }
+
 func (b *demoBank) Close() error {
 	err := b.srv.Close()
 	b.wg.Wait()

@@ -1,7 +1,8 @@
 // Package local brings the whole product up on one machine — what `make run` does: the emulators,
 // every function's real binary under devstack (driven by template.yaml), a platform-admin key, and
-// a seeded demo tenant — and tells the user how to reach it. State lives in one folder, so a
-// restart keeps the data and the keys unless the user asks for a clean start.
+// a seeded demo tenant — and tells the user how to reach it. State lives in one folder, readable
+// only by the user (0700; the keys in it 0600), so a restart keeps the data and the keys unless
+// the user asks for a clean start. The banner says where the keys are kept, never the keys.
 package local
 
 import (
@@ -23,6 +24,7 @@ import (
 
 	"github.com/lingxi/lingxi/infra/devstack"
 	"github.com/lingxi/lingxi/shared/auth"
+	"github.com/lingxi/lingxi/shared/egress"
 )
 
 // DemoTenant is the tenant `make run` seeds.
@@ -36,7 +38,10 @@ type Options struct {
 	HTTPPort int    // 0: any free port
 	WSPort   int
 	SQSPort  int
-	Log      io.Writer // devstack's and the functions' log
+	// WebhookPorts are loopback ports, besides the demo bank's, that flow webhooks may call
+	// (a tenant's own test server on this machine). Every other loopback port stays refused.
+	WebhookPorts []uint16
+	Log          io.Writer // devstack's and the functions' log
 }
 
 // Local is the running product.
@@ -44,7 +49,10 @@ type Local struct {
 	Stack    *devstack.Stack
 	AdminKey string // the platform-admin key (kept in StateDir/admin-key)
 	DemoKey  string // the demo tenant's admin key (kept in StateDir/demo-key)
-	bank     *demoBank
+	// WebhookPorts are the loopback ports flow webhooks may call: the demo bank's first.
+	WebhookPorts []uint16
+	stateDir     string
+	bank         *demoBank
 
 	mu         sync.Mutex
 	bankSecret []byte
@@ -63,10 +71,14 @@ func Start(ctx context.Context, opt Options) (*Local, error) {
 			return nil, fmt.Errorf("clean %s: %w", opt.StateDir, err)
 		}
 	}
-	if err := os.MkdirAll(opt.StateDir, 0o755); err != nil {
+	// The folder holds the keys: only the user may read it, also when an older run made it 0755.
+	if err := os.MkdirAll(opt.StateDir, 0o700); err != nil {
 		return nil, err
 	}
-	adminKey, err := secret(filepath.Join(opt.StateDir, "admin-key"), func() (string, error) {
+	if err := os.Chmod(opt.StateDir, 0o700); err != nil {
+		return nil, err
+	}
+	adminKey, err := secret(filepath.Join(opt.StateDir, adminKeyFile), func() (string, error) {
 		b := make([]byte, 32)
 		if _, err := rand.Read(b); err != nil {
 			return "", err
@@ -76,27 +88,33 @@ func Start(ctx context.Context, opt Options) (*Local, error) {
 	if err != nil {
 		return nil, fmt.Errorf("platform-admin key: %w", err)
 	}
-	st, err := devstack.Start(ctx, devstack.Config{
-		Template:      opt.Template,
-		StackName:     "lingxi",
-		StateDir:      opt.StateDir,
-		Parameters:    map[string]string{"AdminKeySha256": auth.Hash(adminKey), "AllowLoopbackWebhooks": "true"},
+	l := &Local{AdminKey: adminKey, stateDir: opt.StateDir}
+	// The demo bank comes first: the chat function may call its port on loopback, and no other
+	// one but those the user names (never the emulators or the Runtime API).
+	log := slog.New(slog.NewTextHandler(opt.Log, nil)).With("component", "demo-bank")
+	if l.bank, err = startDemoBank(l.secret, log); err != nil {
+		return nil, err
+	}
+	l.WebhookPorts = append([]uint16{l.bank.Port()}, opt.WebhookPorts...)
+	l.Stack, err = devstack.Start(ctx, devstack.Config{
+		Template:  opt.Template,
+		StackName: "lingxi",
+		StateDir:  opt.StateDir,
+		Parameters: map[string]string{
+			"AdminKeySha256":       auth.Hash(adminKey),
+			"LoopbackWebhookPorts": egress.FormatPorts(l.WebhookPorts),
+		},
 		HTTPPort:      opt.HTTPPort,
 		WebSocketPort: opt.WSPort,
 		SQSPort:       opt.SQSPort,
 		Log:           opt.Log,
 	})
 	if err != nil {
-		return nil, err
-	}
-	l := &Local{Stack: st, AdminKey: adminKey}
-	log := slog.New(slog.NewTextHandler(opt.Log, nil)).With("component", "demo-bank")
-	if l.bank, err = startDemoBank(l.secret, log); err != nil {
-		st.Close()
+		l.bank.Close()
 		return nil, err
 	}
 	fresh := false
-	if l.DemoKey, fresh, err = l.seedDemo(ctx, filepath.Join(opt.StateDir, "demo-key")); err == nil {
+	if l.DemoKey, fresh, err = l.seedDemo(ctx, filepath.Join(opt.StateDir, demoKeyFile)); err == nil {
 		err = l.seedBot(ctx, fresh)
 	}
 	if err != nil {
@@ -120,16 +138,30 @@ func (l *Local) secret() []byte {
 	return l.bankSecret
 }
 
+// The files in the state folder that hold the keys.
+const (
+	adminKeyFile = "admin-key"
+	demoKeyFile  = "demo-key"
+)
+
 // secret reads the secret kept at path, or makes one and keeps it (mode 0600).
 func secret(path string, make func() (string, error)) (string, error) {
 	if b, err := os.ReadFile(path); err == nil && len(bytes.TrimSpace(b)) > 0 {
-		return string(bytes.TrimSpace(b)), nil
+		return string(bytes.TrimSpace(b)), os.Chmod(path, 0o600)
 	}
 	s, err := make()
 	if err != nil {
 		return "", err
 	}
-	return s, os.WriteFile(path, []byte(s+"\n"), 0o600)
+	return s, keep(path, s)
+}
+
+// keep writes a secret to path, readable and writable by the user only.
+func keep(path, secret string) error {
+	if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
+		return err
+	}
+	return os.Chmod(path, 0o600) // WriteFile keeps the mode of a file that exists
 }
 
 // seedDemo creates the demo tenant through the public API, once; later starts reuse its key.
@@ -138,7 +170,7 @@ func (l *Local) seedDemo(ctx context.Context, keyPath string) (key string, fresh
 	if b, err := os.ReadFile(keyPath); err == nil {
 		key := string(bytes.TrimSpace(b))
 		if code, _, err := l.Call(ctx, "GET", "/v1/tenant", key, nil); err == nil && code == http.StatusOK {
-			return key, false, nil
+			return key, false, os.Chmod(keyPath, 0o600)
 		}
 	}
 	code, body, err := l.Call(ctx, "POST", "/v1/tenants", l.AdminKey, map[string]string{"id": DemoTenant, "name": "Demo Bank 演示银行"})
@@ -159,7 +191,7 @@ func (l *Local) seedDemo(ctx context.Context, keyPath string) (key string, fresh
 	if err := json.Unmarshal(body, &created); err != nil || created.APIKey.Key == "" {
 		return "", false, fmt.Errorf("create tenant: unexpected answer %s", body)
 	}
-	return created.APIKey.Key, true, os.WriteFile(keyPath, []byte(created.APIKey.Key+"\n"), 0o600)
+	return created.APIKey.Key, true, keep(keyPath, created.APIKey.Key)
 }
 
 // seedBot gives the demo tenant its bot, through the same admin API a tenant uses. Every start
@@ -243,24 +275,68 @@ func (l *Local) Call(ctx context.Context, method, path, key string, body any) (i
 	return resp.StatusCode, b, err
 }
 
-// Banner is what `make run` prints once the product is up.
+// Banner is what `make run` prints once the product is up: where things listen and where the
+// keys are kept, with curl lines that read them from there. It never holds a key.
 func (l *Local) Banner() string {
+	info := bannerInfo{
+		HTTPURL:      l.Stack.HTTPURL(),
+		SQSURL:       l.Stack.SQSURL(),
+		StateDir:     l.stateDir,
+		WebhookPorts: l.WebhookPorts,
+	}
+	for _, api := range l.Stack.WebSocketAPIs() {
+		info.WebSockets = append(info.WebSockets, [2]string{api, l.Stack.WebSocketURL(api)})
+	}
+	return banner(info)
+}
+
+// bannerInfo is everything the banner shows. It has no field for a key, so no key can reach the
+// screen through it.
+type bannerInfo struct {
+	HTTPURL      string
+	WebSockets   [][2]string // name, URL
+	SQSURL       string
+	StateDir     string // where admin-key and demo-key are kept
+	WebhookPorts []uint16
+}
+
+func banner(in bannerInfo) string {
 	var b strings.Builder
-	url := l.Stack.HTTPURL()
+	url := in.HTTPURL
+	demoKey := shellQuote(filepath.Join(in.StateDir, demoKeyFile))
+	adminKey := shellQuote(filepath.Join(in.StateDir, adminKeyFile))
 	fmt.Fprintf(&b, "\nLingxi is running.\n\n")
 	fmt.Fprintf(&b, "  HTTP API          %s\n", url)
-	for _, api := range l.Stack.WebSocketAPIs() {
-		fmt.Fprintf(&b, "  WebSocket API     %s (%s)\n", l.Stack.WebSocketURL(api), api)
+	for _, api := range in.WebSockets {
+		fmt.Fprintf(&b, "  WebSocket API     %s (%s)\n", api[1], api[0])
 	}
-	fmt.Fprintf(&b, "  SQS (failures)    %s\n", l.Stack.SQSURL())
+	fmt.Fprintf(&b, "  SQS (failures)    %s\n", in.SQSURL)
 	fmt.Fprintf(&b, "  demo tenant       %s\n", DemoTenant)
-	fmt.Fprintf(&b, "  demo admin key    %s\n", l.DemoKey)
-	fmt.Fprintf(&b, "  platform admin    %s\n\n", l.AdminKey)
-	fmt.Fprintf(&b, "Try:\n  curl -s -H 'Authorization: Bearer %s' %s/v1/tenant\n", l.DemoKey, url)
-	fmt.Fprintf(&b, "  curl -s -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \\\n"+
-		"       -d '{\"customer\":{\"id\":\"c-1\"}}' %s/v1/conversations\n", l.DemoKey, url)
+	fmt.Fprintf(&b, "  demo admin key    in %s\n", demoKey)
+	fmt.Fprintf(&b, "  platform admin    in %s\n", adminKey)
+	fmt.Fprintf(&b, "                    (the folder is readable only by you; keep the keys off screens and logs)\n")
+	ports := "port " + egress.FormatPorts(in.WebhookPorts) + ", the demo bank's"
+	if len(in.WebhookPorts) > 1 {
+		ports = "ports " + strings.ReplaceAll(egress.FormatPorts(in.WebhookPorts), ",", ", ") + " (the demo bank's first)"
+	}
+	fmt.Fprintf(&b, "  flow webhooks may call loopback only on %s;\n"+
+		"                    name more with make run WEBHOOK_PORTS=…\n\n", ports)
+	fmt.Fprintf(&b, "Try:\n  curl -s -H \"Authorization: Bearer $(cat %s)\" %s/v1/tenant\n", demoKey, url)
+	fmt.Fprintf(&b, "  curl -s -H \"Authorization: Bearer $(cat %s)\" -H 'Content-Type: application/json' \\\n"+
+		"       -d '{\"customer\":{\"id\":\"c-1\"}}' %s/v1/conversations\n", demoKey, url)
 	fmt.Fprintf(&b, "  then POST {\"text\":\"我的银行卡丢了\"} or {\"text\":\"I lost my card\"} to %s/v1/conversations/<id>/messages\n", url)
-	fmt.Fprintf(&b, "  (demo cards: 1234 — born 1990-05-01, phone 13800138000; 5678 — born 1985-12-24, phone +1 415 555 0100)\n\n")
-	fmt.Fprintf(&b, "Ctrl-C stops everything; data and keys stay in the state folder (make run CLEAN=1 starts afresh).\n")
+	fmt.Fprintf(&b, "  (demo cards: 1234 — born 1990-05-01, phone 13800138000; 5678 — born 1985-12-24, phone +1 415 555 0100)\n")
+	fmt.Fprintf(&b, "  platform admin: curl -s -H \"Authorization: Bearer $(cat %s)\" -H 'Content-Type: application/json' \\\n"+
+		"       -d '{\"id\":\"acme\",\"name\":\"Acme\"}' %s/v1/tenants\n\n", adminKey, url)
+	fmt.Fprintf(&b, "Ctrl-C stops everything; data and keys stay in %s (make run CLEAN=1 starts afresh).\n", shellQuote(in.StateDir))
 	return b.String()
+}
+
+// shellQuote returns s as one shell word: as it is when it holds only safe characters, else in
+// single quotes (which also work inside "$(…)").
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./+:@%,=") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

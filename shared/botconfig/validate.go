@@ -2,13 +2,13 @@ package botconfig
 
 import (
 	"fmt"
-	"net/netip"
 	"regexp"
 	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/lingxi/lingxi/shared/egress"
 	"github.com/lingxi/lingxi/shared/nlu"
 )
 
@@ -378,16 +378,24 @@ const DefaultLowConfidenceTurns = 2
 var reLabel = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 
 // checkHostPattern accepts a host name ("api.example.com"), a wildcard for its subdomains
-// ("*.example.com") or an IP address; it returns why not, or "".
+// ("*.example.com") or an IP address the egress policy lets a webhook URL name (public, or
+// loopback for the local stack); it returns why not, or "".
 func checkHostPattern(h string) string {
 	const rule = `want a host name ("api.example.com"), "*." and a domain, or an IP address; no scheme, port or path`
 	if h == "" || len(h) > 253 {
 		return rule
 	}
-	if _, err := netip.ParseAddr(h); err == nil {
+	name, wildcard := strings.CutPrefix(h, "*.")
+	kind, err := egress.CheckHost(name)
+	switch {
+	case err != nil:
+		return err.Error()
+	case kind != egress.HostName && name != "localhost":
+		if wildcard {
+			return rule
+		}
 		return ""
 	}
-	name := strings.TrimPrefix(h, "*.")
 	labels := strings.Split(name, ".")
 	if len(labels) < 2 && name != "localhost" {
 		return rule

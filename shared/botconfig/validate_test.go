@@ -92,6 +92,24 @@ func TestSettingsValidate(t *testing.T) {
 	}
 }
 
+// Regression (issue 7, defect 3): webhook_hosts took any IP address and numeric spellings such
+// as 127.1 (as a name). They go through the egress policy's save-time check.
+func TestSettingsWebhookHostsEgress(t *testing.T) {
+	for host, ok := range map[string]bool{
+		"api.example.com": true, "*.example.com": true, "localhost": true, "127.0.0.1": true, "::1": true,
+		"8.8.8.8": true, "2606:4700::1111": true,
+		"10.0.0.1": false, "169.254.169.254": false, "198.18.0.1": false, "100.64.0.1": false,
+		"64:ff9b::a00:1": false, "fd00::1": false, "::ffff:10.0.0.1": false, "127.1": false,
+		"2130706433": false, "0x7f000001": false, "0177.0.0.1": false, "1.2.3.999": false,
+		"*.10.0.0.1": false, "*.127.0.0.1": false, "evil.localhost": false,
+	} {
+		p := Settings{WebhookHosts: []string{host}}.Validate()
+		if (len(p) == 0) != ok {
+			t.Errorf("webhook_hosts [%q]: %v, want accepted %v", host, p, ok)
+		}
+	}
+}
+
 func TestWebhookHostAllowed(t *testing.T) {
 	open := Settings{}
 	if !open.WebhookHostAllowed("anything.example") {

@@ -1,14 +1,18 @@
 package conversation
 
 import (
+	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/lingxi/lingxi/events"
 	"github.com/lingxi/lingxi/shared/botconfig"
+	"github.com/lingxi/lingxi/shared/dialog"
 )
 
 func TestTranscriptIsBounded(t *testing.T) {
@@ -93,9 +97,8 @@ func TestLanguageFollowsTheCustomer(t *testing.T) {
 	}
 }
 
-// Webhooks go only to hosts the tenant allows, and production's client refuses private
-// addresses and redirects.
-func TestWebhookGuards(t *testing.T) {
+// Webhooks go only to hosts the tenant allows.
+func TestWebhookHostGuard(t *testing.T) {
 	called := 0
 	next := doerFunc(func(*http.Request) (*http.Response, error) {
 		called++
@@ -112,33 +115,57 @@ func TestWebhookGuards(t *testing.T) {
 	if called != 2 {
 		t.Fatalf("%d calls went through", called)
 	}
-	for addr, want := range map[string]bool{"8.8.8.8": true, "127.0.0.1": false, "10.1.2.3": false, "169.254.169.254": false,
-		"192.168.1.1": false, "100.64.0.1": false, "::1": false, "fd00::1": false, "2001:4860:4860::8888": true, "::ffff:10.0.0.1": false} {
-		if got := public(netip.MustParseAddr(addr)); got != want {
-			t.Errorf("public(%s) = %v", addr, got)
+}
+
+// Regression (issue 7, defect 3): on the local stack any loopback port was reachable, so a
+// tenant admin could make the chat function POST to the emulators or the Runtime API and read
+// the answer back. With the demo bank's port allowed, a flow's webhook to another loopback
+// listener is refused when it is dialled, and the bank is still reached.
+func TestWebhookLoopbackOnlyNamedPorts(t *testing.T) {
+	var emulatorHits atomic.Int64
+	emulator := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		emulatorHits.Add(1)
+		fmt.Fprint(w, `{"TableNames":["lingxi"]}`)
+	}))
+	defer emulator.Close()
+	bank := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, `{"ok":"yes"}`) }))
+	defer bank.Close()
+	port := func(u string) uint16 { return netip.MustParseAddrPort(strings.TrimPrefix(u, "http://")).Port() }
+
+	var logs strings.Builder
+	s := New(Config{LoopbackWebhookPorts: []uint16{port(bank.URL)}, Log: slog.New(slog.NewTextHandler(&logs, nil))})
+	defer s.http.(*http.Client).CloseIdleConnections()
+	e := s.engine(botconfig.Settings{WebhookSecret: "whsec_test"})
+	run := func(url string) dialog.State {
+		t.Helper()
+		f, err := dialog.ParseFlow(fmt.Appendf(nil, `{"id":"probe","steps":[
+		  {"id":"w","kind":"webhook","url":%q,"retries":0,"result":{"ok":"ok"},"on_success":"ok","on_failure":"fail"},
+		  {"id":"ok","kind":"end","outcome":"resolved","text":{"en":"{{ok}}","zh":"{{ok}}"}},
+		  {"id":"fail","kind":"end","outcome":"handoff","text":{"en":"no","zh":"不"}}]}`, url))
+		if err != nil {
+			t.Fatalf("%s: %v", url, err)
+		}
+		st, _, err := e.Start(t.Context(), f, dialog.StartInput{ConversationID: "c"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	if st := run(bank.URL + "/lingxi/verify"); st.Outcome != dialog.OutcomeResolved || st.Slots["ok"] != "yes" {
+		t.Fatalf("the demo bank's port: %+v\n%s", st, logs.String())
+	}
+	// By name, so only the dialer's check stands in the way; and by address.
+	byName := strings.Replace(emulator.URL, "127.0.0.1", "localhost", 1)
+	for _, u := range []string{byName + "/", emulator.URL + "/"} {
+		if st := run(u); st.Outcome != dialog.OutcomeHandoff {
+			t.Errorf("%s: outcome %s, want the failure branch", u, st.Outcome)
 		}
 	}
-	c := NewWebhookClient(false)
-	if c.CheckRedirect == nil || c.Timeout == 0 {
-		t.Fatal("webhook client follows redirects or has no timeout")
+	if n := emulatorHits.Load(); n != 0 {
+		t.Fatalf("the other loopback listener got %d requests", n)
 	}
-	req, _ := http.NewRequest("GET", "http://127.0.0.1:1/", nil)
-	if _, err := c.Do(req); err == nil || !strings.Contains(err.Error(), "not public") {
-		t.Fatalf("dialled loopback: %v", err)
-	}
-	// The local stack's client reaches loopback, and still nothing private.
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(204) }))
-	defer srv.Close()
-	local := NewWebhookClient(true)
-	req, _ = http.NewRequest("GET", srv.URL, nil)
-	resp, err := local.Do(req)
-	if err != nil || resp.StatusCode != 204 {
-		t.Fatalf("local client to loopback: %v %v", resp, err)
-	}
-	resp.Body.Close()
-	req, _ = http.NewRequest("GET", "http://10.0.0.1:1/", nil)
-	if _, err := local.Do(req); err == nil || !strings.Contains(err.Error(), "not public") {
-		t.Fatalf("local client dialled a private address: %v", err)
+	if !strings.Contains(logs.String(), `msg="webhook attempt failed"`) || !strings.Contains(logs.String(), "is not public: loopback") {
+		t.Errorf("no refusal logged:\n%s", logs.String())
 	}
 }
 

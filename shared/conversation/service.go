@@ -15,6 +15,7 @@ import (
 	"github.com/lingxi/lingxi/events"
 	"github.com/lingxi/lingxi/shared/botconfig"
 	"github.com/lingxi/lingxi/shared/dialog"
+	"github.com/lingxi/lingxi/shared/egress"
 	"github.com/lingxi/lingxi/shared/guess"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/tenant"
@@ -50,11 +51,12 @@ type Config struct {
 	Models ModelSource
 	// Guess ranks suggestions and learns from first intents; nil: no suggestions.
 	Guess *guess.Store
-	// HTTP sends flow webhooks (see dialog.Config.HTTP); default NewWebhookClient(AllowLoopbackWebhooks). Requests go
+	// HTTP sends flow webhooks (see dialog.Config.HTTP); default NewWebhookClient(LoopbackWebhookPorts). Requests go
 	// only to hosts the tenant's Settings.WebhookHosts allow.
 	HTTP dialog.Doer
-	// AllowLoopbackWebhooks lets flows call loopback hosts: tests and the local stack only.
-	AllowLoopbackWebhooks bool
+	// LoopbackWebhookPorts are the loopback ports flows may call (the local stack's demo bank);
+	// empty, as in production: none.
+	LoopbackWebhookPorts []uint16
 	// MinArticleMatch is the least nlu.Hit.Match of an article that answers (default 0.5).
 	MinArticleMatch float64
 	// MinConfidence is the least calibrated confidence of a recognised intent or FAQ class
@@ -73,7 +75,7 @@ type Service struct {
 	models   ModelSource
 	guess    *guess.Store
 	http     dialog.Doer
-	loopback bool
+	loopback egress.Policy
 	minMatch float64
 	minConf  float64
 	log      *slog.Logger
@@ -84,10 +86,10 @@ type Service struct {
 func New(cfg Config) *Service {
 	s := &Service{
 		db: cfg.DB, commit: cfg.Commit, models: cfg.Models, guess: cfg.Guess, http: cfg.HTTP,
-		loopback: cfg.AllowLoopbackWebhooks, minMatch: cfg.MinArticleMatch, minConf: cfg.MinConfidence, log: cfg.Log, now: cfg.Now,
+		loopback: egress.Policy{LoopbackPorts: cfg.LoopbackWebhookPorts}, minMatch: cfg.MinArticleMatch, minConf: cfg.MinConfidence, log: cfg.Log, now: cfg.Now,
 	}
 	if s.http == nil {
-		s.http = NewWebhookClient(cfg.AllowLoopbackWebhooks)
+		s.http = NewWebhookClient(cfg.LoopbackWebhookPorts)
 	}
 	if s.minConf <= 0 {
 		s.minConf = 0.5
@@ -411,7 +413,7 @@ func backoff(ctx context.Context, attempt int) error {
 // engine builds the tenant's dialog engine (cheap; the HTTP client is shared).
 func (s *Service) engine(set botconfig.Settings) *dialog.Engine {
 	cfg := dialog.Config{
-		HTTP: hostGuard{next: s.http, set: set}, AllowLoopback: s.loopback, Now: s.now, Logger: s.log,
+		HTTP: hostGuard{next: s.http, set: set}, Egress: s.loopback, Now: s.now, Logger: s.log,
 	}
 	if set.WebhookSecret != "" {
 		cfg.WebhookSecret = []byte(set.WebhookSecret)

@@ -79,4 +79,9 @@
 // attempt, at most 10 s) and 5xx responses are retried (default 2 retries,
 // at most 3) with exponential backoff; any other status fails at once.
 // After the last attempt the step goes to on_failure.
+//
+// Webhooks go to public addresses only (package egress): ParseFlow refuses
+// URLs whose host is a non-public IP address or a numeric spelling of one
+// (127.1, 2130706433), the engine checks again with Config.Egress, and the
+// chat function's HTTP client checks every connection after DNS.
 package dialog

@@ -156,7 +156,7 @@ func newBank(t *testing.T) (*bank, string, *dialog.Engine) {
 		}
 	})
 	e := newEngine(dialog.Config{
-		HTTP: client, WebhookSecret: b.secret, AllowLoopback: true,
+		HTTP: client, WebhookSecret: b.secret, Egress: loopbackTo(srv.URL),
 		RetryBackoff: 20 * time.Millisecond,
 	})
 	return b, srv.URL, e

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/lingxi/lingxi/shared/egress"
 )
 
 // Doer sends HTTP requests; *http.Client is one. Webhooks go through it, so
@@ -30,10 +32,11 @@ type Config struct {
 	// WebhookSecret is the tenant's webhook signing secret. Without it
 	// every webhook step fails: requests are never sent unsigned.
 	WebhookSecret []byte
-	// AllowLoopback lets webhooks call loopback hosts (127.0.0.1, ::1,
-	// localhost) over http or https: for tests and the local stack, never
-	// in production.
-	AllowLoopback bool
+	// Egress decides which addresses a webhook URL that names an IP
+	// address may reach; the zero Policy allows public addresses only, as
+	// production wants. Tests and the local stack list their loopback
+	// ports. Host names are for HTTP's dialer to judge (egress.NewClient).
+	Egress egress.Policy
 	// Location is the tenant's time zone, for dates ("明天"); default UTC.
 	Location *time.Location
 	// Now is the clock; default time.Now.

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/netip"
-	"net/url"
 	"reflect"
 	"regexp"
 	"slices"
@@ -840,60 +838,6 @@ func (v *validator) webhook(p string, s *Step) {
 	}
 	v.target(p+"/on_success", s.OnSuccess, true)
 	v.target(p+"/on_failure", s.OnFailure, true)
-}
-
-// checkWebhookURL accepts https URLs to public hosts, and http or https
-// URLs to loopback hosts (for tests and the local stack; the engine calls
-// those only with Config.AllowLoopback).
-func checkWebhookURL(raw string) error {
-	if len(raw) > maxURLLen {
-		return fmt.Errorf("longer than %d characters", maxURLLen)
-	}
-	u, err := url.Parse(raw)
-	if err != nil || !u.IsAbs() || u.Host == "" || u.Opaque != "" {
-		return errors.New("want an absolute https URL")
-	}
-	if u.User != nil {
-		return errors.New("must not hold a user name or password")
-	}
-	loop, err := hostClass(u.Hostname())
-	if err != nil {
-		return err
-	}
-	switch u.Scheme {
-	case "https":
-		return nil
-	case "http":
-		if loop {
-			return nil
-		}
-		return errors.New("must be https")
-	}
-	return errors.New("want an absolute https URL")
-}
-
-// hostClass reports whether host is loopback, and refuses IP literals of
-// private, link-local, multicast and unspecified addresses.
-func hostClass(host string) (loopback bool, err error) {
-	if host == "" {
-		return false, errors.New("want an absolute https URL")
-	}
-	if strings.EqualFold(host, "localhost") {
-		return true, nil
-	}
-	ip, perr := netip.ParseAddr(host)
-	if perr != nil {
-		return false, nil
-	}
-	ip = ip.Unmap()
-	switch {
-	case ip.IsLoopback():
-		return true, nil
-	case ip.IsPrivate(), ip.IsLinkLocalUnicast(), ip.IsLinkLocalMulticast(), ip.IsMulticast(),
-		ip.IsUnspecified(), ip.IsInterfaceLocalMulticast():
-		return false, errors.New("must not point at a private, link-local or unspecified address")
-	}
-	return false, nil
 }
 
 // ---- graph ---------------------------------------------------------------

@@ -12,10 +12,13 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/lingxi/lingxi/shared/egress"
 )
 
 // Webhook request headers.
@@ -204,18 +207,55 @@ func (e *Engine) attempt(ctx context.Context, u *url.URL, body []byte, key strin
 	return resp.StatusCode, data, nil
 }
 
-// urlAllowed applies the engine's policy: https to public hosts; loopback
-// hosts (http or https) only with AllowLoopback.
+// urlAllowed applies the save-time rules again (the flow may predate them) and, for a host
+// that is an IP address, the engine's egress policy with the URL's port. Where a host name leads
+// is for the Doer's dialer to decide (egress.Dialer in production).
 func (e *Engine) urlAllowed(u *url.URL) error {
 	if err := checkWebhookURL(u.String()); err != nil {
 		return err
 	}
-	loop, err := hostClass(u.Hostname())
+	a, err := netip.ParseAddr(u.Hostname())
+	if err != nil {
+		return nil
+	}
+	port := 443
+	if u.Scheme == "http" {
+		port = 80
+	}
+	if p := u.Port(); p != "" {
+		if port, err = strconv.Atoi(p); err != nil || port < 1 || port > 65535 {
+			return fmt.Errorf("bad port %q", p)
+		}
+	}
+	return e.cfg.Egress.Allow(netip.AddrPortFrom(a, uint16(port)))
+}
+
+// checkWebhookURL is the save-time check of a webhook step's url (ParseFlow): an absolute https
+// URL without credentials whose host passes egress.CheckHost, or http to a loopback host (the
+// local stack's demo bank; which loopback ports may be dialled is the egress policy's call).
+func checkWebhookURL(raw string) error {
+	if len(raw) > maxURLLen {
+		return fmt.Errorf("longer than %d characters", maxURLLen)
+	}
+	u, err := url.Parse(raw)
+	if err != nil || !u.IsAbs() || u.Host == "" || u.Opaque != "" {
+		return errors.New("want an absolute https URL")
+	}
+	if u.User != nil {
+		return errors.New("must not hold a user name or password")
+	}
+	if u.Scheme != "https" && u.Scheme != "http" {
+		return errors.New("want an absolute https URL")
+	}
+	kind, err := egress.CheckHost(u.Hostname())
+	if re, ok := errors.AsType[*egress.RefusedError](err); ok {
+		return fmt.Errorf("must not point at a non-public address (%s is %s)", re.Addr, re.Reason)
+	}
 	if err != nil {
 		return err
 	}
-	if loop && !e.cfg.AllowLoopback {
-		return errors.New("loopback host not allowed")
+	if u.Scheme == "http" && kind != egress.HostLoopback {
+		return errors.New("must be https")
 	}
 	return nil
 }

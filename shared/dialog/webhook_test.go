@@ -6,12 +6,23 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/lingxi/lingxi/shared/dialog"
+	"github.com/lingxi/lingxi/shared/egress"
 )
+
+// loopbackTo is the egress policy that lets webhooks reach the test server at rawURL, and no
+// other loopback port.
+func loopbackTo(rawURL string) egress.Policy {
+	u, _ := url.Parse(rawURL)
+	port, _ := strconv.Atoi(u.Port())
+	return egress.Policy{LoopbackPorts: []uint16{uint16(port)}}
+}
 
 // The signature matches one computed independently (Python's hmac module).
 func TestSignKnownVector(t *testing.T) {
@@ -81,7 +92,7 @@ func TestWebhookResultMapping(t *testing.T) {
 		fmt.Fprint(w, `{"data":{"customer":{"name":"王芳","vip":true,"score":9.5}},"items":[{"id":"a1"}],"gone":null}`)
 	}))
 	defer srv.Close()
-	e := newEngine(dialog.Config{HTTP: srv.Client(), WebhookSecret: []byte("s"), AllowLoopback: true})
+	e := newEngine(dialog.Config{HTTP: srv.Client(), WebhookSecret: []byte("s"), Egress: loopbackTo(srv.URL)})
 	f := hookFlow(t, srv.URL, `"result":{"name":"data.customer.name","vip":"data.customer.vip","score":"data.customer.score","first":"items.0.id","customer":"data.customer","gone":"gone","none":"no.such.field"},`)
 	st := runHook(t, e, f)
 	want := map[string]string{
@@ -121,7 +132,7 @@ func TestWebhookFailures(t *testing.T) {
 			defer srv.Close()
 			client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 			defer client.CloseIdleConnections()
-			e := newEngine(dialog.Config{HTTP: client, WebhookSecret: []byte("s"), AllowLoopback: true, RetryBackoff: time.Millisecond})
+			e := newEngine(dialog.Config{HTTP: client, WebhookSecret: []byte("s"), Egress: loopbackTo(srv.URL), RetryBackoff: time.Millisecond})
 			st := runHook(t, e, hookFlow(t, srv.URL, tc.extra))
 			if st.Outcome != dialog.OutcomeHandoff {
 				t.Errorf("outcome %s, want the failure branch", st.Outcome)
@@ -141,8 +152,9 @@ func TestWebhookPolicy(t *testing.T) {
 	f := hookFlow(t, srv.URL, "")
 	for name, cfg := range map[string]dialog.Config{
 		"loopback not allowed": {HTTP: srv.Client(), WebhookSecret: []byte("s")},
-		"no secret":            {HTTP: srv.Client(), AllowLoopback: true},
-		"no client":            {WebhookSecret: []byte("s"), AllowLoopback: true},
+		"other loopback port":  {HTTP: srv.Client(), WebhookSecret: []byte("s"), Egress: egress.Policy{LoopbackPorts: []uint16{1}}},
+		"no secret":            {HTTP: srv.Client(), Egress: loopbackTo(srv.URL)},
+		"no client":            {WebhookSecret: []byte("s"), Egress: loopbackTo(srv.URL)},
 	} {
 		t.Run(name, func(t *testing.T) {
 			if st := runHook(t, newEngine(cfg), f); st.Outcome != dialog.OutcomeHandoff {
@@ -160,7 +172,7 @@ func TestWebhookHTTPS(t *testing.T) {
 		fmt.Fprint(w, `{"ok":true}`)
 	}))
 	defer srv.Close()
-	e := newEngine(dialog.Config{HTTP: srv.Client(), WebhookSecret: []byte("s"), AllowLoopback: true})
+	e := newEngine(dialog.Config{HTTP: srv.Client(), WebhookSecret: []byte("s"), Egress: loopbackTo(srv.URL)})
 	if st := runHook(t, e, hookFlow(t, srv.URL, `"result":{"ok":"ok"},`)); st.Outcome != dialog.OutcomeResolved || st.Slots["ok"] != "true" {
 		t.Errorf("state %+v", st)
 	}
@@ -183,7 +195,7 @@ func TestWebhookContextDone(t *testing.T) {
 	  {"id":"w","kind":"webhook","url":%q,"slots":["card"],"timeout_ms":5000,"on_success":"ok","on_failure":"fail"},
 	  {"id":"ok","kind":"end","outcome":"resolved","text":{"en":"ok","zh":"好"}},
 	  {"id":"fail","kind":"end","outcome":"handoff","text":{"en":"fail","zh":"失败"}}]}`, srv.URL))
-	e := newEngine(dialog.Config{HTTP: srv.Client(), WebhookSecret: []byte("s"), AllowLoopback: true})
+	e := newEngine(dialog.Config{HTTP: srv.Client(), WebhookSecret: []byte("s"), Egress: loopbackTo(srv.URL)})
 	st, _, err := e.Start(t.Context(), f, dialog.StartInput{})
 	if err != nil {
 		t.Fatal(err)

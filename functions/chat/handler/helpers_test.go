@@ -148,7 +148,7 @@ func newEnv(t *testing.T) *env {
 	}
 	svc := conversation.New(conversation.Config{
 		DB: e.db, Commit: e.commit, Models: conversation.NewModels(e.db, conversation.BundleLoader(e.models), 0, 0, log),
-		Guess: guess.NewStore(e.db, guess.Options{}), AllowLoopbackWebhooks: true, Log: log,
+		Guess: guess.NewStore(e.db, guess.Options{}), Log: log,
 	})
 	e.api = New(svc, e.commit, authn, log, WithIdempotency(e.db))
 	return e

@@ -1,5 +1,10 @@
 // Command run is `make run`: it brings the whole product up on this machine and prints how to use
-// it. The first Ctrl-C stops everything it started; data stays in the state folder.
+// it (where the keys are kept, never the keys). The first Ctrl-C stops everything it started;
+// data stays in the state folder.
+//
+// Flow webhooks may call loopback only on the demo bank's port and the ports named by
+// -webhook-ports or WEBHOOK_PORTS (`make run WEBHOOK_PORTS=8080,9090`), never the emulators or
+// the Lambda Runtime API.
 package main
 
 import (
@@ -11,6 +16,7 @@ import (
 	"syscall"
 
 	"github.com/lingxi/lingxi/infra/local"
+	"github.com/lingxi/lingxi/shared/egress"
 )
 
 func main() {
@@ -30,7 +36,13 @@ func run(ctx context.Context) error {
 	flag.IntVar(&opt.HTTPPort, "http-port", 3000, "HTTP API port on 127.0.0.1 (0: any free port)")
 	flag.IntVar(&opt.WSPort, "ws-port", 3001, "first WebSocket API port (0: any free port)")
 	flag.IntVar(&opt.SQSPort, "sqs-port", 9324, "SQS endpoint port (0: any free port)")
+	webhookPorts := flag.String("webhook-ports", os.Getenv("WEBHOOK_PORTS"),
+		"comma-separated loopback ports flow webhooks may call besides the demo bank's (default $WEBHOOK_PORTS)")
 	flag.Parse()
+	var err error
+	if opt.WebhookPorts, err = egress.ParsePorts(*webhookPorts); err != nil {
+		return fmt.Errorf("-webhook-ports: %w", err)
+	}
 	opt.Log = os.Stderr
 	fmt.Fprintln(os.Stderr, "starting the emulators, building the functions and starting devstack…")
 	l, err := local.Start(ctx, opt)
