@@ -26,16 +26,20 @@ func newClock() *clock {
 func (c *clock) Now() time.Time          { return time.UnixMicro(c.us.Load()) }
 func (c *clock) Advance(d time.Duration) { c.us.Add(d.Microseconds()) }
 
-func newTable(t *testing.T) (*dynamodb.Client, string) {
-	t.Helper()
-	return emulators.NewTable(t, store.CreateTable)
+func newTable(t *testing.T) (*dynamodb.Client, string) { return newTableB(t) }
+
+func newTableB(tb testing.TB) (*dynamodb.Client, string) {
+	tb.Helper()
+	return emulators.NewTable(tb, store.CreateTable)
 }
 
-func mustTenant(t *testing.T, s string) tenant.ID {
-	t.Helper()
+func mustTenant(t *testing.T, s string) tenant.ID { return mustTenantB(t, s) }
+
+func mustTenantB(tb testing.TB, s string) tenant.ID {
+	tb.Helper()
 	id, err := tenant.Parse(s)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	return id
 }
