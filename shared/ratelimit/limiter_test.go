@@ -11,6 +11,7 @@ import (
 
 	"github.com/lingxi/lingxi/infra/emulators"
 	"github.com/lingxi/lingxi/shared/httpapi"
+	"github.com/lingxi/lingxi/shared/plan"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/tenant"
 )
@@ -135,18 +136,24 @@ func TestTenantsDoNotAffectEachOther(t *testing.T) {
 	}
 }
 
-// A plan change reaches every instance once its cached limits expire — even an instance that
-// remembers refusing the tenant.
+// A plan change (the tenant's plan item, as PUT /v1/tenants/{id}/plan writes it) reaches every
+// instance once its cached limits expire — even an instance that remembers refusing the tenant, and
+// even though the old plan left the bucket with minutes of debt.
 func TestPlanChangeTakesEffect(t *testing.T) {
 	db, table := newTable(t)
 	clk := newClock()
-	limits := &fixed{lim: Limit{Count: 1, Per: time.Minute, Burst: 2}}
-	l := New(db, table, Options{Limits: limits, Now: clk.Now, Timeout: time.Minute, LimitTTL: 10 * time.Second})
+	st := store.New(db, table)
 	id := mustTenant(t, "growing")
+	if err := st.Create(t.Context(), id, plan.Key, plan.Plan{RateLimits: plan.RateLimits{Chat: plan.RateLimit{Rate: 1.0 / 60, Burst: 2}}}); err != nil {
+		t.Fatal(err)
+	}
+	l := New(db, table, Options{Limits: PlanLimits{st}, Now: clk.Now, Timeout: time.Minute, LimitTTL: 10 * time.Second})
 	if admitted, _ := burst(t, 5, id, l); admitted != 2 {
 		t.Fatalf("%d admitted, want 2", admitted)
 	}
-	limits.set(Limit{Count: 100, Per: time.Second, Burst: 100})
+	if _, err := st.Put(t.Context(), id, plan.Key, plan.Plan{RateLimits: plan.RateLimits{Chat: plan.RateLimit{Rate: 100, Burst: 100}}}, 1); err != nil {
+		t.Fatal(err)
+	}
 	clk.Advance(time.Second)
 	if d, err := l.Allow(t.Context(), id, httpapi.RateChat); err != nil || d.Allowed || d.Burst != 2 {
 		t.Fatalf("within the limit cache the old plan holds: %+v %v", d, err)
@@ -234,11 +241,10 @@ func TestLimitValidate(t *testing.T) {
 		l  Limit
 		ok bool
 	}{
-		"defaults chat": {Defaults[httpapi.RateChat], true},
-		"unlimited":     {Limit{}, true},
-		"no period":     {Limit{Count: 1, Burst: 1}, false},
-		"no burst":      {Limit{Count: 1, Per: time.Second}, false},
-		"too fast":      {Limit{Count: 2_000_000, Per: time.Second, Burst: 1}, false},
+		"unlimited": {Limit{}, true},
+		"no period": {Limit{Count: 1, Burst: 1}, false},
+		"no burst":  {Limit{Count: 1, Per: time.Second}, false},
+		"too fast":  {Limit{Count: 2_000_000, Per: time.Second, Burst: 1}, false},
 	}
 	for name, tc := range tests {
 		if err := tc.l.Validate(); (err == nil) != tc.ok {
@@ -246,8 +252,27 @@ func TestLimitValidate(t *testing.T) {
 		}
 	}
 	for _, c := range httpapi.RateClasses {
-		if err := Defaults[c].Validate(); err != nil || Defaults[c].Unlimited() {
-			t.Errorf("default for %s: %v %v", c, Defaults[c], err)
+		if d := Default(c); d.Validate() != nil || d.Unlimited() {
+			t.Errorf("default for %s: %v %v", c, d, d.Validate())
+		}
+	}
+}
+
+func TestFromPlan(t *testing.T) {
+	tests := map[string]struct {
+		in   plan.RateLimit
+		want Limit
+	}{
+		"per second":     {plan.RateLimit{Rate: 20, Burst: 40}, Limit{20, time.Second, 40}},
+		"per minute":     {plan.RateLimit{Rate: 1.0 / 60, Burst: 2}, Limit{1, time.Minute, 2}},
+		"fractional":     {plan.RateLimit{Rate: 2.5, Burst: 5}, Limit{5, 2 * time.Second, 5}},
+		"per hour":       {plan.RateLimit{Rate: 1.0 / 3600, Burst: 1}, Limit{1, time.Hour, 1}},
+		"odd, rounded":   {plan.RateLimit{Rate: 1.0 / 7777, Burst: 1}, Limit{1, time.Hour, 1}},
+		"zero: no limit": {plan.RateLimit{Rate: 0, Burst: 3}, Limit{}},
+	}
+	for name, tc := range tests {
+		if got := FromPlan(tc.in); got != tc.want {
+			t.Errorf("%s: %v, want %v", name, got, tc.want)
 		}
 	}
 }

@@ -3,18 +3,20 @@ package ratelimit
 import (
 	"context"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/lingxi/lingxi/shared/httpapi"
+	"github.com/lingxi/lingxi/shared/plan"
 	"github.com/lingxi/lingxi/shared/tenant"
 )
 
 // Limit is one rate limit: Count requests per Per sustained, Burst at once after a quiet spell.
 // A Count of 0 means no limit.
 type Limit struct {
-	Count int           `json:"count"`
-	Per   time.Duration `json:"per"`
-	Burst int           `json:"burst"`
+	Count int
+	Per   time.Duration
+	Burst int
 }
 
 // Unlimited reports whether l admits everything.
@@ -47,14 +49,42 @@ func (l Limit) String() string {
 	return fmt.Sprintf("%d/%s burst %d", l.Count, l.Per, l.Burst)
 }
 
-// Defaults are the limits a new tenant gets until the platform admin changes its plan. They are
-// sized so that a tenant at its limit uses a few Lambda instances, not the account's concurrency
-// (docs/limits.md says why each is what it is).
-var Defaults = map[httpapi.RateClass]Limit{
-	httpapi.RateChat:   {Count: 20, Per: time.Second, Burst: 40},
-	httpapi.RateConfig: {Count: 5, Per: time.Second, Burst: 10},
-	httpapi.RateTrain:  {Count: 2, Per: time.Minute, Burst: 2},
-	httpapi.RateRead:   {Count: 50, Per: time.Second, Burst: 100},
+// FromPlan turns a plan's bucket (Rate requests a second, Burst at once) into a Limit with whole
+// counts over the shortest whole number of seconds (1/60 a second is 1 per 60 s; 2.5 is 5 per 2 s),
+// as the RateLimit-Policy field states it. A rate that no window up to an hour makes whole is
+// rounded to requests per hour. A rate of 0 or less is no limit.
+func FromPlan(r plan.RateLimit) Limit {
+	if r.Rate <= 0 || math.IsNaN(r.Rate) || math.IsInf(r.Rate, 0) {
+		return Limit{}
+	}
+	burst := int(min(r.Burst, math.MaxInt32))
+	for w := 1; w <= 3600; w++ {
+		n := r.Rate * float64(w)
+		if c := math.Round(n); c >= 1 && math.Abs(n-c) < 1e-6*c {
+			return Limit{Count: int(min(c, math.MaxInt32)), Per: time.Duration(w) * time.Second, Burst: burst}
+		}
+	}
+	return Limit{Count: int(max(1, math.Round(r.Rate*3600))), Per: time.Hour, Burst: burst}
+}
+
+// ofClass picks a class's bucket from a plan's rate limits; an unknown class has none.
+func ofClass(r plan.RateLimits, class httpapi.RateClass) plan.RateLimit {
+	switch class {
+	case httpapi.RateChat:
+		return r.Chat
+	case httpapi.RateConfig:
+		return r.Config
+	case httpapi.RateTrain:
+		return r.Training
+	case httpapi.RateRead:
+		return r.Read
+	}
+	return plan.RateLimit{}
+}
+
+// Default is the limit a new tenant gets for class (shared/plan's defaults).
+func Default(class httpapi.RateClass) Limit {
+	return FromPlan(ofClass(plan.DefaultRateLimits(), class))
 }
 
 // Limits says what a tenant's limit is for a class: its plan. An unknown class has no limit.
@@ -62,23 +92,27 @@ type Limits interface {
 	Limit(ctx context.Context, t tenant.ID, class httpapi.RateClass) (Limit, error)
 }
 
-// DefaultLimits gives every tenant Defaults.
+// DefaultLimits gives every tenant the defaults.
 type DefaultLimits struct{}
 
-// Limit returns Defaults[class].
+// Limit returns Default(class).
 func (DefaultLimits) Limit(_ context.Context, _ tenant.ID, class httpapi.RateClass) (Limit, error) {
-	return Defaults[class], nil
+	return Default(class), nil
 }
 
-// LimitsFunc adapts a function to Limits.
-type LimitsFunc func(ctx context.Context, t tenant.ID, class httpapi.RateClass) (Limit, error)
+// PlanLimits reads each tenant's limits from its plan item (a tenant without one has the defaults).
+type PlanLimits struct{ Store plan.Getter }
 
-// Limit calls f.
-func (f LimitsFunc) Limit(ctx context.Context, t tenant.ID, class httpapi.RateClass) (Limit, error) {
-	return f(ctx, t, class)
+// Limit loads t's plan and returns its limit for class.
+func (p PlanLimits) Limit(ctx context.Context, t tenant.ID, class httpapi.RateClass) (Limit, error) {
+	pl, _, err := plan.Load(ctx, p.Store, t)
+	if err != nil {
+		return Limit{}, err
+	}
+	return FromPlan(ofClass(pl.RateLimits, class)), nil
 }
 
 var (
 	_ Limits = DefaultLimits{}
-	_ Limits = LimitsFunc(nil)
+	_ Limits = PlanLimits{}
 )
