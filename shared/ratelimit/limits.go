@@ -112,7 +112,16 @@ func (p PlanLimits) Limit(ctx context.Context, t tenant.ID, class httpapi.RateCl
 	return FromPlan(ofClass(pl.RateLimits, class)), nil
 }
 
+// LimitsFunc adapts a function to Limits.
+type LimitsFunc func(ctx context.Context, t tenant.ID, class httpapi.RateClass) (Limit, error)
+
+// Limit calls f.
+func (f LimitsFunc) Limit(ctx context.Context, t tenant.ID, class httpapi.RateClass) (Limit, error) {
+	return f(ctx, t, class)
+}
+
 var (
 	_ Limits = DefaultLimits{}
 	_ Limits = PlanLimits{}
+	_ Limits = LimitsFunc(nil)
 )
