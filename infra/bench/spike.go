@@ -281,7 +281,22 @@ func seedNeighbour(ctx context.Context, l *local.Local, root, name string) (stri
 		return "", err
 	}
 	key := created.APIKey.Key
-	banking, err := os.ReadFile(filepath.Join(root, "infra/local/demo/banking.json"))
+	raw, err := os.ReadFile(filepath.Join(root, "infra/local/demo/banking.json"))
+	if err != nil {
+		return "", err
+	}
+	// The demo bot without its flows: the neighbour's intents answer or hand off.
+	var bot map[string]any
+	if err := json.Unmarshal(raw, &bot); err != nil {
+		return "", fmt.Errorf("demo bot: %w", err)
+	}
+	intents, _ := bot["intents"].([]any)
+	for _, in := range intents {
+		if m, ok := in.(map[string]any); ok {
+			delete(m, "flow")
+		}
+	}
+	banking, err := json.Marshal(bot)
 	if err != nil {
 		return "", err
 	}
