@@ -139,7 +139,10 @@ func (d RateDecision) Headers(class RateClass) map[string]string {
 }
 
 func (d RateDecision) describe() string {
-	return fmt.Sprintf("%d per %s (bursts of %d)", d.Quota, d.Window, d.Burst)
+	if w := seconds(d.Window); w != 1 {
+		return fmt.Sprintf("%d per %d s (bursts of %d)", d.Quota, w, d.Burst)
+	}
+	return fmt.Sprintf("%d a second (bursts of %d)", d.Quota, d.Burst)
 }
 
 // seconds rounds d up to whole seconds, as Retry-After and the RateLimit fields count.
