@@ -37,8 +37,9 @@ run: emulators
 	$(GO) run ./infra/cmd/run $(if $(CLEAN),-clean)
 
 # NLU: 5 stratified folds of BANKING77 and CLINC150, ours vs fastText and scikit-learn (installed by
-# infra/bench/install-peers.sh), plus BenchmarkPredict150; writes BENCH.md (~15 min on 2 cores).
-# FOLDS=2 for a quicker run.
+# infra/bench/install-peers.sh), plus BenchmarkPredict150, the rate limiter's cost and the spike test
+# through the local stack (docs/limits.md); writes BENCH.md (~18 min on 2 cores). FOLDS=2 for a
+# quicker run; `go run ./infra/bench -only spike` runs the spike test alone.
 bench:
 	$(GO) run ./infra/bench $(if $(FOLDS),-folds $(FOLDS))
 

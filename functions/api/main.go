@@ -15,6 +15,7 @@ import (
 	"github.com/lingxi/lingxi/shared/auth"
 	"github.com/lingxi/lingxi/shared/modelstore"
 	"github.com/lingxi/lingxi/shared/outbox"
+	"github.com/lingxi/lingxi/shared/ratelimit"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/stream"
 )
@@ -26,7 +27,9 @@ func main() {
 		log.Error("load AWS config", "err", err)
 		os.Exit(1)
 	}
-	db := store.New(dynamodb.NewFromConfig(cfg), os.Getenv("TABLE_NAME"))
+	ddb, table := dynamodb.NewFromConfig(cfg), os.Getenv("TABLE_NAME")
+	db := store.New(ddb, table)
+	limits := ratelimit.New(ddb, table, ratelimit.Options{Limits: ratelimit.PlanLimits{Store: db}})
 	pub := stream.NewPublisher(kinesis.NewFromConfig(cfg), os.Getenv("STREAM_NAME"))
 	authn, err := auth.NewAuthenticator(db, os.Getenv("ADMIN_KEY_SHA256"))
 	if err != nil {
@@ -34,6 +37,6 @@ func main() {
 		os.Exit(1)
 	}
 	models := modelstore.New(modelstore.NewClient(cfg), os.Getenv("MODEL_BUCKET"))
-	api := handler.New(db, outbox.New(db, pub, log), authn, log, handler.WithModelStore(models))
+	api := handler.New(db, outbox.New(db, pub, log), authn, log, handler.WithModelStore(models), handler.WithRateLimiter(limits))
 	lambda.StartHandlerFunc(api.Handle)
 }

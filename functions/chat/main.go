@@ -19,6 +19,7 @@ import (
 	"github.com/lingxi/lingxi/shared/guess"
 	"github.com/lingxi/lingxi/shared/modelstore"
 	"github.com/lingxi/lingxi/shared/outbox"
+	"github.com/lingxi/lingxi/shared/ratelimit"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/stream"
 )
@@ -30,7 +31,9 @@ func main() {
 		log.Error("load AWS config", "err", err)
 		os.Exit(1)
 	}
-	db := store.New(dynamodb.NewFromConfig(cfg), os.Getenv("TABLE_NAME"))
+	ddb, table := dynamodb.NewFromConfig(cfg), os.Getenv("TABLE_NAME")
+	db := store.New(ddb, table)
+	limits := ratelimit.New(ddb, table, ratelimit.Options{Limits: ratelimit.PlanLimits{Store: db}})
 	box := outbox.New(db, stream.NewPublisher(kinesis.NewFromConfig(cfg), os.Getenv("STREAM_NAME")), log)
 	authn, err := auth.NewAuthenticator(db, "") // no platform-admin on customer routes
 	if err != nil {
@@ -48,5 +51,5 @@ func main() {
 		// Only the local stack names ports: there the demo bank's webhooks listen on 127.0.0.1.
 		LoopbackWebhookPorts: loopbackPorts,
 	})
-	lambda.StartHandlerFunc(handler.New(svc, box, authn, log, handler.WithIdempotency(db)).Handle)
+	lambda.StartHandlerFunc(handler.New(svc, box, authn, log, handler.WithIdempotency(db), handler.WithRateLimiter(limits)).Handle)
 }

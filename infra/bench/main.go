@@ -3,6 +3,7 @@
 //
 //	go run ./infra/bench                 # 5 folds, both datasets, writes BENCH.md
 //	go run ./infra/bench -folds 2 -runs 1 -out /tmp/BENCH.md   # quick look
+//	go run ./infra/bench -only spike    # the spike test alone; replaces its section of BENCH.md
 //
 // For each dataset it makes stratified folds of the training data (BANKING77
 // train.csv; CLINC150 train+oos_train with val+oos_val folded in), writes
@@ -55,6 +56,7 @@ type config struct {
 	repoRoot  string
 	skipPeers bool
 	goBench   bool
+	only      string // "spike": run only the spike test
 }
 
 func main() {
@@ -69,7 +71,12 @@ func main() {
 	flag.BoolVar(&cfg.skipPeers, "ours-only", false, "skip the peers")
 	flag.Uint64Var(&cfg.seed, "seed", 1, "fold seed")
 	flag.BoolVar(&cfg.goBench, "gobench", true, "also run the Go benchmarks (BenchmarkPredict150, devstack overhead, guess-your-question) and report them")
+	flag.StringVar(&cfg.only, "only", "", `run one part alone and update its section of the report: "spike"`)
 	flag.Parse()
+	if cfg.only != "" && cfg.only != "spike" {
+		fmt.Fprintf(os.Stderr, "bench: -only %q: the parts are: spike\n", cfg.only)
+		os.Exit(2)
+	}
 	cfg.datasets = strings.Split(names, ",")
 	if cfg.runs <= 0 || cfg.runs > cfg.folds {
 		cfg.runs = cfg.folds
@@ -114,6 +121,22 @@ func run(ctx context.Context, cfg config) error {
 	}
 	if !filepath.IsAbs(cfg.out) {
 		cfg.out = filepath.Join(root, cfg.out)
+	}
+	if cfg.only == "spike" {
+		section, err := runSpike(ctx, root, defaultSpike)
+		if err != nil {
+			return fmt.Errorf("spike: %w", err)
+		}
+		fmt.Fprint(os.Stderr, section)
+		old, err := os.ReadFile(cfg.out)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		if err := os.WriteFile(cfg.out, []byte(spliceSection(string(old), section)), 0o644); err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "wrote the spike section of %s\n", cfg.out)
+		return nil
 	}
 	if cfg.install && !cfg.skipPeers {
 		cmd := exec.CommandContext(ctx, "bash", filepath.Join(root, "infra/bench/install-peers.sh"))
@@ -201,6 +224,11 @@ func run(ctx context.Context, cfg config) error {
 			goBench += out
 		}
 	}
+	spike, err := runSpike(ctx, root, defaultSpike)
+	if err != nil {
+		return fmt.Errorf("spike: %w", err)
+	}
+	goBench += spike
 	report := render(cfg, results, sizes, time.Since(started), goBench)
 	if err := os.WriteFile(cfg.out, []byte(report), 0o644); err != nil {
 		return err
@@ -604,6 +632,13 @@ var goBenchmarks = []goBenchmark{
 		args: []string{"run", "./infra/cmd/emulators", "--", "go", "test", "-run", "^$", "-bench", "^BenchmarkHTTPOverhead$",
 			"-benchtime", "3000x", "./infra/devstack/"},
 		keep: "BenchmarkHTTPOverhead",
+	},
+	{
+		title: "Rate limiter cost",
+		about: "One rate-limit decision (shared/ratelimit) against dynalite over loopback: median latency, DynamoDB calls and failed conditional writes per decision. admit: under the limit (one UpdateItem each); over: twice the limit's rate; flood: ten times (most refusals decided in the instance). dynalite returns no item with a failed condition, so each failed condition costs a GetItem more here than on DynamoDB.",
+		args: []string{"run", "./infra/cmd/emulators", "--", "go", "test", "-run", "^$", "-bench", "^BenchmarkAllow$",
+			"-benchtime", "2000x", "./shared/ratelimit"},
+		keep: "BenchmarkAllow",
 	},
 	{
 		title: "Guess your question",

@@ -102,8 +102,9 @@ func TestProductEndToEnd(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 
-	// A burst of 200 concurrent requests: all succeed, served by more than one instance, and the
-	// REPORT lines show init durations for the cold starts.
+	// A burst of 200 concurrent requests: all answered (200, or 429 past the tenant's read burst of
+	// 100: its rate limit), served by more than one instance, and the REPORT lines show init
+	// durations for the cold starts.
 	var failed atomic.Int32
 	var wg sync.WaitGroup
 	for i := 0; i < 200; i++ {
@@ -111,7 +112,7 @@ func TestProductEndToEnd(t *testing.T) {
 			req, _ := http.NewRequest("GET", l.Stack.HTTPURL()+"/v1/tenant", nil)
 			req.Header.Set("Authorization", "Bearer "+l.DemoKey)
 			resp, err := http.DefaultClient.Do(req)
-			if err != nil || resp.StatusCode != 200 {
+			if err != nil || resp.StatusCode != 200 && resp.StatusCode != http.StatusTooManyRequests {
 				failed.Add(1)
 			}
 			if resp != nil {

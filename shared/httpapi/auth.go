@@ -29,7 +29,8 @@ func Principal(ctx context.Context, a Authenticator, r *Request) (auth.Principal
 }
 
 // TenantPrincipal resolves the request's key and admits only a tenant key whose role allows need:
-// the tenant a route acts for comes from here.
+// the tenant a route acts for comes from here. It also takes the request from the tenant's rate
+// limit when the router has a limiter (ratelimit.go).
 func TenantPrincipal(ctx context.Context, a Authenticator, r *Request, need auth.Role) (auth.Principal, error) {
 	p, err := Principal(ctx, a, r)
 	if err != nil {
@@ -40,6 +41,9 @@ func TenantPrincipal(ctx context.Context, a Authenticator, r *Request, need auth
 	}
 	if !p.Role.Allows(need) {
 		return auth.Principal{}, Errorf(KindForbidden, "this route needs a key with role %q", need)
+	}
+	if err := r.takeRate(ctx, p.Tenant); err != nil {
+		return auth.Principal{}, err
 	}
 	return p, nil
 }

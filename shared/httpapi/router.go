@@ -23,6 +23,7 @@ type Request struct {
 	events.APIGatewayV2HTTPRequest
 	Params  map[string]string
 	maxBody int
+	rate    *rateState // ratelimit.go: the route's class and the headers its decision adds
 }
 
 // Header returns the value of header name (API Gateway lower-cases names).
@@ -115,6 +116,7 @@ type Router struct {
 	order   []*route
 	log     *slog.Logger
 	maxBody int
+	rate    *rateLimits // ratelimit.go; nil: no rate limit
 }
 
 // NewRouter returns an empty router that logs to log.
@@ -150,7 +152,8 @@ func (rt *Router) Serve(ctx context.Context, req events.APIGatewayV2HTTPRequest)
 	if r == nil {
 		return ProblemResponse(ProblemFor(Errorf(KindNoRoute, "%s %s", req.RequestContext.HTTP.Method, req.RawPath), req.RawPath)), nil
 	}
-	resp, err := rt.call(ctx, r, &Request{APIGatewayV2HTTPRequest: req, Params: params, maxBody: rt.maxBody})
+	in := &Request{APIGatewayV2HTTPRequest: req, Params: params, maxBody: rt.maxBody, rate: rt.rateFor(r)}
+	resp, err := rt.call(ctx, r, in)
 	if err != nil {
 		p := ProblemFor(err, req.RawPath)
 		if p.Status >= 500 {
@@ -158,9 +161,12 @@ func (rt *Router) Serve(ctx context.Context, req events.APIGatewayV2HTTPRequest)
 		} else {
 			log.InfoContext(ctx, "request rejected", "status", p.Status, "problem", p.Type, "detail", p.Detail)
 		}
-		return ProblemResponse(p), nil
+		pr := ProblemResponse(p)
+		in.rate.addTo(pr.Headers)
+		return pr, nil
 	}
 	out := events.APIGatewayV2HTTPResponse{StatusCode: resp.Status, Headers: map[string]string{}}
+	in.rate.addTo(out.Headers)
 	for k, v := range resp.Headers {
 		out.Headers[k] = v
 	}

@@ -1,0 +1,17 @@
+package handler
+
+import "github.com/lingxi/lingxi/shared/httpapi"
+
+// WithRateLimiter takes every tenant-key request from the tenant's rate limit of its route's
+// class: training for POST /v1/nlu/train, reads for GET, configuration writes for the rest. The
+// platform admin's routes are not limited (API Gateway's stage throttling covers them).
+func WithRateLimiter(l httpapi.RateLimiter) Option {
+	return func(api *API) { api.router.SetRateLimiter(l, routeClass) }
+}
+
+func routeClass(route string) httpapi.RateClass {
+	if route == "POST /v1/nlu/train" {
+		return httpapi.RateTrain
+	}
+	return httpapi.ClassByMethod(httpapi.RateConfig)(route)
+}

@@ -1,0 +1,9 @@
+package handler
+
+import "github.com/lingxi/lingxi/shared/httpapi"
+
+// WithRateLimiter takes every request from the tenant's rate limit: chat turns for the POST routes
+// (conversation starts, messages, ends, voice turns and business events), reads for GET.
+func WithRateLimiter(l httpapi.RateLimiter) Option {
+	return func(api *API) { api.router.SetRateLimiter(l, httpapi.ClassByMethod(httpapi.RateChat)) }
+}
