@@ -9,6 +9,8 @@ import (
 	"net/http"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/lingxi/lingxi/shared/httpapi/jsonptr"
 )
 
 // Kind is a class of failure with a stable problem type and an HTTP status.
@@ -36,11 +38,9 @@ var (
 // TypeURI is the stable problem type of k.
 func (k *Kind) TypeURI() string { return "urn:lingxi:problem:" + k.Slug }
 
-// FieldError points at one invalid field with a JSON-pointer-like path ("/questions/2").
-type FieldError struct {
-	Field  string `json:"field"`
-	Reason string `json:"reason"`
-}
+// FieldError points at one invalid field with a JSON pointer ("/questions/2"): the one field-error
+// type of every route, shared with the pure packages through jsonptr.
+type FieldError = jsonptr.FieldError
 
 // Error is an error meant for the caller: its Detail and Fields are safe to show.
 type Error struct {
