@@ -1,6 +1,7 @@
 // Package httpapi is the small HTTP layer our functions share over API Gateway (payload format 2.0):
-// a router keyed by route ("POST /v1/tenants"), strict JSON bodies, and RFC 9457 problem responses
-// with stable type URIs. Internal error text never reaches a caller: it goes to the log.
+// a router keyed by route ("POST /v1/tenants"), strict JSON bodies with clean text (text.go: valid
+// UTF-8, no control characters), and RFC 9457 problem responses with stable type URIs. Internal
+// error text never reaches a caller: it goes to the log.
 package httpapi
 
 import (

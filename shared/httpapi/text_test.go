@@ -1,8 +1,10 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 type textBody struct {
@@ -135,15 +137,62 @@ func TestNoBody(t *testing.T) {
 }
 
 func FuzzScanJSON(f *testing.F) {
-	for _, s := range []string{`{"a":"b"}`, `{"a":"\ud800"}`, "{\"a\":\"\xff\"}", `[[[]]]`, `{"a":[1,"\u0000",{"b":"\\u"}]}`} {
+	for _, s := range []string{`{"a":"b"}`, `{"a":"\\ud800"}`, `{"a":"[[\"]]"}`, `{"a":"\ud800"}`, "{\"a\":\"\xff\"}", `[[[]]]`, `{"a":[1,"\u0000",{"b":"\\u"}]}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		_ = ScanJSON(body) // must not panic, whatever the bytes
+		if utf8.Valid(body) && !mayHoldSurrogateEscape(body) && nesting(body) <= MaxDepth {
+			if err := scanTokens(body); err != nil {
+				t.Fatalf("the fast path passes what the token walk refuses: %v", err)
+			}
+		}
 		var v map[string]any
 		if err := decodeStrict(body, &v); err == nil {
 			if fields := CheckText(v); len(fields) > 0 {
 				t.Fatalf("accepted text CheckText refuses: %+v", fields)
+			}
+		}
+	})
+}
+
+// The text check's cost on a large body: an import-sized request of 1,000 items.
+func BenchmarkDecodeJSON(b *testing.B) {
+	type item struct {
+		ID       string     `json:"id"`
+		Examples []string   `json:"examples"`
+		Answer   answerText `json:"answer"`
+	}
+	type doc struct {
+		Intents []item `json:"intents"`
+	}
+	var sb strings.Builder
+	sb.WriteString(`{"intents":[`)
+	for i := range 1000 {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteString(`{"id":"intent-` + strings.Repeat("x", 8) + `","examples":["I lost my card","我的卡丢了","my card was stolen yesterday"],"answer":{"en":"I'll block it.\nThen call us.","zh":"我来帮您挂失。"}}`)
+	}
+	sb.WriteString(`]}`)
+	body := sb.String()
+	b.SetBytes(int64(len(body)))
+	b.Run("decode only", func(b *testing.B) {
+		for b.Loop() {
+			var d doc
+			if err := json.Unmarshal([]byte(body), &d); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("DecodeJSON", func(b *testing.B) {
+		r := &Request{maxBody: DefaultMaxBody}
+		r.Headers = map[string]string{"content-type": "application/json"}
+		r.APIGatewayV2HTTPRequest.Body = body
+		for b.Loop() {
+			var d doc
+			if err := r.DecodeJSON(&d); err != nil {
+				b.Fatal(err)
 			}
 		}
 	})

@@ -25,7 +25,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"unicode/utf8"
 
 	lxevents "github.com/lingxi/lingxi/events"
 	"github.com/lingxi/lingxi/shared/auth"
@@ -377,7 +376,7 @@ func parseCSV(body []byte) (importBody, *csvSource, error) {
 	for i, h := range header {
 		h = strings.ToLower(strings.TrimSpace(h))
 		switch _, known := csvColumns[h]; {
-		case !utf8.ValidString(h) || httpapi.TextProblem(h, false) != "":
+		case httpapi.TextProblem(h, false) != "":
 			probs.Add(csvField(1, ""), "column %d: its name is not valid UTF-8 or holds control characters", i+1)
 		case !known:
 			probs.Add(csvField(1, h), "unknown column; columns are %s", strings.Join(sortedColumns(), ", "))
