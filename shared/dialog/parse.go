@@ -110,15 +110,16 @@ var (
 
 // checkShape walks the JSON tokens against the Flow type: it reports
 // unknown and duplicate fields and wrong JSON types with their pointers.
-// It returns a *FlowError for documents that are not JSON at all.
+// It returns a *SyntaxError for documents that are not one JSON value.
 func checkShape(data []byte, il *issueList) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	w := &shapeWalker{dec: dec, il: il}
 	err := w.value(flowType, "", 0)
 	if err == nil {
+		end := dec.InputOffset()
 		if _, terr := dec.Token(); terr != io.EOF {
-			il.add("", "unexpected data after the flow object")
+			return &SyntaxError{Offset: end} // data after the flow object
 		}
 		return nil
 	}

@@ -97,7 +97,6 @@ func TestParseFlowInvalid(t *testing.T) {
 			"/steps/3/slot/type", `unknown slot type "colour"`,
 		},
 		"not an object":       {`[1,2]`, "", "want an object, got a list"},
-		"trailing data":       {flowDoc("", endStep) + `{}`, "", "unexpected data after the flow object"},
 		"unknown top field":   {flowDoc(`"colour":"red"`, endStep), "/colour", "unknown field"},
 		"unknown step field":  {flowDoc("", `{"id":"end","kind":"end","outcome":"resolved","text":{"en":"a","zh":"b"},"colour":1}`), "/steps/0/colour", "unknown field"},
 		"field case matters":  {flowDoc(`"Steps":[]`, endStep), "/Steps", "unknown field"},
@@ -265,6 +264,7 @@ func TestParseFlowNotJSON(t *testing.T) {
 		"bad character":  {`{"id":x}`, 5},
 		"bare word":      {`flow`, 2},
 		"unclosed steps": {`{"id":"f","steps":[`, 19},
+		"trailing data":  {`{"id":"f"} {}`, 10},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
