@@ -19,7 +19,9 @@ import (
 )
 
 // Flows: the body of PUT /v1/flows/{id} is the flow definition itself, as shared/dialog reads it
-// (dialog.ParseFlow: strict, every issue reported with a JSON pointer). Its "id" must be the path's
+// (dialog.ParseFlow: strict, every issue reported with a JSON pointer; a body that is not one JSON
+// value is malformed-body, as on every route), with the text rules of every body (httpapi's
+// text.go: prompts are multi-line, ids and queues one line). Its "id" must be the path's
 // id. Its "version" is the store's: the API sets it on every write, and a "version" in the body
 // acts as If-Match, so a definition read with GET, edited and sent back is refused with 412 if
 // someone changed the flow meanwhile.
