@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/lingxi/lingxi/shared/egress"
+	"github.com/lingxi/lingxi/shared/httpapi/jsonptr"
 	"github.com/lingxi/lingxi/shared/nlu"
 )
 
@@ -51,11 +52,13 @@ const (
 const OutOfScopeIntent = nlu.OutOfScopeLabel
 
 // FieldError is one invalid field: Field is a JSON pointer into the item as the API receives it
-// ("/examples/3") and Reason says what is wrong, in words safe to show the tenant.
-type FieldError struct {
-	Field  string `json:"field"`
-	Reason string `json:"reason"`
-}
+// ("/examples/3") and Reason says what is wrong, in words safe to show the tenant. It is the one
+// field-error type of every route (httpapi.FieldError).
+type FieldError = jsonptr.FieldError
+
+// MultiLineText marks a Text as multi-line: answers, greetings and fallbacks may hold line breaks
+// and tabs (httpapi's text check).
+func (Text) MultiLineText() {}
 
 // Problems collects field errors.
 type Problems []FieldError
@@ -95,7 +98,7 @@ func checkText(p *Problems, ptr string, t Text, max int, required bool) {
 		s := t[lang]
 		switch {
 		case lang != LangEN && lang != LangZH:
-			p.Add(ptr+"/"+escape(string(lang)), `unknown language; use "en" or "zh"`)
+			p.Add(jsonptr.Key(ptr, string(lang)), `unknown language; use "en" or "zh"`)
 		case strings.TrimSpace(s) == "":
 			p.Add(ptr+"/"+string(lang), "must not be empty")
 		case runes(s) > max:
@@ -122,11 +125,6 @@ func sortedLangs(t Text) []Lang {
 		out = append(out, Lang(l))
 	}
 	return out
-}
-
-// escape makes s safe as one JSON pointer token (RFC 6901).
-func escape(s string) string {
-	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
 }
 
 // checkUtterances checks a list of examples or questions at ptr: between 1 and max, each trimmed
@@ -249,7 +247,7 @@ func (a Article) Validate() Problems {
 	}
 	slices.Sort(other)
 	for _, ch := range other {
-		p.Add("/channel_answers/"+escape(ch), `unknown channel; use "chat" or "voice"`)
+		p.Add(jsonptr.Key("/channel_answers", ch), `unknown channel; use "chat" or "voice"`)
 	}
 	for _, t := range a.Answer {
 		total += len(t)

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/lingxi/lingxi/shared/httpapi/jsonptr"
 )
 
 var (
@@ -35,20 +37,24 @@ var (
 // Issue is one problem in a flow definition: Field is a JSON pointer
 // (RFC 6901) into the document ("/steps/3/slot/type"; "" for the whole
 // document) and Reason says what is wrong in words safe to show the tenant.
-// It has the shape of httpapi.FieldError, so a handler converts with
-// httpapi.FieldError(issue).
-type Issue struct {
-	Field  string `json:"field"`  // JSON pointer to the field at fault
-	Reason string `json:"reason"` // what is wrong with it
+// It is httpapi.FieldError, the one field-error type of every route.
+type Issue = jsonptr.FieldError
+
+// SyntaxError is returned by ParseFlow for data that is not JSON at all:
+// Offset is the byte at which it stops being JSON. It matches ErrInvalidFlow
+// with errors.Is; an HTTP handler answers it as a malformed body, like any
+// other body that is not JSON.
+type SyntaxError struct {
+	Offset int64
 }
 
-// String is "field: reason".
-func (i Issue) String() string {
-	if i.Field == "" {
-		return i.Reason
-	}
-	return i.Field + ": " + i.Reason
+// Error says where the data stops being JSON.
+func (e *SyntaxError) Error() string {
+	return fmt.Sprintf("dialog: the flow is not valid JSON (at byte %d)", e.Offset)
 }
+
+// Is makes errors.Is(err, ErrInvalidFlow) true.
+func (e *SyntaxError) Is(target error) bool { return target == ErrInvalidFlow }
 
 // FlowError is returned by ParseFlow: every problem found, in document
 // order (at most 50). It matches ErrInvalidFlow with errors.Is.

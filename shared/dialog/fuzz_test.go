@@ -34,9 +34,15 @@ func FuzzParseFlow(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fl, err := dialog.ParseFlow(data)
 		if err != nil {
+			if se, ok := errors.AsType[*dialog.SyntaxError](err); ok {
+				if se.Offset < 0 || se.Offset > int64(len(data)) {
+					t.Fatalf("syntax error offset %d outside %d bytes", se.Offset, len(data))
+				}
+				return
+			}
 			var fe *dialog.FlowError
 			if !errors.As(err, &fe) || len(fe.Issues) == 0 || len(fe.Issues) > 50 {
-				t.Fatalf("error %v is not a FlowError with 1–50 issues", err)
+				t.Fatalf("error %v is neither a SyntaxError nor a FlowError with 1–50 issues", err)
 			}
 			for _, is := range fe.Issues {
 				if is.Reason == "" || !utf8.ValidString(is.Field+is.Reason) {

@@ -9,10 +9,11 @@ import (
 	"reflect"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/lingxi/lingxi/shared/httpapi/jsonptr"
 )
 
 // ParseFlow decodes and validates a tenant's flow definition. The decoding
@@ -23,18 +24,19 @@ import (
 // MaxSteps, …), that every step can be reached from the start, and that no
 // loop of steps can run without an ask or confirm step in it.
 //
-// On failure the error is a *FlowError listing every issue found with a
-// JSON pointer to its field, for example
+// Data that is not JSON at all gets a *SyntaxError. Otherwise, on failure,
+// the error is a *FlowError listing every issue found with a JSON pointer to
+// its field, for example
 //
 //	/steps/3/slot/type: unknown slot type "colour"
 //
 // so an HTTP handler can answer with an RFC 9457 problem listing them.
 func ParseFlow(data []byte) (*Flow, error) {
 	if len(data) > MaxFlowBytes {
-		return nil, &FlowError{Issues: []Issue{{"", fmt.Sprintf("the flow is %d bytes; the limit is %d", len(data), MaxFlowBytes)}}}
+		return nil, &FlowError{Issues: []Issue{{Field: "", Reason: fmt.Sprintf("the flow is %d bytes; the limit is %d", len(data), MaxFlowBytes)}}}
 	}
 	if !utf8.Valid(data) {
-		return nil, &FlowError{Issues: []Issue{{"", "the flow is not valid UTF-8"}}}
+		return nil, &FlowError{Issues: []Issue{{Field: "", Reason: "the flow is not valid UTF-8"}}}
 	}
 	var il issueList
 	if err := checkShape(data, &il); err != nil {
@@ -48,7 +50,7 @@ func ParseFlow(data []byte) (*Flow, error) {
 	dec.UseNumber()
 	if err := dec.Decode(f); err != nil {
 		// checkShape has seen the document; this is a bug, not the tenant's.
-		return nil, &FlowError{Issues: []Issue{{"", "the flow could not be decoded"}}}
+		return nil, &FlowError{Issues: []Issue{{Field: "", Reason: "the flow could not be decoded"}}}
 	}
 	var raw struct {
 		Steps []map[string]json.RawMessage `json:"steps"`
@@ -84,9 +86,9 @@ func (l *issueList) add(field, format string, args ...any) {
 func ptrJoin(ptr string, tok any) string {
 	switch t := tok.(type) {
 	case int:
-		return ptr + "/" + strconv.Itoa(t)
+		return jsonptr.Index(ptr, t)
 	case string:
-		return ptr + "/" + strings.NewReplacer("~", "~0", "/", "~1").Replace(t)
+		return jsonptr.Key(ptr, t)
 	case Lang:
 		return ptrJoin(ptr, string(t))
 	}
@@ -106,29 +108,27 @@ var (
 
 // checkShape walks the JSON tokens against the Flow type: it reports
 // unknown and duplicate fields and wrong JSON types with their pointers.
-// It returns a *FlowError for documents that are not JSON at all.
+// It returns a *SyntaxError for documents that are not one JSON value.
 func checkShape(data []byte, il *issueList) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	w := &shapeWalker{dec: dec, il: il}
 	err := w.value(flowType, "", 0)
 	if err == nil {
+		end := dec.InputOffset()
 		if _, terr := dec.Token(); terr != io.EOF {
-			il.add("", "unexpected data after the flow object")
+			return &SyntaxError{Offset: end} // data after the flow object
 		}
 		return nil
 	}
 	if errors.Is(err, errAbort) {
 		return nil
 	}
-	msg := err.Error()
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
-		msg = fmt.Sprintf("%s (at byte %d)", strings.TrimPrefix(se.Error(), "json: "), se.Offset)
-	} else if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		msg = "unexpected end of JSON"
+		return &SyntaxError{Offset: se.Offset}
 	}
-	return &FlowError{Issues: []Issue{{"", "not valid JSON: " + msg}}}
+	return &SyntaxError{Offset: int64(len(data))} // the data ends inside a value
 }
 
 type shapeWalker struct {
@@ -566,6 +566,10 @@ func (v *validator) target(p, id string, required bool) {
 		v.add(p, "no step with id %q", id)
 	}
 }
+
+// MultiLineText marks a Text as multi-line: prompts and replies may hold
+// line breaks and tabs (httpapi's text check).
+func (Text) MultiLineText() {}
 
 // text checks a message: the flow's languages present, no others, length
 // and templates.

@@ -96,9 +96,7 @@ func TestParseFlowInvalid(t *testing.T) {
 			flowDoc("", say("a", "b"), say("b", "c"), say("c", "ask"), `{"id":"ask","kind":"ask","slot":{"name":"colour","type":"colour"},"prompt":{"en":"?","zh":"？"},"on_fail":"end","next":"end"}`, endStep),
 			"/steps/3/slot/type", `unknown slot type "colour"`,
 		},
-		"not json":            {`{"id":`, "", "not valid JSON"},
 		"not an object":       {`[1,2]`, "", "want an object, got a list"},
-		"trailing data":       {flowDoc("", endStep) + `{}`, "", "unexpected data after the flow object"},
 		"unknown top field":   {flowDoc(`"colour":"red"`, endStep), "/colour", "unknown field"},
 		"unknown step field":  {flowDoc("", `{"id":"end","kind":"end","outcome":"resolved","text":{"en":"a","zh":"b"},"colour":1}`), "/steps/0/colour", "unknown field"},
 		"field case matters":  {flowDoc(`"Steps":[]`, endStep), "/Steps", "unknown field"},
@@ -257,5 +255,36 @@ func TestParseFlowReportsAllIssues(t *testing.T) {
 	b, _ := json.Marshal(fe.Issues[1])
 	if string(b) != `{"field":"/steps/0/next","reason":"no step with id \"nowhere\""}` {
 		t.Errorf("issue JSON = %s", b)
+	}
+}
+
+// Regression (issue 7, defect 6): data that is not JSON at all is a *SyntaxError with the byte
+// offset (the handler answers malformed-body), not a validation issue carrying decoder text.
+func TestParseFlowNotJSON(t *testing.T) {
+	tests := map[string]struct {
+		doc    string
+		offset int64
+	}{
+		"ends early":     {`{"id":`, 6},
+		"bad character":  {`{"id":x}`, 5},
+		"bare word":      {`flow`, 2},
+		"unclosed steps": {`{"id":"f","steps":[`, 19},
+		"trailing data":  {`{"id":"f"} {}`, 10},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			_, err := dialog.ParseFlow([]byte(tc.doc))
+			var se *dialog.SyntaxError
+			if !errors.As(err, &se) {
+				t.Fatalf("ParseFlow error = %v, want a *SyntaxError", err)
+			}
+			if se.Offset != tc.offset || !errors.Is(err, dialog.ErrInvalidFlow) {
+				t.Fatalf("offset %d (want %d), is ErrInvalidFlow %v", se.Offset, tc.offset, errors.Is(err, dialog.ErrInvalidFlow))
+			}
+			var fe *dialog.FlowError
+			if errors.As(err, &fe) {
+				t.Fatalf("not-JSON is also a FlowError: %v", fe)
+			}
+		})
 	}
 }

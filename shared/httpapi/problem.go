@@ -1,6 +1,7 @@
 // Package httpapi is the small HTTP layer our functions share over API Gateway (payload format 2.0):
-// a router keyed by route ("POST /v1/tenants"), strict JSON bodies, and RFC 9457 problem responses
-// with stable type URIs. Internal error text never reaches a caller: it goes to the log.
+// a router keyed by route ("POST /v1/tenants"), strict JSON bodies with clean text (text.go: valid
+// UTF-8, no control characters), and RFC 9457 problem responses with stable type URIs. Internal
+// error text never reaches a caller: it goes to the log.
 package httpapi
 
 import (
@@ -9,6 +10,8 @@ import (
 	"net/http"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/lingxi/lingxi/shared/httpapi/jsonptr"
 )
 
 // Kind is a class of failure with a stable problem type and an HTTP status.
@@ -36,11 +39,9 @@ var (
 // TypeURI is the stable problem type of k.
 func (k *Kind) TypeURI() string { return "urn:lingxi:problem:" + k.Slug }
 
-// FieldError points at one invalid field with a JSON-pointer-like path ("/questions/2").
-type FieldError struct {
-	Field  string `json:"field"`
-	Reason string `json:"reason"`
-}
+// FieldError points at one invalid field with a JSON pointer ("/questions/2"): the one field-error
+// type of every route, shared with the pure packages through jsonptr.
+type FieldError = jsonptr.FieldError
 
 // Error is an error meant for the caller: its Detail and Fields are safe to show.
 type Error struct {

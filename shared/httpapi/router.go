@@ -10,9 +10,12 @@ import (
 	"io"
 	"log/slog"
 	"mime"
+	"reflect"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/lingxi/lingxi/shared/httpapi/jsonptr"
 )
 
 // DefaultMaxBody is the largest JSON body a route accepts unless the router says otherwise.
@@ -43,24 +46,80 @@ func (r *Request) Body() ([]byte, error) {
 	return b, nil
 }
 
-// DecodeJSON reads the body into v strictly: the media type must be JSON, the size within the
-// route's limit, unknown fields are rejected and type errors name the field.
-func (r *Request) DecodeJSON(v any) error {
+// JSONBody returns the raw body of a JSON request, checked: the media type must be JSON, the size
+// at most max bytes, the body not blank, its strings valid UTF-8 without lone surrogates, its
+// nesting within MaxDepth (ScanJSON). For routes that parse the JSON themselves (flows); the others
+// use DecodeJSON.
+func (r *Request) JSONBody(max int) ([]byte, error) {
+	if err := r.jsonMediaType(); err != nil {
+		return nil, err
+	}
+	body, err := r.Body()
+	if err != nil {
+		return nil, err
+	}
+	if len(body) > max {
+		return nil, Errorf(KindTooLarge, "body is %d bytes; the limit is %d", len(body), max)
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, Errorf(KindMalformed, "body is empty; send a JSON object")
+	}
+	if err := ScanJSON(body); err != nil {
+		return nil, err
+	}
+	return body, nil
+}
+
+func (r *Request) jsonMediaType() error {
 	if ct := r.Header("content-type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
 			return Errorf(KindMediaType, "content type %q is not JSON", ct)
 		}
 	}
+	return nil
+}
+
+// DecodeJSON reads the body into v strictly: the media type must be JSON, the size within the
+// route's limit, the body one JSON object of v's shape (unknown fields are rejected, type errors
+// name the field), and its text clean (see text.go: valid UTF-8, no control characters but line
+// breaks and tabs in multi-line fields). v must point to a struct.
+func (r *Request) DecodeJSON(v any) error {
+	body, err := r.JSONBody(r.maxBody)
+	if err != nil {
+		return err
+	}
+	return decodeStrict(body, v)
+}
+
+// DecodeOptionalJSON is DecodeJSON for routes whose body may be left out: an empty body leaves v
+// as it is, whatever the content type says (clients send none, or a form type, with no body);
+// anything else must be what DecodeJSON accepts.
+func (r *Request) DecodeOptionalJSON(v any) error {
 	body, err := r.Body()
 	if err != nil {
 		return err
 	}
-	if len(body) > r.maxBody {
-		return Errorf(KindTooLarge, "body is %d bytes; the limit is %d", len(body), r.maxBody)
+	if len(body) == 0 {
+		return nil
 	}
-	if len(bytes.TrimSpace(body)) == 0 {
-		return Errorf(KindMalformed, "body is empty")
+	return r.DecodeJSON(v)
+}
+
+// NoBody checks the body of a route that takes none: empty, or the empty JSON object.
+func (r *Request) NoBody() error {
+	var none struct{}
+	return r.DecodeOptionalJSON(&none)
+}
+
+// decodeStrict decodes one JSON object into v, rejecting unknown fields and trailing data, and
+// then checks its text.
+func decodeStrict(body []byte, v any) error {
+	if b := bytes.TrimSpace(body); len(b) > 0 && b[0] != '{' {
+		if json.Valid(b) {
+			return Invalid(FieldError{Field: "", Reason: "must be a JSON object"})
+		}
+		return Errorf(KindMalformed, "body is not valid JSON")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -70,25 +129,65 @@ func (r *Request) DecodeJSON(v any) error {
 	if _, err := dec.Token(); err != io.EOF {
 		return Errorf(KindMalformed, "body holds more than one JSON value")
 	}
+	if fields := CheckText(v); len(fields) > 0 {
+		return Invalid(fields...)
+	}
 	return nil
 }
 
+// jsonError turns a decoder error into a caller-facing one, in our words: the decoder's text
+// names Go types.
 func jsonError(err error) error {
 	var typeErr *json.UnmarshalTypeError
 	var syntaxErr *json.SyntaxError
 	switch {
 	case errors.As(err, &typeErr):
-		field := "/" + strings.ReplaceAll(typeErr.Field, ".", "/")
-		return Invalid(FieldError{Field: field, Reason: "must be " + typeErr.Type.String()})
+		field := ""
+		if typeErr.Field != "" {
+			for _, name := range strings.Split(typeErr.Field, ".") {
+				field = jsonptr.Key(field, name)
+			}
+		}
+		return Invalid(FieldError{Field: field, Reason: typeReason(typeErr)})
 	case errors.As(err, &syntaxErr):
 		return Errorf(KindMalformed, "invalid JSON at byte %d", syntaxErr.Offset)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return Invalid(FieldError{Field: "/" + name, Reason: "unknown field"})
+		return Invalid(FieldError{Field: jsonptr.Key("", name), Reason: "unknown field"})
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return Errorf(KindMalformed, "body ends too early")
 	}
 	return Errorf(KindMalformed, "body is not valid JSON")
+}
+
+// typeReason says what a field must be, in JSON's words rather than Go's.
+func typeReason(e *json.UnmarshalTypeError) string {
+	t := e.Type
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "must be a string"
+	case reflect.Bool:
+		return "must be true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		if strings.HasPrefix(e.Value, "number") {
+			return "must be a whole number in range"
+		}
+		return "must be a whole number"
+	case reflect.Float32, reflect.Float64:
+		if strings.HasPrefix(e.Value, "number") {
+			return "must be a number in range"
+		}
+		return "must be a number"
+	case reflect.Slice, reflect.Array:
+		return "must be a list"
+	case reflect.Map, reflect.Struct:
+		return "must be an object"
+	}
+	return "has the wrong type"
 }
 
 // Response is what a handler returns: a status and a value rendered as JSON (nil: no body).

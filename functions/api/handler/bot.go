@@ -51,11 +51,7 @@ const configSubject = "botconfig"
 
 // invalid turns botconfig problems into a validation error.
 func invalid(p botconfig.Problems) error {
-	fields := make([]httpapi.FieldError, len(p))
-	for i, e := range p {
-		fields[i] = httpapi.FieldError(e)
-	}
-	return httpapi.Invalid(fields...)
+	return httpapi.Invalid(p...)
 }
 
 // precondition is what a write's If-Match / If-None-Match headers ask.
@@ -276,7 +272,7 @@ func loadAll[T any](ctx context.Context, s Store, t tenant.ID, kind string, max 
 
 // intentBody is the body of PUT /v1/intents/{id}; the id comes from the path.
 type intentBody struct {
-	Description string         `json:"description"`
+	Description string         `json:"description" text:"multiline"`
 	Examples    []string       `json:"examples"`
 	Answer      botconfig.Text `json:"answer"`
 	Flow        string         `json:"flow"`
@@ -410,6 +406,9 @@ func (api *API) listIntents(ctx context.Context, r *httpapi.Request, p auth.Prin
 func (api *API) deleteIntent(ctx context.Context, r *httpapi.Request, p auth.Principal) (httpapi.Response, error) {
 	id, err := pathID(r, "intent", false)
 	if err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := r.NoBody(); err != nil {
 		return httpapi.Response{}, err
 	}
 	pc, err := preconditions(r)
@@ -551,6 +550,9 @@ func (api *API) listArticles(ctx context.Context, r *httpapi.Request, p auth.Pri
 func (api *API) deleteArticle(ctx context.Context, r *httpapi.Request, p auth.Principal) (httpapi.Response, error) {
 	id, err := pathID(r, "article", false)
 	if err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := r.NoBody(); err != nil {
 		return httpapi.Response{}, err
 	}
 	pc, err := preconditions(r)

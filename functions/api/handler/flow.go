@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"mime"
 	"net/http"
 	"net/url"
 	"strings"
@@ -20,7 +19,9 @@ import (
 )
 
 // Flows: the body of PUT /v1/flows/{id} is the flow definition itself, as shared/dialog reads it
-// (dialog.ParseFlow: strict, every issue reported with a JSON pointer). Its "id" must be the path's
+// (dialog.ParseFlow: strict, every issue reported with a JSON pointer; a body that is not one JSON
+// value is malformed-body, as on every route), with the text rules of every body (httpapi's
+// text.go: prompts are multi-line, ids and queues one line). Its "id" must be the path's
 // id. Its "version" is the store's: the API sets it on every write, and a "version" in the body
 // acts as If-Match, so a definition read with GET, edited and sent back is refused with 412 if
 // someone changed the flow meanwhile.
@@ -44,28 +45,6 @@ type flowSummary struct {
 	Version   int64       `json:"version"`
 }
 
-// jsonBody returns the raw body after checking that it is JSON (the media type) of at most max
-// bytes.
-func jsonBody(r *httpapi.Request, max int) ([]byte, error) {
-	if ct := r.Header("content-type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-			return nil, httpapi.Errorf(httpapi.KindMediaType, "content type %q is not JSON", ct)
-		}
-	}
-	body, err := r.Body()
-	if err != nil {
-		return nil, err
-	}
-	if len(body) > max {
-		return nil, httpapi.Errorf(httpapi.KindTooLarge, "body is %d bytes; the limit is %d", len(body), max)
-	}
-	if len(strings.TrimSpace(string(body))) == 0 {
-		return nil, httpapi.Errorf(httpapi.KindMalformed, "body is empty")
-	}
-	return body, nil
-}
-
 func (api *API) putFlow(ctx context.Context, r *httpapi.Request, p auth.Principal) (httpapi.Response, error) {
 	id, err := pathID(r, "flow", true)
 	if err != nil {
@@ -75,20 +54,22 @@ func (api *API) putFlow(ctx context.Context, r *httpapi.Request, p auth.Principa
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	body, err := jsonBody(r, dialog.MaxFlowBytes)
+	body, err := r.JSONBody(dialog.MaxFlowBytes)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
 	f, err := dialog.ParseFlow(body)
+	if se, ok := errors.AsType[*dialog.SyntaxError](err); ok {
+		return httpapi.Response{}, httpapi.Errorf(httpapi.KindMalformed, "invalid JSON at byte %d", se.Offset)
+	}
 	if fe, ok := errors.AsType[*dialog.FlowError](err); ok {
-		fields := make([]httpapi.FieldError, len(fe.Issues))
-		for i, is := range fe.Issues {
-			fields[i] = httpapi.FieldError(is)
-		}
-		return httpapi.Response{}, httpapi.Invalid(fields...)
+		return httpapi.Response{}, httpapi.Invalid(fe.Issues...)
 	}
 	if err != nil {
 		return httpapi.Response{}, fmt.Errorf("parse flow %s: %w", id, err)
+	}
+	if fields := httpapi.CheckText(f); len(fields) > 0 {
+		return httpapi.Response{}, httpapi.Invalid(fields...)
 	}
 	var probs botconfig.Problems
 	if f.ID != id {
@@ -191,6 +172,9 @@ func (api *API) listFlows(ctx context.Context, r *httpapi.Request, p auth.Princi
 func (api *API) deleteFlow(ctx context.Context, r *httpapi.Request, p auth.Principal) (httpapi.Response, error) {
 	id, err := pathID(r, "flow", false)
 	if err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := r.NoBody(); err != nil {
 		return httpapi.Response{}, err
 	}
 	pc, err := preconditions(r)

@@ -258,6 +258,9 @@ func (api *API) listKeys(ctx context.Context, r *httpapi.Request, p auth.Princip
 
 func (api *API) revokeKey(ctx context.Context, r *httpapi.Request, p auth.Principal) (httpapi.Response, error) {
 	id := r.Params["id"]
+	if err := r.NoBody(); err != nil {
+		return httpapi.Response{}, err
+	}
 	var k auth.Key
 	ver, err := api.store.Get(ctx, p.Tenant, store.Key{Kind: auth.KindKey, ID: id}, &k)
 	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalidKey) {

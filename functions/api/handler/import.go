@@ -25,7 +25,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"unicode/utf8"
 
 	lxevents "github.com/lingxi/lingxi/events"
 	"github.com/lingxi/lingxi/shared/auth"
@@ -140,6 +139,11 @@ func (api *API) importConfig(ctx context.Context, r *httpapi.Request, p auth.Pri
 		return httpapi.Response{}, err
 	}
 	intents, articles, probs := doc.build()
+	if src != nil {
+		// A JSON body's text was checked as it was decoded; the CSV's cells are checked here, at
+		// the fields they fill, which translate points back at rows and columns.
+		probs = append(botconfig.Problems(httpapi.CheckText(doc)), probs...)
+	}
 	if len(probs) == 0 {
 		flowProbs, err := api.checkFlowRefs(ctx, p.Tenant, intents, func(i int) string { return fmt.Sprintf("/intents/%d", i) })
 		if err != nil {
@@ -308,7 +312,9 @@ func (api *API) undoImport(ctx context.Context, t tenant.ID, writes []importWrit
 // and text are required, the rest optional. Each row is one example (type "intent") or one
 // question variant (type "article") of the item id; an item spans as many rows as it has texts.
 // Its other columns may be filled on any of its rows (usually the first) and, if repeated on
-// another, must be equal there; empty cells say nothing. Tags are separated by "|"; times are RFC
+// another, must be equal there; empty cells say nothing. Cells are UTF-8 text without control
+// characters; only the answer columns (answer_*, chat_*, voice_*) and description may hold line
+// breaks and tabs (in a quoted cell). Tags are separated by "|"; times are RFC
 // 3339 or dates. Errors point at "/rows/<n>/<column>", n counting rows as a spreadsheet does (the
 // header is row 1).
 var csvColumns = map[string]string{
@@ -358,9 +364,6 @@ func csvField(row int, col string) string {
 // parseCSV reads a CSV import into its JSON form. Errors in the CSV itself (header, row shape,
 // types, conflicting cells) are reported together, each at its row and column.
 func parseCSV(body []byte) (importBody, *csvSource, error) {
-	if !utf8.Valid(body) {
-		return importBody{}, nil, httpapi.Errorf(httpapi.KindMalformed, "the CSV is not UTF-8")
-	}
 	body = bytes.TrimPrefix(body, []byte("\ufeff")) // spreadsheets write a byte-order mark
 	rd := csv.NewReader(bytes.NewReader(body))
 	rd.FieldsPerRecord = 0 // every row as wide as the header
@@ -373,6 +376,8 @@ func parseCSV(body []byte) (importBody, *csvSource, error) {
 	for i, h := range header {
 		h = strings.ToLower(strings.TrimSpace(h))
 		switch _, known := csvColumns[h]; {
+		case httpapi.TextProblem(h, false) != "":
+			probs.Add(csvField(1, ""), "column %d: its name is not valid UTF-8 or holds control characters", i+1)
 		case !known:
 			probs.Add(csvField(1, h), "unknown column; columns are %s", strings.Join(sortedColumns(), ", "))
 		case hasKey(col, h):

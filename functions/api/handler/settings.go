@@ -93,6 +93,9 @@ func (api *API) putSettings(ctx context.Context, r *httpapi.Request, p auth.Prin
 // rotateWebhookSecret replaces the secret that signs flow webhook calls and returns it: the only
 // time it is shown. The previous secret stops working at once.
 func (api *API) rotateWebhookSecret(ctx context.Context, r *httpapi.Request, p auth.Principal) (httpapi.Response, error) {
+	if err := r.NoBody(); err != nil {
+		return httpapi.Response{}, err
+	}
 	var s botconfig.Settings
 	current, err := api.currentVersion(ctx, p.Tenant, settingsKey, &s)
 	if err != nil {

@@ -117,3 +117,76 @@ func TestBadInput(t *testing.T) {
 		t.Fatal("another tenant's request created the conversation in its own partition")
 	}
 }
+
+// Regression (issue 7, defects 4 and 5): invalid UTF-8 and lone surrogates were stored as U+FFFD,
+// NUL and other control characters as they came, and a null body started a conversation. Each is
+// a 4xx problem at its field, and nothing changes.
+func TestChatTextHygiene(t *testing.T) {
+	e := newEnv(t)
+	key := e.tenant(t, "hygiene")
+	id := str(e.start(t, key, `{"language":"en"}`)["id"])
+	msgs := "/v1/conversations/" + id + "/messages"
+	tests := map[string]struct {
+		path, body, ct string
+		status         int
+		kind           *httpapi.Kind
+		field          string // "-" for none
+	}{
+		"text: NUL":                  {msgs, `{"text":"hi\u0000there"}`, "", 400, httpapi.KindValidation, "/text"},
+		"text: invalid UTF-8":        {msgs, "{\"text\":\"hi \xff\"}", "", 400, httpapi.KindValidation, "/text"},
+		"text: lone surrogate":       {msgs, `{"text":"hi \ud800"}`, "", 400, httpapi.KindValidation, "/text"},
+		"text: escape character":     {msgs, `{"text":"\u001b[2J"}`, "", 400, httpapi.KindValidation, "/text"},
+		"voice: NUL":                 {"/v1/voice/turns", `{"call_id":"c1","text":"\u0000"}`, "", 400, httpapi.KindValidation, "/text"},
+		"start: customer id newline": {"/v1/conversations", `{"customer":{"id":"a\nb"}}`, "", 400, httpapi.KindValidation, "/customer/id"},
+		"start: attribute NUL":       {"/v1/conversations", `{"customer":{"attributes":{"tier":"v\u0000"}}}`, "", 400, httpapi.KindValidation, "/customer/attributes/tier"},
+		"start: null":                {"/v1/conversations", `null`, "", 400, httpapi.KindValidation, "-"},
+		"event: attribute surrogate": {"/v1/business-events", `{"customer_id":"c1","kind":"k","occurred_at":"2025-06-03T09:13:41Z","attributes":{"a":"\udc00"}}`, "", 400, httpapi.KindValidation, "/attributes/a"},
+		"end with garbage":           {"/v1/conversations/" + id + "/end", strings.Repeat("garbage!", 4<<10), "", 400, httpapi.KindMalformed, "-"},
+		"end with text":              {"/v1/conversations/" + id + "/end", "bye", "text/plain", 415, httpapi.KindMediaType, "-"},
+	}
+	before := e.version(t, "hygiene", id)
+	eventsBefore := len(e.events(t))
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			ct := tc.ct
+			if ct == "" {
+				ct = "application/json"
+			}
+			r := e.doWith(t, "POST", tc.path, key, tc.body, map[string]string{"content-type": ct})
+			if r.code != tc.status || r.body["type"] != tc.kind.TypeURI() {
+				t.Fatalf("%d %s, want %d %s", r.code, r.raw, tc.status, tc.kind.TypeURI())
+			}
+			if tc.field != "-" {
+				found := false
+				for _, f := range list(r.body["errors"]) {
+					found = found || obj(f)["field"] == tc.field
+				}
+				if !found {
+					t.Fatalf("problem %s does not point at %q", r.raw, tc.field)
+				}
+			}
+		})
+	}
+	if after := e.version(t, "hygiene", id); after != before {
+		t.Fatalf("conversation went from version %s to %s", before, after)
+	}
+	if n := len(e.events(t)); n != eventsBefore {
+		t.Fatalf("bad requests emitted %d events", n-eventsBefore)
+	}
+}
+
+// Messages are multi-line text: line breaks and tabs pass (issue 7, defect 5 refuses them only in
+// one-line fields).
+func TestMultiLineMessage(t *testing.T) {
+	e := newEnv(t)
+	key := e.tenant(t, "multiline")
+	id := str(e.start(t, key, `{"language":"en"}`)["id"])
+	e.must(t, 200, "POST", "/v1/conversations/"+id+"/messages", key, `{"text":"my card\nwas stolen\tyesterday"}`)
+	found := false
+	for _, m := range list(e.must(t, 200, "GET", "/v1/conversations/"+id, key, "")["messages"]) {
+		found = found || str(obj(m)["text"]) == "my card\nwas stolen\tyesterday"
+	}
+	if !found {
+		t.Fatal("the multi-line message is not in the transcript as sent")
+	}
+}

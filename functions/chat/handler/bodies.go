@@ -13,6 +13,7 @@ import (
 	"github.com/lingxi/lingxi/shared/botconfig"
 	"github.com/lingxi/lingxi/shared/conversation"
 	"github.com/lingxi/lingxi/shared/httpapi"
+	"github.com/lingxi/lingxi/shared/httpapi/jsonptr"
 )
 
 // Limits on request fields.
@@ -47,11 +48,6 @@ func (f fields) err() error {
 	return httpapi.Invalid(f...)
 }
 
-// pointerToken escapes a JSON pointer token (RFC 6901).
-func pointerToken(s string) string {
-	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
-}
-
 // checkID checks an identifier-like string: 1–max characters, no control characters.
 func checkID(f *fields, ptr, s string, max int, required bool) {
 	switch {
@@ -71,7 +67,7 @@ func checkAttributes(f *fields, ptr string, attrs map[string]string) {
 		return
 	}
 	for _, k := range slices.Sorted(maps.Keys(attrs)) {
-		at := ptr + "/" + pointerToken(k)
+		at := jsonptr.Key(ptr, k)
 		switch v := attrs[k]; {
 		case !reAttrKey.MatchString(k):
 			f.add(at, attributeKeyRule)
@@ -127,7 +123,7 @@ func (b startBody) input() (conversation.StartInput, error) {
 }
 
 type messageBody struct {
-	Text       *string `json:"text"`
+	Text       *string `json:"text" text:"multiline"`
 	Suggestion *string `json:"suggestion"`
 	DTMF       *string `json:"dtmf"`
 }
@@ -172,7 +168,7 @@ func (b messageBody) input() (conversation.Input, error) {
 type voiceBody struct {
 	CallID         string  `json:"call_id"`
 	ConversationID string  `json:"conversation_id"`
-	Text           *string `json:"text"`
+	Text           *string `json:"text" text:"multiline"`
 	DTMF           *string `json:"dtmf"`
 	Caller         string  `json:"caller"`
 }

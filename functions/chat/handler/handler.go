@@ -170,11 +170,8 @@ func (api *API) postMessage(ctx context.Context, r *httpapi.Request, t tenant.ID
 
 func (api *API) endConversation(ctx context.Context, r *httpapi.Request, t tenant.ID) (httpapi.Response, error) {
 	id := r.Params["id"]
-	if body, _ := r.Body(); len(body) > 0 {
-		var empty struct{}
-		if err := r.DecodeJSON(&empty); err != nil {
-			return httpapi.Response{}, err
-		}
+	if err := r.NoBody(); err != nil {
+		return httpapi.Response{}, err
 	}
 	reply, err := api.conv.End(ctx, t, id)
 	if err != nil {
