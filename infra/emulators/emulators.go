@@ -396,7 +396,8 @@ var (
 
 // ForTest returns endpoints for the emulators, shared by every test in the binary. When all three
 // AWS_ENDPOINT_URL_* variables are already set (make test starts the emulators once for the whole
-// run) and reachable, it reuses them; otherwise it starts a private set that dies with the test
+// run) and reachable, it reuses them (AWS_ENDPOINT_URL_DYNAMODB must then name a front with
+// transactions, as Start serves one); otherwise it starts a private set that dies with the test
 // binary. Either way it sets the SDK's environment variables, so config.LoadDefaultConfig finds
 // them. A test that cannot get emulators fails; it never silently skips.
 func ForTest(tb testing.TB) Endpoints {
