@@ -265,6 +265,21 @@ func TestTransactWriteItems(t *testing.T) {
 				t.Fatal("an invalid transaction wrote")
 			}
 		},
+		"an item with two ops, or one on a missing table, is refused": func(t *testing.T, e *env) {
+			both := e.putOp("x", 1, "")
+			both.Delete = e.deleteOp("y").Delete
+			if err := e.tx(both); apiCode(err) != "ValidationException" {
+				t.Fatalf("Put and Delete in one item: %v", err)
+			}
+			missing := e.putOp("x", 1, "")
+			missing.Put.TableName = aws.String("no-such-table")
+			if err := e.tx(e.putOp("z", 1, ""), missing); apiCode(err) != "ResourceNotFoundException" {
+				t.Fatalf("missing table: %v", err)
+			}
+			if e.get(t, "z") != nil {
+				t.Fatal("a refused transaction wrote")
+			}
+		},
 		"more than 100 items, or none, are a ValidationException": func(t *testing.T, e *env) {
 			items := make([]types.TransactWriteItem, dynamotx.MaxItems+1)
 			for i := range items {
