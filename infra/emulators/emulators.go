@@ -272,6 +272,7 @@ func (r *Running) watch(p *proc, dir string, supervise bool) {
 		if time.Since(started) > stableRun {
 			backoff = minBackoff
 		}
+		exit := err // why it died; err becomes the last failed restart's reason
 		for {
 			fmt.Fprintf(r.log, "%s exited (%v); restarting it on port %d in %s\n", p.kind, err, p.port, backoff)
 			select {
@@ -298,7 +299,7 @@ func (r *Running) watch(p *proc, dir string, supervise bool) {
 			}
 			p.cmd, p.stdin, p.done = next, stdin, make(chan struct{})
 			p.mu.Unlock()
-			fmt.Fprintf(r.log, "restarted %s after exit (%v) on port %d with data %q\n", p.kind, err, p.port, p.data)
+			fmt.Fprintf(r.log, "restarted %s after exit (%v) on port %d with data %q\n", p.kind, exit, p.port, p.data)
 			break
 		}
 	}
