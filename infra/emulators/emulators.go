@@ -61,7 +61,8 @@ type Options struct {
 	Log io.Writer
 	// Supervise restarts an emulator that exits while running (killed, crashed) on the same port
 	// with the same data directory, after a backoff that doubles from 100ms to 10s, and says so in
-	// Log ("restarted kinesalite after exit …"). Without it an emulator that dies stays dead.
+	// Log ("restarted kinesalite after exit …"). Without DataDir they come back empty. Without
+	// Supervise an emulator that dies stays dead.
 	Supervise bool
 }
 
