@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -254,5 +255,28 @@ func TestFirstFailure(t *testing.T) {
 				t.Errorf("got (%d, %v), want (%d, %v)", idx, ok, c.idx, c.ok)
 			}
 		})
+	}
+}
+
+// Regression (issue 7, defect 10): a killed kinesalite stayed a zombie and events piled up. The
+// emulators devstack starts are supervised: after a SIGKILL kinesalite is back on its port with its
+// data, the mapping resumes from its checkpoint, and the log says what happened.
+func TestKilledEmulatorIsRestarted(t *testing.T) {
+	st, logs := startStack(t, "stream.yaml", func(c *Config) { c.Endpoints = nil })
+	putRecords(t, st, "PartialStream", "before:ok")
+	logs.waitLines(t, 30*time.Second, 1, "[PartialConsumer] PROCESSED before")
+
+	if err := syscall.Kill(st.emu.Pid("kinesalite"), syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	logs.waitLines(t, 30*time.Second, 1, "[emulators] restarted kinesalite after exit")
+	kin := kinesis.NewFromConfig(testAWSConfig(), func(o *kinesis.Options) { o.BaseEndpoint = aws.String(st.Endpoints().Kinesis) })
+	data, _ := json.Marshal(map[string]string{"id": "after", "mode": "ok"})
+	if _, err := kin.PutRecord(t.Context(), &kinesis.PutRecordInput{StreamName: aws.String(st.Ref("PartialStream")), Data: data, PartitionKey: aws.String("p")}); err != nil {
+		t.Fatalf("put after the restart: %v", err)
+	}
+	logs.waitLines(t, 30*time.Second, 1, "[PartialConsumer] PROCESSED after")
+	if n := logs.count("[PartialConsumer] PROCESSED before"); n != 1 {
+		t.Errorf("the record from before the kill was processed %d times; the stream lost its data or the mapping its place", n)
 	}
 }

@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/lingxi/lingxi/shared/httpapi"
 )
 
 // httpRoute is one route of an HTTP API, ready to match.
@@ -179,6 +181,15 @@ func (h *httpAPI) match(method, path string) (*httpRoute, map[string]string) {
 	return deflt, nil
 }
 
+// writeProblem answers what API Gateway, configured as our template configures it, answers
+// without reaching a function: a problem JSON of the product's kind k (see docs/local-stack.md).
+func writeProblem(w http.ResponseWriter, k *httpapi.Kind, detail string) int {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(k.Status)
+	json.NewEncoder(w).Encode(httpapi.Problem{Type: k.TypeURI(), Title: k.Title, Status: k.Status, Detail: detail})
+	return k.Status
+}
+
 func writeGatewayJSON(w http.ResponseWriter, status int, msg string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
@@ -261,12 +272,11 @@ func (h *httpAPI) serve(w http.ResponseWriter, r *http.Request, reqID string, st
 	rawPath := r.URL.EscapedPath()
 	route, params := h.match(r.Method, rawPath)
 	if route == nil {
-		writeGatewayJSON(w, http.StatusNotFound, "Not Found")
-		return http.StatusNotFound
+		return writeProblem(w, httpapi.KindNoRoute, r.Method+" "+rawPath)
 	}
+	tooLarge := fmt.Sprintf("the request body is over the %d bytes this API takes", h.maxBody)
 	if r.ContentLength > h.maxBody {
-		writeGatewayJSON(w, http.StatusRequestEntityTooLarge, "Request Entity Too Large")
-		return http.StatusRequestEntityTooLarge
+		return writeProblem(w, httpapi.KindTooLarge, tooLarge)
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, h.maxBody+1))
 	if err != nil {
@@ -274,8 +284,7 @@ func (h *httpAPI) serve(w http.ResponseWriter, r *http.Request, reqID string, st
 		return http.StatusBadRequest
 	}
 	if int64(len(body)) > h.maxBody {
-		writeGatewayJSON(w, http.StatusRequestEntityTooLarge, "Request Entity Too Large")
-		return http.StatusRequestEntityTooLarge
+		return writeProblem(w, httpapi.KindTooLarge, tooLarge)
 	}
 
 	ev := v2Request{Version: "2.0", RouteKey: route.routeKey, RawPath: rawPath, RawQueryString: r.URL.RawQuery, Headers: map[string]string{}}
@@ -351,6 +360,10 @@ func (h *httpAPI) serve(w http.ResponseWriter, r *http.Request, reqID string, st
 	if err != nil {
 		writeGatewayJSON(w, http.StatusInternalServerError, "Internal Server Error")
 		return http.StatusInternalServerError
+	}
+	if len(payload) > maxPayload {
+		// The event would not fit Lambda's invocation limit: the function is never called.
+		return writeProblem(w, httpapi.KindTooLarge, fmt.Sprintf("the request is over the %d bytes a function can take", maxPayload))
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), route.spec.Timeout)
 	defer cancel()

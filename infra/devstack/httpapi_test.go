@@ -12,7 +12,39 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/lingxi/lingxi/shared/httpapi"
 )
+
+// checkProblem checks that resp is the problem JSON of kind k.
+func checkProblem(t *testing.T, resp *http.Response, body []byte, k *httpapi.Kind) {
+	t.Helper()
+	var p httpapi.Problem
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil || resp.StatusCode != k.Status || p.Status != k.Status || p.Type != k.TypeURI() ||
+		resp.Header.Get("Content-Type") != "application/problem+json" {
+		t.Errorf("%s %s: %d %s %q (%v); want %s problem JSON", resp.Request.Method, resp.Request.URL.Path, resp.StatusCode,
+			resp.Header.Get("Content-Type"), body, err, k.TypeURI())
+	}
+}
+
+// Regression (issue 7, defect 10): a 7 MB body, under API Gateway's 10 MB but over the 6 MB a
+// function can take, answered 500. It is 413 problem JSON, and the function never runs.
+func TestHTTPAPIBodyOverLambdaPayload(t *testing.T) {
+	st, _ := startStack(t, "http.yaml", nil)
+	body := bytes.Repeat([]byte("x"), 7<<20)
+	resp, out := do(t, "POST", st.HTTPURL()+"/v1/tenants/t-1", bytes.NewReader(body), map[string][]string{"Content-Type": {"application/json"}})
+	checkProblem(t, resp, out, httpapi.KindTooLarge)
+	if n := st.Stats("Echo").Invocations; n != 0 {
+		t.Errorf("the function ran %d times", n)
+	}
+	// Just under the limit still reaches the function.
+	resp, out = do(t, "POST", st.HTTPURL()+"/v1/tenants/t-1", bytes.NewReader(body[:4<<20]), map[string][]string{"Content-Type": {"application/json"}})
+	if resp.StatusCode != 200 {
+		t.Errorf("4 MB body: %d %.200s", resp.StatusCode, out)
+	}
+}
 
 type echoBody struct {
 	Event     json.RawMessage   `json:"event"`
@@ -184,9 +216,7 @@ func TestHTTPAPI(t *testing.T) {
 			{"GET", "/ops/a/b"},
 		} {
 			resp, body := do(t, c.method, base+c.path, nil, nil)
-			if resp.StatusCode != 404 || string(body) != `{"message":"Not Found"}` {
-				t.Errorf("%s %s: %d %s", c.method, c.path, resp.StatusCode, body)
-			}
+			checkProblem(t, resp, body, httpapi.KindNoRoute)
 		}
 	})
 
@@ -198,9 +228,7 @@ func TestHTTPAPI(t *testing.T) {
 				body = io.MultiReader(strings.NewReader(strings.Repeat("x", 5000))) // no Content-Length
 			}
 			resp, out := do(t, "POST", base+"/v1/tenants/t-1", body, map[string][]string{"Content-Type": {"text/plain"}})
-			if resp.StatusCode != 413 || !strings.Contains(string(out), `"message"`) {
-				t.Errorf("chunked=%v: %d %s", chunked, resp.StatusCode, out)
-			}
+			checkProblem(t, resp, out, httpapi.KindTooLarge)
 		}
 		if got := st.Stats("Echo").Invocations; got != before {
 			t.Errorf("the function ran %d times for oversized bodies", got-before)

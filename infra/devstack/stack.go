@@ -41,7 +41,9 @@ type Config struct {
 	BinDir string
 	// Parameters override the template's parameter defaults.
 	Parameters map[string]string
-	// Endpoints of running emulators; nil starts them with their data in <StateDir>/emulators.
+	// Endpoints of running emulators; nil starts them with their data in <StateDir>/emulators,
+	// supervised (restarted on their ports when they die) and with DynamoDB behind the
+	// transactions front (see infra/emulators). Given endpoints must offer TransactWriteItems.
 	Endpoints *emulators.Endpoints
 	// Ports on 127.0.0.1; 0 picks a free one. WebSocket APIs get WebSocketPort, +1, +2, … in the
 	// order of their logical ids (all free ones when 0).
@@ -287,7 +289,11 @@ func (st *Stack) setupResources(ctx context.Context) error {
 	if st.cfg.Endpoints != nil {
 		st.endpoints = *st.cfg.Endpoints
 	} else {
-		emu, err := emulators.Start(ctx, emulators.Options{DataDir: filepath.Join(st.cfg.StateDir, "emulators"), Log: &lineWriter{sink: st.sink, prefix: "[emulators] "}})
+		emu, err := emulators.Start(ctx, emulators.Options{
+			DataDir:   filepath.Join(st.cfg.StateDir, "emulators"),
+			Log:       &lineWriter{sink: st.sink, prefix: "[emulators] "},
+			Supervise: true, // an emulator that dies comes back on its port with its data
+		})
 		if err != nil {
 			return fmt.Errorf("start emulators: %w", err)
 		}

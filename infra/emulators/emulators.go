@@ -1,6 +1,9 @@
 // Package emulators starts the AWS API emulators (dynalite, kinesalite, s3rver from npm, pinned in
 // this folder's package.json) on loopback, installing them first if they are missing, and points the
-// AWS SDK at them through its standard AWS_ENDPOINT_URL_* variables.
+// AWS SDK at them through its standard AWS_ENDPOINT_URL_* variables. DynamoDB is reached through a
+// front of ours (package dynamotx) that adds the transactions dynalite lacks, so every test and
+// the local stack run the store's one path, TransactWriteItems. With Options.Supervise, an
+// emulator that dies is restarted on its port with its data.
 //
 // Tests call ForTest, or the helpers that call it and give a test resources of its own: AWSConfig,
 // NewTable, NewStream (ACTIVE when it returns), ReadShards and ReadStream, NewBucket. The local stack
@@ -14,15 +17,18 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/lingxi/lingxi/infra/emulators/dynamotx"
 	"github.com/lingxi/lingxi/infra/procs"
 )
 
@@ -46,21 +52,51 @@ func (e Endpoints) Env() []string {
 	}
 }
 
-// Options say where the emulators keep their data.
+// Options say where the emulators keep their data and whether they are kept alive.
 type Options struct {
 	// DataDir holds dynalite/, kinesalite/ and s3/ when set; empty keeps DynamoDB and Kinesis in
 	// memory and S3 in a temporary directory removed on Close.
 	DataDir string
-	// Log receives the emulators' stderr; nil discards it.
+	// Log receives the emulators' stderr and the supervisor's lines; nil discards them.
 	Log io.Writer
+	// Supervise restarts an emulator that exits while running (killed, crashed) on the same port
+	// with the same data directory, after a backoff that doubles from 100ms to 10s, and says so in
+	// Log ("restarted kinesalite after exit …"). Without DataDir they come back empty. Without
+	// Supervise an emulator that dies stays dead.
+	Supervise bool
 }
 
 // Running is a started set of emulators. Close stops them.
+//
+// Endpoints.DynamoDB is the transactions front (package dynamotx) in front of dynalite, served by
+// this process; Dynalite is dynalite's own endpoint behind it.
 type Running struct {
 	Endpoints
-	procs  []*exec.Cmd
-	stdins []io.Closer
-	tmp    string
+	Dynalite string
+
+	procs   map[string]*proc
+	log     io.Writer
+	front   *http.Server
+	tmp     string
+	closing chan struct{} // closed by Close: no more restarts
+	wg      sync.WaitGroup
+	once    sync.Once
+}
+
+// proc is one emulator process, replaced by its supervisor when it dies.
+type proc struct {
+	kind, data string
+	port       int
+	mu         sync.Mutex
+	cmd        *exec.Cmd
+	stdin      io.Closer
+	done       chan struct{} // closed when cmd has exited
+}
+
+func (p *proc) current() (*exec.Cmd, io.Closer, chan struct{}) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.cmd, p.stdin, p.done
 }
 
 // Dir returns the folder that holds package.json and serve.js, found from the working directory
@@ -120,8 +156,8 @@ func installed(dir string) bool {
 	return true
 }
 
-// Start installs the emulators if needed and starts all three on free loopback ports. It returns
-// once each has printed that it listens.
+// Start installs the emulators if needed, starts all three on free loopback ports and the
+// transactions front before dynalite. It returns once each has printed that it listens.
 func Start(ctx context.Context, opt Options) (*Running, error) {
 	if err := Install(ctx); err != nil {
 		return nil, err
@@ -130,7 +166,11 @@ func Start(ctx context.Context, opt Options) (*Running, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Running{}
+	log := opt.Log
+	if log == nil {
+		log = io.Discard
+	}
+	r := &Running{procs: map[string]*proc{}, log: log, closing: make(chan struct{})}
 	s3dir := ""
 	dynDir, kinDir := "", ""
 	if opt.DataDir != "" {
@@ -149,15 +189,22 @@ func Start(ctx context.Context, opt Options) (*Running, error) {
 		s3dir = r.tmp
 	}
 	start := func(kind, data string) (string, error) {
-		port, err := r.spawn(ctx, dir, kind, data, opt.Log)
+		p := &proc{kind: kind, data: data}
+		cmd, stdin, port, err := spawn(ctx, dir, kind, 0, data, log)
 		if err != nil {
 			return "", fmt.Errorf("start %s: %w", kind, err)
 		}
+		p.port, p.cmd, p.stdin, p.done = port, cmd, stdin, make(chan struct{})
+		r.procs[kind] = p
+		r.wg.Add(1)
+		go r.watch(p, dir, opt.Supervise)
 		return fmt.Sprintf("http://127.0.0.1:%d", port), nil
 	}
-	if r.DynamoDB, err = start("dynalite", dynDir); err == nil {
-		if r.Kinesis, err = start("kinesalite", kinDir); err == nil {
-			r.S3, err = start("s3rver", s3dir)
+	if r.Dynalite, err = start("dynalite", dynDir); err == nil {
+		if r.DynamoDB, err = r.serveFront(); err == nil {
+			if r.Kinesis, err = start("kinesalite", kinDir); err == nil {
+				r.S3, err = start("s3rver", s3dir)
+			}
 		}
 	}
 	if err != nil {
@@ -167,27 +214,115 @@ func Start(ctx context.Context, opt Options) (*Running, error) {
 	return r, nil
 }
 
-func (r *Running) spawn(ctx context.Context, dir, kind, data string, log io.Writer) (int, error) {
-	cmd := exec.Command("node", "serve.js", kind, "0", data)
-	cmd.Dir = dir
-	if log == nil {
-		log = io.Discard
+// serveFront serves the transactions front before dynalite on a free loopback port.
+func (r *Running) serveFront() (string, error) {
+	front, err := dynamotx.New(r.Dynalite)
+	if err != nil {
+		return "", err
 	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("listen for the DynamoDB front: %w", err)
+	}
+	r.front = &http.Server{Handler: front, ReadHeaderTimeout: 30 * time.Second}
+	go r.front.Serve(ln)
+	return "http://" + ln.Addr().String(), nil
+}
+
+// Pid returns the process id of the emulator of that kind ("dynalite", "kinesalite", "s3rver")
+// now running, 0 if there is none.
+func (r *Running) Pid(kind string) int {
+	p, ok := r.procs[kind]
+	if !ok {
+		return 0
+	}
+	cmd, _, _ := p.current()
+	return cmd.Process.Pid
+}
+
+// Supervisor backoff bounds.
+const (
+	minBackoff = 100 * time.Millisecond
+	maxBackoff = 10 * time.Second
+	// stableRun is how long an emulator must have run for its next restart to start again at
+	// minBackoff.
+	stableRun = 30 * time.Second
+)
+
+// watch waits for p to exit and, when supervising and not closing, starts it again on its port.
+func (r *Running) watch(p *proc, dir string, supervise bool) {
+	defer r.wg.Done()
+	backoff := minBackoff
+	for {
+		cmd, _, done := p.current()
+		started := time.Now()
+		err := cmd.Wait()
+		close(done)
+		select {
+		case <-r.closing:
+			return
+		default:
+		}
+		if err == nil {
+			err = errors.New("exit status 0")
+		}
+		if !supervise {
+			fmt.Fprintf(r.log, "%s exited (%v); not restarting\n", p.kind, err)
+			return
+		}
+		if time.Since(started) > stableRun {
+			backoff = minBackoff
+		}
+		exit := err // why it died; err becomes the last failed restart's reason
+		for {
+			fmt.Fprintf(r.log, "%s exited (%v); restarting it on port %d in %s\n", p.kind, err, p.port, backoff)
+			select {
+			case <-r.closing:
+				return
+			case <-time.After(backoff):
+			}
+			backoff = min(2*backoff, maxBackoff)
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			next, stdin, _, serr := spawn(ctx, dir, p.kind, p.port, p.data, r.log)
+			cancel()
+			if serr != nil {
+				err = fmt.Errorf("restart failed: %w", serr)
+				continue
+			}
+			p.mu.Lock()
+			select {
+			case <-r.closing: // Close began while it started: stop it here
+				p.mu.Unlock()
+				stdin.Close()
+				stop(next, make(chan struct{}), true)
+				return
+			default:
+			}
+			p.cmd, p.stdin, p.done = next, stdin, make(chan struct{})
+			p.mu.Unlock()
+			fmt.Fprintf(r.log, "restarted %s after exit (%v) on port %d with data %q\n", p.kind, exit, p.port, p.data)
+			break
+		}
+	}
+}
+
+// spawn starts one emulator on port (0: a free one) and returns once it listens.
+func spawn(ctx context.Context, dir, kind string, port int, data string, log io.Writer) (*exec.Cmd, io.Closer, int, error) {
+	cmd := exec.Command("node", "serve.js", kind, strconv.Itoa(port), data)
+	cmd.Dir = dir
 	cmd.Stderr = log
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
-		return 0, err
+		return nil, nil, 0, err
 	}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		return 0, err
+		return nil, nil, 0, err
 	}
 	// The emulator exits when its stdin closes, and the kernel kills it if we die first.
 	if err := procs.Start(cmd); err != nil {
-		return 0, err
+		return nil, nil, 0, err
 	}
-	r.procs = append(r.procs, cmd)
-	r.stdins = append(r.stdins, stdin)
 	ports := make(chan int, 1)
 	go func() {
 		sc := bufio.NewScanner(stdout)
@@ -201,37 +336,56 @@ func (r *Running) spawn(ctx context.Context, dir, kind, data string, log io.Writ
 	}()
 	timer := time.NewTimer(30 * time.Second)
 	defer timer.Stop()
+	fail := func(err error) (*exec.Cmd, io.Closer, int, error) {
+		stdin.Close()
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		cmd.Wait()
+		return nil, nil, 0, err
+	}
 	select {
 	case p, ok := <-ports:
 		if !ok {
-			return 0, errors.New("exited before it listened")
+			return fail(errors.New("exited before it listened"))
 		}
-		return p, nil
+		return cmd, stdin, p, nil
 	case <-timer.C:
-		return 0, errors.New("did not listen within 30s")
+		return fail(errors.New("did not listen within 30s"))
 	case <-ctx.Done():
-		return 0, ctx.Err()
+		return fail(ctx.Err())
 	}
 }
 
-// Close stops the emulators and waits for them to exit.
+// stop waits up to 5 seconds for cmd to exit after its stdin closed, then kills its group. done
+// is closed when it has exited; waitHere says whether stop itself must reap it.
+func stop(cmd *exec.Cmd, done chan struct{}, waitHere bool) {
+	if waitHere {
+		go func() { cmd.Wait(); close(done) }()
+	}
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		<-done
+	}
+}
+
+// Close stops the front and the emulators and waits for them to exit.
 func (r *Running) Close() error {
-	for _, in := range r.stdins {
-		in.Close()
-	}
-	for _, p := range r.procs {
-		done := make(chan struct{})
-		go func() { p.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			syscall.Kill(-p.Process.Pid, syscall.SIGKILL)
-			<-done
+	r.once.Do(func() {
+		close(r.closing)
+		if r.front != nil {
+			r.front.Close()
 		}
-	}
-	if r.tmp != "" {
-		os.RemoveAll(r.tmp)
-	}
+		for _, p := range r.procs {
+			cmd, stdin, done := p.current()
+			stdin.Close()
+			stop(cmd, done, false)
+		}
+		r.wg.Wait()
+		if r.tmp != "" {
+			os.RemoveAll(r.tmp)
+		}
+	})
 	return nil
 }
 
@@ -244,7 +398,8 @@ var (
 
 // ForTest returns endpoints for the emulators, shared by every test in the binary. When all three
 // AWS_ENDPOINT_URL_* variables are already set (make test starts the emulators once for the whole
-// run) and reachable, it reuses them; otherwise it starts a private set that dies with the test
+// run) and reachable, it reuses them (AWS_ENDPOINT_URL_DYNAMODB must then name a front with
+// transactions, as Start serves one); otherwise it starts a private set that dies with the test
 // binary. Either way it sets the SDK's environment variables, so config.LoadDefaultConfig finds
 // them. A test that cannot get emulators fails; it never silently skips.
 func ForTest(tb testing.TB) Endpoints {

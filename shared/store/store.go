@@ -25,23 +25,23 @@
 //
 // # TTL
 //
-// WithTTL sets "ttl". DynamoDB deletes expired items only eventually (typically within days), and
-// the emulators never do, so the store hides them itself: Get and Query treat an item past its TTL
-// as absent, and Create (or Put at version 0) may replace it.
+// WithTTL sets "ttl". DynamoDB deletes expired items only eventually (typically within a few days),
+// and until then reads and queries return them; AWS tells readers to filter them out. So the store
+// does, as production behaviour: Get and Query treat an item past its TTL as absent, and Create
+// (or Put at version 0) may replace it. Deleting expired items is the table's job (DynamoDB's TTL;
+// on the local stack, devstack's TTL sweeper), never the store's.
 //
 // # Transactions
 //
-// Tx uses TransactWriteItems. dynalite, the emulator the tests and the local stack run on, does not
-// implement it (it answers UnknownOperationException); when a Store sees that answer it falls back,
-// for the rest of its life, to an emulation that is all-or-nothing only against failed conditions:
-// see Tx. DynamoDB itself never takes that path.
+// Tx is one TransactWriteItems call; a failed condition is read from its cancellation reasons.
+// There is no other path: the emulators of the tests and the local stack answer TransactWriteItems
+// too (infra/emulators puts a front with transactions before dynalite).
 package store
 
 import (
 	"context"
 	"fmt"
 	"strconv"
-	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -72,16 +72,11 @@ type Store struct {
 	db    *dynamodb.Client
 	table string
 	now   func() time.Time
-	tx    *txMode     // shared by copies made with WithClock
-	hook  func(i int) // tests only: called by the emulated Tx before it writes op i
 }
-
-// txMode remembers that the endpoint lacks TransactWriteItems.
-type txMode struct{ emulated atomic.Bool }
 
 // New returns a Store over table.
 func New(db *dynamodb.Client, table string) *Store {
-	return &Store{db: db, table: table, now: time.Now, tx: &txMode{}}
+	return &Store{db: db, table: table, now: time.Now}
 }
 
 // WithClock returns a copy of s that reads the time from now: it decides TTL expiry, lease expiry

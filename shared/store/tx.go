@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -105,13 +104,9 @@ func (op Op) failed(i int) error {
 // (ErrConflict); for a DeleteOp at version 0 of an absent item it matches ErrNotFound and
 // ErrConflict. No ops is a no-op; more than MaxTxOps, or two ops on one item, is an error.
 //
-// On DynamoDB, Tx is one TransactWriteItems call: atomic and isolated. On an endpoint without
-// TransactWriteItems (dynalite answers UnknownOperationException) Tx emulates it: it reads every
-// item, checks every condition, and only if all hold writes the ops one by one, each still
-// conditional; if one of those writes then fails (a concurrent writer got in between) it undoes
-// the ones already written. That is all-or-nothing when a condition fails up front, but it is not
-// isolated (a reader can see some ops before the rest) and not crash-safe (a crash between writes
-// leaves them). It exists for tests and the local stack only; DynamoDB never takes that path.
+// Tx is one TransactWriteItems call, atomic and isolated; which op failed comes from the
+// cancellation reasons DynamoDB returns. The emulators of the tests and the local stack get the
+// same call (infra/emulators fronts dynalite with transactions of its own).
 func (s *Store) Tx(ctx context.Context, ops ...Op) error {
 	if len(ops) == 0 {
 		return nil
@@ -134,26 +129,15 @@ func (s *Store) Tx(ctx context.Context, ops ...Op) error {
 		seen[item] = i
 	}
 	now := s.now()
-	if !s.tx.emulated.Load() {
-		items := make([]types.TransactWriteItem, len(ops))
-		for i, op := range ops {
-			items[i] = op.w.transactItem(s.table, now)
-		}
-		_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-		if err == nil {
-			return nil
-		}
-		if !unknownOperation(err) {
-			return txError(ops, err)
-		}
-		s.tx.emulated.Store(true)
+	items := make([]types.TransactWriteItem, len(ops))
+	for i, op := range ops {
+		items[i] = op.w.transactItem(s.table, now)
 	}
-	return s.emulateTx(ctx, ops, now)
+	if _, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items}); err != nil {
+		return txError(ops, err)
+	}
+	return nil
 }
-
-// TxEmulated reports whether this Store has found that its endpoint lacks TransactWriteItems and
-// now emulates Tx (see Tx). It is false until the first Tx.
-func (s *Store) TxEmulated() bool { return s.tx.emulated.Load() }
 
 // txError maps a TransactWriteItems error to the op it is about.
 func txError(ops []Op, err error) error {
@@ -172,88 +156,4 @@ func txError(ops []Op, err error) error {
 		}
 	}
 	return fmt.Errorf("tx: %w", err)
-}
-
-// emulateTx is Tx for endpoints without TransactWriteItems; see Tx for what it does and does not
-// promise.
-func (s *Store) emulateTx(ctx context.Context, ops []Op, now time.Time) error {
-	prior := make([]map[string]types.AttributeValue, len(ops))
-	for i, op := range ops {
-		res, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
-			TableName:      &s.table,
-			Key:            op.w.r.dbKey(),
-			ConsistentRead: aws.Bool(true),
-		})
-		if err != nil {
-			return fmt.Errorf("tx op %d (%s %s): read: %w", i, op.verb, op.w.r.name, err)
-		}
-		if !op.w.holds(res.Item, now) {
-			return op.failed(i)
-		}
-		prior[i] = res.Item
-	}
-	for i, op := range ops {
-		if s.hook != nil {
-			s.hook(i)
-		}
-		var err error
-		if op.w.delete {
-			_, err = s.db.DeleteItem(ctx, op.w.deleteInput(s.table, now))
-		} else {
-			_, err = s.db.PutItem(ctx, op.w.putInput(s.table, now))
-		}
-		if err == nil {
-			continue
-		}
-		cause := fmt.Errorf("tx op %d (%s %s): %w", i, op.verb, op.w.r.name, err)
-		if conditionFailed(err) {
-			cause = op.failed(i)
-		}
-		if uerr := s.undo(ctx, ops[:i], prior); uerr != nil {
-			return fmt.Errorf("%w; undoing the ops before it failed, so the transaction is partly applied: %w", cause, uerr)
-		}
-		return cause
-	}
-	return nil
-}
-
-// undo restores the items that ops wrote to prior, newest first, each only if it still holds what
-// the op wrote. It runs even if ctx is cancelled.
-func (s *Store) undo(ctx context.Context, ops []Op, prior []map[string]types.AttributeValue) error {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
-	var errs []error
-	for i := len(ops) - 1; i >= 0; i-- {
-		w := ops[i].w
-		var err error
-		switch {
-		case w.delete: // the item existed (the condition required it): put it back if still gone
-			_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
-				TableName:                &s.table,
-				Item:                     prior[i],
-				ConditionExpression:      aws.String("attribute_not_exists(#pk)"),
-				ExpressionAttributeNames: map[string]string{"#pk": AttrPK},
-			})
-		case prior[i] == nil: // created: delete it if still ours
-			_, err = s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-				TableName:                 &s.table,
-				Key:                       w.r.dbKey(),
-				ConditionExpression:       aws.String("#ver = :mine"),
-				ExpressionAttributeNames:  map[string]string{"#ver": AttrVersion},
-				ExpressionAttributeValues: map[string]types.AttributeValue{":mine": num(w.want + 1)},
-			})
-		default: // replaced: put the old item back if ours is still there
-			_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
-				TableName:                 &s.table,
-				Item:                      prior[i],
-				ConditionExpression:       aws.String("#ver = :mine"),
-				ExpressionAttributeNames:  map[string]string{"#ver": AttrVersion},
-				ExpressionAttributeValues: map[string]types.AttributeValue{":mine": num(w.want + 1)},
-			})
-		}
-		if err != nil {
-			errs = append(errs, fmt.Errorf("undo op %d (%s %s): %w", i, ops[i].verb, w.r.name, err))
-		}
-	}
-	return errors.Join(errs...)
 }

@@ -3,7 +3,10 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -11,10 +14,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
-// TestDynaliteLacksTransactions pins the fact the emulated Tx exists for: dynalite answers
-// TransactWriteItems with UnknownOperationException. If an upgrade adds it, this fails, and Tx's
-// tests then exercise the real call.
-func TestDynaliteLacksTransactions(t *testing.T) {
+// Tx has one path, TransactWriteItems, and the emulators answer it (through the front
+// infra/emulators puts before dynalite): a raw call commits.
+func TestEmulatorsAnswerTransactWriteItems(t *testing.T) {
 	e := newEnv(t)
 	_, err := e.db.TransactWriteItems(e.ctx, &dynamodb.TransactWriteItemsInput{
 		TransactItems: []types.TransactWriteItem{{Put: &types.Put{
@@ -22,8 +24,11 @@ func TestDynaliteLacksTransactions(t *testing.T) {
 			Item:      map[string]types.AttributeValue{AttrPK: str("P#probe"), AttrSK: str("1")},
 		}}},
 	})
-	if !unknownOperation(err) {
-		t.Fatalf("TransactWriteItems on dynalite = %v; want UnknownOperationException", err)
+	if err != nil {
+		t.Fatalf("TransactWriteItems on the emulators = %v", err)
+	}
+	if e.raw(t, "P#probe", "1") == nil {
+		t.Fatal("the transaction's item is not there")
 	}
 }
 
@@ -123,58 +128,18 @@ func TestTx(t *testing.T) {
 				t.Fatal("a was created")
 			}
 		},
-		"a write that loses a race after the checks is undone": func(t *testing.T, ctx context.Context, s *Store, id string) {
-			a, b, c := Key{"doc", id + "-a"}, Key{"doc", id + "-b"}, Key{"doc", id + "-c"}
-			for _, k := range []Key{b, c} {
-				if err := s.Create(ctx, acme, k, doc{Name: k.ID + "1"}); err != nil {
-					t.Fatal(err)
-				}
-			}
-			racer := *s
-			racer.hook = func(i int) {
-				if i == 2 { // a and b are written; someone else updates c before we do
-					if _, err := s.Put(ctx, acme, c, doc{Name: "racer"}, 1); err != nil {
-						t.Error(err)
-					}
-				}
-			}
-			err := racer.Tx(ctx,
-				CreateOp(acme, a, doc{Name: "a1"}),
-				PutOp(acme, b, doc{Name: "b2"}, 1),
-				PutOp(acme, c, doc{Name: "c2"}, 1),
-			)
-			var ce *ConflictError
-			if !errors.As(err, &ce) || ce.Key != c {
-				t.Fatalf("Tx = %v; want a ConflictError on %v", err, c)
-			}
-			if ver, _ := get(t, ctx, a); ver != 0 {
-				t.Fatal("a's create was not undone")
-			}
-			if ver, name := get(t, ctx, b); ver != 1 || name != b.ID+"1" {
-				t.Fatalf("b's put was not undone: %d %q", ver, name)
-			}
-			if ver, name := get(t, ctx, c); ver != 2 || name != "racer" {
-				t.Fatalf("c is %d %q; the racer's write should stand", ver, name)
-			}
-		},
-		"an undone delete comes back": func(t *testing.T, ctx context.Context, s *Store, id string) {
+		"the reasons name the failed op when several fail": func(t *testing.T, ctx context.Context, s *Store, id string) {
 			a, b := Key{"doc", id + "-a"}, Key{"doc", id + "-b"}
-			if err := s.Create(ctx, acme, a, doc{Name: "a1"}); err != nil {
+			if err := s.Create(ctx, acme, b, doc{Name: "b1"}); err != nil {
 				t.Fatal(err)
 			}
-			racer := *s
-			racer.hook = func(i int) {
-				if i == 1 {
-					if err := s.Create(ctx, acme, b, doc{Name: "racer"}); err != nil {
-						t.Error(err)
-					}
-				}
+			err := s.Tx(ctx, CreateOp(acme, a, doc{}), CreateOp(acme, b, doc{}), DeleteOp(acme, Key{"doc", id + "-c"}, 0))
+			var ce *ConflictError
+			if !errors.As(err, &ce) || ce.Key != b || !strings.Contains(err.Error(), "tx op 1 (create") {
+				t.Fatalf("Tx = %v; want op 1's conflict first", err)
 			}
-			if err := racer.Tx(ctx, DeleteOp(acme, a, 1), CreateOp(acme, b, doc{})); !errors.Is(err, ErrConflict) {
-				t.Fatalf("Tx = %v", err)
-			}
-			if ver, name := get(t, ctx, a); ver != 1 || name != "a1" {
-				t.Fatalf("a is %d %q after undo", ver, name)
+			if ver, _ := get(t, ctx, a); ver != 0 {
+				t.Fatal("a was created")
 			}
 		},
 	}
@@ -183,13 +148,11 @@ func TestTx(t *testing.T) {
 			tc(t, e.ctx, e.s, name)
 		})
 	}
-	if !e.s.TxEmulated() {
-		t.Error("dynalite lacks TransactWriteItems, yet the store did not switch to the emulation")
-	}
 }
 
-// TestTxErrorMapping covers what dynalite cannot: how DynamoDB's TransactionCanceledException maps
-// to the op it names. It builds the SDK's error value; no store or network is involved.
+// TestTxErrorMapping covers every cancellation reason, including TransactionConflict, which the
+// local front never gives (it serialises transactions): how DynamoDB's TransactionCanceledException
+// maps to the op it names. It builds the SDK's error value; no store or network is involved.
 func TestTxErrorMapping(t *testing.T) {
 	acme := mustTenant(t, "acme")
 	ops := []Op{
@@ -247,4 +210,95 @@ func TestTxErrorMapping(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Concurrent transfers between two items, racing plain Puts of the same items, keep the invariant
+// a transaction exists for: the sum never changes, every committed transfer and plain Put shows in
+// the versions, and nothing is lost to a half-applied transaction.
+func TestTxConcurrentTransfersAndPlainWrites(t *testing.T) {
+	e := newEnv(t)
+	acme := mustTenant(t, "acme")
+	const total, workers, rounds = 50, 8, 10
+	a, b := Key{"doc", "a"}, Key{"doc", "b"}
+	if err := e.s.Create(e.ctx, acme, a, doc{Name: "a", N: total}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.s.Create(e.ctx, acme, b, doc{Name: "b"}); err != nil {
+		t.Fatal(err)
+	}
+	var transfers, plainA, plainB, conflicts atomic.Int64
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range rounds {
+				for attempt := 0; ; attempt++ {
+					if attempt == 1000 {
+						t.Error("a transfer never committed in 1000 attempts")
+						return
+					}
+					var da, db doc
+					va, err := e.s.Get(e.ctx, acme, a, &da)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					vb, err := e.s.Get(e.ctx, acme, b, &db)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					da.N--
+					db.N++
+					err = e.s.Tx(e.ctx, PutOp(acme, a, da, va), PutOp(acme, b, db, vb))
+					if errors.Is(err, ErrConflict) {
+						conflicts.Add(1)
+						continue
+					}
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					transfers.Add(1)
+					break
+				}
+				// A plain write to one of the items: renames it, keeps its number.
+				k, n := a, &plainA
+				if w%2 == 1 {
+					k, n = b, &plainB
+				}
+				var d doc
+				ver, err := e.s.Get(e.ctx, acme, k, &d)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				d.Name = fmt.Sprintf("w%d", w)
+				if _, err := e.s.Put(e.ctx, acme, k, d, ver); err == nil {
+					n.Add(1)
+				} else if !errors.Is(err, ErrConflict) {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	var da, db doc
+	va, err := e.s.Get(e.ctx, acme, a, &da)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vb, err := e.s.Get(e.ctx, acme, b, &db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if da.N+db.N != total || int64(db.N) != transfers.Load() {
+		t.Errorf("a=%d b=%d after %d transfers; the sum must stay %d", da.N, db.N, transfers.Load(), total)
+	}
+	if va != 1+transfers.Load()+plainA.Load() || vb != 1+transfers.Load()+plainB.Load() {
+		t.Errorf("versions a=%d b=%d; want 1 + %d transfers + %d and %d plain puts", va, vb, transfers.Load(), plainA.Load(), plainB.Load())
+	}
+	t.Logf("%d transfers, %d retried on conflict, %d+%d plain puts", transfers.Load(), conflicts.Load(), plainA.Load(), plainB.Load())
 }

@@ -7,8 +7,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
-// cond is the precondition of a write. Each has a DynamoDB condition expression and the same test
-// in Go (holds), which the emulated Tx uses to check every op before it writes any.
+// cond is the precondition of a write, as a DynamoDB condition expression.
 type cond int
 
 const (
@@ -64,20 +63,6 @@ func (w write) condition(now time.Time) (*string, map[string]string, map[string]
 		return nil, nil, nil
 	}
 	return &expr, names, values
-}
-
-// holds evaluates the condition on item (nil when absent) as DynamoDB would.
-func (w write) holds(item map[string]types.AttributeValue, now time.Time) bool {
-	live := item != nil && !expired(item, now)
-	switch w.cond {
-	case condAbsent:
-		return !live
-	case condVersion:
-		return live && numAttr(item, AttrVersion) == w.want
-	case condLive:
-		return live
-	}
-	return true
 }
 
 func (w write) putInput(table string, now time.Time) *dynamodb.PutItemInput {

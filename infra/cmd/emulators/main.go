@@ -1,5 +1,6 @@
-// Command emulators starts dynalite, kinesalite and s3rver on loopback and runs a command with the
-// AWS SDK pointed at them (AWS_ENDPOINT_URL_*), stopping them when the command ends:
+// Command emulators starts dynalite (behind the front that gives it transactions, served by this
+// process), kinesalite and s3rver on loopback and runs a command with the AWS SDK pointed at them
+// (AWS_ENDPOINT_URL_*), stopping them when the command ends:
 //
 //	go run ./infra/cmd/emulators -- go test ./...
 //
