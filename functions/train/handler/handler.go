@@ -66,11 +66,12 @@ type Worker struct {
 	models ModelStore
 	log    *slog.Logger
 	now    func() time.Time
+	every  time.Duration // between progress writes: progressEvery
 }
 
 // New wires a worker.
 func New(s Store, c Committer, m ModelStore, log *slog.Logger) *Worker {
-	return &Worker{store: s, commit: c, models: m, log: log, now: time.Now}
+	return &Worker{store: s, commit: c, models: m, log: log, now: time.Now, every: progressEvery}
 }
 
 // errRetry marks a message to be delivered again later: the job is in another delivery's hands,
@@ -348,18 +349,20 @@ func (r *run) progress(p nlu.Progress) {
 	r.job.Progress = &botconfig.JobProgress{Stage: p.Stage, Done: p.Done, Total: p.Total, Fraction: frac}
 }
 
-// reportProgress writes the job's progress every progressEvery while training runs, so GET
-// /v1/nlu/jobs/{id} can show it. The returned func stops it and waits.
+// reportProgress writes the job's progress every progressEvery (Worker.every) while training runs,
+// so GET /v1/nlu/jobs/{id} can show it. The returned func stops it and waits for a write in flight,
+// so the final transaction reads the job's version after the last progress write.
 func (r *run) reportProgress(ctx context.Context, log *slog.Logger) func() {
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
+	quit, done := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(done)
-		tick := time.NewTicker(progressEvery)
+		tick := time.NewTicker(r.w.every)
 		defer tick.Stop()
 		var last botconfig.JobProgress
 		for {
 			select {
+			case <-quit:
+				return
 			case <-ctx.Done():
 				return
 			case <-tick.C:
@@ -370,21 +373,25 @@ func (r *run) reportProgress(ctx context.Context, log *slog.Logger) func() {
 			if job.Progress == nil || *job.Progress == last {
 				continue
 			}
-			// Only this goroutine writes the job while training runs, and the final transaction
-			// reads its version after stop has waited for it.
+			// Only this goroutine writes the job while training runs.
 			nv, err := r.w.store.Put(ctx, r.t, jobKey(job.ID), job, ver, store.WithTTL(r.w.now().Add(botconfig.JobRetention)))
+			if err != nil {
+				// The write may have landed all the same (a timeout): learn the version again.
+				log.WarnContext(ctx, "write training progress", "err", err)
+				var cur botconfig.TrainingJob
+				if v, gerr := r.w.store.Get(context.WithoutCancel(ctx), r.t, jobKey(job.ID), &cur); gerr == nil {
+					nv, err = v, nil
+				}
+			}
 			if err == nil {
 				r.mu.Lock()
 				r.jobVer, last = nv, *job.Progress
 				r.mu.Unlock()
 			}
-			if err != nil && ctx.Err() == nil {
-				log.WarnContext(ctx, "write training progress", "err", err)
-			}
 		}
 	}()
 	return func() {
-		cancel()
+		close(quit)
 		<-done
 	}
 }

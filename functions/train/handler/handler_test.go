@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -299,4 +300,47 @@ func TestWorkerDropsUselessMessages(t *testing.T) {
 			}
 		})
 	}
+}
+
+// progressStore records the progress the worker writes while it trains.
+type progressStore struct {
+	*store.Store
+	mu     sync.Mutex
+	writes []botconfig.JobProgress
+}
+
+func (s *progressStore) Put(ctx context.Context, t tenant.ID, k store.Key, v any, version int64, opts ...store.Option) (int64, error) {
+	if j, ok := v.(botconfig.TrainingJob); ok && j.Progress != nil {
+		s.mu.Lock()
+		s.writes = append(s.writes, *j.Progress)
+		s.mu.Unlock()
+	}
+	return s.Store.Put(ctx, t, k, v, version, opts...)
+}
+
+// While a job trains, its progress is written to the job (the trainer's own stage and counts), and
+// those writes do not get in the way of recording the outcome.
+func TestWorkerWritesProgress(t *testing.T) {
+	e := newEnv(t)
+	e.smallBot(t)
+	ps := &progressStore{Store: e.db}
+	e.w.store, e.w.every = ps, time.Millisecond
+	j, msg := e.job(t, botconfig.JobQueued, time.Now().Add(botconfig.QueuedLease), "self", false)
+	if failed := e.deliver(t, msg); len(failed) != 0 {
+		t.Fatalf("failed %v", failed)
+	}
+	if got := e.getJob(t, j.ID); got.State != botconfig.JobSucceeded {
+		t.Fatalf("job: %+v", got)
+	}
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	if len(ps.writes) == 0 {
+		t.Fatal("no progress written while training")
+	}
+	for _, p := range ps.writes {
+		if p.Fraction < 0 || p.Fraction > 1 || p.Done > p.Total || p.Stage == "" {
+			t.Fatalf("progress %+v", p)
+		}
+	}
+	t.Logf("%d progress writes, last %+v", len(ps.writes), ps.writes[len(ps.writes)-1])
 }
