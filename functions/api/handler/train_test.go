@@ -308,3 +308,42 @@ func TestTrainAndActivateBodies(t *testing.T) {
 	e.call(t, "POST", routes["activate"], key, `{"activate":true}`).want(t, "activate takes no fields", http.StatusBadRequest, "/activate")
 	tr.trainNow(t, e, key, `{"activate":true}`)
 }
+
+// Many training requests at once for one tenant: exactly one is accepted, every other gets 409,
+// and only the accepted job is recorded.
+func TestTrainOneAtATime(t *testing.T) {
+	e := newEnv(t)
+	tr := withModels(t, e)
+	key := e.createTenant(t, "racer")
+	trainingSet(t, e, key)
+	const n = 8
+	start := make(chan struct{})
+	codes := make([]int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			<-start // a barrier: every request leaves together
+			codes[i] = e.call(t, "POST", "/v1/nlu/train", key, "").status
+		})
+	}
+	close(start)
+	wg.Wait()
+	accepted, conflicts := 0, 0
+	for _, c := range codes {
+		switch c {
+		case http.StatusAccepted:
+			accepted++
+		case http.StatusConflict:
+			conflicts++
+		}
+	}
+	if accepted != 1 || conflicts != n-1 {
+		t.Fatalf("statuses %v: want one 202 and %d 409", codes, n-1)
+	}
+	if jobs := e.call(t, "GET", "/v1/nlu/jobs", key, "").items(); len(jobs) != 1 {
+		t.Fatalf("%d jobs recorded, want 1: %v", len(jobs), jobs)
+	}
+	if msgs := tr.queue.take(); len(msgs) != 1 {
+		t.Fatalf("%d messages queued, want 1", len(msgs))
+	}
+}
