@@ -10,10 +10,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/lingxi/lingxi/functions/api/handler"
 	"github.com/lingxi/lingxi/shared/auth"
-	"github.com/lingxi/lingxi/shared/modelstore"
 	"github.com/lingxi/lingxi/shared/outbox"
 	"github.com/lingxi/lingxi/shared/ratelimit"
 	"github.com/lingxi/lingxi/shared/store"
@@ -36,7 +36,12 @@ func main() {
 		log.Error("configure auth", "err", err)
 		os.Exit(1)
 	}
-	models := modelstore.New(modelstore.NewClient(cfg), os.Getenv("MODEL_BUCKET"))
-	api := handler.New(db, outbox.New(db, pub, log), authn, log, handler.WithModelStore(models), handler.WithRateLimiter(limits))
+	queueURL := os.Getenv("TRAIN_QUEUE_URL")
+	if queueURL == "" {
+		log.Error("TRAIN_QUEUE_URL is not set")
+		os.Exit(1)
+	}
+	jobs := handler.NewSQSQueue(sqs.NewFromConfig(cfg), queueURL)
+	api := handler.New(db, outbox.New(db, pub, log), authn, log, handler.WithJobQueue(jobs), handler.WithRateLimiter(limits))
 	lambda.StartHandlerFunc(api.Handle)
 }

@@ -144,6 +144,7 @@ type model struct {
 	routes    []*httpRouteSpec
 	wsAPIs    []*wsAPISpec
 	esms      []*esmSpec
+	sqsESMs   []*sqsESMSpec
 	schedules []*scheduleSpec
 }
 
@@ -680,6 +681,8 @@ func (m *model) buildEvents(id string) error {
 			err = m.httpEvent(id, asMap(e["Properties"]))
 		case "Kinesis":
 			err = m.kinesisEvent(id, ev, asMap(e["Properties"]))
+		case "SQS":
+			err = m.sqsEvent(id, ev, asMap(e["Properties"]))
 		case "Schedule", "ScheduleV2":
 			err = m.scheduleEvent(id, ev, typ == "ScheduleV2", asMap(e["Properties"]))
 		default:

@@ -265,6 +265,9 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 			return nil, err
 		}
 	}
+	for _, spec := range st.model.sqsESMs {
+		st.startSQSESM(spec)
+	}
 	for _, spec := range st.model.schedules {
 		sched, _ := parseSchedule(spec.Expr)
 		s := &scheduler{st: st, spec: spec, sched: sched, pool: st.pools[spec.Function]}

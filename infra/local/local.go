@@ -231,9 +231,7 @@ func (l *Local) seedBot(ctx context.Context, fresh bool) error {
 		{"PUT", "/v1/flows/lost_card", json.RawMessage(strings.ReplaceAll(demoLostCard, "{{BANK}}", l.bank.URL()))},
 	}
 	if fresh {
-		steps = append(steps,
-			step{"POST", "/v1/import", json.RawMessage(demoBanking)},
-			step{"POST", "/v1/nlu/train", map[string]string{}})
+		steps = append(steps, step{"POST", "/v1/import", json.RawMessage(demoBanking)})
 	}
 	for _, st := range steps {
 		code, body, err := l.Call(ctx, st.method, st.path, l.DemoKey, st.body)
@@ -241,7 +239,66 @@ func (l *Local) seedBot(ctx context.Context, fresh bool) error {
 			return fmt.Errorf("%s %s: %d %s %v", st.method, st.path, code, body, err)
 		}
 	}
+	if !fresh {
+		return nil
+	}
+	// Training is a job: queue it and wait for the train function. The tenant's first model is
+	// activated when it is trained.
+	job, err := l.Train(ctx, l.DemoKey, false)
+	if err != nil {
+		return err
+	}
+	if job.State != "succeeded" {
+		return fmt.Errorf("train the demo bot: job %s %s: %s", job.ID, job.State, job.Error)
+	}
 	return nil
+}
+
+// Job is a training job as GET /v1/nlu/jobs/{id} shows it.
+type Job struct {
+	ID           string          `json:"id"`
+	State        string          `json:"state"`
+	ModelVersion string          `json:"model_version"`
+	Activated    bool            `json:"activated"`
+	Error        json.RawMessage `json:"error"`
+}
+
+// Train queues a training for the tenant of key (POST /v1/nlu/train, activating the model when
+// activate is set) and follows the job until it has finished or ctx ends.
+func (l *Local) Train(ctx context.Context, key string, activate bool) (Job, error) {
+	code, body, err := l.Call(ctx, "POST", "/v1/nlu/train", key, map[string]bool{"activate": activate})
+	if err != nil || code != http.StatusAccepted {
+		return Job{}, fmt.Errorf("POST /v1/nlu/train: %d %s %v", code, body, err)
+	}
+	var job Job
+	if err := json.Unmarshal(body, &job); err != nil || job.ID == "" {
+		return Job{}, fmt.Errorf("POST /v1/nlu/train: unexpected answer %s", body)
+	}
+	return l.WaitJob(ctx, key, job.ID)
+}
+
+// WaitJob polls a training job until it has succeeded or failed, or ctx ends.
+func (l *Local) WaitJob(ctx context.Context, key, id string) (Job, error) {
+	tick := time.NewTicker(250 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		code, body, err := l.Call(ctx, "GET", "/v1/nlu/jobs/"+id, key, nil)
+		if err != nil || code != http.StatusOK {
+			return Job{}, fmt.Errorf("GET /v1/nlu/jobs/%s: %d %s %v", id, code, body, err)
+		}
+		var job Job
+		if err := json.Unmarshal(body, &job); err != nil {
+			return Job{}, fmt.Errorf("GET /v1/nlu/jobs/%s: unexpected answer %s", id, body)
+		}
+		if job.State == "succeeded" || job.State == "failed" {
+			return job, nil
+		}
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
+			return job, fmt.Errorf("training job %s still %s: %w", id, job.State, ctx.Err())
+		}
+	}
 }
 
 // Call sends one JSON request to the local HTTP API and returns the status and body.

@@ -138,6 +138,7 @@ func TestProductEndToEnd(t *testing.T) {
 	// the demo bank's signed webhooks, an explicit request for a person handed off.
 	t.Run("demo bot", func(t *testing.T) { demoBot(t, l) })
 	t.Run("webhook to an emulator", func(t *testing.T) { webhookToEmulator(t, l, log) })
+	t.Run("retrain", func(t *testing.T) { retrain(t, l) })
 
 	// Restart on the same state: the data and the keys are still there.
 	if err := l.Close(); err != nil {
@@ -290,5 +291,48 @@ func webhookToEmulator(t *testing.T, l *Local, log *syncBuffer) {
 	}
 	if !strings.Contains(log.String(), "is not public: loopback") {
 		t.Fatalf("no dial-time refusal in the log:\n%s", log.String())
+// retrain trains the demo bot again through the job routes: 202 with a Location, 409 for a second
+// request meanwhile, the train function (an SQS event source mapping) finishes the job, and the
+// retrained model waits for activation.
+func retrain(t *testing.T, l *Local) {
+	ctx := context.Background()
+	active := func() string {
+		_, body, _ := l.Call(ctx, "GET", "/v1/nlu/active", l.DemoKey, nil)
+		var a struct {
+			Version string `json:"version"`
+		}
+		json.Unmarshal(body, &a)
+		return a.Version
+	}
+	before := active()
+	if before == "" {
+		t.Fatal("the seeded demo bot has no active model")
+	}
+	code, body, err := l.Call(ctx, "POST", "/v1/nlu/train", l.DemoKey, nil)
+	if err != nil || code != http.StatusAccepted {
+		t.Fatalf("train: %d %s %v", code, body, err)
+	}
+	var job Job
+	if err := json.Unmarshal(body, &job); err != nil || job.State != "queued" {
+		t.Fatalf("train: %s", body)
+	}
+	code, body, _ = l.Call(ctx, "POST", "/v1/nlu/train", l.DemoKey, nil)
+	if code != http.StatusConflict && code != http.StatusAccepted {
+		t.Fatalf("second training: %d %s", code, body)
+	}
+	if code == http.StatusConflict && !strings.Contains(string(body), job.ID) {
+		t.Fatalf("409 does not name job %s: %s", job.ID, body)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+	defer cancel()
+	done, err := l.WaitJob(wctx, l.DemoKey, job.ID)
+	if err != nil || done.State != "succeeded" || done.Activated || done.ModelVersion == "" {
+		t.Fatalf("job: %+v %v", done, err)
+	}
+	if got := active(); got != before {
+		t.Fatalf("the retrained model became active (%s, was %s) without activate", got, before)
+	}
+	if s := l.Stack.Stats("TrainFunction"); s.Invocations < 2 {
+		t.Fatalf("TrainFunction invoked %d times, want the seed's and this one", s.Invocations)
 	}
 }

@@ -332,6 +332,15 @@ func TestEveryResourceIsUsed(t *testing.T) {
 	for _, fn := range functions(tpl) {
 		walk(fn.Properties)
 	}
+	// What a used resource refers to is used too (a queue's dead-letter queue).
+	for n := 0; n != len(used); {
+		n = len(used)
+		for id := range used {
+			if r := tpl.Resources[id]; r != nil && r.Type != "AWS::Serverless::Function" {
+				walk(r.Properties)
+			}
+		}
+	}
 	for id, r := range tpl.Resources {
 		if r.Type == "AWS::Serverless::Function" || used[id] {
 			continue

@@ -69,13 +69,31 @@ func CheckTrainable(intents []botconfig.Intent, articles []botconfig.Article) *U
 	return &UntrainableError{Problems: p}
 }
 
+// BuildOption changes how Build trains.
+type BuildOption func(*buildOptions)
+
+type buildOptions struct {
+	progress func(nlu.Progress)
+}
+
+// WithProgress has Build call f as the classifier's training advances (from several goroutines at
+// once: f must be safe for concurrent use, and quick).
+func WithProgress(f func(nlu.Progress)) BuildOption {
+	return func(o *buildOptions) { o.progress = f }
+}
+
 // Build trains a bundle for tenant at version: the intent classifier on every intent's examples
 // (an intent's id is its label; botconfig.OutOfScopeIntent's examples train the out-of-scope
 // class) and the BM25 index on every article's question variants. Articles are indexed whatever
 // their validity period: the chat function filters by validity when it answers, so an article
 // comes into force without retraining. The evaluation is the cross-validation that calibrates the
-// classifier. A configuration that cannot be trained is an *UntrainableError.
-func Build(tenant, version string, createdAt time.Time, intents []botconfig.Intent, articles []botconfig.Article) (*Bundle, botconfig.Evaluation, error) {
+// classifier. A configuration that cannot be trained is an *UntrainableError. WithProgress follows
+// the classifier's training as it goes.
+func Build(tenant, version string, createdAt time.Time, intents []botconfig.Intent, articles []botconfig.Article, opts ...BuildOption) (*Bundle, botconfig.Evaluation, error) {
+	var bo buildOptions
+	for _, o := range opts {
+		o(&bo)
+	}
 	if err := CheckTrainable(intents, articles); err != nil {
 		return nil, botconfig.Evaluation{}, err
 	}
@@ -86,7 +104,7 @@ func Build(tenant, version string, createdAt time.Time, intents []botconfig.Inte
 		}
 	}
 	examples = append(examples, articleExamples(len(intents), len(examples), articles)...)
-	m, err := nlu.Train(examples, nlu.Options{CalibrationFolds: calibrationFolds, Seed: 1})
+	m, err := nlu.Train(examples, nlu.Options{CalibrationFolds: calibrationFolds, Seed: 1, Progress: bo.progress})
 	if err != nil {
 		return nil, botconfig.Evaluation{}, fmt.Errorf("train intents: %w", err)
 	}

@@ -47,8 +47,8 @@ func badInputRoutes(key, partnerKeyID string) map[string]httpapitest.Route {
 		"DELETE /v1/flows/{id}":                  {Path: "/v1/flows/verify", EmptyOK: true, Get: []string{"/v1/flows/verify"}},
 		"PUT /v1/bot/settings":                   {Path: "/v1/bot/settings", Body: `{"default_queue":"general","greeting":{"en":@}}`, Field: "/greeting/en", MultiLine: true, Get: settings},
 		"POST /v1/bot/webhook-secret":            {Path: "/v1/bot/webhook-secret", EmptyOK: true, Get: settings},
-		"POST /v1/nlu/train":                     {Path: "/v1/nlu/train", EmptyOK: true, Get: []string{"/v1/nlu/models", "/v1/nlu/active"}, Pending: "training and activation bodies are the training-jobs branch's (issue 7, defect 4)"},
-		"POST /v1/nlu/models/{version}/activate": {Path: "/v1/nlu/models/{version}/activate", EmptyOK: true, Get: []string{"/v1/nlu/active"}, Pending: "training and activation bodies are the training-jobs branch's (issue 7, defect 4)"},
+		"POST /v1/nlu/train":                     {Path: "/v1/nlu/train", EmptyOK: true, Get: []string{"/v1/nlu/models", "/v1/nlu/active"}},
+		"POST /v1/nlu/models/{version}/activate": {Path: "/v1/nlu/models/v-none/activate", EmptyOK: true, Get: []string{"/v1/nlu/active"}},
 	}
 }
 

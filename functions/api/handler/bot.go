@@ -19,25 +19,12 @@ import (
 	"github.com/lingxi/lingxi/shared/auth"
 	"github.com/lingxi/lingxi/shared/botconfig"
 	"github.com/lingxi/lingxi/shared/httpapi"
-	"github.com/lingxi/lingxi/shared/modelstore"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/tenant"
 )
 
 // Option adds an optional dependency to New.
 type Option func(*API)
-
-// ModelStore keeps trained NLU bundles (shared/modelstore over S3).
-type ModelStore interface {
-	Put(ctx context.Context, t tenant.ID, b *modelstore.Bundle) (string, error)
-	Delete(ctx context.Context, t tenant.ID, version string) error
-}
-
-var _ ModelStore = (*modelstore.Store)(nil)
-
-// WithModelStore lets the API train models (POST /v1/nlu/train) and store them in m. Without it
-// training answers 503.
-func WithModelStore(m ModelStore) Option { return func(api *API) { api.models = m } }
 
 // Problem kinds of the bot configuration routes, beyond httpapi's.
 var (

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -14,23 +12,10 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	lxevents "github.com/lingxi/lingxi/events"
-	"github.com/lingxi/lingxi/infra/emulators"
 	"github.com/lingxi/lingxi/shared/botconfig"
-	"github.com/lingxi/lingxi/shared/modelstore"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/tenant"
 )
-
-// withModels rebuilds e's API over the same table and stream with a model store on a fresh bucket,
-// and returns the store.
-func withModels(t *testing.T, e *env, opts ...Option) *modelstore.Store {
-	t.Helper()
-	client, bucket := emulators.NewBucket(t, modelstore.NewClient)
-	ms := modelstore.New(client, bucket)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	e.api = New(e.api.store, e.api.commit, e.api.auth, log, append([]Option{WithModelStore(ms)}, opts...)...)
-	return ms
-}
 
 // response is one answer of the handler.
 type response struct {
@@ -624,110 +609,19 @@ func trainingSet(t *testing.T, e *env, key string) {
 	e.call(t, "POST", "/v1/import", key, doc).want(t, "training set", http.StatusOK)
 }
 
-func TestTrainActivateRollback(t *testing.T) {
-	e := newEnv(t)
-	ms := withModels(t, e)
-	key := e.createTenant(t, "trainer")
-	ctx := context.Background()
-
-	// Too little to train: one intent, and one intent with one example.
-	e.call(t, "PUT", "/v1/intents/thin", key, `{"examples":["only one"]}`).want(t, "setup", http.StatusCreated)
-	e.call(t, "POST", "/v1/nlu/train", key, "").want(t, "untrainable", http.StatusUnprocessableEntity, "/intents", "/intents/thin/examples")
-	e.call(t, "DELETE", "/v1/intents/thin", key, "").want(t, "cleanup", http.StatusNoContent)
-
-	trainingSet(t, e, key)
-	r := e.call(t, "POST", "/v1/nlu/train", key, "")
-	r.want(t, "train", http.StatusCreated)
-	first, _ := r.body["version"].(string)
-	eval := r.body["evaluation"].(map[string]any)
-	if !botconfig.ValidModelVersion(first) || r.body["active"] != true || eval["examples"] != 30.0 ||
-		len(eval["intents"].([]any)) != 6 || eval["accuracy"].(float64) <= 0 || eval["method"] != modelstore.EvaluationMethod {
-		t.Fatalf("train: %v", r.body)
-	}
-	for _, f := range []string{"macro_f1", "confused_pairs", "threshold", "in_scope_accuracy"} {
-		if _, ok := eval[f]; !ok {
-			t.Fatalf("evaluation lacks %s: %v", f, eval)
-		}
-	}
-	// The bundle is in S3 and answers as trained.
-	b, err := ms.Get(ctx, mustTenant(t, "trainer"), first)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if p := b.Model.Predict("I think my card was stolen"); p.Intent != "card_lost" {
-		t.Fatalf("predict: %+v", p)
-	}
-	if res := b.Engine().Understand("忘记密码了怎么办"); len(res.Articles) == 0 || res.Articles[0].ArticleID != "pin-reset" {
-		t.Fatalf("kb: %+v", res)
-	}
-
-	// A second model is recorded but not activated.
-	e.call(t, "PUT", "/v1/intents/goodbye", key, `{"examples":["bye","goodbye","再见","see you"]}`).want(t, "more", http.StatusCreated)
-	r = e.call(t, "POST", "/v1/nlu/train", key, "")
-	r.want(t, "train again", http.StatusCreated)
-	second := r.body["version"].(string)
-	if r.body["active"] != false || second <= first {
-		t.Fatalf("second training: %v (first %s)", r.body, first)
-	}
-	r = e.call(t, "GET", "/v1/nlu/models", key, "")
-	items := r.items()
-	if len(items) != 2 || items[0]["version"] != second || items[1]["active"] != true || items[0]["active"] != false ||
-		r.body["active"] != first || items[0]["intents"] != 5.0 {
-		t.Fatalf("list: %v", r.body)
-	}
-	e.call(t, "POST", "/v1/nlu/models/"+second+"/activate", key, "").want(t, "activate newer", http.StatusOK)
-	if r := e.call(t, "GET", "/v1/nlu/active", key, ""); r.body["version"] != second {
-		t.Fatalf("active: %v", r.body)
-	}
-	// Rollback: activate the older one.
-	r = e.call(t, "POST", "/v1/nlu/models/"+first+"/activate", key, "")
-	r.want(t, "rollback", http.StatusOK)
-	if r.body["previous"] != second {
-		t.Fatalf("rollback: %v", r.body)
-	}
-	r = e.call(t, "GET", "/v1/nlu/active", key, "")
-	if r.body["version"] != first || r.body["model"].(map[string]any)["intents"] != 4.0 {
-		t.Fatalf("active after rollback: %v", r.body)
-	}
-	e.call(t, "POST", "/v1/nlu/models/"+first+"/activate", key, "").want(t, "activate active", http.StatusOK)
-	r = e.call(t, "GET", "/v1/nlu/models/"+second, key, "")
-	r.want(t, "get model", http.StatusOK)
-	if r.body["active"] != false || len(r.body["evaluation"].(map[string]any)["intents"].([]any)) != 7 {
-		t.Fatalf("get model: %v", r.body)
-	}
-
-	var types []string
-	for _, ev := range e.streamEvents(t) {
-		if strings.HasPrefix(ev.Type, "nlu.") {
-			types = append(types, ev.Type)
-		}
-	}
-	want := []string{lxevents.TypeNLUModelTrained, lxevents.TypeNLUModelActivated, lxevents.TypeNLUModelTrained,
-		lxevents.TypeNLUModelActivated, lxevents.TypeNLUModelActivated}
-	if !slices.Equal(types, want) {
-		t.Fatalf("model events %v, want %v", types, want)
-	}
-}
-
-// Without a model store the API still serves everything else; training says it is unavailable.
-func TestTrainWithoutModelStore(t *testing.T) {
-	e := newEnv(t)
-	key := e.createTenant(t, "nostore")
-	e.call(t, "POST", "/v1/nlu/train", key, "").want(t, "train", http.StatusServiceUnavailable)
-}
-
 // botIsolationCases are the bot configuration routes' cases of TestTenantIsolationEveryRoute: tenant
 // A's admin key reaches nothing of B's. B gets one of everything first.
 func botIsolationCases(t *testing.T, e *env, keyA, keyB string) map[string]func(t *testing.T) {
 	t.Helper()
-	withModels(t, e)
+	tr := withModels(t, e)
 	ctx := context.Background()
 	tb := mustTenant(t, "tenant-b")
 	trainingSet(t, e, keyB)
 	e.call(t, "PUT", "/v1/flows/verify", keyB, greetFlow).want(t, "B flow", http.StatusCreated)
 	e.call(t, "PUT", "/v1/bot/settings", keyB, `{"default_queue":"b-queue"}`).want(t, "B settings", http.StatusOK)
 	secretB := e.call(t, "POST", "/v1/bot/webhook-secret", keyB, "").body["webhook_secret"].(string)
-	modelB := e.call(t, "POST", "/v1/nlu/train", keyB, "").body["version"].(string)
+	modelB := tr.trainNow(t, e, keyB, "")["model_version"].(string)
+	jobB := e.call(t, "GET", "/v1/nlu/jobs", keyB, "").items()[0]["id"].(string)
 	cursorB := func(path string) string {
 		c, _ := e.call(t, "GET", path+"?limit=1", keyB, "").body["next_cursor"].(string)
 		if c == "" {
@@ -844,6 +738,14 @@ func botIsolationCases(t *testing.T, e *env, keyA, keyB string) map[string]func(
 			if n := len(e.call(t, "GET", "/v1/nlu/models", keyB, "").items()); n != 1 {
 				t.Fatalf("B has %d models", n)
 			}
+		},
+		"GET /v1/nlu/jobs": func(t *testing.T) {
+			if jobs := e.call(t, "GET", "/v1/nlu/jobs", keyA, "").items(); len(jobs) != 0 {
+				t.Fatalf("A lists jobs %v", jobs)
+			}
+		},
+		"GET /v1/nlu/jobs/{id}": func(t *testing.T) {
+			e.call(t, "GET", "/v1/nlu/jobs/"+jobB, keyA, "").want(t, "get B's job", http.StatusNotFound)
 		},
 		"GET /v1/nlu/models": func(t *testing.T) {
 			none(t, "/v1/nlu/models", modelB)

@@ -44,7 +44,7 @@ type API struct {
 	router *httpapi.Router
 	now    func() time.Time
 	log    *slog.Logger
-	models ModelStore // trained NLU bundles; nil: training answers 503
+	jobs   JobQueue // training jobs go to the train function; nil: training answers 503
 }
 
 // New wires the API.
@@ -76,6 +76,8 @@ func New(s Store, c Committer, a *auth.Authenticator, log *slog.Logger, opts ...
 	api.router.Handle("PUT /v1/bot/settings", api.tenantKey(auth.RoleAdmin, api.putSettings))
 	api.router.Handle("POST /v1/bot/webhook-secret", api.tenantKey(auth.RoleAdmin, api.rotateWebhookSecret))
 	api.router.Handle("POST /v1/nlu/train", api.tenantKey(auth.RoleAdmin, api.train))
+	api.router.Handle("GET /v1/nlu/jobs", api.tenantKey(auth.RoleAdmin, api.listJobs))
+	api.router.Handle("GET /v1/nlu/jobs/{id}", api.tenantKey(auth.RoleAdmin, api.getJob))
 	api.router.Handle("GET /v1/nlu/models", api.tenantKey(auth.RoleAdmin, api.listModels))
 	api.router.Handle("GET /v1/nlu/models/{version}", api.tenantKey(auth.RoleAdmin, api.getModel))
 	api.router.Handle("POST /v1/nlu/models/{version}/activate", api.tenantKey(auth.RoleAdmin, api.activate))

@@ -1,0 +1,39 @@
+// Command train is the NLU training worker: an SQS event source mapping on the training queue
+// invokes it with one job message at a time (functions/train/handler).
+package main
+
+import (
+	"context"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+
+	"github.com/lingxi/lingxi/functions/train/handler"
+	"github.com/lingxi/lingxi/shared/modelstore"
+	"github.com/lingxi/lingxi/shared/outbox"
+	"github.com/lingxi/lingxi/shared/store"
+	"github.com/lingxi/lingxi/shared/stream"
+)
+
+func main() {
+	log := lambdacontext.NewLogger()
+	table, streamName, bucket := os.Getenv("TABLE_NAME"), os.Getenv("STREAM_NAME"), os.Getenv("MODEL_BUCKET")
+	if table == "" || streamName == "" || bucket == "" {
+		log.Error("TABLE_NAME, STREAM_NAME and MODEL_BUCKET must be set", "table", table, "stream", streamName, "bucket", bucket)
+		os.Exit(1)
+	}
+	cfg, err := config.LoadDefaultConfig(context.Background())
+	if err != nil {
+		log.Error("load AWS config", "err", err)
+		os.Exit(1)
+	}
+	db := store.New(dynamodb.NewFromConfig(cfg), table)
+	pub := stream.NewPublisher(kinesis.NewFromConfig(cfg), streamName)
+	models := modelstore.New(modelstore.NewClient(cfg), bucket)
+	w := handler.New(db, outbox.New(db, pub, log), models, log)
+	lambda.StartHandlerFunc(w.Handle)
+}
