@@ -291,6 +291,9 @@ func webhookToEmulator(t *testing.T, l *Local, log *syncBuffer) {
 	}
 	if !strings.Contains(log.String(), "is not public: loopback") {
 		t.Fatalf("no dial-time refusal in the log:\n%s", log.String())
+	}
+}
+
 // retrain trains the demo bot again through the job routes: 202 with a Location, 409 for a second
 // request meanwhile, the train function (an SQS event source mapping) finishes the job, and the
 // retrained model waits for activation.
