@@ -51,9 +51,10 @@ type Outbox struct {
 	pub   Publisher
 	log   *slog.Logger
 	now   func() time.Time
+	page  int32 // records Relay reads, and publishes in one call, at a time
 }
 
 // New returns an outbox over s that publishes with p.
 func New(s Store, p Publisher, log *slog.Logger) *Outbox {
-	return &Outbox{store: s, pub: p, log: log, now: time.Now}
+	return &Outbox{store: s, pub: p, log: log, now: time.Now, page: relayPage}
 }

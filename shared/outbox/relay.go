@@ -17,7 +17,7 @@ const (
 	// relayWorkers is how many shards Relay reads and publishes at once.
 	relayWorkers = 4
 	// relayPage is how many records Relay reads, and publishes in one Publish call, at a time.
-	relayPage = 500
+	relayPage int32 = 500
 )
 
 // Relay publishes the events waiting in the outbox and deletes their records, every shard (up to
@@ -77,7 +77,7 @@ type pending struct {
 func (o *Outbox) relayShard(ctx context.Context, kind string, cutoff time.Time) (int, error) {
 	subjects := make(map[string]*progress)
 	delivered := 0
-	page := store.PageRequest{Limit: relayPage}
+	page := store.PageRequest{Limit: o.page}
 	for {
 		res, err := o.store.PlatformQuery(ctx, kind, "", page)
 		if err != nil {
