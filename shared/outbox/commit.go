@@ -17,9 +17,6 @@ type group struct {
 	subject
 	evs  []events.Envelope
 	keys []store.Key
-	// behind says an older record of the subject was waiting when Commit looked, before its
-	// transaction: the group is the relay's to publish, after that record.
-	behind bool
 }
 
 // Commit applies ops and records evs in one transaction, then publishes the events of each subject
@@ -32,8 +29,10 @@ type group struct {
 // that an earlier Commit left, whatever the clocks of the instances say. After the transaction it
 // reads the subject's oldest waiting record: only if that is its own does it publish the subject's
 // events itself; otherwise it leaves them to the relay, which publishes a subject's records in key
-// order. Each read is one strongly consistent Query of one item. Events of one subject in one call
-// keep their argument order.
+// order. (Checking after the transaction, not before, also catches an older event that a
+// concurrent Commit stored meanwhile, and lets this one publish at once if the older event went
+// out meanwhile.) Each read is one strongly consistent Query of one item. Events of one subject
+// in one call keep their argument order.
 func (o *Outbox) Commit(ctx context.Context, ops []store.Op, evs ...events.Envelope) error {
 	if len(evs) == 0 {
 		return o.store.Tx(ctx, ops...)
@@ -60,9 +59,6 @@ func (o *Outbox) Commit(ctx context.Context, ops []store.Op, evs ...events.Envel
 		keys   = make(map[string]store.Key) // event id -> record key, of direct
 	)
 	for _, g := range groups {
-		if g.behind {
-			continue
-		}
 		first, _, err := o.edge(ctx, g.subject, false)
 		if err != nil {
 			o.log.WarnContext(ctx, "read the outbox after commit; the relay will publish", "events", len(g.evs), "err", err)
@@ -122,7 +118,6 @@ func (o *Outbox) plan(ctx context.Context, evs []events.Envelope) ([]*group, err
 		}
 		stamp := now
 		if found {
-			g.behind = true
 			_, lastStamp, err := parseID(last)
 			if err != nil {
 				return nil, err
