@@ -1,6 +1,7 @@
 package outbox
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -297,5 +298,32 @@ func TestCommitRefusesWhatTheStreamWould(t *testing.T) {
 	}
 	if left := waiting(t, e.s); len(left) != 0 {
 		t.Fatalf("outbox holds %v", left)
+	}
+}
+
+// Records an older build left in the unsharded outbox ("P#outbox", ids "<time>#<event id>") are
+// moved into the shards and published, before newer waiting events of their subject.
+func TestRelayMovesLegacyRecords(t *testing.T) {
+	e := newEnv(t)
+	old, later := chat(t, "acme", "conv-a"), chat(t, "acme", "conv-a")
+	b, err := json.Marshal(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := store.Key{Kind: legacyKind, ID: e.clock.now().Format(stampLayout) + "#" + old.ID}
+	if err := e.s.PlatformCreate(t.Context(), k, record{Event: string(b)}); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.advance(time.Second)
+	e.pub.down = true
+	e.commit(e.box, later)
+	e.pub.down = false
+	e.clock.advance(time.Minute)
+	e.relay(e.box, 30*time.Second, 2)
+	if got := e.pub.order(old.PartitionKey()); !slices.Equal(got, ids(old, later)) {
+		t.Fatalf("on the stream: %v, want %v", got, ids(old, later))
+	}
+	if res, err := e.s.PlatformQuery(t.Context(), legacyKind, "", store.PageRequest{}); err != nil || len(res.Items) != 0 {
+		t.Fatalf("legacy outbox holds %d records (%v)", len(res.Items), err)
 	}
 }

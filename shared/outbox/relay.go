@@ -27,7 +27,8 @@ const (
 // when its oldest record is younger than grace: that record's Commit may be publishing it right
 // now. Younger records behind one it has just published are fair game, since their Commits found
 // that one waiting and left them. A record whose event cannot be decoded is logged and kept for a
-// person to look at; it holds nothing back, as it can never be published.
+// person to look at; it holds nothing back, as it can never be published. First it moves what
+// an older build left in the unsharded outbox into the shards.
 //
 // The error joins the failures of the shards; the other shards' deliveries count.
 func (o *Outbox) Relay(ctx context.Context, grace time.Duration) (int, error) {
@@ -39,6 +40,9 @@ func (o *Outbox) Relay(ctx context.Context, grace time.Duration) (int, error) {
 		wg        sync.WaitGroup
 		shards    = make(chan int)
 	)
+	if err := o.moveLegacy(ctx, cutoff); err != nil {
+		errs = append(errs, err)
+	}
 	for range min(relayWorkers, Shards) {
 		wg.Go(func() {
 			for n := range shards {
