@@ -239,21 +239,22 @@ func TestStreamStoppedUnderTraffic(t *testing.T) {
 			first[aws.ToString(r.PartitionKey)] = append(first[aws.ToString(r.PartitionKey)], ev.ID)
 		}
 	}
-	lost, inversions, inverted := 0, 0, 0
+	lost, inversions, overtaking, inverted := 0, 0, 0, 0
 	for _, lg := range logs {
 		for _, id := range lg.ids {
 			if _, ok := data[id]; !ok {
 				lost++
 			}
 		}
-		n := countInversions(lg.ids, first[lg.key])
-		inversions += n
-		if n > 0 {
+		pairs, over := countInversions(lg.ids, first[lg.key])
+		inversions += pairs
+		overtaking += over
+		if pairs > 0 {
 			inverted++
 		}
 	}
-	t.Logf("%d subjects, %d events committed, %d duplicates on the stream, %d lost, %d inversions in %d subjects",
-		len(logs), len(logs)*4*phase, dups, lost, inversions, inverted)
+	t.Logf("%d subjects, %d events committed, %d duplicates on the stream, %d lost, %d inverted pairs (%d events published before an older one of their subject) in %d subjects",
+		len(logs), len(logs)*4*phase, dups, lost, inversions, overtaking, inverted)
 	if lost > 0 {
 		t.Errorf("%d accepted events are not on the stream", lost)
 	}
@@ -262,24 +263,29 @@ func TestStreamStoppedUnderTraffic(t *testing.T) {
 	}
 }
 
-// countInversions counts the pairs of events that appear in got in the opposite order of want.
-// Events of got that want does not hold count as out of place against every other.
-func countInversions(want, got []string) int {
+// countInversions counts the pairs of events that appear in got in the opposite order of want, and
+// the events of got that appear before an older event (overtook one). Events of got that want
+// does not hold count as out of place against every other.
+func countInversions(want, got []string) (pairs, overtaking int) {
 	pos := make(map[string]int, len(want))
 	for i, id := range want {
 		pos[id] = i
 	}
-	n := 0
 	for i := range got {
+		overtook := false
 		for j := i + 1; j < len(got); j++ {
 			pi, oki := pos[got[i]]
 			pj, okj := pos[got[j]]
 			if !oki || !okj || pi > pj {
-				n++
+				pairs++
+				overtook = true
 			}
 		}
+		if overtook {
+			overtaking++
+		}
 	}
-	return n
+	return pairs, overtaking
 }
 
 func splitKey(t *testing.T, key string) (tenant.ID, string) {
