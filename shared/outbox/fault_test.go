@@ -180,7 +180,7 @@ func TestStreamStoppedUnderTraffic(t *testing.T) {
 	var relays sync.WaitGroup
 	for range 2 {
 		relays.Go(func() {
-			tick := time.NewTicker(50 * time.Millisecond)
+			tick := time.NewTicker(150 * time.Millisecond)
 			defer tick.Stop()
 			for {
 				select {
