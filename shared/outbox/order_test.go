@@ -1,6 +1,7 @@
 package outbox
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -326,4 +327,79 @@ func TestRelayMovesLegacyRecords(t *testing.T) {
 	if res, err := e.s.PlatformQuery(t.Context(), legacyKind, "", store.PageRequest{}); err != nil || len(res.Items) != 0 {
 		t.Fatalf("legacy outbox holds %d records (%v)", len(res.Items), err)
 	}
+}
+
+// hookStore runs afterTx once, right after the next transaction that succeeds.
+type hookStore struct {
+	Store
+	afterTx func()
+}
+
+func (h *hookStore) Tx(ctx context.Context, ops ...store.Op) error {
+	err := h.Store.Tx(ctx, ops...)
+	if f := h.afterTx; err == nil && f != nil {
+		h.afterTx = nil
+		f()
+	}
+	return err
+}
+
+// hookPublisher runs before once, before the next Publish call, outside the publisher's lock.
+type hookPublisher struct {
+	*flakyPublisher
+	before func()
+}
+
+func (h *hookPublisher) Publish(ctx context.Context, evs ...events.Envelope) error {
+	if f := h.before; f != nil {
+		h.before = nil
+		f()
+	}
+	return h.flakyPublisher.Publish(ctx, evs...)
+}
+
+// A relay run that falls between a Commit's transaction and its publishing never puts the
+// subject's events out of order: with the grace period it takes a young record only behind an
+// older one, and the Commit then finds nothing of its own left to publish; without it (grace 0,
+// the relay racing the Commit's own publish) the event goes out twice, the same both times.
+func TestCommitRacingRelay(t *testing.T) {
+	t.Run("relay between transaction and check", func(t *testing.T) {
+		e := newEnv(t)
+		a1, a2 := chat(t, "acme", "conv-a"), chat(t, "acme", "conv-a")
+		e.pub.down = true
+		e.commit(e.box, a1)
+		e.pub.down = false
+		e.clock.advance(time.Minute)
+		relay := e.instance(e.clock)
+		hs := &hookStore{Store: e.s}
+		hs.afterTx = func() { e.relay(relay, 30*time.Second, 2) }
+		racing := New(hs, e.pub, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		racing.now = e.clock.now
+		e.commit(racing, a2)
+		if got := e.pub.got; !slices.Equal(got, ids(a1, a2)) {
+			t.Fatalf("on the stream: %v, want %v once each", got, ids(a1, a2))
+		}
+	})
+	t.Run("relay without grace during the commit's publish", func(t *testing.T) {
+		e := newEnv(t)
+		a1, a2 := chat(t, "acme", "conv-a"), chat(t, "acme", "conv-a")
+		relay := e.instance(e.clock)
+		hp := &hookPublisher{flakyPublisher: e.pub}
+		hp.before = func() { e.relay(relay, 0, 1) }
+		racing := New(e.s, hp, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		racing.now = e.clock.now
+		e.commit(racing, a1)
+		e.commit(racing, a2)
+		if got := e.pub.got; !slices.Equal(got, ids(a1, a1, a2)) {
+			t.Fatalf("on the stream: %v, want %v", got, ids(a1, a1, a2))
+		}
+		first, _ := json.Marshal(e.pub.evs[0])
+		second, _ := json.Marshal(e.pub.evs[1])
+		if string(first) != string(second) {
+			t.Fatalf("the two copies differ:\n%s\n%s", first, second)
+		}
+		if left := waiting(t, e.s); len(left) != 0 {
+			t.Fatalf("outbox holds %v", left)
+		}
+	})
 }
