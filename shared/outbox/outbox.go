@@ -12,6 +12,7 @@
 //   - key.go: where records live: Shards partitions, keys that sort by subject, then commit order.
 //   - commit.go: Commit.
 //   - relay.go: Relay.
+//   - legacy.go: moving records of the unsharded outbox an older build wrote into the shards.
 package outbox
 
 import (
