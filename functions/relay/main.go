@@ -1,5 +1,6 @@
-// Command relay publishes events that a write committed but could not publish at once (see
-// shared/outbox). It runs on a schedule.
+// Command relay publishes the events that writes committed but did not publish at once (see
+// shared/outbox and docs/events.md): every shard of the outbox, each subject in commit order. It
+// runs on a schedule.
 package main
 
 import (
@@ -19,18 +20,23 @@ import (
 	"github.com/lingxi/lingxi/shared/stream"
 )
 
-// grace leaves records alone while the write that made them may still be publishing.
+// grace leaves a subject alone while its oldest record is younger: the write that made it may
+// still be publishing it.
 const grace = 30 * time.Second
 
 func main() {
 	log := lambdacontext.NewLogger()
+	table, streamName := os.Getenv("TABLE_NAME"), os.Getenv("STREAM_NAME")
+	if table == "" || streamName == "" {
+		log.Error("TABLE_NAME and STREAM_NAME must be set")
+		os.Exit(1)
+	}
 	cfg, err := config.LoadDefaultConfig(context.Background())
 	if err != nil {
 		log.Error("load AWS config", "err", err)
 		os.Exit(1)
 	}
-	db := store.New(dynamodb.NewFromConfig(cfg), os.Getenv("TABLE_NAME"))
-	box := outbox.New(db, stream.NewPublisher(kinesis.NewFromConfig(cfg), os.Getenv("STREAM_NAME")), log)
+	box := outbox.New(store.New(dynamodb.NewFromConfig(cfg), table), stream.NewPublisher(kinesis.NewFromConfig(cfg), streamName), log)
 	lambda.StartHandlerFunc(func(ctx context.Context, _ events.EventBridgeEvent) (int, error) {
 		n, err := box.Relay(ctx, grace)
 		if n > 0 {

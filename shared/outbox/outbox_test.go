@@ -12,14 +12,19 @@ import (
 	"github.com/lingxi/lingxi/events"
 	"github.com/lingxi/lingxi/infra/emulators"
 	"github.com/lingxi/lingxi/shared/store"
+	"github.com/lingxi/lingxi/shared/stream"
 	"github.com/lingxi/lingxi/shared/tenant"
 )
 
-// flakyPublisher fails while down is set and records what it delivered.
+// flakyPublisher keeps stream.Publisher's contract: it fails every call while down is set, fails
+// the events whose ids are in fail one by one (and then, as the order-keeping publisher does, the
+// later events of their partition key in the call), and records what it delivered.
 type flakyPublisher struct {
 	mu   sync.Mutex
 	down bool
+	fail map[string]bool
 	got  []string
+	evs  []events.Envelope
 }
 
 func (p *flakyPublisher) Publish(_ context.Context, evs ...events.Envelope) error {
@@ -28,10 +33,34 @@ func (p *flakyPublisher) Publish(_ context.Context, evs ...events.Envelope) erro
 	if p.down {
 		return errors.New("stream unavailable")
 	}
-	for _, ev := range evs {
+	perr := &stream.PublishError{Total: len(evs)}
+	dead := make(map[string]bool)
+	for i, ev := range evs {
+		if dead[ev.PartitionKey()] || p.fail[ev.ID] {
+			dead[ev.PartitionKey()] = true
+			perr.Failed = append(perr.Failed, stream.FailedRecord{Index: i, EventID: ev.ID, ErrorCode: "ProvisionedThroughputExceededException"})
+			continue
+		}
 		p.got = append(p.got, ev.ID)
+		p.evs = append(p.evs, ev)
+	}
+	if len(perr.Failed) > 0 {
+		return perr
 	}
 	return nil
+}
+
+// order returns the ids of the events delivered for partition key, in delivery order.
+func (p *flakyPublisher) order(key string) []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var ids []string
+	for _, ev := range p.evs {
+		if ev.PartitionKey() == key {
+			ids = append(ids, ev.ID)
+		}
+	}
+	return ids
 }
 
 func newStore(t *testing.T) *store.Store {
@@ -106,8 +135,30 @@ func TestCommitIsAllOrNothing(t *testing.T) {
 	if len(pub.got) != 1 {
 		t.Fatalf("published %d events, want 1", len(pub.got))
 	}
-	res, err := s.PlatformQuery(ctx, Kind, "", store.PageRequest{})
-	if err != nil || len(res.Items) != 0 {
-		t.Fatalf("outbox holds %d records (%v), want 0", len(res.Items), err)
+	if n := len(waiting(t, s)); n != 0 {
+		t.Fatalf("outbox holds %d records, want 0", n)
 	}
+}
+
+// waiting returns the ids of the records in every shard of the outbox, shard by shard in key order.
+func waiting(t *testing.T, s Store) []string {
+	t.Helper()
+	var ids []string
+	for n := range Shards {
+		page := store.PageRequest{Limit: store.MaxLimit}
+		for {
+			res, err := s.PlatformQuery(t.Context(), ShardKind(n), "", page)
+			if err != nil {
+				t.Fatalf("read outbox shard %d: %v", n, err)
+			}
+			for _, r := range res.Items {
+				ids = append(ids, r.Key.ID)
+			}
+			if res.Next == "" {
+				break
+			}
+			page.Cursor = res.Next
+		}
+	}
+	return ids
 }

@@ -186,6 +186,14 @@ func (p *Publisher) Publish(ctx context.Context, envs ...events.Envelope) error 
 	return perr
 }
 
+// Check returns the error Publish would refuse env with before sending anything (ErrInvalidRecord
+// or ErrRecordTooLarge), or nil if Publish takes it. A producer that stores an event to publish
+// later (shared/outbox) checks it first, so that whatever it stores can be published.
+func Check(env events.Envelope) error {
+	_, err := newRecord(0, env)
+	return err
+}
+
 func newRecord(i int, env events.Envelope) (*record, error) {
 	if err := events.Validate(env); err != nil {
 		return nil, fmt.Errorf("%w: envelope %d (id %q): %w", ErrInvalidRecord, i, env.ID, err)

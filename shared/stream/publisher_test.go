@@ -255,7 +255,13 @@ func TestPublishRejectsBeforeIO(t *testing.T) {
 			if len(fk.calls) != 0 {
 				t.Fatalf("%d calls made, want none", len(fk.calls))
 			}
+			if err := stream.Check(tc.env); !errors.Is(err, tc.want) {
+				t.Fatalf("Check error = %v, want %v as Publish", err, tc.want)
+			}
 		})
+	}
+	if err := stream.Check(env("ok", "s", 1)); err != nil {
+		t.Fatalf("Check of a valid envelope: %v", err)
 	}
 	// Just under the limit is accepted.
 	e := env("edge", "s", 0)
