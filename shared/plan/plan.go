@@ -1,0 +1,122 @@
+// Package plan is a tenant's plan: the limits the platform admin sets per tenant, kept in one item
+// (kind "tenant", id "plan") beside the tenant's profile.
+//
+// A Plan holds two groups:
+//   - Quotas: how many stored things a tenant may keep (API keys, NLU models kept, intents,
+//     articles, flows, live conversations). shared/quota enforces them.
+//   - RateLimits: request rates per route class (chat turns, configuration writes, training,
+//     reads), each a token bucket of Rate requests a second and Burst requests at once.
+//
+// A tenant without a plan item, and every field left zero in one, gets the defaults
+// (DefaultQuotas, DefaultRateLimits): Effective fills them in, so readers never see a zero limit.
+// The platform admin changes a plan with PUT /v1/tenants/{id}/plan (functions/api).
+//
+// The package is a leaf: types, defaults and the item's key. Reading goes through Load with a
+// one-method Getter, so any store (or a fake) serves.
+package plan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/lingxi/lingxi/shared/store"
+	"github.com/lingxi/lingxi/shared/tenant"
+)
+
+// Key is the plan item's key within its tenant.
+var Key = store.Key{Kind: "tenant", ID: "plan"}
+
+// Plan is a tenant's limits. Zero fields mean "the default" (see Effective).
+type Plan struct {
+	Quotas     Quotas     `dynamodbav:"quotas" json:"quotas"`
+	RateLimits RateLimits `dynamodbav:"rate_limits" json:"rate_limits"`
+}
+
+// Quotas caps how many of each stored thing a tenant keeps. Each is a count of items; 0 means the
+// default.
+type Quotas struct {
+	APIKeys           int64 `dynamodbav:"api_keys" json:"api_keys"`                     // API keys, admin and partner
+	Models            int64 `dynamodbav:"models" json:"models"`                         // trained NLU models kept
+	Intents           int64 `dynamodbav:"intents" json:"intents"`                       // bot intents
+	Articles          int64 `dynamodbav:"articles" json:"articles"`                     // knowledge articles
+	Flows             int64 `dynamodbav:"flows" json:"flows"`                           // dialog flows
+	LiveConversations int64 `dynamodbav:"live_conversations" json:"live_conversations"` // chat conversations started and not yet ended
+}
+
+// RateLimit is a token bucket: Rate requests a second on average, at most Burst at once. Zero fields
+// mean the default of the class.
+type RateLimit struct {
+	Rate  float64 `dynamodbav:"rate" json:"rate"`
+	Burst int64   `dynamodbav:"burst" json:"burst"`
+}
+
+// RateLimits are the request limits per route class.
+type RateLimits struct {
+	Chat     RateLimit `dynamodbav:"chat" json:"chat"`         // chat turns (functions/chat)
+	Config   RateLimit `dynamodbav:"config" json:"config"`     // configuration writes (functions/api)
+	Training RateLimit `dynamodbav:"training" json:"training"` // training requests
+	Read     RateLimit `dynamodbav:"read" json:"read"`         // reads (GET routes)
+}
+
+// DefaultQuotas are what a new tenant gets.
+func DefaultQuotas() Quotas {
+	return Quotas{APIKeys: 50, Models: 20, Intents: 500, Articles: 5000, Flows: 200, LiveConversations: 10000}
+}
+
+// DefaultRateLimits are what a new tenant gets.
+func DefaultRateLimits() RateLimits {
+	return RateLimits{
+		Chat:     RateLimit{Rate: 20, Burst: 40},
+		Config:   RateLimit{Rate: 5, Burst: 20},
+		Training: RateLimit{Rate: 1.0 / 60, Burst: 2},
+		Read:     RateLimit{Rate: 50, Burst: 100},
+	}
+}
+
+// Default is the plan a new tenant gets.
+func Default() Plan { return Plan{Quotas: DefaultQuotas(), RateLimits: DefaultRateLimits()} }
+
+// Effective returns p with every zero field replaced by its default.
+func (p Plan) Effective() Plan {
+	d := Default()
+	q, dq := &p.Quotas, d.Quotas
+	for _, f := range []struct{ v, def *int64 }{
+		{&q.APIKeys, &dq.APIKeys}, {&q.Models, &dq.Models}, {&q.Intents, &dq.Intents},
+		{&q.Articles, &dq.Articles}, {&q.Flows, &dq.Flows}, {&q.LiveConversations, &dq.LiveConversations},
+	} {
+		if *f.v == 0 {
+			*f.v = *f.def
+		}
+	}
+	r, dr := &p.RateLimits, d.RateLimits
+	for _, f := range []struct{ v, def *RateLimit }{
+		{&r.Chat, &dr.Chat}, {&r.Config, &dr.Config}, {&r.Training, &dr.Training}, {&r.Read, &dr.Read},
+	} {
+		if f.v.Rate == 0 {
+			f.v.Rate = f.def.Rate
+		}
+		if f.v.Burst == 0 {
+			f.v.Burst = f.def.Burst
+		}
+	}
+	return p
+}
+
+// Getter reads one item of a tenant (store.Store satisfies it).
+type Getter interface {
+	Get(ctx context.Context, t tenant.ID, k store.Key, out any) (int64, error)
+}
+
+// Load returns t's effective plan and the plan item's version (0: no item, so all defaults).
+func Load(ctx context.Context, g Getter, t tenant.ID) (Plan, int64, error) {
+	var p Plan
+	ver, err := g.Get(ctx, t, Key, &p)
+	if errors.Is(err, store.ErrNotFound) {
+		return Default(), 0, nil
+	}
+	if err != nil {
+		return Plan{}, 0, fmt.Errorf("load plan of %s: %w", t, err)
+	}
+	return p.Effective(), ver, nil
+}
