@@ -94,6 +94,9 @@ func deleteOp(r ref, err error, version int64) Op {
 // failed is the error for op i's condition failing.
 func (op Op) failed(i int) error {
 	where := fmt.Sprintf("tx op %d (%s %s)", i, op.verb, op.w.r.name)
+	if op.w.add != nil {
+		return fmt.Errorf("%s: %w", where, &BoundError{Key: op.w.r.key, Bounds: op.w.add.bounds})
+	}
 	if op.w.cond == condLive {
 		return fmt.Errorf("%s: %w (%w)", where, ErrNotFound, ErrConflict)
 	}
@@ -197,7 +200,9 @@ func (s *Store) emulateTx(ctx context.Context, ops []Op, now time.Time) error {
 			s.hook(i)
 		}
 		var err error
-		if op.w.delete {
+		if op.w.add != nil {
+			err = op.w.add.apply(ctx, s.db, op.w.r, s.table, now, false)
+		} else if op.w.delete {
 			_, err = s.db.DeleteItem(ctx, op.w.deleteInput(s.table, now))
 		} else {
 			_, err = s.db.PutItem(ctx, op.w.putInput(s.table, now))
@@ -227,6 +232,8 @@ func (s *Store) undo(ctx context.Context, ops []Op, prior []map[string]types.Att
 		w := ops[i].w
 		var err error
 		switch {
+		case w.add != nil: // added to counters: add the negated deltas back
+			err = w.add.apply(ctx, s.db, w.r, s.table, time.Time{}, true)
 		case w.delete: // the item existed (the condition required it): put it back if still gone
 			_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
 				TableName:                &s.table,

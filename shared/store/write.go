@@ -26,6 +26,7 @@ type write struct {
 	cond    cond
 	want    int64     // for condVersion; a put writes want+1
 	expires time.Time // a put's TTL; zero for none
+	add     *addition // an AddOp's update (update.go); nil for a put or delete
 }
 
 // fullItem is what a put writes: the value plus key, version and TTL.
@@ -68,6 +69,9 @@ func (w write) condition(now time.Time) (*string, map[string]string, map[string]
 
 // holds evaluates the condition on item (nil when absent) as DynamoDB would.
 func (w write) holds(item map[string]types.AttributeValue, now time.Time) bool {
+	if w.add != nil {
+		return w.add.holds(item, now)
+	}
 	live := item != nil && !expired(item, now)
 	switch w.cond {
 	case condAbsent:
@@ -103,6 +107,9 @@ func (w write) deleteInput(table string, now time.Time) *dynamodb.DeleteItemInpu
 }
 
 func (w write) transactItem(table string, now time.Time) types.TransactWriteItem {
+	if w.add != nil {
+		return w.add.transactItem(w.r, table, now)
+	}
 	expr, names, values := w.condition(now)
 	if w.delete {
 		return types.TransactWriteItem{Delete: &types.Delete{
