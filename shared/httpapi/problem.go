@@ -31,6 +31,7 @@ var (
 	KindMediaType       = &Kind{"unsupported-media-type", "Send application/json", http.StatusUnsupportedMediaType}
 	KindUnavailable     = &Kind{"unavailable", "A dependency is unavailable; retry later", http.StatusServiceUnavailable}
 	KindInternal        = &Kind{"internal", "Internal error", http.StatusInternalServerError}
+	KindQuotaExceeded   = &Kind{"quota-exceeded", "A quota of the tenant's plan is reached", http.StatusConflict}
 )
 
 // TypeURI is the stable problem type of k.
@@ -42,11 +43,19 @@ type FieldError struct {
 	Reason string `json:"reason"`
 }
 
+// QuotaUsage names the quota a refused write would exceed (problem type quota-exceeded).
+type QuotaUsage struct {
+	Name  string `json:"name"`
+	Limit int64  `json:"limit"`
+	Usage int64  `json:"usage"`
+}
+
 // Error is an error meant for the caller: its Detail and Fields are safe to show.
 type Error struct {
 	Kind   *Kind
 	Detail string
 	Fields []FieldError
+	Quota  *QuotaUsage // for KindQuotaExceeded
 }
 
 func (e *Error) Error() string {
@@ -78,6 +87,7 @@ type Problem struct {
 	Detail   string       `json:"detail,omitempty"`
 	Instance string       `json:"instance,omitempty"`
 	Errors   []FieldError `json:"errors,omitempty"`
+	Quota    *QuotaUsage  `json:"quota,omitempty"`
 }
 
 // ProblemFor maps err to the problem a caller sees. Errors that are not *Error become "internal"
@@ -89,7 +99,7 @@ func ProblemFor(err error, instance string) Problem {
 	}
 	return Problem{
 		Type: e.Kind.TypeURI(), Title: e.Kind.Title, Status: e.Kind.Status,
-		Detail: e.Detail, Instance: instance, Errors: e.Fields,
+		Detail: e.Detail, Instance: instance, Errors: e.Fields, Quota: e.Quota,
 	}
 }
 
