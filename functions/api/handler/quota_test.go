@@ -34,7 +34,9 @@ func (e *env) usage(t *testing.T, key, name string) (usage, limit int) {
 	return int(q["usage"].(float64)), int(q["limit"].(float64))
 }
 
-func flowBody(id string) string { return strings.Replace(greetFlow, `"id":"verify"`, fmt.Sprintf("%q:%q", "id", id), 1) }
+func flowBody(id string) string {
+	return strings.Replace(greetFlow, `"id":"verify"`, fmt.Sprintf("%q:%q", "id", id), 1)
+}
 
 func qIntent(i int) string {
 	return fmt.Sprintf(`{"description":"intent %d","examples":["example %d","another %d"]}`, i, i, i)
