@@ -267,3 +267,64 @@ func (l *Ledger) Refusal(ctx context.Context, t tenant.ID, r Resource, limit, ad
 	}
 	return ExceededError(r, limit, u.Count, adding)
 }
+
+// Counted is the counter op of a write that adds or removes items of a resource, with what a
+// refusal needs to explain itself. Build it with Ledger.Count.
+type Counted struct {
+	Resource Resource
+	N        int64 // items added (> 0) or removed (< 0)
+	Limit    int64 // the quota, when N > 0
+	// Ops is the op to put in the write's transaction (none when N is 0).
+	Ops []store.Op
+}
+
+// Count makes sure t's counter for r exists (Ensure) and returns the op that counts n more (n > 0,
+// bounded by t's plan) or -n fewer (n < 0) items of r, to commit in the same transaction as the
+// items. If that transaction fails, pass its error to Refused.
+func (l *Ledger) Count(ctx context.Context, t tenant.ID, r Resource, n int64) (Counted, error) {
+	c := Counted{Resource: r, N: n}
+	if n == 0 {
+		return c, nil
+	}
+	if _, err := l.Ensure(ctx, t, r); err != nil {
+		return c, err
+	}
+	if n < 0 {
+		c.Ops = []store.Op{Release(t, r, -n)}
+		return c, nil
+	}
+	p, _, err := plan.Load(ctx, l.store, t)
+	if err != nil {
+		return c, err
+	}
+	c.Limit = r.Limit(p.Quotas)
+	c.Ops = []store.Op{Take(t, r, n, c.Limit)}
+	return c, nil
+}
+
+// Refused returns the caller's quota-exceeded error (ExceededError) if err is the failure of c's
+// bound, else nil.
+func (l *Ledger) Refused(ctx context.Context, t tenant.ID, c Counted, err error) error {
+	if c.N <= 0 || !Exceeded(err, c.Resource) {
+		return nil
+	}
+	return l.Refusal(ctx, t, c.Resource, c.Limit, c.N)
+}
+
+// Check returns the quota-exceeded error if t has no room for n more of r now, else nil. It is an
+// early answer before costly work (a training job); only the transaction's bound (Count) is
+// authoritative under concurrency.
+func (l *Ledger) Check(ctx context.Context, t tenant.ID, r Resource, n int64) error {
+	u, err := l.Ensure(ctx, t, r)
+	if err != nil {
+		return err
+	}
+	p, _, err := plan.Load(ctx, l.store, t)
+	if err != nil {
+		return err
+	}
+	if limit := r.Limit(p.Quotas); u.Count+n > limit {
+		return ExceededError(r, limit, u.Count, n)
+	}
+	return nil
+}

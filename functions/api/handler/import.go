@@ -262,13 +262,13 @@ func (api *API) writeImport(ctx context.Context, p auth.Principal, writes []impo
 		}
 	}
 	var counters []store.Op
-	var taken []counted
+	var taken []quota.Counted
 	for i, r := range [2]quota.Resource{quota.Intents, quota.Articles} {
-		ops, c, err := api.countOp(ctx, p.Tenant, r, created[i])
+		c, err := api.ledger.Count(ctx, p.Tenant, r, created[i])
 		if err != nil {
 			return err
 		}
-		counters = append(counters, ops...)
+		counters = append(counters, c.Ops...)
 		taken = append(taken, c)
 	}
 	parts := chunks(writes)
@@ -288,7 +288,7 @@ func (api *API) writeImport(ctx context.Context, p auth.Principal, writes []impo
 		if err := api.commit.Commit(ctx, ops, evs...); err != nil {
 			if i == 0 {
 				for _, c := range taken {
-					if qerr := api.refused(ctx, p.Tenant, c, err); qerr != nil {
+					if qerr := api.ledger.Refused(ctx, p.Tenant, c, err); qerr != nil {
 						return qerr
 					}
 				}
@@ -308,14 +308,14 @@ func (api *API) writeImport(ctx context.Context, p auth.Principal, writes []impo
 
 // undoImport restores what writes replaced: it deletes created items and puts replaced ones back,
 // each only if the import's write is still there. It runs even if ctx is cancelled.
-func (api *API) undoImport(ctx context.Context, t tenant.ID, writes []importWrite, taken []counted) error {
+func (api *API) undoImport(ctx context.Context, t tenant.ID, writes []importWrite, taken []quota.Counted) error {
 	if len(writes) == 0 {
 		return nil
 	}
 	var release []store.Op
 	for _, c := range taken {
-		if c.n > 0 {
-			release = append(release, quota.Release(t, c.r, c.n))
+		if c.N > 0 {
+			release = append(release, quota.Release(t, c.Resource, c.N))
 		}
 	}
 	ctx = context.WithoutCancel(ctx)

@@ -28,43 +28,6 @@ func (api *API) limit(ctx context.Context, t tenant.ID, r quota.Resource) (int64
 	return r.Limit(p.Quotas), nil
 }
 
-// counted is the counter op of a write that adds or removes items of a counted resource, with what
-// is needed to explain a refusal.
-type counted struct {
-	r     quota.Resource
-	n     int64 // items added (> 0) or removed (< 0)
-	limit int64
-}
-
-// countOp makes sure t's counter for r exists (see quota.Ledger.Ensure) and returns the op that
-// counts n more (n > 0, bounded by the quota) or -n fewer (n < 0) items of r. n == 0: no op.
-func (api *API) countOp(ctx context.Context, t tenant.ID, r quota.Resource, n int64) ([]store.Op, counted, error) {
-	c := counted{r: r, n: n}
-	if n == 0 {
-		return nil, c, nil
-	}
-	if _, err := api.ledger.Ensure(ctx, t, r); err != nil {
-		return nil, c, err
-	}
-	if n < 0 {
-		return []store.Op{quota.Release(t, r, -n)}, c, nil
-	}
-	limit, err := api.limit(ctx, t, r)
-	if err != nil {
-		return nil, c, err
-	}
-	c.limit = limit
-	return []store.Op{quota.Take(t, r, n, limit)}, c, nil
-}
-
-// refused returns the caller's quota-exceeded error if err is the failure of c's bound, else nil.
-func (api *API) refused(ctx context.Context, t tenant.ID, c counted, err error) error {
-	if c.n <= 0 || !quota.Exceeded(err, c.r) {
-		return nil
-	}
-	return api.ledger.Refusal(ctx, t, c.r, c.limit, c.n)
-}
-
 // usageOut is one resource in GET /v1/tenant.
 type usageOut struct {
 	Usage int64 `json:"usage"`
@@ -195,12 +158,12 @@ func (api *API) knownTenant(ctx context.Context, id string) (tenant.ID, error) {
 	return t, nil
 }
 
-// countItems is countOp for items of store kind kind: n when counts is true and the kind is counted,
-// else no op.
-func (api *API) countItems(ctx context.Context, t tenant.ID, kind string, counts bool, n int64) ([]store.Op, counted, error) {
+// countItems counts n more or fewer items of store kind kind (quota.Ledger.Count) when counts is
+// true and the kind has a quota; otherwise it counts nothing.
+func (api *API) countItems(ctx context.Context, t tenant.ID, kind string, counts bool, n int64) (quota.Counted, error) {
 	r, ok := quota.ForKind(kind)
 	if !ok || !counts {
-		return nil, counted{}, nil
+		return quota.Counted{}, nil
 	}
-	return api.countOp(ctx, t, r, n)
+	return api.ledger.Count(ctx, t, r, n)
 }
