@@ -18,6 +18,7 @@ import (
 	"github.com/lingxi/lingxi/shared/guess"
 	"github.com/lingxi/lingxi/shared/modelstore"
 	"github.com/lingxi/lingxi/shared/outbox"
+	"github.com/lingxi/lingxi/shared/quota"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/stream"
 )
@@ -38,7 +39,7 @@ func main() {
 	}
 	models := conversation.NewModels(db, conversation.BundleLoader(modelstore.New(modelstore.NewClient(cfg), os.Getenv("MODEL_BUCKET"))), 0, 0, log)
 	svc := conversation.New(conversation.Config{
-		DB: db, Commit: box, Models: models, Guess: guess.NewStore(db, guess.Options{}), Log: log,
+		DB: db, Commit: box, Models: models, Guess: guess.NewStore(db, guess.Options{}), Quota: quota.New(db), Log: log,
 		// Only the local stack sets this: there the demo bank's webhooks listen on 127.0.0.1.
 		AllowLoopbackWebhooks: os.Getenv("WEBHOOK_ALLOW_LOOPBACK") == "true",
 	})

@@ -50,6 +50,8 @@ type Config struct {
 	Models ModelSource
 	// Guess ranks suggestions and learns from first intents; nil: no suggestions.
 	Guess *guess.Store
+	// Quota counts live conversations against the tenant's plan (quota.go); nil: not counted.
+	Quota Quota
 	// HTTP sends flow webhooks (see dialog.Config.HTTP); default NewWebhookClient(AllowLoopbackWebhooks). Requests go
 	// only to hosts the tenant's Settings.WebhookHosts allow.
 	HTTP dialog.Doer
@@ -72,6 +74,7 @@ type Service struct {
 	commit   Committer
 	models   ModelSource
 	guess    *guess.Store
+	quota    Quota
 	http     dialog.Doer
 	loopback bool
 	minMatch float64
@@ -83,7 +86,7 @@ type Service struct {
 // New returns a Service.
 func New(cfg Config) *Service {
 	s := &Service{
-		db: cfg.DB, commit: cfg.Commit, models: cfg.Models, guess: cfg.Guess, http: cfg.HTTP,
+		db: cfg.DB, commit: cfg.Commit, models: cfg.Models, guess: cfg.Guess, quota: cfg.Quota, http: cfg.HTTP,
 		loopback: cfg.AllowLoopbackWebhooks, minMatch: cfg.MinArticleMatch, minConf: cfg.MinConfidence, log: cfg.Log, now: cfg.Now,
 	}
 	if s.http == nil {
@@ -209,12 +212,19 @@ func (s *Service) create(ctx context.Context, t tenant.ID, id string, in StartIn
 		}
 		s.suggest(ctx, t, c, now)
 	}
-	ops := []store.Op{store.CreateOp(t, store.Key{Kind: Kind, ID: id}, c, store.WithTTL(now.Add(TTL)))}
+	live, err := s.countLive(ctx, t, opened(tr))
+	if err != nil {
+		return Reply{}, err
+	}
+	ops := withCount(live, store.CreateOp(t, store.Key{Kind: Kind, ID: id}, c, store.WithTTL(now.Add(TTL))))
 	evs, err := tr.events(nil)
 	if err != nil {
 		return Reply{}, err
 	}
 	if err := s.commit.Commit(ctx, ops, evs...); err != nil {
+		if qerr := s.liveRefused(ctx, t, live, err); qerr != nil {
+			return Reply{}, qerr
+		}
 		return Reply{}, fmt.Errorf("create conversation %s: %w", id, err)
 	}
 	s.log.InfoContext(ctx, "conversation started", "conversation", id, "channel", c.Channel, "state", c.State)
@@ -376,7 +386,11 @@ func (s *Service) update(ctx context.Context, t tenant.ID, id, callID string, f 
 		if err != nil {
 			return Reply{}, err
 		}
-		err = s.commit.Commit(ctx, []store.Op{store.PutOp(t, store.Key{Kind: Kind, ID: id}, c, ver, opts...)}, evs...)
+		live, err := s.countLive(ctx, t, -closed(tr))
+		if err != nil {
+			return Reply{}, err
+		}
+		err = s.commit.Commit(ctx, withCount(live, store.PutOp(t, store.Key{Kind: Kind, ID: id}, c, ver, opts...)), evs...)
 		if errors.Is(err, store.ErrConflict) {
 			s.log.InfoContext(ctx, "conversation changed during the turn; running it again", "conversation", id)
 			continue
