@@ -192,10 +192,14 @@ func (l *Ledger) Tally(ctx context.Context, t tenant.ID, r Resource) (Usage, err
 }
 
 // CreateOps are the ops that give a new tenant its counters: zero everywhere but the first admin
-// key (keys: how many of the tenant's first keys are admin keys, all counted in api_keys).
+// keys (firstAdminKeys: how many admin keys the tenant is created with, all counted in api_keys).
+// Models get no counter here: the training worker's first RecordModel creates it by counting.
 func CreateOps(t tenant.ID, firstAdminKeys int64) []store.Op {
 	ops := make([]store.Op, 0, len(Resources))
 	for _, r := range Resources {
+		if r == Models {
+			continue
+		}
 		u := Usage{}
 		if r == APIKeys {
 			u = Usage{Count: firstAdminKeys, Admins: firstAdminKeys}
