@@ -39,7 +39,8 @@ func main() {
 	}
 	models := conversation.NewModels(db, conversation.BundleLoader(modelstore.New(modelstore.NewClient(cfg), os.Getenv("MODEL_BUCKET"))), 0, 0, log)
 	svc := conversation.New(conversation.Config{
-		DB: db, Commit: box, Models: models, Guess: guess.NewStore(db, guess.Options{}), Quota: quota.New(db), Log: log,
+		Quota: quota.New(db),
+		DB:    db, Commit: box, Models: models, Guess: guess.NewStore(db, guess.Options{}), Log: log,
 		// Only the local stack sets this: there the demo bank's webhooks listen on 127.0.0.1.
 		AllowLoopbackWebhooks: os.Getenv("WEBHOOK_ALLOW_LOOPBACK") == "true",
 	})

@@ -44,14 +44,14 @@ var _ ModelSource = (*Models)(nil)
 
 // Config wires a Service.
 type Config struct {
+	// Quota counts live conversations against the tenant's plan (quota.go); nil: not counted.
+	Quota  Quota
 	DB     DB
 	Commit Committer
 	// Models gives the tenant's NLU; nil: the bot understands nothing but requests for a person.
 	Models ModelSource
 	// Guess ranks suggestions and learns from first intents; nil: no suggestions.
 	Guess *guess.Store
-	// Quota counts live conversations against the tenant's plan (quota.go); nil: not counted.
-	Quota Quota
 	// HTTP sends flow webhooks (see dialog.Config.HTTP); default NewWebhookClient(AllowLoopbackWebhooks). Requests go
 	// only to hosts the tenant's Settings.WebhookHosts allow.
 	HTTP dialog.Doer
@@ -86,9 +86,10 @@ type Service struct {
 // New returns a Service.
 func New(cfg Config) *Service {
 	s := &Service{
-		db: cfg.DB, commit: cfg.Commit, models: cfg.Models, guess: cfg.Guess, quota: cfg.Quota, http: cfg.HTTP,
+		db: cfg.DB, commit: cfg.Commit, models: cfg.Models, guess: cfg.Guess, http: cfg.HTTP,
 		loopback: cfg.AllowLoopbackWebhooks, minMatch: cfg.MinArticleMatch, minConf: cfg.MinConfidence, log: cfg.Log, now: cfg.Now,
 	}
+	s.quota = cfg.Quota
 	if s.http == nil {
 		s.http = NewWebhookClient(cfg.AllowLoopbackWebhooks)
 	}

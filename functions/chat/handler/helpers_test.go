@@ -149,7 +149,8 @@ func newEnv(t *testing.T) *env {
 	}
 	svc := conversation.New(conversation.Config{
 		DB: e.db, Commit: e.commit, Models: conversation.NewModels(e.db, conversation.BundleLoader(e.models), 0, 0, log),
-		Guess: guess.NewStore(e.db, guess.Options{}), Quota: quota.New(e.db), AllowLoopbackWebhooks: true, Log: log,
+		Guess: guess.NewStore(e.db, guess.Options{}), AllowLoopbackWebhooks: true, Log: log,
+		Quota: quota.New(e.db),
 	})
 	e.api = New(svc, e.commit, authn, log, WithIdempotency(e.db))
 	return e
