@@ -24,6 +24,8 @@ const (
 	TypeBotConfigChanged  = "bot.config.changed"
 	TypeNLUModelTrained   = "nlu.model.trained"
 	TypeNLUModelActivated = "nlu.model.activated"
+	TypeTenantRecovered   = "tenant.recovered"
+	TypeTenantPlanChanged = "tenant.plan.changed"
 )
 
 // registry maps each known type name to its current version and payload Go type. Adding a type is
@@ -47,6 +49,8 @@ var registry = map[string]entry{
 	TypeBotConfigChanged:  payload[BotConfigChanged](1),
 	TypeNLUModelTrained:   payload[NLUModelTrained](1),
 	TypeNLUModelActivated: payload[NLUModelActivated](1),
+	TypeTenantRecovered:   payload[TenantRecovered](1),
+	TypeTenantPlanChanged: payload[TenantPlanChanged](1),
 }
 
 // entry is one registered type: the version producers write and consumers accept, and the Go type

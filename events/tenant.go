@@ -40,3 +40,56 @@ type APIKeyRevoked struct {
 	// RevokedBy is the id of the key that revoked it.
 	RevokedBy string `json:"revoked_by" jsonschema:"minLength=1,maxLength=128"`
 }
+
+// TenantRecovered (tenant.recovered) records that the platform admin issued a new admin key for a
+// tenant, e.g. one that lost every admin key. It is the audit record of that act; an
+// apikey.created for the same key (created_by "platform-admin") is committed with it. The subject
+// is the new key's id, as for apikey.created.
+type TenantRecovered struct {
+	// KeyID is the new admin key's record id.
+	KeyID string `json:"key_id" jsonschema:"minLength=1,maxLength=64"`
+	// Prefix is the new key's display prefix.
+	Prefix string `json:"prefix" jsonschema:"minLength=1,maxLength=32"`
+	// Reason is why the platform admin did it, as they gave it (a ticket number, say).
+	Reason string `json:"reason" jsonschema:"minLength=1,maxLength=500"`
+	// IssuedBy is "platform-admin".
+	IssuedBy string `json:"issued_by" jsonschema:"minLength=1,maxLength=128"`
+}
+
+// TenantPlanChanged (tenant.plan.changed) records that the platform admin changed a tenant's plan:
+// its quotas and request rate limits. The subject is the tenant's id. Each number is the limit now
+// in force (defaults filled in).
+type TenantPlanChanged struct {
+	// Quotas caps the stored things.
+	Quotas PlanQuotas `json:"quotas"`
+	// RateLimits are the request limits per route class.
+	RateLimits PlanRateLimits `json:"rate_limits"`
+	// ChangedBy is "platform-admin".
+	ChangedBy string `json:"changed_by" jsonschema:"minLength=1,maxLength=128"`
+	// Version is the plan item's version after the change.
+	Version int64 `json:"version" jsonschema:"minimum=1"`
+}
+
+// PlanQuotas are a plan's quotas: how many of each stored thing a tenant may keep.
+type PlanQuotas struct {
+	APIKeys           int64 `json:"api_keys" jsonschema:"minimum=1"`
+	Models            int64 `json:"models" jsonschema:"minimum=1"`
+	Intents           int64 `json:"intents" jsonschema:"minimum=1"`
+	Articles          int64 `json:"articles" jsonschema:"minimum=1"`
+	Flows             int64 `json:"flows" jsonschema:"minimum=1"`
+	LiveConversations int64 `json:"live_conversations" jsonschema:"minimum=1"`
+}
+
+// PlanRateLimits are a plan's request limits per route class.
+type PlanRateLimits struct {
+	Chat     RateLimit `json:"chat"`     // chat turns
+	Config   RateLimit `json:"config"`   // configuration writes
+	Training RateLimit `json:"training"` // training requests
+	Read     RateLimit `json:"read"`     // reads
+}
+
+// RateLimit is a token bucket: Rate requests a second on average, at most Burst at once.
+type RateLimit struct {
+	Rate  float64 `json:"rate" jsonschema:"exclusiveMinimum=0"`
+	Burst int64   `json:"burst" jsonschema:"minimum=1"`
+}

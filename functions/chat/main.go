@@ -19,6 +19,7 @@ import (
 	"github.com/lingxi/lingxi/shared/guess"
 	"github.com/lingxi/lingxi/shared/modelstore"
 	"github.com/lingxi/lingxi/shared/outbox"
+	"github.com/lingxi/lingxi/shared/quota"
 	"github.com/lingxi/lingxi/shared/ratelimit"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/stream"
@@ -47,7 +48,7 @@ func main() {
 	}
 	models := conversation.NewModels(db, conversation.BundleLoader(modelstore.New(modelstore.NewClient(cfg), os.Getenv("MODEL_BUCKET"))), 0, 0, log)
 	svc := conversation.New(conversation.Config{
-		DB: db, Commit: box, Models: models, Guess: guess.NewStore(db, guess.Options{}), Log: log,
+		DB: db, Commit: box, Models: models, Guess: guess.NewStore(db, guess.Options{}), Log: log, Quota: quota.New(db),
 		// Only the local stack names ports: there the demo bank's webhooks listen on 127.0.0.1.
 		LoopbackWebhookPorts: loopbackPorts,
 	})

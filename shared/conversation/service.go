@@ -45,6 +45,8 @@ var _ ModelSource = (*Models)(nil)
 
 // Config wires a Service.
 type Config struct {
+	// Quota counts live conversations against the tenant's plan (quota.go); nil: not counted.
+	Quota  Quota
 	DB     DB
 	Commit Committer
 	// Models gives the tenant's NLU; nil: the bot understands nothing but requests for a person.
@@ -74,6 +76,7 @@ type Service struct {
 	commit   Committer
 	models   ModelSource
 	guess    *guess.Store
+	quota    Quota
 	http     dialog.Doer
 	loopback egress.Policy
 	minMatch float64
@@ -88,6 +91,7 @@ func New(cfg Config) *Service {
 		db: cfg.DB, commit: cfg.Commit, models: cfg.Models, guess: cfg.Guess, http: cfg.HTTP,
 		loopback: egress.Policy{LoopbackPorts: cfg.LoopbackWebhookPorts}, minMatch: cfg.MinArticleMatch, minConf: cfg.MinConfidence, log: cfg.Log, now: cfg.Now,
 	}
+	s.quota = cfg.Quota
 	if s.http == nil {
 		s.http = NewWebhookClient(cfg.LoopbackWebhookPorts)
 	}
@@ -211,12 +215,19 @@ func (s *Service) create(ctx context.Context, t tenant.ID, id string, in StartIn
 		}
 		s.suggest(ctx, t, c, now)
 	}
-	ops := []store.Op{store.CreateOp(t, store.Key{Kind: Kind, ID: id}, c, store.WithTTL(now.Add(TTL)))}
+	live, err := s.countLive(ctx, t, opened(tr))
+	if err != nil {
+		return Reply{}, err
+	}
+	ops := withCount(live, store.CreateOp(t, store.Key{Kind: Kind, ID: id}, c, store.WithTTL(now.Add(TTL))))
 	evs, err := tr.events(nil)
 	if err != nil {
 		return Reply{}, err
 	}
 	if err := s.commit.Commit(ctx, ops, evs...); err != nil {
+		if qerr := s.liveRefused(ctx, t, live, err); qerr != nil {
+			return Reply{}, qerr
+		}
 		return Reply{}, fmt.Errorf("create conversation %s: %w", id, err)
 	}
 	s.log.InfoContext(ctx, "conversation started", "conversation", id, "channel", c.Channel, "state", c.State)
@@ -378,7 +389,11 @@ func (s *Service) update(ctx context.Context, t tenant.ID, id, callID string, f 
 		if err != nil {
 			return Reply{}, err
 		}
-		err = s.commit.Commit(ctx, []store.Op{store.PutOp(t, store.Key{Kind: Kind, ID: id}, c, ver, opts...)}, evs...)
+		live, err := s.countLive(ctx, t, -closed(tr))
+		if err != nil {
+			return Reply{}, err
+		}
+		err = s.commit.Commit(ctx, withCount(live, store.PutOp(t, store.Key{Kind: Kind, ID: id}, c, ver, opts...)), evs...)
 		if errors.Is(err, store.ErrConflict) {
 			s.log.InfoContext(ctx, "conversation changed during the turn; running it again", "conversation", id)
 			continue

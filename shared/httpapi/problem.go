@@ -34,6 +34,7 @@ var (
 	KindMediaType       = &Kind{"unsupported-media-type", "Send application/json", http.StatusUnsupportedMediaType}
 	KindUnavailable     = &Kind{"unavailable", "A dependency is unavailable; retry later", http.StatusServiceUnavailable}
 	KindInternal        = &Kind{"internal", "Internal error", http.StatusInternalServerError}
+	KindQuotaExceeded   = &Kind{"quota-exceeded", "A quota of the tenant's plan is reached", http.StatusConflict}
 )
 
 // TypeURI is the stable problem type of k.
@@ -43,11 +44,19 @@ func (k *Kind) TypeURI() string { return "urn:lingxi:problem:" + k.Slug }
 // type of every route, shared with the pure packages through jsonptr.
 type FieldError = jsonptr.FieldError
 
+// QuotaUsage names the quota a refused write would exceed (problem type quota-exceeded).
+type QuotaUsage struct {
+	Name  string `json:"name"`
+	Limit int64  `json:"limit"`
+	Usage int64  `json:"usage"`
+}
+
 // Error is an error meant for the caller: its Detail and Fields are safe to show.
 type Error struct {
 	Kind   *Kind
 	Detail string
 	Fields []FieldError
+	Quota  *QuotaUsage // for KindQuotaExceeded
 }
 
 func (e *Error) Error() string {
@@ -79,6 +88,7 @@ type Problem struct {
 	Detail   string       `json:"detail,omitempty"`
 	Instance string       `json:"instance,omitempty"`
 	Errors   []FieldError `json:"errors,omitempty"`
+	Quota    *QuotaUsage  `json:"quota,omitempty"`
 }
 
 // ProblemFor maps err to the problem a caller sees. Errors that are not *Error become "internal"
@@ -90,7 +100,7 @@ func ProblemFor(err error, instance string) Problem {
 	}
 	return Problem{
 		Type: e.Kind.TypeURI(), Title: e.Kind.Title, Status: e.Kind.Status,
-		Detail: e.Detail, Instance: instance, Errors: e.Fields,
+		Detail: e.Detail, Instance: instance, Errors: e.Fields, Quota: e.Quota,
 	}
 }
 

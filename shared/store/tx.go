@@ -93,6 +93,9 @@ func deleteOp(r ref, err error, version int64) Op {
 // failed is the error for op i's condition failing.
 func (op Op) failed(i int) error {
 	where := fmt.Sprintf("tx op %d (%s %s)", i, op.verb, op.w.r.name)
+	if op.w.add != nil {
+		return fmt.Errorf("%s: %w", where, &BoundError{Key: op.w.r.key, Bounds: op.w.add.bounds})
+	}
 	if op.w.cond == condLive {
 		return fmt.Errorf("%s: %w (%w)", where, ErrNotFound, ErrConflict)
 	}

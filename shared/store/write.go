@@ -25,6 +25,7 @@ type write struct {
 	cond    cond
 	want    int64     // for condVersion; a put writes want+1
 	expires time.Time // a put's TTL; zero for none
+	add     *addition // an AddOp's update (update.go); nil for a put or delete
 }
 
 // fullItem is what a put writes: the value plus key, version and TTL.
@@ -88,6 +89,9 @@ func (w write) deleteInput(table string, now time.Time) *dynamodb.DeleteItemInpu
 }
 
 func (w write) transactItem(table string, now time.Time) types.TransactWriteItem {
+	if w.add != nil {
+		return w.add.transactItem(w.r, table, now)
+	}
 	expr, names, values := w.condition(now)
 	if w.delete {
 		return types.TransactWriteItem{Delete: &types.Delete{

@@ -132,7 +132,15 @@ func (api *API) putItem(ctx context.Context, p auth.Principal, k store.Key, kind
 	if err != nil {
 		return 0, false, err
 	}
-	if err := api.commit.Commit(ctx, []store.Op{store.PutOp(p.Tenant, k, build(current+1), current)}, ev); err != nil {
+	c, err := api.countItems(ctx, p.Tenant, k.Kind, current == 0, 1)
+	if err != nil {
+		return 0, false, err
+	}
+	ops := append(c.Ops, store.PutOp(p.Tenant, k, build(current+1), current))
+	if err := api.commit.Commit(ctx, ops, ev); err != nil {
+		if qerr := api.ledger.Refused(ctx, p.Tenant, c, err); qerr != nil {
+			return 0, false, qerr
+		}
 		return 0, false, writeConflict(err, pc, what)
 	}
 	return current + 1, current == 0, nil
@@ -169,7 +177,11 @@ func (api *API) deleteItem(ctx context.Context, p auth.Principal, k store.Key, k
 	if err != nil {
 		return err
 	}
-	if err := api.commit.Commit(ctx, []store.Op{store.DeleteOp(p.Tenant, k, current)}, ev); err != nil {
+	c, err := api.countItems(ctx, p.Tenant, k.Kind, true, -1)
+	if err != nil {
+		return err
+	}
+	if err := api.commit.Commit(ctx, append(c.Ops, store.DeleteOp(p.Tenant, k, current)), ev); err != nil {
 		return writeConflict(err, pc, what)
 	}
 	return nil

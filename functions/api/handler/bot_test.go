@@ -47,6 +47,12 @@ func (r response) items() []map[string]any {
 // ("If-Match: 3", "Content-Type: text/csv").
 func (e *env) call(t *testing.T, method, path, key, body string, headers ...string) response {
 	t.Helper()
+	return e.callCtx(t, context.Background(), method, path, key, body, headers...)
+}
+
+// callCtx is call with a context.
+func (e *env) callCtx(t *testing.T, ctx context.Context, method, path, key, body string, headers ...string) response {
+	t.Helper()
 	req := events.APIGatewayV2HTTPRequest{
 		RawPath: path,
 		Headers: map[string]string{"content-type": "application/json"},
@@ -69,7 +75,7 @@ func (e *env) call(t *testing.T, method, path, key, body string, headers ...stri
 			req.QueryStringParameters[k] = v
 		}
 	}
-	resp, err := e.api.Handle(context.Background(), req)
+	resp, err := e.api.Handle(ctx, req)
 	if err != nil {
 		t.Fatalf("%s %s: handler error %v", method, path, err)
 	}

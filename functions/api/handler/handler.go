@@ -18,6 +18,7 @@ import (
 	lxevents "github.com/lingxi/lingxi/events"
 	"github.com/lingxi/lingxi/shared/auth"
 	"github.com/lingxi/lingxi/shared/httpapi"
+	"github.com/lingxi/lingxi/shared/quota"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/tenant"
 )
@@ -29,6 +30,7 @@ const Source = "lingxi.api"
 type Store interface {
 	Get(ctx context.Context, t tenant.ID, k store.Key, out any) (int64, error)
 	Query(ctx context.Context, t tenant.ID, kind, idPrefix string, page store.PageRequest) (store.QueryResult, error)
+	Create(ctx context.Context, t tenant.ID, k store.Key, v any, opts ...store.Option) error // counters (quota.Ledger)
 }
 
 // Committer writes store operations and their events together: either both are accepted or neither.
@@ -45,15 +47,18 @@ type API struct {
 	now    func() time.Time
 	log    *slog.Logger
 	jobs   JobQueue // training jobs go to the train function; nil: training answers 503
+	ledger *quota.Ledger
 }
 
 // New wires the API.
 func New(s Store, c Committer, a *auth.Authenticator, log *slog.Logger, opts ...Option) *API {
-	api := &API{store: s, commit: c, auth: a, router: httpapi.NewRouter(log), now: time.Now, log: log}
+	api := &API{store: s, commit: c, auth: a, router: httpapi.NewRouter(log), now: time.Now, log: log, ledger: quota.New(s)}
 	for _, o := range opts {
 		o(api)
 	}
 	api.router.Handle("POST /v1/tenants", api.platformAdmin(api.createTenant))
+	api.router.Handle("POST /v1/tenants/{id}/admin-keys", api.platformAdmin(api.recoverTenant))
+	api.router.Handle("PUT /v1/tenants/{id}/plan", api.platformAdmin(api.putPlan))
 	api.router.Handle("GET /v1/tenant", api.tenantKey(auth.RolePartner, api.getTenant))
 	api.router.Handle("POST /v1/api-keys", api.tenantKey(auth.RoleAdmin, api.createKey))
 	api.router.Handle("GET /v1/api-keys", api.tenantKey(auth.RoleAdmin, api.listKeys))
@@ -114,7 +119,7 @@ func (api *API) platformAdmin(h httpapi.HandlerFunc) httpapi.HandlerFunc {
 			return httpapi.Response{}, err
 		}
 		if !p.Admin {
-			return httpapi.Response{}, httpapi.Errorf(httpapi.KindForbidden, "only the platform-admin key creates tenants")
+			return httpapi.Response{}, httpapi.Errorf(httpapi.KindForbidden, "only the platform-admin key may do this")
 		}
 		return h(ctx, r)
 	}
@@ -170,6 +175,7 @@ func (api *API) createTenant(ctx context.Context, r *httpapi.Request) (httpapi.R
 		return httpapi.Response{}, err
 	}
 	ops := append([]store.Op{store.CreateOp(t, profileKey, profile)}, keyOps...)
+	ops = append(ops, quota.CreateOps(t, 1)...)
 	if err := api.commit.Commit(ctx, ops, created, keyEv); err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			return httpapi.Response{}, httpapi.Errorf(httpapi.KindConflict, "tenant %q already exists", t)
@@ -177,14 +183,6 @@ func (api *API) createTenant(ctx context.Context, r *httpapi.Request) (httpapi.R
 		return httpapi.Response{}, fmt.Errorf("create tenant %s: %w", t, err)
 	}
 	return httpapi.JSON(http.StatusCreated, map[string]any{"tenant": profile, "api_key": key}), nil
-}
-
-func (api *API) getTenant(ctx context.Context, r *httpapi.Request, p auth.Principal) (httpapi.Response, error) {
-	var profile Tenant
-	if _, err := api.store.Get(ctx, p.Tenant, profileKey, &profile); err != nil {
-		return httpapi.Response{}, fmt.Errorf("get tenant %s: %w", p.Tenant, err)
-	}
-	return httpapi.JSON(http.StatusOK, profile), nil
 }
 
 type createKeyBody struct {
@@ -225,11 +223,25 @@ func (api *API) createKey(ctx context.Context, r *httpapi.Request, p auth.Princi
 	if len(fields) > 0 {
 		return httpapi.Response{}, httpapi.Invalid(fields...)
 	}
-	key, ops, ev, err := api.newKey(p.Tenant, body.Role, strings.TrimSpace(body.Name), p.KeyID, api.now().UTC())
+	if _, err := api.ledger.Ensure(ctx, p.Tenant, quota.APIKeys); err != nil {
+		return httpapi.Response{}, err
+	}
+	limit, err := api.limit(ctx, p.Tenant, quota.APIKeys)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
+	key, keyOps, ev, err := api.newKey(p.Tenant, body.Role, strings.TrimSpace(body.Name), p.KeyID, api.now().UTC())
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	ops := append([]store.Op{quota.TakeKey(p.Tenant, body.Role == auth.RoleAdmin, limit)}, keyOps...)
 	if err := api.commit.Commit(ctx, ops, ev); err != nil {
+		if quota.Exceeded(err, quota.APIKeys) {
+			return httpapi.Response{}, api.ledger.Refusal(ctx, p.Tenant, quota.APIKeys, limit, 1)
+		}
+		if errors.Is(err, store.ErrConflict) {
+			return httpapi.Response{}, httpapi.Errorf(httpapi.KindConflict, "the tenant's keys changed meanwhile; retry")
+		}
 		return httpapi.Response{}, fmt.Errorf("create key for %s: %w", p.Tenant, err)
 	}
 	return httpapi.JSON(http.StatusCreated, key), nil
@@ -271,10 +283,10 @@ func (api *API) revokeKey(ctx context.Context, r *httpapi.Request, p auth.Princi
 	if err != nil {
 		return httpapi.Response{}, fmt.Errorf("get key %s: %w", id, err)
 	}
-	if k.Role == auth.RoleAdmin {
-		if err := api.keepOneAdmin(ctx, p.Tenant, id); err != nil {
-			return httpapi.Response{}, err
-		}
+	// The key count, and for an admin key the admin count (at least one must remain), change in the
+	// same transaction as the delete: concurrent revocations cannot both take the last admin key.
+	if _, err := api.ledger.Ensure(ctx, p.Tenant, quota.APIKeys); err != nil {
+		return httpapi.Response{}, err
 	}
 	ev, err := lxevents.New(p.Tenant, lxevents.TypeAPIKeyRevoked, "apikey/"+id, Source,
 		lxevents.APIKeyRevoked{KeyID: id, RevokedBy: p.KeyID})
@@ -282,37 +294,20 @@ func (api *API) revokeKey(ctx context.Context, r *httpapi.Request, p auth.Princi
 		return httpapi.Response{}, err
 	}
 	ops := []store.Op{
+		quota.ReleaseKey(p.Tenant, k.Role == auth.RoleAdmin),
 		store.DeleteOp(p.Tenant, store.Key{Kind: auth.KindKey, ID: id}, ver),
 		store.PlatformDeleteOp(store.Key{Kind: auth.KindKeyHash, ID: k.Hash}),
 	}
 	if err := api.commit.Commit(ctx, ops, ev); err != nil {
+		if quota.Exceeded(err, quota.APIKeys) {
+			return httpapi.Response{}, httpapi.Errorf(httpapi.KindConflict, "key %q is the last admin key; create another admin key first", id)
+		}
 		if errors.Is(err, store.ErrConflict) {
 			return httpapi.Response{}, httpapi.Errorf(httpapi.KindConflict, "key %q changed meanwhile; retry", id)
 		}
 		return httpapi.Response{}, fmt.Errorf("revoke key %s: %w", id, err)
 	}
 	return httpapi.Response{Status: http.StatusNoContent}, nil
-}
-
-// keepOneAdmin refuses to revoke the tenant's last admin key, which would lock the tenant out.
-func (api *API) keepOneAdmin(ctx context.Context, t tenant.ID, revoking string) error {
-	page := store.PageRequest{Limit: 100}
-	for {
-		res, err := api.store.Query(ctx, t, auth.KindKey, "", page)
-		if err != nil {
-			return fmt.Errorf("count admin keys of %s: %w", t, err)
-		}
-		for _, rec := range res.Items {
-			var k auth.Key
-			if err := rec.Decode(&k); err == nil && k.Role == auth.RoleAdmin && k.ID != revoking {
-				return nil
-			}
-		}
-		if res.Next == "" {
-			return httpapi.Errorf(httpapi.KindConflict, "key %q is the last admin key; create another admin key first", revoking)
-		}
-		page.Cursor = res.Next
-	}
 }
 
 func pageRequest(r *httpapi.Request) (store.PageRequest, error) {

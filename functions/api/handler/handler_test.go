@@ -218,6 +218,35 @@ func TestTenantIsolationEveryRoute(t *testing.T) {
 				t.Fatal("B's key stopped working")
 			}
 		},
+		"POST /v1/tenants/{id}/admin-keys": func(t *testing.T) {
+			// Only the platform admin recovers a tenant; a tenant key cannot, not even for itself.
+			for _, id := range []string{"tenant-b", "tenant-a"} {
+				if code, _ := e.do(t, "POST", "/v1/tenants/"+id+"/admin-keys", keyA, `{"reason":"takeover"}`); code != 403 {
+					t.Fatalf("A issued an admin key for %s: %d", id, code)
+				}
+			}
+			if code, _ := e.do(t, "POST", "/v1/tenants/no-such-tenant/admin-keys", adminKey, `{"reason":"x"}`); code != 404 {
+				t.Fatalf("unknown tenant: %d", code)
+			}
+			_, list := e.do(t, "GET", "/v1/api-keys", keyB, "")
+			if n := len(list["items"].([]any)); n != 2 {
+				t.Fatalf("B has %d keys, want its 2", n)
+			}
+		},
+		"PUT /v1/tenants/{id}/plan": func(t *testing.T) {
+			for _, id := range []string{"tenant-b", "tenant-a"} {
+				if code, _ := e.do(t, "PUT", "/v1/tenants/"+id+"/plan", keyA, `{"quotas":{"intents":1}}`); code != 403 {
+					t.Fatalf("A changed the plan of %s: %d", id, code)
+				}
+			}
+			if code, _ := e.do(t, "PUT", "/v1/tenants/no-such-tenant/plan", adminKey, `{}`); code != 404 {
+				t.Fatalf("unknown tenant: %d", code)
+			}
+			_, body := e.do(t, "GET", "/v1/tenant", keyB, "")
+			if l := body["quotas"].(map[string]any)["intents"].(map[string]any)["limit"]; l != float64(500) {
+				t.Fatalf("B's intent quota is %v", l)
+			}
+		},
 	}
 	for route, tc := range botIsolationCases(t, e, keyA, keyB) {
 		cases[route] = tc

@@ -30,6 +30,7 @@ import (
 	"github.com/lingxi/lingxi/shared/auth"
 	"github.com/lingxi/lingxi/shared/botconfig"
 	"github.com/lingxi/lingxi/shared/httpapi"
+	"github.com/lingxi/lingxi/shared/quota"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/tenant"
 )
@@ -43,8 +44,8 @@ const (
 	// maxImportProblems bounds the problems one rejected import lists (then "and N more").
 	maxImportProblems = 1000
 	// importChunkOps and importChunkBytes bound one transaction (DynamoDB: 100 items, 4 MB); one
-	// op of the last is the event's outbox record.
-	importChunkOps   = store.MaxTxOps - 1
+	// op of the last is the event's outbox record, two of the first the quota counters.
+	importChunkOps   = store.MaxTxOps - 3
 	importChunkBytes = 3 << 20
 	// importReaders is how many items an import reads at once.
 	importReaders = 8
@@ -254,19 +255,49 @@ func (api *API) writeImport(ctx context.Context, p auth.Principal, writes []impo
 	if err != nil {
 		return err
 	}
+	// The new items count towards their quotas in the first chunk's transaction; an undo gives the
+	// counts back.
+	var created [2]int64
+	for _, w := range writes {
+		if w.prev == 0 && w.kind == lxevents.BotConfigIntent {
+			created[0]++
+		} else if w.prev == 0 {
+			created[1]++
+		}
+	}
+	var counters []store.Op
+	var taken []quota.Counted
+	for i, r := range [2]quota.Resource{quota.Intents, quota.Articles} {
+		c, err := api.ledger.Count(ctx, p.Tenant, r, created[i])
+		if err != nil {
+			return err
+		}
+		counters = append(counters, c.Ops...)
+		taken = append(taken, c)
+	}
 	parts := chunks(writes)
 	done := 0
 	for i, part := range parts {
-		ops := make([]store.Op, len(part))
-		for j, w := range part {
-			ops[j] = store.PutOp(p.Tenant, w.key, w.value, w.prev)
+		var ops []store.Op
+		if i == 0 {
+			ops = append(ops, counters...)
+		}
+		for _, w := range part {
+			ops = append(ops, store.PutOp(p.Tenant, w.key, w.value, w.prev))
 		}
 		var evs []lxevents.Envelope
 		if i == len(parts)-1 {
 			evs = append(evs, ev)
 		}
 		if err := api.commit.Commit(ctx, ops, evs...); err != nil {
-			if uerr := api.undoImport(ctx, p.Tenant, writes[:done]); uerr != nil {
+			if i == 0 {
+				for _, c := range taken {
+					if qerr := api.ledger.Refused(ctx, p.Tenant, c, err); qerr != nil {
+						return qerr
+					}
+				}
+			}
+			if uerr := api.undoImport(ctx, p.Tenant, writes[:done], taken); uerr != nil {
 				return fmt.Errorf("import for %s: %w; undoing the %d items written failed, so the import is partly applied: %w", p.Tenant, err, done, uerr)
 			}
 			if errors.Is(err, store.ErrConflict) {
@@ -281,22 +312,31 @@ func (api *API) writeImport(ctx context.Context, p auth.Principal, writes []impo
 
 // undoImport restores what writes replaced: it deletes created items and puts replaced ones back,
 // each only if the import's write is still there. It runs even if ctx is cancelled.
-func (api *API) undoImport(ctx context.Context, t tenant.ID, writes []importWrite) error {
+func (api *API) undoImport(ctx context.Context, t tenant.ID, writes []importWrite, taken []quota.Counted) error {
 	if len(writes) == 0 {
 		return nil
+	}
+	var release []store.Op
+	for _, c := range taken {
+		if c.N > 0 {
+			release = append(release, quota.Release(t, c.Resource, c.N))
+		}
 	}
 	ctx = context.WithoutCancel(ctx)
 	undo := make([]importWrite, len(writes))
 	for i, w := range writes {
 		undo[i] = importWrite{key: w.key, value: w.prevValue, size: w.size, prev: w.prev}
 	}
-	for _, part := range chunks(undo) {
-		ops := make([]store.Op, len(part))
-		for j, w := range part {
+	for i, part := range chunks(undo) {
+		var ops []store.Op
+		if i == 0 {
+			ops = append(ops, release...)
+		}
+		for _, w := range part {
 			if w.prev == 0 {
-				ops[j] = store.DeleteOp(t, w.key, 1)
+				ops = append(ops, store.DeleteOp(t, w.key, 1))
 			} else {
-				ops[j] = store.PutOp(t, w.key, w.value, w.prev+1)
+				ops = append(ops, store.PutOp(t, w.key, w.value, w.prev+1))
 			}
 		}
 		if err := api.commit.Commit(ctx, ops); err != nil {

@@ -26,6 +26,7 @@ import (
 	"github.com/lingxi/lingxi/shared/guess"
 	"github.com/lingxi/lingxi/shared/modelstore"
 	"github.com/lingxi/lingxi/shared/outbox"
+	"github.com/lingxi/lingxi/shared/quota"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/stream"
 	"github.com/lingxi/lingxi/shared/tenant"
@@ -149,6 +150,7 @@ func newEnv(t *testing.T) *env {
 	svc := conversation.New(conversation.Config{
 		DB: e.db, Commit: e.commit, Models: conversation.NewModels(e.db, conversation.BundleLoader(e.models), 0, 0, log),
 		Guess: guess.NewStore(e.db, guess.Options{}), Log: log,
+		Quota: quota.New(e.db),
 	})
 	e.api = New(svc, e.commit, authn, log, WithIdempotency(e.db))
 	return e
