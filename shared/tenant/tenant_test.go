@@ -47,11 +47,13 @@ func TestParse(t *testing.T) {
 var trustedParsers = map[string]string{
 	"shared/auth":           "resolves an API key to the tenant it belongs to",
 	"events":                "reads the tenant of a validated envelope",
-	"functions/api/handler": "the platform admin names a tenant it creates",
-	"infra/devstack":        "the local stack seeds its demo tenant",
-	"infra/cmd/run":         "the local stack seeds its demo tenant",
-	"infra/cmd/lingxi":      "operator tooling acting for a named tenant",
-	"shared/tenant":         "defines Parse",
+	"functions/api/handler": "the platform admin names a tenant it creates, recovers or re-plans",
+	"functions/train/handler": "reads the tenant of a job message that only the api function can send " +
+		"(the queue's policy), and acts only on a job recorded under that tenant",
+	"infra/devstack":   "the local stack seeds its demo tenant",
+	"infra/cmd/run":    "the local stack seeds its demo tenant",
+	"infra/cmd/lingxi": "operator tooling acting for a named tenant",
+	"shared/tenant":    "defines Parse",
 }
 
 // Regression guard for DESIGN.md §5: a tenant never comes from a request body. Every non-test call

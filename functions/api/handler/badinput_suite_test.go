@@ -36,6 +36,8 @@ func badInputRoutes(key, partnerKeyID string) map[string]httpapitest.Route {
 	settings := []string{"/v1/bot/settings"}
 	return map[string]httpapitest.Route{
 		"POST /v1/tenants":                       {Path: "/v1/tenants", Body: `{"id":"newcomer","name":@}`, Field: "/name", Key: adminKey},
+		"POST /v1/tenants/{id}/admin-keys":       {Path: "/v1/tenants/badinput/admin-keys", Body: `{"reason":@}`, Field: "/reason", Key: adminKey, Get: []string{"/v1/api-keys"}},
+		"PUT /v1/tenants/{id}/plan":              {Path: "/v1/tenants/badinput/plan", EmptyOK: true, Key: adminKey, Get: []string{"/v1/tenant"}},
 		"POST /v1/api-keys":                      {Path: "/v1/api-keys", Body: `{"role":"partner","name":@}`, Field: "/name", Get: []string{"/v1/api-keys"}},
 		"DELETE /v1/api-keys/{id}":               {Path: "/v1/api-keys/" + partnerKeyID, EmptyOK: true, Get: []string{"/v1/api-keys"}},
 		"PUT /v1/intents/{id}":                   {Path: "/v1/intents/card_lost", Body: `{"examples":["lost card",@],"answer":{"en":"Blocked."}}`, Field: "/examples/1", Get: []string{"/v1/intents/card_lost"}},

@@ -272,7 +272,7 @@ func TestTrainAndActivateBodies(t *testing.T) {
 		"no content type":  {`{"activate":true}`, "", 415, "unsupported-media-type"},
 		"form":             {`activate=true`, "application/x-www-form-urlencoded", 415, "unsupported-media-type"},
 		"array":            {`[]`, "application/json", 400, "validation"},
-		"null":             {`null`, "application/json", 400, "malformed-body"},
+		"null":             {`null`, "application/json", 400, "validation"}, // JSON, but not an object
 		"two values":       {`{} {}`, "application/json", 400, "malformed-body"},
 		"unknown field":    {`{"activate":true,"tenant":"other"}`, "application/json", 400, "validation"},
 		"wrong type":       {`{"activate":"yes"}`, "application/json", 400, "validation"},
