@@ -34,6 +34,6 @@ func main() {
 		os.Exit(1)
 	}
 	models := modelstore.New(modelstore.NewClient(cfg), os.Getenv("MODEL_BUCKET"))
-	api := handler.New(db, outbox.New(db, pub, log), authn, log, handler.WithModelStore(models))
+	api := handler.New(db, outbox.New(db, pub, log), authn, log, handler.WithModelStore(models), handler.WithIdempotency(db))
 	lambda.StartHandlerFunc(api.Handle)
 }

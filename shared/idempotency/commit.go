@@ -17,8 +17,8 @@ func (g *Guard) Committer() Committer { return holding{g: g} }
 type holding struct{ g *Guard }
 
 func (h holding) Commit(ctx context.Context, ops []store.Op, evs ...events.Envelope) error {
-	s, ok := ctx.Value(slotKey{}).(*slot)
-	if !ok {
+	s := slotOf(ctx)
+	if s == nil {
 		return h.g.commit.Commit(ctx, ops, evs...)
 	}
 	s.mu.Lock()
@@ -37,9 +37,12 @@ func (h holding) Commit(ctx context.Context, ops []store.Op, evs ...events.Envel
 }
 
 // Active reports whether ctx is inside Do for a request with an Idempotency-Key.
-func Active(ctx context.Context) bool {
-	_, ok := ctx.Value(slotKey{}).(*slot)
-	return ok
+func Active(ctx context.Context) bool { return slotOf(ctx) != nil }
+
+// slotOf is the reservation of ctx's request; nil outside Do, and in the commit Do makes itself.
+func slotOf(ctx context.Context) *slot {
+	s, _ := ctx.Value(slotKey{}).(*slot)
+	return s
 }
 
 // DoneOps returns the op that stores resp as the response of ctx's request, for code that commits
@@ -50,8 +53,8 @@ func Active(ctx context.Context) bool {
 // A request that used DoneOps must, when it succeeds, have committed the op of the response it
 // returns: Do then trusts that the response is stored.
 func DoneOps(ctx context.Context, resp httpapi.Response) ([]store.Op, error) {
-	s, ok := ctx.Value(slotKey{}).(*slot)
-	if !ok {
+	s := slotOf(ctx)
+	if s == nil {
 		return nil, nil
 	}
 	s.mu.Lock()

@@ -267,7 +267,9 @@ func (s *slot) finish(ctx, cleanup context.Context, resp httpapi.Response) (http
 	}
 	switch {
 	case len(s.ops) > 0 || len(s.evs) > 0:
-		err := s.g.commit.Commit(ctx, append(s.ops, s.done(rec)), s.evs...)
+		// Outside the reservation: a Committer of ours underneath must not hold this one too.
+		outside := context.WithValue(ctx, slotKey{}, (*slot)(nil))
+		err := s.g.commit.Commit(outside, append(s.ops, s.done(rec)), s.evs...)
 		if errors.Is(err, store.ErrConflict) {
 			s.free(cleanup)
 			return httpapi.Response{}, httpapi.Errorf(httpapi.KindConflict, "something this request writes changed meanwhile; nothing was written; retry")

@@ -18,6 +18,7 @@ import (
 	lxevents "github.com/lingxi/lingxi/events"
 	"github.com/lingxi/lingxi/shared/auth"
 	"github.com/lingxi/lingxi/shared/httpapi"
+	"github.com/lingxi/lingxi/shared/idempotency"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/tenant"
 )
@@ -44,7 +45,8 @@ type API struct {
 	router *httpapi.Router
 	now    func() time.Time
 	log    *slog.Logger
-	models ModelStore // trained NLU bundles; nil: training answers 503
+	models ModelStore         // trained NLU bundles; nil: training answers 503
+	idem   *idempotency.Guard // Idempotency-Key on every POST (idempotency.go); nil: the header is 503
 }
 
 // New wires the API.
@@ -100,7 +102,7 @@ func (api *API) tenantKey(need auth.Role, h tenantHandler) httpapi.HandlerFunc {
 		if err != nil {
 			return httpapi.Response{}, err
 		}
-		return h(ctx, r, p)
+		return api.once(ctx, r, p, h)
 	}
 }
 
@@ -114,7 +116,7 @@ func (api *API) platformAdmin(h httpapi.HandlerFunc) httpapi.HandlerFunc {
 		if !p.Admin {
 			return httpapi.Response{}, httpapi.Errorf(httpapi.KindForbidden, "only the platform-admin key creates tenants")
 		}
-		return h(ctx, r)
+		return api.onceAdmin(ctx, r, h)
 	}
 }
 
