@@ -12,20 +12,32 @@ import (
 // with an Idempotency-Key, it holds each commit: it answers nil and Do commits everything held
 // together with the response once the handler has returned it (see the package comment). Anywhere
 // else it commits at once through g's Committer.
+//
+// So a held write is not in the table yet when Commit returns. A handler that must act on its
+// write before it answers (start a worker that reads it) builds its response first and commits
+// the op DoneOps gives with its writes: once DoneOps was called, this Committer commits at once.
 func (g *Guard) Committer() Committer { return holding{g: g} }
 
 type holding struct{ g *Guard }
 
 func (h holding) Commit(ctx context.Context, ops []store.Op, evs ...events.Envelope) error {
 	s := slotOf(ctx)
-	if s == nil {
+	if s == nil || s.isStaged() {
 		return h.g.commit.Commit(ctx, ops, evs...)
 	}
+	return s.hold(ops, evs)
+}
+
+func (s *slot) isStaged() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.staged {
-		return errCommitHeldAndStaged
-	}
+	return s.staged
+}
+
+// hold keeps ops and evs for the commit Do makes with the response.
+func (s *slot) hold(ops []store.Op, evs []events.Envelope) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	// The outbox adds one op per event, and the response is one more.
 	n := len(s.ops) + len(ops) + len(s.evs) + len(evs) + 1
 	if n > store.MaxTxOps {

@@ -16,8 +16,9 @@
 //     the held writes and events together with the response. A conflict then is a 409 with
 //     nothing written. Everything one request writes must fit one transaction (store.MaxTxOps).
 //   - Commit hooks (DoneOps): code that must see its commit's outcome, such as the conversation
-//     service's optimistic-concurrency loop, asks DoneOps for the op that stores the response it is
-//     about to commit and adds it to that commit itself.
+//     service's optimistic-concurrency loop, or that must act on its write before it answers, asks
+//     DoneOps for the op that stores the response it is about to commit and adds it to that
+//     commit itself.
 //
 // Responses that show a secret once (a new API key, a webhook secret) are stored without it: the
 // Route names those fields, and a replay answers the first status and body without them, with

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -239,6 +240,28 @@ func TestDoneOps(t *testing.T) {
 	})
 	if !errors.Is(err, errCommitHeldAndStaged) {
 		t.Fatalf("held and staged: %v", err)
+	}
+	// Once staged, the guard's Committer commits at once: the write is there before the answer.
+	staged := store.Key{Kind: "turn", ID: "t3"}
+	_, err = g.Do(ctx, request("/v1/turns", `{}`, "k4"), Platform, route, func(ctx context.Context) (httpapi.Response, error) {
+		resp := httpapi.JSON(http.StatusAccepted, nil)
+		ops, err := DoneOps(ctx, resp)
+		if err != nil {
+			return httpapi.Response{}, err
+		}
+		if err := g.Committer().Commit(ctx, append(ops, store.PlatformCreateOp(staged, nil))); err != nil {
+			return httpapi.Response{}, err
+		}
+		if _, err := db.PlatformGet(ctx, staged, nil); err != nil {
+			return httpapi.Response{}, fmt.Errorf("the staged commit is not there yet: %w", err)
+		}
+		return resp, nil
+	})
+	if err != nil {
+		t.Fatalf("staged, then committed: %v", err)
+	}
+	if r, err := g.Do(ctx, request("/v1/turns", `{}`, "k4"), Platform, route, nil); err != nil || r.Status != http.StatusAccepted || r.Headers[ReplayedHeader] != "true" {
+		t.Fatalf("replay of the staged request: %v %v", r, err)
 	}
 
 	huge := strings.Repeat("x", MaxStoredBody)
