@@ -273,7 +273,7 @@ func (s *slot) finish(ctx, cleanup context.Context, resp httpapi.Response) (http
 		err := s.g.commit.Commit(outside, append(s.ops, s.done(rec)), s.evs...)
 		if errors.Is(err, store.ErrConflict) {
 			s.free(cleanup)
-			return httpapi.Response{}, httpapi.Errorf(httpapi.KindConflict, "something this request writes changed meanwhile; nothing was written; retry")
+			return httpapi.Response{}, httpapi.Errorf(httpapi.KindConflict, "another request changed or created what this one writes; nothing was written")
 		}
 		if err != nil {
 			s.free(cleanup)
