@@ -1,6 +1,7 @@
 package handler
 
 import (
+	"fmt"
 	"net/http"
 	"sync"
 	"testing"
@@ -140,5 +141,49 @@ func TestIdempotencyKilledAfterCommit(t *testing.T) {
 			}
 			stop()
 		})
+	}
+}
+
+// Turns with keys racing on one conversation: a turn that lost the race runs again on the new
+// state, and the response stored with it is that of the attempt that committed (the commit hook
+// is applied again), so every retry replays exactly what its first request answered.
+func TestIdempotencyRacingTurns(t *testing.T) {
+	e := newEnv(t)
+	key := e.tenant(t, "acme")
+	id := str(e.start(t, key, `{"language":"en"}`)["id"])
+	msgs := "/v1/conversations/" + id + "/messages"
+	const racers = 3
+	e.commit.hold(racers)
+	first := make([]response, racers)
+	var wg sync.WaitGroup
+	for i := range racers {
+		wg.Go(func() {
+			first[i] = e.doWith(t, "POST", msgs, key, `{"text":"what is my balance"}`, idemKey(fmt.Sprintf("race-%d", i)))
+		})
+	}
+	wg.Wait()
+	if e.retries.Load() == 0 {
+		t.Fatal("no turn ran again: the race was not exercised")
+	}
+	accepted := 0
+	for i, r := range first {
+		retry := e.doWith(t, "POST", msgs, key, `{"text":"what is my balance"}`, idemKey(fmt.Sprintf("race-%d", i)))
+		switch r.code {
+		case http.StatusOK:
+			accepted++
+			if retry.code != http.StatusOK || retry.raw != r.raw || retry.headers["Idempotent-Replayed"] != "true" {
+				t.Fatalf("racer %d: first %s\nretry %d %s", i, r.raw, retry.code, retry.raw)
+			}
+		case http.StatusConflict: // busy: nothing stored, the key is free and the retry runs
+			if retry.code != http.StatusOK || retry.headers["Idempotent-Replayed"] != "" {
+				t.Fatalf("racer %d refused, then: %d %s", i, retry.code, retry.raw)
+			}
+			accepted++
+		default:
+			t.Fatalf("racer %d: %d %s", i, r.code, r.raw)
+		}
+	}
+	if n := len(list(e.must(t, 200, "GET", "/v1/conversations/"+id, key, "")["messages"])); n != 1+2*accepted {
+		t.Fatalf("%d messages for %d accepted turns", n, accepted)
 	}
 }
