@@ -25,7 +25,8 @@
 // Idempotent-Secret-Omitted naming what was left out. docs/idempotency.md says why.
 //
 // Files: idempotency.go (the Guard: reserve, run, replay), record.go (the stored record, request
-// fingerprints, response rendering and secret removal), commit.go (held commits and DoneOps).
+// fingerprints, response rendering and secret removal), commit.go (held commits and DoneOps),
+// errors.go (problem kinds and sentinel errors).
 package idempotency
 
 import (
@@ -33,7 +34,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -64,15 +64,6 @@ const (
 	// MaxStoredBody is the largest response body kept for replay, in bytes (a DynamoDB item holds
 	// 400 KB).
 	MaxStoredBody = 300 << 10
-)
-
-// Problem kinds of idempotency keys, beyond httpapi's.
-var (
-	kindKeyReused          = &httpapi.Kind{Slug: "idempotency-key-reused", Title: "The Idempotency-Key was already used for another request", Status: http.StatusUnprocessableEntity}
-	kindKeyInFlight        = &httpapi.Kind{Slug: "idempotency-key-in-flight", Title: "A request with this Idempotency-Key is still running; retry later", Status: http.StatusConflict}
-	kindTooManyWrites      = &httpapi.Kind{Slug: "idempotency-too-many-writes", Title: "With an Idempotency-Key a request must be written in one transaction", Status: http.StatusUnprocessableEntity}
-	kindResponseTooLarge   = &httpapi.Kind{Slug: "idempotency-response-too-large", Title: "The response is too large to keep for an Idempotency-Key", Status: http.StatusUnprocessableEntity}
-	errCommitHeldAndStaged = errors.New("idempotency: a request both held commits and committed its response itself")
 )
 
 // Store keeps idempotency records; *store.Store is one. Writes go through Tx so that the same ops
