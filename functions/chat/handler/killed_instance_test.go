@@ -71,15 +71,15 @@ func (p *killProxy) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	p.mu.Unlock()
 	if hit {
-		p.killed.Add(int32(killBinary(p.binary)))
+		// Counted before the signal: the caller may see its 502 before this returns.
+		killBinary(p.binary, func() { p.killed.Add(1) })
 	}
 	return resp, nil
 }
 
-// killBinary SIGKILLs every process running the executable path and reports how many it killed.
-func killBinary(path string) int {
+// killBinary SIGKILLs every process running the executable path, calling before ahead of each.
+func killBinary(path string, before func()) {
 	dirs, _ := os.ReadDir("/proc")
-	n := 0
 	for _, d := range dirs {
 		pid := 0
 		for _, c := range d.Name() {
@@ -93,12 +93,10 @@ func killBinary(path string) int {
 			continue
 		}
 		if exe, err := os.Readlink(filepath.Join("/proc", d.Name(), "exe")); err == nil && exe == path {
-			if syscall.Kill(pid, syscall.SIGKILL) == nil {
-				n++
-			}
+			before()
+			_ = syscall.Kill(pid, syscall.SIGKILL)
 		}
 	}
-	return n
 }
 
 // Regression for issue 7, defect 2, through the local stack: the chat function's real binary is
