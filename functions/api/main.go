@@ -42,6 +42,6 @@ func main() {
 		os.Exit(1)
 	}
 	jobs := handler.NewSQSQueue(sqs.NewFromConfig(cfg), queueURL)
-	api := handler.New(db, outbox.New(db, pub, log), authn, log, handler.WithJobQueue(jobs), handler.WithRateLimiter(limits))
+	api := handler.New(db, outbox.New(db, pub, log), authn, log, handler.WithJobQueue(jobs), handler.WithRateLimiter(limits), handler.WithIdempotency(db))
 	lambda.StartHandlerFunc(api.Handle)
 }

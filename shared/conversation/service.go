@@ -110,6 +110,34 @@ func New(cfg Config) *Service {
 	return s
 }
 
+// CommitHook gives store ops to write in the same transaction as the Reply r: the chat function
+// stores r's rendered response there as the answer to the request's Idempotency-Key.
+type CommitHook func(r Reply) ([]store.Op, error)
+
+type hookKey struct{}
+
+// WithCommitHook returns ctx with h. The service calls h with the Reply a write is about to make
+// and commits h's ops in that write's transaction: only in the request's last write (a voice
+// call's first turn writes its conversation first, then the turn), again with the new Reply when
+// a turn lost a race and runs again, and on its own when the request writes nothing else. So when
+// a call that got ctx succeeds, the ops for the Reply it returned have been committed.
+func WithCommitHook(ctx context.Context, h CommitHook) context.Context {
+	return context.WithValue(ctx, hookKey{}, h)
+}
+
+// hookOps are the ops ctx's CommitHook gives for r (none without a hook).
+func hookOps(ctx context.Context, r Reply) ([]store.Op, error) {
+	h, _ := ctx.Value(hookKey{}).(CommitHook)
+	if h == nil {
+		return nil, nil
+	}
+	ops, err := h(r)
+	if err != nil {
+		return nil, fmt.Errorf("commit hook: %w", err)
+	}
+	return ops, nil
+}
+
 // StartInput opens a conversation.
 type StartInput struct {
 	Channel  events.Channel
@@ -191,12 +219,14 @@ func (s *Service) Start(ctx context.Context, t tenant.ID, in StartInput) (Reply,
 	if err != nil {
 		return Reply{}, err
 	}
-	return s.create(ctx, t, id, in, true)
+	return s.create(ctx, t, id, in, true, false)
 }
 
 // create writes a new conversation with id; greet says the greeting (a voice call whose first
-// turn already carries the caller's words is not greeted).
-func (s *Service) create(ctx context.Context, t tenant.ID, id string, in StartInput, greet bool) (Reply, error) {
+// turn already carries the caller's words is not greeted). turnFollows says that the request runs
+// a turn on the conversation next if it stays active: then that turn's write, not this one, is
+// the request's last (see WithCommitHook).
+func (s *Service) create(ctx context.Context, t tenant.ID, id string, in StartInput, greet, turnFollows bool) (Reply, error) {
 	set, err := s.settings(ctx, t)
 	if err != nil {
 		return Reply{}, err
@@ -223,6 +253,13 @@ func (s *Service) create(ctx context.Context, t tenant.ID, id string, in StartIn
 	evs, err := tr.events(nil)
 	if err != nil {
 		return Reply{}, err
+	}
+	if !turnFollows || c.State != StateActive {
+		extra, err := hookOps(ctx, tr.reply())
+		if err != nil {
+			return Reply{}, err
+		}
+		ops = append(ops, extra...)
 	}
 	if err := s.commit.Commit(ctx, ops, evs...); err != nil {
 		if qerr := s.liveRefused(ctx, t, live, err); qerr != nil {
@@ -323,7 +360,7 @@ func (s *Service) Voice(ctx context.Context, t tenant.ID, in VoiceInput) (Reply,
 			start.Customer.Attributes = map[string]string{"caller": in.Caller}
 		}
 		noInput := in.Text == "" && in.DTMF == ""
-		r, err := s.create(ctx, t, id, start, noInput)
+		r, err := s.create(ctx, t, id, start, noInput, !noInput)
 		switch {
 		case err == nil && noInput:
 			return r, nil
@@ -344,12 +381,23 @@ func (s *Service) Voice(ctx context.Context, t tenant.ID, in VoiceInput) (Reply,
 }
 
 // current is a reply that changes nothing: the conversation as it is, waiting for the customer.
+// The commit hook's ops, if any, are the only write.
 func (s *Service) current(ctx context.Context, t tenant.ID, id string) (Reply, error) {
 	c, _, err := s.load(ctx, t, id)
 	if err != nil {
 		return Reply{}, err
 	}
-	return s.newTurn(t, c, botconfig.Settings{}, s.now()).reply(), nil
+	r := s.newTurn(t, c, botconfig.Settings{}, s.now()).reply()
+	ops, err := hookOps(ctx, r)
+	if err != nil {
+		return Reply{}, err
+	}
+	if len(ops) > 0 {
+		if err := s.commit.Commit(ctx, ops); err != nil {
+			return Reply{}, fmt.Errorf("commit reply of %s: %w", id, err)
+		}
+	}
+	return r, nil
 }
 
 // update runs f on the conversation's latest state and commits the result, again from the new
@@ -393,7 +441,12 @@ func (s *Service) update(ctx context.Context, t tenant.ID, id, callID string, f 
 		if err != nil {
 			return Reply{}, err
 		}
-		err = s.commit.Commit(ctx, withCount(live, store.PutOp(t, store.Key{Kind: Kind, ID: id}, c, ver, opts...)), evs...)
+		extra, err := hookOps(ctx, tr.reply())
+		if err != nil {
+			return Reply{}, err
+		}
+		ops := append(withCount(live, store.PutOp(t, store.Key{Kind: Kind, ID: id}, c, ver, opts...)), extra...)
+		err = s.commit.Commit(ctx, ops, evs...)
 		if errors.Is(err, store.ErrConflict) {
 			s.log.InfoContext(ctx, "conversation changed during the turn; running it again", "conversation", id)
 			continue

@@ -204,6 +204,7 @@ func JSON(status int, body any) Response { return Response{Status: status, Body:
 type HandlerFunc func(ctx context.Context, r *Request) (Response, error)
 
 type route struct {
+	key    string // "POST /v1/api-keys/{id}"
 	method string
 	parts  []string // "{name}" marks a parameter
 	h      HandlerFunc
@@ -229,7 +230,7 @@ func (rt *Router) Handle(routeKey string, h HandlerFunc) {
 	if !ok {
 		panic(fmt.Sprintf("httpapi: route key %q is not \"METHOD /path\"", routeKey))
 	}
-	r := &route{method: method, parts: strings.Split(strings.Trim(path, "/"), "/"), h: h}
+	r := &route{key: routeKey, method: method, parts: strings.Split(strings.Trim(path, "/"), "/"), h: h}
 	rt.routes[routeKey] = r
 	rt.order = append(rt.order, r)
 }
@@ -251,6 +252,7 @@ func (rt *Router) Serve(ctx context.Context, req events.APIGatewayV2HTTPRequest)
 	if r == nil {
 		return ProblemResponse(ProblemFor(Errorf(KindNoRoute, "%s %s", req.RequestContext.HTTP.Method, req.RawPath), req.RawPath)), nil
 	}
+	req.RouteKey = r.key // as API Gateway sets it, also when the route was matched by path here
 	in := &Request{APIGatewayV2HTTPRequest: req, Params: params, maxBody: rt.maxBody, rate: rt.rateFor(r)}
 	resp, err := rt.call(ctx, r, in)
 	if err != nil {

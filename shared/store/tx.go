@@ -52,6 +52,13 @@ func PlatformCreateOp(k Key, v any) Op {
 	return putOp("create", r, err, v, 0)
 }
 
+// PlatformPutOp replaces the platform item k if it is at version (0: if it does not exist), as
+// PutOp does for a tenant's item.
+func PlatformPutOp(k Key, v any, version int64, opts ...Option) Op {
+	r, err := platformRef("put", k)
+	return putOp("put", r, err, v, version, opts...)
+}
+
 // PlatformDeleteOp deletes the platform item k, which must exist (as DeleteOp at version 0).
 func PlatformDeleteOp(k Key) Op {
 	r, err := platformRef("delete", k)

@@ -18,6 +18,7 @@ import (
 	lxevents "github.com/lingxi/lingxi/events"
 	"github.com/lingxi/lingxi/shared/auth"
 	"github.com/lingxi/lingxi/shared/httpapi"
+	"github.com/lingxi/lingxi/shared/idempotency"
 	"github.com/lingxi/lingxi/shared/quota"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/tenant"
@@ -48,6 +49,7 @@ type API struct {
 	log    *slog.Logger
 	jobs   JobQueue // training jobs go to the train function; nil: training answers 503
 	ledger *quota.Ledger
+	idem   *idempotency.Guard // Idempotency-Key on every POST (idempotency.go); nil: the header is 503
 }
 
 // New wires the API.
@@ -107,7 +109,7 @@ func (api *API) tenantKey(need auth.Role, h tenantHandler) httpapi.HandlerFunc {
 		if err != nil {
 			return httpapi.Response{}, err
 		}
-		return h(ctx, r, p)
+		return api.once(ctx, r, p, h)
 	}
 }
 
@@ -121,7 +123,7 @@ func (api *API) platformAdmin(h httpapi.HandlerFunc) httpapi.HandlerFunc {
 		if !p.Admin {
 			return httpapi.Response{}, httpapi.Errorf(httpapi.KindForbidden, "only the platform-admin key may do this")
 		}
-		return h(ctx, r)
+		return api.onceAdmin(ctx, r, h)
 	}
 }
 

@@ -22,6 +22,7 @@ import (
 	"github.com/lingxi/lingxi/shared/auth"
 	"github.com/lingxi/lingxi/shared/botconfig"
 	"github.com/lingxi/lingxi/shared/httpapi"
+	"github.com/lingxi/lingxi/shared/idempotency"
 	"github.com/lingxi/lingxi/shared/modelstore"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/tenant"
@@ -133,7 +134,15 @@ func (api *API) train(ctx context.Context, r *httpapi.Request, p auth.Principal)
 		store.CreateOp(p.Tenant, jobLockKey, botconfig.TrainingLock{JobID: id}, store.WithTTL(job.LeaseUntil)),
 		store.CreateOp(p.Tenant, jobKey(id), job, store.WithTTL(now.Add(botconfig.JobRetention))),
 	}
-	if err := api.commit.Commit(ctx, ops); err != nil {
+	resp := httpapi.JSON(http.StatusAccepted, job.View(now))
+	resp.Headers = map[string]string{"Location": jobPath(id)}
+	// Under an Idempotency-Key the response commits with the job, not after the handler: the job
+	// must exist before its message is sent, or the worker would find nothing to train.
+	done, err := idempotency.DoneOps(ctx, resp)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := api.commit.Commit(ctx, append(ops, done...)); err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			return httpapi.Response{}, api.trainingUnderWay(ctx, p.Tenant)
 		}
@@ -145,8 +154,6 @@ func (api *API) train(ctx context.Context, r *httpapi.Request, p auth.Principal)
 		return httpapi.Response{}, httpapi.Errorf(httpapi.KindUnavailable, "the training could not be queued; retry")
 	}
 	api.log.InfoContext(ctx, "training job queued", "tenant", p.Tenant, "job", id, "activate", body.Activate)
-	resp := httpapi.JSON(http.StatusAccepted, job.View(now))
-	resp.Headers = map[string]string{"Location": jobPath(id)}
 	return resp, nil
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/lingxi/lingxi/shared/conversation"
 	"github.com/lingxi/lingxi/shared/guess"
 	"github.com/lingxi/lingxi/shared/httpapi"
+	"github.com/lingxi/lingxi/shared/idempotency"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/tenant"
 )
@@ -55,7 +56,7 @@ type API struct {
 	conv   Conversations
 	commit Committer
 	auth   Authenticator
-	idem   IdempotencyStore // nil: Idempotency-Key is refused
+	idem   *idempotency.Guard // nil: Idempotency-Key is refused (idempotency.go)
 	router *httpapi.Router
 	log    *slog.Logger
 	now    func() time.Time
@@ -135,7 +136,7 @@ func (api *API) startConversation(ctx context.Context, r *httpapi.Request, t ten
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	reply, err := api.conv.Start(ctx, t, in)
+	reply, err := api.conv.Start(answerInCommit(ctx, http.StatusCreated, startView), t, in)
 	if err != nil {
 		return httpapi.Response{}, problem(err, "")
 	}
@@ -161,7 +162,7 @@ func (api *API) postMessage(ctx context.Context, r *httpapi.Request, t tenant.ID
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	reply, err := api.conv.Message(ctx, t, id, in)
+	reply, err := api.conv.Message(answerInCommit(ctx, http.StatusOK, turnView), t, id, in)
 	if err != nil {
 		return httpapi.Response{}, problem(err, id)
 	}
@@ -173,11 +174,11 @@ func (api *API) endConversation(ctx context.Context, r *httpapi.Request, t tenan
 	if err := r.NoBody(); err != nil {
 		return httpapi.Response{}, err
 	}
-	reply, err := api.conv.End(ctx, t, id)
+	reply, err := api.conv.End(answerInCommit(ctx, http.StatusOK, endView), t, id)
 	if err != nil {
 		return httpapi.Response{}, problem(err, id)
 	}
-	return httpapi.JSON(http.StatusOK, transcriptView(reply.Conversation)), nil
+	return httpapi.JSON(http.StatusOK, endView(reply)), nil
 }
 
 func (api *API) voiceTurn(ctx context.Context, r *httpapi.Request, t tenant.ID) (httpapi.Response, error) {
@@ -189,7 +190,7 @@ func (api *API) voiceTurn(ctx context.Context, r *httpapi.Request, t tenant.ID) 
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	reply, err := api.conv.Voice(ctx, t, in)
+	reply, err := api.conv.Voice(answerInCommit(ctx, http.StatusOK, voiceView), t, in)
 	if err != nil {
 		return httpapi.Response{}, problem(err, in.ConversationID)
 	}

@@ -3,6 +3,7 @@ package handler
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -45,7 +46,15 @@ type env struct {
 	models  *modelstore.Store
 	commit  *gatedCommitter
 	retries *atomic.Int64 // turns run again after losing a race
+	// skew moves the store's clock (TTL expiry) ahead of the wall clock; see advance.
+	skew atomic.Int64
 }
+
+// advance moves the store's clock d ahead, so items whose TTL falls within d read as expired.
+func (e *env) advance(d time.Duration) { e.skew.Add(int64(d)) }
+
+// clock is the store's clock: the wall clock plus the skew.
+func (e *env) clock() time.Time { return time.Now().Add(time.Duration(e.skew.Load())) }
 
 // gatedCommitter lets a test hold the first n commits until all n have arrived, so that n turns
 // surely read the same version before any of them writes.
@@ -57,6 +66,26 @@ type gatedCommitter struct {
 	conflicts atomic.Int64
 	// paused, when set, holds the next commit: it closes entered and waits for release.
 	paused atomic.Pointer[pause]
+	// killed, when set, makes the next commit the last thing its request does: the commit is
+	// written, then the request stops as if its function instance were killed (see killNext).
+	killed atomic.Pointer[kill]
+}
+
+type kill struct {
+	skip      atomic.Int64 // commits to let through first
+	committed chan struct{}
+	dead      <-chan struct{}
+}
+
+// killNext makes the commit after the next skip ones kill its request right after writing:
+// committed is closed once the write stands, and the request's goroutine then waits for dead (the
+// test's end), so nothing the request would do after that commit (store the response, answer)
+// happens while the test runs.
+func (g *gatedCommitter) killNext(skip int, dead <-chan struct{}) (committed <-chan struct{}) {
+	k := &kill{committed: make(chan struct{}), dead: dead}
+	k.skip.Store(int64(skip))
+	g.killed.Store(k)
+	return k.committed
 }
 
 type pause struct{ entered, release chan struct{} }
@@ -111,7 +140,19 @@ func (g *gatedCommitter) Commit(ctx context.Context, ops []store.Op, evs ...lxev
 			return fmt.Errorf("test gate: only %d of %d commits arrived", gt.arrived, gt.n)
 		}
 	}
-	return g.next.Commit(ctx, ops, evs...)
+	k := g.killed.Load()
+	if k != nil && k.skip.Add(-1) >= 0 {
+		k = nil
+	} else if k != nil && !g.killed.CompareAndSwap(k, nil) {
+		k = nil
+	}
+	err := g.next.Commit(ctx, ops, evs...)
+	if k != nil && err == nil {
+		close(k.committed)
+		<-k.dead
+		return errors.New("test: the function instance was killed after its commit")
+	}
+	return err
 }
 
 // countingHandler counts log records with a given message.
@@ -139,7 +180,7 @@ func newEnv(t *testing.T) *env {
 	e.kin, e.stream = emulators.NewStream(t, 1)
 	s3c, bucket := emulators.NewBucket(t, modelstore.NewClient)
 	e.models = modelstore.New(s3c, bucket)
-	e.db = store.New(e.ddb, e.table)
+	e.db = store.New(e.ddb, e.table).WithClock(e.clock)
 	log := slog.New(countingHandler{Handler: slog.NewTextHandler(io.Discard, nil), msg: "conversation changed during the turn; running it again", n: e.retries})
 	box := outbox.New(e.db, stream.NewPublisher(e.kin, e.stream), log)
 	e.commit = &gatedCommitter{next: box}
@@ -153,6 +194,7 @@ func newEnv(t *testing.T) *env {
 		Quota: quota.New(e.db),
 	})
 	e.api = New(svc, e.commit, authn, log, WithIdempotency(e.db))
+	e.api.now = e.clock
 	return e
 }
 

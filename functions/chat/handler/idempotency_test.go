@@ -124,8 +124,8 @@ func TestIdempotencyKeyAfterFailure(t *testing.T) {
 	at := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
 	ev := `{"customer_id":"fail-customer","kind":"card_declined","occurred_at":"` + at + `"}`
 
-	e.commit.conflicts.Store(1) // the first commit fails: a 500
-	if r := e.doWith(t, "POST", "/v1/business-events", key, ev, idemKey("event-1")); r.code != 500 {
+	e.commit.conflicts.Store(1) // the first commit fails: nothing is written
+	if r := e.doWith(t, "POST", "/v1/business-events", key, ev, idemKey("event-1")); r.code != 409 {
 		t.Fatalf("failing commit: %d %s", r.code, r.raw)
 	}
 	if r := e.doWith(t, "POST", "/v1/business-events", key, ev, idemKey("event-1")); r.code != 202 || r.headers["Idempotent-Replayed"] != "" {

@@ -100,6 +100,9 @@ type transcript struct {
 	EndedAt       *time.Time                `json:"ended_at,omitempty"`
 }
 
+// endView is the answer to an ended conversation: its transcript.
+func endView(r conversation.Reply) transcript { return transcriptView(r.Conversation) }
+
 func transcriptView(c *conversation.Conversation) transcript {
 	return transcript{
 		ID: c.ID, Channel: string(c.Channel), Language: string(c.Language), State: c.State, Customer: c.Customer,
