@@ -14,6 +14,7 @@ import (
 
 	"github.com/lingxi/lingxi/functions/api/handler"
 	"github.com/lingxi/lingxi/shared/auth"
+	"github.com/lingxi/lingxi/shared/egress"
 	"github.com/lingxi/lingxi/shared/outbox"
 	"github.com/lingxi/lingxi/shared/ratelimit"
 	"github.com/lingxi/lingxi/shared/store"
@@ -36,12 +37,18 @@ func main() {
 		log.Error("configure auth", "err", err)
 		os.Exit(1)
 	}
+	loopbackPorts, err := egress.ParsePorts(os.Getenv("LOOPBACK_WEBHOOK_PORTS"))
+	if err != nil {
+		log.Error("LOOPBACK_WEBHOOK_PORTS", "err", err)
+		os.Exit(1)
+	}
 	queueURL := os.Getenv("TRAIN_QUEUE_URL")
 	if queueURL == "" {
 		log.Error("TRAIN_QUEUE_URL is not set")
 		os.Exit(1)
 	}
 	jobs := handler.NewSQSQueue(sqs.NewFromConfig(cfg), queueURL)
-	api := handler.New(db, outbox.New(db, pub, log), authn, log, handler.WithJobQueue(jobs), handler.WithRateLimiter(limits), handler.WithIdempotency(db))
+	api := handler.New(db, outbox.New(db, pub, log), authn, log, handler.WithJobQueue(jobs), handler.WithRateLimiter(limits), handler.WithIdempotency(db),
+		handler.WithEgress(egress.Policy{LoopbackPorts: loopbackPorts}))
 	lambda.StartHandlerFunc(api.Handle)
 }

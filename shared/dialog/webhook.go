@@ -207,14 +207,25 @@ func (e *Engine) attempt(ctx context.Context, u *url.URL, body []byte, key strin
 	return resp.StatusCode, data, nil
 }
 
-// urlAllowed applies the save-time rules again (the flow may predate them) and, for a host
-// that is an IP address, the engine's egress policy with the URL's port. Where a host name leads
-// is for the Doer's dialer to decide (egress.Dialer in production).
+// urlAllowed applies the save-time rules again (the flow may predate them) and the engine's
+// egress policy (CheckURL). Where a host name leads is for the Doer's dialer to decide
+// (egress.Dialer in production).
 func (e *Engine) urlAllowed(u *url.URL) error {
 	if err := checkWebhookURL(u.String()); err != nil {
 		return err
 	}
-	a, err := netip.ParseAddr(u.Hostname())
+	return CheckURL(e.cfg.Egress, u)
+}
+
+// CheckURL applies egress policy p to a webhook URL whose host is an IP address or "localhost"
+// (taken as 127.0.0.1), with the URL's port: the api function calls it when a flow is saved, the
+// engine before it dials. Other host names pass: their addresses are judged when dialled.
+func CheckURL(p egress.Policy, u *url.URL) error {
+	host := u.Hostname()
+	if strings.EqualFold(host, "localhost") {
+		host = "127.0.0.1"
+	}
+	a, err := netip.ParseAddr(host)
 	if err != nil {
 		return nil
 	}
@@ -222,12 +233,12 @@ func (e *Engine) urlAllowed(u *url.URL) error {
 	if u.Scheme == "http" {
 		port = 80
 	}
-	if p := u.Port(); p != "" {
-		if port, err = strconv.Atoi(p); err != nil || port < 1 || port > 65535 {
-			return fmt.Errorf("bad port %q", p)
+	if ps := u.Port(); ps != "" {
+		if port, err = strconv.Atoi(ps); err != nil || port < 1 || port > 65535 {
+			return fmt.Errorf("bad port %q", ps)
 		}
 	}
-	return e.cfg.Egress.Allow(netip.AddrPortFrom(a, uint16(port)))
+	return p.Allow(netip.AddrPortFrom(a, uint16(port)))
 }
 
 // checkWebhookURL is the save-time check of a webhook step's url (ParseFlow): an absolute https

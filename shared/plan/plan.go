@@ -69,7 +69,7 @@ func DefaultRateLimits() RateLimits {
 	return RateLimits{
 		Chat:     RateLimit{Rate: 20, Burst: 40},
 		Config:   RateLimit{Rate: 5, Burst: 20},
-		Training: RateLimit{Rate: 1.0 / 60, Burst: 2},
+		Training: RateLimit{Rate: 1.0 / 10, Burst: 5},
 		Read:     RateLimit{Rate: 50, Burst: 100},
 	}
 }

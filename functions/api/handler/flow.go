@@ -14,6 +14,7 @@ import (
 	"github.com/lingxi/lingxi/shared/auth"
 	"github.com/lingxi/lingxi/shared/botconfig"
 	"github.com/lingxi/lingxi/shared/dialog"
+	"github.com/lingxi/lingxi/shared/egress"
 	"github.com/lingxi/lingxi/shared/httpapi"
 	"github.com/lingxi/lingxi/shared/store"
 )
@@ -113,6 +114,10 @@ func (api *API) putFlow(ctx context.Context, r *httpapi.Request, p auth.Principa
 	return httpapi.Response{Status: status, Body: flowOut{ID: id, Version: ver, UpdatedAt: now, Definition: def}, Headers: etag(ver)}, nil
 }
 
+// WithEgress sets the egress policy flows are saved under: a webhook URL whose host is a loopback
+// address (or "localhost") is accepted only on the policy's loopback ports. Without it, none.
+func WithEgress(p egress.Policy) Option { return func(api *API) { api.egress = p } }
+
 // checkWebhookHosts refuses webhook steps whose host the settings' webhook_hosts do not allow. The
 // chat function checks again when it calls: the settings may change after the flow is stored.
 func (api *API) checkWebhookHosts(ctx context.Context, p auth.Principal, f *dialog.Flow) (botconfig.Problems, error) {
@@ -131,6 +136,8 @@ func (api *API) checkWebhookHosts(ctx context.Context, p auth.Principal, f *dial
 		}
 		if !s.WebhookHostAllowed(u.Hostname()) {
 			probs.Add(fmt.Sprintf("/steps/%d/url", i), "host %q is not in the bot settings' webhook_hosts", u.Hostname())
+		} else if err := dialog.CheckURL(api.egress, u); err != nil {
+			probs.Add(fmt.Sprintf("/steps/%d/url", i), "must not point at a non-public address (%s)", err.Error())
 		}
 	}
 	return probs, nil

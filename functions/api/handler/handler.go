@@ -17,6 +17,7 @@ import (
 
 	lxevents "github.com/lingxi/lingxi/events"
 	"github.com/lingxi/lingxi/shared/auth"
+	"github.com/lingxi/lingxi/shared/egress"
 	"github.com/lingxi/lingxi/shared/httpapi"
 	"github.com/lingxi/lingxi/shared/idempotency"
 	"github.com/lingxi/lingxi/shared/quota"
@@ -49,6 +50,7 @@ type API struct {
 	log    *slog.Logger
 	jobs   JobQueue // training jobs go to the train function; nil: training answers 503
 	ledger *quota.Ledger
+	egress egress.Policy      // which loopback ports a flow's webhook may name (WithEgress); none by default
 	idem   *idempotency.Guard // Idempotency-Key on every POST (idempotency.go); nil: the header is 503
 }
 
