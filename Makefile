@@ -41,7 +41,7 @@ run: emulators
 # through the local stack (docs/limits.md); writes BENCH.md (~18 min on 2 cores). FOLDS=2 for a
 # quicker run; `go run ./infra/bench -only spike` runs the spike test alone.
 bench:
-	$(GO) run ./infra/bench $(if $(FOLDS),-folds $(FOLDS))
+	$(GO) run ./infra/bench $(if $(FOLDS),-folds $(FOLDS)) $(if $(DATA),-data $(DATA))
 
 clean:
 	rm -rf build .devstack

@@ -137,7 +137,7 @@ func TestProductEndToEnd(t *testing.T) {
 	// The demo bot, in both languages: an FAQ answered, the lost-card flow run to the end through
 	// the demo bank's signed webhooks, an explicit request for a person handed off.
 	t.Run("demo bot", func(t *testing.T) { demoBot(t, l) })
-	t.Run("webhook to an emulator", func(t *testing.T) { webhookToEmulator(t, l, log) })
+	t.Run("webhook to an emulator", func(t *testing.T) { webhookToEmulator(t, l) })
 	t.Run("retrain", func(t *testing.T) { retrain(t, l) })
 
 	// Restart on the same state: the data and the keys are still there.
@@ -270,27 +270,26 @@ func checkBanner(t *testing.T, l *Local, state string) {
 }
 
 // webhookToEmulator (issue 7, defect 3): a tenant admin points the lost-card flow at the DynamoDB
-// emulator, by name so that only the chat function's dialer stands in the way. The call is
-// refused when dialled (the demo bank's port is the only loopback port allowed), the customer is
-// handed off, and nothing of the emulator's answer comes back.
-func webhookToEmulator(t *testing.T, l *Local, log *syncBuffer) {
+// emulator, by address and by name. The api function refuses to save it (the demo bank's port is
+// the only loopback port the stack allows; the chat function's dialer would refuse it too, which
+// shared/conversation's TestWebhookLoopbackOnlyNamedPorts proves on real sockets), and the demo
+// bank's flow keeps working.
+func webhookToEmulator(t *testing.T, l *Local) {
 	ctx := context.Background()
-	emulator := strings.Replace(l.Stack.Endpoints().DynamoDB, "127.0.0.1", "localhost", 1)
 	settings := map[string]any{"webhook_hosts": []string{"127.0.0.1", "localhost"}}
 	if code, body, err := l.Call(ctx, "PUT", "/v1/bot/settings", l.DemoKey, settings); err != nil || code != 200 {
 		t.Fatalf("settings: %d %s %v", code, body, err)
 	}
-	flow := json.RawMessage(strings.ReplaceAll(demoLostCard, "{{BANK}}", emulator))
-	if code, body, err := l.Call(ctx, "PUT", "/v1/flows/lost_card", l.DemoKey, flow); err != nil || code != 200 {
-		t.Fatalf("flow: %d %s %v", code, body, err)
+	for _, emulator := range []string{l.Stack.Endpoints().DynamoDB, strings.Replace(l.Stack.Endpoints().DynamoDB, "127.0.0.1", "localhost", 1)} {
+		flow := json.RawMessage(strings.ReplaceAll(demoLostCard, "{{BANK}}", emulator))
+		code, body, err := l.Call(ctx, "PUT", "/v1/flows/lost_card", l.DemoKey, flow)
+		if err != nil || code != 400 || !strings.Contains(string(body), "is not public: loopback") {
+			t.Fatalf("flow to %s: %d %s %v, want 400 refused", emulator, code, body, err)
+		}
 	}
 	replies := converse(t, l, "I lost my card", "ending in 5678", "date of birth", "24 December 1985")
-	last := replies[len(replies)-1]
-	if got := replyText(last); !strings.Contains(got, "can't check your identity") || last["state"] != "handoff" {
-		t.Fatalf("reply %q (state %v), want the handoff for an unreachable bank", got, last["state"])
-	}
-	if !strings.Contains(log.String(), "is not public: loopback") {
-		t.Fatalf("no dial-time refusal in the log:\n%s", log.String())
+	if last := replies[len(replies)-1]; last["state"] == "handoff" {
+		t.Fatalf("the demo bank's flow no longer runs: %v", last)
 	}
 }
 
