@@ -207,12 +207,15 @@ func (e *Engine) attempt(ctx context.Context, u *url.URL, body []byte, key strin
 	return resp.StatusCode, data, nil
 }
 
-// urlAllowed applies the save-time rules again (the flow may predate them) and the engine's
-// egress policy (CheckURL). Where a host name leads is for the Doer's dialer to decide
-// (egress.Dialer in production).
+// urlAllowed applies the save-time rules again (the flow may predate them) and, for a host that
+// is an IP address, the engine's egress policy (CheckURL). Where a host name leads, "localhost"
+// included, is for the Doer's dialer to decide after resolution (egress.Dialer in production).
 func (e *Engine) urlAllowed(u *url.URL) error {
 	if err := checkWebhookURL(u.String()); err != nil {
 		return err
+	}
+	if _, err := netip.ParseAddr(u.Hostname()); err != nil {
+		return nil
 	}
 	return CheckURL(e.cfg.Egress, u)
 }
