@@ -46,6 +46,9 @@ func (e Endpoints) Env() []string {
 		"AWS_ENDPOINT_URL_KINESIS=" + e.Kinesis,
 		"AWS_ENDPOINT_URL_S3=" + e.S3,
 		"AWS_REGION=us-east-1",
+		// s3rver sends no checksums of its own: validate them only where an operation requires it
+		// (the SDK's own setting, read by config.LoadDefaultConfig; AWS keeps the default).
+		"AWS_RESPONSE_CHECKSUM_VALIDATION=when_required",
 		// s3rver accepts only its built-in account; dynalite and kinesalite accept any.
 		"AWS_ACCESS_KEY_ID=S3RVER",
 		"AWS_SECRET_ACCESS_KEY=S3RVER",

@@ -81,3 +81,28 @@ func DoneOps(ctx context.Context, resp httpapi.Response) ([]store.Op, error) {
 	s.staged = true
 	return []store.Op{s.done(rec)}, nil
 }
+
+// FreeOps returns the op that frees the key of ctx's request after its response was committed
+// with DoneOps, for a request that then fails in a step it cannot take back (a message it could
+// not send): committed with the writes that undo the request, it lets a retry with the same key
+// run afresh instead of replaying a response that no longer holds. Outside an idempotent request,
+// or before DoneOps, it returns nothing.
+func FreeOps(ctx context.Context) []store.Op {
+	s := slotOf(ctx)
+	if s == nil {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.staged {
+		return nil
+	}
+	s.freed = true
+	return []store.Op{s.freeRecord(2)}
+}
+
+func (s *slot) isFreed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.freed
+}

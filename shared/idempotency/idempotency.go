@@ -180,7 +180,9 @@ func (g *Guard) Do(ctx context.Context, r *httpapi.Request, sc Scope, rt Route, 
 	}()
 	resp, err := run(context.WithValue(ctx, slotKey{}, s))
 	if err != nil {
-		s.free(cleanup)
+		if !s.isFreed() { // else FreeOps freed it with the request's own writes
+			s.free(cleanup)
+		}
 		return httpapi.Response{}, err
 	}
 	return s.finish(ctx, cleanup, resp)
@@ -220,6 +222,7 @@ type slot struct {
 	ops    []store.Op // held commits
 	evs    []events.Envelope
 	staged bool // DoneOps gave the op that stores the response; the request commits it
+	freed  bool // FreeOps gave the op that frees the key again after that
 }
 
 type slotKey struct{}
@@ -229,12 +232,17 @@ func (s *slot) done(rec record) store.Op {
 	return s.scope.put(s.key, rec, 1, store.WithTTL(s.g.now().Add(TTL)))
 }
 
+// freeRecord is the record that frees a key: already expired, so the store treats it as absent.
+func (s *slot) freeRecord(version int64) store.Op {
+	gone := s.g.now().Add(-2 * time.Second)
+	return s.scope.put(s.key, record{State: stateFree, Fingerprint: s.fp, CreatedAt: s.created}, version, store.WithTTL(gone))
+}
+
 // free drops the reservation of a request that failed, so the key may be used again: the record
 // is replaced, if still pending at version 1, by one that has already expired (the store treats
 // it as absent).
 func (s *slot) free(ctx context.Context) {
-	gone := s.g.now().Add(-2 * time.Second)
-	err := s.g.store.Tx(ctx, s.scope.put(s.key, record{State: stateFree, Fingerprint: s.fp, CreatedAt: s.created}, 1, store.WithTTL(gone)))
+	err := s.g.store.Tx(ctx, s.freeRecord(1))
 	if errors.Is(err, store.ErrConflict) {
 		// The response was committed after all (a request that failed after its commit): keep it.
 		s.g.log.InfoContext(ctx, "idempotency: failed request had stored its response", "route", s.route.Key)
@@ -248,29 +256,34 @@ func (s *slot) free(ctx context.Context) {
 // finish stores resp as the request's response: with its held commits, or (when the request
 // committed it itself, or committed nothing) as needed; and answers it.
 func (s *slot) finish(ctx, cleanup context.Context, resp httpapi.Response) (httpapi.Response, error) {
+	// The handler has returned: nothing holds or stages any more. Take what it left, and hold no
+	// lock during the I/O below.
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	held, evs, staged := s.ops, s.evs, s.staged
+	s.mu.Unlock()
 	rec, first, err := s.render(resp)
 	if err != nil {
-		if !s.staged {
+		if !staged {
 			s.free(cleanup)
 		}
 		return httpapi.Response{}, err
 	}
 	switch {
-	case len(s.ops) > 0 || len(s.evs) > 0:
+	case len(held) > 0 || len(evs) > 0:
 		// Outside the reservation: a Committer of ours underneath must not hold this one too.
 		outside := context.WithValue(ctx, slotKey{}, (*slot)(nil))
-		err := s.g.commit.Commit(outside, append(s.ops, s.done(rec)), s.evs...)
+		err := s.g.commit.Commit(outside, append(held, s.done(rec)), evs...)
 		if errors.Is(err, store.ErrConflict) {
 			s.free(cleanup)
-			return httpapi.Response{}, httpapi.Errorf(httpapi.KindConflict, "another request changed or created what this one writes; nothing was written")
+			// The caller sees the conflict; the cause stays in the chain for callers that map some
+			// conflicts better (a quota's bound: quota.Ledger.RefusalOf).
+			return httpapi.Response{}, errors.Join(httpapi.Errorf(httpapi.KindConflict, "another request changed or created what this one writes; nothing was written"), err)
 		}
 		if err != nil {
 			s.free(cleanup)
 			return httpapi.Response{}, fmt.Errorf("idempotency: commit with response: %w", err)
 		}
-	case s.staged:
+	case staged:
 		// Committed with the request's own writes.
 	default:
 		// Nothing was committed through us: a request that changed nothing. Storing its response

@@ -38,14 +38,13 @@ type Store struct {
 // New returns a store over bucket.
 func New(client S3, bucket string) *Store { return &Store{s3: client, bucket: bucket} }
 
-// NewClient returns an S3 client for cfg. When an endpoint is configured (AWS_ENDPOINT_URL_S3: the
-// emulator of the tests and the local stack) it addresses buckets by path and validates response
-// checksums only when required, as the emulator needs; against AWS it keeps the SDK's defaults.
+// NewClient returns an S3 client for cfg. When an endpoint is configured (AWS_ENDPOINT_URL_S3: an
+// S3-compatible store, such as the emulator of the tests and the local stack) it addresses buckets
+// by path, as such stores expect; against AWS it keeps the SDK's defaults.
 func NewClient(cfg aws.Config) *s3.Client {
 	return s3.NewFromConfig(cfg, func(o *s3.Options) {
 		if o.BaseEndpoint != nil {
 			o.UsePathStyle = true
-			o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
 		}
 	})
 }

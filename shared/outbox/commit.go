@@ -59,13 +59,13 @@ func (o *Outbox) Commit(ctx context.Context, ops []store.Op, evs ...events.Envel
 		keys   = make(map[string]store.Key) // event id -> record key, of direct
 	)
 	for _, g := range groups {
-		first, _, err := o.edge(ctx, g.subject, false)
+		mine, err := o.myTurn(ctx, g)
 		if err != nil {
 			o.log.WarnContext(ctx, "read the outbox after commit; the relay will publish", "events", len(g.evs), "err", err)
 			continue
 		}
-		if first != g.keys[0].ID {
-			continue // an older event of the subject is waiting (or the relay took these already)
+		if !mine {
+			continue // an older event of the subject is still waiting (or the relay took these already)
 		}
 		for i, ev := range g.evs {
 			direct = append(direct, ev)
@@ -88,6 +88,40 @@ func (o *Outbox) Commit(ctx context.Context, ops []store.Op, evs ...events.Envel
 		}
 	}
 	return nil
+}
+
+// Waiting for an older record of the subject: a few reads, with pauses that double from
+// turnPause.
+const (
+	turnReads = 5
+	turnPause = 10 * time.Millisecond
+)
+
+// myTurn reports whether g's events may be published by this Commit: the subject's oldest waiting
+// record is g's first. An older record is most often a concurrent Commit's (two turns of one
+// conversation racing), published and deleted within milliseconds, so myTurn reads again a few
+// times, about 150 ms in all, before it leaves g to the relay; when the stream is down the older
+// record stays, and so do these. A first record newer than g's, or none, means the relay has taken
+// g's already.
+func (o *Outbox) myTurn(ctx context.Context, g *group) (bool, error) {
+	pause := turnPause
+	for read := 1; ; read++ {
+		first, found, err := o.edge(ctx, g.subject, false)
+		if err != nil {
+			return false, err
+		}
+		if !found || first >= g.keys[0].ID || read == turnReads {
+			return found && first == g.keys[0].ID, nil
+		}
+		t := time.NewTimer(pause)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return false, nil
+		case <-t.C:
+		}
+		pause *= 2
+	}
 }
 
 // plan checks evs, groups them by subject and gives each its key.

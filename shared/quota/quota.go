@@ -253,13 +253,35 @@ func Exceeded(err error, r Resource) bool {
 
 // ExceededError is the caller's error for a write refused by r's quota: 409, problem type
 // urn:lingxi:problem:quota-exceeded, with the quota's name, limit and current usage.
+// An adding of 0 means "this request", when the caller does not know how many it adds.
 func ExceededError(r Resource, limit, usage int64, adding int64) *httpapi.Error {
+	what := fmt.Sprintf("adding %d", adding)
+	if adding <= 0 {
+		what = "this request"
+	}
 	return &httpapi.Error{
 		Kind: httpapi.KindQuotaExceeded,
-		Detail: fmt.Sprintf("quota %s is %d and %d are in use; adding %d would exceed it (delete some, or ask for a larger plan)",
-			r, limit, usage, adding),
+		Detail: fmt.Sprintf("quota %s is %d and %d are in use; %s would exceed it (delete some, or ask for a larger plan)",
+			r, limit, usage, what),
 		Quota: &httpapi.QuotaUsage{Name: string(r), Limit: limit, Usage: usage},
 	}
+}
+
+// RefusalOf returns the caller's error for err if it is a transaction refused by one of t's
+// quotas (Exceeded), else nil: for code that sees the failure away from the write that counted,
+// such as a commit held for an Idempotency-Key.
+func (l *Ledger) RefusalOf(ctx context.Context, t tenant.ID, err error) error {
+	for _, r := range Resources {
+		if !Exceeded(err, r) {
+			continue
+		}
+		p, _, perr := plan.Load(ctx, l.store, t)
+		if perr != nil {
+			return perr
+		}
+		return l.Refusal(ctx, t, r, r.Limit(p.Quotas), 0)
+	}
+	return nil
 }
 
 // Refusal returns the caller's error for err, a transaction that failed on r's bound (Exceeded):

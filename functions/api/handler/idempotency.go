@@ -48,9 +48,17 @@ func (api *API) once(ctx context.Context, r *httpapi.Request, p auth.Principal, 
 	if r.RequestContext.HTTP.Method != http.MethodPost {
 		return h(ctx, r, p)
 	}
-	return api.idem.Do(ctx, r, idempotency.ForTenant(p.Tenant), idemRoute(r), func(ctx context.Context) (httpapi.Response, error) {
+	resp, err := api.idem.Do(ctx, r, idempotency.ForTenant(p.Tenant), idemRoute(r), func(ctx context.Context) (httpapi.Response, error) {
 		return h(ctx, r, p)
 	})
+	if err != nil {
+		// A held commit refused by a quota's bound fails inside Do, away from the handler that
+		// would have named the quota: name it here.
+		if qerr := api.ledger.RefusalOf(ctx, p.Tenant, err); qerr != nil {
+			return httpapi.Response{}, qerr
+		}
+	}
+	return resp, err
 }
 
 // onceAdmin is once for the platform admin's POSTs, whose keys are the platform's.

@@ -385,3 +385,45 @@ func TestIdempotencyTooManyWrites(t *testing.T) {
 		t.Fatalf("the key after the refusal: %d %v %v, want it free", r.status, r.body, r.headers)
 	}
 }
+
+// With an Idempotency-Key the writes commit after the handler, away from the code that names a
+// quota; a request over a quota still gets quota-exceeded with the quota's name, not a bare
+// conflict, and nothing is written.
+func TestIdempotencyQuotaRefusalNamesTheQuota(t *testing.T) {
+	e := newIdemEnv(t)
+	key := e.createTenant(t, "acme")
+	e.call(t, "PUT", "/v1/tenants/acme/plan", adminKey, `{"quotas":{"api_keys":2}}`).want(t, "plan", http.StatusOK)
+	e.call(t, "POST", "/v1/api-keys", key, `{"role":"partner"}`, idem("q-1")).want(t, "second key", http.StatusCreated)
+	r := e.call(t, "POST", "/v1/api-keys", key, `{"role":"partner"}`, idem("q-2"))
+	r.problemIs(t, "third key", http.StatusConflict, "quota-exceeded")
+	if q, _ := r.body["quota"].(map[string]any); q["name"] != "api_keys" {
+		t.Fatalf("the problem does not name the quota: %v", r.body)
+	}
+	if n := len(e.call(t, "GET", "/v1/api-keys", key, "").items()); n != 2 {
+		t.Fatalf("%d keys, want 2", n)
+	}
+}
+
+// A training whose message could not be sent answers 503; under an Idempotency-Key its 202 had
+// been stored with the job, so the failure frees the key again: the retry the 503 invites queues
+// a new job instead of replaying the dead one's 202.
+func TestIdempotencyTrainEnqueueFailsFreesKey(t *testing.T) {
+	e := newIdemEnv(t)
+	key := e.createTenant(t, "acme")
+	trainingSet(t, e.env, key)
+	e.trainer.queue.fail = errors.New("queue down")
+	e.call(t, "POST", "/v1/nlu/train", key, "", idem("t-1")).want(t, "queue down", http.StatusServiceUnavailable)
+	e.trainer.queue.fail = nil
+	retry := e.call(t, "POST", "/v1/nlu/train", key, "", idem("t-1"))
+	retry.want(t, "retry", http.StatusAccepted)
+	if retry.headers[idempotency.ReplayedHeader] != "" {
+		t.Fatalf("the retry replayed the failed request's 202: %v", retry.body)
+	}
+	if n := len(e.trainer.queue.take()); n != 1 {
+		t.Fatalf("%d jobs queued by the retry, want 1", n)
+	}
+	jobs := e.call(t, "GET", "/v1/nlu/jobs", key, "").items()
+	if len(jobs) != 2 || jobs[0]["state"] != "queued" || jobs[1]["state"] != "failed" {
+		t.Fatalf("jobs: %v", jobs)
+	}
+}

@@ -177,10 +177,12 @@ func (api *API) unqueued(ctx context.Context, t tenant.ID, job botconfig.Trainin
 	now := api.now().UTC()
 	job.State, job.FinishedAt = botconfig.JobFailed, &now
 	job.Error = &botconfig.JobError{Type: botconfig.JobErrNotQueued, Detail: "the training could not be queued; train again"}
-	err := api.commit.Commit(ctx, []store.Op{
+	// Under an Idempotency-Key the 202 was stored with the job: free the key with the failure, so
+	// the retry that the 503 invites queues a new job instead of replaying the dead one's 202.
+	err := api.commit.Commit(ctx, append([]store.Op{
 		store.PutOp(t, jobKey(job.ID), job, 1, store.WithTTL(now.Add(botconfig.JobRetention))),
 		store.DeleteOp(t, jobLockKey, 1),
-	})
+	}, idempotency.FreeOps(ctx)...))
 	if err != nil {
 		api.log.ErrorContext(ctx, "fail unqueued training job; its lease will end it", "tenant", t, "job", job.ID,
 			"lease_until", job.LeaseUntil, "err", err)
