@@ -66,6 +66,9 @@ type Config struct {
 	// threshold is near zero; below this floor the turn counts as not understood.
 	MinConfidence float64
 	Log           *slog.Logger
+	// Idle schedules the idle checks that end conversations the customer left (idle.go); nil:
+	// conversations end only when ended.
+	Idle IdleScheduler
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -77,6 +80,7 @@ type Service struct {
 	models   ModelSource
 	guess    *guess.Store
 	quota    Quota
+	idle     IdleScheduler
 	http     dialog.Doer
 	loopback egress.Policy
 	minMatch float64
@@ -91,7 +95,7 @@ func New(cfg Config) *Service {
 		db: cfg.DB, commit: cfg.Commit, models: cfg.Models, guess: cfg.Guess, http: cfg.HTTP,
 		loopback: egress.Policy{LoopbackPorts: cfg.LoopbackWebhookPorts}, minMatch: cfg.MinArticleMatch, minConf: cfg.MinConfidence, log: cfg.Log, now: cfg.Now,
 	}
-	s.quota = cfg.Quota
+	s.quota, s.idle = cfg.Quota, cfg.Idle
 	if s.http == nil {
 		s.http = NewWebhookClient(cfg.LoopbackWebhookPorts)
 	}
@@ -260,6 +264,13 @@ func (s *Service) create(ctx context.Context, t tenant.ID, id string, in StartIn
 			return Reply{}, err
 		}
 		ops = append(ops, extra...)
+	}
+	if c.State != StateEnded {
+		// Before the commit: a conversation that commits always has its check (a check of one
+		// whose commit failed finds nothing and is dropped).
+		if err := s.scheduleIdle(ctx, t, c, set); err != nil {
+			return Reply{}, err
+		}
 	}
 	if err := s.commit.Commit(ctx, ops, evs...); err != nil {
 		if qerr := s.liveRefused(ctx, t, live, err); qerr != nil {
