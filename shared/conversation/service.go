@@ -272,7 +272,7 @@ func (s *Service) create(ctx context.Context, t tenant.ID, id string, in StartIn
 			return Reply{}, err
 		}
 	}
-	if err := s.commit.Commit(ctx, ops, evs...); err != nil {
+	if err := s.commitNew(ctx, id, ops, evs); err != nil {
 		if qerr := s.liveRefused(ctx, t, live, err); qerr != nil {
 			return Reply{}, qerr
 		}
@@ -280,6 +280,30 @@ func (s *Service) create(ctx context.Context, t tenant.ID, id string, in StartIn
 	}
 	s.log.InfoContext(ctx, "conversation started", "conversation", id, "channel", c.Channel, "state", c.State)
 	return tr.reply(), nil
+}
+
+// commitNew commits a new conversation's writes. Its transaction updates the tenant's live
+// conversation counter, one item every start of the tenant writes: on DynamoDB, starts at the same
+// moment can cancel each other (TransactionConflict, store.ErrTxConflict) although no condition
+// failed. Such a cancellation wrote nothing, so the same transaction is tried again after a
+// jittered wait, up to MaxAttempts times in all; then ErrBusy (not a store conflict: a voice call's
+// first turn reads a conflict as "the call's conversation exists"). Any other error, a failed
+// condition included, is returned at once.
+func (s *Service) commitNew(ctx context.Context, id string, ops []store.Op, evs []events.Envelope) error {
+	var err error
+	for attempt := range MaxAttempts {
+		if attempt > 0 {
+			if werr := backoff(ctx, attempt); werr != nil {
+				return werr
+			}
+		}
+		err = s.commit.Commit(ctx, ops, evs...)
+		if !errors.Is(err, store.ErrTxConflict) {
+			return err
+		}
+		s.log.InfoContext(ctx, "conversation start cancelled by a concurrent write; trying again", "conversation", id, "attempt", attempt+1)
+	}
+	return fmt.Errorf("%w: the tenant's live conversation count kept being written (%v)", ErrBusy, err)
 }
 
 // suggest fills c's suggestions with the top guessed intents that the tenant still has.
