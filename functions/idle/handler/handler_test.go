@@ -360,3 +360,21 @@ func TestIdleDropsUselessMessages(t *testing.T) {
 		t.Fatalf("checks %v", got)
 	}
 }
+
+// The outcome is the one the customer's leaving gives: a conversation handed to a person ends as
+// handed_off (the bot's part ended there), not abandoned.
+func TestIdleHandoffEndsHandedOff(t *testing.T) {
+	e := newEnv(t)
+	id := e.start(t, lxevents.ChannelChat)
+	if r, err := e.chat.Message(e.ctx, e.t, id, conversation.Input{Text: "I want to talk to a human"}); err != nil || r.Conversation.State != conversation.StateHandoff {
+		t.Fatalf("handoff: %+v %v", r.Conversation, err)
+	}
+	e.deliver(t, id, e.t0.Add(botconfig.DefaultIdleTimeout))
+	c := e.conversation(t, id)
+	if c.State != conversation.StateEnded || c.Outcome != lxevents.OutcomeHandedOff || !c.IdleEnded {
+		t.Fatalf("idle handoff: %+v", c)
+	}
+	if n := e.live(t); n != 0 {
+		t.Fatalf("live %d", n)
+	}
+}
