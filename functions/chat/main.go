@@ -11,12 +11,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/lingxi/lingxi/functions/chat/handler"
 	"github.com/lingxi/lingxi/shared/auth"
 	"github.com/lingxi/lingxi/shared/conversation"
 	"github.com/lingxi/lingxi/shared/egress"
 	"github.com/lingxi/lingxi/shared/guess"
+	"github.com/lingxi/lingxi/shared/idlequeue"
 	"github.com/lingxi/lingxi/shared/modelstore"
 	"github.com/lingxi/lingxi/shared/outbox"
 	"github.com/lingxi/lingxi/shared/quota"
@@ -47,8 +49,14 @@ func main() {
 		os.Exit(1)
 	}
 	models := conversation.NewModels(db, conversation.BundleLoader(modelstore.New(modelstore.NewClient(cfg), os.Getenv("MODEL_BUCKET"))), 0, 0, log)
+	var idle conversation.IdleScheduler
+	if u := os.Getenv("IDLE_QUEUE_URL"); u != "" {
+		idle = idlequeue.New(sqs.NewFromConfig(cfg), u)
+	} else {
+		log.Warn("IDLE_QUEUE_URL is not set: conversations the customer leaves are never ended")
+	}
 	svc := conversation.New(conversation.Config{
-		DB: db, Commit: box, Models: models, Guess: guess.NewStore(db, guess.Options{}), Log: log, Quota: quota.New(db),
+		DB: db, Commit: box, Models: models, Guess: guess.NewStore(db, guess.Options{}), Log: log, Quota: quota.New(db), Idle: idle,
 		// Only the local stack names ports: there the demo bank's webhooks listen on 127.0.0.1.
 		LoopbackWebhookPorts: loopbackPorts,
 	})

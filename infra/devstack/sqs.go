@@ -35,6 +35,8 @@ type sqsServer struct {
 	mu     sync.Mutex
 	queues map[string]*sqsQueue
 	notify chan struct{}
+	// now is the clock of delays, visibility and retention (time.Now; tests move it).
+	now func() time.Time
 }
 
 type sqsQueue struct {
@@ -73,7 +75,7 @@ var defaultQueueAttrs = map[string]string{
 }
 
 func newSQSServer(dir string, ln net.Listener) (*sqsServer, error) {
-	s := &sqsServer{dir: dir, ln: ln, base: "http://" + ln.Addr().String(), queues: map[string]*sqsQueue{}, notify: make(chan struct{})}
+	s := &sqsServer{dir: dir, ln: ln, base: "http://" + ln.Addr().String(), queues: map[string]*sqsQueue{}, notify: make(chan struct{}), now: time.Now}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -102,7 +104,7 @@ func (s *sqsServer) ensure(name string, attrs map[string]string) error {
 	defer s.mu.Unlock()
 	q, ok := s.queues[name]
 	if !ok {
-		now := time.Now().Unix()
+		now := s.now().Unix()
 		q = &sqsQueue{Name: name, Attrs: map[string]string{}, Created: now, Modified: now}
 		s.queues[name] = q
 	}
@@ -277,7 +279,7 @@ func (s *sqsServer) listQueues(body []byte) (any, error) {
 type sendEntry struct {
 	Id                string
 	MessageBody       string
-	DelaySeconds      int
+	DelaySeconds      *int // absent: the queue's DelaySeconds
 	MessageAttributes map[string]sqsMessageValue
 }
 
@@ -319,7 +321,11 @@ func md5OfAttributes(attrs map[string]sqsMessageValue) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// enqueue adds a message. Called with s.mu held.
+// maxDelaySeconds is the longest SQS holds a message back (a message timer or a queue's delay).
+const maxDelaySeconds = 900
+
+// enqueue adds a message, invisible until its delay (the message's DelaySeconds, else the
+// queue's) has passed. Called with s.mu held.
 func (s *sqsServer) enqueue(q *sqsQueue, e sendEntry) (*sqsMessage, error) {
 	if e.MessageBody == "" {
 		return nil, &sqsError{http.StatusBadRequest, "MissingRequiredParameterException", "MissingParameter", "The request must contain the parameter MessageBody."}
@@ -328,11 +334,14 @@ func (s *sqsServer) enqueue(q *sqsQueue, e sendEntry) (*sqsMessage, error) {
 	if max > 0 && len(e.MessageBody) > max {
 		return nil, badParam("One or more parameters are invalid. Reason: Message must be shorter than %d bytes.", max)
 	}
-	delay := e.DelaySeconds
-	if delay == 0 {
-		delay, _ = strconv.Atoi(q.Attrs["DelaySeconds"])
+	delay, _ := strconv.Atoi(q.Attrs["DelaySeconds"])
+	if e.DelaySeconds != nil {
+		delay = *e.DelaySeconds
 	}
-	now := time.Now()
+	if delay < 0 || delay > maxDelaySeconds {
+		return nil, badParam("Value %d for parameter DelaySeconds is invalid. Reason: must be between 0 and %d, if provided.", delay, maxDelaySeconds)
+	}
+	now := s.now()
 	m := &sqsMessage{ID: newUUID(), Body: e.MessageBody, MD5Body: md5Hex([]byte(e.MessageBody)), Attrs: e.MessageAttributes,
 		MD5Attrs: md5OfAttributes(e.MessageAttributes), SentAt: now.UnixMilli(), VisibleAt: now.Add(time.Duration(delay) * time.Second).UnixMilli()}
 	q.Messages = append(q.Messages, m)
@@ -474,7 +483,7 @@ func (s *sqsServer) receiveMessage(ctx context.Context, body []byte) (any, error
 	if wait < 0 || wait > 20 {
 		return nil, badParam("Value %d for parameter WaitTimeSeconds is invalid. Reason: Must be >= 0 and <= 20, if provided.", wait)
 	}
-	deadline := time.Now().Add(time.Duration(wait) * time.Second)
+	deadline := time.Now().Add(time.Duration(wait) * time.Second) // the wait is real time
 	sysAttrs := append(in.AttributeNames, in.MessageSystemAttributeNames...)
 	for {
 		s.mu.Lock()
@@ -483,7 +492,7 @@ func (s *sqsServer) receiveMessage(ctx context.Context, body []byte) (any, error
 			s.mu.Unlock()
 			return nil, err
 		}
-		now := time.Now()
+		now := s.now()
 		expire(q, now)
 		vis, _ := strconv.Atoi(q.Attrs["VisibilityTimeout"])
 		if in.VisibilityTimeout != nil {
@@ -624,7 +633,7 @@ func (s *sqsServer) changeVisibility(body []byte) (any, error) {
 	}
 	for _, m := range q.Messages {
 		if m.Receipt == in.ReceiptHandle {
-			m.VisibleAt = time.Now().Add(time.Duration(in.VisibilityTimeout) * time.Second).UnixMilli()
+			m.VisibleAt = s.now().Add(time.Duration(in.VisibilityTimeout) * time.Second).UnixMilli()
 			close(s.notify)
 			s.notify = make(chan struct{})
 			return map[string]any{}, s.save(q)
@@ -647,7 +656,7 @@ func (s *sqsServer) getQueueAttributes(body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	now := time.Now()
+	now := s.now()
 	expire(q, now)
 	visible, inflight, delayed := 0, 0, 0
 	for _, m := range q.Messages {

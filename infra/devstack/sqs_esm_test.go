@@ -75,6 +75,20 @@ func TestSQSEventSourceMapping(t *testing.T) {
 		}
 	})
 
+	t.Run("a message timer holds the message back from the function", func(t *testing.T) {
+		b, _ := json.Marshal(map[string]string{"id": "late", "mode": "ok"})
+		sent := time.Now()
+		if _, err := q.SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: aws.String(st.QueueURL("JobsQueue")),
+			MessageBody: aws.String(string(b)), DelaySeconds: 2}); err != nil {
+			t.Fatal(err)
+		}
+		logs.waitLines(t, 30*time.Second, 1, "[QueueConsumer] PROCESSED late")
+		// A lower bound only: the message cannot reach the function before its delay.
+		if waited := time.Since(sent); waited < 2*time.Second {
+			t.Fatalf("delivered after %s, before its 2 s delay", waited)
+		}
+	})
+
 	t.Run("a function error returns the whole batch", func(t *testing.T) {
 		sendJobs(t, q, st, "JobsQueue", "p:poison")
 		if got := deadLetters(t, q, st, "DeadQueue", 1); got[0] != "p" {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -117,5 +119,99 @@ func TestMD5OfMessageAttributes(t *testing.T) {
 	want := md5Hex([]byte{0, 0, 0, 1, 'a', 0, 0, 0, 6, 'S', 't', 'r', 'i', 'n', 'g', 1, 0, 0, 0, 1, 'b'})
 	if got != want {
 		t.Errorf("md5 %s, want %s", got, want)
+	}
+}
+
+// testClock is a clock a test moves by hand.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *testClock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// A message timer (SendMessage's DelaySeconds) holds the message back until it has passed, as SQS
+// does: the idle checks of conversations depend on it. Without one the queue's DelaySeconds
+// applies; more than 900 s is refused.
+func TestSQSMessageTimers(t *testing.T) {
+	s, q := startSQS(t, t.TempDir())
+	clock := &testClock{now: time.Now()}
+	s.now = clock.Now
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	created, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("timers"), Attributes: map[string]string{"DelaySeconds": "60"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := created.QueueUrl
+	send := func(body string, delay *int32) error {
+		in := &sqs.SendMessageInput{QueueUrl: url, MessageBody: aws.String(body)}
+		if delay != nil {
+			in.DelaySeconds = *delay
+		}
+		_, err := q.SendMessage(ctx, in)
+		return err
+	}
+	bodies := func() []string {
+		t.Helper()
+		out, err := q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: url, MaxNumberOfMessages: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, m := range out.Messages {
+			got = append(got, aws.ToString(m.Body))
+			if _, err := q.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: url, ReceiptHandle: m.ReceiptHandle}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return got
+	}
+	delayed := func() string {
+		t.Helper()
+		out, err := q.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: url,
+			AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameApproximateNumberOfMessagesDelayed}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.Attributes["ApproximateNumberOfMessagesDelayed"]
+	}
+	d900 := int32(900)
+	if err := send("in 900 s", &d900); err != nil {
+		t.Fatal(err)
+	}
+	if err := send("queue default 60 s", nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := bodies(); len(got) != 0 || delayed() != "2" {
+		t.Fatalf("at once: received %v, %s delayed", got, delayed())
+	}
+	clock.Add(60 * time.Second)
+	if got := bodies(); !slices.Equal(got, []string{"queue default 60 s"}) {
+		t.Fatalf("after 60 s: %v", got)
+	}
+	clock.Add(839 * time.Second)
+	if got := bodies(); len(got) != 0 {
+		t.Fatalf("after 899 s: %v", got)
+	}
+	clock.Add(time.Second)
+	if got := bodies(); !slices.Equal(got, []string{"in 900 s"}) {
+		t.Fatalf("after 900 s: %v", got)
+	}
+	d901 := int32(901)
+	err = send("too late", &d901)
+	var bad interface{ ErrorCode() string }
+	if !errors.As(err, &bad) || bad.ErrorCode() != "InvalidParameterValue" {
+		t.Fatalf("DelaySeconds 901: %v", err)
 	}
 }

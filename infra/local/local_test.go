@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,8 +18,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	dispatch "github.com/lingxi/lingxi/functions/dispatch/handler"
+	"github.com/lingxi/lingxi/shared/conversation"
+	"github.com/lingxi/lingxi/shared/idlequeue"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/tenant"
 )
@@ -139,6 +144,7 @@ func TestProductEndToEnd(t *testing.T) {
 	t.Run("demo bot", func(t *testing.T) { demoBot(t, l) })
 	t.Run("webhook to an emulator", func(t *testing.T) { webhookToEmulator(t, l) })
 	t.Run("retrain", func(t *testing.T) { retrain(t, l) })
+	t.Run("idle conversation", func(t *testing.T) { idleConversation(t, l, db) })
 
 	// Restart on the same state: the data and the keys are still there.
 	if err := l.Close(); err != nil {
@@ -161,6 +167,76 @@ func TestProductEndToEnd(t *testing.T) {
 	code, body, _ = l.Call(ctx, "GET", "/v1/api-keys", demoKey, nil)
 	if code != 200 || json.Unmarshal(body, &keys) != nil || len(keys.Items) != 1 {
 		t.Fatalf("keys after restart: %d %s", code, body)
+	}
+}
+
+// idleConversation: a conversation's start queues its idle check (a delayed message on
+// IdleQueue); the idle function, polled from IdleQueue by devstack, ends a conversation whose last
+// turn is older than its timeout. The conversation is made old in the table and checked at once,
+// so the test does not wait the 60 s of the shortest timeout.
+func idleConversation(t *testing.T, l *Local, db *store.Store) {
+	ctx := context.Background()
+	q := sqs.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
+		BaseEndpoint: aws.String(l.Stack.SQSURL())})
+	queue := aws.String(l.Stack.QueueURL("IdleQueue"))
+	delayed := func() int {
+		t.Helper()
+		out, err := q.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: queue,
+			AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameApproximateNumberOfMessagesDelayed}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, _ := strconv.Atoi(out.Attributes["ApproximateNumberOfMessagesDelayed"])
+		return n
+	}
+	before := delayed()
+	code, body, err := l.Call(ctx, "POST", "/v1/conversations", l.DemoKey, map[string]any{"customer": map[string]string{"id": "e2e-idle"}})
+	if err != nil || code != 201 {
+		t.Fatalf("start conversation: %d %s %v", code, body, err)
+	}
+	var conv struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal(body, &conv); err != nil {
+		t.Fatal(err)
+	}
+	if n := delayed(); n != before+1 {
+		t.Fatalf("%d delayed idle checks after a start, want %d", n, before+1)
+	}
+	// The customer left an hour ago.
+	demo, _ := tenant.Parse(DemoTenant)
+	k := store.Key{Kind: conversation.Kind, ID: conv.ID}
+	var c conversation.Conversation
+	ver, err := db.Get(ctx, demo, k, &c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.CreatedAt, c.UpdatedAt = c.CreatedAt.Add(-time.Hour), c.UpdatedAt.Add(-time.Hour)
+	if _, err := db.Put(ctx, demo, k, c, ver, store.WithTTL(time.Now().Add(conversation.TTL))); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(idlequeue.Message{Tenant: DemoTenant, Conversation: conv.ID})
+	if _, err := q.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: queue, MessageBody: aws.String(string(b))}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		code, body, err := l.Call(ctx, "GET", "/v1/conversations/"+conv.ID, l.DemoKey, nil)
+		var got struct {
+			State     string `json:"state"`
+			Outcome   string `json:"outcome"`
+			IdleEnded bool   `json:"idle_ended"`
+		}
+		if err == nil && code == 200 && json.Unmarshal(body, &got) == nil && got.State == "ended" {
+			if got.Outcome != "abandoned" || !got.IdleEnded {
+				t.Fatalf("idle end: %s", body)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the idle function never ended the conversation: %d %s %v", code, body, err)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }
 

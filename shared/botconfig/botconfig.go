@@ -126,6 +126,9 @@ type Settings struct {
 	HandoffRules []AttributeRule `dynamodbav:"handoff_rules" json:"handoff_rules,omitempty"`
 	// LowConfidenceTurns is how many not-understood turns in a row hand off (default 2).
 	LowConfidenceTurns int `dynamodbav:"low_confidence_turns" json:"low_confidence_turns,omitempty"`
+	// IdleTimeoutSeconds is how long a chat conversation may go without a turn before it is ended
+	// as the customer having left (default DefaultIdleTimeout; see shared/conversation's idle.go).
+	IdleTimeoutSeconds int `dynamodbav:"idle_timeout_seconds,omitempty" json:"idle_timeout_seconds,omitempty"`
 	// WebhookSecret signs flow webhook calls (HMAC-SHA256). Never returned by the API.
 	WebhookSecret string `dynamodbav:"webhook_secret" json:"-"`
 	// WebhookHosts lists hosts flow webhooks may call; empty allows any https host.

@@ -68,10 +68,11 @@ type JobError struct {
 
 // Job error types.
 const (
-	JobErrUntrainable = "untrainable" // the configuration cannot be trained (Fields say why)
-	JobErrInternal    = "internal"    // the worker failed; the detail is in its log
-	JobErrAbandoned   = "abandoned"   // no worker finished it within its lease
-	JobErrNotQueued   = "not-queued"  // the job could not be handed to the queue
+	JobErrUntrainable   = "untrainable"    // the configuration cannot be trained (Fields say why)
+	JobErrInternal      = "internal"       // the worker failed; the detail is in its log
+	JobErrAbandoned     = "abandoned"      // no worker finished it within its lease
+	JobErrNotQueued     = "not-queued"     // the job could not be handed to the queue
+	JobErrQuotaExceeded = "quota-exceeded" // the models quota is full of models that cannot be pruned
 )
 
 // TrainingJob is one training request and what became of it.

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -351,6 +352,10 @@ func (s Settings) Validate() Problems {
 	if s.LowConfidenceTurns < 0 || s.LowConfidenceTurns > MaxLowConfidence {
 		p.Add("/low_confidence_turns", "must be between 0 (the default, %d) and %d", DefaultLowConfidenceTurns, MaxLowConfidence)
 	}
+	if s.IdleTimeoutSeconds != 0 && (s.IdleTimeoutSeconds < MinIdleTimeoutSeconds || s.IdleTimeoutSeconds > MaxIdleTimeoutSeconds) {
+		p.Add("/idle_timeout_seconds", "must be 0 (the default, %d) or between %d and %d",
+			int(DefaultIdleTimeout/time.Second), MinIdleTimeoutSeconds, MaxIdleTimeoutSeconds)
+	}
 	if len(s.WebhookHosts) > MaxWebhookHosts {
 		p.Add("/webhook_hosts", "%d hosts; at most %d", len(s.WebhookHosts), MaxWebhookHosts)
 	} else {
@@ -367,6 +372,23 @@ func (s Settings) Validate() Problems {
 		}
 	}
 	return p
+}
+
+// Idle timeouts of chat conversations (Settings.IdleTimeoutSeconds).
+const (
+	// DefaultIdleTimeout applies when the settings leave IdleTimeoutSeconds at 0.
+	DefaultIdleTimeout = 30 * time.Minute
+	// MinIdleTimeoutSeconds and MaxIdleTimeoutSeconds bound a tenant's choice: a minute to a day.
+	MinIdleTimeoutSeconds = 60
+	MaxIdleTimeoutSeconds = 24 * 60 * 60
+)
+
+// IdleTimeout is how long a chat conversation of these settings may go without a turn.
+func (s Settings) IdleTimeout() time.Duration {
+	if s.IdleTimeoutSeconds <= 0 {
+		return DefaultIdleTimeout
+	}
+	return time.Duration(s.IdleTimeoutSeconds) * time.Second
 }
 
 // DefaultLowConfidenceTurns is how many not-understood turns in a row hand off when the settings

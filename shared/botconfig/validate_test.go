@@ -81,14 +81,23 @@ func TestArticleValidate(t *testing.T) {
 
 func TestSettingsValidate(t *testing.T) {
 	s := Settings{
-		Greeting: Text{LangEN: "Hi"}, DefaultQueue: "general", LowConfidenceTurns: 11,
+		Greeting: Text{LangEN: "Hi"}, DefaultQueue: "general", LowConfidenceTurns: 11, IdleTimeoutSeconds: 59,
 		HandoffRules: []AttributeRule{{Attribute: "tier", Values: []string{"vip"}, Queue: "vip"}, {Attribute: "Tier", Values: nil, Queue: ""}},
 		WebhookHosts: []string{"api.example.com", "*.example.com", "127.0.0.1", "https://x.example.com", "nodots", "api.example.com"},
 	}
 	want := []string{"/handoff_rules/1/attribute", "/handoff_rules/1/values", "/handoff_rules/1/queue",
-		"/low_confidence_turns", "/webhook_hosts/3", "/webhook_hosts/4", "/webhook_hosts/5"}
+		"/low_confidence_turns", "/idle_timeout_seconds", "/webhook_hosts/3", "/webhook_hosts/4", "/webhook_hosts/5"}
 	if got := fields(s.Validate()); !slices.Equal(got, want) {
 		t.Fatalf("problems at %v, want %v", got, want)
+	}
+	for secs, want := range map[int]time.Duration{0: DefaultIdleTimeout, 60: time.Minute, 86400: 24 * time.Hour} {
+		s := Settings{IdleTimeoutSeconds: secs}
+		if len(s.Validate()) != 0 || s.IdleTimeout() != want {
+			t.Errorf("idle_timeout_seconds %d: %v, timeout %s", secs, s.Validate(), s.IdleTimeout())
+		}
+	}
+	if s := (Settings{IdleTimeoutSeconds: 86401}); len(s.Validate()) != 1 {
+		t.Errorf("idle_timeout_seconds 86401 accepted")
 	}
 }
 

@@ -141,6 +141,9 @@ type Conversation struct {
 	UpdatedAt time.Time      `dynamodbav:"updated_at" json:"updated_at"`
 	EndedAt   *time.Time     `dynamodbav:"ended_at,omitempty" json:"ended_at,omitempty"`
 	Outcome   events.Outcome `dynamodbav:"outcome,omitempty" json:"outcome,omitempty"`
+	// IdleEnded is set when the conversation was ended for having no turn within its idle timeout
+	// (idle.go) rather than by the customer or the bot.
+	IdleEnded bool `dynamodbav:"idle_ended,omitempty" json:"idle_ended,omitempty"`
 }
 
 // Truncated reports whether older turns were trimmed from the transcript.

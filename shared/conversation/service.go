@@ -66,6 +66,9 @@ type Config struct {
 	// threshold is near zero; below this floor the turn counts as not understood.
 	MinConfidence float64
 	Log           *slog.Logger
+	// Idle schedules the idle checks that end conversations the customer left (idle.go); nil:
+	// conversations end only when ended.
+	Idle IdleScheduler
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -77,6 +80,7 @@ type Service struct {
 	models   ModelSource
 	guess    *guess.Store
 	quota    Quota
+	idle     IdleScheduler
 	http     dialog.Doer
 	loopback egress.Policy
 	minMatch float64
@@ -91,7 +95,7 @@ func New(cfg Config) *Service {
 		db: cfg.DB, commit: cfg.Commit, models: cfg.Models, guess: cfg.Guess, http: cfg.HTTP,
 		loopback: egress.Policy{LoopbackPorts: cfg.LoopbackWebhookPorts}, minMatch: cfg.MinArticleMatch, minConf: cfg.MinConfidence, log: cfg.Log, now: cfg.Now,
 	}
-	s.quota = cfg.Quota
+	s.quota, s.idle = cfg.Quota, cfg.Idle
 	if s.http == nil {
 		s.http = NewWebhookClient(cfg.LoopbackWebhookPorts)
 	}
@@ -261,7 +265,14 @@ func (s *Service) create(ctx context.Context, t tenant.ID, id string, in StartIn
 		}
 		ops = append(ops, extra...)
 	}
-	if err := s.commit.Commit(ctx, ops, evs...); err != nil {
+	if c.State != StateEnded {
+		// Before the commit: a conversation that commits always has its check (a check of one
+		// whose commit failed finds nothing and is dropped).
+		if err := s.scheduleIdle(ctx, t, c, set); err != nil {
+			return Reply{}, err
+		}
+	}
+	if err := s.commitNew(ctx, id, ops, evs); err != nil {
 		if qerr := s.liveRefused(ctx, t, live, err); qerr != nil {
 			return Reply{}, qerr
 		}
@@ -269,6 +280,30 @@ func (s *Service) create(ctx context.Context, t tenant.ID, id string, in StartIn
 	}
 	s.log.InfoContext(ctx, "conversation started", "conversation", id, "channel", c.Channel, "state", c.State)
 	return tr.reply(), nil
+}
+
+// commitNew commits a new conversation's writes. Its transaction updates the tenant's live
+// conversation counter, one item every start of the tenant writes: on DynamoDB, starts at the same
+// moment can cancel each other (TransactionConflict, store.ErrTxConflict) although no condition
+// failed. Such a cancellation wrote nothing, so the same transaction is tried again after a
+// jittered wait, up to MaxAttempts times in all; then ErrBusy (not a store conflict: a voice call's
+// first turn reads a conflict as "the call's conversation exists"). Any other error, a failed
+// condition included, is returned at once.
+func (s *Service) commitNew(ctx context.Context, id string, ops []store.Op, evs []events.Envelope) error {
+	var err error
+	for attempt := range MaxAttempts {
+		if attempt > 0 {
+			if werr := backoff(ctx, attempt); werr != nil {
+				return werr
+			}
+		}
+		err = s.commit.Commit(ctx, ops, evs...)
+		if !errors.Is(err, store.ErrTxConflict) {
+			return err
+		}
+		s.log.InfoContext(ctx, "conversation start cancelled by a concurrent write; trying again", "conversation", id, "attempt", attempt+1)
+	}
+	return fmt.Errorf("%w: the tenant's live conversation count kept being written (%v)", ErrBusy, err)
 }
 
 // suggest fills c's suggestions with the top guessed intents that the tenant still has.

@@ -18,6 +18,12 @@ var (
 	// ErrConflict: a write's condition failed (the item exists, or is not at the expected version).
 	// The error is a *ConflictError when the store knows which item and version.
 	ErrConflict = errors.New("conflict")
+	// ErrTxConflict: DynamoDB cancelled a transaction because another transaction was writing one
+	// of its items at the same moment (cancellation reason TransactionConflict). No condition
+	// failed and nothing was written: the same transaction may simply be tried again. It also
+	// matches ErrConflict, so callers that treat every conflict alike need not change; callers
+	// that must tell a real condition failure from this one test ErrTxConflict first.
+	ErrTxConflict error = txConflict{}
 	// ErrInvalidCursor: a Query cursor that is malformed or belongs to another query (another
 	// tenant, kind, prefix or direction).
 	ErrInvalidCursor = errors.New("invalid cursor")
@@ -29,6 +35,12 @@ var (
 	// attribute name (pk, sk, ver, ttl).
 	ErrInvalidValue = errors.New("invalid value")
 )
+
+// txConflict is ErrTxConflict: its own value, and also ErrConflict.
+type txConflict struct{}
+
+func (txConflict) Error() string        { return "conflict: transaction cancelled by a concurrent write" }
+func (txConflict) Is(target error) bool { return target == ErrConflict }
 
 // errZeroTenant is returned, before any I/O, by every tenant call given the zero tenant.ID.
 var errZeroTenant = fmt.Errorf("%w: zero tenant", tenant.ErrInvalid)

@@ -149,9 +149,12 @@ func (s *Store) Tx(ctx context.Context, ops ...Op) error {
 	return nil
 }
 
-// txError maps a TransactWriteItems error to the op it is about.
+// txError maps a TransactWriteItems error to the op it is about. A failed condition wins over a
+// TransactionConflict of another op: the transaction could not have committed either way, and
+// only the condition tells the caller something (ErrTxConflict means "try again as is").
 func txError(ops []Op, err error) error {
 	if tce, ok := errors.AsType[*types.TransactionCanceledException](err); ok {
+		conflict := -1
 		for i, reason := range tce.CancellationReasons {
 			if i >= len(ops) {
 				break
@@ -160,9 +163,14 @@ func txError(ops []Op, err error) error {
 			case "ConditionalCheckFailed":
 				return ops[i].failed(i)
 			case "TransactionConflict":
-				return fmt.Errorf("tx op %d (%s %s): another transaction is writing it: %w",
-					i, ops[i].verb, ops[i].w.r.name, ErrConflict)
+				if conflict < 0 {
+					conflict = i
+				}
 			}
+		}
+		if conflict >= 0 {
+			return fmt.Errorf("tx op %d (%s %s): another transaction is writing it: %w",
+				conflict, ops[conflict].verb, ops[conflict].w.r.name, ErrTxConflict)
 		}
 	}
 	return fmt.Errorf("tx: %w", err)

@@ -186,7 +186,7 @@ func TestTxErrorMapping(t *testing.T) {
 			text: "tx op 2 (delete acme/doc/2)",
 		},
 		"another transaction": {
-			err: reasons("None", "TransactionConflict", "None"), is: []error{ErrConflict},
+			err: reasons("None", "TransactionConflict", "None"), is: []error{ErrConflict, ErrTxConflict},
 			text: "tx op 1 (put acme/doc/1): another transaction",
 		},
 		"other errors pass through": {
@@ -301,4 +301,54 @@ func TestTxConcurrentTransfersAndPlainWrites(t *testing.T) {
 		t.Errorf("versions a=%d b=%d; want 1 + %d transfers + %d and %d plain puts", va, vb, transfers.Load(), plainA.Load(), plainB.Load())
 	}
 	t.Logf("%d transfers, %d retried on conflict, %d+%d plain puts", transfers.Load(), conflicts.Load(), plainA.Load(), plainB.Load())
+}
+
+// txError tells a transaction DynamoDB cancelled for a concurrent writer (TransactionConflict: try
+// again as is) from one whose condition failed; both still match ErrConflict.
+func TestTxErrorClassifiesCancellations(t *testing.T) {
+	acme := mustTenant(t, "acme")
+	ops := []Op{
+		CreateOp(acme, Key{"conversation", "c1"}, doc{Name: "c"}),
+		AddOp(acme, Key{"usage", "live_conversations"}, map[string]int64{"n": 1}, AtMost("n", 10)),
+	}
+	cancelled := func(codes ...string) error {
+		var reasons []types.CancellationReason
+		for _, c := range codes {
+			reasons = append(reasons, types.CancellationReason{Code: aws.String(c)})
+		}
+		return fmt.Errorf("operation error DynamoDB: TransactWriteItems: %w",
+			&types.TransactionCanceledException{Message: aws.String("Transaction cancelled"), CancellationReasons: reasons})
+	}
+	tests := map[string]struct {
+		err                error
+		txConflict, bound  bool
+		conflict, notFound bool
+		op                 string
+	}{
+		"a concurrent writer on the counter":  {err: cancelled("None", "TransactionConflict"), txConflict: true, conflict: true, op: "tx op 1"},
+		"a concurrent writer on the item":     {err: cancelled("TransactionConflict", "None"), txConflict: true, conflict: true, op: "tx op 0"},
+		"the item exists":                     {err: cancelled("ConditionalCheckFailed", "None"), conflict: true, op: "tx op 0"},
+		"the quota bound":                     {err: cancelled("None", "ConditionalCheckFailed"), conflict: true, bound: true, op: "tx op 1"},
+		"a condition and a concurrent writer": {err: cancelled("TransactionConflict", "ConditionalCheckFailed"), conflict: true, bound: true, op: "tx op 1"},
+		"throttled":                           {err: cancelled("ThrottlingError", "None"), op: "tx:"},
+		"not a cancellation":                  {err: errors.New("connection reset"), op: "tx:"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			err := txError(ops, tc.err)
+			var be *BoundError
+			if got := errors.Is(err, ErrTxConflict); got != tc.txConflict {
+				t.Errorf("ErrTxConflict %v, want %v: %v", got, tc.txConflict, err)
+			}
+			if got := errors.Is(err, ErrConflict); got != tc.conflict {
+				t.Errorf("ErrConflict %v, want %v: %v", got, tc.conflict, err)
+			}
+			if got := errors.As(err, &be); got != tc.bound {
+				t.Errorf("BoundError %v, want %v: %v", got, tc.bound, err)
+			}
+			if !strings.HasPrefix(err.Error(), tc.op) {
+				t.Errorf("error %q does not start with %q", err, tc.op)
+			}
+		})
+	}
 }

@@ -248,6 +248,7 @@ func TestBotConfigBadInput(t *testing.T) {
 		"settings queue":      {"PUT", "/v1/bot/settings", `{"handoff_rules":[{"attribute":"tier","values":["vip"]}]}`, nil, 400, []string{"/handoff_rules/0/queue"}},
 		"settings host":       {"PUT", "/v1/bot/settings", `{"webhook_hosts":["api.example.com","https://x.example.com/path"]}`, nil, 400, []string{"/webhook_hosts/1"}},
 		"settings turns":      {"PUT", "/v1/bot/settings", `{"low_confidence_turns":-1}`, nil, 400, []string{"/low_confidence_turns"}},
+		"settings idle":       {"PUT", "/v1/bot/settings", `{"idle_timeout_seconds":30}`, nil, 400, []string{"/idle_timeout_seconds"}},
 		"settings secret":     {"PUT", "/v1/bot/settings", `{"webhook_secret":"mine"}`, nil, 400, []string{"/webhook_secret"}},
 		"settings greeting":   {"PUT", "/v1/bot/settings", `{"greeting":{"en":""}}`, nil, 400, []string{"/greeting/en"}},
 		"unknown intent":      {"GET", "/v1/intents/missing", "", nil, 404, nil},
@@ -410,10 +411,10 @@ func TestSettingsAndWebhookSecret(t *testing.T) {
 	}
 	body := `{"greeting":{"en":"Hi!","zh":"您好！"},"fallback":{"en":"Sorry?"},"default_queue":"general",
 		"handoff_rules":[{"attribute":"tier","values":["vip","gold"],"queue":"vip"}],"low_confidence_turns":3,
-		"webhook_hosts":["API.Acme.example"]}`
+		"webhook_hosts":["API.Acme.example"],"idle_timeout_seconds":600}`
 	r = e.call(t, "PUT", "/v1/bot/settings", key, body)
 	r.want(t, "put", http.StatusOK)
-	if r.body["version"] != 1.0 || r.body["webhook_hosts"].([]any)[0] != "api.acme.example" {
+	if r.body["version"] != 1.0 || r.body["webhook_hosts"].([]any)[0] != "api.acme.example" || r.body["idle_timeout_seconds"] != 600.0 {
 		t.Fatalf("put: %v", r.body)
 	}
 

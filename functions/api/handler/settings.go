@@ -27,6 +27,7 @@ type settingsBody struct {
 	DefaultQueue       string                    `json:"default_queue"`
 	HandoffRules       []botconfig.AttributeRule `json:"handoff_rules"`
 	LowConfidenceTurns int                       `json:"low_confidence_turns"`
+	IdleTimeoutSeconds int                       `json:"idle_timeout_seconds"`
 	WebhookHosts       []string                  `json:"webhook_hosts"`
 }
 
@@ -61,7 +62,8 @@ func (api *API) putSettings(ctx context.Context, r *httpapi.Request, p auth.Prin
 		return httpapi.Response{}, err
 	}
 	s := botconfig.Settings{Greeting: body.Greeting, Fallback: body.Fallback, DefaultQueue: body.DefaultQueue,
-		HandoffRules: body.HandoffRules, LowConfidenceTurns: body.LowConfidenceTurns, WebhookHosts: body.WebhookHosts}
+		HandoffRules: body.HandoffRules, LowConfidenceTurns: body.LowConfidenceTurns, WebhookHosts: body.WebhookHosts,
+		IdleTimeoutSeconds: body.IdleTimeoutSeconds}
 	s.Normalize()
 	if probs := s.Validate(); len(probs) > 0 {
 		return httpapi.Response{}, invalid(probs)

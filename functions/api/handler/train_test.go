@@ -347,3 +347,39 @@ func TestTrainOneAtATime(t *testing.T) {
 		t.Fatalf("%d messages queued, want 1", len(msgs))
 	}
 }
+
+// The models quota keeps the newest models through the API: with a plan of 2, three trainings
+// leave the active model and the newest one, the pruned one's bundle is gone, and GET /v1/tenant
+// shows the usage from the models counter the worker keeps.
+func TestModelsQuotaPrunesThroughTheAPI(t *testing.T) {
+	e := newEnv(t)
+	tr := withModels(t, e)
+	key := e.createTenant(t, "q-models")
+	e.call(t, "PUT", "/v1/tenants/q-models/plan", adminKey, `{"quotas":{"models":2}}`).want(t, "set plan", http.StatusOK)
+	trainingSet(t, e, key)
+	var versions []string
+	for range 3 {
+		versions = append(versions, tr.trainNow(t, e, key, "")["model_version"].(string))
+	}
+	var listed []string
+	for _, m := range e.call(t, "GET", "/v1/nlu/models", key, "").items() {
+		listed = append(listed, m["version"].(string))
+	}
+	slices.Sort(listed)
+	if want := []string{versions[0], versions[2]}; !slices.Equal(listed, want) {
+		t.Fatalf("models %v, want %v (trained %v)", listed, want, versions)
+	}
+	if _, err := tr.ms.Get(context.Background(), mustTenant(t, "q-models"), versions[1]); !errors.Is(err, modelstore.ErrNotFound) {
+		t.Fatalf("pruned bundle: %v", err)
+	}
+	// The counter item the worker keeps, which GET /v1/tenant reads.
+	var u struct {
+		N int64 `dynamodbav:"n"`
+	}
+	if _, err := e.api.store.Get(context.Background(), mustTenant(t, "q-models"), store.Key{Kind: "usage", ID: "models"}, &u); err != nil || u.N != 2 {
+		t.Fatalf("models counter %d, %v", u.N, err)
+	}
+	if usage, limit := e.usage(t, key, "models"); usage != 2 || limit != 2 {
+		t.Fatalf("GET /v1/tenant models: %d of %d", usage, limit)
+	}
+}

@@ -117,6 +117,8 @@ func problem(err error, id string) error {
 		return httpapi.Errorf(httpapi.KindNotFound, "no conversation %q", id)
 	case errors.Is(err, conversation.ErrEnded):
 		return httpapi.Errorf(httpapi.KindConflict, "conversation %q has ended", id)
+	case errors.Is(err, conversation.ErrBusy) && id == "":
+		return httpapi.Errorf(httpapi.KindConflict, "too many conversations are starting at this moment; retry")
 	case errors.Is(err, conversation.ErrBusy):
 		return httpapi.Errorf(httpapi.KindConflict, "conversation %q is busy with other messages; retry", id)
 	case errors.Is(err, conversation.ErrUnknownIntent):

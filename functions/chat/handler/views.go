@@ -95,9 +95,11 @@ type transcript struct {
 	Queue         string                    `json:"queue,omitempty"`
 	HandoffReason string                    `json:"handoff_reason,omitempty"`
 	Outcome       string                    `json:"outcome,omitempty"`
-	CreatedAt     time.Time                 `json:"created_at"`
-	UpdatedAt     time.Time                 `json:"updated_at"`
-	EndedAt       *time.Time                `json:"ended_at,omitempty"`
+	// IdleEnded: the platform ended the conversation after its idle timeout (docs/idle.md).
+	IdleEnded bool       `json:"idle_ended,omitempty"`
+	CreatedAt time.Time  `json:"created_at"`
+	UpdatedAt time.Time  `json:"updated_at"`
+	EndedAt   *time.Time `json:"ended_at,omitempty"`
 }
 
 // endView is the answer to an ended conversation: its transcript.
@@ -108,7 +110,7 @@ func transcriptView(c *conversation.Conversation) transcript {
 		ID: c.ID, Channel: string(c.Channel), Language: string(c.Language), State: c.State, Customer: c.Customer,
 		Messages: messages(c.Turns), TotalMessages: c.TotalTurns, Truncated: c.Truncated(), Suggestions: c.Suggestions,
 		Intent: c.Intent, Queue: c.Queue, HandoffReason: string(c.Reason), Outcome: string(c.Outcome),
-		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, EndedAt: c.EndedAt,
+		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, EndedAt: c.EndedAt, IdleEnded: c.IdleEnded,
 	}
 }
 

@@ -7,6 +7,9 @@
 // (shared/modelstore), writes it to S3 and, in one transaction through the outbox, records the
 // model, marks the job succeeded, releases the lock and emits nlu.model.trained (and
 // nlu.model.activated when the job asked for activation, or the tenant had no active model).
+// The same transaction counts the model under the tenant's "models" quota, a retention limit: at
+// the quota it deletes the oldest models other than the active one (shared/quota.RecordModel),
+// and the worker removes their bundles from S3 after the commit.
 // A configuration that cannot be trained, or a failure while training, fails the job and releases
 // the lock. Only failures to record an outcome are returned to SQS for another delivery.
 package handler
@@ -27,6 +30,7 @@ import (
 	"github.com/lingxi/lingxi/shared/botconfig"
 	"github.com/lingxi/lingxi/shared/modelstore"
 	"github.com/lingxi/lingxi/shared/nlu"
+	"github.com/lingxi/lingxi/shared/quota"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/tenant"
 )
@@ -42,6 +46,7 @@ type Store interface {
 	Get(ctx context.Context, t tenant.ID, k store.Key, out any) (int64, error)
 	Put(ctx context.Context, t tenant.ID, k store.Key, v any, version int64, opts ...store.Option) (int64, error)
 	Query(ctx context.Context, t tenant.ID, kind, idPrefix string, page store.PageRequest) (store.QueryResult, error)
+	Create(ctx context.Context, t tenant.ID, k store.Key, v any, opts ...store.Option) error
 }
 
 var _ Store = (*store.Store)(nil)
@@ -240,9 +245,12 @@ func (r *run) train(ctx context.Context, log *slog.Logger) error {
 	activated, err := r.succeed(ctx, model, trained)
 	if err != nil {
 		// Nothing names the bundle: remove it. The job stays running until a later delivery
-		// records its outcome, or its lease ends.
+		// records its outcome, or its lease ends; a full models quota fails it now.
 		if derr := w.models.Delete(context.WithoutCancel(ctx), t, version); derr != nil {
 			err = fmt.Errorf("%w (and removing its bundle failed: %w)", err, derr)
+		}
+		if errors.Is(err, errModelsKept) {
+			return r.fail(ctx, log, err)
 		}
 		return fmt.Errorf("record model %s of %s: %w: %w", version, t, errRetry, err)
 	}
@@ -275,10 +283,24 @@ func (r *run) succeed(ctx context.Context, model botconfig.Model, trained lxeven
 		}
 		done.Progress = &botconfig.JobProgress{Stage: "done", Done: total, Total: total, Fraction: 1}
 		done.ModelVersion, done.Evaluation, done.Activated = model.Version, model.Evaluation, activate
+		keep := []string{prev.Version}
+		if activate {
+			keep = []string{model.Version}
+		}
+		rec, err := quota.New(w.store).RecordModel(ctx, t, keep...)
+		if err != nil {
+			return false, fmt.Errorf("count model %s of %s: %w", model.Version, t, err)
+		}
 		ops := []store.Op{
 			store.PutOp(t, jobKey(done.ID), done, jobVer, store.WithTTL(now.Add(botconfig.JobRetention))),
 			store.DeleteOp(t, lockKey, r.lockVer),
 			store.CreateOp(t, store.Key{Kind: botconfig.KindModel, ID: model.Version}, model),
+		}
+		ops = append(ops, rec.Ops...)
+		if len(rec.Pruned) > 0 && !activate && activeVer > 0 {
+			// Pruning spares the active model: the pointer must still name it at commit, so an
+			// activation of a pruned model meanwhile makes this transaction conflict and run again.
+			ops = append(ops, store.PutOp(t, activeKey, prev, activeVer))
 		}
 		evs := []lxevents.Envelope{trained}
 		if activate {
@@ -293,11 +315,32 @@ func (r *run) succeed(ctx context.Context, model botconfig.Model, trained lxeven
 		err = w.commit.Commit(ctx, ops, evs...)
 		if err == nil {
 			r.job = done
+			r.prune(ctx, rec.Pruned)
 			return activate, nil
+		}
+		if quota.Exceeded(err, quota.Models) {
+			return false, fmt.Errorf("%w: %w", errModelsKept, err)
 		}
 		if !errors.Is(err, store.ErrConflict) || attempt == 2 {
 			return false, err
 		}
+	}
+}
+
+// errModelsKept: the tenant keeps its quota of models and none of them may be pruned (the quota
+// is 1 and the one model is the active one, or the quota was lowered under the models in use).
+var errModelsKept = errors.New("models quota reached and every kept model is in use")
+
+// prune deletes the bundles of models the committed transaction deleted. A bundle left behind is
+// only storage (nothing names it any more), so a failure is logged, not retried.
+func (r *run) prune(ctx context.Context, versions []string) {
+	ctx = context.WithoutCancel(ctx)
+	for _, v := range versions {
+		if err := r.w.models.Delete(ctx, r.t, v); err != nil {
+			r.w.log.WarnContext(ctx, "delete pruned model bundle", "tenant", r.t, "version", v, "err", err)
+			continue
+		}
+		r.w.log.InfoContext(ctx, "pruned model under the models quota", "tenant", r.t, "version", v)
 	}
 }
 
@@ -309,7 +352,11 @@ func (r *run) fail(ctx context.Context, log *slog.Logger, cause error) error {
 	failed := r.job
 	r.mu.Unlock()
 	failed.State, failed.FinishedAt = botconfig.JobFailed, &now
-	if ue, ok := errors.AsType[*modelstore.UntrainableError](cause); ok {
+	if errors.Is(cause, errModelsKept) {
+		failed.Error = &botconfig.JobError{Type: botconfig.JobErrQuotaExceeded,
+			Detail: "the plan's models quota is reached and the models kept cannot be pruned (the active one is never pruned); activate a newer model, or ask for a larger plan"}
+		log.InfoContext(ctx, "training job failed: models quota", "err", cause)
+	} else if ue, ok := errors.AsType[*modelstore.UntrainableError](cause); ok {
 		failed.Error = &botconfig.JobError{Type: botconfig.JobErrUntrainable,
 			Detail: ue.Problems[0].Field + ": " + ue.Problems[0].Reason, Fields: ue.Problems}
 		log.InfoContext(ctx, "training job failed: configuration cannot be trained", "problems", len(ue.Problems))

@@ -12,13 +12,17 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	lxevents "github.com/lingxi/lingxi/events"
 	"github.com/lingxi/lingxi/infra/emulators"
 	"github.com/lingxi/lingxi/shared/botconfig"
 	"github.com/lingxi/lingxi/shared/modelstore"
 	"github.com/lingxi/lingxi/shared/outbox"
+	"github.com/lingxi/lingxi/shared/plan"
+	"github.com/lingxi/lingxi/shared/quota"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/stream"
 	"github.com/lingxi/lingxi/shared/tenant"
@@ -29,6 +33,8 @@ type env struct {
 	w      *Worker
 	db     *store.Store
 	ms     *modelstore.Store
+	s3     *s3.Client
+	bucket string
 	kin    *kinesis.Client
 	stream string
 	t      tenant.ID
@@ -47,7 +53,7 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{w: w, db: db, ms: ms, kin: kin, stream: streamName, t: id}
+	return &env{w: w, db: db, ms: ms, s3: client, bucket: bucket, kin: kin, stream: streamName, t: id}
 }
 
 // smallBot writes a small bilingual bot: four intents of six examples.
@@ -137,6 +143,16 @@ func (e *env) models(t *testing.T) int {
 		t.Fatal(err)
 	}
 	return len(res.Items)
+}
+
+// bundles counts the objects in the model bucket.
+func (e *env) bundles(t *testing.T) int {
+	t.Helper()
+	out, err := e.s3.ListObjectsV2(context.Background(), &s3.ListObjectsV2Input{Bucket: aws.String(e.bucket)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(out.Contents)
 }
 
 func (e *env) eventTypes(t *testing.T) []string {
@@ -343,4 +359,90 @@ func TestWorkerWritesProgress(t *testing.T) {
 		}
 	}
 	t.Logf("%d progress writes, last %+v", len(ps.writes), ps.writes[len(ps.writes)-1])
+}
+
+// The models quota is a retention limit: with a plan keeping 2 models, a third training prunes the
+// oldest model that is not active (its item and its bundle), and the tenant's counter says 2. With
+// a plan keeping 1, retraining while the one model is active fails the job (nothing can be
+// pruned), removes the new bundle and frees the tenant.
+func TestWorkerKeepsTheModelsQuota(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	e.smallBot(t)
+	if err := e.db.Create(ctx, e.t, plan.Key, plan.Plan{Quotas: plan.Quotas{Models: 2}}); err != nil {
+		t.Fatal(err)
+	}
+	var versions []string
+	for i := range 3 {
+		j, msg := e.job(t, botconfig.JobQueued, time.Now().Add(botconfig.QueuedLease), "self", false)
+		if failed := e.deliver(t, msg); len(failed) != 0 {
+			t.Fatalf("training %d reported for retry", i)
+		}
+		got := e.getJob(t, j.ID)
+		if got.State != botconfig.JobSucceeded {
+			t.Fatalf("training %d: %+v", i, got)
+		}
+		versions = append(versions, got.ModelVersion)
+	}
+	res, err := e.db.Query(ctx, e.t, botconfig.KindModel, "", store.PageRequest{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept []string
+	for _, r := range res.Items {
+		kept = append(kept, r.Key.ID)
+	}
+	// The first model is active (a tenant's first model is activated): the second one goes.
+	if want := []string{versions[0], versions[2]}; !slices.Equal(kept, want) {
+		t.Fatalf("models kept %v, want %v (trained %v)", kept, want, versions)
+	}
+	if n := e.bundles(t); n != 2 {
+		t.Fatalf("%d bundles in the bucket, want 2", n)
+	}
+	if _, err := e.ms.Get(ctx, e.t, versions[1]); err == nil {
+		t.Fatalf("the pruned model's bundle %s is still in the bucket", versions[1])
+	}
+	for _, v := range kept {
+		if _, err := e.ms.Get(ctx, e.t, v); err != nil {
+			t.Fatalf("kept model %s: %v", v, err)
+		}
+	}
+	u, ok, err := quota.New(e.db).Get(ctx, e.t, quota.Models)
+	if err != nil || !ok || u.Count != 2 {
+		t.Fatalf("models counter %+v %v %v, want 2", u, ok, err)
+	}
+
+}
+
+// A plan keeping 1 model: retraining while the one model is active cannot prune anything, so the
+// job fails (quota-exceeded), its bundle is removed and the tenant is free to train again.
+func TestWorkerRefusesAModelNothingMakesRoomFor(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	e.smallBot(t)
+	if err := e.db.Create(ctx, e.t, plan.Key, plan.Plan{Quotas: plan.Quotas{Models: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	_, msg := e.job(t, botconfig.JobQueued, time.Now().Add(botconfig.QueuedLease), "self", false)
+	e.deliver(t, msg)
+	j, msg := e.job(t, botconfig.JobQueued, time.Now().Add(botconfig.QueuedLease), "self", false)
+	if failed := e.deliver(t, msg); len(failed) != 0 {
+		t.Fatalf("reported for retry: %v", failed)
+	}
+	got := e.getJob(t, j.ID)
+	if got.State != botconfig.JobFailed || got.Error == nil || got.Error.Type != botconfig.JobErrQuotaExceeded {
+		t.Fatalf("job at a full quota: %+v", got)
+	}
+	if _, held := e.lock(t); held {
+		t.Fatal("a failed job kept the lock")
+	}
+	if n := e.models(t); n != 1 {
+		t.Fatalf("%d models after the refused training, want 1", n)
+	}
+	if u, _, _ := quota.New(e.db).Get(ctx, e.t, quota.Models); u.Count != 1 {
+		t.Fatalf("models counter %d, want 1", u.Count)
+	}
+	if n := e.bundles(t); n != 1 {
+		t.Fatalf("%d bundles in the bucket, want 1", n)
+	}
 }

@@ -1,0 +1,45 @@
+// Command idle is the idle function: an SQS event source mapping on the idle queue invokes it with
+// the conversations' idle checks (functions/idle/handler); it ends the conversations the customer
+// left and counts them out of the live conversations.
+package main
+
+import (
+	"context"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/lingxi/lingxi/functions/idle/handler"
+	"github.com/lingxi/lingxi/shared/conversation"
+	"github.com/lingxi/lingxi/shared/idlequeue"
+	"github.com/lingxi/lingxi/shared/outbox"
+	"github.com/lingxi/lingxi/shared/quota"
+	"github.com/lingxi/lingxi/shared/store"
+	"github.com/lingxi/lingxi/shared/stream"
+)
+
+func main() {
+	log := lambdacontext.NewLogger()
+	table, streamName, queueURL := os.Getenv("TABLE_NAME"), os.Getenv("STREAM_NAME"), os.Getenv("IDLE_QUEUE_URL")
+	if table == "" || streamName == "" || queueURL == "" {
+		log.Error("TABLE_NAME, STREAM_NAME and IDLE_QUEUE_URL must be set", "table", table, "stream", streamName, "queue", queueURL)
+		os.Exit(1)
+	}
+	cfg, err := config.LoadDefaultConfig(context.Background())
+	if err != nil {
+		log.Error("load AWS config", "err", err)
+		os.Exit(1)
+	}
+	db := store.New(dynamodb.NewFromConfig(cfg), table)
+	box := outbox.New(db, stream.NewPublisher(kinesis.NewFromConfig(cfg), streamName), log)
+	svc := conversation.New(conversation.Config{
+		DB: db, Commit: box, Quota: quota.New(db), Log: log,
+		Idle: idlequeue.New(sqs.NewFromConfig(cfg), queueURL),
+	})
+	lambda.StartHandlerFunc(handler.New(svc, log).Handle)
+}
