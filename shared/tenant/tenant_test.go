@@ -48,6 +48,8 @@ var trustedParsers = map[string]string{
 	"shared/auth":           "resolves an API key to the tenant it belongs to",
 	"events":                "reads the tenant of a validated envelope",
 	"functions/api/handler": "the platform admin names a tenant it creates, recovers or re-plans",
+	"shared/idlequeue": "reads the tenant of an idle check that only the chat and idle functions can send " +
+		"(the queue's policy), and acts only on a conversation recorded under that tenant",
 	"functions/train/handler": "reads the tenant of a job message that only the api function can send " +
 		"(the queue's policy), and acts only on a job recorded under that tenant",
 	"infra/devstack":   "the local stack seeds its demo tenant",
