@@ -38,11 +38,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -148,8 +150,11 @@ type result struct {
 	body   []byte
 }
 
+// write sends res with DynamoDB's headers; the SDK checks the body against X-Amz-Crc32 (and
+// complains when it is missing).
 func (res *result) write(w http.ResponseWriter) {
 	w.Header().Set("Content-Type", jsonType)
+	w.Header().Set("X-Amz-Crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE(res.body)), 10))
 	w.WriteHeader(res.status)
 	w.Write(res.body)
 }
