@@ -2,11 +2,14 @@ package dynamotx_test
 
 import (
 	"errors"
+	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go/logging"
 )
 
 // A single-item write whose condition fails returns the item it failed on when it asks for ALL_OLD,
@@ -84,5 +87,39 @@ func TestOldItemWriteSucceeds(t *testing.T) {
 		ReturnValues: types.ReturnValueUpdatedNew, ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld})
 	if err != nil || num(out.Attributes, "n") != 8 {
 		t.Fatalf("update: %v %v", out, err)
+	}
+}
+
+// The proxy's own answers carry X-Amz-Crc32 as DynamoDB's do; the SDK checks every body against it
+// and logs a warning when it does not match.
+func TestAnswersCarryChecksum(t *testing.T) {
+	e := newEnv(t)
+	var mu sync.Mutex
+	var warnings []string
+	db := dynamodb.New(e.db.Options(), func(o *dynamodb.Options) {
+		o.Logger = logging.LoggerFunc(func(_ logging.Classification, format string, v ...any) {
+			mu.Lock()
+			defer mu.Unlock()
+			warnings = append(warnings, fmt.Sprintf(format, v...))
+		})
+	})
+	e.put(t, "a", map[string]types.AttributeValue{"n": n(7)})
+	_, err := db.UpdateItem(e.ctx, &dynamodb.UpdateItemInput{TableName: &e.table, Key: key("a"),
+		UpdateExpression: aws.String("SET #n = :v"), ConditionExpression: aws.String("#n = :v"),
+		ExpressionAttributeNames: map[string]string{"#n": "n"}, ExpressionAttributeValues: map[string]types.AttributeValue{":v": n(8)},
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld})
+	if _, isCCF := errors.AsType[*types.ConditionalCheckFailedException](err); !isCCF {
+		t.Fatalf("want ConditionalCheckFailedException, got %v", err)
+	}
+	if _, err := db.DescribeTimeToLive(e.ctx, &dynamodb.DescribeTimeToLiveInput{TableName: &e.table}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.TransactWriteItems(e.ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{e.addUpTo("a", 1, 100)}}); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(warnings) > 0 {
+		t.Errorf("SDK warnings: %q", warnings)
 	}
 }
