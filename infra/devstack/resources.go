@@ -111,17 +111,18 @@ func createTableInput(t *tableSpec) *dynamodb.CreateTableInput {
 	return in
 }
 
-// ensureTable creates a table (or finds it) and turns on its TTL. It reports whether the emulator
-// handles TTL itself; when it does not, devstack sweeps expired items.
-func (c *clients) ensureTable(ctx context.Context, t *tableSpec) (nativeTTL bool, err error) {
+// ensureTable creates a table (or finds it) and turns on its TTL. No local DynamoDB deletes
+// expired items (the emulators' front records the setting, dynalite has none), so devstack sweeps
+// them itself (sweepTTL).
+func (c *clients) ensureTable(ctx context.Context, t *tableSpec) error {
 	in := createTableInput(t)
 	if _, err := c.ddb.CreateTable(ctx, in); err != nil {
 		if apiCode(err) != "ResourceInUseException" {
-			return false, fmt.Errorf("create table %s: %w", t.Name, err)
+			return fmt.Errorf("create table %s: %w", t.Name, err)
 		}
 		desc, err := c.ddb.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: in.TableName})
 		if err != nil {
-			return false, fmt.Errorf("describe table %s: %w", t.Name, err)
+			return fmt.Errorf("describe table %s: %w", t.Name, err)
 		}
 		have := map[string]bool{}
 		for _, g := range desc.Table.GlobalSecondaryIndexes {
@@ -129,38 +130,34 @@ func (c *clients) ensureTable(ctx context.Context, t *tableSpec) (nativeTTL bool
 		}
 		for _, g := range in.GlobalSecondaryIndexes {
 			if !have[aws.ToString(g.IndexName)] {
-				return false, fmt.Errorf("table %s exists without index %s; restart with -clean to recreate it", t.Name, aws.ToString(g.IndexName))
+				return fmt.Errorf("table %s exists without index %s; restart with -clean to recreate it", t.Name, aws.ToString(g.IndexName))
 			}
 		}
 	}
 	for i := 0; ; i++ {
 		desc, err := c.ddb.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: in.TableName})
 		if err != nil {
-			return false, fmt.Errorf("describe table %s: %w", t.Name, err)
+			return fmt.Errorf("describe table %s: %w", t.Name, err)
 		}
 		if desc.Table.TableStatus == dtypes.TableStatusActive {
 			break
 		}
 		if i > 300 {
-			return false, fmt.Errorf("table %s did not become ACTIVE", t.Name)
+			return fmt.Errorf("table %s did not become ACTIVE", t.Name)
 		}
 		if !wait(ctx, 100*time.Millisecond) {
-			return false, ctx.Err()
+			return ctx.Err()
 		}
 	}
 	if t.TTLAttr == "" {
-		return true, nil
+		return nil
 	}
-	_, err = c.ddb.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{TableName: in.TableName,
+	_, err := c.ddb.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{TableName: in.TableName,
 		TimeToLiveSpecification: &dtypes.TimeToLiveSpecification{AttributeName: aws.String(t.TTLAttr), Enabled: aws.Bool(true)}})
-	switch {
-	case err == nil:
-		return true, nil
-	case apiCode(err) == "ValidationException" && t.TTLAttr != "": // already on
-		return true, nil
-	default:
-		return false, nil // dynalite has no UpdateTimeToLive
+	if err != nil && apiCode(err) != "ValidationException" { // ValidationException: already on
+		return fmt.Errorf("enable TTL on table %s: %w", t.Name, err)
 	}
+	return nil
 }
 
 func (c *clients) ensureStream(ctx context.Context, s *streamSpec) error {

@@ -70,7 +70,12 @@ func TestResourcesAreCreatedIdempotently(t *testing.T) {
 		t.Errorf("queue attributes %v %v", attrs, err)
 	}
 
-	// TTL: the emulator has none, so devstack's sweeper deletes expired items on its interval.
+	// TTL: the table's TTL is on (the emulators' front records it), and devstack's sweeper deletes
+	// expired items on its interval, since no local DynamoDB does.
+	if d, err := ddb.DescribeTimeToLive(ctx, &dynamodb.DescribeTimeToLiveInput{TableName: aws.String(table)}); err != nil ||
+		d.TimeToLiveDescription.TimeToLiveStatus != dtypes.TimeToLiveStatusEnabled || aws.ToString(d.TimeToLiveDescription.AttributeName) != "expiresAt" {
+		t.Fatalf("table TTL: %+v %v", d, err)
+	}
 	now := clock.Now().Unix()
 	for id, exp := range map[string]int64{"expired": now - 60, "live": now + 3600} {
 		_, err := ddb.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: map[string]dtypes.AttributeValue{

@@ -60,8 +60,8 @@ type Config struct {
 	// StreamRetryBackoff is the pause before the first retry of a failed batch; it doubles up to
 	// 10s (default 500ms).
 	StreamRetryBackoff time.Duration
-	// TTLSweepInterval is how often expired items are deleted when the emulator has no TTL of its
-	// own (default 1 minute).
+	// TTLSweepInterval is how often expired items of each table whose template enables TTL are
+	// deleted; no local DynamoDB deletes them itself (default 1 minute).
 	TTLSweepInterval time.Duration
 	// Clock drives schedules, the TTL sweeper and the record-age check (default: real time).
 	Clock Clock
@@ -305,12 +305,11 @@ func (st *Stack) setupResources(ctx context.Context) error {
 	}
 	st.clients = newClients(st.endpoints.DynamoDB, st.endpoints.Kinesis, st.endpoints.S3)
 	for _, t := range st.model.tables {
-		native, err := st.clients.ensureTable(ctx, t)
-		if err != nil {
+		if err := st.clients.ensureTable(ctx, t); err != nil {
 			return err
 		}
-		if !native {
-			st.log.Info("the DynamoDB emulator has no TTL; devstack deletes expired items", "table", t.Name, "attribute", t.TTLAttr, "every", st.cfg.TTLSweepInterval)
+		if t.TTLAttr != "" {
+			st.log.Info("devstack deletes expired items", "table", t.Name, "attribute", t.TTLAttr, "every", st.cfg.TTLSweepInterval)
 			st.bg.Add(1)
 			go func() {
 				defer st.bg.Done()

@@ -26,8 +26,8 @@
 // that followed a busy one, or the reverse) costs a second UpdateItem. A refused request costs one
 // failed conditional write (DynamoDB charges it as a write) — once per instance: the instance then
 // remembers that the tenant is refused until tat − τ and refuses locally, with no call, until then.
-// Against dynalite, which returns no item with a failed condition, each failed condition costs one
-// consistent GetItem more; Stats counts both.
+// A failed condition that returns no item met an absent bucket, which is a full one. (dynalite does
+// not return the item; the emulators' front before it does, as DynamoDB does.)
 //
 // # Failure
 //

@@ -20,7 +20,6 @@ import (
 // DB is the DynamoDB access the limiter needs; *dynamodb.Client is one.
 type DB interface {
 	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
-	GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
 }
 
 var _ DB = (*dynamodb.Client)(nil)
@@ -49,7 +48,7 @@ type Limiter struct {
 	buckets map[string]seen        // tenant#class -> what this instance saw last
 	limits  map[string]cachedLimit // tenant#class -> limit and when to ask again
 
-	decisions, calls, condFails, reads, local atomic.Int64
+	decisions, calls, condFails, local atomic.Int64
 }
 
 // seen is what an instance knows of a bucket.
@@ -95,16 +94,15 @@ func New(db DB, table string, o Options) *Limiter {
 // Stats counts what a limiter did since it was made.
 type Stats struct {
 	Decisions         int64 // Allow calls that reached a decision
-	Calls             int64 // DynamoDB calls (UpdateItem and GetItem)
+	Calls             int64 // DynamoDB calls (UpdateItems)
 	ConditionFailures int64 // UpdateItems whose condition failed (each is charged as a write)
-	Reads             int64 // GetItems made because the failed condition returned no item (emulators)
 	LocalDenials      int64 // refusals decided without DynamoDB
 }
 
 // Stats returns the counts so far.
 func (l *Limiter) Stats() Stats {
 	return Stats{Decisions: l.decisions.Load(), Calls: l.calls.Load(), ConditionFailures: l.condFails.Load(),
-		Reads: l.reads.Load(), LocalDenials: l.local.Load()}
+		LocalDenials: l.local.Load()}
 }
 
 // Allow takes one request of tenant t and class from the tenant's allowance.
@@ -205,20 +203,7 @@ func (l *Limiter) take(ctx context.Context, t tenant.ID, class httpapi.RateClass
 		return 0, false, err
 	}
 	l.condFails.Add(1)
-	item := ccf.Item
-	if item == nil { // absent, or an emulator that does not return the item: read it
-		l.calls.Add(1)
-		l.reads.Add(1)
-		got, err := l.db.GetItem(ctx, &dynamodb.GetItemInput{
-			TableName: &l.table, Key: key, ConsistentRead: aws.Bool(true),
-			ProjectionExpression: aws.String("#tat"), ExpressionAttributeNames: map[string]string{"#tat": attrTAT},
-		})
-		if err != nil {
-			return 0, false, err
-		}
-		item = got.Item
-	}
-	tat, err = tatOf(item)
+	tat, err = tatOf(ccf.Item) // no item: the bucket is absent, so full
 	return tat, false, err
 }
 

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/aws/smithy-go"
 
 	"github.com/lingxi/lingxi/shared/tenant"
 )
@@ -67,11 +66,4 @@ func (e *ConflictError) Is(target error) bool { return target == ErrConflict }
 func conditionFailed(err error) bool {
 	_, ok := errors.AsType[*types.ConditionalCheckFailedException](err)
 	return ok
-}
-
-// unknownOperation reports whether the endpoint does not implement the operation at all. DynamoDB
-// implements every operation this package calls; emulators (dynalite) lack some.
-func unknownOperation(err error) bool {
-	ae, ok := errors.AsType[smithy.APIError](err)
-	return ok && ae.ErrorCode() == "UnknownOperationException"
 }

@@ -13,11 +13,9 @@ import (
 
 // CreateTable creates the table name with the schema template.yaml declares (pk and sk strings,
 // PAY_PER_REQUEST, TTL on "ttl") and waits until it is ACTIVE. A table that already exists is fine.
-// For tests and the local stack; production's table comes from the template.
-//
-// dynalite has no UpdateTimeToLive (it answers UnknownOperationException) and never expires items;
-// CreateTable then leaves TTL off, which changes nothing the store shows: it hides expired items
-// itself.
+// For tests and the local stack; production's table comes from the template. The endpoint must
+// implement UpdateTimeToLive: dynalite does not, the emulators' front before it does (it records
+// the setting; devstack's sweeper deletes expired items there).
 func CreateTable(ctx context.Context, db *dynamodb.Client, name string) error {
 	_, err := db.CreateTable(ctx, &dynamodb.CreateTableInput{
 		TableName: &name,
@@ -55,7 +53,7 @@ func CreateTable(ctx context.Context, db *dynamodb.Client, name string) error {
 			Enabled:       aws.Bool(true),
 		},
 	})
-	if err != nil && !unknownOperation(err) {
+	if err != nil {
 		return fmt.Errorf("create table %s: enable TTL: %w", name, err)
 	}
 	return nil

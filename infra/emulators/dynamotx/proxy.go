@@ -1,8 +1,17 @@
-// Package dynamotx fronts a DynamoDB emulator (dynalite) with the transactions it lacks, so that
-// tests and the local stack run the store's one transaction path: the real TransactWriteItems.
+// Package dynamotx fronts a DynamoDB emulator (dynalite) with what it lacks, so that tests and the
+// local stack run production's code paths unchanged: the real TransactWriteItems and
+// TransactGetItems, the item a failed condition returns, and a table's TTL setting.
 //
-// A Proxy is an http.Handler that forwards every request to the emulator unchanged, except
-// TransactWriteItems and TransactGetItems, which it executes itself:
+// A Proxy is an http.Handler that forwards every request to the emulator unchanged, except:
+//
+//   - A PutItem, UpdateItem or DeleteItem with ReturnValuesOnConditionCheckFailure ALL_OLD holds
+//     the lock exclusively; when the emulator answers ConditionalCheckFailedException the proxy
+//     reads the item (consistently, before anything else runs) and adds it to the error as
+//     DynamoDB does ("Item" beside "__type" and "message"; none when there is no item).
+//   - UpdateTimeToLive and DescribeTimeToLive are answered from the proxy's record of each table's
+//     TTL attribute (see tableOp); the proxy does not delete expired items.
+//
+// and TransactWriteItems and TransactGetItems, which it executes itself:
 //
 //   - Isolation: a transaction holds a lock exclusively; every other request holds it shared while
 //     it is forwarded. No write, read or other transaction interleaves with a transaction.
@@ -29,11 +38,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -58,6 +69,9 @@ type Proxy struct {
 	client *http.Client
 	rp     *httputil.ReverseProxy
 	mu     sync.RWMutex // transactions hold it exclusively, every other request shared
+
+	ttlMu sync.Mutex
+	ttl   map[string]string // table name to its TTL attribute, for tables whose TTL is enabled
 }
 
 // New returns a Proxy in front of the emulator at target ("http://127.0.0.1:port").
@@ -67,7 +81,7 @@ func New(target string) (*Proxy, error) {
 		return nil, fmt.Errorf("dynamotx: bad target %q", target)
 	}
 	tr := &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256, IdleConnTimeout: time.Minute}
-	p := &Proxy{target: strings.TrimSuffix(target, "/"), client: &http.Client{Transport: tr}}
+	p := &Proxy{target: strings.TrimSuffix(target, "/"), client: &http.Client{Transport: tr}, ttl: map[string]string{}}
 	p.rp = &httputil.ReverseProxy{
 		Rewrite:   func(r *httputil.ProxyRequest) { r.SetURL(u) },
 		Transport: tr,
@@ -79,32 +93,55 @@ func New(target string) (*Proxy, error) {
 	return p, nil
 }
 
-// ServeHTTP forwards r, or executes it when it is a transaction.
+// ServeHTTP forwards r, or executes it when it is an operation the proxy supplies.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	switch op := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), targetPrefix); op {
+	op := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), targetPrefix)
+	switch op {
+	case "TransactWriteItems", "TransactGetItems", "PutItem", "UpdateItem", "DeleteItem",
+		"UpdateTimeToLive", "DescribeTimeToLive", "CreateTable", "DeleteTable":
+	default:
+		p.mu.RLock()
+		defer p.mu.RUnlock()
+		p.rp.ServeHTTP(w, r)
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequest+1))
+	if err != nil || len(body) > maxRequest {
+		writeError(w, http.StatusBadRequest, "SerializationException", "request body unreadable or over 16 MB")
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), opTimeout)
+	defer cancel()
+	c := &call{p: p, ctx: ctx, auth: r.Header.Get("Authorization"), date: r.Header.Get("X-Amz-Date")}
+	var res *result
+	switch op {
 	case "TransactWriteItems", "TransactGetItems":
-		body, err := io.ReadAll(io.LimitReader(r.Body, maxRequest+1))
-		if err != nil || len(body) > maxRequest {
-			writeError(w, http.StatusBadRequest, "SerializationException", "request body unreadable or over 16 MB")
-			return
-		}
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), opTimeout)
-		defer cancel()
-		c := &call{p: p, ctx: ctx, auth: r.Header.Get("Authorization"), date: r.Header.Get("X-Amz-Date")}
 		p.mu.Lock()
 		defer p.mu.Unlock()
-		var res *result
 		if op == "TransactWriteItems" {
 			res = c.transactWrite(body)
 		} else {
 			res = c.transactGet(body)
 		}
-		res.write(w)
-	default:
+	case "PutItem", "UpdateItem", "DeleteItem":
+		if !wantsOldItem(body) {
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			p.mu.RLock()
+			defer p.mu.RUnlock()
+			p.rp.ServeHTTP(w, r)
+			return
+		}
+		// The write and the read of the item its condition failed on are one step: no other
+		// request runs between them.
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		res = c.writeReturningOld(op, body)
+	default: // the table's TTL setting, which the proxy keeps
 		p.mu.RLock()
 		defer p.mu.RUnlock()
-		p.rp.ServeHTTP(w, r)
+		res = c.tableOp(op, body)
 	}
+	res.write(w)
 }
 
 // result is an answer to the client: a status and a JSON body.
@@ -113,8 +150,11 @@ type result struct {
 	body   []byte
 }
 
+// write sends res with DynamoDB's headers; the SDK checks the body against X-Amz-Crc32 (and
+// complains when it is missing).
 func (res *result) write(w http.ResponseWriter) {
 	w.Header().Set("Content-Type", jsonType)
+	w.Header().Set("X-Amz-Crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE(res.body)), 10))
 	w.WriteHeader(res.status)
 	w.Write(res.body)
 }
@@ -177,9 +217,22 @@ func (c *call) do(op string, in, out any) error {
 	if err != nil {
 		return err
 	}
-	req, err := http.NewRequestWithContext(c.ctx, http.MethodPost, c.p.target+"/", bytes.NewReader(b))
-	if err != nil {
+	body, err := c.send(op, b)
+	if err != nil || out == nil {
 		return err
+	}
+	if err := json.Unmarshal(body, out); err != nil {
+		return fmt.Errorf("%s: decode answer: %w", op, err)
+	}
+	return nil
+}
+
+// send sends op with the JSON request body in to the emulator and returns its 200 answer's body;
+// any other answer is an *emulatorError.
+func (c *call) send(op string, in []byte) ([]byte, error) {
+	req, err := http.NewRequestWithContext(c.ctx, http.MethodPost, c.p.target+"/", bytes.NewReader(in))
+	if err != nil {
+		return nil, err
 	}
 	req.Header.Set("Content-Type", jsonType)
 	req.Header.Set("X-Amz-Target", targetPrefix+op)
@@ -187,12 +240,12 @@ func (c *call) do(op string, in, out any) error {
 	req.Header.Set("X-Amz-Date", c.date)
 	resp, err := c.p.client.Do(req)
 	if err != nil {
-		return fmt.Errorf("%s: %w", op, err)
+		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return fmt.Errorf("%s: read answer: %w", op, err)
+		return nil, fmt.Errorf("%s: read answer: %w", op, err)
 	}
 	if resp.StatusCode != http.StatusOK {
 		var e struct {
@@ -200,15 +253,9 @@ func (c *call) do(op string, in, out any) error {
 		}
 		json.Unmarshal(body, &e)
 		_, code, _ := strings.Cut(e.Type, "#")
-		return &emulatorError{status: resp.StatusCode, body: body, code: code}
+		return nil, &emulatorError{status: resp.StatusCode, body: body, code: code}
 	}
-	if out == nil {
-		return nil
-	}
-	if err := json.Unmarshal(body, out); err != nil {
-		return fmt.Errorf("%s: decode answer: %w", op, err)
-	}
-	return nil
+	return body, nil
 }
 
 // item is an item or key in DynamoDB's JSON: attribute name to typed value.
