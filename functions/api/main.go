@@ -19,6 +19,7 @@ import (
 	"github.com/lingxi/lingxi/shared/ratelimit"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/stream"
+	"github.com/lingxi/lingxi/shared/webhooks/delivery"
 )
 
 func main() {
@@ -47,8 +48,15 @@ func main() {
 		log.Error("TRAIN_QUEUE_URL is not set")
 		os.Exit(1)
 	}
-	jobs := handler.NewSQSQueue(sqs.NewFromConfig(cfg), queueURL)
+	webhookQueueURL := os.Getenv("WEBHOOK_QUEUE_URL")
+	if webhookQueueURL == "" {
+		log.Error("WEBHOOK_QUEUE_URL is not set")
+		os.Exit(1)
+	}
+	sqsClient := sqs.NewFromConfig(cfg)
+	jobs := handler.NewSQSQueue(sqsClient, queueURL)
+	replay := delivery.New(db, delivery.NewSQSQueue(sqsClient, webhookQueueURL), delivery.Config{}, log)
 	api := handler.New(db, outbox.New(db, pub, log), authn, log, handler.WithJobQueue(jobs), handler.WithRateLimiter(limits), handler.WithIdempotency(db),
-		handler.WithEgress(egress.Policy{LoopbackPorts: loopbackPorts}))
+		handler.WithEgress(egress.Policy{LoopbackPorts: loopbackPorts}), handler.WithWebhookReplay(replay))
 	lambda.StartHandlerFunc(api.Handle)
 }

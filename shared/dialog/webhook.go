@@ -334,3 +334,9 @@ func lookup(doc any, path string) (any, bool) {
 	}
 	return cur, true
 }
+
+// CheckWebhookURL is the save-time check of every webhook URL a tenant stores (a flow's webhook
+// step, a partner's event-webhook endpoint): an absolute https URL without credentials whose host
+// passes egress.CheckHost, or http to a loopback host. Which loopback ports may be dialled is the
+// egress policy's call (CheckURL).
+func CheckWebhookURL(raw string) error { return checkWebhookURL(raw) }
