@@ -2,6 +2,8 @@ package webhooks
 
 import (
 	"errors"
+	"os"
+	"strings"
 	"strconv"
 	"testing"
 	"time"
@@ -39,5 +41,32 @@ func TestVerify(t *testing.T) {
 				t.Fatalf("got %v, want %v", err, tc.want)
 			}
 		})
+	}
+}
+
+// The receiver shown in docs/webhooks.md is ExampleVerify's, so the doc's code runs.
+func TestDocShowsTheExample(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/webhooks.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex, err := os.ReadFile("example_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, block, ok := strings.Cut(string(doc), "```go\n")
+	block, _, ok2 := strings.Cut(block, "```")
+	if !ok || !ok2 {
+		t.Fatal("docs/webhooks.md has no Go block")
+	}
+	var indented []string
+	for line := range strings.SplitSeq(strings.TrimRight(block, "\n"), "\n") {
+		if line != "" {
+			line = "\t" + line
+		}
+		indented = append(indented, line)
+	}
+	if !strings.Contains(string(ex), strings.Join(indented, "\n")) {
+		t.Fatalf("docs/webhooks.md's Go block is not ExampleVerify's receiver:\n%s", block)
 	}
 }

@@ -431,3 +431,44 @@ func TestParseMessage(t *testing.T) {
 		t.Fatalf("%v %+v", err, m)
 	}
 }
+
+// A disabled endpoint gets no new deliveries, and those already queued are parked without an
+// attempt; so are a deleted endpoint's.
+func TestDisabledOrDeletedEndpoint(t *testing.T) {
+	f := newFixture(t, Config{})
+	ctx := context.Background()
+	ep := f.endpoint(t, "we_a", events.TypeBusinessEvent)
+	f.endpoint(t, "we_b", events.TypeBusinessEvent)
+	if err := f.svc.Fanout(ctx, f.t, f.event(t, "c", 0)); err != nil {
+		t.Fatal(err)
+	}
+	ep.Enabled = false
+	if _, err := f.db.Put(ctx, f.t, EndpointKey("we_a"), ep, 1); err != nil {
+		t.Fatal(err)
+	}
+	var b Endpoint
+	ver, err := f.db.Get(ctx, f.t, EndpointKey("we_b"), &b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.db.Delete(ctx, f.t, EndpointKey("we_b"), ver); err != nil {
+		t.Fatal(err)
+	}
+	f.drain(t)
+	if f.recv.n != 0 {
+		t.Fatalf("%d requests to disabled or deleted endpoints", f.recv.n)
+	}
+	for _, id := range []string{"we_a", "we_b"} {
+		for _, d := range f.deliveries(t, id) {
+			if d.Status != StatusParked || d.Attempts != 0 {
+				t.Fatalf("%s: %+v", id, d)
+			}
+		}
+	}
+	if err := f.svc.Fanout(ctx, f.t, f.event(t, "c", 1)); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(f.deliveries(t, "we_a")); n != 1 {
+		t.Fatalf("a disabled endpoint got %d deliveries", n)
+	}
+}
