@@ -3,8 +3,8 @@ package webhooks
 import (
 	"errors"
 	"os"
-	"strings"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
