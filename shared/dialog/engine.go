@@ -193,19 +193,15 @@ func confirmAnswer(in Input) answer {
 	return answerNone
 }
 
-// follow switches the conversation to the customer's language, unless it
-// is fixed. A short Latin reply ("ok", "1234 please") in a Chinese
-// conversation does not switch it to English.
+// follow switches the conversation to the customer's language (Follow),
+// unless it is fixed.
 func (e *Engine) follow(f *Flow, st *State, in Input) {
 	if st.LangFixed {
 		return
 	}
 	l := in.Lang
 	if l == "" {
-		l = DetectLanguage(in.Text)
-		if l == LangEn && st.Lang == LangZh && latinWords(in.Text) < 2 {
-			return
-		}
+		l = Follow(st.Lang, in.Text)
 	}
 	if f.Offers(l) {
 		st.Lang = l
@@ -301,7 +297,7 @@ func (e *Engine) gather(f *Flow, st *State, s *Step, again bool) Output {
 		}
 	}
 	r, _ := f.Recognition(s.ID, st.Lang)
-	o := Output{Type: OutputGather, Lang: st.Lang, Prompt: prompt, Hints: r.Phrases, DTMF: r.DTMF, MaxDigits: r.MaxDigits}
+	o := Output{Type: OutputGather, Lang: st.Lang, Prompt: prompt, Hints: r.Phrases, Options: r.Options, DTMF: r.DTMF, MaxDigits: r.MaxDigits}
 	if s.Slot != nil {
 		o.Slot, o.SlotType = s.Slot.Name, s.Slot.Type
 	}

@@ -119,6 +119,10 @@ type Output struct {
 	// Hints are phrases a gather expects (enum synonyms, yes and no), for
 	// speech recognition.
 	Hints []string `json:"hints,omitempty"`
+	// Options are the answers a chat offers as buttons, one per option
+	// (an enum's labels, yes and no, day words for a future date), in
+	// Lang.
+	Options []string `json:"options,omitempty"`
 	// DTMF says whether a gather accepts keypad digits, and MaxDigits how
 	// many ("#" ends earlier).
 	DTMF      bool `json:"dtmf,omitempty"`
