@@ -12,18 +12,23 @@
 //     person", keypad 0 outside a flow) hands off.
 //  3. An active flow takes the turn (dialog.Engine.Turn); its transfer hands off, its end returns
 //     the conversation to the bot (chat) or hangs up (voice).
-//  4. Else the tenant's active NLU model classifies the text: an intent with a flow starts it, an
+//  4. Else a closing turn (closing.go: thanks, goodbye, or a yes or no that answers no question,
+//     in English or Chinese, and nothing else) is answered as one: welcomed, said goodbye to (a
+//     call then hangs up), or asked what else; it never counts as not understood.
+//  5. Else the tenant's active NLU model classifies the text: an intent with a flow starts it, an
 //     intent with an answer answers, an intent with neither hands off to its queue. One
 //     exception: a knowledge-base article whose match (nlu.Hit.Match, 1 for a question asked
 //     word for word) is above the intent's confidence answers instead, because a small
 //     classifier is often sure of an intent for a question it was never taught.
-//  5. Else the knowledge base: the best article whose match clears MinArticleMatch and that is
+//  6. Else the knowledge base: the best article whose match clears MinArticleMatch and that is
 //     valid now answers, in the channel's wording (voice variants for calls).
-//  6. Else the fallback; Settings.LowConfidenceTurns such turns in a row (default 2) hand off.
+//  7. Else the fallback; Settings.LowConfidenceTurns such turns in a row (default 2) hand off.
 //
 // Customers whose attributes match one of Settings.HandoffRules go to a person at the start.
 // A handoff's queue is the flow's, else the intent's, else the matching rule's, else the
-// settings' default, else DefaultQueue.
+// settings' default, else DefaultQueue. The bot speaks the conversation's language, which follows
+// the customer's by dialog.Follow (the flows' rule too); a call is answered in the caller's
+// language (callerLanguage), a chat whose language is not known yet in both.
 //
 // # Concurrency
 //
@@ -119,7 +124,9 @@ type Conversation struct {
 	// FlowIntent is the intent that started the flow.
 	FlowIntent string `dynamodbav:"flow_intent,omitempty" json:"-"`
 
-	// Intent is the first intent recognised; LastIntent the latest.
+	// Intent is the intent that decided the outcome: the one handed off for, else the one whose
+	// answer or flow resolved the request, else (while undecided) the first recognised.
+	// LastIntent is the latest.
 	Intent     string `dynamodbav:"intent,omitempty" json:"intent,omitempty"`
 	LastIntent string `dynamodbav:"last_intent,omitempty" json:"-"`
 	// LowConfidence counts the not-understood turns in a row.

@@ -84,11 +84,12 @@ func TestLanguageFollowsTheCustomer(t *testing.T) {
 		{"", "hello there", botconfig.LangEN},
 		{"", "1234", ""},
 		{botconfig.LangZH, "ok", botconfig.LangZH},             // a short Latin reply keeps Chinese
+		{botconfig.LangZH, "1234 please", botconfig.LangZH},    // so do digits with one word (issue 8)
 		{botconfig.LangZH, "I lost my card", botconfig.LangEN}, // a sentence switches
 		{botconfig.LangEN, "转人工", botconfig.LangZH},
 	}
 	for _, tc := range tests {
-		if got := follow(tc.current, tc.text); got != tc.want {
+		if got := dialog.Follow(tc.current, tc.text); got != tc.want {
 			t.Errorf("follow(%q, %q) = %q, want %q", tc.current, tc.text, got, tc.want)
 		}
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/lingxi/lingxi/shared/dialog"
 	"github.com/lingxi/lingxi/shared/egress"
 	"github.com/lingxi/lingxi/shared/guess"
+	"github.com/lingxi/lingxi/shared/nlu"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/tenant"
 )
@@ -59,7 +60,8 @@ type Config struct {
 	// LoopbackWebhookPorts are the loopback ports flows may call (the local stack's demo bank);
 	// empty, as in production: none.
 	LoopbackWebhookPorts []uint16
-	// MinArticleMatch is the least nlu.Hit.Match of an article that answers (default 0.5).
+	// MinArticleMatch is the least nlu.Hit.Match of an article that answers (default
+	// nlu.DefaultMinMatch).
 	MinArticleMatch float64
 	// MinConfidence is the least calibrated confidence of a recognised intent or FAQ class
 	// (default 0.5). A tenant's model rarely has out-of-scope examples, so its own rejection
@@ -103,7 +105,7 @@ func New(cfg Config) *Service {
 		s.minConf = 0.5
 	}
 	if s.minMatch <= 0 {
-		s.minMatch = 0.5
+		s.minMatch = nlu.DefaultMinMatch
 	}
 	if s.log == nil {
 		s.log = slog.Default()
@@ -390,7 +392,7 @@ func (s *Service) Voice(ctx context.Context, t tenant.ID, in VoiceInput) (Reply,
 		if in.ConversationID != "" {
 			return Reply{}, ErrNotFound
 		}
-		start := StartInput{Channel: events.ChannelVoice, CallID: in.CallID, Customer: Customer{ID: in.Caller}}
+		start := StartInput{Channel: events.ChannelVoice, CallID: in.CallID, Customer: Customer{ID: in.Caller}, Language: callerLanguage(in.Caller)}
 		if in.Caller != "" {
 			start.Customer.Attributes = map[string]string{"caller": in.Caller}
 		}

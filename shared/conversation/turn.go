@@ -27,10 +27,11 @@ type turn struct {
 	customer   *Turn // the customer's turn, if any
 	customerAt int   // its number (c.TotalTurns just after it was added)
 	bot        []Turn
-	gather     *Action // the flow's question, shaping the next input
-	transfer   string  // queue handed off to in this turn
-	ended      bool    // the conversation ended in this turn
-	learn      string  // the first recognised intent, to count (shared/guess)
+	gather     *Action  // the flow's question, shaping the next input
+	options    []string // the flow question's answers to offer as buttons
+	transfer   string   // queue handed off to in this turn
+	ended      bool     // the conversation ended in this turn
+	learn      string   // the first recognised intent, to count (shared/guess)
 }
 
 func (s *Service) newTurn(t tenant.ID, c *Conversation, set botconfig.Settings, now time.Time) *turn {
@@ -87,7 +88,7 @@ func (tr *turn) run(ctx context.Context, in Input) error {
 		tr.customerAt = c.TotalTurns
 	}
 	if text != "" {
-		c.Language = follow(c.Language, text)
+		c.Language = dialog.Follow(c.Language, text)
 	}
 
 	switch {
@@ -104,6 +105,10 @@ func (tr *turn) run(ctx context.Context, in Input) error {
 		if err != nil || handled {
 			return err
 		}
+	}
+	if k := closing(text); k != notClosing && in.DTMF == "" {
+		tr.close(k) // thanks, goodbye, or a yes or no that answers no question
+		return nil
 	}
 	return tr.understand(ctx, text, in.DTMF)
 }
@@ -150,11 +155,15 @@ func (tr *turn) apply(ctx context.Context, st dialog.State, outs []dialog.Output
 		case dialog.OutputGather:
 			tr.say(o.Prompt)
 			tr.gather = &Action{Type: ActionGather, Hints: o.Hints, DTMF: o.DTMF, MaxDigits: o.MaxDigits, TimeoutMS: GatherTimeoutMS}
+			tr.options = o.Options
 		case dialog.OutputTransfer:
 			tr.handoff(events.ReasonFlow, tr.queue(ctx, c.FlowIntent, o.Queue), nil)
 		case dialog.OutputEnd:
 			if o.Outcome == dialog.OutcomeResolved {
 				c.Resolved = true
+				if c.FlowIntent != "" {
+					c.Intent = c.FlowIntent // the flow's intent decided the outcome
+				}
 			}
 		}
 	}
@@ -318,7 +327,7 @@ func (tr *turn) act(ctx context.Context, intent botconfig.Intent, text string) e
 	}
 	if answer := intent.Answer.In(c.Language); answer != "" {
 		tr.say(answer)
-		c.Resolved = true
+		c.Resolved, c.Intent = true, intent.ID
 		return nil
 	}
 	tr.handoff(events.ReasonPolicy, tr.queue(ctx, intent.ID, ""), sayHandoff)
@@ -347,6 +356,9 @@ func (tr *turn) handoff(reason events.HandoffReason, queue string, msg botconfig
 		tr.say(say(msg, c.Language))
 	}
 	c.State, c.Queue, c.Reason = StateHandoff, queue, reason
+	if c.LastIntent != "" {
+		c.Intent = c.LastIntent // the intent the customer is handed off for
+	}
 	c.Flow, c.FlowState, c.FlowIntent = "", "", ""
 	tr.gather, tr.transfer = nil, queue
 }
@@ -437,7 +449,7 @@ func (tr *turn) reply() Reply {
 			}
 		}
 		if tr.gather != nil {
-			r.QuickReplies = tr.gather.Hints
+			r.QuickReplies = tr.options
 		}
 		r.Actions = append(r.Actions, *g)
 	}
