@@ -308,3 +308,28 @@ func TestClosingReadsWholeMessagesOnly(t *testing.T) {
 		}
 	}
 }
+
+// countingDB counts reads by key.
+type countingDB struct {
+	DB
+	reads map[string]int
+}
+
+func (d *countingDB) Get(ctx context.Context, t tenant.ID, k store.Key, out any) (int64, error) {
+	d.reads[k.Kind+"/"+k.ID]++
+	return d.DB.Get(ctx, t, k, out)
+}
+
+// A turn reads each intent once: a handoff for a recognised intent does not read it again for
+// its queue (issue 8).
+func TestATurnReadsItsIntentOnce(t *testing.T) {
+	for _, text := range []string{"我要退款", "I want a refund"} {
+		ch := newChat(t, events.ChannelChat, "")
+		db := &countingDB{DB: ch.s.db, reads: map[string]int{}}
+		ch.s.db = db
+		ch.send(text)
+		if ch.c.Queue != "refunds" || db.reads[botconfig.KindIntent+"/refund"] != 1 {
+			t.Fatalf("%q: queue %q, reads %v", text, ch.c.Queue, db.reads)
+		}
+	}
+}

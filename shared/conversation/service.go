@@ -194,7 +194,7 @@ const (
 type Reply struct {
 	Conversation *Conversation
 	// Messages are the bot's messages of this turn.
-	Messages []Turn
+	Messages []Message
 	// QuickReplies are answers the customer may tap (a flow question's options).
 	QuickReplies []string
 	// Actions are the turn as instructions: say, gather, transfer, hangup.
