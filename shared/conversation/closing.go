@@ -120,6 +120,10 @@ var (
 		botconfig.LangZH: "好的。请问还有什么可以帮您？",
 		botconfig.LangEN: "All right. What else can I help you with?",
 	}
+	sayHowCanIHelp = botconfig.Text{
+		botconfig.LangZH: "好的。请问有什么可以帮您？",
+		botconfig.LangEN: "All right. What can I help you with?",
+	}
 	sayGoodbyeChat = botconfig.Text{
 		botconfig.LangZH: "感谢您的咨询，祝您生活愉快，再见！",
 		botconfig.LangEN: "Thank you for contacting us. Have a nice day, goodbye!",
@@ -133,7 +137,7 @@ var (
 // close answers a closing turn. It never counts as not understood, so a satisfied customer is not
 // handed off: thanks is welcomed; a goodbye, or a no once the bot has helped, is answered with a
 // goodbye in the channel's words (a call then hangs up; a chat stays open until the customer
-// leaves or its idle timeout); any other yes or no asks what else the customer needs.
+// leaves or its idle timeout); any other yes or no asks what (else) the customer needs.
 func (tr *turn) close(k closingKind) {
 	c := tr.c
 	c.LowConfidence = 0
@@ -149,6 +153,8 @@ func (tr *turn) close(k closingKind) {
 		if c.Channel == events.ChannelVoice {
 			tr.end()
 		}
+	case c.LastIntent == "" && !c.Resolved:
+		tr.say(say(sayHowCanIHelp, c.Language)) // nothing asked yet
 	default:
 		tr.say(say(sayAnythingElse, c.Language))
 	}

@@ -188,6 +188,16 @@ func TestClosingTurns(t *testing.T) {
 	}
 }
 
+// A yes or no before anything was asked asks what the customer needs, in their language.
+func TestYesBeforeAnything(t *testing.T) {
+	for lang, tc := range map[botconfig.Lang][2]string{botconfig.LangZH: {"好的", "请问有什么可以帮您？"}, botconfig.LangEN: {"yes", "What can I help you with?"}} {
+		ch := newChat(t, events.ChannelChat, lang)
+		if got := texts(ch.send(tc[0])); !strings.Contains(got, tc[1]) || ch.c.LowConfidence != 0 {
+			t.Errorf("%s: %q answered %q", lang, tc[0], got)
+		}
+	}
+}
+
 // On the phone a goodbye thanks for the call and hangs up.
 func TestClosingTurnOnTheVoiceChannel(t *testing.T) {
 	for lang, want := range map[botconfig.Lang]string{botconfig.LangZH: "感谢您的来电", botconfig.LangEN: "Thank you for calling"} {
