@@ -71,7 +71,8 @@ const cardFlowDef = `{
   "id": "lock_card", "languages": ["zh", "en"], "on_fail": "done",
   "steps": [
     {"id": "ask", "kind": "ask", "slot": {"name": "card_last4", "type": "card_last4"},
-     "prompt": {"en": "Last four digits?", "zh": "卡号后四位？"}, "next": "confirm"},
+     "prompt": {"en": "Last four digits?", "zh": "卡号后四位？"}, "next": "confirm",
+     "voice": {"prompt": {"en": "Say or key in the last four digits.", "zh": "请说出或按键输入卡号后四位。"}}},
     {"id": "confirm", "kind": "confirm", "prompt": {"en": "Lock card {{card_last4}}?", "zh": "冻结尾号{{card_last4}}的卡吗？"},
      "on_yes": "done", "on_no": "done"},
     {"id": "done", "kind": "end", "outcome": "resolved", "text": {"en": "Done.", "zh": "已办好。"}}
@@ -205,6 +206,26 @@ func TestClosingTurnOnTheVoiceChannel(t *testing.T) {
 		r := ch.send(map[botconfig.Lang]string{botconfig.LangZH: "好的再见", botconfig.LangEN: "ok bye"}[lang])
 		if !strings.Contains(texts(r), want) || ch.c.State != StateEnded || r.Actions[len(r.Actions)-1].Type != ActionHangup {
 			t.Fatalf("%s: %q, state %s, actions %+v", lang, texts(r), ch.c.State, r.Actions)
+		}
+	}
+}
+
+// A call hears a flow step's voice words, a chat reads the step's own (issue 8: texts fit the
+// channel), in both languages.
+func TestFlowWordsFitTheChannel(t *testing.T) {
+	for _, tc := range []struct {
+		channel   events.Channel
+		lang      botconfig.Lang
+		say, want string
+	}{
+		{events.ChannelChat, botconfig.LangZH, "我的卡丢了", "卡号后四位？"},
+		{events.ChannelVoice, botconfig.LangZH, "我的卡丢了", "请说出或按键输入卡号后四位。"},
+		{events.ChannelChat, botconfig.LangEN, "I lost my card", "Last four digits?"},
+		{events.ChannelVoice, botconfig.LangEN, "I lost my card", "Say or key in the last four digits."},
+	} {
+		ch := newChat(t, tc.channel, tc.lang)
+		if got := texts(ch.send(tc.say)); got != tc.want {
+			t.Errorf("%s %s: %q, want %q", tc.channel, tc.lang, got, tc.want)
 		}
 	}
 }

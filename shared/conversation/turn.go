@@ -309,7 +309,7 @@ func (tr *turn) act(ctx context.Context, intent botconfig.Intent, text string) e
 		if err != nil || !ok {
 			tr.s.log.WarnContext(ctx, "intent's flow is missing or invalid", "intent", intent.ID, "flow", intent.Flow, "err", err)
 		} else {
-			in := dialog.StartInput{ConversationID: c.ID, CustomerID: c.Customer.ID, Text: text, Slots: flowSlots(f, c)}
+			in := dialog.StartInput{ConversationID: c.ID, CustomerID: c.Customer.ID, Text: text, Slots: flowSlots(f, c), Voice: c.Channel == events.ChannelVoice}
 			eng := tr.s.engine(tr.set)
 			st, outs, err := eng.Start(ctx, f, in)
 			if errors.Is(err, dialog.ErrBadInput) && in.Slots != nil {

@@ -137,3 +137,52 @@ func TestFollowIsOneRule(t *testing.T) {
 		}
 	}
 }
+
+// Regression (issue 8, "a chat flow ends with 感谢您的来电"): a step may word itself for calls; a
+// chat shows the step's own words, a call speaks the voice words, in both languages.
+func TestVoiceWordsFitTheChannel(t *testing.T) {
+	f := mustParse(t, `{"id": "pick", "languages": ["zh", "en"], "on_fail": "bye", "steps": [
+	  {"id": "ask", "kind": "ask", "next": "bye",
+	   "slot": {"name": "how", "type": "enum", "values": [{"value": "dob", "dtmf": "1"}, {"value": "phone", "dtmf": "2"}]},
+	   "prompt": {"en": "Date of birth or phone number?", "zh": "核对出生日期还是手机号码？"},
+	   "reprompt": {"en": "Please choose one.", "zh": "请选择一项。"},
+	   "voice": {"prompt": {"en": "Press 1 for date of birth, 2 for phone number.", "zh": "核对出生日期请按1，手机号码请按2。"},
+	             "reprompt": {"en": "Please press 1 or 2.", "zh": "请按1或2。"}}},
+	  {"id": "bye", "kind": "end", "outcome": "resolved", "text": {"en": "Thank you for contacting us.", "zh": "感谢您联系我们。"},
+	   "voice": {"text": {"en": "Thank you for calling.", "zh": "感谢您的来电。"}}}]}`)
+	e := newEngine(dialog.Config{})
+	for _, tc := range []struct {
+		lang                    dialog.Lang
+		voice                   bool
+		prompt, reprompt, final string
+	}{
+		{dialog.LangZh, false, "核对出生日期还是手机号码？", "请选择一项。", "感谢您联系我们。"},
+		{dialog.LangZh, true, "核对出生日期请按1，手机号码请按2。", "请按1或2。", "感谢您的来电。"},
+		{dialog.LangEn, false, "Date of birth or phone number?", "Please choose one.", "Thank you for contacting us."},
+		{dialog.LangEn, true, "Press 1 for date of birth, 2 for phone number.", "Please press 1 or 2.", "Thank you for calling."},
+	} {
+		st, out, err := e.Start(t.Context(), f, dialog.StartInput{Lang: tc.lang, Voice: tc.voice})
+		if err != nil || out[0].Prompt != tc.prompt {
+			t.Fatalf("%s voice=%v: %+v %v", tc.lang, tc.voice, out, err)
+		}
+		st, out, err = e.Turn(t.Context(), f, st, dialog.Input{Text: "?"})
+		if err != nil || out[0].Prompt != tc.reprompt {
+			t.Fatalf("%s voice=%v: reprompt %+v %v", tc.lang, tc.voice, out, err)
+		}
+		_, out, err = e.Turn(t.Context(), f, st, dialog.Input{DTMF: "1"})
+		if err != nil || out[0].Text != tc.final {
+			t.Fatalf("%s voice=%v: end %+v %v", tc.lang, tc.voice, out, err)
+		}
+	}
+	// Voice words fit their step.
+	_, err := dialog.ParseFlow([]byte(`{"id": "x", "steps": [{"id": "s", "kind": "say", "text": {"en": "Hi."}, "next": "e",
+	  "voice": {"prompt": {"en": "Press 1."}, "txt": {}}}, {"id": "e", "kind": "end", "outcome": "resolved", "text": {"en": "Bye."}}]}`))
+	if err == nil || !strings.Contains(err.Error(), "/steps/0/voice/txt") {
+		t.Fatalf("ParseFlow: %v", err)
+	}
+	_, err = dialog.ParseFlow([]byte(`{"id": "x", "steps": [{"id": "s", "kind": "say", "text": {"en": "Hi."}, "next": "e",
+	  "voice": {"prompt": {"en": "Press 1."}}}, {"id": "e", "kind": "end", "outcome": "resolved", "text": {"en": "Bye."}}]}`))
+	if err == nil || !strings.Contains(err.Error(), "/steps/0/voice/prompt") {
+		t.Fatalf("ParseFlow: %v", err)
+	}
+}
