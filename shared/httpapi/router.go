@@ -70,6 +70,16 @@ func (r *Request) JSONBody(max int) ([]byte, error) {
 	return body, nil
 }
 
+// CheckBodySize refuses a body over the route's limit (the router's, SetMaxBody) with 413, for a
+// route that must refuse a large body before anything else reads it (an idempotency guard).
+func (r *Request) CheckBodySize() error {
+	body, err := r.Body()
+	if err != nil {
+		return err
+	}
+	return checkSize(body, r.maxBody)
+}
+
 // checkSize is the one body-size rule: over max bytes is 413.
 func checkSize(body []byte, max int) error {
 	if len(body) > max {
@@ -255,6 +265,10 @@ type Router struct {
 func NewRouter(log *slog.Logger) *Router {
 	return &Router{routes: map[string]*route{}, log: log, maxBody: DefaultMaxBody}
 }
+
+// SetMaxBody sets the largest body the router's routes take (DefaultMaxBody unless set); larger
+// ones are 413. A route may lower it for itself (MaxBody).
+func (rt *Router) SetMaxBody(n int) { rt.maxBody = n }
 
 // Handle registers h for routeKey, written as API Gateway writes it: "METHOD /path/{param}".
 func (rt *Router) Handle(routeKey string, h HandlerFunc) {
