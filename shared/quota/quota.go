@@ -155,40 +155,33 @@ func (l *Ledger) Tally(ctx context.Context, t tenant.ID, r Resource) (Usage, err
 		return Usage{}, fmt.Errorf("tally %s: unknown resource", r)
 	}
 	var u Usage
-	page := store.PageRequest{Limit: 100}
-	for {
-		res, err := l.store.Query(ctx, t, kind, "", page)
+	for rec, err := range store.Records(ctx, l.store, t, kind, "", store.PageRequest{Limit: 100}) {
 		if err != nil {
 			return Usage{}, fmt.Errorf("tally %s of %s: %w", r, t, err)
 		}
-		for _, rec := range res.Items {
-			switch r {
-			case APIKeys:
-				var k auth.Key
-				if err := rec.Decode(&k); err != nil {
-					return Usage{}, fmt.Errorf("tally %s of %s: decode %s: %w", r, t, rec.Key, err)
-				}
-				if k.Role == auth.RoleAdmin {
-					u.Admins++
-				}
-			case LiveConversations:
-				var c struct {
-					State string `dynamodbav:"state"`
-				}
-				if err := rec.Decode(&c); err != nil {
-					return Usage{}, fmt.Errorf("tally %s of %s: decode %s: %w", r, t, rec.Key, err)
-				}
-				if c.State == "ended" {
-					continue
-				}
+		switch r {
+		case APIKeys:
+			var k auth.Key
+			if err := rec.Decode(&k); err != nil {
+				return Usage{}, fmt.Errorf("tally %s of %s: decode %s: %w", r, t, rec.Key, err)
 			}
-			u.Count++
+			if k.Role == auth.RoleAdmin {
+				u.Admins++
+			}
+		case LiveConversations:
+			var c struct {
+				State string `dynamodbav:"state"`
+			}
+			if err := rec.Decode(&c); err != nil {
+				return Usage{}, fmt.Errorf("tally %s of %s: decode %s: %w", r, t, rec.Key, err)
+			}
+			if c.State == "ended" {
+				continue
+			}
 		}
-		if res.Next == "" {
-			return u, nil
-		}
-		page.Cursor = res.Next
+		u.Count++
 	}
+	return u, nil
 }
 
 // CreateOps are the ops that give a new tenant its counters: zero everywhere but the first admin
