@@ -96,11 +96,7 @@ func (api *API) train(ctx context.Context, r *httpapi.Request, p auth.Principal)
 	// a failed job. The worker checks again: the configuration may change meanwhile.
 	if _, _, err := modelstore.LoadTrainingSet(ctx, api.store, p.Tenant); err != nil {
 		if ue, ok := errors.AsType[*modelstore.UntrainableError](err); ok {
-			fields := make([]httpapi.FieldError, len(ue.Problems))
-			for i, e := range ue.Problems {
-				fields[i] = httpapi.FieldError(e)
-			}
-			return httpapi.Response{}, &httpapi.Error{Kind: kindUntrainable, Detail: fields[0].Field + ": " + fields[0].Reason, Fields: fields}
+			return httpapi.Response{}, &httpapi.Error{Kind: kindUntrainable, Detail: ue.Problems[0].Field + ": " + ue.Problems[0].Reason, Fields: ue.Problems}
 		}
 		return httpapi.Response{}, err
 	}
