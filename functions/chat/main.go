@@ -19,6 +19,7 @@ import (
 	"github.com/lingxi/lingxi/shared/egress"
 	"github.com/lingxi/lingxi/shared/guess"
 	"github.com/lingxi/lingxi/shared/idlequeue"
+	"github.com/lingxi/lingxi/shared/lambdaenv"
 	"github.com/lingxi/lingxi/shared/modelstore"
 	"github.com/lingxi/lingxi/shared/outbox"
 	"github.com/lingxi/lingxi/shared/quota"
@@ -29,15 +30,21 @@ import (
 
 func main() {
 	log := lambdacontext.NewLogger()
+	var env lambdaenv.Required
+	table, streamName, bucket := env.Get("TABLE_NAME"), env.Get("STREAM_NAME"), env.Get("MODEL_BUCKET")
+	if err := env.Err(); err != nil {
+		log.Error("bad environment", "err", err)
+		os.Exit(1)
+	}
 	cfg, err := config.LoadDefaultConfig(context.Background())
 	if err != nil {
 		log.Error("load AWS config", "err", err)
 		os.Exit(1)
 	}
-	ddb, table := dynamodb.NewFromConfig(cfg), os.Getenv("TABLE_NAME")
+	ddb := dynamodb.NewFromConfig(cfg)
 	db := store.New(ddb, table)
 	limits := ratelimit.New(ddb, table, ratelimit.Options{Limits: ratelimit.PlanLimits{Store: db}})
-	box := outbox.New(db, stream.NewPublisher(kinesis.NewFromConfig(cfg), os.Getenv("STREAM_NAME")), log)
+	box := outbox.New(db, stream.NewPublisher(kinesis.NewFromConfig(cfg), streamName), log)
 	authn, err := auth.NewAuthenticator(db, "") // no platform-admin on customer routes
 	if err != nil {
 		log.Error("configure auth", "err", err)
@@ -48,7 +55,7 @@ func main() {
 		log.Error("LOOPBACK_WEBHOOK_PORTS", "err", err)
 		os.Exit(1)
 	}
-	models := conversation.NewModels(db, conversation.BundleLoader(modelstore.New(modelstore.NewClient(cfg), os.Getenv("MODEL_BUCKET"))), 0, 0, log)
+	models := conversation.NewModels(db, conversation.BundleLoader(modelstore.New(modelstore.NewClient(cfg), bucket)), 0, 0, log)
 	var idle conversation.IdleScheduler
 	if u := os.Getenv("IDLE_QUEUE_URL"); u != "" {
 		idle = idlequeue.New(sqs.NewFromConfig(cfg), u)

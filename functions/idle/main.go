@@ -17,6 +17,7 @@ import (
 	"github.com/lingxi/lingxi/functions/idle/handler"
 	"github.com/lingxi/lingxi/shared/conversation"
 	"github.com/lingxi/lingxi/shared/idlequeue"
+	"github.com/lingxi/lingxi/shared/lambdaenv"
 	"github.com/lingxi/lingxi/shared/outbox"
 	"github.com/lingxi/lingxi/shared/quota"
 	"github.com/lingxi/lingxi/shared/store"
@@ -25,9 +26,10 @@ import (
 
 func main() {
 	log := lambdacontext.NewLogger()
-	table, streamName, queueURL := os.Getenv("TABLE_NAME"), os.Getenv("STREAM_NAME"), os.Getenv("IDLE_QUEUE_URL")
-	if table == "" || streamName == "" || queueURL == "" {
-		log.Error("TABLE_NAME, STREAM_NAME and IDLE_QUEUE_URL must be set", "table", table, "stream", streamName, "queue", queueURL)
+	var env lambdaenv.Required
+	table, streamName, queueURL := env.Get("TABLE_NAME"), env.Get("STREAM_NAME"), env.Get("IDLE_QUEUE_URL")
+	if err := env.Err(); err != nil {
+		log.Error("bad environment", "err", err)
 		os.Exit(1)
 	}
 	cfg, err := config.LoadDefaultConfig(context.Background())

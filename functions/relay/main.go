@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 
+	"github.com/lingxi/lingxi/shared/lambdaenv"
 	"github.com/lingxi/lingxi/shared/outbox"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/stream"
@@ -26,9 +27,10 @@ const grace = 30 * time.Second
 
 func main() {
 	log := lambdacontext.NewLogger()
-	table, streamName := os.Getenv("TABLE_NAME"), os.Getenv("STREAM_NAME")
-	if table == "" || streamName == "" {
-		log.Error("TABLE_NAME and STREAM_NAME must be set")
+	var env lambdaenv.Required
+	table, streamName := env.Get("TABLE_NAME"), env.Get("STREAM_NAME")
+	if err := env.Err(); err != nil {
+		log.Error("bad environment", "err", err)
 		os.Exit(1)
 	}
 	cfg, err := config.LoadDefaultConfig(context.Background())
