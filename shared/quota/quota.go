@@ -42,10 +42,17 @@ const (
 	LiveConversations Resource = "live_conversations"
 )
 
-// Resources lists every counted resource, in the order GET /v1/tenant shows them.
-var Resources = []Resource{APIKeys, Models, Intents, Articles, Flows, LiveConversations}
+// Resources lists every counted resource, in the order GET /v1/tenant shows them: one per quota
+// of plan.QuotaTable.
+var Resources = func() []Resource {
+	rs := make([]Resource, len(plan.QuotaTable))
+	for i, q := range plan.QuotaTable {
+		rs[i] = Resource(q.Name)
+	}
+	return rs
+}()
 
-// kinds maps each resource to the store kind of its items.
+// kinds maps each resource to the store kind of its items (a test holds it to Resources).
 var kinds = map[Resource]string{
 	APIKeys:           auth.KindKey,
 	Models:            botconfig.KindModel,
@@ -66,23 +73,7 @@ func ForKind(kind string) (Resource, bool) {
 }
 
 // Limit is r's quota in q.
-func (r Resource) Limit(q plan.Quotas) int64 {
-	switch r {
-	case APIKeys:
-		return q.APIKeys
-	case Models:
-		return q.Models
-	case Intents:
-		return q.Intents
-	case Articles:
-		return q.Articles
-	case Flows:
-		return q.Flows
-	case LiveConversations:
-		return q.LiveConversations
-	}
-	return 0
-}
+func (r Resource) Limit(q plan.Quotas) int64 { return q.Get(string(r)) }
 
 // Counter fields.
 const (
