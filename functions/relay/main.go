@@ -11,7 +11,6 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 
@@ -29,13 +28,9 @@ func main() {
 	log := lambdacontext.NewLogger()
 	var env lambdaenv.Required
 	table, streamName := env.Get("TABLE_NAME"), env.Get("STREAM_NAME")
-	if err := env.Err(); err != nil {
-		log.Error("bad environment", "err", err)
-		os.Exit(1)
-	}
-	cfg, err := config.LoadDefaultConfig(context.Background())
+	cfg, err := env.AWSConfig(context.Background())
 	if err != nil {
-		log.Error("load AWS config", "err", err)
+		log.Error("start", "err", err)
 		os.Exit(1)
 	}
 	box := outbox.New(store.New(dynamodb.NewFromConfig(cfg), table), stream.NewPublisher(kinesis.NewFromConfig(cfg), streamName), log)

@@ -8,7 +8,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 
@@ -24,13 +23,9 @@ func main() {
 	log := lambdacontext.NewLogger()
 	var env lambdaenv.Required
 	table, streamName, bucket := env.Get("TABLE_NAME"), env.Get("STREAM_NAME"), env.Get("MODEL_BUCKET")
-	if err := env.Err(); err != nil {
-		log.Error("bad environment", "err", err)
-		os.Exit(1)
-	}
-	cfg, err := config.LoadDefaultConfig(context.Background())
+	cfg, err := env.AWSConfig(context.Background())
 	if err != nil {
-		log.Error("load AWS config", "err", err)
+		log.Error("start", "err", err)
 		os.Exit(1)
 	}
 	db := store.New(dynamodb.NewFromConfig(cfg), table)

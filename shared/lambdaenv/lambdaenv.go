@@ -4,9 +4,13 @@
 package lambdaenv
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
 )
 
 // Required collects required variables: Get each, then check Err once.
@@ -29,4 +33,17 @@ func (r *Required) Err() error {
 		return nil
 	}
 	return fmt.Errorf("environment: %s must be set", strings.Join(r.missing, ", "))
+}
+
+// AWSConfig checks the variables read (Err), then loads the AWS configuration the function's
+// clients share: what a main does before anything else, stopping on the error.
+func (r *Required) AWSConfig(ctx context.Context) (aws.Config, error) {
+	if err := r.Err(); err != nil {
+		return aws.Config{}, err
+	}
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("load AWS config: %w", err)
+	}
+	return cfg, nil
 }

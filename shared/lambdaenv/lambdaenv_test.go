@@ -31,3 +31,22 @@ func TestRequired(t *testing.T) {
 		})
 	}
 }
+
+// AWSConfig refuses before loading anything when a variable is missing, and loads otherwise.
+func TestAWSConfig(t *testing.T) {
+	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("LX_SET", "x")
+	t.Setenv("LX_UNSET", "")
+	var bad Required
+	bad.Get("LX_SET")
+	bad.Get("LX_UNSET")
+	if _, err := bad.AWSConfig(t.Context()); err == nil || err.Error() != "environment: LX_UNSET must be set" {
+		t.Fatalf("missing variable: %v", err)
+	}
+	var good Required
+	good.Get("LX_SET")
+	cfg, err := good.AWSConfig(t.Context())
+	if err != nil || cfg.Region != "us-east-1" {
+		t.Fatalf("config %q, %v", cfg.Region, err)
+	}
+}
