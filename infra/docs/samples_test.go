@@ -113,7 +113,9 @@ func (b *bank) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	err := dialog.VerifySignature(b.secret, r.Header.Get(dialog.HeaderTimestamp), body,
 		r.Header.Get(dialog.HeaderSignature), b.now, 5*time.Minute)
-	if err != nil || r.Header.Get(dialog.HeaderIdempotencyKey) == "" {
+	// The headers docs/flows.md lists.
+	if err != nil || r.Header.Get(dialog.HeaderIdempotencyKey) == "" || r.Header.Get("X-Lingxi-Attempt") != "1" ||
+		r.Header.Get("User-Agent") != "Lingxi-Webhook/1" || r.Header.Get("Content-Type") != "application/json" {
 		http.Error(w, "bad signature", http.StatusUnauthorized)
 		return
 	}
