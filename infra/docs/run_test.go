@@ -331,12 +331,16 @@ func TestCurlSamples(t *testing.T) {
 		`"state":"succeeded"`, // the training job
 		`9:00-17:00`,          // the intent's answer in the first conversation
 		`手机银行每日转账限额为 5 万元。`, // the article, answered in Chinese
-		`"stored":true`, // the business event
-		`"created":1`,   // the CSV import
-		`"id":"demo"`,   // the banner's curl line
+		`"stored":true`,             // the business event
+		`"created":1`,               // the CSV import
+		`"id":"demo"`,               // the banner's curl line
+		`Hello, this is Acme Bank.`, // the greeting the settings set, at the conversation's start
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("the samples' output lacks %q:\n%s", want, got)
 		}
+	}
+	if secret, err := os.ReadFile(filepath.Join(dir, "webhook-secret.json")); err != nil || !strings.Contains(string(secret), `"webhook_secret":"whsec_`) {
+		t.Errorf("the webhook secret sample kept %q (%v)", secret, err)
 	}
 }
