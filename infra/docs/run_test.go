@@ -312,6 +312,16 @@ func TestCurlSamples(t *testing.T) {
 	}
 	defer l.Close()
 
+	// The reader saves each sample flow as <id>.json (docs/flows.md); so does the test.
+	for _, b := range blocksOf(t, "json flow") {
+		f, err := dialog.ParseFlow([]byte(b.Body))
+		if err != nil {
+			t.Fatalf("%s: %v", b.Where(), err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f.ID+".json"), []byte(b.Body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
 	var script strings.Builder
 	script.WriteString("set -euo pipefail\ncurl() { command curl --fail-with-body --max-time 30 \"$@\"; }\n")
 	for _, b := range append(first, rest...) {
@@ -335,6 +345,7 @@ func TestCurlSamples(t *testing.T) {
 		`"created":1`,               // the CSV import
 		`"id":"demo"`,               // the banner's curl line
 		`Hello, this is Acme Bank.`, // the greeting the settings set, at the conversation's start
+		`"definition":{`,            // the stored flow
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("the samples' output lacks %q:\n%s", want, got)
