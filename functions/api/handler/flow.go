@@ -179,7 +179,7 @@ func (api *API) deleteFlow(ctx context.Context, r *httpapi.Request, p auth.Princ
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	intents, _, err := loadAll[botconfig.Intent](ctx, api.store, p.Tenant, botconfig.KindIntent, -1)
+	intents, _, err := store.QueryAll[botconfig.Intent](ctx, api.store, p.Tenant, botconfig.KindIntent, "", -1)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
