@@ -364,3 +364,18 @@ func TestATurnReadsItsIntentOnce(t *testing.T) {
 		}
 	}
 }
+
+// A voice conversation opened by the conversations route (not the media edge) speaks one language
+// too.
+func TestVoiceStartReadsOneLanguage(t *testing.T) {
+	s := New(Config{DB: &memDB{}, Commit: &flakyCommitter{}, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	for caller, want := range map[string]botconfig.Lang{"+8613800000000": botconfig.LangZH, "+14155550100": botconfig.LangEN} {
+		r, err := s.Start(t.Context(), mustTenant(t, "acme"), StartInput{Channel: events.ChannelVoice, Customer: Customer{ID: caller}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := texts(r); got != say(defaultGreeting, want) {
+			t.Errorf("%s: greeted with %q", caller, got)
+		}
+	}
+}

@@ -242,6 +242,9 @@ func (s *Service) create(ctx context.Context, t tenant.ID, id string, in StartIn
 		ID: id, Channel: in.Channel, Language: in.Language, Customer: in.Customer, CallID: in.CallID,
 		State: StateActive, CreatedAt: now, UpdatedAt: now,
 	}
+	if c.Channel == events.ChannelVoice && c.Language == "" {
+		c.Language = callerLanguage(in.Customer.ID) // a call speaks one language, never both
+	}
 	tr := s.newTurn(t, c, set, now)
 	if rule, ok := matchRule(set.HandoffRules, in.Customer.Attributes); ok {
 		tr.handoff(events.ReasonPolicy, queueFor(rule.Queue, set.DefaultQueue), sayHandoffPolicy)
@@ -392,7 +395,7 @@ func (s *Service) Voice(ctx context.Context, t tenant.ID, in VoiceInput) (Reply,
 		if in.ConversationID != "" {
 			return Reply{}, ErrNotFound
 		}
-		start := StartInput{Channel: events.ChannelVoice, CallID: in.CallID, Customer: Customer{ID: in.Caller}, Language: callerLanguage(in.Caller)}
+		start := StartInput{Channel: events.ChannelVoice, CallID: in.CallID, Customer: Customer{ID: in.Caller}}
 		if in.Caller != "" {
 			start.Customer.Attributes = map[string]string{"caller": in.Caller}
 		}
