@@ -154,14 +154,19 @@ func (r *Request) NoBody() error {
 	return r.DecodeOptionalJSON(&none)
 }
 
-// decodeStrict decodes one JSON object into v, rejecting unknown fields and trailing data, and
-// then checks its text.
+// decodeStrict decodes one JSON object into v, rejecting unknown fields (all of them are reported,
+// each with its JSON pointer) and trailing data, and then checks its text.
 func decodeStrict(body []byte, v any) error {
 	if b := bytes.TrimSpace(body); len(b) > 0 && b[0] != '{' {
 		if json.Valid(b) {
 			return Invalid(FieldError{Field: "", Reason: "must be a JSON object"})
 		}
 		return Errorf(KindMalformed, "body is not valid JSON")
+	}
+	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer && json.Valid(body) {
+		if unknown := unknownFields(body, rv.Type().Elem(), ""); len(unknown) > 0 {
+			return Invalid(unknown...) // every unknown field, not only the decoder's first
+		}
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
