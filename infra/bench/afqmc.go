@@ -26,7 +26,7 @@ type afqmcFold struct {
 var afqmcSystems = []string{"lingxi", "lingxi-bm25", "sklearn-lr-pair", "sklearn-tfidf-cos", "sklearn-bm25"}
 
 var afqmcNotes = map[string]string{
-	"lingxi":            "ours: `lingxi nlu match`: logistic regression (AdaGrad, hashed) on pair features — char 1/2/3-gram Jaccard and overlap, TF-IDF cosine, BM25 both ways, unmatched IDF mass, edit distance, longest common substring, length, number and negation mismatch (values and buckets) — plus one-sided chars/bigrams, cross-side char pairs and shared bigrams; threshold from 3-fold out-of-fold scores. Retrieval: nlu.Index BM25 top 20 reranked by the matcher",
+	"lingxi":            "ours: `lingxi nlu match`: logistic regression (AdaGrad, hashed) on pair features — char 1/2/3-gram Jaccard and overlap, TF-IDF cosine, BM25 both ways, unmatched IDF mass, edit distance, longest common substring, length, number and negation mismatch (values and buckets) — plus one-sided chars/bigrams, cross-side pairs of one-sided chars and bigrams, shared bigrams and all char × char crosses; 15 epochs; threshold from 3-fold out-of-fold scores. Retrieval: nlu.Index BM25 top 20 reranked by the matcher",
 	"lingxi-bm25":       "ours, retrieval only: nlu.Index (BM25 over CJK characters and bigrams) alone",
 	"sklearn-lr-pair":   "scikit-learn LogisticRegression(C=1) on 7 pair features (TF-IDF cosine, BM25, char 1/2/3-gram Jaccard, length ratio and difference), accuracy-maximising threshold on the training pairs",
 	"sklearn-tfidf-cos": "scikit-learn TfidfVectorizer(analyzer=char, 1-3-grams, sublinear tf) cosine + threshold chosen on the training pairs",

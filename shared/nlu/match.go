@@ -21,7 +21,7 @@ type Pair struct {
 // MatcherOptions tunes TrainMatcher. The zero value uses the defaults.
 type MatcherOptions struct {
 	Seed   uint64
-	Epochs int     // passes of SGD over the pairs (default 12)
+	Epochs int     // passes of SGD over the pairs (default 15)
 	L2     float64 // L2 penalty per example (default 1e-6)
 	// Folds is the number of internal folds whose out-of-fold scores pick
 	// the decision threshold (default 3; 1 picks it on the training scores).
@@ -30,7 +30,7 @@ type MatcherOptions struct {
 
 func (o MatcherOptions) withDefaults() MatcherOptions {
 	if o.Epochs <= 0 {
-		o.Epochs = 12
+		o.Epochs = 15
 	}
 	if o.L2 <= 0 {
 		o.L2 = 1e-6
@@ -60,8 +60,9 @@ const matchBits = 20
 //     mismatches; each both as a value and bucketed, so the linear model can
 //     bend;
 //   - lexical evidence: the characters and bigrams found on one side only
-//     ("花呗" against "借呗"), the pairs of such characters across the two
-//     sides, and the bigrams both share.
+//     ("花呗" against "借呗"), the pairs of such characters and of such
+//     bigrams across the two sides, the bigrams both share, and every
+//     character of one side crossed with every character of the other.
 //
 // A Matcher is safe for concurrent use once trained.
 type Matcher struct {
@@ -385,6 +386,25 @@ func (m *Matcher) features(dst []feature, a, b *pairText) []feature {
 			dst = append(dst, feature{keyed('s', h), 0.5})
 		}
 	}
+	{
+		ea, eb := oneSided(a.bi, b.bi), oneSided(b.bi, a.bi)
+		if len(ea) <= 6 && len(eb) <= 6 {
+			for _, x := range ea {
+				for _, y := range eb {
+					dst = append(dst, feature{keyed('q', min(x, y), max(x, y)), 1})
+				}
+			}
+		}
+	}
+	// Every character of one side against every character of the other:
+	// a quadratic kernel on characters, weak per feature.
+	{
+		for x := range a.uni {
+			for y := range b.uni {
+				dst = append(dst, feature{keyed('c', min(x, y), max(x, y)), 0.1})
+			}
+		}
+	}
 	return dst
 }
 
@@ -530,7 +550,7 @@ func fitMatcher(pairs []Pair, as, bs []pairText, idx []int, opts MatcherOptions)
 	}
 	g2 := make([]float64, len(m.w))
 	var gb2 float64
-	const lr = 0.1
+	const lr = 0.02
 	mask := uint64(len(m.w) - 1)
 	order := make([]int, len(idx))
 	for i := range order {
