@@ -47,7 +47,7 @@ var (
 )
 
 // matchBits is log2 of the hashed weight vector's size.
-const matchBits = 20
+const matchBits = 22
 
 // Matcher scores whether two short questions ask the same thing. It is a
 // logistic regression over pair features, trained by TrainMatcher from

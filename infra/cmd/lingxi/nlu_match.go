@@ -125,6 +125,11 @@ type retrievalResult struct {
 // rerankDepth is how many BM25 hits the matcher reorders.
 const rerankDepth = 20
 
+// bm25Weight adds BM25's relative score (Hit.Match) to the matcher's
+// probability when reranking; 1 was picked on one 80/20 split of AFQMC's
+// training file (recall@1 16.4% with the matcher alone, 19.6% with both).
+const bm25Weight = 1.0
+
 // retrieval indexes the sentence2 texts of the label-1 pairs and asks each
 // of their sentence1 texts for them.
 func retrieval(m *nlu.Matcher, test []nlu.Pair) retrievalResult {
@@ -167,7 +172,7 @@ func retrieval(m *nlu.Matcher, test []nlu.Pair) retrievalResult {
 		cs := make([]cand, len(hits))
 		for i, h := range hits {
 			bm[i] = h.ArticleID
-			cs[i] = cand{h.ArticleID, m.Score(q, texts[h.ArticleID])}
+			cs[i] = cand{h.ArticleID, m.Score(q, texts[h.ArticleID]) + bm25Weight*h.Match}
 		}
 		slices.SortStableFunc(cs, func(a, b cand) int {
 			switch {
