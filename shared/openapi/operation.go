@@ -40,10 +40,10 @@ type Operation struct {
 	Request any      // a value of the body's Go type (BodyRequired, BodyOptional)
 	Media   []string // request media types besides application/json ("text/csv")
 
-	Paginated     bool    // ?limit=&cursor= and a next_cursor in the body
-	Query         []Param // other query parameters
-	Preconditions bool    // If-Match / If-None-Match (items with a version)
-	Idempotent    bool    // Idempotency-Key (every POST)
+	Paginated     bool     // ?limit=&cursor= and a next_cursor in the body
+	Query         []Param  // other query parameters
+	Preconditions bool     // If-Match / If-None-Match (items with a version)
+	Idempotent    bool     // Idempotency-Key (every POST)
 	Secrets       []string // JSON pointers of secrets the answer shows once: a replay leaves them out
 
 	Responses []Response      // the success answers

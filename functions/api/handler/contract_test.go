@@ -3,9 +3,13 @@ package handler
 import (
 	"bytes"
 	"encoding/json"
+	"io"
+	"log/slog"
+	"os"
 	"testing"
 
 	"github.com/lingxi/lingxi/shared/openapi"
+	"github.com/lingxi/lingxi/shared/openapi/openapitest"
 )
 
 // TestOpenAPIServed: GET /v1/openapi.json answers the checked-in contract without a key, with an
@@ -37,4 +41,9 @@ func TestOpenAPIServed(t *testing.T) {
 	if r.status != 200 {
 		t.Fatalf("If-None-Match with another ETag: %d", r.status)
 	}
+}
+
+// TestMain fails a full run in which some success answer documented in Contract() never happened.
+func TestMain(m *testing.M) {
+	os.Exit(openapitest.Main(m, New(nil, nil, nil, slog.New(slog.NewTextHandler(io.Discard, nil))).Routes()))
 }

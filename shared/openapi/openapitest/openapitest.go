@@ -8,9 +8,14 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"flag"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -26,14 +31,15 @@ import (
 
 var (
 	once   sync.Once
+	doc    *openapi3.T
 	router routers.Router
 	setup  error
 )
 
 func load() (routers.Router, error) {
 	once.Do(func() {
-		doc, err := openapi3.NewLoader().LoadFromData(openapi.JSON())
-		if err != nil {
+		var err error
+		if doc, err = openapi3.NewLoader().LoadFromData(openapi.JSON()); err != nil {
 			setup = err
 			return
 		}
@@ -46,6 +52,12 @@ func load() (routers.Router, error) {
 	})
 	return router, setup
 }
+
+// seen records the (route, status) pairs Validate has checked, for Uncovered.
+var seen = struct {
+	sync.Mutex
+	m map[string]bool
+}{m: map[string]bool{}}
 
 // Check fails t unless resp, the answer to req, is what the contract says req's operation
 // answers: a documented status, its body's schema, its required headers. The request is checked
@@ -75,6 +87,9 @@ func Validate(req events.APIGatewayV2HTTPRequest, resp events.APIGatewayV2HTTPRe
 		}
 		return err
 	}
+	seen.Lock()
+	seen.m[route.Method+" "+route.Path+" "+strconv.Itoa(resp.StatusCode)] = true
+	seen.Unlock()
 	ctx := context.Background()
 	in := &openapi3filter.RequestValidationInput{Request: hreq, PathParams: params, Route: route,
 		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, MultiError: true}}
@@ -135,4 +150,56 @@ func httpRequest(req events.APIGatewayV2HTTPRequest) (*http.Request, error) {
 		hreq.Header.Set(k, v)
 	}
 	return hreq, nil
+}
+
+// Uncovered returns the success answers ("PUT /v1/intents/{id} 201") of routes that the checks
+// so far never saw, for the given route keys: a documented status no test produces. Problem
+// statuses are not counted; many (500, 503) only a fault produces.
+func Uncovered(routes []string) []string {
+	if _, err := load(); err != nil {
+		return []string{err.Error()}
+	}
+	seen.Lock()
+	defer seen.Unlock()
+	var out []string
+	for _, r := range routes {
+		method, path, _ := strings.Cut(r, " ")
+		item := doc.Paths.Find(path)
+		if item == nil || item.GetOperation(method) == nil {
+			out = append(out, r+": not in the contract")
+			continue
+		}
+		for status := range item.GetOperation(method).Responses.Map() {
+			if n, err := strconv.Atoi(status); err == nil && n < 400 && !seen.m[r+" "+status] {
+				out = append(out, r+" "+status)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Main runs a handler package's tests (call it from TestMain) and then, when every test ran and
+// passed, fails the run if a success answer the contract documents for routes was never seen.
+// A run narrowed with -run or -skip, or -short, checks nothing more.
+func Main(m *testing.M, routes []string) int {
+	code := m.Run()
+	narrowed := testing.Short()
+	for _, f := range []string{"test.run", "test.skip"} {
+		if fl := flag.Lookup(f); fl != nil && fl.Value.String() != "" {
+			narrowed = true
+		}
+	}
+	seen.Lock()
+	none := len(seen.m) == 0 // every test skipped
+	seen.Unlock()
+	if code != 0 || narrowed || none {
+		return code
+	}
+	if miss := Uncovered(routes); len(miss) > 0 {
+		fmt.Fprintf(os.Stderr, "OpenAPI contract: no test sees these documented answers (test them, or drop them from Contract()):\n  %s\n",
+			strings.Join(miss, "\n  "))
+		return 1
+	}
+	return 0
 }
