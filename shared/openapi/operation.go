@@ -50,6 +50,13 @@ type Operation struct {
 	Problems  []*httpapi.Kind // the problems the route answers beyond the ones every route of its kind does
 }
 
+// Contract is what a handler package declares: its routes, and the values of its named string
+// types that hold one of a few constants (each list's first element names the type).
+type Contract struct {
+	Operations []Operation
+	Enums      [][]any
+}
+
 // Param is a query parameter.
 type Param struct {
 	Name        string

@@ -83,7 +83,7 @@ func (api *API) specRoute(_ context.Context, r *httpapi.Request) (httpapi.Respon
 }
 
 // Contract describes every route New registers, for the OpenAPI document.
-func Contract() []openapi.Operation {
+func Contract() openapi.Contract {
 	admin, partner := string(auth.RoleAdmin), string(auth.RolePartner)
 	tenantOp := func(o openapi.Operation, role string) openapi.Operation {
 		o.Auth, o.Role = openapi.AuthTenant, role
@@ -109,7 +109,13 @@ func Contract() []openapi.Operation {
 	write := []*httpapi.Kind{kindPrecondition, httpapi.KindConflict, httpapi.KindQuotaExceeded}
 	del := []*httpapi.Kind{httpapi.KindNotFound, kindPrecondition, httpapi.KindConflict}
 
-	return []openapi.Operation{
+	enums := [][]any{
+		{auth.RoleAdmin, auth.RolePartner},
+		{botconfig.JobQueued, botconfig.JobRunning, botconfig.JobSucceeded, botconfig.JobFailed},
+		{botconfig.ChannelChat, botconfig.ChannelVoice},
+		{dialog.LangEn, dialog.LangZh},
+	}
+	return openapi.Contract{Enums: enums, Operations: []openapi.Operation{
 		{Route: "GET /v1/openapi.json", ID: "getOpenAPI", Tag: "Contract", Auth: openapi.AuthNone,
 			Summary:   "This OpenAPI document",
 			Responses: []openapi.Response{{Status: http.StatusOK, Body: map[string]any{}, Cache: true}, {Status: http.StatusNotModified, Cache: true, Description: "If-None-Match named the current ETag"}}},
@@ -212,5 +218,5 @@ func Contract() []openapi.Operation {
 			Responses: ok(activation{}), Problems: []*httpapi.Kind{httpapi.KindNotFound, httpapi.KindConflict}}, admin),
 		tenantOp(openapi.Operation{Route: "GET /v1/nlu/active", ID: "getActiveNluModel", Tag: "NLU",
 			Summary: "The active model (404 before the first training)", Responses: ok(activeModel{}), Problems: notFound}, admin),
-	}
+	}}
 }

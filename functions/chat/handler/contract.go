@@ -9,6 +9,7 @@ import (
 	"net/http"
 
 	"github.com/lingxi/lingxi/shared/auth"
+	"github.com/lingxi/lingxi/shared/conversation"
 	"github.com/lingxi/lingxi/shared/httpapi"
 	"github.com/lingxi/lingxi/shared/openapi"
 )
@@ -21,7 +22,7 @@ type businessEventAccepted struct {
 }
 
 // Contract describes every route New registers, for the OpenAPI document.
-func Contract() []openapi.Operation {
+func Contract() openapi.Contract {
 	op := func(o openapi.Operation) openapi.Operation {
 		o.Auth, o.Role, o.Tag = openapi.AuthTenant, string(auth.RolePartner), "Conversations"
 		o.Idempotent = o.Route[:4] == "POST"
@@ -29,7 +30,11 @@ func Contract() []openapi.Operation {
 	}
 	notFound := []*httpapi.Kind{httpapi.KindNotFound}
 	turn := []*httpapi.Kind{httpapi.KindNotFound, httpapi.KindConflict}
-	return []openapi.Operation{
+	enums := [][]any{
+		{conversation.StateActive, conversation.StateHandoff, conversation.StateEnded},
+		{conversation.ActionSay, conversation.ActionGather, conversation.ActionTransfer, conversation.ActionHangup},
+	}
+	return openapi.Contract{Enums: enums, Operations: []openapi.Operation{
 		op(openapi.Operation{Route: "POST /v1/conversations", ID: "startConversation",
 			Summary: "Start a conversation: the greeting and guess-your-question suggestions",
 			Body:    openapi.BodyRequired, Request: startBody{},
@@ -55,5 +60,5 @@ func Contract() []openapi.Operation {
 			Summary: "A customer's business event (payment failed, card shipped…), emitted as business.event; it feeds guess-your-question",
 			Body:    openapi.BodyRequired, Request: businessEventBody{},
 			Responses: []openapi.Response{{Status: http.StatusAccepted, Body: businessEventAccepted{}}}}),
-	}
+	}}
 }

@@ -27,11 +27,28 @@ import (
 
 // Build returns the OpenAPI document of ops, indented, ending in a newline. Its bytes depend only
 // on ops (sorted keys, operations in path order), so a regenerated document compares byte for byte.
-func Build(info openapi.DocInfo, ops []openapi.Operation) ([]byte, error) {
+func Build(info openapi.DocInfo, contracts ...openapi.Contract) ([]byte, error) {
 	g := &generator{
 		schemas: map[string]any{},
 		names:   map[reflect.Type]string{},
 		taken:   map[string]reflect.Type{},
+		enums:   map[reflect.Type][]any{},
+	}
+	var ops []openapi.Operation
+	for _, c := range contracts {
+		ops = append(ops, c.Operations...)
+		for _, e := range c.Enums {
+			if len(e) == 0 {
+				continue
+			}
+			t := reflect.TypeOf(e[0])
+			for _, v := range e {
+				if reflect.TypeOf(v) != t {
+					return nil, fmt.Errorf("enum of %s holds a %T", t, v)
+				}
+			}
+			g.enums[t] = e
+		}
 	}
 	paths := map[string]map[string]any{}
 	seen := map[string]bool{}
@@ -97,6 +114,7 @@ type generator struct {
 	schemas map[string]any
 	names   map[reflect.Type]string // reflected type → component name
 	taken   map[string]reflect.Type
+	enums   map[reflect.Type][]any // named string types and their values
 }
 
 func (g *generator) tags(ops []openapi.Operation) []any {
@@ -384,6 +402,12 @@ func (g *generator) schema(v any, request bool) (map[string]any, error) {
 		RequiredFromJSONSchemaTags: request,
 		Anonymous:                  true,
 		Namer:                      func(t reflect.Type) string { return g.name(t, request) },
+		Mapper: func(t reflect.Type) *jsonschema.Schema {
+			if e, ok := g.enums[t]; ok {
+				return &jsonschema.Schema{Type: "string", Enum: e}
+			}
+			return nil
+		},
 	}
 	s := r.ReflectFromType(t)
 	b, err := json.Marshal(s)
