@@ -28,7 +28,9 @@ var Info = DocInfo{
 		"an unknown route is a 404 `urn:lingxi:problem:no-route`. Every tenant request counts against the tenant's rate limit " +
 		"of its class (RateLimit, RateLimit-Policy; 429 with Retry-After). Listings page with `limit` and `cursor`: follow " +
 		"`next_cursor` until it is empty. Versioned items answer an ETag; send If-Match to replace only that version, " +
-		"If-None-Match: * to create only. Every POST takes an Idempotency-Key.",
+		"If-None-Match: * to create only. Every POST takes an Idempotency-Key. In front of the functions, API Gateway " +
+		"throttles each route and answers 429 with its own body ({\"message\":\"Too Many Requests\"}) when a route's " +
+		"throttle is exceeded; those answers are not problem JSON.",
 }
 
 // DocInfo is the document's info object.

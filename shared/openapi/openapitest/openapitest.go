@@ -85,7 +85,7 @@ func Validate(req events.APIGatewayV2HTTPRequest, resp events.APIGatewayV2HTTPRe
 		if resp.StatusCode == http.StatusNotFound && strings.Contains(resp.Body, "urn:lingxi:problem:no-route") {
 			return nil // not a route: the router's 404, as documented in the info
 		}
-		return err
+		return fmt.Errorf("%w: a route the contract does not describe? Add its Operation to its handler package's Contract() and run go test ./shared/openapi -update", err)
 	}
 	seen.Lock()
 	seen.m[route.Method+" "+route.Path+" "+strconv.Itoa(resp.StatusCode)] = true
