@@ -27,12 +27,13 @@ import (
 
 // Build returns the OpenAPI document of ops, indented, ending in a newline. Its bytes depend only
 // on ops (sorted keys, operations in path order), so a regenerated document compares byte for byte.
-func Build(info openapi.DocInfo, contracts ...openapi.Contract) ([]byte, error) {
+func Build(info openapi.DocInfo, comments map[string]string, contracts ...openapi.Contract) ([]byte, error) {
 	g := &generator{
-		schemas: map[string]any{},
-		names:   map[reflect.Type]string{},
-		taken:   map[string]reflect.Type{},
-		enums:   map[reflect.Type][]any{},
+		comments: comments,
+		schemas:  map[string]any{},
+		names:    map[reflect.Type]string{},
+		taken:    map[string]reflect.Type{},
+		enums:    map[reflect.Type][]any{},
 	}
 	var ops []openapi.Operation
 	for _, c := range contracts {
@@ -111,10 +112,27 @@ func Build(info openapi.DocInfo, contracts ...openapi.Contract) ([]byte, error) 
 }
 
 type generator struct {
-	schemas map[string]any
-	names   map[reflect.Type]string // reflected type → component name
-	taken   map[string]reflect.Type
-	enums   map[reflect.Type][]any // named string types and their values
+	schemas  map[string]any
+	names    map[reflect.Type]string // reflected type → component name
+	taken    map[string]reflect.Type
+	enums    map[reflect.Type][]any // named string types and their values
+	comments map[string]string      // Go doc comments of exported types and fields (Comments)
+}
+
+// Module is the import path the comments of Comments are keyed under.
+const Module = "github.com/lingxi/lingxi"
+
+// Comments reads the doc comments of the exported types and fields in dirs (relative to the
+// working directory, which must be the module's root), for the schemas' descriptions: what a
+// field means is written once, on the Go field.
+func Comments(dirs ...string) (map[string]string, error) {
+	r := &jsonschema.Reflector{}
+	for _, d := range dirs {
+		if err := r.AddGoComments(Module, d); err != nil {
+			return nil, fmt.Errorf("comments of %s: %w", d, err)
+		}
+	}
+	return r.CommentMap, nil
 }
 
 func (g *generator) tags(ops []openapi.Operation) []any {
@@ -401,6 +419,7 @@ func (g *generator) schema(v any, request bool) (map[string]any, error) {
 	r := &jsonschema.Reflector{
 		RequiredFromJSONSchemaTags: request,
 		Anonymous:                  true,
+		CommentMap:                 g.comments,
 		Namer:                      func(t reflect.Type) string { return g.name(t, request) },
 		Mapper: func(t reflect.Type) *jsonschema.Schema {
 			if e, ok := g.enums[t]; ok {
