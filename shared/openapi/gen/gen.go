@@ -29,11 +29,12 @@ import (
 // on ops (sorted keys, operations in path order), so a regenerated document compares byte for byte.
 func Build(info openapi.DocInfo, comments map[string]string, contracts ...openapi.Contract) ([]byte, error) {
 	g := &generator{
-		comments: comments,
-		schemas:  map[string]any{},
-		names:    map[reflect.Type]string{},
-		taken:    map[string]reflect.Type{},
-		enums:    map[reflect.Type][]any{},
+		comments:  comments,
+		schemas:   map[string]any{},
+		names:     map[reflect.Type]string{},
+		taken:     map[string]reflect.Type{},
+		enums:     map[reflect.Type][]any{},
+		responses: map[string]any{},
 	}
 	var ops []openapi.Operation
 	for _, c := range contracts {
@@ -97,6 +98,7 @@ func Build(info openapi.DocInfo, comments map[string]string, contracts ...openap
 				},
 			},
 			"headers":    commonHeaders(),
+			"responses":  g.responses,
 			"parameters": commonParameters(),
 		},
 		"tags": g.tags(ops),
@@ -112,11 +114,12 @@ func Build(info openapi.DocInfo, comments map[string]string, contracts ...openap
 }
 
 type generator struct {
-	schemas  map[string]any
-	names    map[reflect.Type]string // reflected type → component name
-	taken    map[string]reflect.Type
-	enums    map[reflect.Type][]any // named string types and their values
-	comments map[string]string      // Go doc comments of exported types and fields (Comments)
+	schemas   map[string]any
+	names     map[reflect.Type]string // reflected type → component name
+	taken     map[string]reflect.Type
+	enums     map[reflect.Type][]any // named string types and their values
+	comments  map[string]string      // Go doc comments of exported types and fields (Comments)
+	responses map[string]any         // problem answers shared by routes
 }
 
 // Module is the import path the comments of Comments are keyed under.
@@ -230,7 +233,7 @@ func (g *generator) operation(op openapi.Operation, path string) (map[string]any
 		responses[strconv.Itoa(r.Status)] = resp
 	}
 	for status, kinds := range problems(op) {
-		responses[strconv.Itoa(status)] = problemResponse(op, status, kinds)
+		responses[strconv.Itoa(status)] = g.problemResponse(op, status, kinds)
 	}
 	o["responses"] = responses
 	return o, nil
@@ -320,12 +323,28 @@ func problems(op openapi.Operation) map[int][]*httpapi.Kind {
 }
 
 // problemResponse is the problem JSON answer of one status, its type one of kinds.
-func problemResponse(op openapi.Operation, status int, kinds []*httpapi.Kind) map[string]any {
+// Routes that answer the same status with the same types share one component response, named
+// by them ("409.conflict.idempotency-key-in-flight", ".limited" with the rate-limit fields).
+func (g *generator) problemResponse(op openapi.Operation, status int, kinds []*httpapi.Kind) map[string]any {
 	types := make([]string, len(kinds))
+	slugs := make([]string, len(kinds))
 	for i, k := range kinds {
 		types[i] = k.TypeURI()
+		slugs[i] = k.Slug
 	}
 	sort.Strings(types)
+	sort.Strings(slugs)
+	name := strconv.Itoa(status) + "." + strings.Join(slugs, ".")
+	if op.Auth == openapi.AuthTenant {
+		name += ".limited"
+	}
+	if _, ok := g.responses[name]; !ok {
+		g.responses[name] = problemResponse(op, status, kinds, types)
+	}
+	return ref("responses", name)
+}
+
+func problemResponse(op openapi.Operation, status int, kinds []*httpapi.Kind, types []string) map[string]any {
 	desc := make([]string, len(kinds))
 	for i, k := range kinds {
 		desc[i] = "`" + k.TypeURI() + "`: " + k.Title
