@@ -406,8 +406,8 @@ func commonHeaders() map[string]any {
 
 func commonParameters() map[string]any {
 	return map[string]any{
-		"limit": map[string]any{"name": "limit", "in": "query", "description": "items per page, 1-100 (default 50)",
-			"schema": map[string]any{"type": "string", "pattern": "^[0-9]+$"}},
+		"limit": map[string]any{"name": "limit", "in": "query", "description": "items per page",
+			"schema": map[string]any{"type": "integer", "minimum": 1, "maximum": 100, "default": 50}},
 		"cursor": map[string]any{"name": "cursor", "in": "query", "description": "next_cursor of the previous page",
 			"schema": map[string]any{"type": "string"}},
 		"If-Match": map[string]any{"name": "If-Match", "in": "header",
@@ -466,12 +466,8 @@ func (g *generator) schema(v any, request bool) (map[string]any, error) {
 		}
 		g.schemas[name] = def
 	}
-	root = rewriteRefs(root).(map[string]any)
-	if _, ok := root["$ref"]; !ok {
-		// Not a named type (a map or slice at the top): inline it.
-		return root, nil
-	}
-	return root, nil
+	// A reference to a named type's component, or an unnamed one (a map, a slice) inline.
+	return rewriteRefs(root).(map[string]any), nil
 }
 
 func (g *generator) typeOf(name string) reflect.Type { return g.taken[name] }
@@ -482,8 +478,7 @@ func (g *generator) name(t reflect.Type, request bool) string {
 	if t.Name() == "" {
 		return "" // a slice or map: inline
 	}
-	key := t
-	if n, ok := g.names[key]; ok && !request {
+	if n, ok := g.names[t]; ok && !request {
 		return n
 	}
 	base := t.Name()
@@ -503,7 +498,7 @@ func (g *generator) name(t reflect.Type, request bool) string {
 	}
 	g.taken[name] = t
 	if !request {
-		g.names[key] = name
+		g.names[t] = name
 	}
 	return name
 }
