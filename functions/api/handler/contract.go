@@ -181,7 +181,7 @@ func Contract() openapi.Contract {
 			Problems: notFound}, admin),
 		tenantOp(openapi.Operation{Route: "PUT /v1/flows/{id}", ID: "putFlow", Tag: "Flows",
 			Summary:     "Create or replace a flow; the body is the flow definition",
-			Description: "A `version` in the body acts as If-Match: a definition read, edited and sent back is refused with 412 if the flow changed meanwhile.",
+			Description: "The body's `id` must be the path's. Its `version` is read-only: the API sets it on every write and ignores the body's; send If-Match: <version> to replace only that version.",
 			Body:        openapi.BodyRequired, Request: dialog.Flow{}, Preconditions: true,
 			Responses: versioned(flowOut{}), Problems: write}, admin),
 		tenantOp(openapi.Operation{Route: "DELETE /v1/flows/{id}", ID: "deleteFlow", Tag: "Flows",
