@@ -19,5 +19,6 @@ var (
 // Kinds lists the problems a route answers because it honours Idempotency-Key (besides a
 // validation problem for a bad key and 503 where keys are not kept): the API contract names them.
 func Kinds() []*httpapi.Kind {
-	return []*httpapi.Kind{kindKeyReused, kindKeyInFlight, kindTooManyWrites, kindResponseTooLarge}
+	var kinds []*httpapi.Kind
+	return append(kinds, kindKeyReused, kindKeyInFlight, kindTooManyWrites, kindResponseTooLarge)
 }

@@ -74,3 +74,6 @@ type Response struct {
 	NoStore     bool // Cache-Control: no-store (a secret shown once)
 	Cache       bool // Cache-Control and ETag of a public document; 304 on If-None-Match
 }
+
+// Problems lists problem kinds, for Operation.Problems.
+func Problems(kinds ...*httpapi.Kind) []*httpapi.Kind { return kinds }

@@ -105,9 +105,9 @@ func Contract() openapi.Contract {
 			{Status: http.StatusCreated, Body: body, ETag: true, Description: "created"}}
 	}
 	noContent := []openapi.Response{{Status: http.StatusNoContent, Description: "deleted"}}
-	notFound := []*httpapi.Kind{httpapi.KindNotFound}
-	write := []*httpapi.Kind{kindPrecondition, httpapi.KindConflict, httpapi.KindQuotaExceeded}
-	del := []*httpapi.Kind{httpapi.KindNotFound, kindPrecondition, httpapi.KindConflict}
+	notFound := openapi.Problems(httpapi.KindNotFound)
+	write := openapi.Problems(kindPrecondition, httpapi.KindConflict, httpapi.KindQuotaExceeded)
+	del := openapi.Problems(httpapi.KindNotFound, kindPrecondition, httpapi.KindConflict)
 
 	enums := [][]any{
 		{auth.RoleAdmin, auth.RolePartner},
@@ -124,7 +124,7 @@ func Contract() openapi.Contract {
 			Summary: "Create a tenant; answers its first admin API key, once",
 			Body:    openapi.BodyRequired, Request: createTenantBody{},
 			Responses: []openapi.Response{{Status: http.StatusCreated, Body: tenantCreated{}}},
-			Problems:  []*httpapi.Kind{httpapi.KindConflict}}),
+			Problems:  openapi.Problems(httpapi.KindConflict)}),
 		platformOp(openapi.Operation{Route: "POST /v1/tenants/{id}/admin-keys", ID: "recoverTenant", Tag: "Tenants",
 			Summary: "Recover a tenant: a new admin key, shown once, audited by tenant.recovered",
 			Body:    openapi.BodyRequired, Request: recoverBody{},
@@ -132,19 +132,19 @@ func Contract() openapi.Contract {
 		platformOp(openapi.Operation{Route: "PUT /v1/tenants/{id}/plan", ID: "putTenantPlan", Tag: "Tenants",
 			Summary: "Set a tenant's quotas and rate limits (left out or 0: the default); answers the effective plan",
 			Body:    openapi.BodyRequired, Request: planBody{},
-			Responses: ok(plan.Plan{}), Problems: []*httpapi.Kind{httpapi.KindNotFound, httpapi.KindConflict}}),
+			Responses: ok(plan.Plan{}), Problems: openapi.Problems(httpapi.KindNotFound, httpapi.KindConflict)}),
 		tenantOp(openapi.Operation{Route: "GET /v1/tenant", ID: "getTenant", Tag: "Tenants",
 			Summary: "The caller's tenant, its quotas with their usage, and its rate limits", Responses: ok(tenantOut{})}, partner),
 
 		tenantOp(openapi.Operation{Route: "POST /v1/api-keys", ID: "createApiKey", Tag: "API keys",
 			Summary: "Create an API key; the key is shown once", Body: openapi.BodyRequired, Request: createKeyBody{},
 			Responses: []openapi.Response{{Status: http.StatusCreated, Body: KeyCreated{}}},
-			Problems:  []*httpapi.Kind{httpapi.KindConflict, httpapi.KindQuotaExceeded}}, admin),
+			Problems:  openapi.Problems(httpapi.KindConflict, httpapi.KindQuotaExceeded)}, admin),
 		tenantOp(openapi.Operation{Route: "GET /v1/api-keys", ID: "listApiKeys", Tag: "API keys",
 			Summary: "List API keys (prefix only)", Paginated: true, Responses: ok(page[auth.Key]{})}, admin),
 		tenantOp(openapi.Operation{Route: "DELETE /v1/api-keys/{id}", ID: "revokeApiKey", Tag: "API keys",
 			Summary: "Revoke an API key; the last admin key cannot be revoked (409)", Body: openapi.BodyEmpty,
-			Responses: noContent, Problems: []*httpapi.Kind{httpapi.KindNotFound, httpapi.KindConflict}}, admin),
+			Responses: noContent, Problems: openapi.Problems(httpapi.KindNotFound, httpapi.KindConflict)}, admin),
 
 		tenantOp(openapi.Operation{Route: "GET /v1/intents", ID: "listIntents", Tag: "Intents",
 			Summary: "List intents", Paginated: true, Responses: ok(page[intentSummary]{})}, admin),
@@ -172,7 +172,7 @@ func Contract() openapi.Contract {
 			Summary:     "Create or replace many intents and articles, all or nothing",
 			Description: "JSON `{intents, articles}` (each item a PUT body plus its id), or CSV (`Content-Type: text/csv`, header `type,id,text,…`); at most 1,000 items and 1 MB.",
 			Body:        openapi.BodyRequired, Request: importBody{}, Media: []string{"text/csv"},
-			Responses: ok(importCounts{}), Problems: []*httpapi.Kind{httpapi.KindConflict, httpapi.KindQuotaExceeded}}, admin),
+			Responses: ok(importCounts{}), Problems: openapi.Problems(httpapi.KindConflict, httpapi.KindQuotaExceeded)}, admin),
 
 		tenantOp(openapi.Operation{Route: "GET /v1/flows", ID: "listFlows", Tag: "Flows",
 			Summary: "List flows", Paginated: true, Responses: ok(page[flowSummary]{})}, admin),
@@ -194,16 +194,16 @@ func Contract() openapi.Contract {
 		tenantOp(openapi.Operation{Route: "PUT /v1/bot/settings", ID: "putBotSettings", Tag: "Bot settings",
 			Summary: "Replace the bot settings", Body: openapi.BodyRequired, Request: settingsBody{}, Preconditions: true,
 			Responses: []openapi.Response{{Status: http.StatusOK, Body: settingsOut{}, ETag: true}},
-			Problems:  []*httpapi.Kind{kindPrecondition, httpapi.KindConflict}}, admin),
+			Problems:  openapi.Problems(kindPrecondition, httpapi.KindConflict)}, admin),
 		tenantOp(openapi.Operation{Route: "POST /v1/bot/webhook-secret", ID: "rotateWebhookSecret", Tag: "Bot settings",
 			Summary: "Rotate the secret that signs flow webhook calls; shown only here", Body: openapi.BodyEmpty,
 			Responses: []openapi.Response{{Status: http.StatusOK, Body: webhookSecret{}, NoStore: true}},
-			Problems:  []*httpapi.Kind{httpapi.KindConflict}}, admin),
+			Problems:  openapi.Problems(httpapi.KindConflict)}, admin),
 
 		tenantOp(openapi.Operation{Route: "POST /v1/nlu/train", ID: "trainNlu", Tag: "NLU",
 			Summary: "Queue a training job", Body: openapi.BodyOptional, Request: trainBody{},
 			Responses: []openapi.Response{{Status: http.StatusAccepted, Body: botconfig.TrainingJob{}, Location: true}},
-			Problems:  []*httpapi.Kind{httpapi.KindConflict, kindUntrainable}}, admin),
+			Problems:  openapi.Problems(httpapi.KindConflict, kindUntrainable)}, admin),
 		tenantOp(openapi.Operation{Route: "GET /v1/nlu/jobs", ID: "listTrainingJobs", Tag: "NLU",
 			Summary: "List training jobs, newest first, without evaluations", Paginated: true,
 			Responses: ok(page[botconfig.TrainingJob]{})}, admin),
@@ -215,7 +215,7 @@ func Contract() openapi.Contract {
 			Summary: "A model with its evaluation report", Responses: ok(modelOut{}), Problems: notFound}, admin),
 		tenantOp(openapi.Operation{Route: "POST /v1/nlu/models/{version}/activate", ID: "activateNluModel", Tag: "NLU",
 			Summary: "Make a model the one the bot uses (or roll back to an older one)", Body: openapi.BodyOptional, Request: activateBody{},
-			Responses: ok(activation{}), Problems: []*httpapi.Kind{httpapi.KindNotFound, httpapi.KindConflict}}, admin),
+			Responses: ok(activation{}), Problems: openapi.Problems(httpapi.KindNotFound, httpapi.KindConflict)}, admin),
 		tenantOp(openapi.Operation{Route: "GET /v1/nlu/active", ID: "getActiveNluModel", Tag: "NLU",
 			Summary: "The active model (404 before the first training)", Responses: ok(activeModel{}), Problems: notFound}, admin),
 	}}

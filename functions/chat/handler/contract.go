@@ -28,8 +28,8 @@ func Contract() openapi.Contract {
 		o.Idempotent = o.Route[:4] == "POST"
 		return o
 	}
-	notFound := []*httpapi.Kind{httpapi.KindNotFound}
-	turn := []*httpapi.Kind{httpapi.KindNotFound, httpapi.KindConflict}
+	notFound := openapi.Problems(httpapi.KindNotFound)
+	turn := openapi.Problems(httpapi.KindNotFound, httpapi.KindConflict)
 	enums := [][]any{
 		{conversation.StateActive, conversation.StateHandoff, conversation.StateEnded},
 		{conversation.ActionSay, conversation.ActionGather, conversation.ActionTransfer, conversation.ActionHangup},
@@ -39,7 +39,7 @@ func Contract() openapi.Contract {
 			Summary: "Start a conversation: the greeting and guess-your-question suggestions",
 			Body:    openapi.BodyRequired, Request: startBody{},
 			Responses: []openapi.Response{{Status: http.StatusCreated, Body: startResponse{}}},
-			Problems:  []*httpapi.Kind{httpapi.KindConflict, httpapi.KindQuotaExceeded}}),
+			Problems:  openapi.Problems(httpapi.KindConflict, httpapi.KindQuotaExceeded)}),
 		op(openapi.Operation{Route: "GET /v1/conversations/{id}", ID: "getConversation",
 			Summary: "A conversation's transcript", Responses: []openapi.Response{{Status: http.StatusOK, Body: transcript{}}},
 			Problems: notFound}),
@@ -55,7 +55,7 @@ func Contract() openapi.Contract {
 			Summary: "The media edge's voice turn: say, gather, transfer, hang up",
 			Body:    openapi.BodyRequired, Request: voiceBody{},
 			Responses: []openapi.Response{{Status: http.StatusOK, Body: voiceResponse{}}},
-			Problems:  []*httpapi.Kind{httpapi.KindNotFound, httpapi.KindConflict, httpapi.KindQuotaExceeded}}),
+			Problems:  openapi.Problems(httpapi.KindNotFound, httpapi.KindConflict, httpapi.KindQuotaExceeded)}),
 		op(openapi.Operation{Route: "POST /v1/business-events", ID: "postBusinessEvent",
 			Summary: "A customer's business event (payment failed, card shipped…), emitted as business.event; it feeds guess-your-question",
 			Body:    openapi.BodyRequired, Request: businessEventBody{},

@@ -294,7 +294,7 @@ func rateHeaders(op openapi.Operation) map[string]any {
 // problems returns, by status, the problem kinds op can answer: those every route of its kind
 // answers (auth, bodies, rate limits, idempotency, internal errors) and its own.
 func problems(op openapi.Operation) map[int][]*httpapi.Kind {
-	kinds := []*httpapi.Kind{httpapi.KindInternal}
+	kinds := openapi.Problems(httpapi.KindInternal)
 	switch op.Auth {
 	case openapi.AuthTenant:
 		kinds = append(kinds, httpapi.KindUnauthenticated, httpapi.KindForbidden, httpapi.KindRateLimited)
@@ -313,7 +313,7 @@ func problems(op openapi.Operation) map[int][]*httpapi.Kind {
 		kinds = append(append(kinds, httpapi.KindValidation, httpapi.KindConflict, httpapi.KindUnavailable), idempotency.Kinds()...)
 	}
 	kinds = append(kinds, op.Problems...)
-	by := map[int][]*httpapi.Kind{}
+	by := make(map[int][]*httpapi.Kind)
 	for _, k := range kinds {
 		if !slices.Contains(by[k.Status], k) {
 			by[k.Status] = append(by[k.Status], k)
