@@ -13,6 +13,7 @@ import (
 
 	lxevents "github.com/lingxi/lingxi/events"
 	"github.com/lingxi/lingxi/shared/botconfig"
+	"github.com/lingxi/lingxi/shared/openapi/openapitest"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/tenant"
 )
@@ -79,6 +80,7 @@ func (e *env) callCtx(t *testing.T, ctx context.Context, method, path, key, body
 	if err != nil {
 		t.Fatalf("%s %s: handler error %v", method, path, err)
 	}
+	openapitest.Check(t, req, resp)
 	out := response{status: resp.StatusCode, headers: resp.Headers}
 	if resp.Body != "" {
 		if err := json.Unmarshal([]byte(resp.Body), &out.body); err != nil {
