@@ -7,7 +7,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -15,6 +14,7 @@ import (
 	"github.com/lingxi/lingxi/functions/api/handler"
 	"github.com/lingxi/lingxi/shared/auth"
 	"github.com/lingxi/lingxi/shared/egress"
+	"github.com/lingxi/lingxi/shared/lambdaenv"
 	"github.com/lingxi/lingxi/shared/outbox"
 	"github.com/lingxi/lingxi/shared/ratelimit"
 	"github.com/lingxi/lingxi/shared/store"
@@ -24,15 +24,18 @@ import (
 
 func main() {
 	log := lambdacontext.NewLogger()
-	cfg, err := config.LoadDefaultConfig(context.Background())
+	var env lambdaenv.Required
+	table, streamName, queueURL := env.Get("TABLE_NAME"), env.Get("STREAM_NAME"), env.Get("TRAIN_QUEUE_URL")
+	webhookQueueURL := env.Get("WEBHOOK_QUEUE_URL")
+	cfg, err := env.AWSConfig(context.Background())
 	if err != nil {
-		log.Error("load AWS config", "err", err)
+		log.Error("start", "err", err)
 		os.Exit(1)
 	}
-	ddb, table := dynamodb.NewFromConfig(cfg), os.Getenv("TABLE_NAME")
+	ddb := dynamodb.NewFromConfig(cfg)
 	db := store.New(ddb, table)
 	limits := ratelimit.New(ddb, table, ratelimit.Options{Limits: ratelimit.PlanLimits{Store: db}})
-	pub := stream.NewPublisher(kinesis.NewFromConfig(cfg), os.Getenv("STREAM_NAME"))
+	pub := stream.NewPublisher(kinesis.NewFromConfig(cfg), streamName)
 	authn, err := auth.NewAuthenticator(db, os.Getenv("ADMIN_KEY_SHA256"))
 	if err != nil {
 		log.Error("configure auth", "err", err)
@@ -41,16 +44,6 @@ func main() {
 	loopbackPorts, err := egress.ParsePorts(os.Getenv("LOOPBACK_WEBHOOK_PORTS"))
 	if err != nil {
 		log.Error("LOOPBACK_WEBHOOK_PORTS", "err", err)
-		os.Exit(1)
-	}
-	queueURL := os.Getenv("TRAIN_QUEUE_URL")
-	if queueURL == "" {
-		log.Error("TRAIN_QUEUE_URL is not set")
-		os.Exit(1)
-	}
-	webhookQueueURL := os.Getenv("WEBHOOK_QUEUE_URL")
-	if webhookQueueURL == "" {
-		log.Error("WEBHOOK_QUEUE_URL is not set")
 		os.Exit(1)
 	}
 	sqsClient := sqs.NewFromConfig(cfg)

@@ -8,7 +8,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -19,6 +18,7 @@ import (
 	"github.com/lingxi/lingxi/shared/egress"
 	"github.com/lingxi/lingxi/shared/guess"
 	"github.com/lingxi/lingxi/shared/idlequeue"
+	"github.com/lingxi/lingxi/shared/lambdaenv"
 	"github.com/lingxi/lingxi/shared/modelstore"
 	"github.com/lingxi/lingxi/shared/outbox"
 	"github.com/lingxi/lingxi/shared/quota"
@@ -29,15 +29,17 @@ import (
 
 func main() {
 	log := lambdacontext.NewLogger()
-	cfg, err := config.LoadDefaultConfig(context.Background())
+	var env lambdaenv.Required
+	table, streamName, bucket := env.Get("TABLE_NAME"), env.Get("STREAM_NAME"), env.Get("MODEL_BUCKET")
+	cfg, err := env.AWSConfig(context.Background())
 	if err != nil {
-		log.Error("load AWS config", "err", err)
+		log.Error("start", "err", err)
 		os.Exit(1)
 	}
-	ddb, table := dynamodb.NewFromConfig(cfg), os.Getenv("TABLE_NAME")
+	ddb := dynamodb.NewFromConfig(cfg)
 	db := store.New(ddb, table)
 	limits := ratelimit.New(ddb, table, ratelimit.Options{Limits: ratelimit.PlanLimits{Store: db}})
-	box := outbox.New(db, stream.NewPublisher(kinesis.NewFromConfig(cfg), os.Getenv("STREAM_NAME")), log)
+	box := outbox.New(db, stream.NewPublisher(kinesis.NewFromConfig(cfg), streamName), log)
 	authn, err := auth.NewAuthenticator(db, "") // no platform-admin on customer routes
 	if err != nil {
 		log.Error("configure auth", "err", err)
@@ -48,7 +50,7 @@ func main() {
 		log.Error("LOOPBACK_WEBHOOK_PORTS", "err", err)
 		os.Exit(1)
 	}
-	models := conversation.NewModels(db, conversation.BundleLoader(modelstore.New(modelstore.NewClient(cfg), os.Getenv("MODEL_BUCKET"))), 0, 0, log)
+	models := conversation.NewModels(db, conversation.BundleLoader(modelstore.New(modelstore.NewClient(cfg), bucket)), 0, 0, log)
 	var idle conversation.IdleScheduler
 	if u := os.Getenv("IDLE_QUEUE_URL"); u != "" {
 		idle = idlequeue.New(sqs.NewFromConfig(cfg), u)

@@ -8,23 +8,20 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/lingxi/lingxi/functions/deliver/handler"
 	"github.com/lingxi/lingxi/shared/egress"
+	"github.com/lingxi/lingxi/shared/lambdaenv"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/webhooks/delivery"
 )
 
 func main() {
 	log := lambdacontext.NewLogger()
-	table, queueURL := os.Getenv("TABLE_NAME"), os.Getenv("WEBHOOK_QUEUE_URL")
-	if table == "" || queueURL == "" {
-		log.Error("TABLE_NAME and WEBHOOK_QUEUE_URL must be set", "table", table, "queue", queueURL)
-		os.Exit(1)
-	}
+	var env lambdaenv.Required
+	table, queueURL := env.Get("TABLE_NAME"), env.Get("WEBHOOK_QUEUE_URL")
 	ports, err := egress.ParsePorts(os.Getenv("LOOPBACK_WEBHOOK_PORTS"))
 	if err != nil {
 		log.Error("LOOPBACK_WEBHOOK_PORTS", "err", err)
@@ -35,9 +32,9 @@ func main() {
 		log.Error("retry configuration", "err", err)
 		os.Exit(1)
 	}
-	cfg, err := config.LoadDefaultConfig(context.Background())
+	cfg, err := env.AWSConfig(context.Background())
 	if err != nil {
-		log.Error("load AWS config", "err", err)
+		log.Error("start", "err", err)
 		os.Exit(1)
 	}
 	db := store.New(dynamodb.NewFromConfig(cfg), table)

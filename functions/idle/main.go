@@ -9,7 +9,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -17,6 +16,7 @@ import (
 	"github.com/lingxi/lingxi/functions/idle/handler"
 	"github.com/lingxi/lingxi/shared/conversation"
 	"github.com/lingxi/lingxi/shared/idlequeue"
+	"github.com/lingxi/lingxi/shared/lambdaenv"
 	"github.com/lingxi/lingxi/shared/outbox"
 	"github.com/lingxi/lingxi/shared/quota"
 	"github.com/lingxi/lingxi/shared/store"
@@ -25,14 +25,11 @@ import (
 
 func main() {
 	log := lambdacontext.NewLogger()
-	table, streamName, queueURL := os.Getenv("TABLE_NAME"), os.Getenv("STREAM_NAME"), os.Getenv("IDLE_QUEUE_URL")
-	if table == "" || streamName == "" || queueURL == "" {
-		log.Error("TABLE_NAME, STREAM_NAME and IDLE_QUEUE_URL must be set", "table", table, "stream", streamName, "queue", queueURL)
-		os.Exit(1)
-	}
-	cfg, err := config.LoadDefaultConfig(context.Background())
+	var env lambdaenv.Required
+	table, streamName, queueURL := env.Get("TABLE_NAME"), env.Get("STREAM_NAME"), env.Get("IDLE_QUEUE_URL")
+	cfg, err := env.AWSConfig(context.Background())
 	if err != nil {
-		log.Error("load AWS config", "err", err)
+		log.Error("start", "err", err)
 		os.Exit(1)
 	}
 	db := store.New(dynamodb.NewFromConfig(cfg), table)

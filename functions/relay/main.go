@@ -11,10 +11,10 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 
+	"github.com/lingxi/lingxi/shared/lambdaenv"
 	"github.com/lingxi/lingxi/shared/outbox"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/stream"
@@ -26,14 +26,11 @@ const grace = 30 * time.Second
 
 func main() {
 	log := lambdacontext.NewLogger()
-	table, streamName := os.Getenv("TABLE_NAME"), os.Getenv("STREAM_NAME")
-	if table == "" || streamName == "" {
-		log.Error("TABLE_NAME and STREAM_NAME must be set")
-		os.Exit(1)
-	}
-	cfg, err := config.LoadDefaultConfig(context.Background())
+	var env lambdaenv.Required
+	table, streamName := env.Get("TABLE_NAME"), env.Get("STREAM_NAME")
+	cfg, err := env.AWSConfig(context.Background())
 	if err != nil {
-		log.Error("load AWS config", "err", err)
+		log.Error("start", "err", err)
 		os.Exit(1)
 	}
 	box := outbox.New(store.New(dynamodb.NewFromConfig(cfg), table), stream.NewPublisher(kinesis.NewFromConfig(cfg), streamName), log)

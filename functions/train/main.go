@@ -8,11 +8,11 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 
 	"github.com/lingxi/lingxi/functions/train/handler"
+	"github.com/lingxi/lingxi/shared/lambdaenv"
 	"github.com/lingxi/lingxi/shared/modelstore"
 	"github.com/lingxi/lingxi/shared/outbox"
 	"github.com/lingxi/lingxi/shared/store"
@@ -21,14 +21,11 @@ import (
 
 func main() {
 	log := lambdacontext.NewLogger()
-	table, streamName, bucket := os.Getenv("TABLE_NAME"), os.Getenv("STREAM_NAME"), os.Getenv("MODEL_BUCKET")
-	if table == "" || streamName == "" || bucket == "" {
-		log.Error("TABLE_NAME, STREAM_NAME and MODEL_BUCKET must be set", "table", table, "stream", streamName, "bucket", bucket)
-		os.Exit(1)
-	}
-	cfg, err := config.LoadDefaultConfig(context.Background())
+	var env lambdaenv.Required
+	table, streamName, bucket := env.Get("TABLE_NAME"), env.Get("STREAM_NAME"), env.Get("MODEL_BUCKET")
+	cfg, err := env.AWSConfig(context.Background())
 	if err != nil {
-		log.Error("load AWS config", "err", err)
+		log.Error("start", "err", err)
 		os.Exit(1)
 	}
 	db := store.New(dynamodb.NewFromConfig(cfg), table)

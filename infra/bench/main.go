@@ -4,6 +4,7 @@
 //	go run ./infra/bench                 # 5 folds, both datasets, writes BENCH.md
 //	go run ./infra/bench -folds 2 -runs 1 -out /tmp/BENCH.md   # quick look
 //	go run ./infra/bench -only spike    # the spike test alone; replaces its section of BENCH.md
+//	go run ./infra/bench -only afqmc    # AFQMC question matching alone (afqmc.go); replaces its section
 //
 // For each dataset it makes stratified folds of the training data (BANKING77
 // train.csv; CLINC150 train+oos_train with val+oos_val folded in), writes
@@ -71,10 +72,10 @@ func main() {
 	flag.BoolVar(&cfg.skipPeers, "ours-only", false, "skip the peers")
 	flag.Uint64Var(&cfg.seed, "seed", 1, "fold seed")
 	flag.BoolVar(&cfg.goBench, "gobench", true, "also run the Go benchmarks (BenchmarkPredict150, devstack overhead, guess-your-question) and report them")
-	flag.StringVar(&cfg.only, "only", "", `run one part alone and update its section of the report: "spike"`)
+	flag.StringVar(&cfg.only, "only", "", `run one part alone and update its section of the report: "spike" or "afqmc"`)
 	flag.Parse()
-	if cfg.only != "" && cfg.only != "spike" {
-		fmt.Fprintf(os.Stderr, "bench: -only %q: the parts are: spike\n", cfg.only)
+	if cfg.only != "" && cfg.only != "spike" && cfg.only != "afqmc" {
+		fmt.Fprintf(os.Stderr, "bench: -only %q: the parts are: spike, afqmc\n", cfg.only)
 		os.Exit(2)
 	}
 	cfg.datasets = strings.Split(names, ",")
@@ -156,6 +157,22 @@ func run(ctx context.Context, cfg config) error {
 	if err := build.Run(); err != nil {
 		return fmt.Errorf("build lingxi: %w", err)
 	}
+	if cfg.only == "afqmc" {
+		section, err := runAFQMC(ctx, cfg, work, lingxi)
+		if err != nil {
+			return fmt.Errorf("afqmc: %w", err)
+		}
+		fmt.Fprint(os.Stderr, section)
+		old, err := os.ReadFile(cfg.out)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		if err := os.WriteFile(cfg.out, []byte(spliceSection(string(old), section)), 0o644); err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "wrote the AFQMC section of %s\n", cfg.out)
+		return nil
+	}
 
 	results := map[string]map[string][]foldResult{} // dataset -> system -> folds
 	sizes := map[string][2]int{}
@@ -229,6 +246,11 @@ func run(ctx context.Context, cfg config) error {
 		return fmt.Errorf("spike: %w", err)
 	}
 	goBench += spike
+	afqmc, err := runAFQMC(ctx, cfg, work, lingxi)
+	if err != nil {
+		return fmt.Errorf("afqmc: %w", err)
+	}
+	goBench += afqmc
 	report := render(cfg, results, sizes, time.Since(started), goBench)
 	if err := os.WriteFile(cfg.out, []byte(report), 0o644); err != nil {
 		return err

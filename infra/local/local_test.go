@@ -82,6 +82,12 @@ func TestProductEndToEnd(t *testing.T) {
 		t.Fatalf("demo tenant: %d %s %v", code, body, err)
 	}
 
+	// The OpenAPI contract is served through the template's route, without a key.
+	code, body, err = l.Call(ctx, "GET", "/v1/openapi.json", "", nil)
+	if err != nil || code != 200 || !strings.Contains(string(body), `"openapi":"3.1.0"`) {
+		t.Fatalf("openapi.json: %d %.200s %v", code, body, err)
+	}
+
 	// A new tenant over HTTP; dispatch consumes tenant.created from the stream and provisions it.
 	code, body, err = l.Call(ctx, "POST", "/v1/tenants", l.AdminKey, map[string]string{"id": "e2e", "name": "E2E"})
 	if err != nil || code != 201 {

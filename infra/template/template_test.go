@@ -128,7 +128,61 @@ func TestFunctionsBuild(t *testing.T) {
 	}
 }
 
-var getenv = regexp.MustCompile(`os\.Getenv\("([A-Z0-9_]+)"\)`)
+// getenv finds what a main reads: os.Getenv, or a required variable (lambdaenv.Required.Get).
+var getenv = regexp.MustCompile(`(?:os\.Getenv|env\.Get)\("([A-Z0-9_]+)"\)`)
+
+// required finds the variables a main requires at start (shared/lambdaenv).
+var required = regexp.MustCompile(`env\.Get\("([A-Z0-9_]+)"\)`)
+
+// Every function's main checks at start that the resource names it needs are set (STYLE.md:
+// "main validates its environment at start"): run with an empty environment, it stops before
+// serving anything and names each one missing. The api and chat mains used to start without TABLE_NAME,
+// STREAM_NAME or MODEL_BUCKET and fail on the first request.
+func TestMainsValidateEnvironment(t *testing.T) {
+	tpl := load(t)
+	out := t.TempDir()
+	for _, fn := range functions(tpl) {
+		t.Run(fn.LogicalID, func(t *testing.T) {
+			code := s(fn.Properties["CodeUri"])
+			src, err := os.ReadFile(filepath.Join("../..", code, "main.go"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Resource names are required, but for one a main reads with os.Getenv: it handles
+			// its absence itself (the chat function without an idle queue).
+			var want []string
+			for name := range m(m(fn.Properties["Environment"])["Variables"]) {
+				if regexp.MustCompile(`_(NAME|URL|BUCKET)$`).MatchString(name) && !strings.Contains(string(src), `os.Getenv("`+name+`")`) {
+					want = append(want, name)
+				}
+			}
+			slices.Sort(want)
+			for _, g := range required.FindAllStringSubmatch(string(src), -1) {
+				want = slices.DeleteFunc(want, func(n string) bool { return n == g[1] })
+			}
+			if len(want) > 0 {
+				t.Fatalf("main.go does not require %v at start (lambdaenv.Required)", want)
+			}
+			bin := filepath.Join(out, fn.LogicalID)
+			build := exec.Command("go", "build", "-tags", "lambda.norpc", "-o", bin, "./"+code)
+			build.Dir = "../.."
+			if b, err := build.CombinedOutput(); err != nil {
+				t.Fatalf("build: %v\n%s", err, b)
+			}
+			run := exec.Command(bin)
+			run.Env = []string{"PATH=" + os.Getenv("PATH"), "AWS_REGION=us-east-1"}
+			b, err := run.CombinedOutput()
+			if err == nil || !strings.Contains(string(b), "must be set") {
+				t.Fatalf("with an empty environment: %v\n%s", err, b)
+			}
+			for _, g := range required.FindAllStringSubmatch(string(src), -1) {
+				if !strings.Contains(string(b), g[1]) {
+					t.Errorf("the refusal does not name %s:\n%s", g[1], b)
+				}
+			}
+		})
+	}
+}
 
 // Environment variables that name resources refer to ones the template declares, and every
 // variable a function's main reads is set by the template.

@@ -27,6 +27,10 @@ const (
 	ActiveID   = "active"
 )
 
+// DefaultQueue is where handoffs go when neither the flow, the intent, a rule nor the settings
+// name a queue, and the queue every tenant is provisioned with.
+const DefaultQueue = "general"
+
 // Lang is a language tag the bot answers in: the dialog engine's, so flows and the bot speak the
 // same languages.
 type Lang = dialog.Lang

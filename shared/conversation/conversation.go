@@ -5,25 +5,30 @@
 // optimistic concurrency; every accepted turn commits its state and its events (chat.message,
 // contact.created, contact.ended) together through the outbox.
 //
-// # Turn logic
+// # Message logic
 //
 //  1. A conversation in handoff only records what the customer writes (for the agent).
 //  2. An explicit request for a person ("转人工", "人工客服", "找客服", "agent", "talk to a
 //     person", keypad 0 outside a flow) hands off.
 //  3. An active flow takes the turn (dialog.Engine.Turn); its transfer hands off, its end returns
 //     the conversation to the bot (chat) or hangs up (voice).
-//  4. Else the tenant's active NLU model classifies the text: an intent with a flow starts it, an
+//  4. Else a closing turn (closing.go: thanks, goodbye, or a yes or no that answers no question,
+//     in English or Chinese, and nothing else) is answered as one: welcomed, said goodbye to (a
+//     call then hangs up), or asked what else; it never counts as not understood.
+//  5. Else the tenant's active NLU model classifies the text: an intent with a flow starts it, an
 //     intent with an answer answers, an intent with neither hands off to its queue. One
 //     exception: a knowledge-base article whose match (nlu.Hit.Match, 1 for a question asked
 //     word for word) is above the intent's confidence answers instead, because a small
 //     classifier is often sure of an intent for a question it was never taught.
-//  5. Else the knowledge base: the best article whose match clears MinArticleMatch and that is
+//  6. Else the knowledge base: the best article whose match clears MinArticleMatch and that is
 //     valid now answers, in the channel's wording (voice variants for calls).
-//  6. Else the fallback; Settings.LowConfidenceTurns such turns in a row (default 2) hand off.
+//  7. Else the fallback; Settings.LowConfidenceTurns such turns in a row (default 2) hand off.
 //
 // Customers whose attributes match one of Settings.HandoffRules go to a person at the start.
 // A handoff's queue is the flow's, else the intent's, else the matching rule's, else the
-// settings' default, else DefaultQueue.
+// settings' default, else DefaultQueue. The bot speaks the conversation's language, which follows
+// the customer's by dialog.Follow (the flows' rule too); a call is answered in the caller's
+// language (callerLanguage), a chat whose language is not known yet in both.
 //
 // # Concurrency
 //
@@ -45,9 +50,9 @@ const Kind = "conversation"
 
 // Limits.
 const (
-	// MaxTurns is how many turns a conversation keeps; older ones are trimmed (TotalTurns still
+	// MaxMessages is how many turns a conversation keeps; older ones are trimmed (TotalMessages still
 	// counts them).
-	MaxTurns = 100
+	MaxMessages = 100
 	// MaxTranscriptBytes bounds the text the kept turns hold, so the item stays well within
 	// DynamoDB's 400 KB; older turns are trimmed first.
 	MaxTranscriptBytes = 160 << 10
@@ -83,8 +88,8 @@ type Customer struct {
 	Attributes map[string]string `dynamodbav:"attributes,omitempty" json:"attributes,omitempty"`
 }
 
-// Turn is one message of the transcript.
-type Turn struct {
+// Message is one message of the transcript.
+type Message struct {
 	Role events.Role `dynamodbav:"role" json:"role"`
 	Text string      `dynamodbav:"text" json:"text"`
 	Time time.Time   `dynamodbav:"time" json:"time"`
@@ -93,6 +98,14 @@ type Turn struct {
 	Confidence float64 `dynamodbav:"confidence,omitempty" json:"confidence,omitempty"`
 	// DTMF marks a customer turn made of keypad digits (Text holds them).
 	DTMF bool `dynamodbav:"dtmf,omitempty" json:"dtmf,omitempty"`
+}
+
+// RunningFlow is a flow in progress: its id, its dialog.State as JSON and the intent that started
+// it. The zero value is no flow.
+type RunningFlow struct {
+	Flow       string `dynamodbav:"flow,omitempty" json:"-"`
+	FlowState  string `dynamodbav:"flow_state,omitempty" json:"-"`
+	FlowIntent string `dynamodbav:"flow_intent,omitempty" json:"-"`
 }
 
 // Suggestion is a guessed question offered at the start (未问先答).
@@ -109,17 +122,18 @@ type Conversation struct {
 	Customer Customer       `dynamodbav:"customer" json:"customer"`
 	CallID   string         `dynamodbav:"call_id,omitempty" json:"call_id,omitempty"`
 	State    State          `dynamodbav:"state" json:"state"`
-	Turns    []Turn         `dynamodbav:"turns" json:"messages"`
-	// TotalTurns counts every turn, including those trimmed from Turns.
-	TotalTurns int `dynamodbav:"total_turns" json:"total_messages"`
+	Messages []Message      `dynamodbav:"turns" json:"messages"`
+	// TotalMessages counts every message, including those trimmed from Messages. (The stored
+	// attribute names, "turns" and "total_turns", predate the names.)
+	TotalMessages int `dynamodbav:"total_turns" json:"total_messages"`
 
-	// Flow is the running flow's id and its dialog.State as JSON; empty when none runs.
-	Flow      string `dynamodbav:"flow,omitempty" json:"-"`
-	FlowState string `dynamodbav:"flow_state,omitempty" json:"-"`
-	// FlowIntent is the intent that started the flow.
-	FlowIntent string `dynamodbav:"flow_intent,omitempty" json:"-"`
+	// RunningFlow is the flow the conversation is in, if any: one value, set when a flow starts
+	// and dropped whole (stored as the conversation's flow, flow_state and flow_intent).
+	RunningFlow `json:"-"`
 
-	// Intent is the first intent recognised; LastIntent the latest.
+	// Intent is the intent that decided the outcome: the one handed off for, else the one whose
+	// answer or flow resolved the request, else (while undecided) the first recognised.
+	// LastIntent is the latest.
 	Intent     string `dynamodbav:"intent,omitempty" json:"intent,omitempty"`
 	LastIntent string `dynamodbav:"last_intent,omitempty" json:"-"`
 	// LowConfidence counts the not-understood turns in a row.
@@ -146,21 +160,21 @@ type Conversation struct {
 	IdleEnded bool `dynamodbav:"idle_ended,omitempty" json:"idle_ended,omitempty"`
 }
 
-// Truncated reports whether older turns were trimmed from the transcript.
-func (c *Conversation) Truncated() bool { return c.TotalTurns > len(c.Turns) }
+// Truncated reports whether older messages were trimmed from the transcript.
+func (c *Conversation) Truncated() bool { return c.TotalMessages > len(c.Messages) }
 
-// add appends turns and trims the transcript to MaxTurns and MaxTranscriptBytes.
-func (c *Conversation) add(turns ...Turn) {
-	c.Turns = append(c.Turns, turns...)
-	c.TotalTurns += len(turns)
-	if n := len(c.Turns) - MaxTurns; n > 0 {
-		c.Turns = append([]Turn(nil), c.Turns[n:]...)
+// add appends messages and trims the transcript to MaxMessages and MaxTranscriptBytes.
+func (c *Conversation) add(msgs ...Message) {
+	c.Messages = append(c.Messages, msgs...)
+	c.TotalMessages += len(msgs)
+	if n := len(c.Messages) - MaxMessages; n > 0 {
+		c.Messages = append([]Message(nil), c.Messages[n:]...)
 	}
 	size := 0
-	for i := len(c.Turns) - 1; i >= 0; i-- {
-		size += len(c.Turns[i].Text)
+	for i := len(c.Messages) - 1; i >= 0; i-- {
+		size += len(c.Messages[i].Text)
 		if size > MaxTranscriptBytes {
-			c.Turns = append([]Turn(nil), c.Turns[i+1:]...)
+			c.Messages = append([]Message(nil), c.Messages[i+1:]...)
 			return
 		}
 	}
@@ -168,18 +182,18 @@ func (c *Conversation) add(turns ...Turn) {
 
 // eventTranscript is the tail of the transcript that fits MaxEventTranscriptBytes.
 func (c *Conversation) eventTranscript() []events.Turn {
-	size, from := 0, len(c.Turns)
+	size, from := 0, len(c.Messages)
 	for from > 0 {
 		// JSON may escape a character to at most 6 bytes; count generously for the envelope.
-		n := 2*len(c.Turns[from-1].Text) + 64
+		n := 2*len(c.Messages[from-1].Text) + 64
 		if size+n > MaxEventTranscriptBytes {
 			break
 		}
 		size += n
 		from--
 	}
-	out := make([]events.Turn, 0, len(c.Turns)-from)
-	for _, t := range c.Turns[from:] {
+	out := make([]events.Turn, 0, len(c.Messages)-from)
+	for _, t := range c.Messages[from:] {
 		out = append(out, events.Turn{Role: t.Role, Text: t.Text, Time: t.Time})
 	}
 	return out

@@ -1,6 +1,7 @@
 package conversation
 
 import (
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -10,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+
 	"github.com/lingxi/lingxi/events"
 	"github.com/lingxi/lingxi/shared/botconfig"
 	"github.com/lingxi/lingxi/shared/dialog"
@@ -18,27 +21,27 @@ import (
 func TestTranscriptIsBounded(t *testing.T) {
 	var c Conversation
 	for i := range 150 {
-		c.add(Turn{Role: events.RoleCustomer, Text: strings.Repeat("x", i%7+1)})
+		c.add(Message{Role: events.RoleCustomer, Text: strings.Repeat("x", i%7+1)})
 	}
-	if len(c.Turns) != MaxTurns || c.TotalTurns != 150 || !c.Truncated() {
-		t.Fatalf("kept %d of %d", len(c.Turns), c.TotalTurns)
+	if len(c.Messages) != MaxMessages || c.TotalMessages != 150 || !c.Truncated() {
+		t.Fatalf("kept %d of %d", len(c.Messages), c.TotalMessages)
 	}
 	// Long messages: the byte bound trims more.
 	var d Conversation
 	long := strings.Repeat("好", MaxTextRunes) // 12 KB
 	for range 30 {
-		d.add(Turn{Role: events.RoleCustomer, Text: long})
+		d.add(Message{Role: events.RoleCustomer, Text: long})
 	}
 	size := 0
-	for _, tr := range d.Turns {
+	for _, tr := range d.Messages {
 		size += len(tr.Text)
 	}
-	if size > MaxTranscriptBytes || len(d.Turns) != MaxTranscriptBytes/len(long) {
-		t.Fatalf("kept %d turns, %d bytes", len(d.Turns), size)
+	if size > MaxTranscriptBytes || len(d.Messages) != MaxTranscriptBytes/len(long) {
+		t.Fatalf("kept %d turns, %d bytes", len(d.Messages), size)
 	}
 	// The event carries a tail that fits its own bound, oldest first.
 	tr := d.eventTranscript()
-	if len(tr) == 0 || len(tr) >= len(d.Turns) {
+	if len(tr) == 0 || len(tr) >= len(d.Messages) {
 		t.Fatalf("event transcript of %d turns", len(tr))
 	}
 }
@@ -84,11 +87,12 @@ func TestLanguageFollowsTheCustomer(t *testing.T) {
 		{"", "hello there", botconfig.LangEN},
 		{"", "1234", ""},
 		{botconfig.LangZH, "ok", botconfig.LangZH},             // a short Latin reply keeps Chinese
+		{botconfig.LangZH, "1234 please", botconfig.LangZH},    // so do digits with one word (issue 8)
 		{botconfig.LangZH, "I lost my card", botconfig.LangEN}, // a sentence switches
 		{botconfig.LangEN, "转人工", botconfig.LangZH},
 	}
 	for _, tc := range tests {
-		if got := follow(tc.current, tc.text); got != tc.want {
+		if got := dialog.Follow(tc.current, tc.text); got != tc.want {
 			t.Errorf("follow(%q, %q) = %q, want %q", tc.current, tc.text, got, tc.want)
 		}
 	}
@@ -172,3 +176,27 @@ func TestWebhookLoopbackOnlyNamedPorts(t *testing.T) {
 type doerFunc func(*http.Request) (*http.Response, error)
 
 func (f doerFunc) Do(r *http.Request) (*http.Response, error) { return f(r) }
+
+// The running flow is one value in the code, and the stored item keeps its attributes (flow,
+// flow_state, flow_intent, turns, total_turns), so conversations stored before still load.
+func TestStoredShapeIsUnchanged(t *testing.T) {
+	c := Conversation{ID: "cv-1", RunningFlow: RunningFlow{Flow: "f", FlowState: "{}", FlowIntent: "i"},
+		Messages: []Message{{Role: events.RoleCustomer, Text: "hi"}}, TotalMessages: 1}
+	av, err := attributevalue.MarshalMap(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"flow", "flow_state", "flow_intent", "turns", "total_turns"} {
+		if _, ok := av[name]; !ok {
+			t.Errorf("no %q attribute: %v", name, av)
+		}
+	}
+	var back Conversation
+	if err := attributevalue.UnmarshalMap(av, &back); err != nil || back.RunningFlow != c.RunningFlow || len(back.Messages) != 1 {
+		t.Fatalf("round trip: %+v, %v", back, err)
+	}
+	b, _ := json.Marshal(c)
+	if strings.Contains(string(b), "flow") {
+		t.Errorf("the API shows the running flow: %s", b)
+	}
+}

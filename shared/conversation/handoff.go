@@ -140,7 +140,7 @@ func matchRule(rules []botconfig.AttributeRule, attrs map[string]string) (botcon
 }
 
 // DefaultQueue is where handoffs go when neither the intent, a rule nor the settings name one.
-const DefaultQueue = "general"
+const DefaultQueue = botconfig.DefaultQueue
 
 // queueFor picks the handoff queue: the first non-empty of the arguments (the flow's or intent's
 // queue, a matching rule's, the settings' default), else DefaultQueue.

@@ -17,6 +17,7 @@ import (
 	"github.com/lingxi/lingxi/shared/dialog"
 	"github.com/lingxi/lingxi/shared/egress"
 	"github.com/lingxi/lingxi/shared/guess"
+	"github.com/lingxi/lingxi/shared/nlu"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/tenant"
 )
@@ -59,7 +60,8 @@ type Config struct {
 	// LoopbackWebhookPorts are the loopback ports flows may call (the local stack's demo bank);
 	// empty, as in production: none.
 	LoopbackWebhookPorts []uint16
-	// MinArticleMatch is the least nlu.Hit.Match of an article that answers (default 0.5).
+	// MinArticleMatch is the least nlu.Hit.Match of an article that answers (default
+	// nlu.DefaultMinMatch).
 	MinArticleMatch float64
 	// MinConfidence is the least calibrated confidence of a recognised intent or FAQ class
 	// (default 0.5). A tenant's model rarely has out-of-scope examples, so its own rejection
@@ -103,7 +105,7 @@ func New(cfg Config) *Service {
 		s.minConf = 0.5
 	}
 	if s.minMatch <= 0 {
-		s.minMatch = 0.5
+		s.minMatch = nlu.DefaultMinMatch
 	}
 	if s.log == nil {
 		s.log = slog.Default()
@@ -192,7 +194,7 @@ const (
 type Reply struct {
 	Conversation *Conversation
 	// Messages are the bot's messages of this turn.
-	Messages []Turn
+	Messages []Message
 	// QuickReplies are answers the customer may tap (a flow question's options).
 	QuickReplies []string
 	// Actions are the turn as instructions: say, gather, transfer, hangup.
@@ -239,6 +241,9 @@ func (s *Service) create(ctx context.Context, t tenant.ID, id string, in StartIn
 	c := &Conversation{
 		ID: id, Channel: in.Channel, Language: in.Language, Customer: in.Customer, CallID: in.CallID,
 		State: StateActive, CreatedAt: now, UpdatedAt: now,
+	}
+	if c.Channel == events.ChannelVoice && c.Language == "" {
+		c.Language = callerLanguage(in.Customer.ID) // a call speaks one language, never both
 	}
 	tr := s.newTurn(t, c, set, now)
 	if rule, ok := matchRule(set.HandoffRules, in.Customer.Attributes); ok {

@@ -49,6 +49,26 @@ func say(t botconfig.Text, lang botconfig.Lang) string {
 	return strings.Join(parts, "\n")
 }
 
+// callerLanguage is the language a call is answered in before the caller says a word: a voice
+// reads one language aloud, never both. A Chinese number (+86, 0086, or a mainland mobile number
+// without a prefix) or an unknown one is answered in Chinese, another international number in
+// English; the conversation then follows what the caller says (dialog.Follow).
+func callerLanguage(caller string) botconfig.Lang {
+	n := strings.Map(func(r rune) rune {
+		if r == ' ' || r == '-' {
+			return -1
+		}
+		return r
+	}, strings.TrimSpace(caller))
+	switch {
+	case strings.HasPrefix(n, "+86"), strings.HasPrefix(n, "0086"):
+		return botconfig.LangZH
+	case strings.HasPrefix(n, "+"), strings.HasPrefix(n, "00"):
+		return botconfig.LangEN
+	}
+	return botconfig.LangZH
+}
+
 // orDefault returns t when it has any text, else def.
 func orDefault(t, def botconfig.Text) botconfig.Text {
 	for _, s := range t {
@@ -57,20 +77,6 @@ func orDefault(t, def botconfig.Text) botconfig.Text {
 		}
 	}
 	return def
-}
-
-// follow returns the language the conversation continues in after the customer wrote text: the
-// text's language, except that a short Latin reply ("ok", "ABC123") does not turn a Chinese
-// conversation English.
-func follow(current botconfig.Lang, text string) botconfig.Lang {
-	l := dialog.DetectLanguage(text)
-	switch {
-	case l == "":
-		return current
-	case l == botconfig.LangEN && current == botconfig.LangZH && len(strings.Fields(text)) < 2:
-		return current
-	}
-	return l
 }
 
 // displayText is how a suggested intent is shown: its first example in lang, else its

@@ -18,23 +18,25 @@ import (
 // turn is one request's work on a conversation: it changes c and records what to say, what to
 // emit and what to learn. Nothing is written until the service commits it.
 type turn struct {
-	s   *Service
-	t   tenant.ID
-	c   *Conversation
-	set botconfig.Settings
-	now time.Time
+	s    *Service
+	t    tenant.ID
+	read *reader // the tenant's intents, flows and articles, each read once
+	c    *Conversation
+	set  botconfig.Settings
+	now  time.Time
 
-	customer   *Turn // the customer's turn, if any
-	customerAt int   // its number (c.TotalTurns just after it was added)
-	bot        []Turn
-	gather     *Action // the flow's question, shaping the next input
-	transfer   string  // queue handed off to in this turn
-	ended      bool    // the conversation ended in this turn
-	learn      string  // the first recognised intent, to count (shared/guess)
+	customer   *Message // the customer's turn, if any
+	customerAt int      // its number (c.TotalMessages just after it was added)
+	bot        []Message
+	gather     *Action  // the flow's question, shaping the next input
+	options    []string // the flow question's answers to offer as buttons
+	transfer   string   // queue handed off to in this turn
+	ended      bool     // the conversation ended in this turn
+	learn      string   // the first recognised intent, to count (shared/guess)
 }
 
 func (s *Service) newTurn(t tenant.ID, c *Conversation, set botconfig.Settings, now time.Time) *turn {
-	return &turn{s: s, t: t, c: c, set: set, now: now}
+	return &turn{s: s, t: t, read: newReader(s, t), c: c, set: set, now: now}
 }
 
 // say adds a bot message.
@@ -42,7 +44,7 @@ func (tr *turn) say(text string) {
 	if text = strings.TrimSpace(text); text == "" {
 		return
 	}
-	b := Turn{Role: events.RoleBot, Text: text, Time: tr.now}
+	b := Message{Role: events.RoleBot, Text: text, Time: tr.now}
 	tr.bot = append(tr.bot, b)
 	tr.c.add(b)
 }
@@ -50,8 +52,8 @@ func (tr *turn) say(text string) {
 // annotate records the NLU's reading of the customer's turn, in the event and the transcript.
 func (tr *turn) annotate(intent string, confidence float64) {
 	tr.customer.Intent, tr.customer.Confidence = intent, confidence
-	if i := len(tr.c.Turns) - 1 - (tr.c.TotalTurns - tr.customerAt); i >= 0 && i < len(tr.c.Turns) {
-		tr.c.Turns[i].Intent, tr.c.Turns[i].Confidence = intent, confidence
+	if i := len(tr.c.Messages) - 1 - (tr.c.TotalMessages - tr.customerAt); i >= 0 && i < len(tr.c.Messages) {
+		tr.c.Messages[i].Intent, tr.c.Messages[i].Confidence = intent, confidence
 	}
 }
 
@@ -59,11 +61,11 @@ func (tr *turn) annotate(intent string, confidence float64) {
 func (tr *turn) run(ctx context.Context, in Input) error {
 	c := tr.c
 	text := strings.TrimSpace(in.Text)
-	ct := Turn{Role: events.RoleCustomer, Text: text, Time: tr.now}
+	ct := Message{Role: events.RoleCustomer, Text: text, Time: tr.now}
 	var picked *botconfig.Intent
 	switch {
 	case in.Suggestion != "":
-		intent, ok, err := tr.s.intent(ctx, tr.t, in.Suggestion)
+		intent, ok, err := tr.read.intent(ctx, in.Suggestion)
 		if err != nil {
 			return err
 		}
@@ -84,10 +86,10 @@ func (tr *turn) run(ctx context.Context, in Input) error {
 	if ct.Text != "" {
 		tr.customer = &ct
 		c.add(ct)
-		tr.customerAt = c.TotalTurns
+		tr.customerAt = c.TotalMessages
 	}
 	if text != "" {
-		c.Language = follow(c.Language, text)
+		c.Language = dialog.Follow(c.Language, text)
 	}
 
 	switch {
@@ -97,13 +99,17 @@ func (tr *turn) run(ctx context.Context, in Input) error {
 		tr.handoff(events.ReasonCustomerRequest, tr.queue(ctx, c.LastIntent, ""), sayHandoff)
 		return nil
 	case picked != nil:
-		c.Flow, c.FlowState, c.FlowIntent = "", "", "" // a chosen suggestion replaces a running flow
+		c.RunningFlow = RunningFlow{} // a chosen suggestion replaces a running flow
 		return tr.act(ctx, *picked, ct.Text)
 	case c.Flow != "":
 		handled, err := tr.flowTurn(ctx, text, in.DTMF)
 		if err != nil || handled {
 			return err
 		}
+	}
+	if k := closing(text); k != notClosing && in.DTMF == "" {
+		tr.close(k) // thanks, goodbye, or a yes or no that answers no question
+		return nil
 	}
 	return tr.understand(ctx, text, in.DTMF)
 }
@@ -112,16 +118,16 @@ func (tr *turn) run(ctx context.Context, in Input) error {
 // changed since it started, broken): then the flow is dropped and the bot handles the input.
 func (tr *turn) flowTurn(ctx context.Context, text, dtmf string) (bool, error) {
 	c := tr.c
-	f, ok, err := tr.s.flow(ctx, tr.t, c.Flow)
+	f, ok, err := tr.read.flow(ctx, c.Flow)
 	if err != nil || !ok {
 		tr.s.log.WarnContext(ctx, "running flow is gone or invalid; dropping it", "conversation", c.ID, "flow", c.Flow, "err", err)
-		c.Flow, c.FlowState, c.FlowIntent = "", "", ""
+		c.RunningFlow = RunningFlow{}
 		return false, nil
 	}
 	var st dialog.State
 	if err := json.Unmarshal([]byte(c.FlowState), &st); err != nil {
 		tr.s.log.ErrorContext(ctx, "flow state does not decode; dropping it", "conversation", c.ID, "err", err)
-		c.Flow, c.FlowState, c.FlowIntent = "", "", ""
+		c.RunningFlow = RunningFlow{}
 		return false, nil
 	}
 	next, outs, err := tr.s.engine(tr.set).Turn(ctx, f, st, dialog.Input{Text: text, DTMF: dtmf})
@@ -130,7 +136,7 @@ func (tr *turn) flowTurn(ctx context.Context, text, dtmf string) (bool, error) {
 			return false, err
 		}
 		tr.s.log.WarnContext(ctx, "flow turn failed; dropping the flow", "conversation", c.ID, "flow", c.Flow, "err", err)
-		c.Flow, c.FlowState, c.FlowIntent = "", "", ""
+		c.RunningFlow = RunningFlow{}
 		return false, nil
 	}
 	c.LowConfidence = 0
@@ -150,16 +156,20 @@ func (tr *turn) apply(ctx context.Context, st dialog.State, outs []dialog.Output
 		case dialog.OutputGather:
 			tr.say(o.Prompt)
 			tr.gather = &Action{Type: ActionGather, Hints: o.Hints, DTMF: o.DTMF, MaxDigits: o.MaxDigits, TimeoutMS: GatherTimeoutMS}
+			tr.options = o.Options
 		case dialog.OutputTransfer:
 			tr.handoff(events.ReasonFlow, tr.queue(ctx, c.FlowIntent, o.Queue), nil)
 		case dialog.OutputEnd:
 			if o.Outcome == dialog.OutcomeResolved {
 				c.Resolved = true
+				if c.FlowIntent != "" {
+					c.Intent = c.FlowIntent // the flow's intent decided the outcome
+				}
 			}
 		}
 	}
 	if st.Done {
-		c.Flow, c.FlowState, c.FlowIntent = "", "", ""
+		c.RunningFlow = RunningFlow{}
 		if c.Channel == events.ChannelVoice && c.State == StateActive {
 			tr.end() // voice hangs up after a flow, unless it transferred
 		}
@@ -216,7 +226,7 @@ func (tr *turn) understand(ctx context.Context, text, dtmf string) error {
 		return err
 	}
 	if inScope {
-		intent, ok, err := tr.s.intent(ctx, tr.t, res.Intent)
+		intent, ok, err := tr.read.intent(ctx, res.Intent)
 		if err != nil {
 			return err
 		}
@@ -254,7 +264,7 @@ func (tr *turn) answerArticle(ctx context.Context, id string) (bool, error) {
 	if c.Channel == events.ChannelVoice {
 		ch = botconfig.ChannelVoice
 	}
-	a, ok, err := tr.s.article(ctx, tr.t, id)
+	a, ok, err := tr.read.article(ctx, id)
 	if err != nil || !ok || !a.ValidAt(tr.now) {
 		return false, err
 	}
@@ -295,11 +305,11 @@ func (tr *turn) act(ctx context.Context, intent botconfig.Intent, text string) e
 		c.Learned, tr.learn = true, intent.ID
 	}
 	if intent.Flow != "" {
-		f, ok, err := tr.s.flow(ctx, tr.t, intent.Flow)
+		f, ok, err := tr.read.flow(ctx, intent.Flow)
 		if err != nil || !ok {
 			tr.s.log.WarnContext(ctx, "intent's flow is missing or invalid", "intent", intent.ID, "flow", intent.Flow, "err", err)
 		} else {
-			in := dialog.StartInput{ConversationID: c.ID, CustomerID: c.Customer.ID, Text: text, Slots: flowSlots(f, c)}
+			in := dialog.StartInput{ConversationID: c.ID, CustomerID: c.Customer.ID, Text: text, Slots: flowSlots(f, c), Voice: c.Channel == events.ChannelVoice}
 			eng := tr.s.engine(tr.set)
 			st, outs, err := eng.Start(ctx, f, in)
 			if errors.Is(err, dialog.ErrBadInput) && in.Slots != nil {
@@ -307,7 +317,7 @@ func (tr *turn) act(ctx context.Context, intent botconfig.Intent, text string) e
 				st, outs, err = eng.Start(ctx, f, in)
 			}
 			if err == nil {
-				c.Flow, c.FlowIntent = f.ID, intent.ID
+				c.RunningFlow = RunningFlow{Flow: f.ID, FlowIntent: intent.ID}
 				return tr.apply(ctx, st, outs)
 			}
 			if ctx.Err() != nil {
@@ -318,7 +328,7 @@ func (tr *turn) act(ctx context.Context, intent botconfig.Intent, text string) e
 	}
 	if answer := intent.Answer.In(c.Language); answer != "" {
 		tr.say(answer)
-		c.Resolved = true
+		c.Resolved, c.Intent = true, intent.ID
 		return nil
 	}
 	tr.handoff(events.ReasonPolicy, tr.queue(ctx, intent.ID, ""), sayHandoff)
@@ -329,7 +339,7 @@ func (tr *turn) act(ctx context.Context, intent botconfig.Intent, text string) e
 func (tr *turn) queue(ctx context.Context, intentID, flowQueue string) string {
 	var intentQueue string
 	if intentID != "" && flowQueue == "" {
-		if in, ok, err := tr.s.intent(ctx, tr.t, intentID); err == nil && ok {
+		if in, ok, err := tr.read.intent(ctx, intentID); err == nil && ok {
 			intentQueue = in.Queue
 		}
 	}
@@ -347,7 +357,10 @@ func (tr *turn) handoff(reason events.HandoffReason, queue string, msg botconfig
 		tr.say(say(msg, c.Language))
 	}
 	c.State, c.Queue, c.Reason = StateHandoff, queue, reason
-	c.Flow, c.FlowState, c.FlowIntent = "", "", ""
+	if c.LastIntent != "" {
+		c.Intent = c.LastIntent // the intent the customer is handed off for
+	}
+	c.RunningFlow = RunningFlow{}
 	tr.gather, tr.transfer = nil, queue
 }
 
@@ -358,7 +371,7 @@ func (tr *turn) end() {
 	c.State = StateEnded
 	at := tr.now
 	c.EndedAt = &at
-	c.Flow, c.FlowState, c.FlowIntent = "", "", ""
+	c.RunningFlow = RunningFlow{}
 	tr.ended = true
 }
 
@@ -418,7 +431,7 @@ func (tr *turn) reply() Reply {
 	c := tr.c
 	r := Reply{Conversation: c, Messages: tr.bot, Suggestions: c.Suggestions}
 	if r.Messages == nil {
-		r.Messages = []Turn{}
+		r.Messages = []Message{}
 	}
 	for _, b := range tr.bot {
 		r.Actions = append(r.Actions, Action{Type: ActionSay, Text: b.Text})
@@ -437,7 +450,7 @@ func (tr *turn) reply() Reply {
 			}
 		}
 		if tr.gather != nil {
-			r.QuickReplies = tr.gather.Hints
+			r.QuickReplies = tr.options
 		}
 		r.Actions = append(r.Actions, *g)
 	}

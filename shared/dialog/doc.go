@@ -32,16 +32,21 @@
 // max attempts), confirm (yes or no), branch (conditions on slots),
 // webhook (call the tenant's system) and end (resolved, or handoff to a
 // queue). Messages are given in every language the flow speaks and may
-// reference slots as {{name}}. See Flow, Step and SlotSpec for every field.
+// reference slots as {{name}}; an enum slot reads as its value's label (its
+// first synonym in the language). A step may word itself for calls with
+// "voice" ({"prompt": …, "reprompt": …} or {"text": …}: "press 1", "thank
+// you for calling"), which a call speaks and a chat never shows. See Flow,
+// Step and SlotSpec for every field.
 //
 // # Turns
 //
 // Engine.Start begins a conversation and Engine.Turn feeds it one customer
 // input (text, or DTMF digits from a keypad). Both return the new State and
 // a list of Outputs for the channel: say, gather (a question, with
-// recognition hints and DTMF settings for voice), transfer and end. The
-// bot speaks the customer's language (Chinese characters → zh, else en)
-// unless the caller fixes it. One turn runs a bounded number of steps and
+// recognition hints and DTMF settings for voice, and one option per answer
+// for a chat's buttons), transfer and end. The bot speaks the customer's
+// language and follows it by Follow (a short Latin reply keeps a Chinese
+// conversation Chinese) unless the caller fixes it. One turn runs a bounded number of steps and
 // ParseFlow refuses loops that never wait for the customer, so a turn
 // always finishes.
 //

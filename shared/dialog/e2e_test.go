@@ -206,7 +206,7 @@ func TestLostCardChinese(t *testing.T) {
 	c.say(text("用手机号吧"), "gather:请问您在银行预留的手机号码是多少？")
 	c.say(text("幺三八 一二三四 五六七八"),
 		"say:已为您冻结尾号1234的银行卡，业务编号LK-1234，这张卡已无法再被使用。",
-		"say:您可以在App中申请补办新卡。感谢您的来电。",
+		"say:您可以在App中申请补办新卡。感谢您联系我们。",
 		"end:resolved")
 	v := b.callsTo("/lingxi/verify-identity")
 	if len(v) != 1 || v[0].payload.Lang != dialog.LangZh || v[0].payload.Slots["phone"] != "+8613812345678" {
@@ -233,7 +233,7 @@ func TestLostCardVoiceDTMF(t *testing.T) {
 	}
 	c.say(keys("19900501"),
 		"say:已为您冻结尾号1234的银行卡，业务编号LK-1234，这张卡已无法再被使用。",
-		"say:您可以在App中申请补办新卡。感谢您的来电。",
+		"say:您可以在App中申请补办新卡。感谢您联系我们。",
 		"end:resolved")
 }
 

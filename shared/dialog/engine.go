@@ -96,7 +96,7 @@ func (e *Engine) Start(ctx context.Context, f *Flow, in StartInput) (State, []Ou
 	st := State{
 		FlowID: f.ID, FlowVersion: f.Version,
 		ConversationID: in.ConversationID, CustomerID: in.CustomerID,
-		Slots: map[string]string{}, Lang: f.defaultLang(), Turns: 1,
+		Slots: map[string]string{}, Lang: f.defaultLang(), Turns: 1, Voice: in.Voice,
 	}
 	if in.Lang != "" {
 		if f.Offers(in.Lang) {
@@ -193,19 +193,15 @@ func confirmAnswer(in Input) answer {
 	return answerNone
 }
 
-// follow switches the conversation to the customer's language, unless it
-// is fixed. A short Latin reply ("ok", "1234 please") in a Chinese
-// conversation does not switch it to English.
+// follow switches the conversation to the customer's language (Follow),
+// unless it is fixed.
 func (e *Engine) follow(f *Flow, st *State, in Input) {
 	if st.LangFixed {
 		return
 	}
 	l := in.Lang
 	if l == "" {
-		l = DetectLanguage(in.Text)
-		if l == LangEn && st.Lang == LangZh && latinWords(in.Text) < 2 {
-			return
-		}
+		l = Follow(st.Lang, in.Text)
 	}
 	if f.Offers(l) {
 		st.Lang = l
@@ -242,7 +238,8 @@ func (e *Engine) run(ctx context.Context, f *Flow, st *State, id string, out []O
 		}
 		switch s.Kind {
 		case KindSay:
-			out = append(out, Output{Type: OutputSay, Lang: st.Lang, Text: f.render(s.Text, st.Lang, st.Slots)})
+			text, _, _ := s.words(st.Voice)
+			out = append(out, Output{Type: OutputSay, Lang: st.Lang, Text: f.render(text, st.Lang, st.Slots)})
 			id = s.Next
 		case KindAsk:
 			_, filled := st.Slots[s.Slot.Name]
@@ -277,7 +274,8 @@ func (e *Engine) run(ctx context.Context, f *Flow, st *State, id string, out []O
 				id = s.OnSuccess
 			}
 		case KindEnd:
-			out = append(out, Output{Type: OutputSay, Lang: st.Lang, Text: f.render(s.Text, st.Lang, st.Slots)})
+			text, _, _ := s.words(st.Voice)
+			out = append(out, Output{Type: OutputSay, Lang: st.Lang, Text: f.render(text, st.Lang, st.Slots)})
 			if s.Outcome == OutcomeHandoff {
 				out = append(out, Output{Type: OutputTransfer, Lang: st.Lang, Queue: s.Queue, Reason: s.Reason})
 			}
@@ -292,16 +290,17 @@ func (e *Engine) run(ctx context.Context, f *Flow, st *State, id string, out []O
 
 // gather asks the question of an ask or confirm step.
 func (e *Engine) gather(f *Flow, st *State, s *Step, again bool) Output {
-	prompt := f.render(s.Prompt, st.Lang, st.Slots)
+	_, ask, reask := s.words(st.Voice)
+	prompt := f.render(ask, st.Lang, st.Slots)
 	if again {
-		if len(s.Reprompt) > 0 {
-			prompt = f.render(s.Reprompt, st.Lang, st.Slots)
+		if len(reask) > 0 {
+			prompt = f.render(reask, st.Lang, st.Slots)
 		} else {
 			prompt = sorry[st.Lang] + prompt
 		}
 	}
 	r, _ := f.Recognition(s.ID, st.Lang)
-	o := Output{Type: OutputGather, Lang: st.Lang, Prompt: prompt, Hints: r.Phrases, DTMF: r.DTMF, MaxDigits: r.MaxDigits}
+	o := Output{Type: OutputGather, Lang: st.Lang, Prompt: prompt, Hints: r.Phrases, Options: r.Options, DTMF: r.DTMF, MaxDigits: r.MaxDigits}
 	if s.Slot != nil {
 		o.Slot, o.SlotType = s.Slot.Name, s.Slot.Type
 	}

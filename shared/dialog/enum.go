@@ -12,7 +12,9 @@ import (
 type EnumValue struct {
 	// Value is what the slot holds ([A-Za-z0-9_.-], at most 64).
 	Value string `json:"value"`
-	// Synonyms are the phrases for the value, per language.
+	// Synonyms are the phrases for the value, per language. The first in a
+	// language is the value's label there (Label): what a chat's button shows
+	// and what {{slot}} reads as in that language.
 	Synonyms map[Lang][]string `json:"synonyms,omitempty"`
 	// DTMF is the keypad key (1–3 digits) that picks the value by phone.
 	DTMF string `json:"dtmf,omitempty"`

@@ -53,6 +53,33 @@ const (
 	KindEnd     StepKind = "end"     // say Text and finish with Outcome
 )
 
+// VoiceWords are a step's words for calls (Step.Voice); each one left out is
+// the step's own.
+type VoiceWords struct {
+	Text     Text `json:"text,omitempty"`
+	Prompt   Text `json:"prompt,omitempty"`
+	Reprompt Text `json:"reprompt,omitempty"`
+}
+
+// words returns the step's text, prompt and reprompt for a call (voice) or
+// a chat.
+func (s *Step) words(voice bool) (text, prompt, reprompt Text) {
+	text, prompt, reprompt = s.Text, s.Prompt, s.Reprompt
+	if !voice || s.Voice == nil {
+		return text, prompt, reprompt
+	}
+	if len(s.Voice.Text) > 0 {
+		text = s.Voice.Text
+	}
+	if len(s.Voice.Prompt) > 0 {
+		prompt = s.Voice.Prompt
+	}
+	if len(s.Voice.Reprompt) > 0 {
+		reprompt = s.Voice.Reprompt
+	}
+	return text, prompt, reprompt
+}
+
 // Step is one step of a flow. Which fields apply depends on Kind; ParseFlow
 // rejects fields that do not.
 type Step struct {
@@ -73,6 +100,11 @@ type Step struct {
 	// that." and the prompt).
 	Prompt   Text `json:"prompt,omitempty"`
 	Reprompt Text `json:"reprompt,omitempty"`
+	// Voice is what a call says instead, where a call needs other words
+	// ("press 1", "thank you for calling"): its text for say and end
+	// steps, its prompt and reprompt for ask and confirm steps. Without
+	// it, calls and chats get the same words, which should then fit both.
+	Voice *VoiceWords `json:"voice,omitempty"`
 	// MaxAttempts overrides the flow's for ask and confirm steps (1–10).
 	MaxAttempts *int `json:"max_attempts,omitempty"`
 	// OnFail overrides the flow's for ask and confirm steps.

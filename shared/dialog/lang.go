@@ -51,6 +51,22 @@ func DetectLanguage(text string) Lang {
 	}
 }
 
+// Follow returns the language a conversation in current continues in after
+// the customer wrote text: the text's language, except that text without
+// letters ("1234") changes nothing and a short Latin reply ("ok", "1234
+// please", "ABC123") does not turn a Chinese conversation English. It is the
+// one language-follow rule of the bot and its flows.
+func Follow(current Lang, text string) Lang {
+	l := DetectLanguage(text)
+	switch {
+	case l == LangUnknown:
+		return current
+	case l == LangEn && current == LangZh && latinWords(text) < 2:
+		return current
+	}
+	return l
+}
+
 // latinWords counts runs of letters that are not Chinese characters.
 func latinWords(text string) int {
 	n, inWord := 0, false

@@ -341,12 +341,12 @@ func validSlotName(s string) bool { return reSlotName.MatchString(s) }
 // stepFields lists the fields each kind of step may have besides id and
 // kind.
 var stepFields = map[StepKind][]string{
-	KindSay:     {"text", "next"},
-	KindAsk:     {"slot", "prompt", "reprompt", "max_attempts", "on_fail", "next"},
-	KindConfirm: {"prompt", "reprompt", "max_attempts", "on_fail", "on_yes", "on_no"},
+	KindSay:     {"text", "voice", "next"},
+	KindAsk:     {"slot", "prompt", "reprompt", "voice", "max_attempts", "on_fail", "next"},
+	KindConfirm: {"prompt", "reprompt", "voice", "max_attempts", "on_fail", "on_yes", "on_no"},
 	KindBranch:  {"cases", "default"},
 	KindWebhook: {"url", "slots", "result", "timeout_ms", "retries", "on_success", "on_failure"},
-	KindEnd:     {"text", "outcome", "queue", "reason"},
+	KindEnd:     {"text", "voice", "outcome", "queue", "reason"},
 }
 
 var slotTypes = []SlotType{SlotEnum, SlotNumber, SlotAmount, SlotDate, SlotPhone, SlotCardLast4, SlotText}
@@ -489,6 +489,7 @@ func (v *validator) step(i int) {
 			}
 		}
 	}
+	v.voice(p, s)
 	switch s.Kind {
 	case KindSay:
 		v.text(p+"/text", s.Text, true)
@@ -570,6 +571,29 @@ func (v *validator) target(p, id string, required bool) {
 // MultiLineText marks a Text as multi-line: prompts and replies may hold
 // line breaks and tabs (httpapi's text check).
 func (Text) MultiLineText() {}
+
+// voice checks a step's words for calls: text for say and end steps, prompt
+// and reprompt for ask and confirm steps, each a message like the step's own.
+func (v *validator) voice(p string, s *Step) {
+	if s.Voice == nil {
+		return
+	}
+	p += "/voice"
+	says := s.Kind == KindSay || s.Kind == KindEnd
+	for _, w := range []struct {
+		name string
+		t    Text
+	}{{"text", s.Voice.Text}, {"prompt", s.Voice.Prompt}, {"reprompt", s.Voice.Reprompt}} {
+		name, t := w.name, w.t
+		switch {
+		case len(t) == 0:
+		case (name == "text") != says:
+			v.add(p+"/"+name, "not allowed in a %s step", s.Kind)
+		default:
+			v.text(p+"/"+name, t, false)
+		}
+	}
+}
 
 // text checks a message: the flow's languages present, no others, length
 // and templates.

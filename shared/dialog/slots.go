@@ -2,6 +2,7 @@ package dialog
 
 import (
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -168,8 +169,12 @@ func checkDate(sp *SlotSpec, d, now time.Time, loc *time.Location) (string, bool
 // step: phrases to bias speech recognition towards, and whether (and how
 // many) keypad digits answer it.
 type Recognition struct {
-	// Phrases the customer is expected to say.
+	// Phrases the customer is expected to say (every synonym), to bias
+	// speech recognition.
 	Phrases []string `json:"phrases,omitempty"`
+	// Options are the answers to offer as buttons, one per option: an
+	// enum's labels, yes and no, day words for a future date.
+	Options []string `json:"options,omitempty"`
 	// DTMF says whether keypad digits answer the step, and MaxDigits how
 	// many to collect at most.
 	DTMF      bool `json:"dtmf"`
@@ -181,11 +186,56 @@ var (
 		LangEn: {"yes", "no", "correct", "confirm", "cancel"},
 		LangZh: {"是", "不是", "对", "确认", "取消"},
 	}
-	datePhrases = map[Lang][]string{
-		LangEn: {"today", "tomorrow", "yesterday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"},
-		LangZh: {"今天", "明天", "后天", "昨天", "星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期天"},
+	confirmOptions = map[Lang][]string{LangEn: {"Yes", "No"}, LangZh: {"是", "不是"}}
+	// Day words by the dates they name: a past slot is never offered
+	// "tomorrow", a future one never "yesterday".
+	weekdayPhrases = map[Lang][]string{
+		LangEn: {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"},
+		LangZh: {"星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期天"},
 	}
+	pastDayPhrases   = map[Lang][]string{LangEn: {"today", "yesterday"}, LangZh: {"今天", "昨天", "前天"}}
+	futureDayPhrases = map[Lang][]string{LangEn: {"today", "tomorrow"}, LangZh: {"今天", "明天", "后天"}}
 )
+
+// datePhrases are the day words a date slot may be answered with in lang:
+// only past ones for a past slot, only future ones for a future slot.
+func datePhrases(sp *SlotSpec, lang Lang) []string {
+	var out []string
+	switch sp.Range {
+	case "past":
+		out = append(out, pastDayPhrases[lang]...)
+	case "future":
+		out = append(out, futureDayPhrases[lang]...)
+	default:
+		out = append(out, pastDayPhrases[lang]...)
+		for _, p := range futureDayPhrases[lang] {
+			if !slices.Contains(out, p) {
+				out = append(out, p)
+			}
+		}
+	}
+	return append(out, weekdayPhrases[lang]...)
+}
+
+// dateOptions are the buttons of a date question: the next days for a
+// future date (an appointment); none otherwise, since a past date (a birth
+// date, the day of a loss) is rarely a day or two ago and an open date may
+// be years away.
+func dateOptions(sp *SlotSpec, lang Lang) []string {
+	if sp.Range != "future" {
+		return nil
+	}
+	return slices.Clone(futureDayPhrases[lang])
+}
+
+// Label is how value v of an enum reads to people in lang: its first
+// synonym in lang, else the value with _ and - read as spaces.
+func (v EnumValue) Label(lang Lang) string {
+	if syn := v.Synonyms[lang]; len(syn) > 0 {
+		return syn[0]
+	}
+	return strings.NewReplacer("_", " ", "-", " ").Replace(v.Value)
+}
 
 // Recognition returns the recognition hints of step stepID in lang: the
 // enum's synonyms in lang (the values themselves when it has none), yes and
@@ -199,7 +249,7 @@ func (f *Flow) Recognition(stepID string, lang Lang) (Recognition, bool) {
 	}
 	switch s.Kind {
 	case KindConfirm:
-		return Recognition{Phrases: confirmPhrases[lang], DTMF: true, MaxDigits: 1}, true
+		return Recognition{Phrases: confirmPhrases[lang], Options: confirmOptions[lang], DTMF: true, MaxDigits: 1}, true
 	case KindAsk:
 	default:
 		return Recognition{}, false
@@ -212,8 +262,9 @@ func (f *Flow) Recognition(stepID string, lang Lang) (Recognition, bool) {
 			if syn := v.Synonyms[lang]; len(syn) > 0 {
 				r.Phrases = append(r.Phrases, syn...)
 			} else {
-				r.Phrases = append(r.Phrases, strings.NewReplacer("_", " ", "-", " ").Replace(v.Value))
+				r.Phrases = append(r.Phrases, v.Label(lang))
 			}
+			r.Options = append(r.Options, v.Label(lang))
 			if v.DTMF != "" {
 				r.DTMF = true
 				r.MaxDigits = max(r.MaxDigits, len(v.DTMF))
@@ -223,7 +274,7 @@ func (f *Flow) Recognition(stepID string, lang Lang) (Recognition, bool) {
 	case SlotNumber, SlotAmount:
 		return Recognition{DTMF: true, MaxDigits: 12}, true
 	case SlotDate:
-		return Recognition{Phrases: datePhrases[lang], DTMF: true, MaxDigits: 8}, true
+		return Recognition{Phrases: datePhrases(sp, lang), Options: dateOptions(sp, lang), DTMF: true, MaxDigits: 8}, true
 	case SlotPhone:
 		return Recognition{DTMF: true, MaxDigits: 15}, true
 	case SlotCardLast4:

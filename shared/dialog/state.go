@@ -33,6 +33,9 @@ type State struct {
 	// the customer's.
 	Lang      Lang `json:"lang"`
 	LangFixed bool `json:"lang_fixed,omitempty"`
+	// Voice says the conversation is a call: steps speak their voice
+	// words (Step.Voice).
+	Voice bool `json:"voice,omitempty"`
 	// Turns counts the calls to Start and Turn; webhook idempotency keys
 	// include it.
 	Turns int `json:"turns"`
@@ -68,6 +71,9 @@ type StartInput struct {
 	// the flow's first language if the flow does not speak it); empty:
 	// follow the customer's words, turn by turn.
 	Lang Lang
+	// Voice says the conversation is a call, whose steps speak their voice
+	// words (Step.Voice); a chat shows the steps' own.
+	Voice bool
 	// Slots known before the flow starts (a caller's number for a slot
 	// listed in the flow's inputs, an NLU entity). Values of typed slots
 	// are read like answers and stored in canonical form.
@@ -119,6 +125,10 @@ type Output struct {
 	// Hints are phrases a gather expects (enum synonyms, yes and no), for
 	// speech recognition.
 	Hints []string `json:"hints,omitempty"`
+	// Options are the answers a chat offers as buttons, one per option
+	// (an enum's labels, yes and no, day words for a future date), in
+	// Lang.
+	Options []string `json:"options,omitempty"`
 	// DTMF says whether a gather accepts keypad digits, and MaxDigits how
 	// many ("#" ends earlier).
 	DTMF      bool `json:"dtmf,omitempty"`

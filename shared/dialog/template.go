@@ -61,10 +61,23 @@ func (f *Flow) render(t Text, lang Lang, slots map[string]string) string {
 			continue
 		}
 		if v, ok := slots[p.slot]; ok {
-			b.WriteString(displayValue(f.SlotType(p.slot), v, lang))
+			b.WriteString(f.display(p.slot, v, lang))
 		}
 	}
 	return b.String()
+}
+
+// display writes slot name's value v for people in lang: an enum value by
+// its label (EnumValue.Label), dates and amounts as displayValue does.
+func (f *Flow) display(name, v string, lang Lang) string {
+	if sp, ok := f.specs[name]; ok && sp.Type == SlotEnum {
+		for _, ev := range sp.Values {
+			if ev.Value == v {
+				return ev.Label(lang)
+			}
+		}
+	}
+	return displayValue(f.SlotType(name), v, lang)
 }
 
 var currencyDisplay = map[string]struct{ en, zhSuffix string }{

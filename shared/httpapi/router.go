@@ -58,8 +58,8 @@ func (r *Request) JSONBody(max int) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(body) > max {
-		return nil, Errorf(KindTooLarge, "body is %d bytes; the limit is %d", len(body), max)
+	if err := checkSize(body, max); err != nil {
+		return nil, err
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, Errorf(KindMalformed, "body is empty; send a JSON object")
@@ -70,22 +70,64 @@ func (r *Request) JSONBody(max int) ([]byte, error) {
 	return body, nil
 }
 
-func (r *Request) jsonMediaType() error {
-	if ct := r.Header("content-type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-			return Errorf(KindMediaType, "content type %q is not JSON", ct)
-		}
+// CheckBodySize refuses a body over the route's limit (the router's, SetMaxBody) with 413, for a
+// route that must refuse a large body before anything else reads it (an idempotency guard).
+func (r *Request) CheckBodySize() error {
+	body, err := r.Body()
+	if err != nil {
+		return err
+	}
+	return checkSize(body, r.maxBody)
+}
+
+// checkSize is the one body-size rule: over max bytes is 413.
+func checkSize(body []byte, max int) error {
+	if len(body) > max {
+		return Errorf(KindTooLarge, "body is %d bytes; the limit is %d", len(body), max)
 	}
 	return nil
+}
+
+// jsonMediaType is the one Content-Type rule: a body that is sent must say it is JSON
+// (application/json or a +json type); a request without a body may say anything or nothing.
+func (r *Request) jsonMediaType() error {
+	ct := r.Header("content-type")
+	if ct == "" {
+		if r.APIGatewayV2HTTPRequest.Body == "" {
+			return nil
+		}
+		return Errorf(KindMediaType, "a body needs Content-Type: application/json")
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+		return Errorf(KindMediaType, "content type %q is not JSON", ct)
+	}
+	return nil
+}
+
+// BodyOption changes how one route reads its body.
+type BodyOption func(max *int)
+
+// MaxBody lowers the size limit of one route's body below the router's, for a route whose body
+// is at most a few options.
+func MaxBody(n int) BodyOption {
+	return func(max *int) { *max = min(*max, n) }
+}
+
+func (r *Request) limit(opts []BodyOption) int {
+	max := r.maxBody
+	for _, o := range opts {
+		o(&max)
+	}
+	return max
 }
 
 // DecodeJSON reads the body into v strictly: the media type must be JSON, the size within the
 // route's limit, the body one JSON object of v's shape (unknown fields are rejected, type errors
 // name the field), and its text clean (see text.go: valid UTF-8, no control characters but line
 // breaks and tabs in multi-line fields). v must point to a struct.
-func (r *Request) DecodeJSON(v any) error {
-	body, err := r.JSONBody(r.maxBody)
+func (r *Request) DecodeJSON(v any, opts ...BodyOption) error {
+	body, err := r.JSONBody(r.limit(opts))
 	if err != nil {
 		return err
 	}
@@ -94,8 +136,8 @@ func (r *Request) DecodeJSON(v any) error {
 
 // DecodeOptionalJSON is DecodeJSON for routes whose body may be left out: an empty body leaves v
 // as it is, whatever the content type says (clients send none, or a form type, with no body);
-// anything else must be what DecodeJSON accepts.
-func (r *Request) DecodeOptionalJSON(v any) error {
+// anything else must be what DecodeJSON accepts (so a body without Content-Type is 415).
+func (r *Request) DecodeOptionalJSON(v any, opts ...BodyOption) error {
 	body, err := r.Body()
 	if err != nil {
 		return err
@@ -103,7 +145,7 @@ func (r *Request) DecodeOptionalJSON(v any) error {
 	if len(body) == 0 {
 		return nil
 	}
-	return r.DecodeJSON(v)
+	return r.DecodeJSON(v, opts...)
 }
 
 // NoBody checks the body of a route that takes none: empty, or the empty JSON object.
@@ -112,14 +154,19 @@ func (r *Request) NoBody() error {
 	return r.DecodeOptionalJSON(&none)
 }
 
-// decodeStrict decodes one JSON object into v, rejecting unknown fields and trailing data, and
-// then checks its text.
+// decodeStrict decodes one JSON object into v, rejecting unknown fields (all of them are reported,
+// each with its JSON pointer) and trailing data, and then checks its text.
 func decodeStrict(body []byte, v any) error {
 	if b := bytes.TrimSpace(body); len(b) > 0 && b[0] != '{' {
 		if json.Valid(b) {
 			return Invalid(FieldError{Field: "", Reason: "must be a JSON object"})
 		}
 		return Errorf(KindMalformed, "body is not valid JSON")
+	}
+	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer && json.Valid(body) {
+		if unknown := unknownFields(body, rv.Type().Elem(), ""); len(unknown) > 0 {
+			return Invalid(unknown...) // every unknown field, not only the decoder's first
+		}
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -223,6 +270,10 @@ type Router struct {
 func NewRouter(log *slog.Logger) *Router {
 	return &Router{routes: map[string]*route{}, log: log, maxBody: DefaultMaxBody}
 }
+
+// SetMaxBody sets the largest body the router's routes take (DefaultMaxBody unless set); larger
+// ones are 413. A route may lower it for itself (MaxBody).
+func (rt *Router) SetMaxBody(n int) { rt.maxBody = n }
 
 // Handle registers h for routeKey, written as API Gateway writes it: "METHOD /path/{param}".
 func (rt *Router) Handle(routeKey string, h HandlerFunc) {

@@ -90,3 +90,47 @@ func TestRouter(t *testing.T) {
 		})
 	}
 }
+
+// The router's limit is the one every body check uses: DecodeJSON, CheckBodySize (a check before
+// anything reads the body, as the chat function's) and a route's own lower MaxBody.
+func TestRouterMaxBody(t *testing.T) {
+	rt := NewRouter(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	rt.SetMaxBody(32)
+	var v struct {
+		A string `json:"a"`
+	}
+	rt.Handle("POST /decode", func(_ context.Context, r *Request) (Response, error) {
+		return JSON(200, nil), r.DecodeJSON(&v)
+	})
+	rt.Handle("POST /check", func(_ context.Context, r *Request) (Response, error) {
+		return JSON(200, nil), r.CheckBodySize()
+	})
+	rt.Handle("POST /small", func(_ context.Context, r *Request) (Response, error) {
+		return JSON(200, nil), r.DecodeOptionalJSON(&v, MaxBody(12))
+	})
+	tests := map[string]struct {
+		path, body string
+		status     int
+	}{
+		"decode within":     {"/decode", `{"a":"` + strings.Repeat("x", 20) + `"}`, 200},
+		"decode over":       {"/decode", `{"a":"` + strings.Repeat("x", 40) + `"}`, 413},
+		"check within":      {"/check", strings.Repeat("x", 32), 200},
+		"check over":        {"/check", strings.Repeat("x", 33), 413},
+		"route max within":  {"/small", `{"a":"xx"}`, 200},
+		"route max over":    {"/small", `{"a":"xxxxxx"}`, 413},
+		"route max nothing": {"/small", "", 200},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			resp, _ := rt.Serve(context.Background(), request("POST", tc.path, tc.body))
+			if resp.StatusCode != tc.status {
+				t.Fatalf("status %d %s, want %d", resp.StatusCode, resp.Body, tc.status)
+			}
+			if tc.status == 413 {
+				if p := problemOf(t, resp); p.Type != KindTooLarge.TypeURI() || !strings.Contains(p.Detail, "the limit is") {
+					t.Fatalf("problem %+v", p)
+				}
+			}
+		})
+	}
+}

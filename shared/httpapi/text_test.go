@@ -113,6 +113,7 @@ func TestNoBody(t *testing.T) {
 		"blank":                {"  ", "application/json", KindMalformed},
 		"malformed JSON":       {`{"a":`, "application/json", KindMalformed},
 		"an object, text type": {"{}", "text/plain", KindMediaType},
+		"an object, no type":   {"{}", "", KindMediaType},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -123,6 +124,55 @@ func TestNoBody(t *testing.T) {
 			}
 			r.APIGatewayV2HTTPRequest.Body = tc.body
 			err := r.NoBody()
+			if tc.kind == nil {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			if p := ProblemFor(err, ""); p.Type != tc.kind.TypeURI() {
+				t.Fatalf("problem %+v, want %s", p, tc.kind.Slug)
+			}
+		})
+	}
+}
+
+// One size rule and one Content-Type rule for every way a route reads its body (the api
+// function's training routes had their own: 4 KB and "a body needs a Content-Type").
+func TestBodyRules(t *testing.T) {
+	small := []BodyOption{MaxBody(8)}
+	tests := map[string]struct {
+		body, ct string
+		optional bool
+		opts     []BodyOption
+		kind     *Kind
+	}{
+		"required, no type":              {`{"a":1}`, "", false, nil, KindMediaType},
+		"optional, no type":              {`{"a":1}`, "", true, nil, KindMediaType},
+		"optional, nothing, no type":     {"", "", true, nil, nil},
+		"required, nothing, no type":     {"", "", false, nil, KindMalformed},
+		"required, +json type":           {`{"a":1}`, "application/merge-patch+json", false, nil, nil},
+		"optional, over the route's max": {`{"a":1}  `, "application/json", true, small, KindTooLarge},
+		"optional, within the route's":   {`{"a":1}`, "application/json", true, small, nil},
+		"a larger max keeps the router's": {`{"a":"` + strings.Repeat("x", 64) + `"}`, "application/json", false,
+			[]BodyOption{MaxBody(DefaultMaxBody * 2)}, nil},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			r := &Request{maxBody: DefaultMaxBody}
+			r.Headers = map[string]string{}
+			if tc.ct != "" {
+				r.Headers["content-type"] = tc.ct
+			}
+			r.APIGatewayV2HTTPRequest.Body = tc.body
+			var v struct {
+				A any `json:"a"`
+			}
+			decode := r.DecodeJSON
+			if tc.optional {
+				decode = r.DecodeOptionalJSON
+			}
+			err := decode(&v, tc.opts...)
 			if tc.kind == nil {
 				if err != nil {
 					t.Fatalf("refused: %v", err)

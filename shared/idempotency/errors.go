@@ -15,3 +15,10 @@ var (
 	kindResponseTooLarge   = &httpapi.Kind{Slug: "idempotency-response-too-large", Title: "The response is too large to keep for an Idempotency-Key", Status: http.StatusUnprocessableEntity}
 	errCommitHeldAndStaged = errors.New("idempotency: a request both held commits and committed its response itself")
 )
+
+// Kinds lists the problems a route answers because it honours Idempotency-Key (besides a
+// validation problem for a bad key and 503 where keys are not kept): the API contract names them.
+func Kinds() []*httpapi.Kind {
+	var kinds []*httpapi.Kind
+	return append(kinds, kindKeyReused, kindKeyInFlight, kindTooManyWrites, kindResponseTooLarge)
+}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/lingxi/lingxi/shared/httpapi"
+	"github.com/lingxi/lingxi/shared/httpapi/jsonptr"
 )
 
 // Record states.
@@ -125,12 +126,9 @@ func withoutSecrets(b []byte, pointers []string) ([]byte, []string, error) {
 
 // remove deletes the member at JSON pointer p (RFC 6901) from doc and reports whether it was there.
 func remove(doc any, p string) bool {
-	if !strings.HasPrefix(p, "/") {
+	parts, ok := jsonptr.Split(p)
+	if !ok {
 		return false
-	}
-	parts := strings.Split(p[1:], "/")
-	for i, part := range parts {
-		parts[i] = strings.NewReplacer("~1", "/", "~0", "~").Replace(part)
 	}
 	cur := doc
 	for i, part := range parts {

@@ -2,7 +2,6 @@ package modelstore
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/lingxi/lingxi/shared/botconfig"
 	"github.com/lingxi/lingxi/shared/store"
@@ -21,11 +20,11 @@ var _ Querier = (*store.Store)(nil)
 // *UntrainableError (with the intents and articles read so far); reading stops one item past a
 // limit, so a huge configuration costs no more than a trainable one.
 func LoadTrainingSet(ctx context.Context, q Querier, t tenant.ID) ([]botconfig.Intent, []botconfig.Article, error) {
-	intents, moreIntents, err := loadAll[botconfig.Intent](ctx, q, t, botconfig.KindIntent, botconfig.MaxTrainingIntents)
+	intents, moreIntents, err := store.QueryAll[botconfig.Intent](ctx, q, t, botconfig.KindIntent, "", botconfig.MaxTrainingIntents)
 	if err != nil {
 		return nil, nil, err
 	}
-	articles, moreArticles, err := loadAll[botconfig.Article](ctx, q, t, botconfig.KindArticle, botconfig.MaxTrainingArticles)
+	articles, moreArticles, err := store.QueryAll[botconfig.Article](ctx, q, t, botconfig.KindArticle, "", botconfig.MaxTrainingArticles)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -43,29 +42,4 @@ func LoadTrainingSet(ctx context.Context, q Querier, t tenant.ID) ([]botconfig.I
 		return intents, articles, ue
 	}
 	return intents, articles, nil
-}
-
-// loadAll reads up to max items of kind; more says there were more.
-func loadAll[T any](ctx context.Context, q Querier, t tenant.ID, kind string, max int) (items []T, more bool, err error) {
-	page := store.PageRequest{Limit: store.MaxLimit}
-	for {
-		res, err := q.Query(ctx, t, kind, "", page)
-		if err != nil {
-			return nil, false, fmt.Errorf("load %s of %s: %w", kind, t, err)
-		}
-		for _, rec := range res.Items {
-			if len(items) == max {
-				return items, true, nil
-			}
-			var v T
-			if err := rec.Decode(&v); err != nil {
-				return nil, false, fmt.Errorf("decode %s %s of %s: %w", kind, rec.Key.ID, t, err)
-			}
-			items = append(items, v)
-		}
-		if res.Next == "" {
-			return items, false, nil
-		}
-		page.Cursor = res.Next
-	}
 }

@@ -1,5 +1,9 @@
 package nlu
 
+// DefaultMinMatch is the least Hit.Match of an article that answers a message, unless a caller
+// sets its own: the one article threshold of the engine and the bot (shared/conversation).
+const DefaultMinMatch = 0.5
+
 // Engine answers a message with an intent from a trained Model and with
 // knowledge-base articles from an Index. Either may be nil: a tenant with
 // only FAQ articles gets answers from retrieval alone.
@@ -9,7 +13,7 @@ type Engine struct {
 	// MaxArticles is how many articles Understand returns (default 3).
 	MaxArticles int
 	// MinMatch is the least Hit.Match of the best article for it to answer
-	// a message that no intent takes (default 0.5).
+	// a message that no intent takes (default DefaultMinMatch).
 	MinMatch float64
 }
 
@@ -39,7 +43,7 @@ func (e *Engine) Understand(text string) Result {
 		r.Articles = e.Index.Search(text, k)
 		minMatch := e.MinMatch
 		if minMatch <= 0 {
-			minMatch = 0.5
+			minMatch = DefaultMinMatch
 		}
 		if r.OutOfScope && len(r.Articles) > 0 && r.Articles[0].Match >= minMatch {
 			r.Answer = r.Articles[0].ArticleID

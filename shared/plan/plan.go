@@ -44,6 +44,37 @@ type Quotas struct {
 	LiveConversations int64 `dynamodbav:"live_conversations" json:"live_conversations"` // chat conversations started and not yet ended
 }
 
+// Quota is one field of Quotas as the code reads it: Name is the field's JSON and DynamoDB name
+// and the quota's name wherever it shows (problems, GET /v1/tenant, its counter's id), Default
+// what a tenant gets when the plan leaves it 0, and Of where it is in a Quotas.
+type Quota struct {
+	Name    string
+	Default int64
+	Of      func(*Quotas) *int64
+}
+
+// QuotaTable is the one list of the quotas, in the order GET /v1/tenant shows them: the defaults,
+// Effective, shared/quota's resources and limits, and the plan route's checks all read it. A test
+// holds it to Quotas' fields and tags.
+var QuotaTable = []Quota{
+	{"api_keys", 50, func(q *Quotas) *int64 { return &q.APIKeys }},
+	{"models", 20, func(q *Quotas) *int64 { return &q.Models }},
+	{"intents", 500, func(q *Quotas) *int64 { return &q.Intents }},
+	{"articles", 5000, func(q *Quotas) *int64 { return &q.Articles }},
+	{"flows", 200, func(q *Quotas) *int64 { return &q.Flows }},
+	{"live_conversations", 10000, func(q *Quotas) *int64 { return &q.LiveConversations }},
+}
+
+// Get returns the quota named name, 0 for a name that is no quota.
+func (q Quotas) Get(name string) int64 {
+	for _, f := range QuotaTable {
+		if f.Name == name {
+			return *f.Of(&q)
+		}
+	}
+	return 0
+}
+
 // RateLimit is a token bucket: Rate requests a second on average, at most Burst at once. Zero fields
 // mean the default of the class.
 type RateLimit struct {
@@ -61,7 +92,11 @@ type RateLimits struct {
 
 // DefaultQuotas are what a new tenant gets.
 func DefaultQuotas() Quotas {
-	return Quotas{APIKeys: 50, Models: 20, Intents: 500, Articles: 5000, Flows: 200, LiveConversations: 10000}
+	var q Quotas
+	for _, f := range QuotaTable {
+		*f.Of(&q) = f.Default
+	}
+	return q
 }
 
 // DefaultRateLimits are what a new tenant gets.
@@ -79,17 +114,12 @@ func Default() Plan { return Plan{Quotas: DefaultQuotas(), RateLimits: DefaultRa
 
 // Effective returns p with every zero field replaced by its default.
 func (p Plan) Effective() Plan {
-	d := Default()
-	q, dq := &p.Quotas, d.Quotas
-	for _, f := range []struct{ v, def *int64 }{
-		{&q.APIKeys, &dq.APIKeys}, {&q.Models, &dq.Models}, {&q.Intents, &dq.Intents},
-		{&q.Articles, &dq.Articles}, {&q.Flows, &dq.Flows}, {&q.LiveConversations, &dq.LiveConversations},
-	} {
-		if *f.v == 0 {
-			*f.v = *f.def
+	for _, f := range QuotaTable {
+		if v := f.Of(&p.Quotas); *v == 0 {
+			*v = f.Default
 		}
 	}
-	r, dr := &p.RateLimits, d.RateLimits
+	r, dr := &p.RateLimits, DefaultRateLimits()
 	for _, f := range []struct{ v, def *RateLimit }{
 		{&r.Chat, &dr.Chat}, {&r.Config, &dr.Config}, {&r.Training, &dr.Training}, {&r.Read, &dr.Read},
 	} {

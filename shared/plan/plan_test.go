@@ -3,6 +3,7 @@ package plan
 import (
 	"context"
 	"errors"
+	"reflect"
 	"testing"
 
 	"github.com/lingxi/lingxi/shared/store"
@@ -58,5 +59,31 @@ func TestLoad(t *testing.T) {
 				t.Fatalf("Load = %+v, want %+v", got, tc.want)
 			}
 		})
+	}
+}
+
+// QuotaTable is Quotas, field by field: the same order, each entry pointing at its field and named
+// by its tags, so a quota added to one and not the other fails here.
+func TestQuotaTableIsQuotas(t *testing.T) {
+	typ := reflect.TypeFor[Quotas]()
+	if typ.NumField() != len(QuotaTable) {
+		t.Fatalf("Quotas has %d fields, QuotaTable %d entries", typ.NumField(), len(QuotaTable))
+	}
+	var q Quotas
+	for i, f := range QuotaTable {
+		sf := typ.Field(i)
+		if f.Of(&q) != reflect.ValueOf(&q).Elem().Field(i).Addr().Interface().(*int64) {
+			t.Errorf("QuotaTable[%d] (%s) does not point at field %s", i, f.Name, sf.Name)
+		}
+		if sf.Tag.Get("json") != f.Name || sf.Tag.Get("dynamodbav") != f.Name {
+			t.Errorf("field %s is tagged %q/%q, its entry is named %q", sf.Name, sf.Tag.Get("json"), sf.Tag.Get("dynamodbav"), f.Name)
+		}
+		if q.Get(f.Name) != *f.Of(&q) {
+			t.Errorf("Get(%q) is not its field", f.Name)
+		}
+	}
+	// The defaults as they were before the table.
+	if d := DefaultQuotas(); d != (Quotas{APIKeys: 50, Models: 20, Intents: 500, Articles: 5000, Flows: 200, LiveConversations: 10000}) {
+		t.Fatalf("DefaultQuotas = %+v", d)
 	}
 }

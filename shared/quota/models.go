@@ -45,22 +45,18 @@ func (l *Ledger) RecordModel(ctx context.Context, t tenant.ID, keep ...string) (
 	limit := Models.Limit(p.Quotas)
 	var rec ModelRecord
 	if over := min(u.Count+1-limit, maxPrune); over > 0 {
-		page := store.PageRequest{Limit: 100} // ascending: versions sort by time, oldest first
-		for int64(len(rec.Pruned)) < over {
-			res, err := l.store.Query(ctx, t, botconfig.KindModel, "", page)
+		// Ascending: versions sort by time, oldest first.
+		for r, err := range store.Records(ctx, l.store, t, botconfig.KindModel, "", store.PageRequest{Limit: 100}) {
 			if err != nil {
 				return ModelRecord{}, fmt.Errorf("list models of %s: %w", t, err)
 			}
-			for _, r := range res.Items {
-				if int64(len(rec.Pruned)) < over && !slices.Contains(keep, r.Key.ID) {
-					rec.Pruned = append(rec.Pruned, r.Key.ID)
-					rec.Ops = append(rec.Ops, store.DeleteOp(t, r.Key, r.Version))
-				}
-			}
-			if res.Next == "" {
+			if int64(len(rec.Pruned)) == over {
 				break
 			}
-			page.Cursor = res.Next
+			if !slices.Contains(keep, r.Key.ID) {
+				rec.Pruned = append(rec.Pruned, r.Key.ID)
+				rec.Ops = append(rec.Ops, store.DeleteOp(t, r.Key, r.Version))
+			}
 		}
 	}
 	delta := 1 - int64(len(rec.Pruned))

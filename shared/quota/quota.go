@@ -42,10 +42,17 @@ const (
 	LiveConversations Resource = "live_conversations"
 )
 
-// Resources lists every counted resource, in the order GET /v1/tenant shows them.
-var Resources = []Resource{APIKeys, Models, Intents, Articles, Flows, LiveConversations}
+// Resources lists every counted resource, in the order GET /v1/tenant shows them: one per quota
+// of plan.QuotaTable.
+var Resources = func() []Resource {
+	rs := make([]Resource, len(plan.QuotaTable))
+	for i, q := range plan.QuotaTable {
+		rs[i] = Resource(q.Name)
+	}
+	return rs
+}()
 
-// kinds maps each resource to the store kind of its items.
+// kinds maps each resource to the store kind of its items (a test holds it to Resources).
 var kinds = map[Resource]string{
 	APIKeys:           auth.KindKey,
 	Models:            botconfig.KindModel,
@@ -66,23 +73,7 @@ func ForKind(kind string) (Resource, bool) {
 }
 
 // Limit is r's quota in q.
-func (r Resource) Limit(q plan.Quotas) int64 {
-	switch r {
-	case APIKeys:
-		return q.APIKeys
-	case Models:
-		return q.Models
-	case Intents:
-		return q.Intents
-	case Articles:
-		return q.Articles
-	case Flows:
-		return q.Flows
-	case LiveConversations:
-		return q.LiveConversations
-	}
-	return 0
-}
+func (r Resource) Limit(q plan.Quotas) int64 { return q.Get(string(r)) }
 
 // Counter fields.
 const (
@@ -155,40 +146,33 @@ func (l *Ledger) Tally(ctx context.Context, t tenant.ID, r Resource) (Usage, err
 		return Usage{}, fmt.Errorf("tally %s: unknown resource", r)
 	}
 	var u Usage
-	page := store.PageRequest{Limit: 100}
-	for {
-		res, err := l.store.Query(ctx, t, kind, "", page)
+	for rec, err := range store.Records(ctx, l.store, t, kind, "", store.PageRequest{Limit: 100}) {
 		if err != nil {
 			return Usage{}, fmt.Errorf("tally %s of %s: %w", r, t, err)
 		}
-		for _, rec := range res.Items {
-			switch r {
-			case APIKeys:
-				var k auth.Key
-				if err := rec.Decode(&k); err != nil {
-					return Usage{}, fmt.Errorf("tally %s of %s: decode %s: %w", r, t, rec.Key, err)
-				}
-				if k.Role == auth.RoleAdmin {
-					u.Admins++
-				}
-			case LiveConversations:
-				var c struct {
-					State string `dynamodbav:"state"`
-				}
-				if err := rec.Decode(&c); err != nil {
-					return Usage{}, fmt.Errorf("tally %s of %s: decode %s: %w", r, t, rec.Key, err)
-				}
-				if c.State == "ended" {
-					continue
-				}
+		switch r {
+		case APIKeys:
+			var k auth.Key
+			if err := rec.Decode(&k); err != nil {
+				return Usage{}, fmt.Errorf("tally %s of %s: decode %s: %w", r, t, rec.Key, err)
 			}
-			u.Count++
+			if k.Role == auth.RoleAdmin {
+				u.Admins++
+			}
+		case LiveConversations:
+			var c struct {
+				State string `dynamodbav:"state"`
+			}
+			if err := rec.Decode(&c); err != nil {
+				return Usage{}, fmt.Errorf("tally %s of %s: decode %s: %w", r, t, rec.Key, err)
+			}
+			if c.State == "ended" {
+				continue
+			}
 		}
-		if res.Next == "" {
-			return u, nil
-		}
-		page.Cursor = res.Next
+		u.Count++
 	}
+	return u, nil
 }
 
 // CreateOps are the ops that give a new tenant its counters: zero everywhere but the first admin

@@ -107,7 +107,7 @@ func (a *addition) fields() []string {
 }
 
 // expression returns the update and condition expressions and their names and values.
-func (a *addition) expression(now time.Time, negate bool) (update, cond string, names map[string]string, values map[string]types.AttributeValue) {
+func (a *addition) expression(now time.Time) (update, cond string, names map[string]string, values map[string]types.AttributeValue) {
 	names = map[string]string{"#pk": AttrPK, "#ttl": AttrTTL, "#ver": AttrVersion}
 	values = map[string]types.AttributeValue{":now": num(now.Unix()), ":one": num(1)}
 	alias := map[string]string{}
@@ -121,33 +121,27 @@ func (a *addition) expression(now time.Time, negate bool) (update, cond string, 
 	}
 	adds := []string{"#ver :one"}
 	for i, f := range a.fields() {
-		d := a.deltas[f]
-		if negate {
-			d = -d
-		}
 		v := ":d" + strconv.Itoa(i)
-		values[v] = num(d)
+		values[v] = num(a.deltas[f])
 		adds = append(adds, name(f)+" "+v)
 	}
 	update = "ADD " + strings.Join(adds, ", ")
 	conds := []string{"attribute_exists(#pk)", "(attribute_not_exists(#ttl) OR #ttl > :now)"}
-	if !negate {
-		for i, b := range a.bounds {
-			v := ":b" + strconv.Itoa(i)
-			op := ">="
-			if b.upper {
-				op = "<="
-			}
-			// value + delta <= max  ⇔  value <= max - delta (and likewise for >=).
-			values[v] = num(b.limit - a.deltas[b.field])
-			conds = append(conds, name(b.field)+" "+op+" "+v)
+	for i, b := range a.bounds {
+		v := ":b" + strconv.Itoa(i)
+		op := ">="
+		if b.upper {
+			op = "<="
 		}
+		// value + delta <= max  ⇔  value <= max - delta (and likewise for >=).
+		values[v] = num(b.limit - a.deltas[b.field])
+		conds = append(conds, name(b.field)+" "+op+" "+v)
 	}
 	return update, strings.Join(conds, " AND "), names, values
 }
 
 func (a *addition) transactItem(r ref, table string, now time.Time) types.TransactWriteItem {
-	update, cond, names, values := a.expression(now, false)
+	update, cond, names, values := a.expression(now)
 	return types.TransactWriteItem{Update: &types.Update{
 		TableName:                 &table,
 		Key:                       r.dbKey(),

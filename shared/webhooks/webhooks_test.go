@@ -54,7 +54,7 @@ func TestDocShowsTheExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, block, ok := strings.Cut(string(doc), "```go\n")
+	_, block, ok := strings.Cut(string(doc), "```go example\n")
 	block, _, ok2 := strings.Cut(block, "```")
 	if !ok || !ok2 {
 		t.Fatal("docs/webhooks.md has no Go block")

@@ -1,35 +1,14 @@
 package handler
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"slices"
-	"strings"
-	"sync/atomic"
 	"testing"
 
-	lxevents "github.com/lingxi/lingxi/events"
 	"github.com/lingxi/lingxi/shared/httpapi/httpapitest"
-	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/webhooks/delivery"
 )
-
-// countingCommitter counts the commits that went through, so a test can tell that a request
-// wrote nothing.
-type countingCommitter struct {
-	next Committer
-	n    atomic.Int64
-}
-
-func (c *countingCommitter) Commit(ctx context.Context, ops []store.Op, evs ...lxevents.Envelope) error {
-	err := c.next.Commit(ctx, ops, evs...)
-	if err == nil {
-		c.n.Add(1)
-	}
-	return err
-}
 
 // badInputRoutes are the api function's write routes as the standing bad-input suite sends to
 // them: one line per route. key is the tenant's admin key; partnerKeyID a partner key of it.
@@ -67,7 +46,7 @@ func badInputRoutes(key, partnerKeyID, hookID string) map[string]httpapitest.Rou
 // line in badInputRoutes fails the test.
 func TestBadInputEveryWriteRoute(t *testing.T) {
 	e := newEnv(t)
-	counter := &countingCommitter{next: e.api.commit}
+	counter := &httpapitest.CountingCommitter{Next: e.api.commit}
 	e.api.commit = counter
 	key := e.createTenant(t, "badinput")
 	trainingSet(t, e, key)
@@ -75,87 +54,27 @@ func TestBadInputEveryWriteRoute(t *testing.T) {
 	e.call(t, "PUT", "/v1/bot/settings", key, `{"default_queue":"general"}`).want(t, "settings", http.StatusOK)
 	partner := e.call(t, "POST", "/v1/api-keys", key, `{"role":"partner","name":"crm"}`)
 	partner.want(t, "partner key", http.StatusCreated)
-	eventsBefore := len(e.streamEvents(t))
 	hookID := createHook(t, e, key)
 	putDelivery(t, e, "badinput", hookID, "0190cccc-0000-7000-8000-000000000001", delivery.StatusDelivered)
 	withWebhookReplay(t, e)
 	routes := badInputRoutes(key, partner.body["id"].(string), hookID)
 
-	var keys []string
-	for _, rk := range e.api.Routes() {
-		if strings.HasPrefix(rk, "GET ") {
-			continue
-		}
-		if _, ok := routes[rk]; !ok {
-			t.Errorf("write route %s has no bad-input line: add one to badInputRoutes (functions/api/handler/badinput_suite_test.go)", rk)
-			continue
-		}
-		keys = append(keys, rk)
-	}
-	for rk := range routes {
-		if !slices.Contains(e.api.Routes(), rk) {
-			t.Errorf("badInputRoutes names %s, which the api does not serve", rk)
-		}
-	}
-	slices.Sort(keys)
-	for _, rk := range keys {
-		route := routes[rk]
-		t.Run(rk, func(t *testing.T) {
-			if route.Pending != "" {
-				t.Skip(route.Pending)
+	httpapitest.RunWriteRoutes(t, httpapitest.Suite{
+		Routes: routes, Served: e.api.Routes(), Where: "functions/api/handler/badinput_suite_test.go", Key: key,
+		Send: func(t *testing.T, method, path, key, body, contentType string) httpapitest.Answer {
+			r := e.call(t, method, path, key, body, "Content-Type: "+contentType)
+			return httpapitest.Answer{Status: r.status, Body: r.body}
+		},
+		Get:     func(t *testing.T, path string) string { return e.call(t, "GET", path, key, "").String() },
+		Commits: counter.Commits,
+		Events: func(t *testing.T) []string {
+			var out []string
+			for _, ev := range e.streamEvents(t) {
+				out = append(out, ev.Type+" "+ev.Subject)
 			}
-			method, _, _ := strings.Cut(rk, " ")
-			k := route.Key
-			if k == "" {
-				k = key
-			}
-			snapshot := func(t *testing.T) []string {
-				t.Helper()
-				var out []string
-				for _, path := range route.Get {
-					r := e.call(t, "GET", path, key, "")
-					out = append(out, path+" → "+r.String())
-				}
-				return out
-			}
-			before := snapshot(t)
-			for _, tc := range httpapitest.Cases(route) {
-				t.Run(tc.Name, func(t *testing.T) {
-					commits := counter.n.Load()
-					ct := tc.ContentType
-					if ct == "" {
-						ct = "application/json"
-					}
-					r := e.call(t, method, route.Path, k, tc.Body, "Content-Type: "+ct)
-					if r.status < 400 || r.status >= 500 {
-						t.Fatalf("status %d, want a 4xx problem: %v", r.status, r.body)
-					}
-					if typ, _ := r.body["type"].(string); !strings.HasPrefix(typ, "urn:lingxi:problem:") || r.body["status"] != float64(r.status) {
-						t.Fatalf("not a problem: %v", r.body)
-					}
-					if tc.Field != "" && !slices.Contains(r.errFields(), tc.Field) {
-						t.Fatalf("problem %v does not point at %s", r.body, tc.Field)
-					}
-					if detail, _ := r.body["detail"].(string); strings.Contains(detail, "json:") || strings.Contains(detail, "Go value") {
-						t.Fatalf("decoder text reached the caller: %q", detail)
-					}
-					if n := counter.n.Load() - commits; n != 0 {
-						t.Fatalf("a refused request committed %d writes", n)
-					}
-					if after := snapshot(t); !slices.Equal(after, before) {
-						t.Fatalf("state changed:\nbefore %v\nafter  %v", before, after)
-					}
-				})
-			}
-		})
-	}
-	if evs := e.streamEvents(t); len(evs) != eventsBefore {
-		var types []string
-		for _, ev := range evs[eventsBefore:] {
-			types = append(types, ev.Type+" "+ev.Subject)
-		}
-		t.Fatalf("bad input emitted %d events: %v", len(evs)-eventsBefore, types)
-	}
+			return out
+		},
+	})
 }
 
 // String is the status, ETag and body, for comparing answers.

@@ -241,32 +241,6 @@ func (api *API) listItems(ctx context.Context, r *httpapi.Request, t tenant.ID, 
 	return httpapi.JSON(http.StatusOK, map[string]any{"items": items, "next_cursor": page.Cursor}), nil
 }
 
-// loadAll reads up to max (negative: all) of the tenant's items of kind; more reports that there
-// were more than max.
-func loadAll[T any](ctx context.Context, s Store, t tenant.ID, kind string, max int) (items []T, more bool, err error) {
-	page := store.PageRequest{Limit: store.MaxLimit}
-	for {
-		res, err := s.Query(ctx, t, kind, "", page)
-		if err != nil {
-			return nil, false, fmt.Errorf("load %s of %s: %w", kind, t, err)
-		}
-		for _, rec := range res.Items {
-			if len(items) == max {
-				return items, true, nil
-			}
-			var v T
-			if err := rec.Decode(&v); err != nil {
-				return nil, false, err
-			}
-			items = append(items, v)
-		}
-		if res.Next == "" {
-			return items, false, nil
-		}
-		page.Cursor = res.Next
-	}
-}
-
 // ---- intents ----------------------------------------------------------------------------------
 
 // intentBody is the body of PUT /v1/intents/{id}; the id comes from the path.

@@ -13,6 +13,7 @@ import (
 
 	lxevents "github.com/lingxi/lingxi/events"
 	"github.com/lingxi/lingxi/shared/botconfig"
+	"github.com/lingxi/lingxi/shared/openapi/openapitest"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/tenant"
 )
@@ -79,6 +80,7 @@ func (e *env) callCtx(t *testing.T, ctx context.Context, method, path, key, body
 	if err != nil {
 		t.Fatalf("%s %s: handler error %v", method, path, err)
 	}
+	openapitest.Check(t, req, resp)
 	out := response{status: resp.StatusCode, headers: resp.Headers}
 	if resp.Body != "" {
 		if err := json.Unmarshal([]byte(resp.Body), &out.body); err != nil {
@@ -363,18 +365,24 @@ func TestFlows(t *testing.T) {
 	if r.body["version"] != 1.0 || def["version"] != 1.0 || def["id"] != "verify" {
 		t.Fatalf("create: %v", r.body)
 	}
-	// GET, edit, PUT back: the definition's version acts as If-Match.
+	// GET, edit, PUT back with If-Match: the header, never the definition's own version, is the
+	// precondition, as for every resource (regression, issue 8: a body's version silently acted as
+	// one).
 	r = e.call(t, "GET", "/v1/flows/verify", key, "")
 	def = r.body["definition"].(map[string]any)
 	def["name"] = map[string]any{"en": "Verify the caller", "zh": "验证身份"}
 	edited, _ := json.Marshal(def)
-	r = e.call(t, "PUT", "/v1/flows/verify", key, string(edited))
+	r = e.call(t, "PUT", "/v1/flows/verify", key, string(edited), "If-Match: 1")
 	r.want(t, "round trip", http.StatusOK)
-	if r.body["version"] != 2.0 {
+	if r.body["version"] != 2.0 || r.body["definition"].(map[string]any)["version"] != 2.0 {
 		t.Fatalf("round trip: %v", r.body)
 	}
-	e.call(t, "PUT", "/v1/flows/verify", key, string(edited)).want(t, "stale definition", http.StatusPreconditionFailed)
-	e.call(t, "PUT", "/v1/flows/verify", key, string(edited), "If-Match: 2").want(t, "two versions", http.StatusBadRequest, "/version")
+	e.call(t, "PUT", "/v1/flows/verify", key, string(edited), "If-Match: 1").want(t, "stale If-Match", http.StatusPreconditionFailed)
+	r = e.call(t, "PUT", "/v1/flows/verify", key, string(edited)) // version 1 in the body, no If-Match
+	r.want(t, "a body's version is no precondition", http.StatusOK)
+	if r.body["version"] != 3.0 {
+		t.Fatalf("unconditional write: %v", r.body)
+	}
 
 	// dialog's issues come back with their pointers; the id must match the path.
 	bad := strings.Replace(greetFlow, `"type":"phone"`, `"type":"colour"`, 1)
@@ -711,10 +719,10 @@ func botIsolationCases(t *testing.T, e *env, keyA, keyB string) map[string]func(
 			e.call(t, "GET", "/v1/flows/verify", keyA, "").want(t, "get B's flow", http.StatusNotFound)
 		},
 		"PUT /v1/flows/{id}": func(t *testing.T) {
-			// B's flow definition (with its version) sent by A is a precondition on A's own, absent flow.
+			// B's flow definition sent by A with B's version as If-Match names A's own, absent flow.
 			def := e.call(t, "GET", "/v1/flows/verify", keyB, "").body["definition"]
 			raw, _ := json.Marshal(def)
-			e.call(t, "PUT", "/v1/flows/verify", keyA, string(raw)).want(t, "A with B's definition", http.StatusPreconditionFailed)
+			e.call(t, "PUT", "/v1/flows/verify", keyA, string(raw), "If-Match: 1").want(t, "A with B's definition", http.StatusPreconditionFailed)
 			unchanged(t, flowKey("verify"), 1)
 		},
 		"DELETE /v1/flows/{id}": func(t *testing.T) {

@@ -23,9 +23,10 @@ import (
 // (dialog.ParseFlow: strict, every issue reported with a JSON pointer; a body that is not one JSON
 // value is malformed-body, as on every route), with the text rules of every body (httpapi's
 // text.go: prompts are multi-line, ids and queues one line). Its "id" must be the path's
-// id. Its "version" is the store's: the API sets it on every write, and a "version" in the body
-// acts as If-Match, so a definition read with GET, edited and sent back is refused with 412 if
-// someone changed the flow meanwhile.
+// id. Its "version" is the store's and read-only: the API sets it on every write and ignores the
+// body's. As for every resource, only If-Match (or If-None-Match: *) makes a write conditional, so
+// a definition read with GET, edited and sent back with If-Match: <its version> is refused with 412
+// if someone changed the flow meanwhile.
 
 func flowKey(id string) store.Key { return store.Key{Kind: botconfig.KindFlow, ID: id} }
 
@@ -75,16 +76,6 @@ func (api *API) putFlow(ctx context.Context, r *httpapi.Request, p auth.Principa
 	var probs botconfig.Problems
 	if f.ID != id {
 		probs.Add("/id", "must be the flow id in the path, %q", id)
-	}
-	if f.Version > 0 {
-		switch {
-		case pc.version > 0 && int64(f.Version) != pc.version:
-			probs.Add("/version", "is %d but If-Match names %d; send one of them", f.Version, pc.version)
-		case pc.absent:
-			probs.Add("/version", "names a version but If-None-Match: * asks for a new flow")
-		default:
-			pc.version = int64(f.Version)
-		}
 	}
 	hostProbs, err := api.checkWebhookHosts(ctx, p, f)
 	if err != nil {
@@ -188,7 +179,7 @@ func (api *API) deleteFlow(ctx context.Context, r *httpapi.Request, p auth.Princ
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	intents, _, err := loadAll[botconfig.Intent](ctx, api.store, p.Tenant, botconfig.KindIntent, -1)
+	intents, _, err := store.QueryAll[botconfig.Intent](ctx, api.store, p.Tenant, botconfig.KindIntent, "", -1)
 	if err != nil {
 		return httpapi.Response{}, err
 	}

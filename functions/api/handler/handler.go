@@ -61,6 +61,7 @@ func New(s Store, c Committer, a *auth.Authenticator, log *slog.Logger, opts ...
 	for _, o := range opts {
 		o(api)
 	}
+	api.router.Handle("GET /v1/openapi.json", api.specRoute) // contract.go: public, no key
 	api.router.Handle("POST /v1/tenants", api.platformAdmin(api.createTenant))
 	api.router.Handle("POST /v1/tenants/{id}/admin-keys", api.platformAdmin(api.recoverTenant))
 	api.router.Handle("PUT /v1/tenants/{id}/plan", api.platformAdmin(api.putPlan))

@@ -186,6 +186,13 @@ func TestTenantIsolationEveryRoute(t *testing.T) {
 				t.Fatalf("re-creating B: %d", code)
 			}
 		},
+		"GET /v1/openapi.json": func(t *testing.T) {
+			// The contract holds no tenant's data: the same document with any key or none.
+			a, none := e.call(t, "GET", "/v1/openapi.json", keyA, ""), e.call(t, "GET", "/v1/openapi.json", "", "")
+			if a.status != 200 || none.status != 200 || a.headers["ETag"] != none.headers["ETag"] {
+				t.Fatalf("spec with A's key %d %s, without %d %s", a.status, a.headers["ETag"], none.status, none.headers["ETag"])
+			}
+		},
 		"GET /v1/tenant": func(t *testing.T) {
 			code, body := e.do(t, "GET", "/v1/tenant", keyA, "")
 			if code != 200 || body["id"] != "tenant-a" {

@@ -69,24 +69,6 @@ func (q *SQSQueue) Enqueue(ctx context.Context, m botconfig.JobMessage) error {
 // maxSmallBody bounds the bodies of routes whose body is at most a few options.
 const maxSmallBody = 4 << 10
 
-// decodeOptionalBody reads a body that may be left out: an empty body leaves v as it is; any other
-// must be a JSON object of v's shape, sent as application/json, within maxSmallBody bytes. It
-// answers 413, 415 or 400 (malformed-body, or validation for a field of the wrong type or unknown)
-// before the route acts on anything.
-func decodeOptionalBody(r *httpapi.Request, v any) error {
-	body, err := r.Body()
-	if err != nil {
-		return err
-	}
-	if len(body) > maxSmallBody {
-		return httpapi.Errorf(httpapi.KindTooLarge, "body is %d bytes; this route takes at most %d", len(body), maxSmallBody)
-	}
-	if len(body) > 0 && r.Header("content-type") == "" {
-		return httpapi.Errorf(httpapi.KindMediaType, "a body needs Content-Type: application/json")
-	}
-	return r.DecodeOptionalJSON(v)
-}
-
 // trainBody is the body of POST /v1/nlu/train: empty, or options.
 type trainBody struct {
 	// Activate makes the model active as soon as it is trained. Without it a retrained model waits
@@ -104,7 +86,7 @@ func jobPath(id string) string { return "/v1/nlu/jobs/" + id }
 // already queued or running, 422 when the configuration cannot be trained.
 func (api *API) train(ctx context.Context, r *httpapi.Request, p auth.Principal) (httpapi.Response, error) {
 	var body trainBody
-	if err := decodeOptionalBody(r, &body); err != nil {
+	if err := r.DecodeOptionalJSON(&body, httpapi.MaxBody(maxSmallBody)); err != nil {
 		return httpapi.Response{}, err
 	}
 	if api.jobs == nil {
@@ -114,11 +96,7 @@ func (api *API) train(ctx context.Context, r *httpapi.Request, p auth.Principal)
 	// a failed job. The worker checks again: the configuration may change meanwhile.
 	if _, _, err := modelstore.LoadTrainingSet(ctx, api.store, p.Tenant); err != nil {
 		if ue, ok := errors.AsType[*modelstore.UntrainableError](err); ok {
-			fields := make([]httpapi.FieldError, len(ue.Problems))
-			for i, e := range ue.Problems {
-				fields[i] = httpapi.FieldError(e)
-			}
-			return httpapi.Response{}, &httpapi.Error{Kind: kindUntrainable, Detail: fields[0].Field + ": " + fields[0].Reason, Fields: fields}
+			return httpapi.Response{}, &httpapi.Error{Kind: kindUntrainable, Detail: ue.Problems[0].Field + ": " + ue.Problems[0].Reason, Fields: ue.Problems}
 		}
 		return httpapi.Response{}, err
 	}

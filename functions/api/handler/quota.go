@@ -75,16 +75,9 @@ type planBody struct {
 
 func (b planBody) validate() []httpapi.FieldError {
 	var fields []httpapi.FieldError
-	q := b.Quotas
-	for _, f := range []struct {
-		name string
-		v    int64
-	}{
-		{"api_keys", q.APIKeys}, {"models", q.Models}, {"intents", q.Intents},
-		{"articles", q.Articles}, {"flows", q.Flows}, {"live_conversations", q.LiveConversations},
-	} {
-		if f.v < 0 || f.v > 10_000_000 {
-			fields = append(fields, httpapi.FieldError{Field: "/quotas/" + f.name, Reason: "must be from 1 to 10000000 (0 or absent: the default)"})
+	for _, f := range plan.QuotaTable {
+		if v := *f.Of(&b.Quotas); v < 0 || v > 10_000_000 {
+			fields = append(fields, httpapi.FieldError{Field: "/quotas/" + f.Name, Reason: "must be from 1 to 10000000 (0 or absent: the default)"})
 		}
 	}
 	rl := b.RateLimits
@@ -122,11 +115,12 @@ func (api *API) putPlan(ctx context.Context, r *httpapi.Request) (httpapi.Respon
 		return httpapi.Response{}, err
 	}
 	eff := stored.Effective()
-	q, rl := eff.Quotas, eff.RateLimits
+	rl := eff.RateLimits
 	rate := func(l plan.RateLimit) lxevents.RateLimit { return lxevents.RateLimit{Rate: l.Rate, Burst: l.Burst} }
 	ev, err := lxevents.New(t, lxevents.TypeTenantPlanChanged, t.String(), Source, lxevents.TenantPlanChanged{
-		Quotas: lxevents.PlanQuotas{APIKeys: q.APIKeys, Models: q.Models, Intents: q.Intents, Articles: q.Articles,
-			Flows: q.Flows, LiveConversations: q.LiveConversations},
+		// The event's quotas are the plan's field for field (a conversion: a quota added to one
+		// and not the other does not compile).
+		Quotas:     lxevents.PlanQuotas(eff.Quotas),
 		RateLimits: lxevents.PlanRateLimits{Chat: rate(rl.Chat), Config: rate(rl.Config), Training: rate(rl.Training), Read: rate(rl.Read)},
 		ChangedBy:  "platform-admin",
 		Version:    ver + 1,

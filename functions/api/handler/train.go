@@ -125,7 +125,7 @@ type activateBody struct{}
 // Activating the active model changes nothing.
 func (api *API) activate(ctx context.Context, r *httpapi.Request, p auth.Principal) (httpapi.Response, error) {
 	var body activateBody
-	if err := decodeOptionalBody(r, &body); err != nil {
+	if err := r.DecodeOptionalJSON(&body, httpapi.MaxBody(maxSmallBody)); err != nil {
 		return httpapi.Response{}, err
 	}
 	m, err := api.model(ctx, r, p)

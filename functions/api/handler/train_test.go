@@ -182,6 +182,11 @@ func TestTrainJobActivateRollback(t *testing.T) {
 	if r.body["previous"] != second {
 		t.Fatalf("rollback: %v", r.body)
 	}
+	// One model with its whole evaluation report.
+	if r := e.call(t, "GET", "/v1/nlu/models/"+first, key, ""); r.status != http.StatusOK || r.body["active"] != true ||
+		r.body["version"] != first || r.body["evaluation"] == nil {
+		t.Fatalf("model %s: %d %v", first, r.status, r.body)
+	}
 	if r := e.call(t, "GET", "/v1/nlu/active", key, ""); r.body["version"] != first || r.body["model"].(map[string]any)["intents"] != 4.0 {
 		t.Fatalf("active after rollback: %v", r.body)
 	}

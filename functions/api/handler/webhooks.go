@@ -115,6 +115,9 @@ func (api *API) applyWebhook(b webhookBody, ep *delivery.Endpoint, create bool) 
 	return nil
 }
 
+// noStore keeps an answer that shows a secret out of every cache.
+func noStore() map[string]string { return map[string]string{"Cache-Control": "no-store"} }
+
 // webhookCreated is the answer to POST /v1/webhooks: the only time the secret is shown.
 type webhookCreated struct {
 	*delivery.Endpoint
@@ -156,7 +159,7 @@ func (api *API) createWebhook(ctx context.Context, r *httpapi.Request, p auth.Pr
 		}
 		return httpapi.Response{}, fmt.Errorf("create webhook endpoint for %s: %w", p.Tenant, err)
 	}
-	return httpapi.JSON(http.StatusCreated, webhookCreated{Endpoint: ep.View(now), Secret: secret}), nil
+	return httpapi.Response{Status: http.StatusCreated, Body: webhookCreated{Endpoint: ep.View(now), Secret: secret}, Headers: noStore()}, nil
 }
 
 // ensureWebhookCount creates t's endpoint counter from a count of its endpoints if it is missing.
@@ -317,7 +320,7 @@ func (api *API) rotateWebhookEndpointSecret(ctx context.Context, r *httpapi.Requ
 		}
 		return httpapi.Response{}, fmt.Errorf("rotate secret of webhook endpoint %s: %w", ep.ID, err)
 	}
-	return httpapi.JSON(http.StatusOK, webhookCreated{Endpoint: ep.View(now), Secret: secret}), nil
+	return httpapi.Response{Status: http.StatusOK, Body: webhookCreated{Endpoint: ep.View(now), Secret: secret}, Headers: noStore()}, nil
 }
 
 func (api *API) listDeliveries(ctx context.Context, r *httpapi.Request, p auth.Principal) (httpapi.Response, error) {

@@ -65,6 +65,7 @@ type API struct {
 // New wires the API.
 func New(conv Conversations, c Committer, a Authenticator, log *slog.Logger, opts ...Option) *API {
 	api := &API{conv: conv, commit: c, auth: a, router: httpapi.NewRouter(log), log: log, now: time.Now}
+	api.router.SetMaxBody(MaxBody)
 	for _, o := range opts {
 		o(api)
 	}
@@ -92,19 +93,16 @@ func (api *API) Routes() []string { return api.router.Routes() }
 type tenantHandler func(ctx context.Context, r *httpapi.Request, t tenant.ID) (httpapi.Response, error)
 
 // partner admits tenant keys with the partner role (admin keys may do anything a partner may),
-// then refuses bodies over MaxBody before anything reads them.
+// then refuses bodies over MaxBody (the router's limit) before anything reads them.
 func (api *API) partner(h tenantHandler) httpapi.HandlerFunc {
 	return func(ctx context.Context, r *httpapi.Request) (httpapi.Response, error) {
 		p, err := httpapi.TenantPrincipal(ctx, api.auth, r, auth.RolePartner)
 		if err != nil {
 			return httpapi.Response{}, err
 		}
-		body, err := r.Body()
-		if err != nil {
+		// Before the idempotency guard reads and records anything of the body.
+		if err := r.CheckBodySize(); err != nil {
 			return httpapi.Response{}, err
-		}
-		if len(body) > MaxBody {
-			return httpapi.Response{}, httpapi.Errorf(httpapi.KindTooLarge, "body is %d bytes; the limit is %d", len(body), MaxBody)
 		}
 		return h(ctx, r, p.Tenant)
 	}

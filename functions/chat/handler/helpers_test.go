@@ -26,6 +26,7 @@ import (
 	"github.com/lingxi/lingxi/shared/conversation"
 	"github.com/lingxi/lingxi/shared/guess"
 	"github.com/lingxi/lingxi/shared/modelstore"
+	"github.com/lingxi/lingxi/shared/openapi/openapitest"
 	"github.com/lingxi/lingxi/shared/outbox"
 	"github.com/lingxi/lingxi/shared/quota"
 	"github.com/lingxi/lingxi/shared/store"
@@ -294,6 +295,7 @@ func (e *env) doWith(t *testing.T, method, path, key, body string, headers map[s
 	if err != nil {
 		t.Fatalf("%s %s: handler error %v", method, path, err)
 	}
+	openapitest.Check(t, req, resp)
 	r := response{code: resp.StatusCode, raw: resp.Body, headers: resp.Headers}
 	if resp.Body != "" {
 		if err := json.Unmarshal([]byte(resp.Body), &r.body); err != nil {

@@ -105,7 +105,7 @@ func TestTenantIsolation(t *testing.T) {
 		t.Fatalf("A's conversation changed from version %s to %s", verA, got)
 	}
 	var c conversation.Conversation
-	if _, err := e.db.Get(e.ctx, a, store.Key{Kind: conversation.Kind, ID: idA}, &c); err != nil || c.State != conversation.StateActive || c.TotalTurns != 3 {
+	if _, err := e.db.Get(e.ctx, a, store.Key{Kind: conversation.Kind, ID: idA}, &c); err != nil || c.State != conversation.StateActive || c.TotalMessages != 3 {
 		t.Fatalf("A's conversation after B's attempts: %+v %v", c, err)
 	}
 }

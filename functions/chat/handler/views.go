@@ -15,7 +15,7 @@ type message struct {
 	Intent string    `json:"intent,omitempty"`
 }
 
-func messages(turns []conversation.Turn) []message {
+func messages(turns []conversation.Message) []message {
 	out := make([]message, 0, len(turns))
 	for _, t := range turns {
 		out = append(out, message{Role: string(t.Role), Text: t.Text, Time: t.Time, Intent: t.Intent})
@@ -108,7 +108,7 @@ func endView(r conversation.Reply) transcript { return transcriptView(r.Conversa
 func transcriptView(c *conversation.Conversation) transcript {
 	return transcript{
 		ID: c.ID, Channel: string(c.Channel), Language: string(c.Language), State: c.State, Customer: c.Customer,
-		Messages: messages(c.Turns), TotalMessages: c.TotalTurns, Truncated: c.Truncated(), Suggestions: c.Suggestions,
+		Messages: messages(c.Messages), TotalMessages: c.TotalMessages, Truncated: c.Truncated(), Suggestions: c.Suggestions,
 		Intent: c.Intent, Queue: c.Queue, HandoffReason: string(c.Reason), Outcome: string(c.Outcome),
 		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, EndedAt: c.EndedAt, IdleEnded: c.IdleEnded,
 	}

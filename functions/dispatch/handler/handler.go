@@ -11,12 +11,13 @@ import (
 	"time"
 
 	"github.com/lingxi/lingxi/events"
+	"github.com/lingxi/lingxi/shared/botconfig"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/tenant"
 )
 
 // DefaultQueue is the queue every tenant starts with; contacts whose intent maps to no queue go here.
-const DefaultQueue = "general"
+const DefaultQueue = botconfig.DefaultQueue
 
 // KindQueue is the store kind of queue definitions.
 const KindQueue = "queue"

@@ -309,7 +309,7 @@ func TestIdleCheckRacesATurn(t *testing.T) {
 	if got := e.deliver(t, id, due); !slices.Equal(got, []check{{id, botconfig.DefaultIdleTimeout}}) {
 		t.Fatalf("checks after losing to a turn: %v", got)
 	}
-	if c := e.conversation(t, id); c.State != conversation.StateActive || c.TotalTurns < 2 {
+	if c := e.conversation(t, id); c.State != conversation.StateActive || c.TotalMessages < 2 {
 		t.Fatalf("after the race: %+v", c)
 	}
 	if n := e.live(t); n != 1 {

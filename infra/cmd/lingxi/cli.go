@@ -20,7 +20,8 @@ type command struct {
 // "nlu". New subcommands are new entries.
 var commands = map[string]map[string]command{
 	"nlu": {
-		"eval": {summary: "train on --train, evaluate on --test, print a JSON summary last", run: nluEval},
+		"eval":  {summary: "train on --train, evaluate on --test, print a JSON summary last", run: nluEval},
+		"match": {summary: "train a question-pair matcher on --train, score it on --test, print a JSON summary last", run: nluMatch},
 	},
 }
 

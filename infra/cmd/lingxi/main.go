@@ -1,9 +1,10 @@
 // Command lingxi is the project's command-line tool. Subcommands:
 //
-//	lingxi nlu eval --train FILE --test FILE   train an NLU model and evaluate it
+//	lingxi nlu eval --train FILE --test FILE    train an NLU model and evaluate it
+//	lingxi nlu match --train FILE --test FILE   train a question-pair matcher (AFQMC CSV or JSON lines) and score it
 //
-// The last line of `nlu eval` is one JSON object with the figures, for
-// scripts (infra/bench reads it).
+// The last line of `nlu eval` and `nlu match` is one JSON object with the
+// figures, for scripts (infra/bench reads it).
 package main
 
 import (

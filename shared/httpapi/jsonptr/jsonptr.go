@@ -25,13 +25,32 @@ func (e FieldError) String() string {
 	return e.Field + ": " + e.Reason
 }
 
-var escaper = strings.NewReplacer("~", "~0", "/", "~1")
+var (
+	escaper   = strings.NewReplacer("~", "~0", "/", "~1")
+	unescaper = strings.NewReplacer("~1", "/", "~0", "~")
+)
 
 // Token escapes s as one reference token ("a/b" → "a~1b").
 func Token(s string) string { return escaper.Replace(s) }
 
 // Key appends the member name key to ptr, escaped.
 func Key(ptr, key string) string { return ptr + "/" + Token(key) }
+
+// Split returns the reference tokens of ptr, unescaped ("/a~1b/0" → "a/b", "0"); none for "",
+// the whole document. ok is false when ptr is not a JSON pointer (it does not start with "/").
+func Split(ptr string) (tokens []string, ok bool) {
+	if ptr == "" {
+		return nil, true
+	}
+	if !strings.HasPrefix(ptr, "/") {
+		return nil, false
+	}
+	tokens = strings.Split(ptr[1:], "/")
+	for i, t := range tokens {
+		tokens[i] = unescaper.Replace(t)
+	}
+	return tokens, true
+}
 
 // Index appends the array index i to ptr.
 func Index(ptr string, i int) string { return ptr + "/" + strconv.Itoa(i) }

@@ -1,0 +1,64 @@
+package handler
+
+// contract.go: the chat function's routes as the OpenAPI contract describes them
+// (shared/openapi). Each route New registers has one Operation here; the drift test in
+// shared/openapi fails when the two lists differ, or when openapi.json was not regenerated
+// (`go test ./shared/openapi -update`).
+
+import (
+	"net/http"
+
+	"github.com/lingxi/lingxi/shared/auth"
+	"github.com/lingxi/lingxi/shared/conversation"
+	"github.com/lingxi/lingxi/shared/httpapi"
+	"github.com/lingxi/lingxi/shared/openapi"
+)
+
+// businessEventAccepted is the answer of POST /v1/business-events: the event's id, and whether
+// guess-your-question keeps it.
+type businessEventAccepted struct {
+	ID     string `json:"id"`
+	Stored bool   `json:"stored"`
+}
+
+// Contract describes every route New registers, for the OpenAPI document.
+func Contract() openapi.Contract {
+	op := func(o openapi.Operation) openapi.Operation {
+		o.Auth, o.Role, o.Tag = openapi.AuthTenant, string(auth.RolePartner), "Conversations"
+		o.Idempotent = o.Route[:4] == "POST"
+		return o
+	}
+	notFound := openapi.Problems(httpapi.KindNotFound)
+	turn := openapi.Problems(httpapi.KindNotFound, httpapi.KindConflict)
+	enums := [][]any{
+		{conversation.StateActive, conversation.StateHandoff, conversation.StateEnded},
+		{conversation.ActionSay, conversation.ActionGather, conversation.ActionTransfer, conversation.ActionHangup},
+	}
+	return openapi.Contract{Enums: enums, Operations: []openapi.Operation{
+		op(openapi.Operation{Route: "POST /v1/conversations", ID: "startConversation",
+			Summary: "Start a conversation: the greeting and guess-your-question suggestions",
+			Body:    openapi.BodyRequired, Request: startBody{},
+			Responses: []openapi.Response{{Status: http.StatusCreated, Body: startResponse{}}},
+			Problems:  openapi.Problems(httpapi.KindConflict, httpapi.KindQuotaExceeded)}),
+		op(openapi.Operation{Route: "GET /v1/conversations/{id}", ID: "getConversation",
+			Summary: "A conversation's transcript", Responses: []openapi.Response{{Status: http.StatusOK, Body: transcript{}}},
+			Problems: notFound}),
+		op(openapi.Operation{Route: "POST /v1/conversations/{id}/messages", ID: "postMessage",
+			Summary:     "One customer turn: text, a suggestion or DTMF; answers the bot's messages, quick replies, actions and state",
+			Description: "Send exactly one of text, suggestion and dtmf.",
+			Body:        openapi.BodyRequired, Request: messageBody{},
+			Responses: []openapi.Response{{Status: http.StatusOK, Body: turnResponse{}}}, Problems: turn}),
+		op(openapi.Operation{Route: "POST /v1/conversations/{id}/end", ID: "endConversation",
+			Summary: "The customer left: end the conversation (emits contact.ended); answers the transcript",
+			Body:    openapi.BodyEmpty, Responses: []openapi.Response{{Status: http.StatusOK, Body: transcript{}}}, Problems: turn}),
+		op(openapi.Operation{Route: "POST /v1/voice/turns", ID: "voiceTurn",
+			Summary: "The media edge's voice turn: say, gather, transfer, hang up",
+			Body:    openapi.BodyRequired, Request: voiceBody{},
+			Responses: []openapi.Response{{Status: http.StatusOK, Body: voiceResponse{}}},
+			Problems:  openapi.Problems(httpapi.KindNotFound, httpapi.KindConflict, httpapi.KindQuotaExceeded)}),
+		op(openapi.Operation{Route: "POST /v1/business-events", ID: "postBusinessEvent",
+			Summary: "A customer's business event (payment failed, card shipped…), emitted as business.event; it feeds guess-your-question",
+			Body:    openapi.BodyRequired, Request: businessEventBody{},
+			Responses: []openapi.Response{{Status: http.StatusAccepted, Body: businessEventAccepted{}}}}),
+	}}
+}
