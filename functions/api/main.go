@@ -19,12 +19,14 @@ import (
 	"github.com/lingxi/lingxi/shared/ratelimit"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/stream"
+	"github.com/lingxi/lingxi/shared/webhooks/delivery"
 )
 
 func main() {
 	log := lambdacontext.NewLogger()
 	var env lambdaenv.Required
 	table, streamName, queueURL := env.Get("TABLE_NAME"), env.Get("STREAM_NAME"), env.Get("TRAIN_QUEUE_URL")
+	webhookQueueURL := env.Get("WEBHOOK_QUEUE_URL")
 	cfg, err := env.AWSConfig(context.Background())
 	if err != nil {
 		log.Error("start", "err", err)
@@ -44,8 +46,10 @@ func main() {
 		log.Error("LOOPBACK_WEBHOOK_PORTS", "err", err)
 		os.Exit(1)
 	}
-	jobs := handler.NewSQSQueue(sqs.NewFromConfig(cfg), queueURL)
+	sqsClient := sqs.NewFromConfig(cfg)
+	jobs := handler.NewSQSQueue(sqsClient, queueURL)
+	replay := delivery.New(db, delivery.NewSQSQueue(sqsClient, webhookQueueURL), delivery.Config{}, log)
 	api := handler.New(db, outbox.New(db, pub, log), authn, log, handler.WithJobQueue(jobs), handler.WithRateLimiter(limits), handler.WithIdempotency(db),
-		handler.WithEgress(egress.Policy{LoopbackPorts: loopbackPorts}))
+		handler.WithEgress(egress.Policy{LoopbackPorts: loopbackPorts}), handler.WithWebhookReplay(replay))
 	lambda.StartHandlerFunc(api.Handle)
 }

@@ -34,7 +34,7 @@ var docsDir = filepath.Join(root, "docs")
 var runnable = []string{
 	"json flow", "json import", "csv import",
 	"json webhook-payload", "json business-event", "json problem",
-	"sh curl", "sh verify", "sh go-test",
+	"sh curl", "sh verify", "sh go-test", "go example",
 }
 
 func allBlocks(t *testing.T) []Block {

@@ -41,7 +41,10 @@ type Options struct {
 	// WebhookPorts are loopback ports, besides the demo bank's, that flow webhooks may call
 	// (a tenant's own test server on this machine). Every other loopback port stays refused.
 	WebhookPorts []uint16
-	Log          io.Writer // devstack's and the functions' log
+	// WebhookRetryBase and WebhookRetryMaxAge shorten partners' event-webhook retries (the
+	// template's WebhookRetryBase and WebhookRetryMaxAge; 0: its defaults, 30 s and 24 h).
+	WebhookRetryBase, WebhookRetryMaxAge time.Duration
+	Log                                  io.Writer // devstack's and the functions' log
 }
 
 // Local is the running product.
@@ -96,14 +99,21 @@ func Start(ctx context.Context, opt Options) (*Local, error) {
 		return nil, err
 	}
 	l.WebhookPorts = append([]uint16{l.bank.Port()}, opt.WebhookPorts...)
+	params := map[string]string{
+		"AdminKeySha256":       auth.Hash(adminKey),
+		"LoopbackWebhookPorts": egress.FormatPorts(l.WebhookPorts),
+	}
+	if opt.WebhookRetryBase > 0 {
+		params["WebhookRetryBase"] = opt.WebhookRetryBase.String()
+	}
+	if opt.WebhookRetryMaxAge > 0 {
+		params["WebhookRetryMaxAge"] = opt.WebhookRetryMaxAge.String()
+	}
 	l.Stack, err = devstack.Start(ctx, devstack.Config{
-		Template:  opt.Template,
-		StackName: "lingxi",
-		StateDir:  opt.StateDir,
-		Parameters: map[string]string{
-			"AdminKeySha256":       auth.Hash(adminKey),
-			"LoopbackWebhookPorts": egress.FormatPorts(l.WebhookPorts),
-		},
+		Template:      opt.Template,
+		StackName:     "lingxi",
+		StateDir:      opt.StateDir,
+		Parameters:    params,
 		HTTPPort:      opt.HTTPPort,
 		WebSocketPort: opt.WSPort,
 		SQSPort:       opt.SQSPort,

@@ -3,7 +3,6 @@ package dialog
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -19,17 +18,18 @@ import (
 	"time"
 
 	"github.com/lingxi/lingxi/shared/egress"
+	"github.com/lingxi/lingxi/shared/webhooks"
 )
 
 // Webhook request headers.
 const (
 	// HeaderTimestamp carries the Unix time (seconds) the request was
 	// signed at.
-	HeaderTimestamp = "X-Lingxi-Timestamp"
+	HeaderTimestamp = webhooks.HeaderTimestamp
 	// HeaderSignature carries "v1=" and the lower-case hex HMAC-SHA256 of
 	// timestamp + "." + body under the tenant's webhook secret. More than
 	// one signature may come, separated by commas, while a secret rotates.
-	HeaderSignature = "X-Lingxi-Signature"
+	HeaderSignature = webhooks.HeaderSignature
 	// HeaderIdempotencyKey is the same for every attempt of one webhook
 	// step in one turn, so the tenant's system can drop repeats.
 	HeaderIdempotencyKey = "Idempotency-Key"
@@ -55,13 +55,10 @@ type WebhookPayload struct {
 
 // Sign returns the HeaderSignature value for a request body signed at
 // timestamp (decimal Unix seconds): "v1=" + hex(HMAC-SHA256(secret,
-// timestamp + "." + body)).
+// timestamp + "." + body)). It is shared/webhooks' scheme, which the
+// partners' event webhooks use too.
 func Sign(secret []byte, timestamp string, body []byte) string {
-	m := hmac.New(sha256.New, secret)
-	m.Write([]byte(timestamp))
-	m.Write([]byte{'.'})
-	m.Write(body)
-	return "v1=" + hex.EncodeToString(m.Sum(nil))
+	return webhooks.Sign(secret, timestamp, body)
 }
 
 // VerifySignature checks a webhook request the way a tenant's receiver
@@ -69,35 +66,20 @@ func Sign(secret []byte, timestamp string, body []byte) string {
 // body (before any JSON decoding), header the X-Lingxi-Signature header.
 // It returns an error matching ErrTimestamp when the timestamp is not
 // within tolerance of now (replays), and one matching ErrSignature when no
-// v1 signature in header matches. Comparison is in constant time.
+// v1 signature in header matches. Comparison is in constant time
+// (shared/webhooks.VerifyAt, whose errors it wraps too).
 //
 //	err := dialog.VerifySignature(secret, r.Header.Get(dialog.HeaderTimestamp), body,
 //		r.Header.Get(dialog.HeaderSignature), time.Now(), 5*time.Minute)
 func VerifySignature(secret []byte, timestamp string, body []byte, header string, now time.Time, tolerance time.Duration) error {
-	ts, err := strconv.ParseInt(timestamp, 10, 64)
-	if err != nil {
-		return fmt.Errorf("%w: %q is not a Unix time", ErrTimestamp, timestamp)
+	err := webhooks.VerifyAt([][]byte{secret}, timestamp, header, body, now, tolerance)
+	switch {
+	case errors.Is(err, webhooks.ErrTimestamp):
+		return fmt.Errorf("%w: %w", ErrTimestamp, err)
+	case errors.Is(err, webhooks.ErrSignature):
+		return fmt.Errorf("%w: %w", ErrSignature, err)
 	}
-	if d := now.Sub(time.Unix(ts, 0)); d > tolerance || d < -tolerance {
-		return fmt.Errorf("%w: signed %s from now", ErrTimestamp, d.Truncate(time.Second))
-	}
-	want, _ := hex.DecodeString(strings.TrimPrefix(Sign(secret, timestamp, body), "v1="))
-	found := false
-	for part := range strings.SplitSeq(header, ",") {
-		v, ok := strings.CutPrefix(strings.TrimSpace(part), "v1=")
-		if !ok {
-			continue
-		}
-		found = true
-		got, err := hex.DecodeString(v)
-		if err == nil && hmac.Equal(got, want) {
-			return nil
-		}
-	}
-	if !found {
-		return fmt.Errorf("%w: no v1 signature in header", ErrSignature)
-	}
-	return ErrSignature
+	return err
 }
 
 // webhook runs a webhook step: it reports whether the call succeeded (a
@@ -352,3 +334,9 @@ func lookup(doc any, path string) (any, bool) {
 	}
 	return cur, true
 }
+
+// CheckWebhookURL is the save-time check of every webhook URL a tenant stores (a flow's webhook
+// step, a partner's event-webhook endpoint): an absolute https URL without credentials whose host
+// passes egress.CheckHost, or http to a loopback host. Which loopback ports may be dialled is the
+// egress policy's call (CheckURL).
+func CheckWebhookURL(raw string) error { return checkWebhookURL(raw) }

@@ -52,6 +52,8 @@ var trustedParsers = map[string]string{
 		"(the queue's policy), and acts only on a conversation recorded under that tenant",
 	"functions/train/handler": "reads the tenant of a job message that only the api function can send " +
 		"(the queue's policy), and acts only on a job recorded under that tenant",
+	"shared/webhooks/delivery": "reads the tenant of a delivery message that only the webhooks, deliver and api " +
+		"functions can send (the queue's policy), and acts only on a delivery recorded under that tenant",
 	"infra/devstack":   "the local stack seeds its demo tenant",
 	"infra/cmd/run":    "the local stack seeds its demo tenant",
 	"infra/cmd/lingxi": "operator tooling acting for a named tenant",

@@ -19,6 +19,7 @@ import (
 	"github.com/lingxi/lingxi/shared/httpapi"
 	"github.com/lingxi/lingxi/shared/openapi"
 	"github.com/lingxi/lingxi/shared/plan"
+	"github.com/lingxi/lingxi/shared/webhooks/delivery"
 )
 
 // page is one page of a listing: follow next_cursor until it is empty.
@@ -114,6 +115,7 @@ func Contract() openapi.Contract {
 		{botconfig.JobQueued, botconfig.JobRunning, botconfig.JobSucceeded, botconfig.JobFailed},
 		{botconfig.ChannelChat, botconfig.ChannelVoice},
 		{dialog.LangEn, dialog.LangZh},
+		{delivery.StatusPending, delivery.StatusDelivered, delivery.StatusRetrying, delivery.StatusParked},
 	}
 	return openapi.Contract{Enums: enums, Operations: []openapi.Operation{
 		{Route: "GET /v1/openapi.json", ID: "getOpenAPI", Tag: "Contract", Auth: openapi.AuthNone,
@@ -218,5 +220,35 @@ func Contract() openapi.Contract {
 			Responses: ok(activation{}), Problems: openapi.Problems(httpapi.KindNotFound, httpapi.KindConflict)}, admin),
 		tenantOp(openapi.Operation{Route: "GET /v1/nlu/active", ID: "getActiveNluModel", Tag: "NLU",
 			Summary: "The active model (404 before the first training)", Responses: ok(activeModel{}), Problems: notFound}, admin),
+
+		tenantOp(openapi.Operation{Route: "POST /v1/webhooks", ID: "createWebhook", Tag: "Webhooks",
+			Summary:     "Create a partner webhook endpoint; its signing secret is shown once",
+			Description: "docs/webhooks.md: event types, the signature scheme, retries and ordering.",
+			Body:        openapi.BodyRequired, Request: webhookBody{},
+			Responses: []openapi.Response{{Status: http.StatusCreated, Body: webhookCreated{}, NoStore: true}},
+			Problems:  openapi.Problems(httpapi.KindConflict, httpapi.KindQuotaExceeded)}, admin),
+		tenantOp(openapi.Operation{Route: "GET /v1/webhooks", ID: "listWebhooks", Tag: "Webhooks",
+			Summary: "List webhook endpoints (never their secrets)", Paginated: true, Responses: ok(page[delivery.Endpoint]{})}, admin),
+		tenantOp(openapi.Operation{Route: "GET /v1/webhooks/{id}", ID: "getWebhook", Tag: "Webhooks",
+			Summary: "Read a webhook endpoint", Responses: ok(delivery.Endpoint{}), Problems: notFound}, admin),
+		tenantOp(openapi.Operation{Route: "PATCH /v1/webhooks/{id}", ID: "updateWebhook", Tag: "Webhooks",
+			Summary: "Change a webhook endpoint's url, event types, description or enabled (absent fields stay)",
+			Body:    openapi.BodyRequired, Request: webhookBody{},
+			Responses: ok(delivery.Endpoint{}), Problems: openapi.Problems(httpapi.KindNotFound, httpapi.KindConflict)}, admin),
+		tenantOp(openapi.Operation{Route: "DELETE /v1/webhooks/{id}", ID: "deleteWebhook", Tag: "Webhooks",
+			Summary: "Delete a webhook endpoint; its pending deliveries are parked", Body: openapi.BodyEmpty,
+			Responses: noContent, Problems: openapi.Problems(httpapi.KindNotFound, httpapi.KindConflict)}, admin),
+		tenantOp(openapi.Operation{Route: "POST /v1/webhooks/{id}/secret", ID: "rotateWebhookEndpointSecret", Tag: "Webhooks",
+			Summary: "Rotate an endpoint's signing secret; the old one signs beside it for grace_seconds",
+			Body:    openapi.BodyOptional, Request: rotateBody{},
+			Responses: []openapi.Response{{Status: http.StatusOK, Body: webhookCreated{}, NoStore: true}},
+			Problems:  openapi.Problems(httpapi.KindNotFound, httpapi.KindConflict)}, admin),
+		tenantOp(openapi.Operation{Route: "GET /v1/webhooks/{id}/deliveries", ID: "listWebhookDeliveries", Tag: "Webhooks",
+			Summary: "The endpoint's delivery log, oldest event first", Paginated: true,
+			Responses: ok(page[delivery.Delivery]{}), Problems: notFound}, admin),
+		tenantOp(openapi.Operation{Route: "POST /v1/webhooks/{id}/deliveries/{delivery}/replay", ID: "replayWebhookDelivery", Tag: "Webhooks",
+			Summary: "Send a delivered or parked delivery again (409 while it is still being tried)", Body: openapi.BodyEmpty,
+			Responses: []openapi.Response{{Status: http.StatusAccepted, Body: delivery.Delivery{}}},
+			Problems:  openapi.Problems(httpapi.KindNotFound, httpapi.KindConflict, httpapi.KindUnavailable)}, admin),
 	}}
 }

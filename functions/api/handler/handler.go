@@ -52,6 +52,7 @@ type API struct {
 	ledger *quota.Ledger
 	egress egress.Policy      // which loopback ports a flow's webhook may name (WithEgress); none by default
 	idem   *idempotency.Guard // Idempotency-Key on every POST (idempotency.go); nil: the header is 503
+	replay Replayer           // webhook deliveries' replay (webhooks.go); nil: the route answers 503
 }
 
 // New wires the API.
@@ -92,6 +93,7 @@ func New(s Store, c Committer, a *auth.Authenticator, log *slog.Logger, opts ...
 	api.router.Handle("GET /v1/nlu/models/{version}", api.tenantKey(auth.RoleAdmin, api.getModel))
 	api.router.Handle("POST /v1/nlu/models/{version}/activate", api.tenantKey(auth.RoleAdmin, api.activate))
 	api.router.Handle("GET /v1/nlu/active", api.tenantKey(auth.RoleAdmin, api.getActive))
+	api.webhookRoutes() // partners' event webhooks (webhooks.go)
 	return api
 }
 

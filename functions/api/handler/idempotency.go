@@ -27,6 +27,8 @@ var secretFields = map[string][]string{
 	"POST /v1/tenants/{id}/admin-keys": {"/key"},
 	"POST /v1/api-keys":                {"/key"},
 	"POST /v1/bot/webhook-secret":      {"/webhook_secret"},
+	"POST /v1/webhooks":                {"/secret"},
+	"POST /v1/webhooks/{id}/secret":    {"/secret"},
 }
 
 // WithIdempotency keeps Idempotency-Key records in s. Without it a POST with the header is 503:

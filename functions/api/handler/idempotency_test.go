@@ -28,6 +28,7 @@ import (
 	"github.com/lingxi/lingxi/shared/outbox"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/stream"
+	"github.com/lingxi/lingxi/shared/webhooks/delivery"
 )
 
 // idemEnv is the api as main.go wires it (Idempotency-Key records in the table, a model store),
@@ -171,6 +172,10 @@ func TestIdempotencyEveryPOST(t *testing.T) {
 	first := e.trainer.trainNow(t, e.env, key, "")
 	second := e.trainer.trainNow(t, e.env, key, "")
 	activate := func(v any) string { return fmt.Sprintf("/v1/nlu/models/%s/activate", v) }
+	hookQueue := withWebhookReplay(t, e.env)
+	hookID := createHook(t, e.env, key)
+	putDelivery(t, e.env, "acme", hookID, "0190dddd-0000-7000-8000-000000000001", delivery.StatusDelivered)
+	putDelivery(t, e.env, "acme", hookID, "0190dddd-0000-7000-8000-000000000002", delivery.StatusParked)
 
 	type request struct{ path, body string }
 	tests := map[string]struct {
@@ -179,6 +184,9 @@ func TestIdempotencyEveryPOST(t *testing.T) {
 		other   request // the same route, another request
 		secrets []string
 		queues  bool // the request queues a training job instead of emitting an event
+		// quiet names a GET that shows what the request did, for routes that emit no event: its
+		// answer must not change on the retries.
+		quiet string
 	}{
 		"POST /v1/tenants": {
 			key: adminKey, req: request{"/v1/tenants", `{"id":"beta","name":"Beta"}`},
@@ -206,6 +214,19 @@ func TestIdempotencyEveryPOST(t *testing.T) {
 		"POST /v1/nlu/models/{version}/activate": {
 			key: key, req: request{activate(second["model_version"]), ""}, other: request{activate(first["model_version"]), ""},
 		},
+		"POST /v1/webhooks": {
+			key: key, req: request{"/v1/webhooks", hookBody}, other: request{"/v1/webhooks", strings.Replace(hookBody, "CRM", "ERP", 1)},
+			secrets: []string{"/secret"}, quiet: "/v1/webhooks",
+		},
+		"POST /v1/webhooks/{id}/secret": {
+			key: key, req: request{"/v1/webhooks/" + hookID + "/secret", ""}, other: request{"/v1/webhooks/" + hookID + "/secret", `{"grace_seconds":0}`},
+			secrets: []string{"/secret"}, quiet: "/v1/webhooks/" + hookID,
+		},
+		"POST /v1/webhooks/{id}/deliveries/{delivery}/replay": {
+			key: key, req: request{"/v1/webhooks/" + hookID + "/deliveries/0190dddd-0000-7000-8000-000000000001/replay", ""},
+			other: request{"/v1/webhooks/" + hookID + "/deliveries/0190dddd-0000-7000-8000-000000000002/replay", ""},
+			quiet: "/v1/webhooks/" + hookID + "/deliveries",
+		},
 	}
 	for _, route := range e.api.Routes() {
 		if _, ok := tests[route]; strings.HasPrefix(route, "POST ") && !ok {
@@ -222,11 +243,15 @@ func TestIdempotencyEveryPOST(t *testing.T) {
 				t.Fatalf("first: %d %v %v", r.status, r.body, r.headers)
 			}
 			emitted := len(e.streamEvents(t))
+			var shown string
+			if tc.quiet != "" {
+				shown = e.call(t, "GET", tc.quiet, tc.key, "").String()
+			}
 			if tc.queues {
 				if n := len(e.trainer.queue.take()); n != 1 {
 					t.Fatalf("the first request queued %d jobs, want 1", n)
 				}
-			} else if emitted == before {
+			} else if tc.quiet == "" && emitted == before {
 				t.Fatal("the first request emitted nothing")
 			}
 			want := r.body
@@ -252,6 +277,14 @@ func TestIdempotencyEveryPOST(t *testing.T) {
 			}
 			if n := len(e.trainer.queue.take()); n != 0 {
 				t.Fatalf("the retries queued %d more jobs", n)
+			}
+			if tc.quiet != "" {
+				if now := e.call(t, "GET", tc.quiet, tc.key, "").String(); now != shown {
+					t.Fatalf("the retries changed %s:\nafter the first %s\nafter retries  %s", tc.quiet, shown, now)
+				}
+				if n := len(hookQueue.take()); n > 1 {
+					t.Fatalf("%d replays queued, want at most the first's", n)
+				}
 			}
 		})
 	}

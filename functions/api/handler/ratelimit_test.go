@@ -54,3 +54,22 @@ func TestRateLimitsByRouteClass(t *testing.T) {
 		t.Fatalf("read headers %v", r.headers)
 	}
 }
+
+// The webhook routes' classes: managing endpoints and replays are configuration writes, the
+// listings and the delivery log reads.
+func TestWebhookRouteClasses(t *testing.T) {
+	for route, want := range map[string]httpapi.RateClass{
+		"POST /v1/webhooks":                                   httpapi.RateConfig,
+		"PATCH /v1/webhooks/{id}":                             httpapi.RateConfig,
+		"DELETE /v1/webhooks/{id}":                            httpapi.RateConfig,
+		"POST /v1/webhooks/{id}/secret":                       httpapi.RateConfig,
+		"POST /v1/webhooks/{id}/deliveries/{delivery}/replay": httpapi.RateConfig,
+		"GET /v1/webhooks":                                    httpapi.RateRead,
+		"GET /v1/webhooks/{id}":                               httpapi.RateRead,
+		"GET /v1/webhooks/{id}/deliveries":                    httpapi.RateRead,
+	} {
+		if got := routeClass(route); got != want {
+			t.Errorf("%s: class %v, want %v", route, got, want)
+		}
+	}
+}

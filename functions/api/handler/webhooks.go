@@ -1,0 +1,380 @@
+package handler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	lxevents "github.com/lingxi/lingxi/events"
+	"github.com/lingxi/lingxi/shared/auth"
+	"github.com/lingxi/lingxi/shared/dialog"
+	"github.com/lingxi/lingxi/shared/httpapi"
+	"github.com/lingxi/lingxi/shared/store"
+	"github.com/lingxi/lingxi/shared/tenant"
+	"github.com/lingxi/lingxi/shared/webhooks/delivery"
+)
+
+// Partners' event webhooks (docs/webhooks.md): endpoints, their secrets, the delivery log and
+// replay. The deliveries themselves are made by the webhooks and deliver functions.
+
+// MaxWebhookEndpoints is how many endpoints a tenant may have.
+const MaxWebhookEndpoints = 20
+
+// DefaultSecretGrace is how long a rotated-out secret keeps signing unless the request says.
+const DefaultSecretGrace = 24 * time.Hour
+
+// maxSecretGrace bounds a rotation's grace period.
+const maxSecretGrace = 7 * 24 * time.Hour
+
+// webhookCountKey counts a tenant's endpoints (the cap's counter; created by counting on first use).
+var webhookCountKey = store.Key{Kind: "usage", ID: "webhook_endpoints"}
+
+// Replayer queues a delivery again; *delivery.Service is one.
+type Replayer interface {
+	Replay(ctx context.Context, t tenant.ID, endpoint, id string) (delivery.Delivery, error)
+}
+
+// WithWebhookReplay sets what replays deliveries; without it the replay route answers 503.
+func WithWebhookReplay(r Replayer) Option { return func(api *API) { api.replay = r } }
+
+func (api *API) webhookRoutes() {
+	api.router.Handle("POST /v1/webhooks", api.tenantKey(auth.RoleAdmin, api.createWebhook))
+	api.router.Handle("GET /v1/webhooks", api.tenantKey(auth.RoleAdmin, api.listWebhooks))
+	api.router.Handle("GET /v1/webhooks/{id}", api.tenantKey(auth.RoleAdmin, api.getWebhook))
+	api.router.Handle("PATCH /v1/webhooks/{id}", api.tenantKey(auth.RoleAdmin, api.patchWebhook))
+	api.router.Handle("DELETE /v1/webhooks/{id}", api.tenantKey(auth.RoleAdmin, api.deleteWebhook))
+	api.router.Handle("POST /v1/webhooks/{id}/secret", api.tenantKey(auth.RoleAdmin, api.rotateWebhookEndpointSecret))
+	api.router.Handle("GET /v1/webhooks/{id}/deliveries", api.tenantKey(auth.RoleAdmin, api.listDeliveries))
+	api.router.Handle("POST /v1/webhooks/{id}/deliveries/{delivery}/replay", api.tenantKey(auth.RoleAdmin, api.replayDelivery))
+}
+
+// webhookBody is POST /v1/webhooks and PATCH /v1/webhooks/{id}: absent fields are not changed
+// (a POST needs url and event_types; enabled defaults to true).
+type webhookBody struct {
+	URL         *string   `json:"url"`
+	EventTypes  *[]string `json:"event_types"`
+	Description *string   `json:"description"`
+	Enabled     *bool     `json:"enabled"`
+}
+
+// apply checks b and copies it onto ep, reporting every bad field.
+func (api *API) applyWebhook(b webhookBody, ep *delivery.Endpoint, create bool) error {
+	var fields []httpapi.FieldError
+	if b.URL == nil && create {
+		fields = append(fields, httpapi.FieldError{Field: "/url", Reason: "is required"})
+	}
+	if b.URL != nil {
+		if err := dialog.CheckWebhookURL(*b.URL); err != nil {
+			fields = append(fields, httpapi.FieldError{Field: "/url", Reason: err.Error()})
+		} else if u, _ := url.Parse(*b.URL); u != nil {
+			if err := dialog.CheckURL(api.egress, u); err != nil {
+				fields = append(fields, httpapi.FieldError{Field: "/url", Reason: "must not point at a non-public address (" + err.Error() + ")"})
+			} else {
+				ep.URL = *b.URL
+			}
+		}
+	}
+	if b.EventTypes == nil && create {
+		fields = append(fields, httpapi.FieldError{Field: "/event_types", Reason: "is required: the event types to deliver"})
+	}
+	if b.EventTypes != nil {
+		types := *b.EventTypes
+		known := lxevents.Types()
+		if len(types) == 0 || len(types) > len(known) {
+			fields = append(fields, httpapi.FieldError{Field: "/event_types", Reason: fmt.Sprintf("must name 1 to %d event types", len(known))})
+		}
+		var out []string
+		for i, typ := range types {
+			if !slices.Contains(known, typ) {
+				fields = append(fields, httpapi.FieldError{Field: fmt.Sprintf("/event_types/%d", i), Reason: "is not an event type (docs/webhooks.md lists them)"})
+			} else if !slices.Contains(out, typ) {
+				out = append(out, typ)
+			}
+		}
+		slices.Sort(out)
+		ep.EventTypes = out
+	}
+	if b.Description != nil {
+		d := strings.TrimSpace(*b.Description)
+		if len([]rune(d)) > 500 || strings.ContainsAny(d, "\x00\r\n") {
+			fields = append(fields, httpapi.FieldError{Field: "/description", Reason: "must be one line of at most 500 characters"})
+		}
+		ep.Description = d
+	}
+	if b.Enabled != nil {
+		ep.Enabled = *b.Enabled
+	}
+	if len(fields) > 0 {
+		return httpapi.Invalid(fields...)
+	}
+	return nil
+}
+
+// noStore keeps an answer that shows a secret out of every cache.
+func noStore() map[string]string { return map[string]string{"Cache-Control": "no-store"} }
+
+// webhookCreated is the answer to POST /v1/webhooks: the only time the secret is shown.
+type webhookCreated struct {
+	*delivery.Endpoint
+	Secret string `json:"secret"`
+}
+
+func (api *API) createWebhook(ctx context.Context, r *httpapi.Request, p auth.Principal) (httpapi.Response, error) {
+	var b webhookBody
+	if err := r.DecodeJSON(&b); err != nil {
+		return httpapi.Response{}, err
+	}
+	now := api.now().UTC()
+	ep := &delivery.Endpoint{Enabled: true, CreatedAt: now, UpdatedAt: now}
+	if err := api.applyWebhook(b, ep, true); err != nil {
+		return httpapi.Response{}, err
+	}
+	id, err := delivery.NewID()
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	ep.ID = id
+	secret, err := ep.Rotate(now, 0)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := api.ensureWebhookCount(ctx, p.Tenant); err != nil {
+		return httpapi.Response{}, err
+	}
+	ops := []store.Op{
+		store.AddOp(p.Tenant, webhookCountKey, map[string]int64{"n": 1}, store.AtMost("n", MaxWebhookEndpoints)),
+		store.CreateOp(p.Tenant, delivery.EndpointKey(id), ep),
+	}
+	if err := api.commit.Commit(ctx, ops); err != nil {
+		if be, ok := errors.AsType[*store.BoundError](err); ok && be.Key == webhookCountKey {
+			return httpapi.Response{}, httpapi.Errorf(httpapi.KindQuotaExceeded, "a tenant may have at most %d webhook endpoints; delete one first", MaxWebhookEndpoints)
+		}
+		if errors.Is(err, store.ErrConflict) {
+			return httpapi.Response{}, httpapi.Errorf(httpapi.KindConflict, "the tenant's webhook endpoints changed meanwhile; retry")
+		}
+		return httpapi.Response{}, fmt.Errorf("create webhook endpoint for %s: %w", p.Tenant, err)
+	}
+	return httpapi.Response{Status: http.StatusCreated, Body: webhookCreated{Endpoint: ep.View(now), Secret: secret}, Headers: noStore()}, nil
+}
+
+// ensureWebhookCount creates t's endpoint counter from a count of its endpoints if it is missing.
+// The count is stable meanwhile: every create and delete needs the counter (AddOp's condition).
+func (api *API) ensureWebhookCount(ctx context.Context, t tenant.ID) error {
+	_, err := api.store.Get(ctx, t, webhookCountKey, nil)
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("get webhook endpoint count of %s: %w", t, err)
+	}
+	eps, err := delivery.Endpoints(ctx, api.store, t)
+	if err != nil {
+		return err
+	}
+	err = api.store.Create(ctx, t, webhookCountKey, map[string]int64{"n": int64(len(eps))})
+	if err != nil && !errors.Is(err, store.ErrConflict) {
+		return fmt.Errorf("count webhook endpoints of %s: %w", t, err)
+	}
+	return nil
+}
+
+// webhookID reads the {id} of a webhook route; an id that cannot be one is not found.
+func webhookID(r *httpapi.Request) (string, error) {
+	id := r.Params["id"]
+	if !strings.HasPrefix(id, "we_") || len(id) > 64 || strings.ContainsAny(id, "/ ") {
+		return "", httpapi.Errorf(httpapi.KindNotFound, "no webhook endpoint %q", id)
+	}
+	return id, nil
+}
+
+func (api *API) loadWebhook(ctx context.Context, r *httpapi.Request, p auth.Principal) (*delivery.Endpoint, int64, error) {
+	id, err := webhookID(r)
+	if err != nil {
+		return nil, 0, err
+	}
+	var ep delivery.Endpoint
+	ver, err := api.store.Get(ctx, p.Tenant, delivery.EndpointKey(id), &ep)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, 0, httpapi.Errorf(httpapi.KindNotFound, "no webhook endpoint %q", id)
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("get webhook endpoint %s: %w", id, err)
+	}
+	return &ep, ver, nil
+}
+
+func (api *API) listWebhooks(ctx context.Context, r *httpapi.Request, p auth.Principal) (httpapi.Response, error) {
+	page, err := pageRequest(r)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	res, err := api.store.Query(ctx, p.Tenant, delivery.KindEndpoint, "", page)
+	if errors.Is(err, store.ErrInvalidCursor) {
+		return httpapi.Response{}, httpapi.Invalid(httpapi.FieldError{Field: "cursor", Reason: "is not a cursor from this listing"})
+	}
+	if err != nil {
+		return httpapi.Response{}, fmt.Errorf("list webhook endpoints of %s: %w", p.Tenant, err)
+	}
+	now := api.now()
+	items := make([]*delivery.Endpoint, 0, len(res.Items))
+	for _, rec := range res.Items {
+		var ep delivery.Endpoint
+		if err := rec.Decode(&ep); err != nil {
+			return httpapi.Response{}, fmt.Errorf("decode webhook endpoint %s: %w", rec.Key.ID, err)
+		}
+		items = append(items, ep.View(now))
+	}
+	return httpapi.JSON(http.StatusOK, map[string]any{"items": items, "next_cursor": res.Next}), nil
+}
+
+func (api *API) getWebhook(ctx context.Context, r *httpapi.Request, p auth.Principal) (httpapi.Response, error) {
+	ep, _, err := api.loadWebhook(ctx, r, p)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, ep.View(api.now())), nil
+}
+
+func (api *API) patchWebhook(ctx context.Context, r *httpapi.Request, p auth.Principal) (httpapi.Response, error) {
+	ep, ver, err := api.loadWebhook(ctx, r, p)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	var b webhookBody
+	if err := r.DecodeJSON(&b); err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := api.applyWebhook(b, ep, false); err != nil {
+		return httpapi.Response{}, err
+	}
+	ep.UpdatedAt = api.now().UTC()
+	if err := api.commit.Commit(ctx, []store.Op{store.PutOp(p.Tenant, delivery.EndpointKey(ep.ID), ep, ver)}); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return httpapi.Response{}, httpapi.Errorf(httpapi.KindConflict, "webhook endpoint %q changed meanwhile; retry", ep.ID)
+		}
+		return httpapi.Response{}, fmt.Errorf("update webhook endpoint %s: %w", ep.ID, err)
+	}
+	return httpapi.JSON(http.StatusOK, ep.View(api.now())), nil
+}
+
+func (api *API) deleteWebhook(ctx context.Context, r *httpapi.Request, p auth.Principal) (httpapi.Response, error) {
+	if err := r.NoBody(); err != nil {
+		return httpapi.Response{}, err
+	}
+	ep, ver, err := api.loadWebhook(ctx, r, p)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := api.ensureWebhookCount(ctx, p.Tenant); err != nil {
+		return httpapi.Response{}, err
+	}
+	ops := []store.Op{
+		store.AddOp(p.Tenant, webhookCountKey, map[string]int64{"n": -1}),
+		store.DeleteOp(p.Tenant, delivery.EndpointKey(ep.ID), ver),
+	}
+	if err := api.commit.Commit(ctx, ops); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return httpapi.Response{}, httpapi.Errorf(httpapi.KindConflict, "webhook endpoint %q changed meanwhile; retry", ep.ID)
+		}
+		return httpapi.Response{}, fmt.Errorf("delete webhook endpoint %s: %w", ep.ID, err)
+	}
+	return httpapi.Response{Status: http.StatusNoContent}, nil
+}
+
+type rotateBody struct {
+	// GraceSeconds is how long the current secret keeps signing beside the new one (86400 by
+	// default; 0 retires it at once).
+	GraceSeconds *int64 `json:"grace_seconds"`
+}
+
+func (api *API) rotateWebhookEndpointSecret(ctx context.Context, r *httpapi.Request, p auth.Principal) (httpapi.Response, error) {
+	var b rotateBody
+	if err := r.DecodeOptionalJSON(&b); err != nil {
+		return httpapi.Response{}, err
+	}
+	grace := DefaultSecretGrace
+	if b.GraceSeconds != nil {
+		if *b.GraceSeconds < 0 || time.Duration(*b.GraceSeconds)*time.Second > maxSecretGrace {
+			return httpapi.Response{}, httpapi.Invalid(httpapi.FieldError{Field: "/grace_seconds", Reason: fmt.Sprintf("must be 0 to %d", int64(maxSecretGrace/time.Second))})
+		}
+		grace = time.Duration(*b.GraceSeconds) * time.Second
+	}
+	ep, ver, err := api.loadWebhook(ctx, r, p)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	now := api.now().UTC()
+	secret, err := ep.Rotate(now, grace)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	ep.UpdatedAt = now
+	if err := api.commit.Commit(ctx, []store.Op{store.PutOp(p.Tenant, delivery.EndpointKey(ep.ID), ep, ver)}); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return httpapi.Response{}, httpapi.Errorf(httpapi.KindConflict, "webhook endpoint %q changed meanwhile; retry", ep.ID)
+		}
+		return httpapi.Response{}, fmt.Errorf("rotate secret of webhook endpoint %s: %w", ep.ID, err)
+	}
+	return httpapi.Response{Status: http.StatusOK, Body: webhookCreated{Endpoint: ep.View(now), Secret: secret}, Headers: noStore()}, nil
+}
+
+func (api *API) listDeliveries(ctx context.Context, r *httpapi.Request, p auth.Principal) (httpapi.Response, error) {
+	ep, _, err := api.loadWebhook(ctx, r, p)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	page, err := pageRequest(r)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	res, err := api.store.Query(ctx, p.Tenant, delivery.KindDelivery, delivery.DeliveryPrefix(ep.ID), page)
+	if errors.Is(err, store.ErrInvalidCursor) {
+		return httpapi.Response{}, httpapi.Invalid(httpapi.FieldError{Field: "cursor", Reason: "is not a cursor from this listing"})
+	}
+	if err != nil {
+		return httpapi.Response{}, fmt.Errorf("list deliveries of %s: %w", ep.ID, err)
+	}
+	items := make([]delivery.Delivery, 0, len(res.Items))
+	for _, rec := range res.Items {
+		var d delivery.Delivery
+		if err := rec.Decode(&d); err != nil {
+			return httpapi.Response{}, fmt.Errorf("decode delivery %s: %w", rec.Key.ID, err)
+		}
+		items = append(items, d)
+	}
+	return httpapi.JSON(http.StatusOK, map[string]any{"items": items, "next_cursor": res.Next}), nil
+}
+
+func (api *API) replayDelivery(ctx context.Context, r *httpapi.Request, p auth.Principal) (httpapi.Response, error) {
+	if err := r.NoBody(); err != nil {
+		return httpapi.Response{}, err
+	}
+	ep, _, err := api.loadWebhook(ctx, r, p)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	id := r.Params["delivery"]
+	if id == "" || len(id) > 128 || strings.ContainsAny(id, "/ ") {
+		return httpapi.Response{}, httpapi.Errorf(httpapi.KindNotFound, "no delivery %q", id)
+	}
+	if api.replay == nil {
+		return httpapi.Response{}, httpapi.Errorf(httpapi.KindUnavailable, "webhook replay is not configured")
+	}
+	d, err := api.replay.Replay(ctx, p.Tenant, ep.ID, id)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return httpapi.Response{}, httpapi.Errorf(httpapi.KindNotFound, "no delivery %q", id)
+	case errors.Is(err, delivery.ErrNotReplayable):
+		return httpapi.Response{}, httpapi.Errorf(httpapi.KindConflict, "delivery %q is %s: only a delivered or parked delivery can be replayed", id, d.Status)
+	case errors.Is(err, store.ErrConflict):
+		return httpapi.Response{}, httpapi.Errorf(httpapi.KindConflict, "delivery %q changed meanwhile; retry", id)
+	case err != nil:
+		return httpapi.Response{}, fmt.Errorf("replay %s/%s: %w", ep.ID, id, err)
+	}
+	return httpapi.JSON(http.StatusAccepted, d), nil
+}

@@ -1,0 +1,238 @@
+package handler
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/lingxi/lingxi/shared/store"
+	"github.com/lingxi/lingxi/shared/webhooks/delivery"
+)
+
+// webhookQueue records the delivery messages the api's replays send.
+type webhookQueue struct {
+	mu   sync.Mutex
+	msgs []delivery.Message
+}
+
+func (q *webhookQueue) Send(_ context.Context, m delivery.Message, _ time.Duration) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.msgs = append(q.msgs, m)
+	return nil
+}
+
+func (q *webhookQueue) take() []delivery.Message {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	m := q.msgs
+	q.msgs = nil
+	return m
+}
+
+// withWebhookReplay gives e's api a replayer over its table and returns the queue it sends to.
+func withWebhookReplay(t *testing.T, e *env) *webhookQueue {
+	t.Helper()
+	db, ok := e.api.store.(*store.Store)
+	if !ok {
+		t.Fatalf("the api's store is a %T", e.api.store)
+	}
+	q := &webhookQueue{}
+	e.api.replay = delivery.New(db, q, delivery.Config{}, slog.New(slog.DiscardHandler))
+	return q
+}
+
+const hookBody = `{"url":"https://hooks.example.com/lingxi","event_types":["contact.created","chat.message"],"description":"CRM"}`
+
+// createHook makes an endpoint for key's tenant and returns its id.
+func createHook(t *testing.T, e *env, key string) string {
+	t.Helper()
+	r := e.call(t, "POST", "/v1/webhooks", key, hookBody)
+	r.want(t, "create webhook", http.StatusCreated)
+	return r.body["id"].(string)
+}
+
+// putDelivery stores a delivery of endpoint in status st, as the deliver function would.
+func putDelivery(t *testing.T, e *env, tenantName, endpoint, id string, st delivery.Status) {
+	t.Helper()
+	now := time.Now().UTC()
+	d := delivery.Delivery{ID: id, EndpointID: endpoint, EventType: "contact.created", Subject: "conv-1", Status: st,
+		Attempts: 1, LastResponseCode: 200, QueuedAt: now, CreatedAt: now, Body: `{}`}
+	if err := e.api.store.Create(context.Background(), mustTenant(t, tenantName), delivery.DeliveryKey(endpoint, id), d); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestWebhookEndpoints(t *testing.T) {
+	e := newEnv(t)
+	q := withWebhookReplay(t, e)
+	key := e.createTenant(t, "acme")
+
+	created := e.call(t, "POST", "/v1/webhooks", key, hookBody)
+	created.want(t, "create", http.StatusCreated)
+	id, secret := created.body["id"].(string), created.body["secret"].(string)
+	if !strings.HasPrefix(secret, delivery.SecretPrefix) || created.body["enabled"] != true {
+		t.Fatalf("created: %v", created.body)
+	}
+	got := e.call(t, "GET", "/v1/webhooks/"+id, key, "")
+	got.want(t, "get", http.StatusOK)
+	if got.body["secret"] != nil || strings.Contains(got.String(), secret) {
+		t.Fatalf("the secret is shown again: %v", got.body)
+	}
+	if types := got.body["event_types"].([]any); len(types) != 2 || types[0] != "chat.message" {
+		t.Fatalf("event types %v", types)
+	}
+	if n := len(e.call(t, "GET", "/v1/webhooks", key, "").items()); n != 1 {
+		t.Fatalf("%d endpoints listed", n)
+	}
+
+	off := e.call(t, "PATCH", "/v1/webhooks/"+id, key, `{"enabled":false}`)
+	off.want(t, "disable", http.StatusOK)
+	if off.body["enabled"] != false || off.body["url"] != "https://hooks.example.com/lingxi" {
+		t.Fatalf("disabled: %v", off.body)
+	}
+
+	rotated := e.call(t, "POST", "/v1/webhooks/"+id+"/secret", key, `{"grace_seconds":3600}`)
+	rotated.want(t, "rotate", http.StatusOK)
+	if s := rotated.body["secret"]; s == secret || s == nil || rotated.body["previous_secret_expires_at"] == nil {
+		t.Fatalf("rotated: %v", rotated.body)
+	}
+	now := e.call(t, "POST", "/v1/webhooks/"+id+"/secret", key, `{"grace_seconds":0}`)
+	now.want(t, "rotate at once", http.StatusOK)
+	if now.body["previous_secret_expires_at"] != nil {
+		// The secret of a minute ago had an hour of grace; a rotation with none ends it too.
+		t.Fatalf("rotated with no grace: %v", now.body)
+	}
+
+	// The delivery log and replay.
+	putDelivery(t, e, "acme", id, "0190aaaa-0000-7000-8000-000000000001", delivery.StatusDelivered)
+	putDelivery(t, e, "acme", id, "0190aaaa-0000-7000-8000-000000000002", delivery.StatusRetrying)
+	log := e.call(t, "GET", "/v1/webhooks/"+id+"/deliveries?limit=1", key, "")
+	log.want(t, "deliveries", http.StatusOK)
+	if items := log.items(); len(items) != 1 || items[0]["status"] != "delivered" || log.body["next_cursor"] == "" {
+		t.Fatalf("deliveries page: %v", log.body)
+	}
+	e.call(t, "POST", "/v1/webhooks/"+id+"/deliveries/0190aaaa-0000-7000-8000-000000000002/replay", key, "").
+		want(t, "replay one still retrying", http.StatusConflict)
+	e.call(t, "POST", "/v1/webhooks/"+id+"/deliveries/nope/replay", key, "").want(t, "replay none", http.StatusNotFound)
+	replayed := e.call(t, "POST", "/v1/webhooks/"+id+"/deliveries/0190aaaa-0000-7000-8000-000000000001/replay", key, "")
+	replayed.want(t, "replay", http.StatusAccepted)
+	if replayed.body["status"] != "pending" || replayed.body["replays"] != float64(1) {
+		t.Fatalf("replayed: %v", replayed.body)
+	}
+	if m := q.take(); len(m) != 1 || m[0].Delivery != "0190aaaa-0000-7000-8000-000000000001" || m[0].Endpoint != id {
+		t.Fatalf("replay queued %v", m)
+	}
+
+	e.call(t, "DELETE", "/v1/webhooks/"+id, key, "").want(t, "delete", http.StatusNoContent)
+	e.call(t, "GET", "/v1/webhooks/"+id, key, "").want(t, "get deleted", http.StatusNotFound)
+	e.call(t, "DELETE", "/v1/webhooks/"+id, key, "").want(t, "delete again", http.StatusNotFound)
+}
+
+func TestWebhookEndpointRefusals(t *testing.T) {
+	e := newEnv(t)
+	key := e.createTenant(t, "acme")
+	for name, tc := range map[string]struct{ body, field string }{
+		"private address":   {`{"url":"https://10.0.0.1/hook","event_types":["contact.created"]}`, "/url"},
+		"loopback, no port": {`{"url":"http://127.0.0.1:9/hook","event_types":["contact.created"]}`, "/url"},
+		"plain http":        {`{"url":"http://hooks.example.com/","event_types":["contact.created"]}`, "/url"},
+		"credentials":       {`{"url":"https://u:p@hooks.example.com/","event_types":["contact.created"]}`, "/url"},
+		"no url":            {`{"event_types":["contact.created"]}`, "/url"},
+		"no types":          {`{"url":"https://hooks.example.com/"}`, "/event_types"},
+		"empty types":       {`{"url":"https://hooks.example.com/","event_types":[]}`, "/event_types"},
+		"unknown type":      {`{"url":"https://hooks.example.com/","event_types":["contact.created","call.transferred"]}`, "/event_types/1"},
+		"long description":  {`{"url":"https://hooks.example.com/","event_types":["contact.created"],"description":"` + strings.Repeat("x", 501) + `"}`, "/description"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			e.call(t, "POST", "/v1/webhooks", key, tc.body).want(t, name, http.StatusBadRequest, tc.field)
+		})
+	}
+	// Every bad field at once.
+	r := e.call(t, "POST", "/v1/webhooks", key, `{"url":"ftp://x","event_types":["nope"]}`)
+	r.want(t, "two bad fields", http.StatusBadRequest, "/url", "/event_types/0")
+	if n := len(e.call(t, "GET", "/v1/webhooks", key, "").items()); n != 0 {
+		t.Fatalf("refused requests made %d endpoints", n)
+	}
+}
+
+// A tenant has at most MaxWebhookEndpoints endpoints; deleting one makes room.
+func TestWebhookEndpointCap(t *testing.T) {
+	e := newEnv(t)
+	key := e.createTenant(t, "acme")
+	var last string
+	for range MaxWebhookEndpoints {
+		last = createHook(t, e, key)
+	}
+	r := e.call(t, "POST", "/v1/webhooks", key, hookBody)
+	r.problemIs(t, "one too many", http.StatusConflict, "quota-exceeded")
+	e.call(t, "DELETE", "/v1/webhooks/"+last, key, "").want(t, "delete", http.StatusNoContent)
+	createHook(t, e, key)
+}
+
+// webhookIsolationCases are the webhook routes' cases of TestTenantIsolationEveryRoute: A's admin
+// key reaches none of B's endpoints or deliveries.
+func webhookIsolationCases(t *testing.T, e *env, keyA, keyB string) map[string]func(t *testing.T) {
+	t.Helper()
+	idB := createHook(t, e, keyB)
+	createHook(t, e, keyB)
+	putDelivery(t, e, "tenant-b", idB, "0190bbbb-0000-7000-8000-000000000001", delivery.StatusParked)
+	cursorB, _ := e.call(t, "GET", "/v1/webhooks?limit=1", keyB, "").body["next_cursor"].(string)
+	if cursorB == "" {
+		t.Fatal("B's webhooks should have a second page")
+	}
+	bUnchanged := func(t *testing.T) {
+		t.Helper()
+		r := e.call(t, "GET", "/v1/webhooks/"+idB, keyB, "")
+		if r.status != http.StatusOK || r.body["enabled"] != true || r.body["description"] != "CRM" {
+			t.Fatalf("B's endpoint changed: %v", r.body)
+		}
+		d := e.call(t, "GET", "/v1/webhooks/"+idB+"/deliveries", keyB, "").items()
+		if len(d) != 1 || d[0]["status"] != "parked" {
+			t.Fatalf("B's deliveries changed: %v", d)
+		}
+	}
+	paths := fmt.Sprintf("/v1/webhooks/%s", idB)
+	return map[string]func(t *testing.T){
+		"POST /v1/webhooks": func(t *testing.T) {
+			createHook(t, e, keyA)
+			if n := len(e.call(t, "GET", "/v1/webhooks", keyB, "").items()); n != 2 {
+				t.Fatalf("B has %d endpoints", n)
+			}
+		},
+		"GET /v1/webhooks": func(t *testing.T) {
+			for _, it := range e.call(t, "GET", "/v1/webhooks", keyA, "").items() {
+				if it["id"] == idB {
+					t.Fatal("A lists B's endpoint")
+				}
+			}
+			e.call(t, "GET", "/v1/webhooks?cursor="+cursorB, keyA, "").want(t, "B's cursor", http.StatusBadRequest, "cursor")
+		},
+		"GET /v1/webhooks/{id}": func(t *testing.T) {
+			e.call(t, "GET", paths, keyA, "").want(t, "get B's", http.StatusNotFound)
+		},
+		"PATCH /v1/webhooks/{id}": func(t *testing.T) {
+			e.call(t, "PATCH", paths, keyA, `{"enabled":false}`).want(t, "disable B's", http.StatusNotFound)
+			bUnchanged(t)
+		},
+		"DELETE /v1/webhooks/{id}": func(t *testing.T) {
+			e.call(t, "DELETE", paths, keyA, "").want(t, "delete B's", http.StatusNotFound)
+			bUnchanged(t)
+		},
+		"POST /v1/webhooks/{id}/secret": func(t *testing.T) {
+			e.call(t, "POST", paths+"/secret", keyA, "").want(t, "rotate B's", http.StatusNotFound)
+			bUnchanged(t)
+		},
+		"GET /v1/webhooks/{id}/deliveries": func(t *testing.T) {
+			e.call(t, "GET", paths+"/deliveries", keyA, "").want(t, "B's deliveries", http.StatusNotFound)
+		},
+		"POST /v1/webhooks/{id}/deliveries/{delivery}/replay": func(t *testing.T) {
+			e.call(t, "POST", paths+"/deliveries/0190bbbb-0000-7000-8000-000000000001/replay", keyA, "").want(t, "replay B's", http.StatusNotFound)
+			bUnchanged(t)
+		},
+	}
+}
