@@ -7,20 +7,17 @@ package idlequeue
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
-
 	"github.com/lingxi/lingxi/shared/conversation"
+	"github.com/lingxi/lingxi/shared/sqsmsg"
 	"github.com/lingxi/lingxi/shared/tenant"
 )
 
 // MaxDelay is the longest SQS holds a message back (DelaySeconds 900).
-const MaxDelay = 15 * time.Minute
+const MaxDelay = sqsmsg.MaxDelay
 
 // ErrBadMessage marks a message that is not an idle check; no delivery can use it.
 var ErrBadMessage = errors.New("not an idle check message")
@@ -32,11 +29,7 @@ type Message struct {
 }
 
 // Sender is the part of the SQS client Queue uses.
-type Sender interface {
-	SendMessage(ctx context.Context, in *sqs.SendMessageInput, opts ...func(*sqs.Options)) (*sqs.SendMessageOutput, error)
-}
-
-var _ Sender = (*sqs.Client)(nil)
+type Sender = sqsmsg.Sender
 
 // Queue sends idle checks to one SQS queue. It is a conversation.IdleScheduler.
 type Queue struct {
@@ -58,12 +51,8 @@ func Delay(d time.Duration) int32 {
 
 // ScheduleIdleCheck sends the check of t's conversation id, delayed by after (see Delay).
 func (q *Queue) ScheduleIdleCheck(ctx context.Context, t tenant.ID, id string, after time.Duration) error {
-	b, err := json.Marshal(Message{Tenant: t.String(), Conversation: id})
-	if err != nil {
-		return fmt.Errorf("encode idle check: %w", err)
-	}
-	body := string(b)
-	if _, err := q.client.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: &q.url, MessageBody: &body, DelaySeconds: Delay(after)}); err != nil {
+	// Delay's floor of a second: a check is never due at once.
+	if err := sqsmsg.Send(ctx, q.client, q.url, Message{Tenant: t.String(), Conversation: id}, time.Duration(Delay(after))*time.Second); err != nil {
 		return fmt.Errorf("send idle check of %s/%s: %w", t, id, err)
 	}
 	return nil
@@ -72,9 +61,7 @@ func (q *Queue) ScheduleIdleCheck(ctx context.Context, t tenant.ID, id string, a
 // Parse decodes a message strictly.
 func Parse(body string) (tenant.ID, string, error) {
 	var m Message
-	dec := json.NewDecoder(strings.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&m); err != nil {
+	if err := sqsmsg.Decode(body, &m); err != nil {
 		return tenant.ID{}, "", fmt.Errorf("%w: %w", ErrBadMessage, err)
 	}
 	t, err := tenant.Parse(m.Tenant)

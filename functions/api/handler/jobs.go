@@ -12,18 +12,16 @@ package handler
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
-
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/lingxi/lingxi/shared/auth"
 	"github.com/lingxi/lingxi/shared/botconfig"
 	"github.com/lingxi/lingxi/shared/httpapi"
 	"github.com/lingxi/lingxi/shared/idempotency"
 	"github.com/lingxi/lingxi/shared/modelstore"
+	"github.com/lingxi/lingxi/shared/sqsmsg"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/tenant"
 )
@@ -38,11 +36,7 @@ type JobQueue interface {
 func WithJobQueue(q JobQueue) Option { return func(api *API) { api.jobs = q } }
 
 // SQSSender is the part of the SQS client SQSQueue uses.
-type SQSSender interface {
-	SendMessage(ctx context.Context, in *sqs.SendMessageInput, opts ...func(*sqs.Options)) (*sqs.SendMessageOutput, error)
-}
-
-var _ SQSSender = (*sqs.Client)(nil)
+type SQSSender = sqsmsg.Sender
 
 // SQSQueue is a JobQueue over an SQS queue.
 type SQSQueue struct {
@@ -55,12 +49,7 @@ func NewSQSQueue(client SQSSender, url string) *SQSQueue { return &SQSQueue{clie
 
 // Enqueue sends m as one message.
 func (q *SQSQueue) Enqueue(ctx context.Context, m botconfig.JobMessage) error {
-	b, err := json.Marshal(m)
-	if err != nil {
-		return fmt.Errorf("encode job message: %w", err)
-	}
-	body := string(b)
-	if _, err := q.client.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: &q.url, MessageBody: &body}); err != nil {
+	if err := sqsmsg.Send(ctx, q.client, q.url, m, 0); err != nil {
 		return fmt.Errorf("queue training job %s/%s: %w", m.Tenant, m.Job, err)
 	}
 	return nil

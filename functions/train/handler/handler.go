@@ -20,7 +20,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
 
@@ -31,6 +30,7 @@ import (
 	"github.com/lingxi/lingxi/shared/modelstore"
 	"github.com/lingxi/lingxi/shared/nlu"
 	"github.com/lingxi/lingxi/shared/quota"
+	"github.com/lingxi/lingxi/shared/sqsmsg"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/tenant"
 )
@@ -114,9 +114,7 @@ var (
 // ParseMessage decodes a job message strictly.
 func ParseMessage(body string) (tenant.ID, string, error) {
 	var m botconfig.JobMessage
-	dec := json.NewDecoder(strings.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&m); err != nil {
+	if err := sqsmsg.Decode(body, &m); err != nil {
 		return tenant.ID{}, "", fmt.Errorf("job message: %w: %w", errDrop, err)
 	}
 	t, err := tenant.Parse(m.Tenant)

@@ -2,19 +2,16 @@ package delivery
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
-
+	"github.com/lingxi/lingxi/shared/sqsmsg"
 	"github.com/lingxi/lingxi/shared/tenant"
 )
 
 // MaxDelay is the longest SQS holds a message back (DelaySeconds 900); longer waits are chained.
-const MaxDelay = 15 * time.Minute
+const MaxDelay = sqsmsg.MaxDelay
 
 // ErrBadMessage marks a queue message that is not a delivery attempt.
 var ErrBadMessage = errors.New("not a webhook delivery message")
@@ -37,11 +34,7 @@ type Queue interface {
 }
 
 // Sender is the part of the SQS client SQSQueue uses.
-type Sender interface {
-	SendMessage(ctx context.Context, in *sqs.SendMessageInput, opts ...func(*sqs.Options)) (*sqs.SendMessageOutput, error)
-}
-
-var _ Sender = (*sqs.Client)(nil)
+type Sender = sqsmsg.Sender
 
 // SQSQueue is a Queue over one SQS queue.
 type SQSQueue struct {
@@ -57,14 +50,7 @@ func NewSQSQueue(c Sender, url string) *SQSQueue { return &SQSQueue{client: c, u
 // Send sends m, held back by delay rounded up to the second (at most MaxDelay: a later attempt
 // finds itself early and is sent again for the rest).
 func (q *SQSQueue) Send(ctx context.Context, m Message, delay time.Duration) error {
-	b, err := json.Marshal(m)
-	if err != nil {
-		return fmt.Errorf("encode delivery message: %w", err)
-	}
-	body := string(b)
-	d := min(max(delay, 0), MaxDelay)
-	secs := int32((d + time.Second - 1) / time.Second)
-	if _, err := q.client.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: &q.url, MessageBody: &body, DelaySeconds: secs}); err != nil {
+	if err := sqsmsg.Send(ctx, q.client, q.url, m, delay); err != nil {
 		return fmt.Errorf("send delivery %s/%s: %w", m.Endpoint, m.Delivery, err)
 	}
 	return nil
@@ -73,9 +59,7 @@ func (q *SQSQueue) Send(ctx context.Context, m Message, delay time.Duration) err
 // Parse decodes a message strictly.
 func Parse(body string) (tenant.ID, Message, error) {
 	var m Message
-	dec := json.NewDecoder(strings.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&m); err != nil {
+	if err := sqsmsg.Decode(body, &m); err != nil {
 		return tenant.ID{}, m, fmt.Errorf("%w: %w", ErrBadMessage, err)
 	}
 	t, err := tenant.Parse(m.Tenant)
