@@ -45,6 +45,10 @@ type Options struct {
 	// template's WebhookRetryBase and WebhookRetryMaxAge; 0: its defaults, 30 s and 24 h).
 	WebhookRetryBase, WebhookRetryMaxAge time.Duration
 	Log                                  io.Writer // devstack's and the functions' log
+	// HTTPClient is what Start's seeding and Call send the local HTTP API's requests with
+	// (nil: http.DefaultClient). The end-to-end tests give one that checks every exchange
+	// against the OpenAPI contract.
+	HTTPClient *http.Client
 }
 
 // Local is the running product.
@@ -56,6 +60,7 @@ type Local struct {
 	WebhookPorts []uint16
 	stateDir     string
 	bank         *demoBank
+	client       *http.Client
 
 	mu         sync.Mutex
 	bankSecret []byte
@@ -91,7 +96,10 @@ func Start(ctx context.Context, opt Options) (*Local, error) {
 	if err != nil {
 		return nil, fmt.Errorf("platform-admin key: %w", err)
 	}
-	l := &Local{AdminKey: adminKey, stateDir: opt.StateDir}
+	l := &Local{AdminKey: adminKey, stateDir: opt.StateDir, client: opt.HTTPClient}
+	if l.client == nil {
+		l.client = http.DefaultClient
+	}
 	// The demo bank comes first: the chat function may call its port on loopback, and no other
 	// one but those the user names (never the emulators or the Runtime API).
 	log := slog.New(slog.NewTextHandler(opt.Log, nil)).With("component", "demo-bank")
@@ -333,7 +341,7 @@ func (l *Local) Call(ctx context.Context, method, path, key string, body any) (i
 	if key != "" {
 		req.Header.Set("Authorization", "Bearer "+key)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := l.client.Do(req)
 	if err != nil {
 		return 0, nil, err
 	}

@@ -50,7 +50,7 @@ func start(t *testing.T, state string, log *syncBuffer) *Local {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	l, err := Start(ctx, Options{Template: "../../template.yaml", StateDir: state, Log: log})
+	l, err := Start(ctx, Options{Template: "../../template.yaml", StateDir: state, Log: log, HTTPClient: contractClient(t)})
 	if err != nil {
 		t.Fatalf("start: %v\n%s", err, log.String())
 	}
@@ -122,7 +122,7 @@ func TestProductEndToEnd(t *testing.T) {
 		wg.Go(func() {
 			req, _ := http.NewRequest("GET", l.Stack.HTTPURL()+"/v1/tenant", nil)
 			req.Header.Set("Authorization", "Bearer "+l.DemoKey)
-			resp, err := http.DefaultClient.Do(req)
+			resp, err := l.client.Do(req)
 			if err != nil || resp.StatusCode != 200 && resp.StatusCode != http.StatusTooManyRequests {
 				failed.Add(1)
 			}

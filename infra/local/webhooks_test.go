@@ -159,7 +159,7 @@ func TestPartnerWebhooksEndToEnd(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	l, err := Start(ctx, Options{
-		Template: "../../template.yaml", StateDir: t.TempDir(), Log: log,
+		Template: "../../template.yaml", StateDir: t.TempDir(), Log: log, HTTPClient: contractClient(t),
 		WebhookPorts:     []uint16{good.port(), flaky.port(), never.port()},
 		WebhookRetryBase: time.Second, WebhookRetryMaxAge: 8 * time.Second,
 	})
