@@ -9,23 +9,24 @@ import (
 // Event type names: the envelope's type field. Each has a payload struct of the matching name and
 // a line in registry.
 const (
-	TypeTenantCreated     = "tenant.created"
-	TypeContactCreated    = "contact.created"
-	TypeContactEnded      = "contact.ended"
-	TypeChatMessage       = "chat.message"
-	TypeCallStarted       = "call.started"
-	TypeCallDTMF          = "call.dtmf"
-	TypeCallUtterance     = "call.utterance"
-	TypeCallEnded         = "call.ended"
-	TypeBusinessEvent     = "business.event"
-	TypeFeedbackSubmitted = "feedback.submitted"
-	TypeAPIKeyCreated     = "apikey.created"
-	TypeAPIKeyRevoked     = "apikey.revoked"
-	TypeBotConfigChanged  = "bot.config.changed"
-	TypeNLUModelTrained   = "nlu.model.trained"
-	TypeNLUModelActivated = "nlu.model.activated"
-	TypeTenantRecovered   = "tenant.recovered"
-	TypeTenantPlanChanged = "tenant.plan.changed"
+	TypeTenantCreated          = "tenant.created"
+	TypeContactCreated         = "contact.created"
+	TypeContactEnded           = "contact.ended"
+	TypeChatMessage            = "chat.message"
+	TypeCallStarted            = "call.started"
+	TypeCallDTMF               = "call.dtmf"
+	TypeCallUtterance          = "call.utterance"
+	TypeCallEnded              = "call.ended"
+	TypeBusinessEvent          = "business.event"
+	TypeFeedbackSubmitted      = "feedback.submitted"
+	TypeAPIKeyCreated          = "apikey.created"
+	TypeAPIKeyRevoked          = "apikey.revoked"
+	TypeBotConfigChanged       = "bot.config.changed"
+	TypeNLUModelTrained        = "nlu.model.trained"
+	TypeNLUModelActivated      = "nlu.model.activated"
+	TypeTenantRecovered        = "tenant.recovered"
+	TypeTenantPlanChanged      = "tenant.plan.changed"
+	TypeWebhookEndpointChanged = "webhook.endpoint.changed"
 )
 
 // registry maps each known type name to its current version and payload Go type. Adding a type is
@@ -34,23 +35,24 @@ const (
 // named string types: the schema generator makes the constants of such a type its enum, and
 // struct tags give ranges, lengths and patterns; a field is required unless tagged omitempty.
 var registry = map[string]entry{
-	TypeTenantCreated:     payload[TenantCreated](1),
-	TypeContactCreated:    payload[ContactCreated](1),
-	TypeContactEnded:      payload[ContactEnded](1),
-	TypeChatMessage:       payload[ChatMessage](1),
-	TypeCallStarted:       payload[CallStarted](1),
-	TypeCallDTMF:          payload[CallDTMF](1),
-	TypeCallUtterance:     payload[CallUtterance](1),
-	TypeCallEnded:         payload[CallEnded](1),
-	TypeBusinessEvent:     payload[BusinessEvent](1),
-	TypeFeedbackSubmitted: payload[FeedbackSubmitted](1),
-	TypeAPIKeyCreated:     payload[APIKeyCreated](1),
-	TypeAPIKeyRevoked:     payload[APIKeyRevoked](1),
-	TypeBotConfigChanged:  payload[BotConfigChanged](1),
-	TypeNLUModelTrained:   payload[NLUModelTrained](1),
-	TypeNLUModelActivated: payload[NLUModelActivated](1),
-	TypeTenantRecovered:   payload[TenantRecovered](1),
-	TypeTenantPlanChanged: payload[TenantPlanChanged](1),
+	TypeTenantCreated:          payload[TenantCreated](1),
+	TypeContactCreated:         payload[ContactCreated](1),
+	TypeContactEnded:           payload[ContactEnded](1),
+	TypeChatMessage:            payload[ChatMessage](1),
+	TypeCallStarted:            payload[CallStarted](1),
+	TypeCallDTMF:               payload[CallDTMF](1),
+	TypeCallUtterance:          payload[CallUtterance](1),
+	TypeCallEnded:              payload[CallEnded](1),
+	TypeBusinessEvent:          payload[BusinessEvent](1),
+	TypeFeedbackSubmitted:      payload[FeedbackSubmitted](1),
+	TypeAPIKeyCreated:          payload[APIKeyCreated](1),
+	TypeAPIKeyRevoked:          payload[APIKeyRevoked](1),
+	TypeBotConfigChanged:       payload[BotConfigChanged](1),
+	TypeNLUModelTrained:        payload[NLUModelTrained](1),
+	TypeNLUModelActivated:      payload[NLUModelActivated](1),
+	TypeTenantRecovered:        payload[TenantRecovered](1),
+	TypeTenantPlanChanged:      payload[TenantPlanChanged](1),
+	TypeWebhookEndpointChanged: payload[WebhookEndpointChanged](1),
 }
 
 // entry is one registered type: the version producers write and consumers accept, and the Go type

@@ -115,9 +115,6 @@ func (api *API) applyWebhook(b webhookBody, ep *delivery.Endpoint, create bool) 
 	return nil
 }
 
-// noStore keeps an answer that shows a secret out of every cache.
-func noStore() map[string]string { return map[string]string{"Cache-Control": "no-store"} }
-
 // webhookCreated is the answer to POST /v1/webhooks: the only time the secret is shown.
 type webhookCreated struct {
 	*delivery.Endpoint
@@ -146,11 +143,15 @@ func (api *API) createWebhook(ctx context.Context, r *httpapi.Request, p auth.Pr
 	if err := api.ensureWebhookCount(ctx, p.Tenant); err != nil {
 		return httpapi.Response{}, err
 	}
+	ev, err := webhookChanged(p, id, lxevents.WebhookEndpointCreated, 1)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
 	ops := []store.Op{
 		store.AddOp(p.Tenant, webhookCountKey, map[string]int64{"n": 1}, store.AtMost("n", MaxWebhookEndpoints)),
 		store.CreateOp(p.Tenant, delivery.EndpointKey(id), ep),
 	}
-	if err := api.commit.Commit(ctx, ops); err != nil {
+	if err := api.commit.Commit(ctx, ops, ev); err != nil {
 		if be, ok := errors.AsType[*store.BoundError](err); ok && be.Key == webhookCountKey {
 			return httpapi.Response{}, httpapi.Errorf(httpapi.KindQuotaExceeded, "a tenant may have at most %d webhook endpoints; delete one first", MaxWebhookEndpoints)
 		}
@@ -159,7 +160,47 @@ func (api *API) createWebhook(ctx context.Context, r *httpapi.Request, p auth.Pr
 		}
 		return httpapi.Response{}, fmt.Errorf("create webhook endpoint for %s: %w", p.Tenant, err)
 	}
-	return httpapi.Response{Status: http.StatusCreated, Body: webhookCreated{Endpoint: ep.View(now), Secret: secret}, Headers: noStore()}, nil
+	ep.Version = 1
+	return httpapi.Response{Status: http.StatusCreated, Body: webhookCreated{Endpoint: ep.View(now), Secret: secret}, Headers: versionedNoStore(1)}, nil
+}
+
+// versionedNoStore is the headers of an answer that shows a secret (kept out of every cache) and
+// the endpoint's version.
+func versionedNoStore(version int64) map[string]string {
+	h := etag(version)
+	h["Cache-Control"] = "no-store"
+	return h
+}
+
+// webhookChanged is the event of an accepted endpoint write; version is the endpoint's after it.
+func webhookChanged(p auth.Principal, id string, change lxevents.WebhookEndpointChange, version int64) (lxevents.Envelope, error) {
+	return lxevents.New(p.Tenant, lxevents.TypeWebhookEndpointChanged, id, Source,
+		lxevents.WebhookEndpointChanged{EndpointID: id, Change: change, Version: version, ChangedBy: p.KeyID})
+}
+
+// writeWebhook commits ops for endpoint id at version ver with the change's event; a conflict is
+// 412 when the request named a version, 409 otherwise.
+func (api *API) writeWebhook(ctx context.Context, p auth.Principal, pc precondition, id string, change lxevents.WebhookEndpointChange, version int64, ops []store.Op) error {
+	ev, err := webhookChanged(p, id, change, version)
+	if err != nil {
+		return err
+	}
+	if err := api.commit.Commit(ctx, ops, ev); err != nil {
+		return writeConflict(err, pc, fmt.Sprintf("webhook endpoint %q", id))
+	}
+	return nil
+}
+
+// loadWebhookFor loads the endpoint of a write and checks the request's If-Match against it.
+func (api *API) loadWebhookFor(ctx context.Context, r *httpapi.Request, p auth.Principal, pc precondition) (*delivery.Endpoint, int64, error) {
+	ep, ver, err := api.loadWebhook(ctx, r, p)
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := checkPrecondition(pc, ver, fmt.Sprintf("webhook endpoint %q", ep.ID)); err != nil {
+		return nil, 0, err
+	}
+	return ep, ver, nil
 }
 
 // ensureWebhookCount creates t's endpoint counter from a count of its endpoints if it is missing.
@@ -205,6 +246,7 @@ func (api *API) loadWebhook(ctx context.Context, r *httpapi.Request, p auth.Prin
 	if err != nil {
 		return nil, 0, fmt.Errorf("get webhook endpoint %s: %w", id, err)
 	}
+	ep.Version = ver
 	return &ep, ver, nil
 }
 
@@ -227,21 +269,26 @@ func (api *API) listWebhooks(ctx context.Context, r *httpapi.Request, p auth.Pri
 		if err := rec.Decode(&ep); err != nil {
 			return httpapi.Response{}, fmt.Errorf("decode webhook endpoint %s: %w", rec.Key.ID, err)
 		}
+		ep.Version = rec.Version
 		items = append(items, ep.View(now))
 	}
 	return httpapi.JSON(http.StatusOK, map[string]any{"items": items, "next_cursor": res.Next}), nil
 }
 
 func (api *API) getWebhook(ctx context.Context, r *httpapi.Request, p auth.Principal) (httpapi.Response, error) {
-	ep, _, err := api.loadWebhook(ctx, r, p)
+	ep, ver, err := api.loadWebhook(ctx, r, p)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	return httpapi.JSON(http.StatusOK, ep.View(api.now())), nil
+	return httpapi.Response{Status: http.StatusOK, Body: ep.View(api.now()), Headers: etag(ver)}, nil
 }
 
 func (api *API) patchWebhook(ctx context.Context, r *httpapi.Request, p auth.Principal) (httpapi.Response, error) {
-	ep, ver, err := api.loadWebhook(ctx, r, p)
+	pc, err := preconditions(r)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	ep, ver, err := api.loadWebhookFor(ctx, r, p, pc)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -253,20 +300,26 @@ func (api *API) patchWebhook(ctx context.Context, r *httpapi.Request, p auth.Pri
 		return httpapi.Response{}, err
 	}
 	ep.UpdatedAt = api.now().UTC()
-	if err := api.commit.Commit(ctx, []store.Op{store.PutOp(p.Tenant, delivery.EndpointKey(ep.ID), ep, ver)}); err != nil {
-		if errors.Is(err, store.ErrConflict) {
-			return httpapi.Response{}, httpapi.Errorf(httpapi.KindConflict, "webhook endpoint %q changed meanwhile; retry", ep.ID)
-		}
-		return httpapi.Response{}, fmt.Errorf("update webhook endpoint %s: %w", ep.ID, err)
+	ops := []store.Op{store.PutOp(p.Tenant, delivery.EndpointKey(ep.ID), ep, ver)}
+	if err := api.writeWebhook(ctx, p, pc, ep.ID, lxevents.WebhookEndpointUpdated, ver+1, ops); err != nil {
+		return httpapi.Response{}, err
 	}
-	return httpapi.JSON(http.StatusOK, ep.View(api.now())), nil
+	ep.Version = ver + 1
+	return httpapi.Response{Status: http.StatusOK, Body: ep.View(api.now()), Headers: etag(ver + 1)}, nil
 }
 
 func (api *API) deleteWebhook(ctx context.Context, r *httpapi.Request, p auth.Principal) (httpapi.Response, error) {
 	if err := r.NoBody(); err != nil {
 		return httpapi.Response{}, err
 	}
-	ep, ver, err := api.loadWebhook(ctx, r, p)
+	pc, err := preconditions(r)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	if pc.absent {
+		return httpapi.Response{}, httpapi.Invalid(httpapi.FieldError{Field: "If-None-Match", Reason: "means nothing on a delete"})
+	}
+	ep, ver, err := api.loadWebhookFor(ctx, r, p, pc)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -277,11 +330,8 @@ func (api *API) deleteWebhook(ctx context.Context, r *httpapi.Request, p auth.Pr
 		store.AddOp(p.Tenant, webhookCountKey, map[string]int64{"n": -1}),
 		store.DeleteOp(p.Tenant, delivery.EndpointKey(ep.ID), ver),
 	}
-	if err := api.commit.Commit(ctx, ops); err != nil {
-		if errors.Is(err, store.ErrConflict) {
-			return httpapi.Response{}, httpapi.Errorf(httpapi.KindConflict, "webhook endpoint %q changed meanwhile; retry", ep.ID)
-		}
-		return httpapi.Response{}, fmt.Errorf("delete webhook endpoint %s: %w", ep.ID, err)
+	if err := api.writeWebhook(ctx, p, pc, ep.ID, lxevents.WebhookEndpointDeleted, 0, ops); err != nil {
+		return httpapi.Response{}, err
 	}
 	return httpapi.Response{Status: http.StatusNoContent}, nil
 }
@@ -304,7 +354,11 @@ func (api *API) rotateWebhookEndpointSecret(ctx context.Context, r *httpapi.Requ
 		}
 		grace = time.Duration(*b.GraceSeconds) * time.Second
 	}
-	ep, ver, err := api.loadWebhook(ctx, r, p)
+	pc, err := preconditions(r)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	ep, ver, err := api.loadWebhookFor(ctx, r, p, pc)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -314,13 +368,12 @@ func (api *API) rotateWebhookEndpointSecret(ctx context.Context, r *httpapi.Requ
 		return httpapi.Response{}, err
 	}
 	ep.UpdatedAt = now
-	if err := api.commit.Commit(ctx, []store.Op{store.PutOp(p.Tenant, delivery.EndpointKey(ep.ID), ep, ver)}); err != nil {
-		if errors.Is(err, store.ErrConflict) {
-			return httpapi.Response{}, httpapi.Errorf(httpapi.KindConflict, "webhook endpoint %q changed meanwhile; retry", ep.ID)
-		}
-		return httpapi.Response{}, fmt.Errorf("rotate secret of webhook endpoint %s: %w", ep.ID, err)
+	ops := []store.Op{store.PutOp(p.Tenant, delivery.EndpointKey(ep.ID), ep, ver)}
+	if err := api.writeWebhook(ctx, p, pc, ep.ID, lxevents.WebhookEndpointSecretRotated, ver+1, ops); err != nil {
+		return httpapi.Response{}, err
 	}
-	return httpapi.Response{Status: http.StatusOK, Body: webhookCreated{Endpoint: ep.View(now), Secret: secret}, Headers: noStore()}, nil
+	ep.Version = ver + 1
+	return httpapi.Response{Status: http.StatusOK, Body: webhookCreated{Endpoint: ep.View(now), Secret: secret}, Headers: versionedNoStore(ver + 1)}, nil
 }
 
 func (api *API) listDeliveries(ctx context.Context, r *httpapi.Request, p auth.Principal) (httpapi.Response, error) {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	lxevents "github.com/lingxi/lingxi/events"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/webhooks/delivery"
 )
@@ -234,5 +235,94 @@ func webhookIsolationCases(t *testing.T, e *env, keyA, keyB string) map[string]f
 			e.call(t, "POST", paths+"/deliveries/0190bbbb-0000-7000-8000-000000000001/replay", keyA, "").want(t, "replay B's", http.StatusNotFound)
 			bUnchanged(t)
 		},
+	}
+}
+
+// webhookEvents returns the webhook.endpoint.changed events on the stream, checking that none
+// carries a signing secret.
+func webhookEvents(t *testing.T, e *env) []lxevents.WebhookEndpointChanged {
+	t.Helper()
+	var out []lxevents.WebhookEndpointChanged
+	for _, ev := range e.streamEvents(t) {
+		if ev.Type != lxevents.TypeWebhookEndpointChanged {
+			continue
+		}
+		if strings.Contains(string(ev.Data), delivery.SecretPrefix) {
+			t.Fatalf("event carries a secret: %s", ev.Data)
+		}
+		d, err := lxevents.DataAs[lxevents.WebhookEndpointChanged](ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev.Subject != d.EndpointID {
+			t.Fatalf("event subject %q, endpoint %q", ev.Subject, d.EndpointID)
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// Endpoints are versioned like every other item: ETag is the version, If-Match guards PATCH,
+// DELETE and rotation (412 when stale), and every accepted write commits one event; refused ones
+// none.
+func TestWebhookEndpointVersionsAndEvents(t *testing.T) {
+	e := newEnv(t)
+	key := e.createTenant(t, "acme")
+	wantVersion := func(r response, what string, v int) {
+		t.Helper()
+		if r.headers["ETag"] != fmt.Sprintf(`"%d"`, v) || r.body["version"] != float64(v) {
+			t.Fatalf("%s: ETag %q, version %v, want %d", what, r.headers["ETag"], r.body["version"], v)
+		}
+	}
+	r := e.call(t, "POST", "/v1/webhooks", key, hookBody)
+	r.want(t, "create", http.StatusCreated)
+	wantVersion(r, "create", 1)
+	id := r.body["id"].(string)
+	path := "/v1/webhooks/" + id
+	wantVersion(e.call(t, "GET", path, key, ""), "get", 1)
+	if it := e.call(t, "GET", "/v1/webhooks", key, "").items(); len(it) != 1 || it[0]["version"] != float64(1) {
+		t.Fatalf("list: %v", it)
+	}
+
+	r = e.call(t, "PATCH", path, key, `{"description":"CRM v2"}`, `If-Match: "1"`)
+	r.want(t, "patch", http.StatusOK)
+	wantVersion(r, "patch", 2)
+	e.call(t, "PATCH", path, key, `{"enabled":false}`, `If-Match: "1"`).problemIs(t, "stale patch", http.StatusPreconditionFailed, "precondition-failed")
+	e.call(t, "PATCH", path, key, `{"enabled":false}`, "If-None-Match: *").problemIs(t, "create-only patch", http.StatusPreconditionFailed, "precondition-failed")
+	e.call(t, "PATCH", path, key, `{"enabled":false}`, "If-Match: soon").want(t, "bad If-Match", http.StatusBadRequest, "If-Match")
+	e.call(t, "PATCH", path, key, `{"url":"ftp://x"}`, `If-Match: "2"`).want(t, "bad body", http.StatusBadRequest, "/url")
+	e.call(t, "POST", path+"/secret", key, "", "If-Match: 1").problemIs(t, "stale rotate", http.StatusPreconditionFailed, "precondition-failed")
+	if g := e.call(t, "GET", path, key, ""); g.body["enabled"] != true || g.body["description"] != "CRM v2" {
+		t.Fatalf("refused writes changed the endpoint: %v", g.body)
+	}
+	wantVersion(e.call(t, "GET", path, key, ""), "get after refusals", 2)
+
+	r = e.call(t, "POST", path+"/secret", key, `{"grace_seconds":0}`, `If-Match: "2"`)
+	r.want(t, "rotate", http.StatusOK)
+	wantVersion(r, "rotate", 3)
+	if r.headers["Cache-Control"] != "no-store" {
+		t.Fatalf("rotate answer headers %v", r.headers)
+	}
+	e.call(t, "DELETE", path, key, "", `If-Match: "2"`).problemIs(t, "stale delete", http.StatusPreconditionFailed, "precondition-failed")
+	e.call(t, "DELETE", path, key, "", "If-None-Match: *").want(t, "create-only delete", http.StatusBadRequest, "If-None-Match")
+	e.call(t, "POST", "/v1/webhooks", key, `{"url":"ftp://x","event_types":["contact.created"]}`).want(t, "bad create", http.StatusBadRequest, "/url")
+	e.call(t, "DELETE", path, key, "", `If-Match: "3"`).want(t, "delete", http.StatusNoContent)
+	e.call(t, "DELETE", path, key, "", `If-Match: "3"`).want(t, "delete again", http.StatusNotFound)
+
+	got := webhookEvents(t, e)
+	want := []lxevents.WebhookEndpointChanged{
+		{EndpointID: id, Change: lxevents.WebhookEndpointCreated, Version: 1},
+		{EndpointID: id, Change: lxevents.WebhookEndpointUpdated, Version: 2},
+		{EndpointID: id, Change: lxevents.WebhookEndpointSecretRotated, Version: 3},
+		{EndpointID: id, Change: lxevents.WebhookEndpointDeleted, Version: 0},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("events %+v, want %+v", got, want)
+	}
+	for i := range want {
+		want[i].ChangedBy = got[i].ChangedBy
+		if got[i] != want[i] || got[i].ChangedBy == "" {
+			t.Fatalf("event %d: %+v, want %+v", i, got[i], want[i])
+		}
 	}
 }

@@ -41,6 +41,8 @@ type Endpoint struct {
 	// before stops signing (absent: only one secret signs).
 	SecretRotatedAt         time.Time  `dynamodbav:"secret_rotated_at" json:"secret_rotated_at"`
 	PreviousSecretExpiresAt *time.Time `dynamodbav:"-" json:"previous_secret_expires_at,omitempty"`
+	// Version is the stored item's version (also the API's ETag); the store keeps it, not the item.
+	Version int64 `dynamodbav:"-" json:"version"`
 }
 
 // EndpointKey is the store key of endpoint id.
