@@ -3,6 +3,8 @@ package emulators
 import (
 	"context"
 	"fmt"
+	"net"
+	"net/url"
 	"slices"
 	"testing"
 
@@ -106,5 +108,44 @@ func TestKit(t *testing.T) {
 	}
 	if d, err := kc.DescribeStreamSummary(ctx, &kinesis.DescribeStreamSummaryInput{StreamName: &name}); err == nil && d.StreamDescriptionSummary.StreamStatus != ktypes.StreamStatusDeleting {
 		t.Errorf("stream %s is %s after its test ended", name, d.StreamDescriptionSummary.StreamStatus)
+	}
+}
+
+// Regression: a client that went away in the middle of a request (a function instance killed
+// mid-PutRecords) made kinesalite throw "aborted" from its request handler and exit, taking every
+// later test of the run with it. The emulators now keep serving.
+func TestClientGoneMidRequestLeavesEmulatorsServing(t *testing.T) {
+	e := ForTest(t)
+	for name, base := range map[string]string{"kinesalite": e.Kinesis, "dynamodb front": e.DynamoDB, "s3rver": e.S3} {
+		u, err := url.Parse(base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 3 {
+			conn, err := net.Dial("tcp", u.Host)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			// Headers promising a body, half of it, then gone.
+			fmt.Fprintf(conn, "POST / HTTP/1.1\r\nHost: %s\r\nContent-Type: application/x-amz-json-1.1\r\n"+
+				"X-Amz-Target: Kinesis_20131202.ListStreams\r\nContent-Length: 1000\r\n\r\n{\"Limit\":", u.Host)
+			if tc, ok := conn.(*net.TCPConn); ok {
+				tc.SetLinger(0) // close with a reset, as a killed process's socket does
+			}
+			conn.Close()
+		}
+	}
+	cfg, err := config.LoadDefaultConfig(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Give a crash a moment to happen, by asking (not sleeping) until the answer is certain.
+	for i := 0; i < 20; i++ {
+		if _, err := kinesis.NewFromConfig(cfg).ListStreams(context.Background(), &kinesis.ListStreamsInput{}); err != nil {
+			t.Fatalf("kinesalite after clients went away: %v", err)
+		}
+		if _, err := dynamodb.NewFromConfig(cfg).ListTables(context.Background(), &dynamodb.ListTablesInput{}); err != nil {
+			t.Fatalf("dynamodb after clients went away: %v", err)
+		}
 	}
 }

@@ -10,6 +10,19 @@ function ready(server) {
   console.log('ready ' + server.address().port);
 }
 
+// A client that goes away in the middle of sending a request (a function instance killed, a
+// cancelled context) makes kinesalite throw from its request's 'error' handler, which would end
+// the process and every test or local stack using it. Such a request is simply gone: say so and
+// keep serving. Anything else still ends the process.
+process.on('uncaughtException', (err) => {
+  if (err && (err.code === 'ECONNRESET' || err.message === 'aborted')) {
+    console.error(kind + ': a client went away in the middle of a request (' + err.message + ')');
+    return;
+  }
+  console.error(err);
+  process.exit(1);
+});
+
 // Exit with the parent: stdin closes when the process that started us goes away.
 process.stdin.on('end', () => process.exit(0));
 process.stdin.resume();
