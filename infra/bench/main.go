@@ -128,16 +128,7 @@ func run(ctx context.Context, cfg config) error {
 		if err != nil {
 			return fmt.Errorf("spike: %w", err)
 		}
-		fmt.Fprint(os.Stderr, section)
-		old, err := os.ReadFile(cfg.out)
-		if err != nil && !errors.Is(err, os.ErrNotExist) {
-			return err
-		}
-		if err := os.WriteFile(cfg.out, []byte(spliceSection(string(old), section)), 0o644); err != nil {
-			return err
-		}
-		fmt.Fprintf(os.Stderr, "wrote the spike section of %s\n", cfg.out)
-		return nil
+		return writeSection(cfg.out, "spike", section)
 	}
 	if cfg.install && !cfg.skipPeers {
 		cmd := exec.CommandContext(ctx, "bash", filepath.Join(root, "infra/bench/install-peers.sh"))
@@ -162,16 +153,7 @@ func run(ctx context.Context, cfg config) error {
 		if err != nil {
 			return fmt.Errorf("afqmc: %w", err)
 		}
-		fmt.Fprint(os.Stderr, section)
-		old, err := os.ReadFile(cfg.out)
-		if err != nil && !errors.Is(err, os.ErrNotExist) {
-			return err
-		}
-		if err := os.WriteFile(cfg.out, []byte(spliceSection(string(old), section)), 0o644); err != nil {
-			return err
-		}
-		fmt.Fprintf(os.Stderr, "wrote the AFQMC section of %s\n", cfg.out)
-		return nil
+		return writeSection(cfg.out, "AFQMC", section)
 	}
 
 	results := map[string]map[string][]foldResult{} // dataset -> system -> folds
@@ -687,4 +669,19 @@ func (gb goBenchmark) run(ctx context.Context, root string) (string, error) {
 	}
 	b.WriteString("```\n\n")
 	return b.String(), nil
+}
+
+// writeSection shows section and puts it into the report at out in place of its earlier version
+// (spliceSection), keeping the report's other sections: a part run alone (-only) updates its own.
+func writeSection(out, name, section string) error {
+	fmt.Fprint(os.Stderr, section)
+	old, err := os.ReadFile(out)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	if err := os.WriteFile(out, []byte(spliceSection(string(old), section)), 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "wrote the %s section of %s\n", name, out)
+	return nil
 }

@@ -44,15 +44,12 @@ func New(client Sender, url string) *Queue { return &Queue{client: client, url: 
 
 // Delay is the DelaySeconds of a check wanted after d: whole seconds rounded up, at least 1, at
 // most MaxDelay (the check then asks again for the rest).
-func Delay(d time.Duration) int32 {
-	d = min(max(d, time.Second), MaxDelay)
-	return int32((d + time.Second - 1) / time.Second)
-}
+func Delay(d time.Duration) int32 { return sqsmsg.DelaySeconds(max(d, time.Second)) }
 
 // ScheduleIdleCheck sends the check of t's conversation id, delayed by after (see Delay).
 func (q *Queue) ScheduleIdleCheck(ctx context.Context, t tenant.ID, id string, after time.Duration) error {
-	// Delay's floor of a second: a check is never due at once.
-	if err := sqsmsg.Send(ctx, q.client, q.url, Message{Tenant: t.String(), Conversation: id}, time.Duration(Delay(after))*time.Second); err != nil {
+	// A floor of a second (Delay): a check is never due at once.
+	if err := sqsmsg.Send(ctx, q.client, q.url, Message{Tenant: t.String(), Conversation: id}, max(after, time.Second)); err != nil {
 		return fmt.Errorf("send idle check of %s/%s: %w", t, id, err)
 	}
 	return nil
