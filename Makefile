@@ -7,7 +7,7 @@ LAMBDA_ENV := GOOS=linux GOARCH=arm64 CGO_ENABLED=0
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags='-s -w'
 TEST_FLAGS ?= -timeout 20m
 
-.PHONY: help build test vet emulators run bench clean
+.PHONY: help build test vet deps emulators run bench clean
 
 help:
 	@echo "make run     - bring the whole product up on this machine (local stack)"
@@ -22,6 +22,10 @@ build/%/bootstrap: FORCE
 
 FORCE:
 
+# Debian packages the tests run for real (SIP peers, speech engines, curl/openssl); once per machine.
+deps:
+	bash infra/deps/install.sh
+
 emulators:
 	cd infra/emulators && { [ -d node_modules/dynalite ] || npm ci --no-audit --no-fund --loglevel=error; }
 
@@ -29,11 +33,11 @@ vet:
 	$(GO) vet ./...
 
 # One set of emulators serves the whole run; tests that find them through AWS_ENDPOINT_URL_* reuse them.
-test: emulators vet
+test: deps emulators vet
 	$(GO) run ./infra/cmd/emulators -- $(GO) test $(TEST_FLAGS) ./...
 
 # The whole product on this machine. CLEAN=1 deletes the state folder (.devstack) first.
-run: emulators
+run: deps emulators
 	$(GO) run ./infra/cmd/run $(if $(CLEAN),-clean)
 
 # NLU: 5 stratified folds of BANKING77 and CLINC150, ours vs fastText and scikit-learn (installed by
