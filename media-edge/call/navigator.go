@@ -1,0 +1,288 @@
+package call
+
+import (
+	"time"
+)
+
+// Action is one instruction of the bot's reply to a voice turn (the chat function's voice
+// answer): say a text, gather speech and/or keys, transfer to a queue, hang up.
+type Action struct {
+	Type      string   `json:"type"`
+	Text      string   `json:"text,omitempty"`
+	Hints     []string `json:"hints,omitempty"`
+	DTMF      bool     `json:"dtmf,omitempty"`
+	MaxDigits int      `json:"max_digits,omitempty"`
+	TimeoutMS int      `json:"timeout_ms,omitempty"`
+	Queue     string   `json:"queue,omitempty"`
+}
+
+// Action types, as the chat function names them.
+const (
+	ActSay      = "say"
+	ActGather   = "gather"
+	ActTransfer = "transfer"
+	ActHangup   = "hangup"
+)
+
+// Speech is what the voice activity detector said about one 20 ms frame.
+type Speech int
+
+// Detector verdicts.
+const (
+	Quiet       Speech = iota // nothing new
+	SpeechStart               // the caller started talking (no prompt playing)
+	SpeechEnd                 // the caller stopped talking: the utterance is complete
+	BargeIn                   // the caller started talking over a prompt (not its echo)
+)
+
+// Command is what the navigator asks the call to do; the call performs commands in order.
+type Command struct {
+	Kind CommandKind
+	// Text and Lang: what to say (CmdSay).
+	Text, Lang string
+	// Hints: expected phrases for the recogniser (CmdRecognize).
+	Hints []string
+	// Input is the voice turn to send (CmdTurn).
+	Input TurnInput
+	// Queue to transfer to (CmdTransfer); Cause of a hangup (CmdHangup).
+	Queue, Cause string
+	// AtMS: when a barge-in happened, from the call's answer (CmdBargeIn).
+	AtMS int64
+}
+
+// CommandKind names a Command.
+type CommandKind int
+
+// Commands.
+const (
+	CmdSay       CommandKind = iota + 1 // synthesise Text in Lang and play it; report PlaybackDone
+	CmdStopPlay                         // stop the prompt now (barge-in)
+	CmdListen                           // start a fresh utterance: reset the detector's capture
+	CmdRecognize                        // recognise the detector's last utterance; report Recognized
+	CmdEndSpeech                        // the expected input is complete: end the utterance now
+	CmdTurn                             // send Input to the bot; report Reply
+	CmdTransfer                         // bridge the caller to Queue's target
+	CmdHangup                           // end the call
+	CmdBargeIn                          // record that the caller barged in (an event)
+)
+
+// TurnInput is one voice turn: words, keys, or neither (the caller said nothing in time).
+type TurnInput struct {
+	Text       string
+	Confidence float64
+	DTMF       string
+}
+
+// Defaults of a gather that does not say.
+const (
+	defaultGatherTimeout = 8 * time.Second
+	// interDigit ends a key sequence shorter than its maximum.
+	interDigit = 3 * time.Second
+)
+
+type mode int
+
+const (
+	idle      mode = iota // before the first reply
+	speaking              // a say is playing
+	listening             // a gather is open
+	thinking              // recognition or a turn is in flight
+	bridged               // transferred
+	done                  // hung up
+)
+
+// Navigator is the voice navigation of one call as a state machine without I/O: the call feeds it
+// what happens (frames' speech verdicts, keys, playback and recognition results, the bot's
+// replies) and performs the commands it returns. Decisions live here; sockets, engines and the
+// bot live in the call.
+type Navigator struct {
+	lang    string
+	pending []Action // what remains of the last reply
+	mode    mode
+	gather  Action // the open (or next) gather
+	// listenAt is when the gather opened; lastKey when the last key came.
+	listenAt, lastKey time.Duration
+	digits            string
+	talking           bool // the caller is mid-utterance
+}
+
+// NewNavigator starts a call's navigation in a language ("zh" or "en"; the bot may change it).
+func NewNavigator(lang string) *Navigator { return &Navigator{lang: lang} }
+
+// Reply takes the bot's answer to a turn and starts acting on it.
+func (n *Navigator) Reply(now time.Duration, lang string, actions []Action) []Command {
+	if n.mode == done || n.mode == bridged {
+		return nil
+	}
+	if lang != "" {
+		n.lang = lang
+	}
+	n.pending = append(n.pending[:0], actions...)
+	n.talking = false
+	return n.next(now)
+}
+
+// next starts the first pending action.
+func (n *Navigator) next(now time.Duration) []Command {
+	if len(n.pending) == 0 {
+		// A reply that neither asks nor ends: listen with the defaults so the caller is not left
+		// in silence.
+		n.pending = []Action{{Type: ActGather, DTMF: true, MaxDigits: 1}}
+	}
+	a := n.pending[0]
+	n.pending = n.pending[1:]
+	switch a.Type {
+	case ActSay:
+		n.mode = speaking
+		n.gather = n.nextGather()
+		return []Command{{Kind: CmdSay, Text: a.Text, Lang: n.lang}}
+	case ActGather:
+		return n.open(now, a)
+	case ActTransfer:
+		n.mode = bridged
+		return []Command{{Kind: CmdTransfer, Queue: a.Queue}}
+	default: // hangup, and anything this edge does not know: end politely rather than hang in silence
+		n.mode = done
+		return []Command{{Kind: CmdHangup, Cause: "bot_hangup"}}
+	}
+}
+
+// nextGather is the gather the pending says lead to, if the reply has one: a prompt that leads to
+// a question may be interrupted; a goodbye may not.
+func (n *Navigator) nextGather() Action {
+	for _, a := range n.pending {
+		switch a.Type {
+		case ActSay:
+			continue
+		case ActGather:
+			return a
+		}
+		break
+	}
+	return Action{}
+}
+
+func (n *Navigator) open(now time.Duration, g Action) []Command {
+	n.mode, n.gather, n.listenAt, n.digits = listening, g, now, ""
+	if n.talking { // the caller barged in and is still talking: keep that utterance
+		return nil
+	}
+	return []Command{{Kind: CmdListen}}
+}
+
+// interruptible: a prompt is playing and a question follows it.
+func (n *Navigator) interruptible() bool { return n.mode == speaking && n.gather.Type == ActGather }
+
+// PlaybackDone: the prompt finished (not stopped by a barge-in).
+func (n *Navigator) PlaybackDone(now time.Duration) []Command {
+	if n.mode != speaking {
+		return nil
+	}
+	return n.next(now)
+}
+
+// Frame takes the detector's verdict on one frame at time now (from the answer).
+func (n *Navigator) Frame(now time.Duration, s Speech) []Command {
+	switch n.mode {
+	case speaking:
+		if (s == BargeIn || s == SpeechStart) && n.interruptible() {
+			n.talking = true
+			cmds := []Command{{Kind: CmdStopPlay}, {Kind: CmdBargeIn, AtMS: now.Milliseconds()}}
+			n.dropSays()
+			return append(cmds, n.next(now)...)
+		}
+		return nil
+	case listening:
+		return n.listenFrame(now, s)
+	}
+	return nil
+}
+
+// dropSays skips the prompts still queued before the gather: the caller is already answering.
+func (n *Navigator) dropSays() {
+	for len(n.pending) > 0 && n.pending[0].Type == ActSay {
+		n.pending = n.pending[1:]
+	}
+}
+
+func (n *Navigator) listenFrame(now time.Duration, s Speech) []Command {
+	switch s {
+	case SpeechStart, BargeIn:
+		if n.digits == "" { // once keys come, a noise is not an answer
+			n.talking = true
+		}
+	case SpeechEnd:
+		if !n.talking {
+			return nil
+		}
+		n.talking = false
+		n.mode = thinking
+		return []Command{{Kind: CmdRecognize, Hints: n.gather.Hints, Lang: n.lang}}
+	}
+	switch {
+	case n.digits != "" && now-n.lastKey >= interDigit:
+		return n.keysDone()
+	case n.digits == "" && !n.talking && now-n.listenAt >= n.timeout():
+		return n.turn(TurnInput{}) // nothing said or keyed in time
+	}
+	return nil
+}
+
+func (n *Navigator) timeout() time.Duration {
+	if n.gather.TimeoutMS > 0 {
+		return time.Duration(n.gather.TimeoutMS) * time.Millisecond
+	}
+	return defaultGatherTimeout
+}
+
+// Digit takes one key the caller pressed.
+func (n *Navigator) Digit(now time.Duration, key byte) []Command {
+	var cmds []Command
+	switch {
+	case n.interruptible() && n.gather.DTMF:
+		cmds = append(cmds, Command{Kind: CmdStopPlay}, Command{Kind: CmdBargeIn, AtMS: now.Milliseconds()})
+		n.dropSays()
+		n.next(now) // opens the gather; the key below is its first input
+	case n.mode != listening || !n.gather.DTMF:
+		return nil
+	}
+	n.talking = false // keys win over a half-heard utterance
+	if key == '#' && n.digits != "" {
+		return append(cmds, n.keysDone()...)
+	}
+	n.digits += string(key)
+	n.lastKey = now
+	max := n.gather.MaxDigits
+	if max <= 0 {
+		max = 1
+	}
+	if len(n.digits) >= max {
+		return append(cmds, n.keysDone()...)
+	}
+	return cmds
+}
+
+// keysDone: the expected keys are in; the turn goes now, without waiting for a timeout.
+func (n *Navigator) keysDone() []Command {
+	return append([]Command{{Kind: CmdEndSpeech}}, n.turn(TurnInput{DTMF: n.digits})...)
+}
+
+// Recognized takes the recogniser's result for the last utterance ("" when nothing was
+// understood, or when recognition failed: the bot asks again).
+func (n *Navigator) Recognized(text string, confidence float64) []Command {
+	if n.mode != thinking {
+		return nil
+	}
+	return n.turn(TurnInput{Text: text, Confidence: confidence})
+}
+
+func (n *Navigator) turn(in TurnInput) []Command {
+	n.mode, n.digits, n.talking = thinking, "", false
+	return []Command{{Kind: CmdTurn, Input: in}}
+}
+
+// Ended: the call is over; nothing more is asked.
+func (n *Navigator) Ended() { n.mode = done }
+
+// Lang is the language the call speaks now.
+func (n *Navigator) Lang() string { return n.lang }
