@@ -281,6 +281,27 @@ func (n *Navigator) turn(in TurnInput) []Command {
 	return []Command{{Kind: CmdTurn, Input: in}}
 }
 
+// apology is said when the bot or a transfer fails, before the call ends.
+var apology = map[string]string{
+	"zh": "抱歉，系统暂时无法处理您的来电，请稍后再拨。",
+	"en": "Sorry, we cannot take your call right now. Please call again later.",
+}
+
+// Fail: the bot could not answer or a transfer could not be placed. The caller hears an apology
+// in the call's language, then the call ends.
+func (n *Navigator) Fail(now time.Duration) []Command {
+	if n.mode == done {
+		return nil
+	}
+	text, ok := apology[n.lang]
+	if !ok {
+		text = apology["en"]
+	}
+	n.mode, n.gather, n.talking = speaking, Action{}, false
+	n.pending = []Action{{Type: ActHangup}}
+	return []Command{{Kind: CmdSay, Text: text, Lang: n.lang}}
+}
+
 // Ended: the call is over; nothing more is asked.
 func (n *Navigator) Ended() { n.mode = done }
 

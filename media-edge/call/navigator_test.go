@@ -2,6 +2,7 @@ package call
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -165,5 +166,19 @@ func TestTheBotChangesTheLanguage(t *testing.T) {
 	c = n.Frame(900*ms, SpeechEnd)
 	if c[0].Lang != "en" {
 		t.Fatalf("recognise in %q", c[0].Lang)
+	}
+}
+
+func TestAFailedTransferApologisesThenHangsUp(t *testing.T) {
+	for lang, word := range map[string]string{"zh": "抱歉", "en": "Sorry"} {
+		n := NewNavigator(lang)
+		n.Reply(0, lang, []Action{{Type: ActTransfer, Queue: "cards"}})
+		c := n.Fail(100 * ms)
+		want(t, lang+" apology", c, CmdSay)
+		if c[0].Lang != lang || !strings.Contains(c[0].Text, word) {
+			t.Fatalf("%s: apology %+v", lang, c[0])
+		}
+		want(t, lang+" no barge-in on the apology", n.Frame(200*ms, BargeIn))
+		want(t, lang+" then hangup", n.PlaybackDone(2000*ms), CmdHangup)
 	}
 }
