@@ -91,92 +91,82 @@ func (c Codec) Silence() byte {
 	return 0xFF
 }
 
-// The reference algorithm, used only to build the tables.
-
-const (
-	ulawBias = 0x84
-	ulawClip = 8159
-	quantMsk = 0x0F
-	segMask  = 0x70
-	segShift = 4
-	signBit  = 0x80
-)
-
-var (
-	segUEnd = [8]int{0x3F, 0x7F, 0xFF, 0x1FF, 0x3FF, 0x7FF, 0xFFF, 0x1FFF}
-	segAEnd = [8]int{0x1F, 0x3F, 0x7F, 0xFF, 0x1FF, 0x3FF, 0x7FF, 0xFFF}
-)
-
-func segment(v int, ends *[8]int) int {
-	for i, e := range ends {
-		if v <= e {
-			return i
-		}
-	}
-	return 8
-}
+// The reference algorithm, used only to build the tables: the ITU-T's own implementation of
+// G.711 in the G.191 Software Tool Library (g711.c: alaw_compress, alaw_expand, ulaw_compress,
+// ulaw_expand), which takes the 13 (A-law) or 14 (µ-law) most significant bits of a 16-bit sample
+// and folds negative samples by one's complement.
 
 func linearToUlaw(s int16) byte {
-	v := int(s) >> 2
-	mask := 0xFF
-	if v < 0 {
-		v = -v
-		mask = 0x7F
+	x := int(s)
+	var absno int
+	if x < 0 {
+		absno = (^x)>>2 + 33
+	} else {
+		absno = x>>2 + 33
 	}
-	v = min(v, ulawClip)
-	v += ulawBias >> 2
-	seg := segment(v, &segUEnd)
-	if seg >= 8 {
-		return byte(0x7F ^ mask)
+	absno = min(absno, 0x1FFF)
+	segno := 1
+	for i := absno >> 6; i != 0; i >>= 1 {
+		segno++
 	}
-	return byte(((seg << 4) | ((v >> (seg + 1)) & 0xF)) ^ mask)
+	high := 8 - segno
+	low := 0xF - (absno>>segno)&0xF
+	code := high<<4 | low
+	if x >= 0 {
+		code |= 0x80
+	}
+	return byte(code)
 }
 
 func ulawToLinear(u byte) int16 {
-	u = ^u
-	t := (int(u&quantMsk) << 3) + ulawBias
-	t <<= (u & segMask) >> segShift
-	if u&signBit != 0 {
-		return int16(ulawBias - t)
+	sign := 1
+	if u < 0x80 {
+		sign = -1
 	}
-	return int16(t - ulawBias)
+	m := int(^u)
+	exponent := (m >> 4) & 7
+	m &= 0xF
+	step := 4 << (exponent + 1)
+	return int16(sign * ((0x80 << exponent) + step*m + step/2 - 4*33))
 }
 
 func linearToAlaw(s int16) byte {
-	v := int(s) >> 3
-	mask := 0xD5
-	if v < 0 {
-		mask = 0x55
-		v = -v - 1
-	}
-	seg := segment(v, &segAEnd)
-	if seg >= 8 {
-		return byte(0x7F ^ mask)
-	}
-	a := seg << segShift
-	if seg < 2 {
-		a |= (v >> 1) & quantMsk
+	x := int(s)
+	var ix int
+	if x < 0 {
+		ix = (^x) >> 4
 	} else {
-		a |= (v >> seg) & quantMsk
+		ix = x >> 4
 	}
-	return byte(a ^ mask)
+	if ix > 15 {
+		iexp := 1
+		for ix > 16+15 {
+			ix >>= 1
+			iexp++
+		}
+		ix -= 16
+		ix += iexp << 4
+	}
+	if x >= 0 {
+		ix |= 0x80
+	}
+	return byte(ix ^ 0x55)
 }
 
 func alawToLinear(a byte) int16 {
-	a ^= 0x55
-	t := int(a&quantMsk) << 4
-	seg := int(a&segMask) >> segShift
-	switch seg {
-	case 0:
-		t += 8
-	case 1:
-		t += 0x108
-	default:
-		t += 0x108
-		t <<= seg - 1
+	ix := int(a ^ 0x55)
+	ix &= 0x7F
+	iexp := ix >> 4
+	mant := ix & 0xF
+	if iexp > 0 {
+		mant += 16
 	}
-	if a&signBit != 0 {
-		return int16(t)
+	mant = mant<<4 + 8
+	if iexp > 1 {
+		mant <<= iexp - 1
 	}
-	return int16(-t)
+	if a^0x55 > 127 {
+		return int16(mant)
+	}
+	return int16(-mant)
 }

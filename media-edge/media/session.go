@@ -317,12 +317,16 @@ func (s *Session) tick(n int64, sending bool) {
 	s.mu.Unlock()
 	s.ticks.Add(1)
 
-	if send && s.dtmfCur == nil && s.dtmfGap == 0 && dtmfPT != 0 {
-		select {
-		case d := <-s.dtmfOut:
-			d.ts = s.outTS
-			s.dtmfCur = &d
-		default:
+	if send && s.dtmfCur == nil && dtmfPT != 0 {
+		if s.dtmfGap > 0 {
+			s.dtmfGap--
+		} else {
+			select {
+			case d := <-s.dtmfOut:
+				d.ts = s.outTS
+				s.dtmfCur = &d
+			default:
+			}
 		}
 	}
 	switch {
@@ -339,9 +343,6 @@ func (s *Session) tick(n int64, sending bool) {
 		s.sendAudio(remote, tx, codec, &f.Played) // silence
 	default:
 		s.sentLast = false
-	}
-	if s.dtmfGap > 0 && s.dtmfCur == nil {
-		s.dtmfGap--
 	}
 	s.outTS += FrameSamples
 
