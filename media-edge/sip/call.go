@@ -119,4 +119,3 @@ func (c *Call) ack(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	c.takeAck(req)
 }
-

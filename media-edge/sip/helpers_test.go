@@ -2,8 +2,8 @@ package sip
 
 import (
 	"context"
-	"crypto/tls"
 	"crypto/md5"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
