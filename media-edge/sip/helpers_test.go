@@ -265,8 +265,23 @@ type phone struct {
 	addr    netip.AddrPort
 	byes    chan *sip.Request
 	invites chan *sip.Request
+	hooks   sync.Mutex
 	// answer, when set, answers INVITEs sent to the phone (the callee of a Dial).
 	answer func(req *sip.Request, tx sip.ServerTransaction)
+	onAck  func(req *sip.Request, tx sip.ServerTransaction)
+}
+
+// setHooks sets how the phone answers INVITEs and takes ACKs.
+func (p *phone) setHooks(answer, onAck func(req *sip.Request, tx sip.ServerTransaction)) {
+	p.hooks.Lock()
+	defer p.hooks.Unlock()
+	p.answer, p.onAck = answer, onAck
+}
+
+func (p *phone) hook() (answer, onAck func(req *sip.Request, tx sip.ServerTransaction)) {
+	p.hooks.Lock()
+	defer p.hooks.Unlock()
+	return p.answer, p.onAck
 }
 
 func newPhone(t *testing.T, network string, tlsConf *tls.Config) *phone {
@@ -288,6 +303,28 @@ func newPhone(t *testing.T, network string, tlsConf *tls.Config) *phone {
 	if err != nil {
 		t.Fatal(err)
 	}
+	srv.OnBye(func(req *sip.Request, tx sip.ServerTransaction) {
+		p.hooks.Lock()
+		dialogs := p.dialogs
+		p.hooks.Unlock()
+		if err := dialogs.ReadBye(req, tx); err != nil {
+			_ = tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
+		}
+		p.byes <- req
+	})
+	srv.OnInvite(func(req *sip.Request, tx sip.ServerTransaction) {
+		if answer, _ := p.hook(); answer != nil {
+			answer(req, tx)
+			return
+		}
+		p.invites <- req
+		_ = tx.Respond(sip.NewResponseFromRequest(req, 486, "Busy Here", nil))
+	})
+	srv.OnAck(func(req *sip.Request, tx sip.ServerTransaction) {
+		if _, onAck := p.hook(); onAck != nil {
+			onAck(req, tx)
+		}
+	})
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	rctx := context.WithValue(ctx, sipgo.ListenReadyCtxKey, sipgo.ListenReadyFuncCtxValue(func(_, addr string) { ready <- addr }))
@@ -307,22 +344,9 @@ func newPhone(t *testing.T, network string, tlsConf *tls.Config) *phone {
 		contact.Address.UriParams = sip.NewParams()
 		contact.Address.UriParams.Add("transport", network)
 	}
+	p.hooks.Lock()
 	p.dialogs = sipgo.NewDialogClientCache(p.cli, contact)
-	srv.OnBye(func(req *sip.Request, tx sip.ServerTransaction) {
-		if err := p.dialogs.ReadBye(req, tx); err != nil {
-			_ = tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
-		}
-		p.byes <- req
-	})
-	srv.OnInvite(func(req *sip.Request, tx sip.ServerTransaction) {
-		if p.answer != nil {
-			p.answer(req, tx)
-			return
-		}
-		p.invites <- req
-		_ = tx.Respond(sip.NewResponseFromRequest(req, 486, "Busy Here", nil))
-	})
-	srv.OnAck(func(*sip.Request, sip.ServerTransaction) {})
+	p.hooks.Unlock()
 	t.Cleanup(func() {
 		cancel()
 		<-done
