@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"net"
+	"slices"
 	"strings"
 
 	"github.com/emiago/sipgo/sip"
@@ -72,11 +73,22 @@ func badRequest(data []byte, server string) []byte {
 			cseq = value
 		}
 	}
-	if len(via) == 0 || cseq == "" {
+	// Echo only what parses on its own: a broken header in the answer would be dropped by the
+	// peer's parser with the rest of it.
+	via = slices.DeleteFunc(via, func(v string) bool { return !headerParses("Via", v) })
+	if len(via) == 0 {
 		return nil
 	}
-	if f := strings.Fields(cseq); len(f) != 2 || strings.EqualFold(f[1], "ACK") {
+	if f := strings.Fields(cseq); len(f) == 2 && strings.EqualFold(f[1], "ACK") {
 		return nil
+	}
+	for _, h := range []struct {
+		name  string
+		value *string
+	}{{"From", &from}, {"To", &to}, {"Call-ID", &callID}, {"CSeq", &cseq}} {
+		if *h.value != "" && !headerParses(h.name, *h.value) {
+			*h.value = ""
+		}
 	}
 	if to != "" && !strings.Contains(strings.ToLower(to), ";tag=") {
 		to += ";tag=" + sip.GenerateTagN(10)
@@ -93,6 +105,12 @@ func badRequest(data []byte, server string) []byte {
 	}
 	b.WriteString("Server: " + server + "\r\nWarning: 399 lingxi \"Malformed message\"\r\nContent-Length: 0\r\n\r\n")
 	return []byte(b.String())
+}
+
+// headerParses reports whether one header parses as sipgo would parse it.
+func headerParses(name, value string) bool {
+	_, err := sip.ParseMessage([]byte("SIP/2.0 400 Bad Request\r\n" + name + ": " + value + "\r\nContent-Length: 0\r\n\r\n"))
+	return err == nil
 }
 
 // printable reports whether a header line holds only visible ASCII, spaces and tabs.
