@@ -96,13 +96,6 @@ func (s *Server) Dial(ctx context.Context, t tenant.ID, target, from string) (*L
 	req.AppendHeader(sip.NewHeader("User-Agent", s.cfg.UserAgent))
 	req.AppendHeader(sip.NewHeader("Allow", allowed))
 	req.SetBody(offer.render())
-	if transport == "udp" {
-		s.mu.Lock()
-		if u, isUDP := s.udp.LocalAddr().(*net.UDPAddr); isUDP {
-			req.Laddr = sip.Addr{IP: u.IP, Port: u.Port}
-		}
-		s.mu.Unlock()
-	}
 	ring, cancelRing := context.WithTimeout(ctx, s.cfg.DialTimeout)
 	defer cancelRing()
 	dlg, err := s.dialogUA(transport).WriteInvite(ring, req)
