@@ -1,0 +1,202 @@
+package sip
+
+import (
+	"net/netip"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+
+	"github.com/lingxi/lingxi/shared/voicecfg"
+)
+
+// farTrunk is a trunk of the tenant that loopback is not part of.
+var farTrunk = voicecfg.Trunk{Tenant: testTenant, Name: "carrier", CIDRs: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}}
+
+func TestUnknownNumberIs404(t *testing.T) {
+	e := startEdge(t, nil)
+	p := newPhone(t, "udp", nil)
+	uri := sip.Uri{Scheme: "sip", User: "+10000000000", Host: "127.0.0.1", Port: int(e.srv.Addr("udp").Port())}
+	d, err := p.dialogs.Invite(testCtx(t), uri, offer(), sip.NewHeader("Content-Type", "application/sdp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := status(t, d.WaitAnswer(testCtx(t), sipgo.AnswerOptions{})); got != 404 {
+		t.Fatalf("status = %d", got)
+	}
+	if len(e.events.list()) != 0 {
+		t.Fatalf("events for an unknown number: %v", e.events.list())
+	}
+}
+
+func TestAuthorisation(t *testing.T) {
+	tests := map[string]struct {
+		trunks  []voicecfg.Trunk
+		network string
+		opts    sipgo.AnswerOptions
+		from    string
+		want    int
+		event   string
+		account string
+	}{
+		"trunk by source address": {
+			trunks: []voicecfg.Trunk{{Tenant: testTenant, Name: "local", CIDRs: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}},
+			want:   200,
+		},
+		"unauthorised source": {
+			trunks: []voicecfg.Trunk{farTrunk},
+			want:   403, event: ReasonSourceNotAllowed,
+		},
+		"trunk on the wrong transport": {
+			trunks: []voicecfg.Trunk{{Tenant: testTenant, Name: "local", CIDRs: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, Transport: "tcp"}},
+			want:   403, event: ReasonTransportMismatch,
+		},
+		"trunk on its transport": {
+			trunks:  []voicecfg.Trunk{{Tenant: testTenant, Name: "local", CIDRs: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, Transport: "tcp"}},
+			network: "tcp",
+			want:    200,
+		},
+		"trunk with digest": {
+			trunks: []voicecfg.Trunk{{Tenant: testTenant, Name: "local", CIDRs: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, Username: "pbx", HA1: ha1("pbx", "pw")}},
+			opts:   sipgo.AnswerOptions{Username: "pbx", Password: "pw"},
+			want:   200,
+		},
+		"trunk with a wrong password": {
+			trunks: []voicecfg.Trunk{{Tenant: testTenant, Name: "local", CIDRs: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, Username: "pbx", HA1: ha1("pbx", "pw")}},
+			opts:   sipgo.AnswerOptions{Username: "pbx", Password: "guess"},
+			want:   403, event: ReasonAuthFailed,
+		},
+		"trunk with digest but no credentials": {
+			trunks: []voicecfg.Trunk{{Tenant: testTenant, Name: "local", CIDRs: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, Username: "pbx", HA1: ha1("pbx", "pw")}},
+			want:   407,
+		},
+		"agent softphone": {
+			trunks: []voicecfg.Trunk{farTrunk},
+			from:   "alice",
+			opts:   sipgo.AnswerOptions{Username: "alice", Password: testPassword},
+			want:   200, account: "alice",
+		},
+		"agent softphone with a wrong password": {
+			trunks: []voicecfg.Trunk{farTrunk},
+			from:   "alice",
+			opts:   sipgo.AnswerOptions{Username: "alice", Password: "nope"},
+			want:   403, event: ReasonAuthFailed,
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			e := startEdge(t, nil)
+			e.dir.setTrunks(tc.trunks...)
+			network := tc.network
+			if network == "" {
+				network = "udp"
+			}
+			p := newPhone(t, network, nil)
+			var hdrs []sip.Header
+			if tc.from != "" {
+				fh := &sip.FromHeader{Address: sip.Uri{Scheme: "sip", User: tc.from, Host: "127.0.0.1"}, Params: sip.NewParams()}
+				fh.Params.Add("tag", sip.GenerateTagN(8))
+				hdrs = append(hdrs, fh)
+			}
+			d, err := p.invite(testCtx(t), e, network, offer(), tc.opts, hdrs...)
+			if got := status(t, err); got != tc.want {
+				t.Fatalf("status = %d, want %d", got, tc.want)
+			}
+			if tc.event != "" && !slices.Contains(e.events.list(), "bank "+testNumber+" "+tc.event) {
+				t.Fatalf("events = %v", e.events.list())
+			}
+			if tc.want == 200 {
+				c := e.calls.next(t)
+				if c.Account != tc.account {
+					t.Fatalf("account = %q", c.Account)
+				}
+				if err := d.Bye(testCtx(t)); err != nil {
+					t.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func TestRepeatedFailuresBlockTheSource(t *testing.T) {
+	e := startEdge(t, func(c *Config) { c.AuthFailures = 2 })
+	e.dir.setTrunks(voicecfg.Trunk{Tenant: testTenant, Name: "local", CIDRs: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, Username: "pbx", HA1: ha1("pbx", "pw")})
+	p := newPhone(t, "udp", nil)
+	for range 2 {
+		_, err := p.invite(testCtx(t), e, "udp", offer(), sipgo.AnswerOptions{Username: "pbx", Password: "guess"})
+		if got := status(t, err); got != 403 {
+			t.Fatalf("wrong password: %d", got)
+		}
+	}
+	// Blocked now: even the right password gets 403, with no challenge first.
+	var seen []int
+	uri := sip.Uri{Scheme: "sip", User: testNumber, Host: "127.0.0.1", Port: int(e.srv.Addr("udp").Port())}
+	d, err := p.dialogs.Invite(testCtx(t), uri, offer(), sip.NewHeader("Content-Type", "application/sdp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = d.WaitAnswer(testCtx(t), sipgo.AnswerOptions{Username: "pbx", Password: "pw", OnResponse: func(r *sip.Response) error {
+		seen = append(seen, r.StatusCode)
+		return nil
+	}})
+	if got := status(t, err); got != 403 || slices.Contains(seen, 407) {
+		t.Fatalf("blocked source: %d after %v", got, seen)
+	}
+	if e.srv.block.size() != 1 {
+		t.Fatalf("blocklist size = %d", e.srv.block.size())
+	}
+}
+
+func TestBlocklistIsBounded(t *testing.T) {
+	b := newBlocklist(1, time.Minute, time.Hour)
+	now := time.Now()
+	for i := range maxTracked + 100 {
+		a := netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)})
+		b.fail(a, now)
+	}
+	if b.size() > maxTracked {
+		t.Fatalf("size = %d", b.size())
+	}
+	a := netip.MustParseAddr("192.0.2.1")
+	if !b.fail(a, now) || !b.blocked(a, now) {
+		t.Fatal("newest failure not blocked")
+	}
+	if b.blocked(a, now.Add(2*time.Hour)) {
+		t.Fatal("block never ends")
+	}
+}
+
+func TestNonce(t *testing.T) {
+	now := time.Now()
+	d := &digester{key: []byte("k"), now: func() time.Time { return now }}
+	src := netip.MustParseAddr("127.0.0.1")
+	n := d.nonce(src)
+	if ok, stale := d.checkNonce(n, src); !ok || stale {
+		t.Fatalf("fresh nonce: %v %v", ok, stale)
+	}
+	if ok, _ := d.checkNonce(n, netip.MustParseAddr("127.0.0.2")); ok {
+		t.Fatal("nonce accepted from another source")
+	}
+	other := &digester{key: []byte("other"), now: d.now}
+	if ok, _ := other.checkNonce(n, src); ok {
+		t.Fatal("nonce accepted under another key")
+	}
+	now = now.Add(nonceTTL + time.Second)
+	if ok, stale := d.checkNonce(n, src); !ok || !stale {
+		t.Fatalf("old nonce: %v %v", ok, stale)
+	}
+	if ok, _ := d.checkNonce("garbage", src); ok {
+		t.Fatal("garbage nonce accepted")
+	}
+}
+
+func TestE164(t *testing.T) {
+	for in, want := range map[string]string{"+862160001234": "+862160001234", "862160001234": "+862160001234", "": "", "+": "", "12a": "", "1234567890123456": ""} {
+		got, _ := e164(in)
+		if got != want {
+			t.Errorf("e164(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -1,0 +1,121 @@
+package sip
+
+import (
+	"context"
+	"errors"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+
+	"github.com/lingxi/lingxi/media-edge/media"
+	"github.com/lingxi/lingxi/shared/voicecfg"
+)
+
+// agent is a phone that answers the edge's INVITEs as a sipgo dialog server.
+type agent struct {
+	*phone
+	dialogs *sipgo.DialogServerCache
+	calls   chan *sipgo.DialogServerSession
+}
+
+func newAgent(t *testing.T, e *testEdge, status int) *agent {
+	p := newPhone(t, "udp", nil)
+	a := &agent{phone: p, calls: make(chan *sipgo.DialogServerSession, 4)}
+	contact := sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "agent", Host: "127.0.0.1", Port: int(p.addr.Port())}}
+	a.dialogs = sipgo.NewDialogServerCache(p.cli, contact)
+	onAck := func(req *sip.Request, tx sip.ServerTransaction) { _ = a.dialogs.ReadAck(req, tx) }
+	answer := func(req *sip.Request, tx sip.ServerTransaction) {
+		d, err := a.dialogs.ReadInvite(req, tx)
+		if err != nil {
+			return
+		}
+		if status != 200 {
+			_ = d.Respond(status, "Busy Here", nil)
+			return
+		}
+		body := []byte("v=0\r\no=agent 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n" +
+			"m=audio 42000 RTP/AVP 8 101\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n")
+		res := sip.NewSDPResponseFromRequest(d.InviteRequest, body)
+		if err := d.WriteResponse(res); err != nil {
+			return
+		}
+		a.calls <- d
+	}
+	p.setHooks(answer, onAck)
+	return a
+}
+
+func registerAgent(t *testing.T, e *testEdge, a *agent) {
+	err := e.regs.Put(context.Background(), voicecfg.Registration{
+		Tenant: testTenant, Username: "alice", Contact: "sip:alice@" + a.addr.String(),
+		Expires: time.Now().Add(time.Hour), Edge: "sip:lingxi@" + e.udp(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestDialAnAgentWhoHangsUp(t *testing.T) {
+	e := startEdge(t, nil)
+	a := newAgent(t, e, 200)
+	registerAgent(t, e, a)
+	leg, err := e.srv.Dial(testCtx(t), testTenant, "account:alice", "+8613800000000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := media.Params{Remote: netip.MustParseAddrPort("127.0.0.1:42000"), Codec: media.PCMA, DTMFPayloadType: 101, Direction: "sendrecv"}
+	if leg.Params() != want {
+		t.Fatalf("params = %+v", leg.Params())
+	}
+	d := <-a.calls
+	if got := d.InviteRequest.From().Address.User; got != "+8613800000000" {
+		t.Fatalf("from = %q", got)
+	}
+	if err := d.Bye(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+	<-leg.Done()
+	if side, cause := leg.Ended(); side != SideCallee || cause != "bye" {
+		t.Fatalf("ended = %s %s", side, cause)
+	}
+}
+
+func TestDialHangupFromTheEdge(t *testing.T) {
+	e := startEdge(t, nil)
+	a := newAgent(t, e, 200)
+	registerAgent(t, e, a)
+	leg, err := e.srv.Dial(testCtx(t), testTenant, "sip:alice@"+a.addr.String(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-a.calls
+	leg.Hangup("transfer_over")
+	select {
+	case <-a.byes:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the agent got no BYE")
+	}
+	<-leg.Done()
+	if side, cause := leg.Ended(); side != SideEdge || cause != "transfer_over" {
+		t.Fatalf("ended = %s %s", side, cause)
+	}
+}
+
+func TestDialFailures(t *testing.T) {
+	e := startEdge(t, func(c *Config) { c.DialTimeout = 200 * time.Millisecond })
+	if _, err := e.srv.Dial(testCtx(t), testTenant, "account:alice", ""); !errors.Is(err, ErrNotRegistered) {
+		t.Fatalf("unregistered: %v", err)
+	}
+	busy := newAgent(t, e, 486)
+	_, err := e.srv.Dial(testCtx(t), testTenant, "sip:alice@"+busy.addr.String(), "")
+	var rej *RejectedError
+	if !errors.As(err, &rej) || rej.Status != 486 {
+		t.Fatalf("busy: %v", err)
+	}
+	if _, err := e.srv.Dial(testCtx(t), testTenant, "http://example", ""); err == nil {
+		t.Fatal("dialled a non-SIP target")
+	}
+}
