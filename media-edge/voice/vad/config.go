@@ -39,7 +39,8 @@ type BargeInConfig struct {
 	MinSpeech time.Duration
 	// EchoTail is the longest echo path the canceller models (network delay plus the echo's spread).
 	EchoTail time.Duration
-	// MarginDB is how far the residual must rise above the expected residual echo to count as the
+	// MarginDB is how far the echo-cancelled audio must rise above the loudest echo the line can
+	// return (the tracked echo return loss times the loudest recent prompt frame) to count as the
 	// caller's speech.
 	MarginDB float64
 }
@@ -55,7 +56,7 @@ func Defaults() Config {
 		BargeIn: BargeInConfig{
 			MinSpeech: 120 * time.Millisecond,
 			EchoTail:  72 * time.Millisecond,
-			MarginDB:  6,
+			MarginDB:  3,
 		},
 	}
 }

@@ -66,10 +66,11 @@ type Detector struct {
 	barged     bool
 	endPending bool // EndNow ended speech; nothing more to report
 
-	ring    [][FrameSamples]int16 // the last frames of (echo-cancelled) audio, for pre-roll
-	ringPos int
-	cur     []int16 // the utterance in progress
-	last    []int16 // the last finished utterance
+	ring      [][FrameSamples]int16 // the last frames of (echo-cancelled) audio, for pre-roll
+	rawVoiced []bool                // per ring slot: voiced by the residual's score alone
+	ringPos   int
+	cur       []int16 // the utterance in progress
+	last      []int16 // the last finished utterance
 
 	mic, res [FrameSamples]float64
 	bands    [numBands]float64
@@ -94,7 +95,8 @@ func NewDetector(c Config) *Detector {
 		d.echo = newCanceller(int(c.BargeIn.EchoTail / (time.Second / 8000)))
 	}
 	// The ring holds the pre-roll and the longest run a start can be dated back over.
-	d.ring = make([][FrameSamples]int16, d.preFrames+max(d.minFrames, d.bargeFrames)+d.endFrames+2)
+	d.ring = make([][FrameSamples]int16, d.preFrames+2*max(d.minFrames, d.bargeFrames)+d.endFrames+2)
+	d.rawVoiced = make([]bool, len(d.ring))
 	d.Reset()
 	return d
 }
@@ -112,6 +114,7 @@ func (d *Detector) Reset() {
 	d.run, d.runActive, d.runScores = 0, 0, d.runScores[:0]
 	d.inSpeech, d.barged, d.endPending, d.prevVoiced = false, false, false, false
 	clear(d.ring)
+	clear(d.rawVoiced)
 	d.ringPos = 0
 	d.cur = d.cur[:0]
 	d.last = nil
@@ -138,15 +141,20 @@ func (d *Detector) Push(caller, played *[FrameSamples]int16) Event {
 	high, low := d.thresholds()
 	active, voiced := score > high, score > low
 	noisePw := d.noise.power()
+	quiet := voiced || d.inSpeech
+	d.rawVoiced[d.slot(t)] = voiced
 	if promptOn {
-		// Over a prompt the residual must also stand clear of what is left of the echo.
-		clear := pRes > dbToPower(d.cfg.BargeIn.MarginDB)*d.echo.residualEcho(refTail)+noisePw
+		// Over a prompt the residual must also stand clear of the loudest echo the line can return:
+		// what the canceller leaves of the echo stays below that, the caller's voice does not.
+		clear := pRes > dbToPower(d.cfg.BargeIn.MarginDB)*d.echo.echoBound(refTail)+noisePw
 		active, voiced = active && clear, voiced && clear
-		if !voiced {
-			d.echo.learn(pMic, pRes, refTail, noisePw)
+		if !clear {
+			d.echo.learn(pMic, refTail, noisePw)
 		}
+		// Echo left in the residual is not line noise: let the noise estimate only fall.
+		quiet = true
 	}
-	d.noise.update(&d.bands, voiced || d.inSpeech)
+	d.noise.update(&d.bands, quiet)
 	d.keep(t)
 
 	prevVoiced := d.prevVoiced
@@ -188,6 +196,13 @@ func (d *Detector) Push(caller, played *[FrameSamples]int16) Event {
 	}
 	d.inSpeech, d.endPending = true, false
 	d.start = t - int64(d.run) + 1
+	if promptOn {
+		// Over a prompt the onset's first frames may sit under the echo bound: date the start back
+		// over frames the residual alone calls speech, at most half a barge-in's length.
+		for k := int64(1); k <= int64(d.bargeFrames/2) && d.start-1 >= 0 && d.rawVoiced[d.slot(d.start-1)]; k++ {
+			d.start--
+		}
+	}
 	d.lastVoiced = t
 	d.barged = promptOn
 	d.cur = d.cur[:0]

@@ -15,13 +15,13 @@ type noiseTracker struct {
 }
 
 const (
-	initFrames  = 5    // the first frames are averaged unconditionally
-	minSubLen   = 12   // frames per minimum-statistics sub-window
-	minWindows  = 10   // sub-windows: 10 × 12 frames = 2.4 s
-	minBias     = 1.0  // the minimum of sub-window means is close to the mean for steady noise
-	noiseFloor  = 3000 // band power of white noise at about −75 dBFS: digital silence is not 0
-	riseAlpha   = 0.95 // outside speech
-	fallAlpha   = 0.8  // whenever the power is below the estimate
+	initFrames = 5    // the first frames are averaged unconditionally
+	minSubLen  = 12   // frames per minimum-statistics sub-window
+	minWindows = 10   // sub-windows: 10 × 12 frames = 2.4 s
+	minBias    = 1.0  // the minimum of sub-window means is close to the mean for steady noise
+	noiseFloor = 3000 // band power of white noise at about −75 dBFS: digital silence is not 0
+	riseAlpha  = 0.95 // outside speech
+	fallAlpha  = 0.8  // whenever the power is below the estimate
 )
 
 func (n *noiseTracker) reset() { *n = noiseTracker{} }
