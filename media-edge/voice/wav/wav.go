@@ -27,7 +27,7 @@ const maxData = 256 << 20
 func Decode(r io.Reader) (Audio, error) {
 	var hdr [12]byte
 	if _, err := io.ReadFull(r, hdr[:]); err != nil {
-		return Audio{}, fmt.Errorf("%w: reading RIFF header: %v", ErrFormat, err)
+		return Audio{}, fmt.Errorf("%w: not a RIFF/WAVE file (shorter than a header: %v)", ErrFormat, err)
 	}
 	if string(hdr[0:4]) != "RIFF" || string(hdr[8:12]) != "WAVE" {
 		return Audio{}, fmt.Errorf("%w: not a RIFF/WAVE file", ErrFormat)
