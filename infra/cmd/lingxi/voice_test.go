@@ -58,8 +58,8 @@ func TestVoiceSayThenVAD(t *testing.T) {
 		t.Fatalf("got %+v", got)
 	}
 	s := got.Segments[0]
-	endMS := int64(1000 + len(pcm)/8)
-	if s.StartMS < 900 || s.StartMS > 1100 || s.EndMS < endMS-200 || s.EndMS > endMS+100 {
+	endMS := int64(1000 + len(pcm)/8) // espeak-ng ends its audio with a few hundred ms of silence
+	if s.StartMS < 900 || s.StartMS > 1100 || s.EndMS < endMS-500 || s.EndMS > endMS {
 		t.Fatalf("segment %+v, speech at 1000–%d ms", s, endMS)
 	}
 }
