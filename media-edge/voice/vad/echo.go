@@ -13,15 +13,18 @@ type canceller struct {
 	taps  int
 	w     []float32 // weights, reversed: w[i] multiplies hist[n+1+i] for output sample n
 	hist  []float32 // the last taps reference samples, then the current frame
-	norm  float64   // Σ x² over the regressor
 	refPw []float64 // reference frame powers over the echo tail, newest last
 
-	erl    float64
-	active bool // the reference had energy within the echo tail
+	erl float64
+	// the taps in use: all of them until the echo path is found, then a window around it
+	winLo, winHi int
+	stable       int  // frames the path has held still
+	active       bool // the reference had energy within the echo tail
 }
 
 const (
 	nlmsStep   = 0.5
+	windowPad  = 32     // taps kept either side of the echo path once found
 	refFloor   = 1000.0 // reference frame power below which the prompt is silent (about −60 dBFS)
 	erlInitial = 1.0    // 0 dB: assume the worst until measured
 	erlDecay   = 0.98   // per frame: 6 dB in 1.4 s
@@ -40,8 +43,8 @@ func (c *canceller) reset() {
 	clear(c.w)
 	clear(c.hist)
 	clear(c.refPw)
-	c.norm = 0
 	c.erl = erlInitial
+	c.winLo, c.winHi, c.stable = 0, c.taps, 0
 	c.active = false
 }
 
@@ -75,57 +78,102 @@ func (c *canceller) process(mic, out *[FrameSamples]float64, played *[FrameSampl
 		}
 	}
 	if !c.active {
-		// Nothing to cancel. Keep the regressor norm in step with the (silent) history.
-		*out = *mic
-		c.norm = 0
+		*out = *mic // nothing to cancel
 		return tail
 	}
-	delta := float64(L) * refFloor
+	c.track()
+	lo, hi := c.winLo, c.winHi
+	delta := float64(hi-lo) * refFloor
+	// The regressor's energy over the window, for n = 0; then slid sample by sample.
+	var norm float64
+	for _, v := range c.hist[1+lo : 1+hi] {
+		norm += float64(v) * float64(v)
+	}
 	for n := range FrameSamples {
-		xn := float64(c.hist[L+n])
-		xo := float64(c.hist[n])
-		c.norm += xn*xn - xo*xo
-		if c.norm < 0 {
-			c.norm = 0
-		}
-		x := c.hist[n+1 : n+1+L]
-		w := c.w[:len(x)]
-		var y float32
-		for i, v := range x {
-			y += w[i] * v
-		}
+		x := c.hist[n+1+lo : n+1+hi]
+		w := c.w[lo:hi]
+		y := dot(w, x)
 		e := mic[n] - float64(y)
 		out[n] = e
 		if adapt {
-			g := float32(nlmsStep * e / (c.norm + delta))
-			for i, v := range x {
-				w[i] += g * v
-			}
+			axpy(w, x, float32(nlmsStep*e/(norm+delta)))
+		}
+		if n+1 < FrameSamples {
+			in, gone := float64(c.hist[n+1+hi]), float64(c.hist[n+1+lo])
+			norm = max(norm+in*in-gone*gone, 0)
 		}
 	}
 	return tail
 }
 
-// delayFrames says which past reference frames (0 = the current one) the converged filter draws
-// the echo from: those holding the taps with 90% of its energy. ok is false while the filter has
-// not concentrated its energy in a short span (not converged, or a dispersive path).
-func (c *canceller) delayFrames() (lo, hi int, ok bool) {
+// track narrows the filter to the taps around the echo path once the path has held still for
+// half a second: the rest of the taps are noise to adapt and cost to run (a 72 ms tail is 576
+// taps; a sharp path needs a few dozen around its delay).
+func (c *canceller) track() {
+	if c.winHi-c.winLo < c.taps {
+		return // already narrowed
+	}
+	a, b, ok := c.pathTaps()
+	if !ok {
+		c.stable = 0
+		return
+	}
+	c.stable++
+	if c.stable < 25 {
+		return
+	}
+	c.winLo, c.winHi = max(a-windowPad, 0), min(b+1+windowPad, c.taps)
+	clear(c.w[:c.winLo])
+	clear(c.w[c.winHi:])
+}
+
+// dot is Σ a[i]·b[i] with four accumulators (the additions do not wait on each other).
+func dot(a, b []float32) float32 {
+	b = b[:len(a)]
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		s0 += a[i] * b[i]
+		s1 += a[i+1] * b[i+1]
+		s2 += a[i+2] * b[i+2]
+		s3 += a[i+3] * b[i+3]
+	}
+	for ; i < len(a); i++ {
+		s0 += a[i] * b[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// axpy adds g·x to w.
+func axpy(w, x []float32, g float32) {
+	x = x[:len(w)]
+	i := 0
+	for ; i+4 <= len(w); i += 4 {
+		w[i] += g * x[i]
+		w[i+1] += g * x[i+1]
+		w[i+2] += g * x[i+2]
+		w[i+3] += g * x[i+3]
+	}
+	for ; i < len(w); i++ {
+		w[i] += g * x[i]
+	}
+}
+
+// pathTaps finds the span of taps [a, b] holding 90% of the filter's energy, grown from its peak.
+// ok is false while that span is wider than a frame (not converged, or a dispersive path).
+func (c *canceller) pathTaps() (a, b int, ok bool) {
 	var total float64
-	for _, w := range c.w {
-		total += float64(w) * float64(w)
-	}
-	if total == 0 {
-		return 0, 0, false
-	}
-	// w[i] multiplies the sample i−taps+1 samples back from the newest, relative to the output
-	// sample; find the smallest window of taps holding 90% of the energy from the peak outwards.
 	peak := 0
 	for i, w := range c.w {
+		total += float64(w) * float64(w)
 		if w*w > c.w[peak]*c.w[peak] {
 			peak = i
 		}
 	}
-	a, b := peak, peak
+	if total == 0 {
+		return 0, 0, false
+	}
+	a, b = peak, peak
 	acc := float64(c.w[peak]) * float64(c.w[peak])
 	for acc < 0.9*total {
 		left, right := -1.0, -1.0
@@ -146,15 +194,21 @@ func (c *canceller) delayFrames() (lo, hi int, ok bool) {
 			acc += right
 		}
 	}
-	if b-a > FrameSamples { // a spread over more than a frame: no sharp path yet
+	return a, b, b-a <= FrameSamples
+}
+
+// delayFrames says which past reference frames (0 = the current one) the converged filter draws
+// the echo from.
+func (c *canceller) delayFrames() (lo, hi int, ok bool) {
+	a, b, ok := c.pathTaps()
+	if !ok {
 		return 0, 0, false
 	}
 	// Tap i reaches back taps−1−i samples; the frame being filtered spans 160 samples, so a lag of
 	// d samples reaches frames floor(d/160) and floor(d/160)+1 back.
 	dMin, dMax := c.taps-1-b, c.taps-1-a
 	lo, hi = dMin/FrameSamples, dMax/FrameSamples+1
-	hi = min(hi, len(c.refPw)-1)
-	return lo, hi, true
+	return lo, min(hi, len(c.refPw)-1), true
 }
 
 // echoBound is the power of the loudest echo the line can return for a reference whose largest
