@@ -1,11 +1,21 @@
-package vad
+package vad_test
 
 import (
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/lingxi/lingxi/media-edge/voice/vad"
+	"github.com/lingxi/lingxi/media-edge/voice/vad/vadbench"
 )
+
+const (
+	FrameSamples = vad.FrameSamples
+	frameMS      = 20
+)
+
+var clip16, rms = vadbench.Clip16, vadbench.RMS
 
 // line simulates the caller's side of a call: what the edge plays comes back as an echo (delayed,
 // low-passed, attenuated) mixed with line noise and, from a given sample on, the caller's voice.
@@ -43,7 +53,7 @@ func (l *line) hear(played *[FrameSamples]int16, caller []int16) *[FrameSamples]
 
 // prompt is six seconds of one speaker's digits, back to back with short pauses, at about −20 dBFS.
 func prompt(t testing.TB) []int16 {
-	all := loadFSDD(t)
+	all := fsdd(t)
 	var p []int16
 	for len(p) < 6*8000 {
 		for _, u := range all["theo"] {
@@ -69,7 +79,7 @@ func TestEchoAloneRaisesNothing(t *testing.T) {
 	for _, bc := range bargeCases {
 		t.Run(fmt.Sprintf("%dms/%gdB", bc.delayMS, bc.echoDB), func(t *testing.T) {
 			l := &line{delay: bc.delayMS * 8, gain: math.Pow(10, bc.echoDB/20), noise: 10, rng: rand.New(rand.NewPCG(1, 2))}
-			d := NewDetector(Config{})
+			d := vad.NewDetector(vad.Config{})
 			var f [FrameSamples]int16
 			for off := 0; off+FrameSamples <= len(p)+8000; off += FrameSamples {
 				played := (*[FrameSamples]int16)(nil)
@@ -77,7 +87,7 @@ func TestEchoAloneRaisesNothing(t *testing.T) {
 					copy(f[:], p[off:])
 					played = &f
 				}
-				if ev := d.Push(l.hear(played, nil), played); ev.Kind != None {
+				if ev := d.Push(l.hear(played, nil), played); ev.Kind != vad.None {
 					t.Fatalf("%v at %d ms from the prompt's echo alone", ev, off/8)
 				}
 			}
@@ -87,7 +97,7 @@ func TestEchoAloneRaisesNothing(t *testing.T) {
 
 func TestBargeInOverPrompt(t *testing.T) {
 	p := prompt(t)
-	all := loadFSDD(t)
+	all := fsdd(t)
 	for i, bc := range bargeCases {
 		for _, spk := range []string{"george", "jackson", "nicolas"} {
 			utt := all[spk][(i*3+len(spk))%10]
@@ -99,11 +109,11 @@ func TestBargeInOverPrompt(t *testing.T) {
 			startAt := 2000 + 400*i // ms into the prompt
 			t.Run(fmt.Sprintf("%dms/%gdB/%s", bc.delayMS, bc.echoDB, spk), func(t *testing.T) {
 				l := &line{delay: bc.delayMS * 8, gain: math.Pow(10, bc.echoDB/20), noise: 10, rng: rand.New(rand.NewPCG(3, 4))}
-				d := NewDetector(Config{})
+				d := vad.NewDetector(vad.Config{})
 				var f [FrameSamples]int16
 				playing := true
 				raisedAt := 0
-				var got []Event
+				var got []vad.Event
 				for off := 0; off+FrameSamples <= len(p)+16000; off += FrameSamples {
 					played := (*[FrameSamples]int16)(nil)
 					if playing && off+FrameSamples <= len(p) {
@@ -120,16 +130,16 @@ func TestBargeInOverPrompt(t *testing.T) {
 						}
 					}
 					ev := d.Push(l.hear(played, c), played)
-					if ev.Kind == None {
+					if ev.Kind == vad.None {
 						continue
 					}
 					got = append(got, ev)
-					if ev.Kind == BargeIn {
+					if ev.Kind == vad.BargeIn {
 						raisedAt = off/8 + frameMS
 						playing = false // the edge stops the prompt
 					}
 				}
-				if len(got) != 2 || got[0].Kind != BargeIn || got[1].Kind != SpeechEnd {
+				if len(got) != 2 || got[0].Kind != vad.BargeIn || got[1].Kind != vad.SpeechEnd {
 					t.Fatalf("events %v, want barge-in then speech-end", got)
 				}
 				truthEnd := int64(startAt) + int64(len(utt))/8

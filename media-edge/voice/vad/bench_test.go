@@ -1,20 +1,23 @@
-package vad
+package vad_test
 
 import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/lingxi/lingxi/media-edge/voice/vad"
+	"github.com/lingxi/lingxi/media-edge/voice/vad/vadbench"
 )
 
 // BenchmarkPush is the detector's cost per 20 ms frame on a line with no prompt playing
 // (ns/op is ns per frame; 50 frames make a call-second).
 func BenchmarkPush(b *testing.B) {
-	c := corpusClips(b, "white", 10, 1)[0]
-	d := NewDetector(Config{})
-	frames := len(c.pcm) / FrameSamples
+	c := vadbench.BuildClips(fsdd(b), "white", 10, 1)[0]
+	d := vad.NewDetector(vad.Config{})
+	frames := len(c.PCM) / FrameSamples
 	b.ResetTimer()
 	for i := range b.N {
-		f := (*[FrameSamples]int16)(c.pcm[(i%frames)*FrameSamples:])
+		f := (*[FrameSamples]int16)(c.PCM[(i%frames)*FrameSamples:])
 		d.Push(f, nil)
 	}
 }
@@ -28,7 +31,7 @@ func BenchmarkPushDuringPrompt(b *testing.B) {
 	for i := range mic {
 		mic[i] = *l.hear((*[FrameSamples]int16)(p[i*FrameSamples:]), nil)
 	}
-	d := NewDetector(Config{})
+	d := vad.NewDetector(vad.Config{})
 	b.ResetTimer()
 	for i := range b.N {
 		k := i % frames
