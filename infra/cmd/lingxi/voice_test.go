@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lingxi/lingxi/media-edge/voice/vad/vadbench"
 	"github.com/lingxi/lingxi/media-edge/voice/wav"
 )
 
@@ -87,5 +88,25 @@ func TestVoiceVADRejectsOtherFormats(t *testing.T) {
 	}
 	if code := run(context.Background(), []string{"voice", "say", "--lang", "fr", "bonjour", "-o", filepath.Join(dir, "x.wav")}, &stdout, &stderr); code != 2 {
 		t.Fatalf("say fr: exit %d", code)
+	}
+}
+
+func TestVoiceVADBench(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	fsdd := filepath.Join("..", "..", "..", "media-edge", "voice", "testdata", "fsdd")
+	if code := run(context.Background(), []string{"voice", "vad-bench", "--fsdd", fsdd}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	if len(lines) != 20 { // two engines × (clean + three noises × three SNRs)
+		t.Fatalf("%d lines", len(lines))
+	}
+	for _, l := range lines {
+		var f vadbench.Figures
+		dec := json.NewDecoder(strings.NewReader(l))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&f); err != nil || f.Utterances != 60 {
+			t.Fatalf("%s: %v", l, err)
+		}
 	}
 }
