@@ -48,6 +48,7 @@ type Detector struct {
 	an    *analyser
 	lr    likelihood
 	noise noiseTracker
+	level levelTracker
 	echo  *canceller
 
 	t int64 // index of the frame being pushed
@@ -106,6 +107,7 @@ func (d *Detector) Reset() {
 	d.an.reset()
 	d.lr.reset()
 	d.noise.reset()
+	d.level.reset()
 	if d.echo != nil {
 		d.echo.reset()
 	}
@@ -140,6 +142,14 @@ func (d *Detector) Push(caller, played *[FrameSamples]int16) Event {
 	score := d.lr.score(&d.bands, &d.noise.level)
 	high, low := d.thresholds()
 	active, voiced := score > high, score > low
+	// The frame must also stand above the noise's level by more than the noise itself wanders.
+	levelDB := 10 * math.Log10(pRes+1)
+	if mean, sd, ok := d.level.noise(); ok {
+		above, wander := levelDB-mean, max(sd-steadySD, 0)
+		active = active && above > levelActiveSDs*wander
+		voiced = voiced && above > levelVoicedSDs*wander
+	}
+	d.level.add(levelDB)
 	noisePw := d.noise.power()
 	quiet := voiced || d.inSpeech
 	d.rawVoiced[d.slot(t)] = voiced
@@ -245,6 +255,15 @@ func (d *Detector) finish(endFrame int64) Event {
 	d.run, d.runActive, d.runScores = 0, 0, d.runScores[:0]
 	return Event{Kind: SpeechEnd, StartMS: d.start * frameMS, EndMS: endFrame * frameMS}
 }
+
+// How far above the noise's mean level a frame must be to be active or voiced, in multiples of how
+// much the noise's frame power wanders beyond that of steady noise (20 ms frames of white noise
+// spread by about 0.5 dB; a babble of voices by several).
+const (
+	steadySD       = 0.3
+	levelActiveSDs = 4
+	levelVoicedSDs = 2.5
+)
 
 // thresholds returns the active and voiced thresholds: the configured ones, raised when the
 // noise's own scores fluctuate (a babble of voices scores like weak speech now and then).

@@ -33,12 +33,16 @@ func TestFSDDInNoise(t *testing.T) {
 	}
 }
 
-// TestFSDDInBabble states what the detector does in a babble of twelve talkers: it is reported,
-// and held to what it reaches today so it cannot silently get worse.
+// TestFSDDInBabble states what the detector does in a babble of twelve talkers (speech-like noise:
+// not every utterance is found once there): it is reported, and held near what it reaches today
+// so it cannot silently get worse.
 func TestFSDDInBabble(t *testing.T) {
-	for _, snr := range []float64{20, 10, 5} {
+	for snr, floor := range map[float64]int{20: 45, 10: 40, 5: 30} {
 		f := vadbench.Evaluate("vad", segments, vadbench.BuildClips(fsdd(t), "babble", snr, 1), "babble", snr, tolerance)
 		t.Log(f)
+		if f.FoundOnce < floor || f.FalsePerMinute > 6 {
+			t.Errorf("babble at %g dB fell below %d found once or above 6 false/min: %v", snr, floor, f)
+		}
 	}
 }
 
