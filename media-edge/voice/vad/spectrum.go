@@ -19,14 +19,19 @@ const hannPower = 3.0 * fftSize / 8
 // analyser turns a frame into band powers: DC removal, a Hann window over 256 samples, an FFT.
 type analyser struct {
 	window  [fftSize]float64
-	twiddle [fftSize / 2]complex128
-	rev     [fftSize]int
+	twiddle [half / 2]complex128 // for the 128-point FFT
+	split   [half]complex128     // e^(−2πik/256), to split it into the 256-point real spectrum
+	rev     [half]int
 	bands   [numBands][2]int // bin ranges [lo, hi)
 	hist    [fftSize]float64 // the last 256 samples after DC removal
 	dcX     float64          // DC blocker state
 	dcY     float64
-	buf     [fftSize]complex128
+	buf     [half]complex128
 }
+
+// half is the size of the complex FFT that computes the 256-point real one: even samples as real
+// parts, odd as imaginary.
+const half = fftSize / 2
 
 func newAnalyser() *analyser {
 	a := &analyser{}
@@ -34,10 +39,13 @@ func newAnalyser() *analyser {
 		a.window[i] = 0.5 - 0.5*math.Cos(2*math.Pi*float64(i)/fftSize)
 	}
 	for i := range a.twiddle {
-		a.twiddle[i] = cmplx.Exp(complex(0, -2*math.Pi*float64(i)/fftSize))
+		a.twiddle[i] = cmplx.Exp(complex(0, -2*math.Pi*float64(i)/half))
+	}
+	for i := range a.split {
+		a.split[i] = cmplx.Exp(complex(0, -2*math.Pi*float64(i)/fftSize))
 	}
 	bits := 0
-	for 1<<bits < fftSize {
+	for 1<<bits < half {
 		bits++
 	}
 	for i := range a.rev {
@@ -75,24 +83,26 @@ func (a *analyser) bandPowers(frame *[FrameSamples]float64, out *[numBands]float
 		a.hist[fftSize-FrameSamples+i] = y
 		p += y * y
 	}
-	for i, x := range a.hist {
-		a.buf[a.rev[i]] = complex(x*a.window[i], 0)
+	for i := range half {
+		a.buf[a.rev[i]] = complex(a.hist[2*i]*a.window[2*i], a.hist[2*i+1]*a.window[2*i+1])
 	}
-	for size := 2; size <= fftSize; size <<= 1 {
-		half, step := size/2, fftSize/size
-		for start := 0; start < fftSize; start += size {
-			for k := range half {
-				t := a.twiddle[k*step] * a.buf[start+k+half]
+	for size := 2; size <= half; size <<= 1 {
+		h, step := size/2, half/size
+		for start := 0; start < half; start += size {
+			for k := range h {
+				t := a.twiddle[k*step] * a.buf[start+k+h]
 				u := a.buf[start+k]
 				a.buf[start+k] = u + t
-				a.buf[start+k+half] = u - t
+				a.buf[start+k+h] = u - t
 			}
 		}
 	}
 	for b, r := range a.bands {
 		var s float64
 		for k := r[0]; k < r[1]; k++ {
-			c := a.buf[k]
+			// X[k] = (Z[k] + conj Z[N−k])/2 − i·W^k·(Z[k] − conj Z[N−k])/2, N = 128, W = e^(−2πi/256)
+			z, zc := a.buf[k%half], cmplx.Conj(a.buf[(half-k)%half])
+			c := 0.5*(z+zc) - 0.5i*a.split[k%half]*(z-zc)
 			s += real(c)*real(c) + imag(c)*imag(c)
 		}
 		out[b] = s / float64(r[1]-r[0])
