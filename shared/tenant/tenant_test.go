@@ -54,6 +54,8 @@ var trustedParsers = map[string]string{
 		"(the queue's policy), and acts only on a job recorded under that tenant",
 	"shared/webhooks/delivery": "reads the tenant of a delivery message that only the webhooks, deliver and api " +
 		"functions can send (the queue's policy), and acts only on a delivery recorded under that tenant",
+	"shared/voicecfg": "reads the tenant of a platform mapping of a dialled number or a softphone username, " +
+		"which only the api function writes, under the owning tenant's own authentication",
 	"infra/devstack":   "the local stack seeds its demo tenant",
 	"infra/cmd/run":    "the local stack seeds its demo tenant",
 	"infra/cmd/lingxi": "operator tooling acting for a named tenant",
