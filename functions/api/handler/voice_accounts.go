@@ -149,6 +149,27 @@ func (api *API) listSIPAccounts(ctx context.Context, r *httpapi.Request, p auth.
 	})
 }
 
+// maxRegistrationDeletes bounds the registrations an account's delete removes in its transaction
+// (a softphone has a few; the transaction takes 100 items in all).
+const maxRegistrationDeletes = 80
+
+// registrationDeletes are the ops that remove the registrations of t's account username with it,
+// so that a softphone is not called after its account is gone, even if the account is made again
+// at once. 409 when there are more than maxRegistrationDeletes.
+func (api *API) registrationDeletes(ctx context.Context, p auth.Principal, username string) ([]store.Op, error) {
+	var ops []store.Op
+	for r, err := range store.Records(ctx, api.store, p.Tenant, voicecfg.KindRegistration, username+"/", store.PageRequest{Limit: 100}) {
+		if err != nil {
+			return nil, fmt.Errorf("registrations of %s: %w", username, err)
+		}
+		if len(ops) == maxRegistrationDeletes {
+			return nil, httpapi.Errorf(httpapi.KindConflict, "softphone account %q has more than %d registrations; retry once some expired", username, maxRegistrationDeletes)
+		}
+		ops = append(ops, store.DeleteOp(p.Tenant, r.Key, r.Version))
+	}
+	return ops, nil
+}
+
 func (api *API) deleteSIPAccount(ctx context.Context, r *httpapi.Request, p auth.Principal) (httpapi.Response, error) {
 	username, err := pathUsername(r, false)
 	if err != nil {
@@ -175,7 +196,11 @@ func (api *API) deleteSIPAccount(ctx context.Context, r *httpapi.Request, p auth
 	}
 	ops := append([]store.Op{store.DeleteOp(p.Tenant, it.key, cur), store.PlatformDeleteOp(it.key)},
 		deleteRefsOps(p.Tenant, voicecfg.RefAccount, username, refsVer)...)
-	if err := api.commitVoice(ctx, p, it, pc, cur, true, ops, nil); err != nil {
+	regs, err := api.registrationDeletes(ctx, p, username)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := api.commitVoice(ctx, p, it, pc, cur, true, append(ops, regs...), nil); err != nil {
 		return httpapi.Response{}, err
 	}
 	return httpapi.Response{Status: http.StatusNoContent}, nil

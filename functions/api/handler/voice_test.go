@@ -141,6 +141,12 @@ func TestVoiceConfigLifecycle(t *testing.T) {
 	if _, err := vs.Account(ctx, "alice"); err != voicecfg.ErrNotFound {
 		t.Fatalf("deleted account still in the directory: %v", err)
 	}
+	// Its registrations went with it: made again at once, the account has none.
+	e.call(t, "PUT", "/v1/sip-accounts/alice", key, voiceAccount).want(t, "account again", http.StatusCreated)
+	if regs, err := vs.Lookup(ctx, a.Tenant, "alice"); err != nil || len(regs) != 0 {
+		t.Fatalf("registrations outlived the account: %+v %v", regs, err)
+	}
+	e.call(t, "DELETE", "/v1/sip-accounts/alice", key, "").want(t, "delete account again", http.StatusNoContent)
 	// The number now takes calls from any trunk of the tenant (none left).
 	if _, trunks, err := vs.Number(ctx, "+862160001234"); err != nil || len(trunks) != 0 {
 		t.Fatalf("number after: %v %v", trunks, err)
@@ -160,7 +166,8 @@ func TestVoiceConfigLifecycle(t *testing.T) {
 	want := []string{
 		"trunk carrier put 1", "number +862160001234 put 1", "sip_account alice put 1", "transfer_target cards put 1",
 		"sip_account alice put 2", "trunk carrier put 2", "number +862160001234 put 2", "transfer_target cards put 2",
-		"trunk carrier delete 0", "sip_account alice delete 0", "number +862160001234 delete 0",
+		"trunk carrier delete 0", "sip_account alice delete 0", "sip_account alice put 1", "sip_account alice delete 0",
+		"number +862160001234 delete 0",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("events\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
