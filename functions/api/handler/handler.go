@@ -43,18 +43,18 @@ type Committer interface {
 
 // API serves the routes. Build it with New.
 type API struct {
-	store     Store
-	commit    Committer
-	auth      *auth.Authenticator
-	router    *httpapi.Router
-	now       func() time.Time
-	log       *slog.Logger
-	jobs      JobQueue // training jobs go to the train function; nil: training answers 503
-	ledger    *quota.Ledger
-	egress    egress.Policy      // which loopback ports a flow's webhook may name (WithEgress); none by default
-	idem      *idempotency.Guard // Idempotency-Key on every POST (idempotency.go); nil: the header is 503
-	replay    Replayer           // webhook deliveries' replay (webhooks.go); nil: the route answers 503
-	sipEgress egress.Policy      // which loopback ports a transfer target's SIP URI may name (WithSIPEgress); none by default
+	store  Store
+	commit Committer
+	auth   *auth.Authenticator
+	router *httpapi.Router
+	now    func() time.Time
+	log    *slog.Logger
+	jobs   JobQueue // training jobs go to the train function; nil: training answers 503
+	ledger *quota.Ledger
+	egress egress.Policy      // which loopback ports a flow's webhook may name (WithEgress); none by default
+	idem   *idempotency.Guard // Idempotency-Key on every POST (idempotency.go); nil: the header is 503
+	replay Replayer           // webhook deliveries' replay (webhooks.go); nil: the route answers 503
+	sip    egress.Policy      // which loopback ports a transfer target's SIP URI may name (WithSIPEgress); none by default
 }
 
 // New wires the API.

@@ -38,7 +38,7 @@ const voiceSubject = "voicecfg"
 // WithSIPEgress sets which loopback ports a transfer target's SIP URI may name (the local stack's
 // softphones; LOOPBACK_SIP_PORTS). Without it, as in production, only public addresses and DNS
 // names are accepted.
-func WithSIPEgress(p egress.Policy) Option { return func(api *API) { api.sipEgress = p } }
+func WithSIPEgress(p egress.Policy) Option { return func(api *API) { api.sip = p } }
 
 func (api *API) voiceRoutes() {
 	admin := func(h tenantHandler) httpapi.HandlerFunc { return api.tenantKey(auth.RoleAdmin, h) }

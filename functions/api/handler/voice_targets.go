@@ -69,7 +69,7 @@ func (api *API) checkTarget(ctx context.Context, p auth.Principal, target string
 		return bad(err.Error())
 	}
 	if tg.URI != nil {
-		if err := tg.URI.CheckEgress(api.sipEgress); err != nil {
+		if err := tg.URI.CheckEgress(api.sip); err != nil {
 			return bad("must not point at a non-public address (" + err.Error() + ")")
 		}
 		return nil
