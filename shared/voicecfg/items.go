@@ -32,11 +32,18 @@ const (
 	KindRefs = "voice.refs"
 )
 
-// Key builders.
-func NumberKey(e164 string) store.Key      { return store.Key{Kind: KindNumber, ID: e164} }
-func TrunkKey(name string) store.Key       { return store.Key{Kind: KindTrunk, ID: name} }
+// NumberKey is a number's key: the tenant's item, and the platform mapping to its tenant.
+func NumberKey(e164 string) store.Key { return store.Key{Kind: KindNumber, ID: e164} }
+
+// TrunkKey is a trunk's key within its tenant.
+func TrunkKey(name string) store.Key { return store.Key{Kind: KindTrunk, ID: name} }
+
+// AccountKey is a softphone account's key: the tenant's item, and the platform mapping to its
+// tenant.
 func AccountKey(username string) store.Key { return store.Key{Kind: KindAccount, ID: username} }
-func TransferKey(queue string) store.Key   { return store.Key{Kind: KindTransfer, ID: queue} }
+
+// TransferKey is a queue's transfer target's key within its tenant.
+func TransferKey(queue string) store.Key { return store.Key{Kind: KindTransfer, ID: queue} }
 
 // Referenced things (RefsKey).
 const (
