@@ -78,6 +78,10 @@ type PlanQuotas struct {
 	Articles          int64 `json:"articles" jsonschema:"minimum=1"`
 	Flows             int64 `json:"flows" jsonschema:"minimum=1"`
 	LiveConversations int64 `json:"live_conversations" jsonschema:"minimum=1"`
+	// The telephony quotas (added later: absent from events written before them).
+	Numbers     int64 `json:"numbers,omitempty" jsonschema:"minimum=1"`
+	Trunks      int64 `json:"trunks,omitempty" jsonschema:"minimum=1"`
+	SIPAccounts int64 `json:"sip_accounts,omitempty" jsonschema:"minimum=1"`
 }
 
 // PlanRateLimits are a plan's request limits per route class.

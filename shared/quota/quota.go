@@ -26,6 +26,7 @@ import (
 	"github.com/lingxi/lingxi/shared/plan"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/tenant"
+	"github.com/lingxi/lingxi/shared/voicecfg"
 )
 
 // Resource is a kind of stored thing with a quota. Its value names the quota in errors and in
@@ -40,6 +41,9 @@ const (
 	Articles          Resource = "articles"
 	Flows             Resource = "flows"
 	LiveConversations Resource = "live_conversations"
+	Numbers           Resource = "numbers"
+	Trunks            Resource = "trunks"
+	SIPAccounts       Resource = "sip_accounts"
 )
 
 // Resources lists every counted resource, in the order GET /v1/tenant shows them: one per quota
@@ -60,6 +64,9 @@ var kinds = map[Resource]string{
 	Articles:          botconfig.KindArticle,
 	Flows:             botconfig.KindFlow,
 	LiveConversations: "conversation",
+	Numbers:           voicecfg.KindNumber,
+	Trunks:            voicecfg.KindTrunk,
+	SIPAccounts:       voicecfg.KindAccount,
 }
 
 // ForKind returns the resource whose items have store kind kind.
