@@ -1,0 +1,394 @@
+package call
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/lingxi/lingxi/media-edge/media"
+	"github.com/lingxi/lingxi/media-edge/sip"
+	"github.com/lingxi/lingxi/shared/tenant"
+	"github.com/lingxi/lingxi/shared/voicecfg"
+)
+
+// Bot runs voice turns: the chat function's turn logic, reached with the platform's credential.
+type Bot interface {
+	Turn(ctx context.Context, t tenant.ID, in BotInput) (BotReply, error)
+}
+
+// BotInput is one voice turn of a call.
+type BotInput struct {
+	CallID, Caller, Dialled, Language string
+	TurnInput
+}
+
+// BotReply is the bot's answer: what to do next, and in which language.
+type BotReply struct {
+	Language string
+	Actions  []Action
+}
+
+// Recognizer turns an utterance into text ("" when nothing was understood).
+type Recognizer interface {
+	Recognize(ctx context.Context, pcm []int16, lang string, hints []string) (text string, confidence float64, err error)
+}
+
+// Prompts turns a text into 8 kHz audio, from a cache when it was said before.
+type Prompts interface {
+	Prompt(ctx context.Context, text, lang string) ([]int16, error)
+}
+
+// Ear is the voice activity detector of one call.
+type Ear interface {
+	Push(caller, played *[media.FrameSamples]int16) Speech
+	Utterance() []int16
+	EndNow()
+	Reset()
+}
+
+// Recorders opens the recording of a call; nil when calls are not recorded.
+type Recorders interface {
+	Open(ctx context.Context, t tenant.ID, callID string, at time.Time) (media.Recorder, error)
+}
+
+// Dialer places the outbound leg of a transfer.
+type Dialer interface {
+	Dial(ctx context.Context, t tenant.ID, target, from string) (*sip.Leg, error)
+}
+
+// Facts receives what happened on a call, for the event stream.
+type Facts interface {
+	Answered(ctx context.Context, c Info)
+	Digit(ctx context.Context, c Info, key byte, d time.Duration)
+	Utterance(ctx context.Context, c Info, text string, confidence float64, start, end time.Duration)
+	BargedIn(ctx context.Context, c Info, at time.Duration)
+	Transferred(ctx context.Context, c Info, queue, target string)
+	Ended(ctx context.Context, c Info, e Ending)
+}
+
+// Info names a call in facts.
+type Info struct {
+	Tenant               tenant.ID
+	ID, From, To         string
+	AnsweredAt           time.Time
+	ConversationLanguage string
+}
+
+// Ending is how a call ended.
+type Ending struct {
+	Duration     time.Duration
+	Side, Cause  string
+	Disposition  string // "bot", "transferred", "abandoned", "failed"
+	RecordingKey string
+}
+
+// Handler serves every call the SIP server answers (it is the server's sip.CallHandler).
+type Handler struct {
+	Bot        Bot
+	Recognizer Recognizer
+	Prompts    Prompts
+	NewEar     func() Ear
+	Recorders  Recorders
+	Directory  voicecfg.Directory
+	Dialer     Dialer
+	Facts      Facts
+	Log        *slog.Logger
+}
+
+var _ sip.CallHandler = (*Handler)(nil)
+
+// ServeCall runs one call until it ends: its media session, its navigation and its recording
+// all live in ctx and stop with it.
+func (h *Handler) ServeCall(ctx context.Context, c *sip.Call) {
+	info := Info{Tenant: c.Tenant, ID: c.ID, From: c.From, To: c.To, AnsweredAt: time.Now(), ConversationLanguage: c.Number.Language}
+	log := h.Log.With("call", c.ID, "tenant", c.Tenant.String())
+	var rec media.Recorder
+	if h.Recorders != nil {
+		r, err := h.Recorders.Open(ctx, c.Tenant, c.ID, info.AnsweredAt)
+		if err != nil {
+			log.Error("open recording", "err", err) // the call goes on unrecorded
+		} else {
+			rec = r
+		}
+	}
+	sess, err := media.NewSession(c.Conn, c.Params(), media.Options{Recorder: rec, OnPacket: c.Touch, Log: log})
+	if err != nil {
+		log.Error("media session", "err", err)
+		c.Hangup("media_failed")
+		return
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); _ = sess.Run(ctx) }()
+	h.Facts.Answered(ctx, info)
+
+	x := &callRun{h: h, c: c, info: info, sess: sess, ear: h.NewEar(), nav: NewNavigator(c.Number.Language), log: log,
+		results: make(chan func() []Command, 4)}
+	disposition := x.loop(ctx, &wg)
+	if x.leg != nil {
+		x.leg.Hangup("caller_hangup")
+	}
+	cancel()
+	wg.Wait()
+	side, cause := c.Ended()
+	if x.cause != "" && side == "edge" {
+		cause = x.cause
+	}
+	end := Ending{Duration: time.Since(info.AnsweredAt), Side: side, Cause: cause, Disposition: disposition}
+	if rec != nil {
+		cctx, ccancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+		key, err := rec.Close(cctx)
+		ccancel()
+		if err != nil {
+			log.Error("close recording", "err", err)
+		}
+		end.RecordingKey = key
+	}
+	h.Facts.Ended(context.WithoutCancel(ctx), info, end)
+}
+
+// callRun is one call's loop state; only the loop goroutine touches it.
+type callRun struct {
+	h    *Handler
+	c    *sip.Call
+	info Info
+	sess *media.Session
+	ear  Ear
+	nav  *Navigator
+	log  *slog.Logger
+	// results carries what asynchronous work (synthesis, recognition, turns, transfers) found
+	// back into the loop, as a step to run there.
+	results  chan func() []Command
+	playback *media.Playback
+	now      time.Duration // media time of the last frame
+	bridge   chan [media.FrameSamples]int16
+	leg      *sip.Leg
+	cause    string
+	outcome  string
+}
+
+// loop feeds the navigator and performs its commands until the call ends; it returns the
+// call's disposition.
+func (x *callRun) loop(ctx context.Context, wg *sync.WaitGroup) string {
+	x.outcome = "abandoned"
+	x.turn(ctx, wg, TurnInput{}) // the first turn greets
+	var playDone <-chan struct{}
+	updates := x.c.Updates()
+	for {
+		if x.playback != nil {
+			playDone = x.playback.Done()
+		} else {
+			playDone = nil
+		}
+		var cmds []Command
+		select {
+		case <-ctx.Done():
+			return x.outcome
+		case f, ok := <-x.sess.Frames():
+			if !ok {
+				return x.outcome
+			}
+			x.now = f.At
+			if x.bridge != nil {
+				select {
+				case x.bridge <- f.Caller:
+				default: // the agent's side is behind: drop rather than delay
+				}
+				continue
+			}
+			cmds = x.nav.Frame(f.At, x.ear.Push(&f.Caller, &f.Played))
+		case d := <-x.sess.DTMF():
+			x.h.Facts.Digit(ctx, x.info, d.Key, d.Duration)
+			cmds = x.nav.Digit(d.At, d.Key)
+		case <-playDone:
+			interrupted := x.playback.Interrupted()
+			x.playback = nil
+			if !interrupted {
+				cmds = x.nav.PlaybackDone(x.now)
+			}
+		case step := <-x.results:
+			cmds = step()
+		case p, ok := <-updates:
+			if !ok {
+				updates = nil // the dialog is over; ctx follows
+				continue
+			}
+			if err := x.sess.Update(p); err != nil {
+				x.log.Warn("re-INVITE media", "err", err)
+			}
+		}
+		if x.do(ctx, wg, cmds) {
+			return x.outcome
+		}
+	}
+}
+
+// async runs work off the loop and hands its follow-up back to it.
+func (x *callRun) async(ctx context.Context, wg *sync.WaitGroup, work func(context.Context) func() []Command) {
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		step := work(ctx)
+		select {
+		case x.results <- step:
+		case <-ctx.Done():
+		}
+	}()
+}
+
+// do performs commands; it reports whether the call is over.
+func (x *callRun) do(ctx context.Context, wg *sync.WaitGroup, cmds []Command) bool {
+	for _, cmd := range cmds {
+		switch cmd.Kind {
+		case CmdSay:
+			text, lang := cmd.Text, cmd.Lang
+			x.async(ctx, wg, func(ctx context.Context) func() []Command {
+				pcm, err := x.h.Prompts.Prompt(ctx, text, lang)
+				return func() []Command {
+					if err != nil {
+						x.log.Error("synthesise prompt", "err", err)
+						return x.nav.PlaybackDone(x.now) // skip what cannot be said
+					}
+					x.playback = x.sess.Play(media.PCM(pcm))
+					return nil
+				}
+			})
+		case CmdStopPlay:
+			x.sess.StopPlayback()
+		case CmdBargeIn:
+			x.h.Facts.BargedIn(ctx, x.info, time.Duration(cmd.AtMS)*time.Millisecond)
+		case CmdListen:
+			x.ear.Reset()
+		case CmdEndSpeech:
+			x.ear.EndNow()
+		case CmdRecognize:
+			pcm, hints, lang := x.ear.Utterance(), cmd.Hints, cmd.Lang
+			end := x.now
+			start := end - time.Duration(len(pcm))*time.Second/8000
+			x.async(ctx, wg, func(ctx context.Context) func() []Command {
+				text, conf, err := x.h.Recognizer.Recognize(ctx, pcm, lang, hints)
+				return func() []Command {
+					if err != nil {
+						x.log.Warn("recognise", "err", err, "lang", lang)
+						text, conf = "", 0
+					} else {
+						x.h.Facts.Utterance(ctx, x.info, text, conf, start, end)
+					}
+					return x.nav.Recognized(text, conf)
+				}
+			})
+		case CmdTurn:
+			x.turn(ctx, wg, cmd.Input)
+		case CmdTransfer:
+			x.transfer(ctx, wg, cmd.Queue)
+		case CmdHangup:
+			x.cause = cmd.Cause
+			if x.outcome == "abandoned" {
+				x.outcome = "bot"
+			}
+			x.c.Hangup(cmd.Cause)
+			return true
+		}
+	}
+	return false
+}
+
+// turn sends a turn to the bot off the loop; its reply comes back as the navigator's next
+// commands. A bot that cannot answer ends the call with an apology.
+func (x *callRun) turn(ctx context.Context, wg *sync.WaitGroup, in TurnInput) {
+	lang := x.nav.Lang()
+	x.async(ctx, wg, func(ctx context.Context) func() []Command {
+		r, err := x.h.Bot.Turn(ctx, x.info.Tenant, BotInput{CallID: x.info.ID, Caller: x.info.From, Dialled: x.info.To, Language: lang, TurnInput: in})
+		return func() []Command {
+			if err != nil {
+				x.log.Error("voice turn", "err", err)
+				x.cause = "turn_failed"
+				return x.nav.Fail(x.now)
+			}
+			return x.nav.Reply(x.now, r.Language, r.Actions)
+		}
+	})
+}
+
+// transfer dials the queue's target and bridges the caller to it; the recording goes on (the
+// caller on the left, the agent on the right).
+func (x *callRun) transfer(ctx context.Context, wg *sync.WaitGroup, queue string) {
+	x.async(ctx, wg, func(ctx context.Context) func() []Command {
+		target, err := x.h.Directory.TransferTarget(ctx, x.info.Tenant, queue)
+		var leg *sip.Leg
+		if err == nil {
+			leg, err = x.h.Dialer.Dial(ctx, x.info.Tenant, target.Target, x.info.From)
+		}
+		return func() []Command {
+			if err != nil {
+				x.log.Error("transfer", "queue", queue, "err", err)
+				x.cause = "transfer_failed"
+				return x.nav.Fail(x.now)
+			}
+			if err := x.bridgeTo(ctx, wg, leg); err != nil {
+				x.log.Error("bridge", "err", err)
+				leg.Hangup("media_failed")
+				x.cause = "transfer_failed"
+				return x.nav.Fail(x.now)
+			}
+			x.outcome = "transferred"
+			x.h.Facts.Transferred(ctx, x.info, queue, target.Target)
+			return nil
+		}
+	})
+}
+
+func (x *callRun) bridgeTo(ctx context.Context, wg *sync.WaitGroup, leg *sip.Leg) error {
+	other, err := media.NewSession(leg.Conn, leg.Params(), media.Options{Log: x.log.With("leg", "agent")})
+	if err != nil {
+		return err
+	}
+	x.leg = leg
+	wg.Add(1)
+	go func() { defer wg.Done(); _ = other.Run(ctx) }()
+	x.bridge = make(chan [media.FrameSamples]int16, 8)
+	other.Play(chanSource(x.bridge))
+	x.sess.StopPlayback()
+	x.playback = x.sess.Play(framesSource(other.Frames()))
+	// The agent hanging up ends the call.
+	x.async(ctx, wg, func(ctx context.Context) func() []Command {
+		select {
+		case <-leg.Done():
+		case <-ctx.Done():
+		}
+		return func() []Command { return []Command{{Kind: CmdHangup, Cause: "agent_hangup"}} }
+	})
+	return nil
+}
+
+// chanSource plays what arrives on a channel, silence when nothing has.
+type chanSource chan [media.FrameSamples]int16
+
+func (c chanSource) Next(buf *[media.FrameSamples]int16) bool {
+	select {
+	case f := <-c:
+		*buf = f
+	default:
+		*buf = [media.FrameSamples]int16{}
+	}
+	return true
+}
+
+// framesSource plays the other leg's caller audio, silence when none came this tick; it ends
+// when the other leg's session does.
+type framesSource <-chan media.Frame
+
+func (c framesSource) Next(buf *[media.FrameSamples]int16) bool {
+	select {
+	case f, ok := <-c:
+		if !ok {
+			return false
+		}
+		*buf = f.Caller
+	default:
+		*buf = [media.FrameSamples]int16{}
+	}
+	return true
+}
