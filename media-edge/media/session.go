@@ -467,6 +467,12 @@ func (s *Session) receive(data []byte, from netip.AddrPort) {
 
 // take routes one received packet by payload type; s.mu is held.
 func (s *Session) take(pk *rtp.Packet) {
+	known := pk.PayloadType == uint8(s.p.Codec) || pk.PayloadType == payloadCN ||
+		s.p.DTMFPayloadType != 0 && pk.PayloadType == s.p.DTMFPayloadType
+	if !known {
+		s.stats.Invalid++
+		return
+	}
 	s.stats.PacketsIn++
 	v := s.seq.check(pk.SSRC, pk.SequenceNumber, &s.stats)
 	switch {
@@ -483,13 +489,9 @@ func (s *Session) take(pk *rtp.Packet) {
 		}
 		e, err := ParseEvent(pk.Payload)
 		if err != nil {
-			s.stats.Invalid++
 			return
 		}
 		s.queueDigits(s.dr.push(e, pk.Timestamp, s.now, s.rDigits[:0]))
-	case pk.PayloadType == payloadCN:
-	default:
-		s.stats.Invalid++
 	}
 }
 
