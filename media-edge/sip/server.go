@@ -371,20 +371,19 @@ func (s *Server) lookupDialog(req *sip.Request) (*Call, *Leg) {
 }
 
 func (s *Server) handleBye(req *sip.Request, tx sip.ServerTransaction) {
-	c, l := s.lookupDialog(req)
-	switch {
+	// The dialog is marked ended before the 200 goes out, so that nothing (a shutdown racing
+	// with this BYE) sends a BYE of its own on it.
+	switch c, l := s.lookupDialog(req); {
 	case c != nil:
+		c.end(SideCaller, "bye")
 		if err := c.dialog.ReadBye(req, tx); err != nil {
 			s.respond(tx, req, 500, "Server Internal Error", nil)
-			return
 		}
-		c.end(SideCaller, "bye")
 	case l != nil:
+		l.end(SideCallee, "bye")
 		if err := l.dialog.ReadBye(req, tx); err != nil {
 			s.respond(tx, req, 500, "Server Internal Error", nil)
-			return
 		}
-		l.end(SideCallee, "bye")
 	default:
 		s.respond(tx, req, 481, "Call/Transaction Does Not Exist", nil)
 	}
