@@ -84,20 +84,24 @@ func TestAnsweredCallThenCallerBye(t *testing.T) {
 }
 
 func TestEdgeHangsUp(t *testing.T) {
-	e := startEdge(t, nil)
-	e.calls.serve = func(ctx context.Context, c *Call) { c.Hangup("done") }
-	p := newPhone(t, "udp", nil)
-	if _, err := p.invite(testCtx(t), e, "udp", offer(), sipgo.AnswerOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	c := e.calls.next(t)
-	select {
-	case <-p.byes:
-	case <-time.After(10 * time.Second):
-		t.Fatal("no BYE from the edge")
-	}
-	if side, cause := c.Ended(); side != SideEdge || cause != "done" {
-		t.Fatalf("ended = %s %s", side, cause)
+	for _, network := range []string{"udp", "tcp"} {
+		t.Run(network, func(t *testing.T) {
+			e := startEdge(t, nil)
+			e.calls.serve = func(ctx context.Context, c *Call) { c.Hangup("done") }
+			p := newPhone(t, network, nil)
+			if _, err := p.invite(testCtx(t), e, network, offer(), sipgo.AnswerOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			c := e.calls.next(t)
+			select {
+			case <-p.byes:
+			case <-time.After(10 * time.Second):
+				t.Fatal("no BYE from the edge")
+			}
+			if side, cause := c.Ended(); side != SideEdge || cause != "done" {
+				t.Fatalf("ended = %s %s", side, cause)
+			}
+		})
 	}
 }
 
