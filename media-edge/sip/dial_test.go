@@ -119,3 +119,29 @@ func TestDialFailures(t *testing.T) {
 		t.Fatal("dialled a non-SIP target")
 	}
 }
+
+func TestDialedAgentHoldsTheCall(t *testing.T) {
+	e := startEdge(t, nil)
+	a := newAgent(t, e, 200)
+	leg, err := e.srv.Dial(testCtx(t), testTenant, "sip:alice@"+a.addr.String(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := <-a.calls
+	req := sip.NewRequest(sip.INVITE, d.InviteRequest.Contact().Address)
+	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	req.SetBody(offer("a=sendonly"))
+	res, err := d.Do(testCtx(t), req)
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("re-INVITE: %v %v", res, err)
+	}
+	ack := sip.NewRequest(sip.ACK, d.InviteRequest.Contact().Address)
+	if err := d.WriteRequest(ack); err != nil {
+		t.Fatal(err)
+	}
+	if got := <-leg.Updates(); got.Direction != "recvonly" {
+		t.Fatalf("direction = %s", got.Direction)
+	}
+	leg.Hangup("done")
+	<-leg.Done()
+}

@@ -220,6 +220,8 @@ func (s *Server) runCall(c *Call) {
 	}()
 	select {
 	case <-c.ctx.Done():
+		// Done without a side: Serve's context ended.
+		c.end(SideEdge, "shutdown")
 	case <-done:
 		c.end(SideEdge, "completed")
 	}
@@ -231,6 +233,8 @@ func (s *Server) runCall(c *Call) {
 
 // bye ends the dialog from the edge.
 func (s *Server) bye(c *Call) {
+	side, cause := c.Ended()
+	s.log.Debug("sip bye", "call", c.ID, "side", side, "cause", cause, "state", c.dialog.LoadState().String())
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.ctx), byeTimeout)
 	defer cancel()
 	if err := c.dialog.Bye(ctx); err != nil {

@@ -308,3 +308,32 @@ func TestTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestMaxCalls(t *testing.T) {
+	e := startEdge(t, func(c *Config) { c.MaxCalls = 1 })
+	p := newPhone(t, "udp", nil)
+	d, err := p.invite(testCtx(t), e, "udp", offer(), sipgo.AnswerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.calls.next(t)
+	_, err = p.invite(testCtx(t), e, "udp", offer(), sipgo.AnswerOptions{})
+	if got := status(t, err); got != 503 {
+		t.Fatalf("call over the limit: %d", got)
+	}
+	_ = d.Bye(testCtx(t))
+}
+
+func TestNumberRestrictedToItsTrunks(t *testing.T) {
+	e := startEdge(t, nil)
+	e.dir.mu.Lock()
+	n := e.dir.numbers[testNumber]
+	n.Trunks = []string{"carrier"}
+	e.dir.numbers[testNumber] = n
+	e.dir.mu.Unlock()
+	p := newPhone(t, "udp", nil)
+	_, err := p.invite(testCtx(t), e, "udp", offer(), sipgo.AnswerOptions{})
+	if got := status(t, err); got != 403 {
+		t.Fatalf("trunk not allowed for the number: %d", got)
+	}
+}

@@ -319,7 +319,8 @@ func (s *Server) respond(tx sip.ServerTransaction, req *sip.Request, code int, r
 	}
 }
 
-// handleOptions is the SIP health check: 200 while serving, 503 while draining.
+// handleOptions is the SIP health check: 200 while serving, 503 while draining. Within a dialog
+// (a keepalive of a call in progress) it is always 200: the call goes on while the edge drains.
 func (s *Server) handleOptions(req *sip.Request, tx sip.ServerTransaction) {
 	hdrs := []sip.Header{
 		sip.NewHeader("Allow", allowed),
@@ -327,7 +328,8 @@ func (s *Server) handleOptions(req *sip.Request, tx sip.ServerTransaction) {
 		sip.NewHeader("Accept-Encoding", "identity"),
 		sip.NewHeader("Accept-Language", "en"),
 	}
-	if s.draining.Load() {
+	inDialog := req.To() != nil && req.To().Params.Has("tag")
+	if s.draining.Load() && !inDialog {
 		s.respond(tx, req, 503, "Service Unavailable", nil, append(hdrs, sip.NewHeader("Retry-After", "60"))...)
 		return
 	}
@@ -371,20 +373,19 @@ func (s *Server) lookupDialog(req *sip.Request) (*Call, *Leg) {
 }
 
 func (s *Server) handleBye(req *sip.Request, tx sip.ServerTransaction) {
-	c, l := s.lookupDialog(req)
-	switch {
+	// The dialog is marked ended before the 200 goes out, so that nothing (a shutdown racing
+	// with this BYE) sends a BYE of its own on it.
+	switch c, l := s.lookupDialog(req); {
 	case c != nil:
+		c.end(SideCaller, "bye")
 		if err := c.dialog.ReadBye(req, tx); err != nil {
 			s.respond(tx, req, 500, "Server Internal Error", nil)
-			return
 		}
-		c.end(SideCaller, "bye")
 	case l != nil:
+		l.end(SideCallee, "bye")
 		if err := l.dialog.ReadBye(req, tx); err != nil {
 			s.respond(tx, req, 500, "Server Internal Error", nil)
-			return
 		}
-		l.end(SideCallee, "bye")
 	default:
 		s.respond(tx, req, 481, "Call/Transaction Does Not Exist", nil)
 	}

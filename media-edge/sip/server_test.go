@@ -84,20 +84,24 @@ func TestAnsweredCallThenCallerBye(t *testing.T) {
 }
 
 func TestEdgeHangsUp(t *testing.T) {
-	e := startEdge(t, nil)
-	e.calls.serve = func(ctx context.Context, c *Call) { c.Hangup("done") }
-	p := newPhone(t, "udp", nil)
-	if _, err := p.invite(testCtx(t), e, "udp", offer(), sipgo.AnswerOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	c := e.calls.next(t)
-	select {
-	case <-p.byes:
-	case <-time.After(10 * time.Second):
-		t.Fatal("no BYE from the edge")
-	}
-	if side, cause := c.Ended(); side != SideEdge || cause != "done" {
-		t.Fatalf("ended = %s %s", side, cause)
+	for _, network := range []string{"udp", "tcp"} {
+		t.Run(network, func(t *testing.T) {
+			e := startEdge(t, nil)
+			e.calls.serve = func(ctx context.Context, c *Call) { c.Hangup("done") }
+			p := newPhone(t, network, nil)
+			if _, err := p.invite(testCtx(t), e, network, offer(), sipgo.AnswerOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			c := e.calls.next(t)
+			select {
+			case <-p.byes:
+			case <-time.After(10 * time.Second):
+				t.Fatal("no BYE from the edge")
+			}
+			if side, cause := c.Ended(); side != SideEdge || cause != "done" {
+				t.Fatalf("ended = %s %s", side, cause)
+			}
+		})
 	}
 }
 
@@ -197,4 +201,33 @@ func TestReinviteHoldAndResume(t *testing.T) {
 	if err := d.Bye(ctx); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func TestOfferlessInviteTakesTheAnswerFromTheACK(t *testing.T) {
+	e := startEdge(t, nil)
+	p := newPhone(t, "udp", nil)
+	ctx := testCtx(t)
+	uri := sip.Uri{Scheme: "sip", User: testNumber, Host: "127.0.0.1", Port: int(e.srv.Addr("udp").Port())}
+	d, err := p.dialogs.Invite(ctx, uri, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.WaitAnswer(ctx, sipgo.AnswerOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if o := string(d.InviteResponse.Body()); !strings.Contains(o, "RTP/AVP 0 8 101") {
+		t.Fatalf("offer:\n%s", o)
+	}
+	ack := sip.NewRequest(sip.ACK, d.InviteResponse.Contact().Address)
+	ack.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	ack.SetBody([]byte("v=0\r\no=phone 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40002 RTP/AVP 8 101\r\na=rtpmap:101 telephone-event/8000\r\n"))
+	if err := d.WriteAck(ctx, ack); err != nil {
+		t.Fatal(err)
+	}
+	c := e.calls.next(t)
+	want := media.Params{Remote: netip.MustParseAddrPort("127.0.0.1:40002"), Codec: media.PCMA, DTMFPayloadType: 101, Direction: "sendrecv"}
+	if c.Params() != want {
+		t.Fatalf("params = %+v", c.Params())
+	}
+	_ = d.Bye(ctx)
 }
