@@ -16,6 +16,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,6 +24,7 @@ import (
 	"time"
 
 	"github.com/lingxi/lingxi/infra/devstack"
+	"github.com/lingxi/lingxi/media-edge/edge"
 	"github.com/lingxi/lingxi/shared/auth"
 	"github.com/lingxi/lingxi/shared/egress"
 )
@@ -45,6 +47,8 @@ type Options struct {
 	// template's WebhookRetryBase and WebhookRetryMaxAge; 0: its defaults, 30 s and 24 h).
 	WebhookRetryBase, WebhookRetryMaxAge time.Duration
 	Log                                  io.Writer // devstack's and the functions' log
+	// Edge says where the media edge listens (its SIP, health and RTP addresses).
+	Edge EdgeOptions
 	// HTTPClient is what Start's seeding and Call send the local HTTP API's requests with
 	// (nil: http.DefaultClient). The end-to-end tests give one that checks every exchange
 	// against the OpenAPI contract.
@@ -56,6 +60,8 @@ type Local struct {
 	Stack    *devstack.Stack
 	AdminKey string // the platform-admin key (kept in StateDir/admin-key)
 	DemoKey  string // the demo tenant's admin key (kept in StateDir/demo-key)
+	// AgentPassword is the demo agent's softphone password (kept in StateDir/agent-password).
+	AgentPassword string
 	// WebhookPorts are the loopback ports flow webhooks may call: the demo bank's first.
 	WebhookPorts []uint16
 	stateDir     string
@@ -64,6 +70,10 @@ type Local struct {
 
 	mu         sync.Mutex
 	bankSecret []byte
+
+	edge     *edge.Edge
+	stopEdge context.CancelFunc
+	edgeDone <-chan error
 }
 
 //go:embed demo/banking.json
@@ -135,15 +145,26 @@ func Start(ctx context.Context, opt Options) (*Local, error) {
 	if l.DemoKey, fresh, err = l.seedDemo(ctx, filepath.Join(opt.StateDir, demoKeyFile)); err == nil {
 		err = l.seedBot(ctx, fresh)
 	}
+	if err == nil && !opt.Edge.Off {
+		err = l.seedVoice(ctx)
+	}
 	if err != nil {
 		l.Close()
 		return nil, fmt.Errorf("seed demo tenant: %w", err)
+	}
+	if !opt.Edge.Off {
+		elog := slog.New(slog.NewTextHandler(opt.Log, nil)).With("component", "media-edge")
+		if err := l.startEdge(ctx, opt.Edge, elog); err != nil {
+			l.Close()
+			return nil, err
+		}
 	}
 	return l, nil
 }
 
 // Close stops everything Start started.
 func (l *Local) Close() error {
+	l.closeEdge()
 	if l.bank != nil {
 		l.bank.Close()
 	}
@@ -358,6 +379,7 @@ func (l *Local) Banner() string {
 		SQSURL:       l.Stack.SQSURL(),
 		StateDir:     l.stateDir,
 		WebhookPorts: l.WebhookPorts,
+		Phone:        l.EdgeAddr(),
 	}
 	for _, api := range l.Stack.WebSocketAPIs() {
 		info.WebSockets = append(info.WebSockets, [2]string{api, l.Stack.WebSocketURL(api)})
@@ -373,6 +395,7 @@ type bannerInfo struct {
 	SQSURL       string
 	StateDir     string // where admin-key and demo-key are kept
 	WebhookPorts []uint16
+	Phone        netip.AddrPort // the media edge's SIP address; zero when it is off
 }
 
 func banner(in bannerInfo) string {
@@ -403,6 +426,16 @@ func banner(in bannerInfo) string {
 	fmt.Fprintf(&b, "  (demo cards: 1234 — born 1990-05-01, phone 13800138000; 5678 — born 1985-12-24, phone +1 415 555 0100)\n")
 	fmt.Fprintf(&b, "  platform admin: curl -s -H \"Authorization: Bearer $(cat %s)\" -H 'Content-Type: application/json' \\\n"+
 		"       -d '{\"id\":\"acme\",\"name\":\"Acme\"}' %s/v1/tenants\n\n", adminKey, url)
+	if in.Phone.IsValid() {
+		sipURI := "sip:" + DemoNumber + "@" + in.Phone.String()
+		fmt.Fprintf(&b, "Call the demo bank (SIP over UDP or TCP on %s, from this machine):\n", in.Phone)
+		fmt.Fprintf(&b, "  a softphone: dial %s (say \"I lost my card\", or press 1 2 3 4 when asked for the card)\n", sipURI)
+		fmt.Fprintf(&b, "  baresip -e '/dial %s'\n", sipURI)
+		fmt.Fprintf(&b, "  sipp -sn uac -s %s -m 1 %s   (a call that answers and hangs up)\n", strings.TrimPrefix(DemoNumber, "+"), in.Phone)
+		fmt.Fprintf(&b, "  agent softphone: register %s@%s, password in %s; transfers ring it\n",
+			DemoAgent, in.Phone, shellQuote(filepath.Join(in.StateDir, agentPasswordFile)))
+		fmt.Fprintf(&b, "  (there is no local Chinese recogniser: Chinese callers key their answers; English callers may speak)\n\n")
+	}
 	fmt.Fprintf(&b, "Ctrl-C stops everything; data and keys stay in %s (make run CLEAN=1 starts afresh).\n", shellQuote(in.StateDir))
 	return b.String()
 }

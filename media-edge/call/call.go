@@ -62,24 +62,52 @@ type Facts interface {
 	Answered(ctx context.Context, c Info)
 	Digit(ctx context.Context, c Info, key byte, d time.Duration)
 	Utterance(ctx context.Context, c Info, text string, confidence float64, start, end time.Duration)
-	BargedIn(ctx context.Context, c Info, at time.Duration)
-	Transferred(ctx context.Context, c Info, queue, target string)
+	BargedIn(ctx context.Context, c Info, b BargeInFact)
+	Transferred(ctx context.Context, c Info, t TransferFact)
 	Ended(ctx context.Context, c Info, e Ending)
+}
+
+// BargeInFact is a prompt the caller interrupted.
+type BargeInFact struct {
+	At, Position, Prompt time.Duration
+	// Input is "speech" or "dtmf".
+	Input string
+}
+
+// TransferFact is a transfer that was answered.
+type TransferFact struct {
+	Queue, Target string
+	Ring          time.Duration
 }
 
 // Info names a call in facts.
 type Info struct {
-	Tenant               tenant.ID
-	ID, From, To         string
-	AnsweredAt           time.Time
-	ConversationLanguage string
+	Tenant       tenant.ID
+	ID, From, To string
+	AnsweredAt   time.Time
+	// Codec ("PCMU" or "PCMA"), SRTP and Recorded describe the call's media.
+	Codec          string
+	SRTP, Recorded bool
+	// Setup is the time from the INVITE to the answer, when the signalling knows it.
+	Setup time.Duration
 }
+
+// Dispositions: how a call turned out.
+const (
+	DispositionBot         = "bot"
+	DispositionTransferred = "transferred"
+	DispositionAbandoned   = "abandoned"
+	DispositionFailed      = "failed"
+)
 
 // Ending is how a call ended.
 type Ending struct {
-	Duration     time.Duration
-	Side, Cause  string
-	Disposition  string // "bot", "transferred", "abandoned", "failed"
+	Duration    time.Duration
+	Side, Cause string
+	// Disposition is one of the Disposition constants; Talk is how long a transferred caller
+	// talked with the person.
+	Disposition  string
+	Talk         time.Duration
 	RecordingKey string
 }
 
@@ -101,7 +129,8 @@ var _ sip.CallHandler = (*Handler)(nil)
 // ServeCall runs one call until it ends: its media session, its navigation and its recording
 // all live in ctx and stop with it.
 func (h *Handler) ServeCall(ctx context.Context, c *sip.Call) {
-	info := Info{Tenant: c.Tenant, ID: c.ID, From: c.From, To: c.To, AnsweredAt: time.Now(), ConversationLanguage: c.Number.Language}
+	p := c.Params()
+	info := Info{Tenant: c.Tenant, ID: c.ID, From: c.From, To: c.To, AnsweredAt: time.Now(), Codec: codecName(p.Codec), SRTP: p.SRTP != nil}
 	log := h.Log.With("call", c.ID, "tenant", c.Tenant.String())
 	var rec media.Recorder
 	if h.Recorders != nil {
@@ -109,7 +138,7 @@ func (h *Handler) ServeCall(ctx context.Context, c *sip.Call) {
 		if err != nil {
 			log.Error("open recording", "err", err) // the call goes on unrecorded
 		} else {
-			rec = r
+			rec, info.Recorded = r, true
 		}
 	}
 	sess, err := media.NewSession(c.Conn, c.Params(), media.Options{Recorder: rec, OnPacket: c.Touch, Log: log})
@@ -137,6 +166,9 @@ func (h *Handler) ServeCall(ctx context.Context, c *sip.Call) {
 		cause = x.cause
 	}
 	end := Ending{Duration: time.Since(info.AnsweredAt), Side: side, Cause: cause, Disposition: disposition}
+	if !x.bridgedAt.IsZero() {
+		end.Talk = time.Since(x.bridgedAt)
+	}
 	if rec != nil {
 		cctx, ccancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
 		key, err := rec.Close(cctx)
@@ -162,17 +194,21 @@ type callRun struct {
 	// back into the loop, as a step to run there.
 	results  chan func() []Command
 	playback *media.Playback
-	now      time.Duration // media time of the last frame
-	bridge   chan [media.FrameSamples]int16
-	leg      *sip.Leg
-	cause    string
-	outcome  string
+	// promptAt and promptLen: when the prompt playing now started, and its length.
+	promptAt, promptLen time.Duration
+	now                 time.Duration // media time of the last frame
+	bridge              chan [media.FrameSamples]int16
+	leg                 *sip.Leg
+	// bridgedAt is when the transfer was answered.
+	bridgedAt time.Time
+	cause     string
+	outcome   string
 }
 
 // loop feeds the navigator and performs its commands until the call ends; it returns the
 // call's disposition.
 func (x *callRun) loop(ctx context.Context, wg *sync.WaitGroup) string {
-	x.outcome = "abandoned"
+	x.outcome = DispositionAbandoned
 	x.turn(ctx, wg, TurnInput{}) // the first turn greets
 	var playDone <-chan struct{}
 	updates := x.c.Updates()
@@ -252,13 +288,16 @@ func (x *callRun) do(ctx context.Context, wg *sync.WaitGroup, cmds []Command) bo
 						return x.nav.PlaybackDone(x.now) // skip what cannot be said
 					}
 					x.playback = x.sess.Play(media.PCM(pcm))
+					x.promptAt, x.promptLen = x.now, time.Duration(len(pcm))*time.Second/8000
 					return nil
 				}
 			})
 		case CmdStopPlay:
 			x.sess.StopPlayback()
 		case CmdBargeIn:
-			x.h.Facts.BargedIn(ctx, x.info, time.Duration(cmd.AtMS)*time.Millisecond)
+			at := time.Duration(cmd.AtMS) * time.Millisecond
+			pos := min(max(at-x.promptAt, 0), x.promptLen)
+			x.h.Facts.BargedIn(ctx, x.info, BargeInFact{At: at, Position: pos, Prompt: x.promptLen, Input: cmd.By})
 		case CmdListen:
 			x.ear.Reset()
 		case CmdEndSpeech:
@@ -285,8 +324,8 @@ func (x *callRun) do(ctx context.Context, wg *sync.WaitGroup, cmds []Command) bo
 			x.transfer(ctx, wg, cmd.Queue)
 		case CmdHangup:
 			x.cause = cmd.Cause
-			if x.outcome == "abandoned" {
-				x.outcome = "bot"
+			if x.outcome == DispositionAbandoned {
+				x.outcome = DispositionBot
 			}
 			x.c.Hangup(cmd.Cause)
 			return true
@@ -316,6 +355,7 @@ func (x *callRun) turn(ctx context.Context, wg *sync.WaitGroup, in TurnInput) {
 // caller on the left, the agent on the right).
 func (x *callRun) transfer(ctx context.Context, wg *sync.WaitGroup, queue string) {
 	x.async(ctx, wg, func(ctx context.Context) func() []Command {
+		dialAt := time.Now()
 		target, err := x.h.Directory.TransferTarget(ctx, x.info.Tenant, queue)
 		var leg *sip.Leg
 		if err == nil {
@@ -333,8 +373,8 @@ func (x *callRun) transfer(ctx context.Context, wg *sync.WaitGroup, queue string
 				x.cause = "transfer_failed"
 				return x.nav.Fail(x.now)
 			}
-			x.outcome = "transferred"
-			x.h.Facts.Transferred(ctx, x.info, queue, target.Target)
+			x.outcome, x.bridgedAt = DispositionTransferred, time.Now()
+			x.h.Facts.Transferred(ctx, x.info, TransferFact{Queue: queue, Target: target.Target, Ring: x.bridgedAt.Sub(dialAt)})
 			return nil
 		}
 	})
@@ -391,4 +431,11 @@ func (c framesSource) Next(buf *[media.FrameSamples]int16) bool {
 		*buf = [media.FrameSamples]int16{}
 	}
 	return true
+}
+
+func codecName(c media.Codec) string {
+	if c == media.PCMA {
+		return "PCMA"
+	}
+	return "PCMU"
 }

@@ -46,8 +46,10 @@ type Command struct {
 	Input TurnInput
 	// Queue to transfer to (CmdTransfer); Cause of a hangup (CmdHangup).
 	Queue, Cause string
-	// AtMS: when a barge-in happened, from the call's answer (CmdBargeIn).
+	// AtMS: when a barge-in happened, from the call's answer, and By what it was: "speech"
+	// or "dtmf" (CmdBargeIn).
 	AtMS int64
+	By   string
 }
 
 // CommandKind names a Command.
@@ -187,7 +189,7 @@ func (n *Navigator) Frame(now time.Duration, s Speech) []Command {
 	case speaking:
 		if (s == BargeIn || s == SpeechStart) && n.interruptible() {
 			n.talking = true
-			cmds := []Command{{Kind: CmdStopPlay}, {Kind: CmdBargeIn, AtMS: now.Milliseconds()}}
+			cmds := []Command{{Kind: CmdStopPlay}, {Kind: CmdBargeIn, AtMS: now.Milliseconds(), By: "speech"}}
 			n.dropSays()
 			return append(cmds, n.next(now)...)
 		}
@@ -240,7 +242,7 @@ func (n *Navigator) Digit(now time.Duration, key byte) []Command {
 	var cmds []Command
 	switch {
 	case n.interruptible() && n.gather.DTMF:
-		cmds = append(cmds, Command{Kind: CmdStopPlay}, Command{Kind: CmdBargeIn, AtMS: now.Milliseconds()})
+		cmds = append(cmds, Command{Kind: CmdStopPlay}, Command{Kind: CmdBargeIn, AtMS: now.Milliseconds(), By: "dtmf"})
 		n.dropSays()
 		n.next(now) // opens the gather; the key below is its first input
 	case n.mode != listening || !n.gather.DTMF:

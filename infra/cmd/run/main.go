@@ -36,6 +36,8 @@ func run(ctx context.Context) error {
 	flag.IntVar(&opt.HTTPPort, "http-port", 3000, "HTTP API port on 127.0.0.1 (0: any free port)")
 	flag.IntVar(&opt.WSPort, "ws-port", 3001, "first WebSocket API port (0: any free port)")
 	flag.IntVar(&opt.SQSPort, "sqs-port", 9324, "SQS endpoint port (0: any free port)")
+	flag.StringVar(&opt.Edge.SIP, "sip", "127.0.0.1:5060", "the media edge's SIP address (UDP and TCP) on loopback")
+	flag.StringVar(&opt.Edge.Health, "edge-health", "127.0.0.1:5080", "the media edge's health endpoint (GET /healthz)")
 	webhookPorts := flag.String("webhook-ports", os.Getenv("WEBHOOK_PORTS"),
 		"comma-separated loopback ports flow webhooks may call besides the demo bank's (default $WEBHOOK_PORTS)")
 	flag.Parse()

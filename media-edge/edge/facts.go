@@ -1,0 +1,204 @@
+package edge
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/lingxi/lingxi/events"
+	"github.com/lingxi/lingxi/media-edge/call"
+	"github.com/lingxi/lingxi/media-edge/sip"
+	"github.com/lingxi/lingxi/shared/tenant"
+)
+
+// Source is the events' source: the media edge.
+const Source = "media-edge"
+
+// Publisher writes events to the stream (stream.Publisher).
+type Publisher interface {
+	Publish(ctx context.Context, envs ...events.Envelope) error
+}
+
+// facts turns what happens on calls into events and publishes them from one goroutine, so a slow
+// stream never holds up a call's audio. The queue is bounded: when the stream is down for long
+// enough to fill it, the newest facts are dropped and counted in the log.
+type facts struct {
+	pub   Publisher
+	log   *slog.Logger
+	queue chan events.Envelope
+	done  chan struct{}
+	once  sync.Once
+}
+
+var (
+	_ call.Facts    = (*facts)(nil)
+	_ sip.EventSink = (*facts)(nil)
+)
+
+const (
+	factsQueue = 20000
+	factsBatch = 200
+)
+
+func newFacts(pub Publisher, log *slog.Logger) *facts {
+	f := &facts{pub: pub, log: log, queue: make(chan events.Envelope, factsQueue), done: make(chan struct{})}
+	go f.run()
+	return f
+}
+
+// run publishes batches until Close; a batch that fails is retried (Publish retries inside too)
+// until it is written or Close gives up.
+func (f *facts) run() {
+	defer close(f.done)
+	batch := make([]events.Envelope, 0, factsBatch)
+	for {
+		ev, ok := <-f.queue
+		if !ok {
+			return
+		}
+		batch = append(batch[:0], ev)
+	more:
+		for len(batch) < factsBatch {
+			select {
+			case ev, ok := <-f.queue:
+				if !ok {
+					break more
+				}
+				batch = append(batch, ev)
+			default:
+				break more
+			}
+		}
+		f.publish(batch)
+	}
+}
+
+func (f *facts) publish(batch []events.Envelope) {
+	for attempt := 0; ; attempt++ {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err := f.pub.Publish(ctx, batch...)
+		cancel()
+		if err == nil {
+			return
+		}
+		if attempt == 5 {
+			f.log.Error("events lost: the stream refused them", "events", len(batch), "err", err)
+			return
+		}
+		f.log.Warn("publish events; retrying", "events", len(batch), "err", err)
+		time.Sleep(time.Duration(attempt+1) * 500 * time.Millisecond)
+	}
+}
+
+// Close publishes what is queued and stops.
+func (f *facts) Close() {
+	f.once.Do(func() { close(f.queue) })
+	<-f.done
+}
+
+func (f *facts) emit(t tenant.ID, typ, subject string, data any) {
+	ev, err := events.New(t, typ, subject, Source, data)
+	if err != nil {
+		f.log.Error("build event", "type", typ, "call", subject, "err", err)
+		return
+	}
+	select {
+	case f.queue <- ev:
+	default:
+		f.log.Error("event dropped: the stream is behind", "type", typ, "call", subject)
+	}
+}
+
+func orAnonymous(s string) string {
+	if s == "" {
+		return "anonymous"
+	}
+	return s
+}
+
+func (f *facts) Answered(_ context.Context, c call.Info) {
+	f.emit(c.Tenant, events.TypeCallStarted, c.ID, events.CallStarted{CallID: c.ID, Direction: events.DirectionInbound, From: orAnonymous(c.From), To: orAnonymous(c.To)})
+	f.emit(c.Tenant, events.TypeCallAnswered, c.ID, events.CallAnswered{CallID: c.ID, Codec: events.CallCodec(c.Codec), SRTP: c.SRTP, Recorded: c.Recorded, SetupMS: c.Setup.Milliseconds()})
+}
+
+func (f *facts) Digit(_ context.Context, c call.Info, key byte, d time.Duration) {
+	f.emit(c.Tenant, events.TypeCallDTMF, c.ID, events.CallDTMF{CallID: c.ID, Digit: string(key), DurationMS: d.Milliseconds()})
+}
+
+func (f *facts) Utterance(_ context.Context, c call.Info, text string, confidence float64, start, end time.Duration) {
+	f.emit(c.Tenant, events.TypeCallUtterance, c.ID, events.CallUtterance{CallID: c.ID, Text: text, Confidence: min(max(confidence, 0), 1), StartMS: max(start.Milliseconds(), 0), EndMS: max(end.Milliseconds(), 0)})
+}
+
+func (f *facts) BargedIn(_ context.Context, c call.Info, b call.BargeInFact) {
+	f.emit(c.Tenant, events.TypeCallBargeIn, c.ID, events.CallBargeIn{CallID: c.ID, AtMS: b.At.Milliseconds(), PromptPositionMS: b.Position.Milliseconds(), PromptMS: b.Prompt.Milliseconds(), Input: events.BargeInInput(b.Input)})
+}
+
+func (f *facts) Transferred(_ context.Context, c call.Info, tr call.TransferFact) {
+	kind, target := events.TransferToSIPURI, tr.Target
+	if name, ok := strings.CutPrefix(tr.Target, "account:"); ok {
+		kind, target = events.TransferToAgent, name
+	}
+	f.emit(c.Tenant, events.TypeCallTransferred, c.ID, events.CallTransferred{CallID: c.ID, Queue: tr.Queue, TargetKind: kind, Target: target, RingMS: tr.Ring.Milliseconds()})
+}
+
+func (f *facts) Ended(_ context.Context, c call.Info, e call.Ending) {
+	ev := events.CallEnded{CallID: c.ID, DurationMS: e.Duration.Milliseconds(), RecordingKey: e.RecordingKey, HangupCause: events.CauseBye}
+	switch e.Disposition {
+	case call.DispositionBot:
+		ev.Disposition = events.DispositionResolvedByBot
+	case call.DispositionTransferred:
+		ev.Disposition = events.DispositionTransferred
+		ev.TalkMS = min(e.Talk.Milliseconds(), ev.DurationMS)
+	case call.DispositionFailed:
+		ev.Disposition = events.DispositionFailed
+	default:
+		ev.Disposition = events.DispositionAbandoned
+	}
+	switch {
+	case e.Cause == "agent_hangup":
+		ev.HangupSide, ev.Reason = events.HangupAgent, events.CallEndAgentHangup
+	case e.Side == sip.SideCaller:
+		ev.HangupSide, ev.Reason = events.HangupCaller, events.CallEndCallerHangup
+	default:
+		ev.HangupSide, ev.Reason = events.HangupEdge, events.CallEndBotHangup
+	}
+	switch e.Cause {
+	case "rtp_timeout":
+		ev.HangupCause, ev.Reason = events.CauseRTPTimeout, events.CallEndFailed
+	case "transfer_failed":
+		ev.HangupCause = events.CauseTransferFailed
+	case "shutdown":
+		ev.HangupCause = events.CauseShutdown
+	case "turn_failed", "media_failed":
+		ev.HangupCause, ev.Reason = events.CauseError, events.CallEndFailed
+	}
+	f.emit(c.Tenant, events.TypeCallEnded, c.ID, ev)
+}
+
+// CallRejected records the toll-fraud protection's refusals of calls to a tenant's numbers.
+func (f *facts) CallRejected(_ context.Context, t tenant.ID, from, to, source, reason string) {
+	id := "rejected-" + randomHex(8)
+	ev := events.CallRejected{CallID: id, From: orAnonymous(from), To: orAnonymous(to), Source: source, Transport: events.TransportUDP, Reason: events.CallRejectReason(reason), SIPStatus: 403}
+	switch reason {
+	case sip.ReasonAuthFailed:
+		ev.Reason = events.RejectAuthFailed
+	case sip.ReasonTransportMismatch:
+		ev.Reason = events.RejectWrongTransport
+	case sip.ReasonSourceNotAllowed, sip.ReasonAccountTenant:
+		ev.Reason = events.RejectSourceNotAllowed
+	}
+	f.emit(t, events.TypeCallRejected, id, ev)
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(errors.Join(errors.New("crypto/rand failed"), err)) // never returns an error on Linux
+	}
+	return hex.EncodeToString(b)
+}
