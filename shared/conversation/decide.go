@@ -20,16 +20,13 @@ import (
 	"github.com/lingxi/lingxi/shared/botconfig"
 	"github.com/lingxi/lingxi/shared/dialog"
 	"github.com/lingxi/lingxi/shared/nlu"
-	"github.com/lingxi/lingxi/shared/tenant"
 )
 
 // decision is one turn's outcome. c is the conversation's new state (decide works on a copy; the
 // loaded one is unchanged). Nothing is written until the service commits it.
 type decision struct {
-	l   *loaded
-	t   tenant.ID
+	l   *loaded // what the decision reads
 	c   *Conversation
-	set botconfig.Settings
 	now time.Time
 
 	customer   *Message // the customer's turn, if any
@@ -48,7 +45,8 @@ type decision struct {
 	notes []note
 }
 
-// need is what a decision lacks: the model's reading of the text, or a webhook's result.
+// need is what a decision lacks: the model's reading of the text, or a webhook's result. It is
+// an error only to unwind the decision that met it (decide turns it into decision.need).
 type need struct {
 	understand string
 	webhook    *dialog.WebhookCall
@@ -67,7 +65,7 @@ type note struct {
 func newDecision(l *loaded, c *Conversation, now time.Time) *decision {
 	cc := *c
 	cc.Messages = slices.Clone(c.Messages)
-	return &decision{l: l, t: l.t, c: &cc, set: l.set, now: now}
+	return &decision{l: l, c: &cc, now: now}
 }
 
 // decide decides customer input in on conversation c at now from what l holds. Errors are the
@@ -321,7 +319,7 @@ func (d *decision) understand(text, dtmf string) error {
 			return err
 		}
 	}
-	return d.notUnderstood(orDefault(d.set.Fallback, defaultFallback))
+	return d.notUnderstood(orDefault(d.l.set.Fallback, defaultFallback))
 }
 
 // answerFromArticles answers with the first hit whose match is at least the minimum and above
@@ -364,7 +362,7 @@ func (d *decision) answerArticle(id string) (bool, error) {
 func (d *decision) notUnderstood(msg botconfig.Text) error {
 	c := d.c
 	c.LowConfidence++
-	limit := d.set.LowConfidenceTurns
+	limit := d.l.set.LowConfidenceTurns
 	if limit <= 0 {
 		limit = 2
 	}
@@ -426,10 +424,10 @@ func (d *decision) queue(intentID, flowQueue string) string {
 		}
 	}
 	var ruleQueue string
-	if r, ok := matchRule(d.set.HandoffRules, d.c.Customer.Attributes); ok {
+	if r, ok := matchRule(d.l.set.HandoffRules, d.c.Customer.Attributes); ok {
 		ruleQueue = r.Queue
 	}
-	return queueFor(flowQueue, intentQueue, ruleQueue, d.set.DefaultQueue)
+	return queueFor(flowQueue, intentQueue, ruleQueue, d.l.set.DefaultQueue)
 }
 
 // handoff queues the conversation for a person; msg (if any) tells the customer.
@@ -462,7 +460,7 @@ func (d *decision) end() {
 func (d *decision) events(evs []events.Envelope) ([]events.Envelope, error) {
 	c := d.c
 	add := func(typ string, data any) error {
-		ev, err := events.New(d.t, typ, c.ID, Source, data)
+		ev, err := events.New(d.l.t, typ, c.ID, Source, data)
 		if err != nil {
 			return fmt.Errorf("build %s event: %w", typ, err)
 		}

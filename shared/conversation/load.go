@@ -114,7 +114,7 @@ func (s *Service) loadTurn(ctx context.Context, t tenant.ID, set botconfig.Setti
 // recognised intent and its flow, the article of a recognised FAQ class, and every article
 // retrieved with at least the least match (the decision answers with the first of them that is
 // valid now and has an answer for the conversation).
-func (s *Service) understand(ctx context.Context, l *loaded, text string) error {
+func (s *Service) understand(ctx context.Context, l *loaded, conversation, text string) error {
 	var res nlu.Result
 	if s.models != nil {
 		m, _, err := s.models.Get(ctx, l.t)
@@ -124,7 +124,7 @@ func (s *Service) understand(ctx context.Context, l *loaded, text string) error 
 		case err != nil:
 			// Without its model the bot still falls back and hands off; a customer never gets
 			// an error because S3 or the table hiccupped.
-			s.log.ErrorContext(ctx, "no model for this turn", "err", err)
+			s.log.ErrorContext(ctx, "no model for this turn", "conversation", conversation, "err", err)
 		case m != nil:
 			res = m.Understand(text)
 		}

@@ -526,7 +526,7 @@ func (s *Service) turn(ctx context.Context, t tenant.ID, c *Conversation, set bo
 			}
 			return d, nil
 		case n.understand != "" && l.reading == nil:
-			err = s.understand(ctx, l, n.understand)
+			err = s.understand(ctx, l, c.ID, n.understand)
 		case n.webhook != nil && !hasKey(l.webhooks, n.webhook.Key):
 			err = s.callWebhook(ctx, l, *n.webhook)
 		default:
