@@ -210,27 +210,28 @@ func (d *decision) flowTurn(text, dtmf string) (bool, error) {
 	c := d.c
 	f, ok, err := d.l.flow(c.Flow)
 	if err != nil || !ok {
-		d.warn("running flow is gone or invalid; dropping it", "conversation", c.ID, "flow", c.Flow, "err", err)
-		c.RunningFlow = RunningFlow{}
-		return false, nil
+		return d.dropFlow(slog.LevelWarn, "running flow is gone or invalid; dropping it", err)
 	}
 	var st dialog.State
 	if err := json.Unmarshal([]byte(c.FlowState), &st); err != nil {
-		d.notes = append(d.notes, note{slog.LevelError, "flow state does not decode; dropping it", []any{"conversation", c.ID, "err", err}})
-		c.RunningFlow = RunningFlow{}
-		return false, nil
+		return d.dropFlow(slog.LevelError, "flow state does not decode; dropping it", err)
 	}
 	next, outs, err := d.engine().TurnWith(f, st, dialog.Input{Text: text, DTMF: dtmf}, d.l.webhooks)
 	if n, ok := errors.AsType[*dialog.WebhookNeeded](err); ok {
 		return false, &need{webhook: &n.Call}
 	}
 	if err != nil {
-		d.warn("flow turn failed; dropping the flow", "conversation", c.ID, "flow", c.Flow, "err", err)
-		c.RunningFlow = RunningFlow{}
-		return false, nil
+		return d.dropFlow(slog.LevelWarn, "flow turn failed; dropping the flow", err)
 	}
 	c.LowConfidence = 0
 	return true, d.apply(next, outs)
+}
+
+// dropFlow drops a running flow that cannot take the turn, saying why in the log.
+func (d *decision) dropFlow(level slog.Level, msg string, err error) (bool, error) {
+	d.notes = append(d.notes, note{level, msg, []any{"conversation", d.c.ID, "flow", d.c.Flow, "err", err}})
+	d.c.RunningFlow = RunningFlow{}
+	return false, nil
 }
 
 // apply carries out a flow's outputs and keeps its state.

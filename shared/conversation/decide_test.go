@@ -281,3 +281,27 @@ func TestDecideStart(t *testing.T) {
 		t.Errorf("vip: state %s queue %q said %q", d.c.State, d.c.Queue, botSaid(d))
 	}
 }
+
+// A running flow that cannot take the turn (deleted, or its state unreadable) is dropped with a
+// note for the log, and the bot answers the input itself.
+func TestDecideDropsABrokenFlow(t *testing.T) {
+	for name, tc := range map[string]struct {
+		lang      botconfig.Lang
+		text, say string
+		flow      RunningFlow
+	}{
+		"zh flow deleted":   {botconfig.LangZH, "几点开门", "网点营业时间为9:00–17:00。", RunningFlow{Flow: "deleted", FlowState: "{}"}},
+		"en state unusable": {botconfig.LangEN, "when do you open", "Branches open 9:00–17:00.", RunningFlow{Flow: "lock", FlowState: "not json"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			l := understood(bank(t), nlu.Result{Intent: "opening_hours", Confidence: 0.9})
+			l.flows["deleted"] = read[*dialog.Flow]{}
+			c := conv(events.ChannelChat, tc.lang)
+			c.RunningFlow = tc.flow
+			d, err := decide(l, c, Input{Text: tc.text}, decideNow)
+			if err != nil || botSaid(d) != tc.say || d.c.Flow != "" || len(d.notes) != 1 || c.Flow != tc.flow.Flow {
+				t.Fatalf("said %q, flow %q, notes %+v: %v", botSaid(d), d.c.Flow, d.notes, err)
+			}
+		})
+	}
+}
