@@ -78,6 +78,8 @@ type PlanQuotas struct {
 	Articles          int64 `json:"articles" jsonschema:"minimum=1"`
 	Flows             int64 `json:"flows" jsonschema:"minimum=1"`
 	LiveConversations int64 `json:"live_conversations" jsonschema:"minimum=1"`
+	// WebhookEndpoints was added later: absent in events of older builds.
+	WebhookEndpoints int64 `json:"webhook_endpoints,omitempty" jsonschema:"minimum=1"`
 }
 
 // PlanRateLimits are a plan's request limits per route class.

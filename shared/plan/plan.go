@@ -3,7 +3,7 @@
 //
 // A Plan holds two groups:
 //   - Quotas: how many stored things a tenant may keep (API keys, NLU models kept, intents,
-//     articles, flows, live conversations). shared/quota enforces them.
+//     articles, flows, live conversations, webhook endpoints). shared/quota enforces them.
 //   - RateLimits: request rates per route class (chat turns, configuration writes, training,
 //     reads), each a token bucket of Rate requests a second and Burst requests at once.
 //
@@ -42,6 +42,7 @@ type Quotas struct {
 	Articles          int64 `dynamodbav:"articles" json:"articles"`                     // knowledge articles
 	Flows             int64 `dynamodbav:"flows" json:"flows"`                           // dialog flows
 	LiveConversations int64 `dynamodbav:"live_conversations" json:"live_conversations"` // chat conversations started and not yet ended
+	WebhookEndpoints  int64 `dynamodbav:"webhook_endpoints" json:"webhook_endpoints"`   // partners' event webhook endpoints
 }
 
 // Quota is one field of Quotas as the code reads it: Name is the field's JSON and DynamoDB name
@@ -63,6 +64,7 @@ var QuotaTable = []Quota{
 	{"articles", 5000, func(q *Quotas) *int64 { return &q.Articles }},
 	{"flows", 200, func(q *Quotas) *int64 { return &q.Flows }},
 	{"live_conversations", 10000, func(q *Quotas) *int64 { return &q.LiveConversations }},
+	{"webhook_endpoints", 20, func(q *Quotas) *int64 { return &q.WebhookEndpoints }},
 }
 
 // Get returns the quota named name, 0 for a name that is no quota.

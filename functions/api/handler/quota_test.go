@@ -210,7 +210,7 @@ func TestTenantShowsUsageAndLimits(t *testing.T) {
 	r.want(t, "get", http.StatusOK)
 	want := map[string][2]float64{
 		"api_keys": {1, 50}, "models": {0, 20}, "intents": {1, 500}, "articles": {0, 5000},
-		"flows": {0, 200}, "live_conversations": {0, 10000},
+		"flows": {0, 200}, "live_conversations": {0, 10000}, "webhook_endpoints": {0, 20},
 	}
 	q := r.body["quotas"].(map[string]any)
 	if len(q) != len(want) {
