@@ -64,6 +64,9 @@ type TenantPlanChanged struct {
 	Quotas PlanQuotas `json:"quotas"`
 	// RateLimits are the request limits per route class.
 	RateLimits PlanRateLimits `json:"rate_limits"`
+	// WebhookConcurrency is how many of the tenant's webhook deliveries may be in flight at once
+	// (added later: absent in events of older builds).
+	WebhookConcurrency int64 `json:"webhook_concurrency,omitempty" jsonschema:"minimum=1"`
 	// ChangedBy is "platform-admin".
 	ChangedBy string `json:"changed_by" jsonschema:"minLength=1,maxLength=128"`
 	// Version is the plan item's version after the change.

@@ -1,11 +1,12 @@
 // Package plan is a tenant's plan: the limits the platform admin sets per tenant, kept in one item
 // (kind "tenant", id "plan") beside the tenant's profile.
 //
-// A Plan holds two groups:
+// A Plan holds two groups and a share:
 //   - Quotas: how many stored things a tenant may keep (API keys, NLU models kept, intents,
 //     articles, flows, live conversations, webhook endpoints). shared/quota enforces them.
 //   - RateLimits: request rates per route class (chat turns, configuration writes, training,
 //     reads), each a token bucket of Rate requests a second and Burst requests at once.
+//   - WebhookConcurrency: how many of the tenant's webhook deliveries may be in flight at once.
 //
 // A tenant without a plan item, and every field left zero in one, gets the defaults
 // (DefaultQuotas, DefaultRateLimits): Effective fills them in, so readers never see a zero limit.
@@ -31,7 +32,14 @@ var Key = store.Key{Kind: "tenant", ID: "plan"}
 type Plan struct {
 	Quotas     Quotas     `dynamodbav:"quotas" json:"quotas"`
 	RateLimits RateLimits `dynamodbav:"rate_limits" json:"rate_limits"`
+	// WebhookConcurrency is the tenant's share of the webhook sender: how many of its deliveries
+	// may be in flight at once, over all its endpoints (shared/webhooks/delivery).
+	WebhookConcurrency int64 `dynamodbav:"webhook_concurrency" json:"webhook_concurrency"`
 }
+
+// DefaultWebhookConcurrency is a tenant's share of the webhook sender when its plan leaves it 0:
+// a quarter of the sender's 20 (template.yaml, DeliverFunction's MaximumConcurrency).
+const DefaultWebhookConcurrency = 5
 
 // Quotas caps how many of each stored thing a tenant keeps. Each is a count of items; 0 means the
 // default.
@@ -112,7 +120,9 @@ func DefaultRateLimits() RateLimits {
 }
 
 // Default is the plan a new tenant gets.
-func Default() Plan { return Plan{Quotas: DefaultQuotas(), RateLimits: DefaultRateLimits()} }
+func Default() Plan {
+	return Plan{Quotas: DefaultQuotas(), RateLimits: DefaultRateLimits(), WebhookConcurrency: DefaultWebhookConcurrency}
+}
 
 // Effective returns p with every zero field replaced by its default.
 func (p Plan) Effective() Plan {
@@ -131,6 +141,9 @@ func (p Plan) Effective() Plan {
 		if f.v.Burst == 0 {
 			f.v.Burst = f.def.Burst
 		}
+	}
+	if p.WebhookConcurrency == 0 {
+		p.WebhookConcurrency = DefaultWebhookConcurrency
 	}
 	return p
 }
