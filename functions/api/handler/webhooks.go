@@ -52,7 +52,7 @@ func (api *API) webhookRoutes() {
 // (a POST needs url and event_types; enabled defaults to true).
 type webhookBody struct {
 	URL         *string   `json:"url"`
-	EventTypes  *[]string `json:"event_types"`
+	EventTypes  *[]string `json:"event_types" jsonschema:"minItems=1"`
 	Description *string   `json:"description"`
 	Enabled     *bool     `json:"enabled"`
 }
