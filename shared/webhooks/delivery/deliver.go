@@ -78,8 +78,9 @@ func (s *Service) Deliver(ctx context.Context, t tenant.ID, m Message) error {
 		}
 		if release == nil {
 			// The tenant's share of the sender is in use: make room for other tenants' messages.
-			wait := s.cfg.busyDelay(s.rand)
-			s.log.DebugContext(ctx, "webhook slots of the tenant all held; attempt put back", "tenant", t.String(), "endpoint", m.Endpoint, "event_id", d.ID, "in", wait)
+			m.Busy++
+			wait := s.cfg.busyDelay(m.Busy, s.rand)
+			s.log.DebugContext(ctx, "webhook slots of the tenant all held; attempt put back", "tenant", t.String(), "endpoint", m.Endpoint, "event_id", d.ID, "times", m.Busy, "in", wait)
 			return s.queue.Send(ctx, m, wait)
 		}
 		defer release()

@@ -42,6 +42,9 @@ const (
 	// DefaultBusyDelay is how long a message whose tenant had no free slot waits before it is
 	// tried again (drawn from [d/2, d]).
 	DefaultBusyDelay = 2 * time.Second
+	// MaxBusyDelay bounds the wait of a message put back many times: a tenant with a large
+	// backlog behind slow endpoints cycles its messages through the queue at most this often.
+	MaxBusyDelay = time.Minute
 )
 
 // slot takes one of t's slots for an attempt. It returns a release func when it got one, nil when
@@ -66,8 +69,14 @@ func (s *Service) slot(ctx context.Context, t tenant.ID) (func(), error) {
 	}, nil
 }
 
-// busyDelay is the wait of a message put back for want of a slot.
-func (c Config) busyDelay(r func(n int64) int64) time.Duration {
-	half := c.BusyDelay / 2
-	return half + time.Duration(r(int64(c.BusyDelay-half)+1))
+// busyDelay is the wait of a message put back for want of a slot for the busy-th time (from 1):
+// BusyDelay, doubling each time up to MaxBusyDelay, drawn from [d/2, d].
+func (c Config) busyDelay(busy int, r func(n int64) int64) time.Duration {
+	d := c.BusyDelay
+	for i := 1; i < busy && d < MaxBusyDelay; i++ {
+		d *= 2
+	}
+	d = min(d, max(MaxBusyDelay, c.BusyDelay))
+	half := d / 2
+	return half + time.Duration(r(int64(d-half)+1))
 }

@@ -208,6 +208,13 @@ func TestSlowTenantHoldsUpNoOtherTenant(t *testing.T) {
 	if held != 2 || putBack != 4 || aside != 4 {
 		t.Fatalf("when fast was delivered: %d slow attempts in flight, %d put back (%d kept); want 2, 4, 4", held, putBack, aside)
 	}
+	q.mu.Lock()
+	for _, m := range q.aside {
+		if m.Tenant != "slow" || m.Busy != 1 {
+			t.Errorf("put back: %+v, want a slow tenant's message put back once", m)
+		}
+	}
+	q.mu.Unlock()
 
 	// The slow receiver answers; the put-back messages come round and are delivered.
 	answer()
@@ -233,6 +240,22 @@ func TestSlowTenantHoldsUpNoOtherTenant(t *testing.T) {
 		var d Delivery
 		if err := res.Items[0].Decode(&d); err != nil || d.Status != StatusDelivered || d.Attempts != 1 {
 			t.Errorf("delivery of %s: %+v %v", id, d, err)
+		}
+	}
+}
+
+// A message put back again and again waits longer each time, up to MaxBusyDelay, so a large
+// backlog of one tenant does not spin through the queue.
+func TestBusyDelayGrows(t *testing.T) {
+	c := Config{}.withDefaults()
+	lo := func(int64) int64 { return 0 }
+	hi := func(n int64) int64 { return n - 1 }
+	for busy, want := range map[int]time.Duration{1: 2 * time.Second, 2: 4 * time.Second, 3: 8 * time.Second, 6: time.Minute, 100: time.Minute} {
+		if got := c.busyDelay(busy, hi); got != want {
+			t.Errorf("put back %d times: at most %s, want %s", busy, got, want)
+		}
+		if got := c.busyDelay(busy, lo); got != want/2 {
+			t.Errorf("put back %d times: at least %s, want %s", busy, got, want/2)
 		}
 	}
 }
