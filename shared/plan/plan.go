@@ -1,11 +1,12 @@
 // Package plan is a tenant's plan: the limits the platform admin sets per tenant, kept in one item
 // (kind "tenant", id "plan") beside the tenant's profile.
 //
-// A Plan holds two groups:
+// A Plan holds two groups and a share:
 //   - Quotas: how many stored things a tenant may keep (API keys, NLU models kept, intents,
-//     articles, flows, live conversations). shared/quota enforces them.
+//     articles, flows, live conversations, webhook endpoints). shared/quota enforces them.
 //   - RateLimits: request rates per route class (chat turns, configuration writes, training,
 //     reads), each a token bucket of Rate requests a second and Burst requests at once.
+//   - WebhookConcurrency: how many of the tenant's webhook deliveries may be in flight at once.
 //
 // A tenant without a plan item, and every field left zero in one, gets the defaults
 // (DefaultQuotas, DefaultRateLimits): Effective fills them in, so readers never see a zero limit.
@@ -31,7 +32,14 @@ var Key = store.Key{Kind: "tenant", ID: "plan"}
 type Plan struct {
 	Quotas     Quotas     `dynamodbav:"quotas" json:"quotas"`
 	RateLimits RateLimits `dynamodbav:"rate_limits" json:"rate_limits"`
+	// WebhookConcurrency is the tenant's share of the webhook sender: how many of its deliveries
+	// may be in flight at once, over all its endpoints (shared/webhooks/delivery).
+	WebhookConcurrency int64 `dynamodbav:"webhook_concurrency" json:"webhook_concurrency"`
 }
+
+// DefaultWebhookConcurrency is a tenant's share of the webhook sender when its plan leaves it 0:
+// a quarter of the sender's 20 (template.yaml, DeliverFunction's MaximumConcurrency).
+const DefaultWebhookConcurrency = 5
 
 // Quotas caps how many of each stored thing a tenant keeps. Each is a count of items; 0 means the
 // default.
@@ -42,6 +50,7 @@ type Quotas struct {
 	Articles          int64 `dynamodbav:"articles" json:"articles"`                     // knowledge articles
 	Flows             int64 `dynamodbav:"flows" json:"flows"`                           // dialog flows
 	LiveConversations int64 `dynamodbav:"live_conversations" json:"live_conversations"` // chat conversations started and not yet ended
+	WebhookEndpoints  int64 `dynamodbav:"webhook_endpoints" json:"webhook_endpoints"`   // partners' event webhook endpoints
 }
 
 // Quota is one field of Quotas as the code reads it: Name is the field's JSON and DynamoDB name
@@ -63,6 +72,7 @@ var QuotaTable = []Quota{
 	{"articles", 5000, func(q *Quotas) *int64 { return &q.Articles }},
 	{"flows", 200, func(q *Quotas) *int64 { return &q.Flows }},
 	{"live_conversations", 10000, func(q *Quotas) *int64 { return &q.LiveConversations }},
+	{"webhook_endpoints", 20, func(q *Quotas) *int64 { return &q.WebhookEndpoints }},
 }
 
 // Get returns the quota named name, 0 for a name that is no quota.
@@ -110,7 +120,9 @@ func DefaultRateLimits() RateLimits {
 }
 
 // Default is the plan a new tenant gets.
-func Default() Plan { return Plan{Quotas: DefaultQuotas(), RateLimits: DefaultRateLimits()} }
+func Default() Plan {
+	return Plan{Quotas: DefaultQuotas(), RateLimits: DefaultRateLimits(), WebhookConcurrency: DefaultWebhookConcurrency}
+}
 
 // Effective returns p with every zero field replaced by its default.
 func (p Plan) Effective() Plan {
@@ -129,6 +141,9 @@ func (p Plan) Effective() Plan {
 		if f.v.Burst == 0 {
 			f.v.Burst = f.def.Burst
 		}
+	}
+	if p.WebhookConcurrency == 0 {
+		p.WebhookConcurrency = DefaultWebhookConcurrency
 	}
 	return p
 }

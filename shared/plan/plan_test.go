@@ -83,7 +83,7 @@ func TestQuotaTableIsQuotas(t *testing.T) {
 		}
 	}
 	// The defaults as they were before the table.
-	if d := DefaultQuotas(); d != (Quotas{APIKeys: 50, Models: 20, Intents: 500, Articles: 5000, Flows: 200, LiveConversations: 10000}) {
+	if d := DefaultQuotas(); d != (Quotas{APIKeys: 50, Models: 20, Intents: 500, Articles: 5000, Flows: 200, LiveConversations: 10000, WebhookEndpoints: 20}) {
 		t.Fatalf("DefaultQuotas = %+v", d)
 	}
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/lingxi/lingxi/shared/plan"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/tenant"
+	"github.com/lingxi/lingxi/shared/webhooks/delivery"
 )
 
 // Resource is a kind of stored thing with a quota. Its value names the quota in errors and in
@@ -40,6 +41,7 @@ const (
 	Articles          Resource = "articles"
 	Flows             Resource = "flows"
 	LiveConversations Resource = "live_conversations"
+	WebhookEndpoints  Resource = "webhook_endpoints"
 )
 
 // Resources lists every counted resource, in the order GET /v1/tenant shows them: one per quota
@@ -60,6 +62,7 @@ var kinds = map[Resource]string{
 	Articles:          botconfig.KindArticle,
 	Flows:             botconfig.KindFlow,
 	LiveConversations: "conversation",
+	WebhookEndpoints:  delivery.KindEndpoint,
 }
 
 // ForKind returns the resource whose items have store kind kind.
