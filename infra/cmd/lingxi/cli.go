@@ -23,6 +23,11 @@ var commands = map[string]map[string]command{
 		"eval":  {summary: "train on --train, evaluate on --test, print a JSON summary last", run: nluEval},
 		"match": {summary: "train a question-pair matcher on --train, score it on --test, print a JSON summary last", run: nluMatch},
 	},
+	"voice": {
+		"vad":       {summary: "find speech in 8 kHz mono WAV files, one JSON line per file", run: voiceVAD},
+		"say":       {summary: "--lang zh|en TEXT -o FILE.wav: write what the local TTS would play", run: voiceSay},
+		"vad-bench": {summary: "score the VAD, an energy baseline and (--silero) Silero on FSDD clips in noise, JSON lines", run: voiceVADBench},
+	},
 }
 
 // errUsage means the arguments were wrong; the usage has been printed.
