@@ -7,13 +7,14 @@ LAMBDA_ENV := GOOS=linux GOARCH=arm64 CGO_ENABLED=0
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags='-s -w'
 TEST_FLAGS ?= -timeout 20m
 
-.PHONY: help build test vet deps emulators run bench clean
+.PHONY: help build test vet deps emulators run bench clean edge-image-binary
 
 help:
 	@echo "make run     - bring the whole product up on this machine (local stack)"
 	@echo "make test    - vet and run every test against the AWS API emulators"
 	@echo "make build   - cross-compile every function to build/<name>/bootstrap (linux/arm64)"
 	@echo "make bench   - benchmarks, peers side by side; writes BENCH.md"
+	@echo "make edge-image-binary - the media edge's static linux/arm64 binary, as its Dockerfile builds it"
 
 build: $(FUNCTIONS:%=build/%/bootstrap)
 
@@ -21,6 +22,13 @@ build/%/bootstrap: FORCE
 	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $@ ./functions/$*
 
 FORCE:
+
+# The binary infra/media-edge/Dockerfile builds (static, linux/arm64), without Docker: what the
+# image would run. Needs the edge's main package (media-edge/main.go).
+EDGE_ENV := GOOS=linux GOARCH=arm64 CGO_ENABLED=0
+edge-image-binary:
+	@if ! ls media-edge/*.go >/dev/null 2>&1; then echo "media-edge/ has no main package yet: nothing to build" >&2; exit 1; fi
+	$(EDGE_ENV) $(GO) build -trimpath -ldflags='-s -w' -o build/media-edge/media-edge ./media-edge
 
 # Debian packages the tests run for real (SIP peers, speech engines, curl/openssl); once per machine.
 deps:

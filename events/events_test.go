@@ -300,7 +300,7 @@ func TestValidateRejects(t *testing.T) {
 		"data not JSON":   {func(e *Envelope) { e.Data = json.RawMessage(`{"call_id":`) }, ErrInvalidData},
 		"data JSON null":  {func(e *Envelope) { e.Data = json.RawMessage(`null`) }, ErrInvalidData},
 		"empty tenant":    {func(e *Envelope) { e.Tenant = "" }, ErrMissingTenant},
-		"unknown type":    {func(e *Envelope) { e.Type = "call.transferred" }, ErrUnknownType},
+		"unknown type":    {func(e *Envelope) { e.Type = "call.parked" }, ErrUnknownType},
 		"unknown version": {func(e *Envelope) { e.Version = 0 }, ErrUnknownVersion},
 	}
 	for name, tc := range tests {

@@ -17,6 +17,10 @@ const (
 	TypeCallDTMF               = "call.dtmf"
 	TypeCallUtterance          = "call.utterance"
 	TypeCallEnded              = "call.ended"
+	TypeCallAnswered           = "call.answered"
+	TypeCallRejected           = "call.rejected"
+	TypeCallBargeIn            = "call.barge_in"
+	TypeCallTransferred        = "call.transferred"
 	TypeBusinessEvent          = "business.event"
 	TypeFeedbackSubmitted      = "feedback.submitted"
 	TypeAPIKeyCreated          = "apikey.created"
@@ -43,6 +47,10 @@ var registry = map[string]entry{
 	TypeCallDTMF:               payload[CallDTMF](1),
 	TypeCallUtterance:          payload[CallUtterance](1),
 	TypeCallEnded:              payload[CallEnded](1),
+	TypeCallAnswered:           payload[CallAnswered](1),
+	TypeCallRejected:           payload[CallRejected](1),
+	TypeCallBargeIn:            payload[CallBargeIn](1),
+	TypeCallTransferred:        payload[CallTransferred](1),
 	TypeBusinessEvent:          payload[BusinessEvent](1),
 	TypeFeedbackSubmitted:      payload[FeedbackSubmitted](1),
 	TypeAPIKeyCreated:          payload[APIKeyCreated](1),

@@ -62,5 +62,6 @@ func main() {
 		// Only the local stack names ports: there the demo bank's webhooks listen on 127.0.0.1.
 		LoopbackWebhookPorts: loopbackPorts,
 	})
-	lambda.StartHandlerFunc(handler.New(svc, box, authn, log, handler.WithIdempotency(db), handler.WithRateLimiter(limits)).Handle)
+	// API Gateway HTTP events and the media edge's direct voice turns (handler/invoke.go).
+	lambda.StartHandlerFunc(handler.New(svc, box, authn, log, handler.WithIdempotency(db), handler.WithRateLimiter(limits)).Invoke)
 }

@@ -97,5 +97,6 @@ func (st *Stack) functionEnv(fn *function, runtimeAPI string) []string {
 		"AWS_ENDPOINT_URL_KINESIS="+st.endpoints.Kinesis,
 		"AWS_ENDPOINT_URL_S3="+st.endpoints.S3,
 		"AWS_ENDPOINT_URL_SQS="+st.sqs.base,
+		"AWS_ENDPOINT_URL_LAMBDA="+st.lambda.url(),
 	)
 }

@@ -48,6 +48,8 @@ type Config struct {
 	// Ports on 127.0.0.1; 0 picks a free one. WebSocket APIs get WebSocketPort, +1, +2, … in the
 	// order of their logical ids (all free ones when 0).
 	HTTPPort, WebSocketPort, SQSPort, RuntimePort int
+	// LambdaPort is the port of Lambda's Invoke API (lambdaapi.go) on 127.0.0.1; 0 picks a free one.
+	LambdaPort int
 	// Concurrency is the most instances one function runs at once (default 10); a function's
 	// ReservedConcurrentExecutions lowers it.
 	Concurrency int
@@ -81,6 +83,7 @@ type Stack struct {
 	clients   *clients
 
 	runtime *runtimeAPI
+	lambda  *lambdaAPI
 	sqs     *sqsServer
 	http    *httpAPI
 	ws      []*wsAPI
@@ -178,6 +181,12 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	}
 	st.runtime = newRuntimeAPI(ln)
 	st.serve(st.runtime.srv, ln)
+	// The Invoke API listens now (functions get its URL); it answers once the pools exist.
+	if ln, err = listen(cfg.LambdaPort); err != nil {
+		return nil, err
+	}
+	st.lambda = newLambdaAPI(st, ln)
+	st.serve(st.lambda.srv, ln)
 	if ln, err = listen(cfg.SQSPort); err != nil {
 		return nil, err
 	}
@@ -247,6 +256,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	}
 	st.http.srv = &http.Server{Handler: st.http, ReadHeaderTimeout: 30 * time.Second}
 	st.serve(st.http.srv, st.http.ln)
+	st.lambda.ready.Store(true)
 	for _, spec := range st.model.wsAPIs {
 		a := &wsAPI{st: st, spec: spec, pools: map[string]*pool{}, ln: wsLns[spec.LogicalID], conns: map[string]*wsConn{}}
 		for key, r := range spec.Routes {
@@ -277,7 +287,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 			s.run(st.ctx, &st.bg)
 		}()
 	}
-	st.log.Info("devstack ready", "http", st.HTTPURL(), "sqs", st.SQSURL(), "functions", len(st.pools))
+	st.log.Info("devstack ready", "http", st.HTTPURL(), "sqs", st.SQSURL(), "lambda", st.LambdaURL(), "functions", len(st.pools))
 	return st, nil
 }
 

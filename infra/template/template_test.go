@@ -386,6 +386,13 @@ func TestEveryResourceIsUsed(t *testing.T) {
 	for _, fn := range functions(tpl) {
 		walk(fn.Properties)
 	}
+	// A long-running service (the media edge's) is a user like a function.
+	for id, r := range tpl.Resources {
+		if r.Type == "AWS::ECS::Service" {
+			used[id] = true
+			walk(r.Properties)
+		}
+	}
 	// What a used resource refers to is used too (a queue's dead-letter queue).
 	for n := 0; n != len(used); {
 		n = len(used)
@@ -400,7 +407,7 @@ func TestEveryResourceIsUsed(t *testing.T) {
 			continue
 		}
 		if _, ok := unusedAllowed[id]; !ok {
-			t.Errorf("%s (%s) is declared but no function uses it", id, r.Type)
+			t.Errorf("%s (%s) is declared but no function or service uses it", id, r.Type)
 		}
 	}
 }

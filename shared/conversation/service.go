@@ -372,6 +372,9 @@ type VoiceInput struct {
 	Text, DTMF     string
 	// Caller is the calling number: the customer id of a new call's conversation. Personal data.
 	Caller string
+	// Language is the language a new call is answered in (the dialled number's); "" lets the
+	// caller's number decide.
+	Language botconfig.Lang
 }
 
 // Voice runs a voice turn: the first turn of a call opens its conversation (greeting it when the
@@ -390,7 +393,7 @@ func (s *Service) Voice(ctx context.Context, t tenant.ID, in VoiceInput) (Reply,
 		if in.ConversationID != "" {
 			return Reply{}, ErrNotFound
 		}
-		start := StartInput{Channel: events.ChannelVoice, CallID: in.CallID, Customer: Customer{ID: in.Caller}}
+		start := StartInput{Channel: events.ChannelVoice, CallID: in.CallID, Customer: Customer{ID: in.Caller}, Language: in.Language}
 		if in.Caller != "" {
 			start.Customer.Attributes = map[string]string{"caller": in.Caller}
 		}

@@ -388,3 +388,16 @@ func marshal(v any) ([]byte, error) {
 	}
 	return bytes.TrimRight(buf.Bytes(), "\n"), nil
 }
+
+// DecodeStrictJSON is DecodeJSON for a body that did not come through API Gateway (a direct Lambda
+// invocation's payload): the same text checks (ScanJSON, CheckText) and strict decoding, without
+// the media type and size rules, which belong to HTTP.
+func DecodeStrictJSON(body []byte, v any) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return Errorf(KindMalformed, "body is empty; send a JSON object")
+	}
+	if err := ScanJSON(body); err != nil {
+		return err
+	}
+	return decodeStrict(body, v)
+}

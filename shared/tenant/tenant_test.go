@@ -54,6 +54,9 @@ var trustedParsers = map[string]string{
 		"(the queue's policy), and acts only on a job recorded under that tenant",
 	"shared/webhooks/delivery": "reads the tenant of a delivery message that only the webhooks, deliver and api " +
 		"functions can send (the queue's policy), and acts only on a delivery recorded under that tenant",
+	"functions/chat/handler": "reads the tenant of a voice turn invoked directly, which only the media edge's task " +
+		"role may do (template.yaml grants lambda:InvokeFunction on the chat function to that role alone); " +
+		"the edge resolves the tenant from the dialled number, never from the caller",
 	"infra/devstack":   "the local stack seeds its demo tenant",
 	"infra/cmd/run":    "the local stack seeds its demo tenant",
 	"infra/cmd/lingxi": "operator tooling acting for a named tenant",

@@ -3,6 +3,9 @@
 // the partner's business events that feed "guess your question". Every route authenticates a
 // partner (or admin) key first; the tenant comes from the key and from nowhere else. Another
 // tenant's conversation is "not found", never "forbidden".
+//
+// The function has a second entry besides API Gateway (invoke.go): the media edge invokes it
+// directly, under its IAM role, with voice turns whose tenant it resolved from the dialled number.
 package handler
 
 import (
@@ -57,9 +60,12 @@ type API struct {
 	commit Committer
 	auth   Authenticator
 	idem   *idempotency.Guard // nil: Idempotency-Key is refused (idempotency.go)
-	router *httpapi.Router
-	log    *slog.Logger
-	now    func() time.Time
+	// limiter is the tenants' rate limiter (ratelimit.go); nil: none. The router has it too; the
+	// direct voice turns (invoke.go) ask it themselves.
+	limiter httpapi.RateLimiter
+	router  *httpapi.Router
+	log     *slog.Logger
+	now     func() time.Time
 }
 
 // New wires the API.

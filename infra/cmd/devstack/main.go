@@ -65,6 +65,7 @@ func run(ctx context.Context, stop func(), args []string, stdout, stderr io.Writ
 	fs.IntVar(&cfg.WebSocketPort, "ws-port", 3001, "first WebSocket API port; further APIs take the next ports (0: any free port)")
 	fs.IntVar(&cfg.SQSPort, "sqs-port", 9324, "SQS endpoint port (0: any free port)")
 	fs.IntVar(&cfg.RuntimePort, "runtime-port", 0, "Lambda Runtime API port (0: any free port)")
+	fs.IntVar(&cfg.LambdaPort, "lambda-port", 0, "Lambda Invoke API port, AWS_ENDPOINT_URL_LAMBDA (0: any free port)")
 	fs.IntVar(&cfg.Concurrency, "concurrency", 10, "most instances of one function at once")
 	fs.Var(params, "param", "template parameter override Name=Value (repeatable)")
 	fs.StringVar(&dynamo, "dynamodb-endpoint", "", "use this DynamoDB endpoint instead of starting the emulators (with -kinesis-endpoint and -s3-endpoint)")
@@ -117,6 +118,7 @@ func printURLs(w io.Writer, st *devstack.Stack) {
 	fmt.Fprintf(tw, "  Kinesis\t%s\n", e.Kinesis)
 	fmt.Fprintf(tw, "  S3\t%s\n", e.S3)
 	fmt.Fprintf(tw, "  Lambda Runtime API\t%s\n", st.RuntimeAPIAddr())
+	fmt.Fprintf(tw, "  Lambda Invoke API\t%s\n", st.LambdaURL())
 	fmt.Fprintf(tw, "  functions\t%s\n", strings.Join(st.Functions(), ", "))
 	if outs := st.Outputs(); len(outs) > 0 {
 		names := make([]string, 0, len(outs))
@@ -130,7 +132,7 @@ func printURLs(w io.Writer, st *devstack.Stack) {
 		}
 	}
 	fmt.Fprintf(tw, "SDK environment for scripts:\n")
-	fmt.Fprintf(tw, "  export AWS_ENDPOINT_URL_DYNAMODB=%s AWS_ENDPOINT_URL_KINESIS=%s AWS_ENDPOINT_URL_S3=%s AWS_ENDPOINT_URL_SQS=%s AWS_REGION=%s AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER\n",
-		e.DynamoDB, e.Kinesis, e.S3, st.SQSURL(), devstack.Region)
+	fmt.Fprintf(tw, "  export AWS_ENDPOINT_URL_DYNAMODB=%s AWS_ENDPOINT_URL_KINESIS=%s AWS_ENDPOINT_URL_S3=%s AWS_ENDPOINT_URL_SQS=%s AWS_ENDPOINT_URL_LAMBDA=%s AWS_REGION=%s AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER\n",
+		e.DynamoDB, e.Kinesis, e.S3, st.SQSURL(), st.LambdaURL(), devstack.Region)
 	tw.Flush()
 }

@@ -27,7 +27,7 @@ type echo struct {
 
 var envNames = []string{"AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
 	"AWS_REGION", "AWS_LAMBDA_LOG_FORMAT", "_HANDLER", "GREETING", "TABLE", "SELF_URL", "AWS_ENDPOINT_URL_DYNAMODB",
-	"AWS_ENDPOINT_URL_SQS", "_X_AMZN_TRACE_ID", "HOME"}
+	"AWS_ENDPOINT_URL_SQS", "AWS_ENDPOINT_URL_LAMBDA", "_X_AMZN_TRACE_ID", "HOME"}
 
 func handle(ctx context.Context, raw json.RawMessage) (events.APIGatewayV2HTTPResponse, error) {
 	var req events.APIGatewayV2HTTPRequest
