@@ -31,6 +31,7 @@ const (
 	TypeTenantRecovered        = "tenant.recovered"
 	TypeTenantPlanChanged      = "tenant.plan.changed"
 	TypeWebhookEndpointChanged = "webhook.endpoint.changed"
+	TypeVoiceConfigChanged     = "voice.config.changed"
 )
 
 // registry maps each known type name to its current version and payload Go type. Adding a type is
@@ -61,6 +62,7 @@ var registry = map[string]entry{
 	TypeTenantRecovered:        payload[TenantRecovered](1),
 	TypeTenantPlanChanged:      payload[TenantPlanChanged](1),
 	TypeWebhookEndpointChanged: payload[WebhookEndpointChanged](1),
+	TypeVoiceConfigChanged:     payload[VoiceConfigChanged](1),
 }
 
 // entry is one registered type: the version producers write and consumers accept, and the Go type

@@ -83,6 +83,10 @@ type PlanQuotas struct {
 	LiveConversations int64 `json:"live_conversations" jsonschema:"minimum=1"`
 	// WebhookEndpoints was added later: absent in events of older builds.
 	WebhookEndpoints int64 `json:"webhook_endpoints,omitempty" jsonschema:"minimum=1"`
+	// The telephony quotas (added later: absent from events written before them).
+	Numbers     int64 `json:"numbers,omitempty" jsonschema:"minimum=1"`
+	Trunks      int64 `json:"trunks,omitempty" jsonschema:"minimum=1"`
+	SIPAccounts int64 `json:"sip_accounts,omitempty" jsonschema:"minimum=1"`
 }
 
 // PlanRateLimits are a plan's request limits per route class.

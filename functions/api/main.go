@@ -46,10 +46,16 @@ func main() {
 		log.Error("LOOPBACK_WEBHOOK_PORTS", "err", err)
 		os.Exit(1)
 	}
+	sipPorts, err := egress.ParsePorts(os.Getenv("LOOPBACK_SIP_PORTS"))
+	if err != nil {
+		log.Error("LOOPBACK_SIP_PORTS", "err", err)
+		os.Exit(1)
+	}
 	sqsClient := sqs.NewFromConfig(cfg)
 	jobs := handler.NewSQSQueue(sqsClient, queueURL)
 	replay := delivery.New(db, delivery.NewSQSQueue(sqsClient, webhookQueueURL), delivery.Config{}, log)
 	api := handler.New(db, outbox.New(db, pub, log), authn, log, handler.WithJobQueue(jobs), handler.WithRateLimiter(limits), handler.WithIdempotency(db),
-		handler.WithEgress(egress.Policy{LoopbackPorts: loopbackPorts}), handler.WithWebhookReplay(replay))
+		handler.WithEgress(egress.Policy{LoopbackPorts: loopbackPorts}), handler.WithWebhookReplay(replay),
+		handler.WithSIPEgress(egress.Policy{LoopbackPorts: sipPorts}))
 	lambda.StartHandlerFunc(api.Handle)
 }

@@ -3,7 +3,8 @@
 //
 // A Plan holds two groups and a share:
 //   - Quotas: how many stored things a tenant may keep (API keys, NLU models kept, intents,
-//     articles, flows, live conversations, webhook endpoints). shared/quota enforces them.
+//     articles, flows, live conversations, webhook endpoints, telephone numbers, SIP trunks,
+//     softphone accounts). shared/quota enforces them.
 //   - RateLimits: request rates per route class (chat turns, configuration writes, training,
 //     reads), each a token bucket of Rate requests a second and Burst requests at once.
 //   - WebhookConcurrency: how many of the tenant's webhook deliveries may be in flight at once.
@@ -51,6 +52,9 @@ type Quotas struct {
 	Flows             int64 `dynamodbav:"flows" json:"flows"`                           // dialog flows
 	LiveConversations int64 `dynamodbav:"live_conversations" json:"live_conversations"` // chat conversations started and not yet ended
 	WebhookEndpoints  int64 `dynamodbav:"webhook_endpoints" json:"webhook_endpoints"`   // partners' event webhook endpoints
+	Numbers           int64 `dynamodbav:"numbers" json:"numbers"`                       // dialled numbers (/v1/numbers)
+	Trunks            int64 `dynamodbav:"trunks" json:"trunks"`                         // SIP trunks (/v1/trunks)
+	SIPAccounts       int64 `dynamodbav:"sip_accounts" json:"sip_accounts"`             // agents' softphone accounts (/v1/sip-accounts)
 }
 
 // Quota is one field of Quotas as the code reads it: Name is the field's JSON and DynamoDB name
@@ -73,6 +77,9 @@ var QuotaTable = []Quota{
 	{"flows", 200, func(q *Quotas) *int64 { return &q.Flows }},
 	{"live_conversations", 10000, func(q *Quotas) *int64 { return &q.LiveConversations }},
 	{"webhook_endpoints", 20, func(q *Quotas) *int64 { return &q.WebhookEndpoints }},
+	{"numbers", 100, func(q *Quotas) *int64 { return &q.Numbers }},
+	{"trunks", 20, func(q *Quotas) *int64 { return &q.Trunks }},
+	{"sip_accounts", 500, func(q *Quotas) *int64 { return &q.SIPAccounts }},
 }
 
 // Get returns the quota named name, 0 for a name that is no quota.

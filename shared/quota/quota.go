@@ -26,6 +26,7 @@ import (
 	"github.com/lingxi/lingxi/shared/plan"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/tenant"
+	"github.com/lingxi/lingxi/shared/voicecfg"
 	"github.com/lingxi/lingxi/shared/webhooks/delivery"
 )
 
@@ -42,6 +43,9 @@ const (
 	Flows             Resource = "flows"
 	LiveConversations Resource = "live_conversations"
 	WebhookEndpoints  Resource = "webhook_endpoints"
+	Numbers           Resource = "numbers"
+	Trunks            Resource = "trunks"
+	SIPAccounts       Resource = "sip_accounts"
 )
 
 // Resources lists every counted resource, in the order GET /v1/tenant shows them: one per quota
@@ -63,6 +67,9 @@ var kinds = map[Resource]string{
 	Flows:             botconfig.KindFlow,
 	LiveConversations: "conversation",
 	WebhookEndpoints:  delivery.KindEndpoint,
+	Numbers:           voicecfg.KindNumber,
+	Trunks:            voicecfg.KindTrunk,
+	SIPAccounts:       voicecfg.KindAccount,
 }
 
 // ForKind returns the resource whose items have store kind kind.

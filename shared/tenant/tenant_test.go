@@ -57,6 +57,8 @@ var trustedParsers = map[string]string{
 	"functions/chat/handler": "reads the tenant of a voice turn invoked directly, which only the media edge's task " +
 		"role may do (template.yaml grants lambda:InvokeFunction on the chat function to that role alone); " +
 		"the edge resolves the tenant from the dialled number, never from the caller",
+	"shared/voicecfg": "reads the tenant of a platform mapping of a dialled number or a softphone username, " +
+		"which only the api function writes, under the owning tenant's own authentication",
 	"infra/devstack":   "the local stack seeds its demo tenant",
 	"infra/cmd/run":    "the local stack seeds its demo tenant",
 	"infra/cmd/lingxi": "operator tooling acting for a named tenant",

@@ -6,6 +6,15 @@
 // /v1/voice-transfer-targets); the media edge reads them. A dialled number and a softphone
 // username are platform-wide: each belongs to one tenant, and that mapping is how the edge learns
 // a call's tenant (never from anything the caller sends).
+//
+//   - voicecfg.go: what the edge sees (Number, Trunk, Account, Registration, TransferTarget) and
+//     the two interfaces it reads them through (Directory, Registrations).
+//   - items.go: the item layout in the one table (kinds, keys, stored records, the platform
+//     mappings and the reference counts that keep referenced trunks and accounts).
+//   - store.go: Store, the table-backed Directory and Registrations (NewStore).
+//   - rules.go: the rules the api function enforces and the edge relies on: E.164 numbers, digest
+//     usernames and passwords, HA1, trunk transports and source prefixes.
+//   - target.go: transfer targets: "account:USERNAME" or a strict SIP URI, and its egress check.
 package voicecfg
 
 import (

@@ -16,6 +16,7 @@ func badInputRoutes(key, partnerKeyID, hookID string) map[string]httpapitest.Rou
 	settings := []string{"/v1/bot/settings"}
 	hook := "/v1/webhooks/" + hookID
 	hookGet := []string{"/v1/webhooks", hook, hook + "/deliveries"}
+	voiceGet := []string{"/v1/numbers", "/v1/trunks", "/v1/sip-accounts", "/v1/voice-transfer-targets"}
 	return map[string]httpapitest.Route{
 		"POST /v1/tenants":                                    {Path: "/v1/tenants", Body: `{"id":"newcomer","name":@}`, Field: "/name", Key: adminKey},
 		"POST /v1/tenants/{id}/admin-keys":                    {Path: "/v1/tenants/badinput/admin-keys", Body: `{"reason":@}`, Field: "/reason", Key: adminKey, Get: []string{"/v1/api-keys"}},
@@ -38,6 +39,15 @@ func badInputRoutes(key, partnerKeyID, hookID string) map[string]httpapitest.Rou
 		"DELETE /v1/webhooks/{id}":                            {Path: hook, EmptyOK: true, Get: hookGet},
 		"POST /v1/webhooks/{id}/secret":                       {Path: hook + "/secret", EmptyOK: true, Get: hookGet},
 		"POST /v1/webhooks/{id}/deliveries/{delivery}/replay": {Path: hook + "/deliveries/0190cccc-0000-7000-8000-000000000001/replay", EmptyOK: true, Get: hookGet},
+		// Telephony (voice_test.go's seedVoice made each item).
+		"PUT /v1/numbers/{number}":                  {Path: "/v1/numbers/+862160001234", Body: `{"language":"zh","trunks":[@]}`, Field: "/trunks/0", Get: voiceGet},
+		"DELETE /v1/numbers/{number}":               {Path: "/v1/numbers/+862160001234", EmptyOK: true, Get: voiceGet},
+		"PUT /v1/trunks/{name}":                     {Path: "/v1/trunks/carrier", Body: `{"cidrs":["203.0.113.0/24"],"username":@}`, Field: "/username", Get: voiceGet},
+		"DELETE /v1/trunks/{name}":                  {Path: "/v1/trunks/carrier", EmptyOK: true, Get: voiceGet},
+		"PUT /v1/sip-accounts/{username}":           {Path: "/v1/sip-accounts/alice", Body: `{"password":@}`, Field: "/password", Get: voiceGet},
+		"DELETE /v1/sip-accounts/{username}":        {Path: "/v1/sip-accounts/alice", EmptyOK: true, Get: voiceGet},
+		"PUT /v1/voice-transfer-targets/{queue}":    {Path: "/v1/voice-transfer-targets/cards", Body: `{"target":@}`, Field: "/target", Get: voiceGet},
+		"DELETE /v1/voice-transfer-targets/{queue}": {Path: "/v1/voice-transfer-targets/cards", EmptyOK: true, Get: voiceGet},
 	}
 }
 
@@ -57,6 +67,7 @@ func TestBadInputEveryWriteRoute(t *testing.T) {
 	hookID := createHook(t, e, key)
 	putDelivery(t, e, "badinput", hookID, "0190cccc-0000-7000-8000-000000000001", delivery.StatusDelivered)
 	withWebhookReplay(t, e)
+	seedVoice(t, e, key)
 	routes := badInputRoutes(key, partner.body["id"].(string), hookID)
 
 	httpapitest.RunWriteRoutes(t, httpapitest.Suite{

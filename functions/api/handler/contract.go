@@ -117,7 +117,7 @@ func Contract() openapi.Contract {
 		{dialog.LangEn, dialog.LangZh},
 		{delivery.StatusPending, delivery.StatusDelivered, delivery.StatusRetrying, delivery.StatusParked},
 	}
-	return openapi.Contract{Enums: enums, Operations: []openapi.Operation{
+	ops := []openapi.Operation{
 		{Route: "GET /v1/openapi.json", ID: "getOpenAPI", Tag: "Contract", Auth: openapi.AuthNone,
 			Summary:   "This OpenAPI document",
 			Responses: []openapi.Response{{Status: http.StatusOK, Body: map[string]any{}, Cache: true}, {Status: http.StatusNotModified, Cache: true, Description: "If-None-Match named the current ETag"}}},
@@ -251,5 +251,7 @@ func Contract() openapi.Contract {
 			Summary: "Send a delivered or parked delivery again (409 while it is still being tried)", Body: openapi.BodyEmpty,
 			Responses: []openapi.Response{{Status: http.StatusAccepted, Body: delivery.Delivery{}}},
 			Problems:  openapi.Problems(httpapi.KindNotFound, httpapi.KindConflict, httpapi.KindUnavailable)}, admin),
-	}}
+	}
+	ops = append(ops, voiceOperations(func(o openapi.Operation) openapi.Operation { return tenantOp(o, admin) })...)
+	return openapi.Contract{Enums: enums, Operations: ops}
 }

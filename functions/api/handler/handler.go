@@ -33,6 +33,7 @@ type Store interface {
 	Get(ctx context.Context, t tenant.ID, k store.Key, out any) (int64, error)
 	Query(ctx context.Context, t tenant.ID, kind, idPrefix string, page store.PageRequest) (store.QueryResult, error)
 	Create(ctx context.Context, t tenant.ID, k store.Key, v any, opts ...store.Option) error // counters (quota.Ledger)
+	PlatformGet(ctx context.Context, k store.Key, out any) (int64, error)                    // numbers' and usernames' owners (voice.go)
 }
 
 // Committer writes store operations and their events together: either both are accepted or neither.
@@ -53,6 +54,7 @@ type API struct {
 	egress egress.Policy      // which loopback ports a flow's webhook may name (WithEgress); none by default
 	idem   *idempotency.Guard // Idempotency-Key on every POST (idempotency.go); nil: the header is 503
 	replay Replayer           // webhook deliveries' replay (webhooks.go); nil: the route answers 503
+	sip    egress.Policy      // which loopback ports a transfer target's SIP URI may name (WithSIPEgress); none by default
 }
 
 // New wires the API.
@@ -94,6 +96,7 @@ func New(s Store, c Committer, a *auth.Authenticator, log *slog.Logger, opts ...
 	api.router.Handle("POST /v1/nlu/models/{version}/activate", api.tenantKey(auth.RoleAdmin, api.activate))
 	api.router.Handle("GET /v1/nlu/active", api.tenantKey(auth.RoleAdmin, api.getActive))
 	api.webhookRoutes() // partners' event webhooks (webhooks.go)
+	api.voiceRoutes()   // telephony configuration (voice.go)
 	return api
 }
 
