@@ -64,6 +64,9 @@ type TenantPlanChanged struct {
 	Quotas PlanQuotas `json:"quotas"`
 	// RateLimits are the request limits per route class.
 	RateLimits PlanRateLimits `json:"rate_limits"`
+	// WebhookConcurrency is how many of the tenant's webhook deliveries may be in flight at once
+	// (added later: absent in events of older builds).
+	WebhookConcurrency int64 `json:"webhook_concurrency,omitempty" jsonschema:"minimum=1"`
 	// ChangedBy is "platform-admin".
 	ChangedBy string `json:"changed_by" jsonschema:"minLength=1,maxLength=128"`
 	// Version is the plan item's version after the change.
@@ -78,6 +81,8 @@ type PlanQuotas struct {
 	Articles          int64 `json:"articles" jsonschema:"minimum=1"`
 	Flows             int64 `json:"flows" jsonschema:"minimum=1"`
 	LiveConversations int64 `json:"live_conversations" jsonschema:"minimum=1"`
+	// WebhookEndpoints was added later: absent in events of older builds.
+	WebhookEndpoints int64 `json:"webhook_endpoints,omitempty" jsonschema:"minimum=1"`
 	// The telephony quotas (added later: absent from events written before them).
 	Numbers     int64 `json:"numbers,omitempty" jsonschema:"minimum=1"`
 	Trunks      int64 `json:"trunks,omitempty" jsonschema:"minimum=1"`

@@ -355,3 +355,29 @@ func TestCurlSamples(t *testing.T) {
 		t.Errorf("the webhook secret sample kept %q (%v)", secret, err)
 	}
 }
+
+// The GET /v1/tenant answer of docs/quotas.md is the api handler's for a tenant just onboarded
+// (against the emulators): every member, every limit and usage.
+func TestTenantSample(t *testing.T) {
+	for _, b := range blocksOf(t, "json tenant") {
+		var doc struct{ ID, Name string }
+		if err := json.Unmarshal([]byte(b.Body), &doc); err != nil {
+			t.Fatalf("%s: %v", b.Where(), err)
+		}
+		e := newAPI(t)
+		code, created := e.call(t, "POST", "/v1/tenants", platformKey, "application/json", fmt.Sprintf(`{"id":%q,"name":%q}`, doc.ID, doc.Name))
+		if code != http.StatusCreated {
+			t.Fatalf("create tenant: %d %v", code, created)
+		}
+		key := created["api_key"].(map[string]any)["key"].(string)
+		req := events.APIGatewayV2HTTPRequest{RawPath: "/v1/tenant", Headers: map[string]string{"authorization": "Bearer " + key}}
+		req.RequestContext.HTTP.Method = http.MethodGet
+		resp, err := e.api.Handle(context.Background(), req)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET /v1/tenant: %v %d %s", err, resp.StatusCode, resp.Body)
+		}
+		if err := jsonMatches(b.Body, resp.Body); err != nil {
+			t.Errorf("%s: %v\n(the code: %s)", b.Where(), err, resp.Body)
+		}
+	}
+}

@@ -35,6 +35,10 @@ var runnable = []string{
 	"json flow", "json import", "csv import",
 	"json webhook-payload", "json business-event", "json problem",
 	"sh curl", "sh verify", "sh go-test", "go example",
+	"http flow-webhook-headers",
+	"sh make", "log emulators", "yaml template", "output go-bench",
+	"http ratelimit-headers", "http ratelimit-refusal", "json tenant",
+	"http webhook-request",
 }
 
 func allBlocks(t *testing.T) []Block {
@@ -60,28 +64,50 @@ func blocksOf(t *testing.T, info string) []Block {
 	return out
 }
 
-// Every fenced block is a sample some test runs, or an illustration (text, or no info string)
-// that does not look like a command.
+// Every fenced block is a sample some test runs: its info string is one of runnable, each of
+// which a test of this package checks. A block without one (or "text") is refused, so no page
+// shows code, output or configuration that nothing checks: what is not code is prose or a table.
 func TestEveryCodeSampleIsRun(t *testing.T) {
 	seen := map[string]int{}
 	for _, b := range allBlocks(t) {
 		seen[b.Info]++
-		switch {
-		case slices.Contains(runnable, b.Info):
-		case b.Info == "" || b.Info == "text":
-			first := strings.TrimSpace(strings.SplitN(b.Body, "\n", 2)[0])
-			if strings.HasPrefix(first, "curl ") || strings.HasPrefix(first, "go test ") {
-				t.Errorf("%s: a command in an untagged block: tag it (%s) so a test runs it", b.Where(), strings.Join(runnable, ", "))
-			}
-		default:
-			t.Errorf("%s: unknown info string %q: use one of %s, or text for what is not code (docs/README.md)", b.Where(), b.Info, strings.Join(runnable, ", "))
-		}
+	}
+	for _, b := range unchecked(allBlocks(t)) {
+		t.Errorf("%s: info string %q: a fenced block must be a checked sample, one of %s (docs/README.md); write what is not code as prose or a table",
+			b.Where(), b.Info, strings.Join(runnable, ", "))
 	}
 	for _, r := range runnable {
 		if seen[r] == 0 {
 			t.Errorf("no %q sample in docs/", r)
 		}
 	}
+}
+
+// The rule above, on a page with an untagged block, a text block and an unknown tag.
+func TestUncheckedBlocksAreRefused(t *testing.T) {
+	page := "# p\n\n```\nls\n```\n\n```text\nout\n```\n\n```json whatever\n{}\n```\n\n```sh curl\ncurl -sS x\n```\n"
+	bs, err := parse("p.md", []byte(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var refused []string
+	for _, b := range unchecked(bs) {
+		refused = append(refused, b.Info)
+	}
+	if strings.Join(refused, "|") != "|text|json whatever" {
+		t.Fatalf("refused %q", refused)
+	}
+}
+
+// unchecked returns the blocks whose info string no test of this package checks.
+func unchecked(bs []Block) []Block {
+	var out []Block
+	for _, b := range bs {
+		if !slices.Contains(runnable, b.Info) {
+			out = append(out, b)
+		}
+	}
+	return out
 }
 
 // ---- flows ----------------------------------------------------------------------------------
@@ -107,6 +133,7 @@ type bank struct {
 	now    time.Time // the engine's clock, which signs
 	mu     sync.Mutex
 	got    []dialog.WebhookPayload
+	header http.Header // the last request's
 }
 
 func (b *bank) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -128,6 +155,7 @@ func (b *bank) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	b.mu.Lock()
 	b.got = append(b.got, p)
+	b.header = r.Header.Clone()
 	b.mu.Unlock()
 	eligible := p.Slots["card_last4"] != "0000"
 	w.Header().Set("Content-Type", "application/json")
@@ -243,6 +271,13 @@ func TestFlowSample(t *testing.T) {
 		want := map[string]string{"card_type": "debit", "card_last4": "1234", "caller_phone": "+8613812345678"}
 		if p.FlowID != "replace_card" || p.Step != "check" || p.Lang != dialog.LangEn || p.CustomerID != "cust-42" || !mapsEqual(p.Slots, want) {
 			t.Errorf("webhook payload %+v, want slots %v", p, want)
+		}
+		// The headers flows.md shows are the ones the engine sends.
+		for _, b := range blocksOf(t, "http flow-webhook-headers") {
+			bk.mu.Lock()
+			h := bk.header
+			bk.mu.Unlock()
+			checkHeaders(t, b, parseHTTPSample(t, b), h, "Content-Length", "Accept-Encoding")
 		}
 		c.turn(dialog.Input{Text: "next Friday"})
 		c.waitsAt("confirm")

@@ -15,11 +15,15 @@ package turns
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/lingxi/lingxi/shared/tenant"
 )
@@ -35,11 +39,31 @@ var _ Invoker = (*lambda.Client)(nil)
 type Client struct {
 	inv      Invoker
 	function string
+	retryer  aws.Retryer
 }
 
 // New returns a client invoking function (its name, ARN or partial ARN) through inv.
 func New(inv Invoker, function string) *Client {
-	return &Client{inv: inv, function: function}
+	return &Client{inv: inv, function: function, retryer: retry.NewStandard(func(o *retry.StandardOptions) {
+		o.Retryables = []retry.IsErrorRetryable{retry.IsErrorRetryableFunc(notRun)}
+	})}
+}
+
+// notRun says whether an invocation failed before the function could run, the only case in which
+// a turn is retried: Lambda throttled it (TooManyRequestsException), or no connection was made.
+// Anything else (a 5xx, a connection lost once the request was sent) may have run the turn, and a
+// turn run twice moves the dialog on twice; that error goes to the edge instead, which tells the
+// caller it did not catch that. (The SDK's default retryer would retry those too.)
+func notRun(err error) aws.Ternary {
+	var api smithy.APIError
+	if errors.As(err, &api) && api.ErrorCode() == "TooManyRequestsException" {
+		return aws.TrueTernary
+	}
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return aws.TrueTernary
+	}
+	return aws.FalseTernary
 }
 
 // Input is one voice turn of a call.
@@ -73,7 +97,7 @@ func (c *Client) Turn(ctx context.Context, t tenant.ID, in Input) (Reply, error)
 		FunctionName:   aws.String(c.function),
 		InvocationType: lambdatypes.InvocationTypeRequestResponse,
 		Payload:        payload,
-	})
+	}, func(o *lambda.Options) { o.Retryer = c.retryer })
 	if err != nil {
 		return Reply{}, fmt.Errorf("invoke %s for call %s: %w", c.function, in.CallID, err)
 	}

@@ -138,24 +138,24 @@ var (
 // handed off: thanks is welcomed; a goodbye, or a no once the bot has helped, is answered with a
 // goodbye in the channel's words (a call then hangs up; a chat stays open until the customer
 // leaves or its idle timeout); any other yes or no asks what (else) the customer needs.
-func (tr *turn) close(k closingKind) {
-	c := tr.c
+func (d *decision) close(k closingKind) {
+	c := d.c
 	c.LowConfidence = 0
 	switch {
 	case k == closingThanks:
-		tr.say(say(sayWelcome, c.Language))
+		d.say(say(sayWelcome, c.Language))
 	case k == closingBye, k == closingNo && c.Resolved:
 		bye := sayGoodbyeChat
 		if c.Channel == events.ChannelVoice {
 			bye = sayGoodbyeVoice
 		}
-		tr.say(say(bye, c.Language))
+		d.say(say(bye, c.Language))
 		if c.Channel == events.ChannelVoice {
-			tr.end()
+			d.end()
 		}
 	case c.LastIntent == "" && !c.Resolved:
-		tr.say(say(sayHowCanIHelp, c.Language)) // nothing asked yet
+		d.say(say(sayHowCanIHelp, c.Language)) // nothing asked yet
 	default:
-		tr.say(say(sayAnythingElse, c.Language))
+		d.say(say(sayAnythingElse, c.Language))
 	}
 }

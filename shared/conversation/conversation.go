@@ -10,7 +10,7 @@
 //  1. A conversation in handoff only records what the customer writes (for the agent).
 //  2. An explicit request for a person ("转人工", "人工客服", "找客服", "agent", "talk to a
 //     person", keypad 0 outside a flow) hands off.
-//  3. An active flow takes the turn (dialog.Engine.Turn); its transfer hands off, its end returns
+//  3. An active flow takes the turn (dialog.Engine.TurnWith); its transfer hands off, its end returns
 //     the conversation to the bot (chat) or hangs up (voice).
 //  4. Else a closing turn (closing.go: thanks, goodbye, or a yes or no that answers no question,
 //     in English or Chinese, and nothing else) is answered as one: welcomed, said goodbye to (a
@@ -29,6 +29,24 @@
 // settings' default, else DefaultQueue. The bot speaks the conversation's language, which follows
 // the customer's by dialog.Follow (the flows' rule too); a call is answered in the caller's
 // language (callerLanguage), a chat whose language is not known yet in both.
+//
+// # A turn: load, decide, commit
+//
+// Every request runs three phases, one file each:
+//
+//  1. Load (load.go): the conversation and the tenant's settings, then everything the decision
+//     may read into one loaded value: the running flow and the intents the conversation and the
+//     input name, read at once.
+//  2. Decide (decide.go): decide is a pure function of the loaded value, the conversation, the
+//     input and the time; it returns a decision (the new state, the customer's and the bot's
+//     messages, the actions, the events, what to log) and does no I/O, so tests run it without a
+//     store. Two things cannot be loaded before deciding, because whether the turn needs them
+//     depends on the decision: the model's reading of the text (a running flow or a closing turn
+//     never reaches the model) and a flow webhook's result. The decision asks for them
+//     (decision.need); the service reads the text with the model and loads the intent and
+//     articles the reading names, or makes the webhook call, and decides again from the start.
+//  3. Commit (service.go, update and create): the new state, the live-conversation count and the
+//     commit hook's ops in one transaction with the decision's events (the outbox).
 //
 // # Concurrency
 //

@@ -77,18 +77,17 @@ func (e *stillActive) Error() string { return fmt.Sprintf("conversation active; 
 // a new check. A conversation that is gone or already ended needs nothing.
 func (s *Service) CheckIdle(ctx context.Context, t tenant.ID, id string) (IdleCheck, error) {
 	var ended events.Outcome
-	_, err := s.update(ctx, t, id, "", func(tr *turn) error {
-		c := tr.c
+	_, err := s.update(ctx, t, id, "", func(c *Conversation, set botconfig.Settings, now time.Time) (*decision, error) {
 		last := c.UpdatedAt
-		idle := tr.now.Sub(last)
-		if timeout := IdleTimeout(tr.set, c.Channel); idle < timeout {
-			return &stillActive{left: timeout - idle}
+		idle := now.Sub(last)
+		if timeout := IdleTimeout(set, c.Channel); idle < timeout {
+			return nil, &stillActive{left: timeout - idle}
 		}
-		tr.now = last // the customer left after the last turn: the contact ended then
-		tr.end()
-		c.IdleEnded = true
-		ended = c.Outcome
-		return nil
+		// The customer left after the last turn: the contact ended then.
+		d := decideEnd(newLoaded(t, set, s.minMatch, s.minConf), c, last)
+		d.c.IdleEnded = true
+		ended = d.c.Outcome
+		return d, nil
 	})
 	var active *stillActive
 	switch {

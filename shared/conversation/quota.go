@@ -40,18 +40,18 @@ func (s *Service) liveRefused(ctx context.Context, t tenant.ID, c quota.Counted,
 // withCount puts c's op first in ops.
 func withCount(c quota.Counted, ops ...store.Op) []store.Op { return append(c.Ops, ops...) }
 
-// opened is how many live conversations a first turn adds: 1, or 0 if it ended the conversation
+// opened is how many live conversations a first decision adds: 1, or 0 if it ended the conversation
 // at once.
-func opened(tr *turn) int64 {
-	if tr.ended {
+func opened(d *decision) int64 {
+	if d.ended {
 		return 0
 	}
 	return 1
 }
 
 // closed is how many live conversations a later turn removes: 1 if it ended the conversation.
-func closed(tr *turn) int64 {
-	if tr.ended {
+func closed(d *decision) int64 {
+	if d.ended {
 		return 1
 	}
 	return 0

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -123,11 +124,12 @@ func newChat(t *testing.T, channel events.Channel, lang botconfig.Lang) *chat {
 
 func (ch *chat) send(text string) Reply {
 	ch.t.Helper()
-	tr := ch.s.newTurn(ch.ten, ch.c, ch.set, ch.c.CreatedAt)
-	if err := tr.run(ch.t.Context(), Input{Text: text}); err != nil {
+	d, err := ch.s.turn(ch.t.Context(), ch.ten, ch.c, ch.set, Input{Text: text}, ch.c.CreatedAt)
+	if err != nil {
 		ch.t.Fatalf("%q: %v", text, err)
 	}
-	return tr.reply()
+	ch.c = d.c
+	return d.reply()
 }
 
 func texts(r Reply) string {
@@ -343,11 +345,14 @@ func TestClosingReadsWholeMessagesOnly(t *testing.T) {
 // countingDB counts reads by key.
 type countingDB struct {
 	DB
+	mu    sync.Mutex
 	reads map[string]int
 }
 
 func (d *countingDB) Get(ctx context.Context, t tenant.ID, k store.Key, out any) (int64, error) {
+	d.mu.Lock()
 	d.reads[k.Kind+"/"+k.ID]++
+	d.mu.Unlock()
 	return d.DB.Get(ctx, t, k, out)
 }
 

@@ -233,38 +233,28 @@ func (s *Service) Start(ctx context.Context, t tenant.ID, in StartInput) (Reply,
 // a turn on the conversation next if it stays active: then that turn's write, not this one, is
 // the request's last (see WithCommitHook).
 func (s *Service) create(ctx context.Context, t tenant.ID, id string, in StartInput, greet, turnFollows bool) (Reply, error) {
+	// Load.
 	set, err := s.settings(ctx, t)
 	if err != nil {
 		return Reply{}, err
 	}
 	now := s.now().UTC()
-	c := &Conversation{
-		ID: id, Channel: in.Channel, Language: in.Language, Customer: in.Customer, CallID: in.CallID,
-		State: StateActive, CreatedAt: now, UpdatedAt: now,
-	}
-	if c.Channel == events.ChannelVoice && c.Language == "" {
-		c.Language = callerLanguage(in.Customer.ID) // a call speaks one language, never both
-	}
-	tr := s.newTurn(t, c, set, now)
-	if rule, ok := matchRule(set.HandoffRules, in.Customer.Attributes); ok {
-		tr.handoff(events.ReasonPolicy, queueFor(rule.Queue, set.DefaultQueue), sayHandoffPolicy)
-	} else {
-		if greet {
-			tr.say(say(orDefault(set.Greeting, defaultGreeting), c.Language))
-		}
-		s.suggest(ctx, t, c, now)
-	}
-	live, err := s.countLive(ctx, t, opened(tr))
+	g := s.guessed(ctx, t, in.Customer.ID, now)
+	// Decide.
+	d := decideStart(newLoaded(t, set, s.minMatch, s.minConf), id, in, greet, g, now)
+	c := d.c
+	// Commit.
+	live, err := s.countLive(ctx, t, opened(d))
 	if err != nil {
 		return Reply{}, err
 	}
 	ops := withCount(live, store.CreateOp(t, store.Key{Kind: Kind, ID: id}, c, store.WithTTL(now.Add(TTL))))
-	evs, err := tr.events(nil)
+	evs, err := d.events(nil)
 	if err != nil {
 		return Reply{}, err
 	}
 	if !turnFollows || c.State != StateActive {
-		extra, err := hookOps(ctx, tr.reply())
+		extra, err := hookOps(ctx, d.reply())
 		if err != nil {
 			return Reply{}, err
 		}
@@ -284,7 +274,7 @@ func (s *Service) create(ctx context.Context, t tenant.ID, id string, in StartIn
 		return Reply{}, fmt.Errorf("create conversation %s: %w", id, err)
 	}
 	s.log.InfoContext(ctx, "conversation started", "conversation", id, "channel", c.Channel, "state", c.State)
-	return tr.reply(), nil
+	return d.reply(), nil
 }
 
 // commitNew commits a new conversation's writes. Its transaction updates the tenant's live
@@ -311,30 +301,34 @@ func (s *Service) commitNew(ctx context.Context, id string, ops []store.Op, evs 
 	return fmt.Errorf("%w: the tenant's live conversation count kept being written (%v)", ErrBusy, err)
 }
 
-// suggest fills c's suggestions with the top guessed intents that the tenant still has.
-func (s *Service) suggest(ctx context.Context, t tenant.ID, c *Conversation, now time.Time) {
+// guessed loads what the customer's suggestions are made of (shared/guess): the kinds of their
+// recent business events and the top guessed intents that the tenant still has, at most
+// Suggestions of them. A failure only costs the suggestions.
+func (s *Service) guessed(ctx context.Context, t tenant.ID, customer string, now time.Time) guesses {
+	var g guesses
 	if s.guess == nil {
-		return
+		return g
 	}
-	ranked, kinds, err := s.guess.Suggest(ctx, t, c.Customer.ID, now, 3*Suggestions)
-	c.GuessKinds = kinds
+	ranked, kinds, err := s.guess.Suggest(ctx, t, customer, now, 3*Suggestions)
+	g.kinds = kinds
 	if err != nil {
-		s.log.WarnContext(ctx, "guess suggestions", "conversation", c.ID, "err", err)
-		return
+		s.log.WarnContext(ctx, "guess suggestions", "err", err)
+		return g
 	}
 	for _, r := range ranked {
-		if len(c.Suggestions) == Suggestions {
+		if len(g.intents) == Suggestions {
 			break
 		}
 		in, ok, err := s.intent(ctx, t, r.Intent)
 		if err != nil {
 			s.log.WarnContext(ctx, "read suggested intent", "intent", r.Intent, "err", err)
-			return
+			return g
 		}
 		if ok {
-			c.Suggestions = append(c.Suggestions, Suggestion{Intent: in.ID, Text: displayText(in, c.Language)})
+			g.intents = append(g.intents, in)
 		}
 	}
+	return g
 }
 
 // Get returns a conversation.
@@ -357,15 +351,16 @@ func (s *Service) load(ctx context.Context, t tenant.ID, id string) (*Conversati
 
 // Message runs one customer turn.
 func (s *Service) Message(ctx context.Context, t tenant.ID, id string, in Input) (Reply, error) {
-	return s.update(ctx, t, id, "", func(tr *turn) error { return tr.run(ctx, in) })
+	return s.update(ctx, t, id, "", func(c *Conversation, set botconfig.Settings, now time.Time) (*decision, error) {
+		return s.turn(ctx, t, c, set, in, now)
+	})
 }
 
 // End closes a conversation because the customer left: contact.ended with the outcome
 // resolved_by_bot (the bot answered something), handed_off, or abandoned.
 func (s *Service) End(ctx context.Context, t tenant.ID, id string) (Reply, error) {
-	return s.update(ctx, t, id, "", func(tr *turn) error {
-		tr.end()
-		return nil
+	return s.update(ctx, t, id, "", func(c *Conversation, set botconfig.Settings, now time.Time) (*decision, error) {
+		return decideEnd(newLoaded(t, set, s.minMatch, s.minConf), c, now), nil
 	})
 }
 
@@ -418,8 +413,8 @@ func (s *Service) Voice(ctx context.Context, t tenant.ID, in VoiceInput) (Reply,
 	} else if err != nil {
 		return Reply{}, err
 	}
-	return s.update(ctx, t, id, in.CallID, func(tr *turn) error {
-		return tr.run(ctx, Input{Text: in.Text, DTMF: in.DTMF})
+	return s.update(ctx, t, id, in.CallID, func(c *Conversation, set botconfig.Settings, now time.Time) (*decision, error) {
+		return s.turn(ctx, t, c, set, Input{Text: in.Text, DTMF: in.DTMF}, now)
 	})
 }
 
@@ -430,7 +425,7 @@ func (s *Service) current(ctx context.Context, t tenant.ID, id string) (Reply, e
 	if err != nil {
 		return Reply{}, err
 	}
-	r := s.newTurn(t, c, botconfig.Settings{}, s.now()).reply()
+	r := newDecision(newLoaded(t, botconfig.Settings{}, s.minMatch, s.minConf), c, s.now()).reply()
 	ops, err := hookOps(ctx, r)
 	if err != nil {
 		return Reply{}, err
@@ -443,15 +438,21 @@ func (s *Service) current(ctx context.Context, t tenant.ID, id string) (Reply, e
 	return r, nil
 }
 
-// update runs f on the conversation's latest state and commits the result, again from the new
-// state when another turn committed first.
-func (s *Service) update(ctx context.Context, t tenant.ID, id, callID string, f func(*turn) error) (Reply, error) {
+// decider is a turn's load and decide phases: it decides on the conversation c as loaded, under
+// the tenant's settings set, at now. It must not change c.
+type decider func(c *Conversation, set botconfig.Settings, now time.Time) (*decision, error)
+
+// update runs a turn on the conversation's latest state: it loads the conversation and the
+// settings, decides (f) and commits the decision with its events in one transaction. When another
+// turn committed first, it runs again from the new state.
+func (s *Service) update(ctx context.Context, t tenant.ID, id, callID string, f decider) (Reply, error) {
 	for attempt := range MaxAttempts {
 		if attempt > 0 {
 			if err := backoff(ctx, attempt); err != nil {
 				return Reply{}, err
 			}
 		}
+		// Load.
 		c, ver, err := s.load(ctx, t, id)
 		if err != nil {
 			return Reply{}, err
@@ -470,26 +471,27 @@ func (s *Service) update(ctx context.Context, t tenant.ID, id, callID string, f 
 		if now.Before(c.UpdatedAt) {
 			now = c.UpdatedAt // turns stay in order even if instances' clocks disagree
 		}
-		tr := s.newTurn(t, c, set, now)
-		if err := f(tr); err != nil {
-			return Reply{}, err
-		}
-		c.UpdatedAt = now
-		opts := []store.Option{store.WithTTL(now.Add(TTL))}
-		evs, err := tr.events(nil)
+		// Decide.
+		d, err := f(c, set, now)
 		if err != nil {
 			return Reply{}, err
 		}
-		live, err := s.countLive(ctx, t, -closed(tr))
+		// Commit.
+		d.c.UpdatedAt = now
+		evs, err := d.events(nil)
 		if err != nil {
 			return Reply{}, err
 		}
-		extra, err := hookOps(ctx, tr.reply())
+		live, err := s.countLive(ctx, t, -closed(d))
 		if err != nil {
 			return Reply{}, err
 		}
-		ops := append(withCount(live, store.PutOp(t, store.Key{Kind: Kind, ID: id}, c, ver, opts...)), extra...)
-		err = s.commit.Commit(ctx, ops, evs...)
+		extra, err := hookOps(ctx, d.reply())
+		if err != nil {
+			return Reply{}, err
+		}
+		put := store.PutOp(t, store.Key{Kind: Kind, ID: id}, d.c, ver, store.WithTTL(now.Add(TTL)))
+		err = s.commit.Commit(ctx, append(withCount(live, put), extra...), evs...)
 		if errors.Is(err, store.ErrConflict) {
 			s.log.InfoContext(ctx, "conversation changed during the turn; running it again", "conversation", id)
 			continue
@@ -497,14 +499,51 @@ func (s *Service) update(ctx context.Context, t tenant.ID, id, callID string, f 
 		if err != nil {
 			return Reply{}, fmt.Errorf("commit turn of %s: %w", id, err)
 		}
-		if tr.learn != "" && s.guess != nil {
-			if err := s.guess.Learn(ctx, t, c.GuessKinds, tr.learn); err != nil {
+		if d.learn != "" && s.guess != nil {
+			if err := s.guess.Learn(ctx, t, d.c.GuessKinds, d.learn); err != nil {
 				s.log.WarnContext(ctx, "learn first intent", "conversation", id, "err", err)
 			}
 		}
-		return tr.reply(), nil
+		return d.reply(), nil
 	}
 	return Reply{}, ErrBusy
+}
+
+// turn decides customer input in on c: it loads what the decision may read (loadTurn), decides,
+// and when the decision needs the model's reading or a flow webhook's result, gets it and
+// decides again from the start with what it now knows.
+func (s *Service) turn(ctx context.Context, t tenant.ID, c *Conversation, set botconfig.Settings, in Input, now time.Time) (*decision, error) {
+	l, err := s.loadTurn(ctx, t, set, c, in)
+	if err != nil {
+		return nil, err
+	}
+	for {
+		d, err := decide(l, c, in, now)
+		if err != nil {
+			return nil, err
+		}
+		switch n := d.need; {
+		case n == nil:
+			for _, nt := range d.notes {
+				s.log.Log(ctx, nt.level, nt.msg, nt.attrs...)
+			}
+			return d, nil
+		case n.understand != "" && l.reading == nil:
+			err = s.understand(ctx, l, c.ID, n.understand)
+		case n.webhook != nil && !hasKey(l.webhooks, n.webhook.Key):
+			err = s.callWebhook(ctx, l, *n.webhook)
+		default:
+			return nil, fmt.Errorf("turn of %s: the decision needs what it was given", c.ID)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+}
+
+func hasKey[V any](m map[string]V, k string) bool {
+	_, ok := m[k]
+	return ok
 }
 
 // backoff waits a random time below 10 ms·2^attempt before a turn runs again, so turns that lost

@@ -50,6 +50,12 @@
 // ParseFlow refuses loops that never wait for the customer, so a turn
 // always finishes.
 //
+// Start and Turn call the flow's webhooks as they reach them. StartWith and
+// TurnWith are the same without any I/O: at a webhook step they stop with a
+// *WebhookNeeded holding the call; the caller makes it (Engine.Call) and
+// runs them again with the result, keyed by the call's Key. A caller that
+// decides a whole turn without I/O (shared/conversation) uses these.
+//
 // # Language helpers
 //
 // The extractors the engine uses are exported for the chat function's own

@@ -3,6 +3,7 @@ package dialog
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -88,8 +89,16 @@ var sorry = Text{LangEn: "Sorry, I didn't get that. ", LangZh: "抱歉，我没�
 // customer or ends. The language is in.Lang when set (and then fixed), else
 // the one of in.Text, else the flow's first. Slots in in.Slots and those
 // in.Text names ("ending 1234") are filled first, and ask steps for filled
-// slots are skipped.
+// slots are skipped. Webhook steps are called (Call) as the flow reaches
+// them: Start is StartWith with the calls made.
 func (e *Engine) Start(ctx context.Context, f *Flow, in StartInput) (State, []Output, error) {
+	at := e.at(e.cfg.Now())
+	return withCalls(ctx, e, func(done Webhooks) (State, []Output, error) { return at.StartWith(f, in, done) })
+}
+
+// StartWith is Start without I/O: webhook steps take their results from done (by
+// WebhookCall.Key), and a webhook step without one stops the run with a *WebhookNeeded.
+func (e *Engine) StartWith(f *Flow, in StartInput, done Webhooks) (State, []Output, error) {
 	if f == nil || f.index == nil {
 		return State{}, nil, fmt.Errorf("%w: the flow was not built by ParseFlow", ErrInvalidFlow)
 	}
@@ -121,11 +130,38 @@ func (e *Engine) Start(ctx context.Context, f *Flow, in StartInput) (State, []Ou
 		st.Slots[name] = clip(val)
 	}
 	e.prefill(f, &st, in.Text, "")
-	out, err := e.run(ctx, f, &st, f.StartStep(), nil)
+	out, err := e.run(f, &st, f.StartStep(), nil, done)
 	if err != nil {
 		return State{}, nil, err
 	}
 	return st, out, nil
+}
+
+// withCalls runs run, and again with each webhook call it needs made, until it needs none.
+func withCalls(ctx context.Context, e *Engine, run func(Webhooks) (State, []Output, error)) (State, []Output, error) {
+	done := Webhooks{}
+	for {
+		st, out, err := run(done)
+		need, ok := errors.AsType[*WebhookNeeded](err)
+		if !ok {
+			return st, out, err
+		}
+		if _, seen := done[need.Call.Key]; seen {
+			return st, nil, fmt.Errorf("%w: webhook %s needed twice", ErrBadState, need.Call.Step)
+		}
+		res, err := e.Call(ctx, need.Call)
+		if err != nil {
+			return st, nil, err
+		}
+		done[need.Call.Key] = res
+	}
+}
+
+// at is e with its clock stopped at now, so that the runs of one turn agree on relative dates.
+func (e *Engine) at(now time.Time) *Engine {
+	c := *e
+	c.cfg.Now = func() time.Time { return now }
+	return &c
 }
 
 // Turn takes the customer's answer to the step st waits at and runs the
@@ -133,7 +169,17 @@ func (e *Engine) Start(ctx context.Context, f *Flow, in StartInput) (State, []Ou
 // again with the step's re-prompt, up to its max attempts; then the flow
 // goes to the step's on_fail. On error st is returned unchanged, so the
 // caller may retry the turn (webhooks get the same idempotency key).
+// Webhook steps are called (Call) as the flow reaches them: Turn is
+// TurnWith with the calls made.
 func (e *Engine) Turn(ctx context.Context, f *Flow, st State, in Input) (State, []Output, error) {
+	at := e.at(e.cfg.Now())
+	return withCalls(ctx, e, func(done Webhooks) (State, []Output, error) { return at.TurnWith(f, st, in, done) })
+}
+
+// TurnWith is Turn without I/O: webhook steps take their results from done (by
+// WebhookCall.Key), and a webhook step without one stops the run with a *WebhookNeeded (st
+// returned unchanged, as on every error).
+func (e *Engine) TurnWith(f *Flow, st State, in Input, done Webhooks) (State, []Output, error) {
 	if f == nil || f.index == nil {
 		return st, nil, fmt.Errorf("%w: the flow was not built by ParseFlow", ErrInvalidFlow)
 	}
@@ -174,7 +220,7 @@ func (e *Engine) Turn(ctx context.Context, f *Flow, st State, in Input) (State, 
 		target = f.onFail(step)
 	}
 	next.Attempts = 0
-	out, err := e.run(ctx, f, &next, target, nil)
+	out, err := e.run(f, &next, target, nil, done)
 	if err != nil {
 		return st, nil, err
 	}
@@ -229,8 +275,9 @@ func (e *Engine) prefill(f *Flow, st *State, text, except string) {
 }
 
 // run executes steps from id until one waits for the customer or the flow
-// ends, appending the outputs to out.
-func (e *Engine) run(ctx context.Context, f *Flow, st *State, id string, out []Output) ([]Output, error) {
+// ends, appending the outputs to out. Webhook steps take their results from
+// done.
+func (e *Engine) run(f *Flow, st *State, id string, out []Output, done Webhooks) ([]Output, error) {
 	for range e.cfg.MaxStepsPerTurn {
 		s, ok := f.Step(id)
 		if !ok {
@@ -265,7 +312,7 @@ func (e *Engine) run(ctx context.Context, f *Flow, st *State, id string, out []O
 				}
 			}
 		case KindWebhook:
-			ok, err := e.webhook(ctx, f, st, s)
+			ok, err := webhook(f, st, s, done)
 			if err != nil {
 				return nil, err
 			}

@@ -8,7 +8,7 @@ import "slices"
 // back to the JSON it was parsed from (up to field order and spacing).
 type Flow struct {
 	// ID names the flow within its tenant ([a-z0-9_-], at most 64).
-	ID string `json:"id"`
+	ID string `json:"id" jsonschema:"pattern=^[a-z0-9][a-z0-9_-]*$,maxLength=64"`
 	// Version is set by whoever stores the flow; a State remembers the
 	// version it was started on.
 	Version int `json:"version,omitempty"`
@@ -24,12 +24,12 @@ type Flow struct {
 	OnFail string `json:"on_fail,omitempty"`
 	// MaxAttempts is the default number of answers an ask or confirm step
 	// takes before giving up (1–10; default 3).
-	MaxAttempts *int `json:"max_attempts,omitempty"`
+	MaxAttempts *int `json:"max_attempts,omitempty" jsonschema:"minimum=1,maximum=10"`
 	// Inputs names slots the channel may fill before the flow starts (a
 	// caller's number, a logged-in customer's phone).
 	Inputs []string `json:"inputs,omitempty"`
 	// Steps are the flow's steps (1 to MaxSteps); ids are unique.
-	Steps []Step `json:"steps"`
+	Steps []Step `json:"steps" jsonschema:"minItems=1,maxItems=200"` // MaxSteps
 
 	index map[string]int       // step id → position in Steps
 	specs map[string]*SlotSpec // slot name → the first ask step's slot

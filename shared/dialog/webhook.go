@@ -82,24 +82,42 @@ func VerifySignature(secret []byte, timestamp string, body []byte, header string
 	return err
 }
 
-// webhook runs a webhook step: it reports whether the call succeeded (a
-// 2xx within the attempts, its result mapped into the slots). Only a done
-// ctx is an error.
-func (e *Engine) webhook(ctx context.Context, f *Flow, st *State, s *Step) (bool, error) {
-	log := e.log.With("flow", f.ID, "step", s.ID, "conversation", st.ConversationID)
-	u, err := url.Parse(s.URL)
-	if err != nil {
-		log.Error("webhook refused", "reason", "bad url")
-		return false, nil
-	}
-	if err := e.urlAllowed(u); err != nil {
-		log.Error("webhook refused", "host", u.Host, "reason", err.Error())
-		return false, nil
-	}
-	if e.cfg.HTTP == nil || len(e.cfg.WebhookSecret) == 0 {
-		log.Error("webhook refused", "reason", "engine has no HTTP client or webhook secret")
-		return false, nil
-	}
+// WebhookCall is one webhook step's request as the engine makes it (StartWith and TurnWith
+// return it in a *WebhookNeeded; Call sends it). Key names the call: the same step of the same
+// turn of one conversation always has the same key, which is its Idempotency-Key too.
+type WebhookCall struct {
+	Key string
+	// FlowID, Step and ConversationID say whose call it is (for logs).
+	FlowID, Step, ConversationID string
+	URL                          string
+	Body                         []byte // the JSON WebhookPayload
+	// Result maps slots to the response fields the step reads (Step.Result).
+	Result  map[string]string
+	Timeout time.Duration // per attempt
+	Retries int
+}
+
+// WebhookResult is how a webhook call ended: OK with a 2xx response's body, or failed (refused,
+// a non-2xx answer, no answer within the attempts, or a body the step's result cannot read).
+type WebhookResult struct {
+	OK   bool
+	Body []byte
+}
+
+// Webhooks holds the results of a turn's webhook calls by WebhookCall.Key.
+type Webhooks map[string]WebhookResult
+
+// WebhookNeeded is the error StartWith and TurnWith return when the flow reaches a webhook step
+// whose call has no result yet: make the call (Engine.Call), add its result under Call.Key and
+// run the same StartWith or TurnWith again.
+type WebhookNeeded struct{ Call WebhookCall }
+
+func (e *WebhookNeeded) Error() string {
+	return fmt.Sprintf("dialog: webhook %s of flow %s needs calling", e.Call.Step, e.Call.FlowID)
+}
+
+// webhookCall builds the call of webhook step s (no I/O).
+func webhookCall(f *Flow, st *State, s *Step) (WebhookCall, error) {
 	p := WebhookPayload{
 		FlowID: f.ID, FlowVersion: f.Version, Step: s.ID,
 		ConversationID: st.ConversationID, CustomerID: st.CustomerID, Lang: st.Lang,
@@ -112,28 +130,66 @@ func (e *Engine) webhook(ctx context.Context, f *Flow, st *State, s *Step) (bool
 	}
 	body, err := json.Marshal(p)
 	if err != nil {
-		return false, fmt.Errorf("webhook %s: encode body: %w", s.ID, err)
+		return WebhookCall{}, fmt.Errorf("webhook %s: encode body: %w", s.ID, err)
 	}
 	sum := sha256.Sum256([]byte(f.ID + "\x00" + strconv.Itoa(f.Version) + "\x00" + st.ConversationID + "\x00" + s.ID + "\x00" + strconv.Itoa(st.Turns)))
-	key := hex.EncodeToString(sum[:16])
-	timeout := time.Duration(defaultTimeoutMS) * time.Millisecond
+	c := WebhookCall{
+		Key: hex.EncodeToString(sum[:16]), FlowID: f.ID, Step: s.ID, ConversationID: st.ConversationID,
+		URL: s.URL, Body: body, Result: s.Result,
+		Timeout: time.Duration(defaultTimeoutMS) * time.Millisecond, Retries: defaultRetries,
+	}
 	if s.TimeoutMS != nil {
-		timeout = time.Duration(*s.TimeoutMS) * time.Millisecond
+		c.Timeout = time.Duration(*s.TimeoutMS) * time.Millisecond
 	}
-	retries := defaultRetries
 	if s.Retries != nil {
-		retries = *s.Retries
+		c.Retries = *s.Retries
 	}
-	for attempt := 1; attempt <= retries+1; attempt++ {
+	return c, nil
+}
+
+// webhook runs a webhook step on its result: it reports whether the call succeeded (its result
+// mapped into the slots); without a result in done it returns a *WebhookNeeded.
+func webhook(f *Flow, st *State, s *Step, done Webhooks) (bool, error) {
+	c, err := webhookCall(f, st, s)
+	if err != nil {
+		return false, err
+	}
+	res, ok := done[c.Key]
+	if !ok {
+		return false, &WebhookNeeded{Call: c}
+	}
+	return res.OK && mapResult(s.Result, res.Body, st.Slots) == nil, nil
+}
+
+// Call sends a webhook call, signed, with its retries: the I/O of a webhook step. The result is
+// failed when the URL is refused (the engine's egress policy), the engine has no HTTP client or
+// secret, no attempt got a 2xx answer, or the answer does not hold what the step's result reads.
+// Only a done ctx is an error.
+func (e *Engine) Call(ctx context.Context, c WebhookCall) (WebhookResult, error) {
+	log := e.log.With("flow", c.FlowID, "step", c.Step, "conversation", c.ConversationID)
+	u, err := url.Parse(c.URL)
+	if err != nil {
+		log.Error("webhook refused", "reason", "bad url")
+		return WebhookResult{}, nil
+	}
+	if err := e.urlAllowed(u); err != nil {
+		log.Error("webhook refused", "host", u.Host, "reason", err.Error())
+		return WebhookResult{}, nil
+	}
+	if e.cfg.HTTP == nil || len(e.cfg.WebhookSecret) == 0 {
+		log.Error("webhook refused", "reason", "engine has no HTTP client or webhook secret")
+		return WebhookResult{}, nil
+	}
+	for attempt := 1; attempt <= c.Retries+1; attempt++ {
 		if attempt > 1 {
 			if err := sleep(ctx, e.backoff(attempt-1)); err != nil {
-				return false, fmt.Errorf("webhook %s: %w", s.ID, err)
+				return WebhookResult{}, fmt.Errorf("webhook %s: %w", c.Step, err)
 			}
 		}
 		start := time.Now()
-		status, data, err := e.attempt(ctx, u, body, key, attempt, timeout)
+		status, data, err := e.attempt(ctx, u, c.Body, c.Key, attempt, c.Timeout)
 		if ctx.Err() != nil {
-			return false, fmt.Errorf("webhook %s: %w", s.ID, context.Cause(ctx))
+			return WebhookResult{}, fmt.Errorf("webhook %s: %w", c.Step, context.Cause(ctx))
 		}
 		attrs := []any{"host", u.Host, "attempt", attempt, "status", status, "ms", time.Since(start).Milliseconds()}
 		switch {
@@ -145,17 +201,17 @@ func (e *Engine) webhook(ctx context.Context, f *Flow, st *State, s *Step) (bool
 			continue
 		case status < 200 || status > 299:
 			log.Warn("webhook failed", attrs...)
-			return false, nil
+			return WebhookResult{}, nil
 		}
-		if err := mapResult(s.Result, data, st.Slots); err != nil {
+		if err := mapResult(c.Result, data, map[string]string{}); err != nil {
 			log.Warn("webhook response unusable", append(attrs, "error", err.Error())...)
-			return false, nil
+			return WebhookResult{}, nil
 		}
 		log.Info("webhook succeeded", attrs...)
-		return true, nil
+		return WebhookResult{OK: true, Body: data}, nil
 	}
-	log.Warn("webhook failed after retries", "host", u.Host, "attempts", retries+1)
-	return false, nil
+	log.Warn("webhook failed after retries", "host", u.Host, "attempts", c.Retries+1)
+	return WebhookResult{}, nil
 }
 
 // attempt sends one signed request and reads the response, all within

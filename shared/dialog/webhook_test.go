@@ -210,3 +210,35 @@ func TestWebhookContextDone(t *testing.T) {
 		t.Errorf("state changed on error: %+v", got)
 	}
 }
+
+// StartWith and TurnWith make no call: they stop at a webhook step with the call to make, and run
+// on once given its result, the same key for every run of the turn. No HTTP client exists here.
+func TestWebhookResultsWithoutIO(t *testing.T) {
+	e := newEngine(dialog.Config{})
+	f := hookFlow(t, "https://bank.example.com/hook", `"result":{"name":"customer.name"},`)
+	in := dialog.StartInput{ConversationID: "c", Slots: map[string]string{"card": "1234"}}
+	_, _, err := e.StartWith(f, in, nil)
+	need, ok := errors.AsType[*dialog.WebhookNeeded](err)
+	if !ok || need.Call.Step != "w" || need.Call.URL != "https://bank.example.com/hook" || need.Call.Key == "" {
+		t.Fatalf("StartWith without results: %v", err)
+	}
+	if string(need.Call.Body) != `{"flow_id":"hook","flow_version":0,"step":"w","conversation_id":"c","lang":"en","slots":{"card":"1234"}}` {
+		t.Errorf("body %s", need.Call.Body)
+	}
+	for name, tc := range map[string]struct {
+		res     dialog.WebhookResult
+		outcome dialog.Outcome
+		slot    string
+	}{
+		"succeeded":        {dialog.WebhookResult{OK: true, Body: []byte(`{"customer":{"name":"王芳"}}`)}, dialog.OutcomeResolved, "王芳"},
+		"failed":           {dialog.WebhookResult{}, dialog.OutcomeHandoff, ""},
+		"unreadable reply": {dialog.WebhookResult{OK: true, Body: []byte(`[1]`)}, dialog.OutcomeHandoff, ""},
+	} {
+		t.Run(name, func(t *testing.T) {
+			st, out, err := e.StartWith(f, in, dialog.Webhooks{need.Call.Key: tc.res})
+			if err != nil || st.Outcome != tc.outcome || st.Slots["name"] != tc.slot || out[len(out)-1].Type != dialog.OutputEnd {
+				t.Fatalf("outcome %s slots %v outputs %+v: %v", st.Outcome, st.Slots, out, err)
+			}
+		})
+	}
+}

@@ -1,12 +1,13 @@
 // Package plan is a tenant's plan: the limits the platform admin sets per tenant, kept in one item
 // (kind "tenant", id "plan") beside the tenant's profile.
 //
-// A Plan holds two groups:
+// A Plan holds two groups and a share:
 //   - Quotas: how many stored things a tenant may keep (API keys, NLU models kept, intents,
-//     articles, flows, live conversations, telephone numbers, SIP trunks, softphone accounts).
-//     shared/quota enforces them.
+//     articles, flows, live conversations, webhook endpoints, telephone numbers, SIP trunks,
+//     softphone accounts). shared/quota enforces them.
 //   - RateLimits: request rates per route class (chat turns, configuration writes, training,
 //     reads), each a token bucket of Rate requests a second and Burst requests at once.
+//   - WebhookConcurrency: how many of the tenant's webhook deliveries may be in flight at once.
 //
 // A tenant without a plan item, and every field left zero in one, gets the defaults
 // (DefaultQuotas, DefaultRateLimits): Effective fills them in, so readers never see a zero limit.
@@ -32,7 +33,14 @@ var Key = store.Key{Kind: "tenant", ID: "plan"}
 type Plan struct {
 	Quotas     Quotas     `dynamodbav:"quotas" json:"quotas"`
 	RateLimits RateLimits `dynamodbav:"rate_limits" json:"rate_limits"`
+	// WebhookConcurrency is the tenant's share of the webhook sender: how many of its deliveries
+	// may be in flight at once, over all its endpoints (shared/webhooks/delivery).
+	WebhookConcurrency int64 `dynamodbav:"webhook_concurrency" json:"webhook_concurrency"`
 }
+
+// DefaultWebhookConcurrency is a tenant's share of the webhook sender when its plan leaves it 0:
+// a quarter of the sender's 20 (template.yaml, DeliverFunction's MaximumConcurrency).
+const DefaultWebhookConcurrency = 5
 
 // Quotas caps how many of each stored thing a tenant keeps. Each is a count of items; 0 means the
 // default.
@@ -43,6 +51,7 @@ type Quotas struct {
 	Articles          int64 `dynamodbav:"articles" json:"articles"`                     // knowledge articles
 	Flows             int64 `dynamodbav:"flows" json:"flows"`                           // dialog flows
 	LiveConversations int64 `dynamodbav:"live_conversations" json:"live_conversations"` // chat conversations started and not yet ended
+	WebhookEndpoints  int64 `dynamodbav:"webhook_endpoints" json:"webhook_endpoints"`   // partners' event webhook endpoints
 	Numbers           int64 `dynamodbav:"numbers" json:"numbers"`                       // dialled numbers (/v1/numbers)
 	Trunks            int64 `dynamodbav:"trunks" json:"trunks"`                         // SIP trunks (/v1/trunks)
 	SIPAccounts       int64 `dynamodbav:"sip_accounts" json:"sip_accounts"`             // agents' softphone accounts (/v1/sip-accounts)
@@ -67,6 +76,7 @@ var QuotaTable = []Quota{
 	{"articles", 5000, func(q *Quotas) *int64 { return &q.Articles }},
 	{"flows", 200, func(q *Quotas) *int64 { return &q.Flows }},
 	{"live_conversations", 10000, func(q *Quotas) *int64 { return &q.LiveConversations }},
+	{"webhook_endpoints", 20, func(q *Quotas) *int64 { return &q.WebhookEndpoints }},
 	{"numbers", 100, func(q *Quotas) *int64 { return &q.Numbers }},
 	{"trunks", 20, func(q *Quotas) *int64 { return &q.Trunks }},
 	{"sip_accounts", 500, func(q *Quotas) *int64 { return &q.SIPAccounts }},
@@ -117,7 +127,9 @@ func DefaultRateLimits() RateLimits {
 }
 
 // Default is the plan a new tenant gets.
-func Default() Plan { return Plan{Quotas: DefaultQuotas(), RateLimits: DefaultRateLimits()} }
+func Default() Plan {
+	return Plan{Quotas: DefaultQuotas(), RateLimits: DefaultRateLimits(), WebhookConcurrency: DefaultWebhookConcurrency}
+}
 
 // Effective returns p with every zero field replaced by its default.
 func (p Plan) Effective() Plan {
@@ -136,6 +148,9 @@ func (p Plan) Effective() Plan {
 		if f.v.Burst == 0 {
 			f.v.Burst = f.def.Burst
 		}
+	}
+	if p.WebhookConcurrency == 0 {
+		p.WebhookConcurrency = DefaultWebhookConcurrency
 	}
 	return p
 }

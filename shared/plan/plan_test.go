@@ -82,9 +82,9 @@ func TestQuotaTableIsQuotas(t *testing.T) {
 			t.Errorf("Get(%q) is not its field", f.Name)
 		}
 	}
-	// The defaults as they were before the table, and the telephony ones.
+	// The defaults as they were before the table, and the later ones.
 	if d := DefaultQuotas(); d != (Quotas{APIKeys: 50, Models: 20, Intents: 500, Articles: 5000, Flows: 200, LiveConversations: 10000,
-		Numbers: 100, Trunks: 20, SIPAccounts: 500}) {
+		WebhookEndpoints: 20, Numbers: 100, Trunks: 20, SIPAccounts: 500}) {
 		t.Fatalf("DefaultQuotas = %+v", d)
 	}
 }

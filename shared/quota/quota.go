@@ -27,6 +27,7 @@ import (
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/tenant"
 	"github.com/lingxi/lingxi/shared/voicecfg"
+	"github.com/lingxi/lingxi/shared/webhooks/delivery"
 )
 
 // Resource is a kind of stored thing with a quota. Its value names the quota in errors and in
@@ -41,6 +42,7 @@ const (
 	Articles          Resource = "articles"
 	Flows             Resource = "flows"
 	LiveConversations Resource = "live_conversations"
+	WebhookEndpoints  Resource = "webhook_endpoints"
 	Numbers           Resource = "numbers"
 	Trunks            Resource = "trunks"
 	SIPAccounts       Resource = "sip_accounts"
@@ -64,6 +66,7 @@ var kinds = map[Resource]string{
 	Articles:          botconfig.KindArticle,
 	Flows:             botconfig.KindFlow,
 	LiveConversations: "conversation",
+	WebhookEndpoints:  delivery.KindEndpoint,
 	Numbers:           voicecfg.KindNumber,
 	Trunks:            voicecfg.KindTrunk,
 	SIPAccounts:       voicecfg.KindAccount,

@@ -246,7 +246,7 @@ func (api *API) listItems(ctx context.Context, r *httpapi.Request, t tenant.ID, 
 // intentBody is the body of PUT /v1/intents/{id}; the id comes from the path.
 type intentBody struct {
 	Description string         `json:"description" text:"multiline"`
-	Examples    []string       `json:"examples"`
+	Examples    []string       `json:"examples" jsonschema:"minItems=1,maxItems=1000"` // botconfig.MaxExamples
 	Answer      botconfig.Text `json:"answer"`
 	Flow        string         `json:"flow"`
 	Queue       string         `json:"queue"`
@@ -398,12 +398,12 @@ func (api *API) deleteIntent(ctx context.Context, r *httpapi.Request, p auth.Pri
 
 // articleBody is the body of PUT /v1/articles/{id}; the id comes from the path.
 type articleBody struct {
-	Questions      []string                             `json:"questions"`
+	Questions      []string                             `json:"questions" jsonschema:"minItems=1,maxItems=100"` // botconfig.MaxQuestions
 	Answer         botconfig.Text                       `json:"answer"`
 	ChannelAnswers map[botconfig.Channel]botconfig.Text `json:"channel_answers"`
 	ValidFrom      string                               `json:"valid_from"`
 	ValidUntil     string                               `json:"valid_until"`
-	Tags           []string                             `json:"tags"`
+	Tags           []string                             `json:"tags" jsonschema:"maxItems=20"` // botconfig.MaxTags
 }
 
 // article builds the article; problems are about the times, which the body holds as text so that

@@ -37,8 +37,9 @@ type usageOut struct {
 // tenantOut is GET /v1/tenant: the profile, and the quotas with their usage.
 type tenantOut struct {
 	Tenant
-	Quotas     map[quota.Resource]usageOut `json:"quotas"`
-	RateLimits plan.RateLimits             `json:"rate_limits"`
+	Quotas             map[quota.Resource]usageOut `json:"quotas"`
+	RateLimits         plan.RateLimits             `json:"rate_limits"`
+	WebhookConcurrency int64                       `json:"webhook_concurrency"`
 }
 
 func (api *API) getTenant(ctx context.Context, r *httpapi.Request, p auth.Principal) (httpapi.Response, error) {
@@ -50,7 +51,7 @@ func (api *API) getTenant(ctx context.Context, r *httpapi.Request, p auth.Princi
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	out := tenantOut{Tenant: profile, Quotas: map[quota.Resource]usageOut{}, RateLimits: pl.RateLimits}
+	out := tenantOut{Tenant: profile, Quotas: map[quota.Resource]usageOut{}, RateLimits: pl.RateLimits, WebhookConcurrency: pl.WebhookConcurrency}
 	for _, res := range quota.Resources {
 		u, ok, err := api.ledger.Get(ctx, p.Tenant, res)
 		if err != nil {
@@ -69,8 +70,9 @@ func (api *API) getTenant(ctx context.Context, r *httpapi.Request, p auth.Princi
 // planBody is PUT /v1/tenants/{id}/plan: the whole plan. An omitted group or field (or 0) means
 // the default.
 type planBody struct {
-	Quotas     plan.Quotas     `json:"quotas"`
-	RateLimits plan.RateLimits `json:"rate_limits"`
+	Quotas             plan.Quotas     `json:"quotas"`
+	RateLimits         plan.RateLimits `json:"rate_limits"`
+	WebhookConcurrency int64           `json:"webhook_concurrency"`
 }
 
 func (b planBody) validate() []httpapi.FieldError {
@@ -92,6 +94,9 @@ func (b planBody) validate() []httpapi.FieldError {
 			fields = append(fields, httpapi.FieldError{Field: "/rate_limits/" + f.name + "/burst", Reason: "must be from 1 to 100000 (0 or absent: the default)"})
 		}
 	}
+	if b.WebhookConcurrency < 0 || b.WebhookConcurrency > 200 {
+		fields = append(fields, httpapi.FieldError{Field: "/webhook_concurrency", Reason: "must be from 1 to 200 (0 or absent: the default)"})
+	}
 	return fields
 }
 
@@ -109,7 +114,7 @@ func (api *API) putPlan(ctx context.Context, r *httpapi.Request) (httpapi.Respon
 	if fields := body.validate(); len(fields) > 0 {
 		return httpapi.Response{}, httpapi.Invalid(fields...)
 	}
-	stored := plan.Plan{Quotas: body.Quotas, RateLimits: body.RateLimits}
+	stored := plan.Plan{Quotas: body.Quotas, RateLimits: body.RateLimits, WebhookConcurrency: body.WebhookConcurrency}
 	_, ver, err := plan.Load(ctx, api.store, t)
 	if err != nil {
 		return httpapi.Response{}, err
@@ -120,10 +125,11 @@ func (api *API) putPlan(ctx context.Context, r *httpapi.Request) (httpapi.Respon
 	ev, err := lxevents.New(t, lxevents.TypeTenantPlanChanged, t.String(), Source, lxevents.TenantPlanChanged{
 		// The event's quotas are the plan's field for field (a conversion: a quota added to one
 		// and not the other does not compile).
-		Quotas:     lxevents.PlanQuotas(eff.Quotas),
-		RateLimits: lxevents.PlanRateLimits{Chat: rate(rl.Chat), Config: rate(rl.Config), Training: rate(rl.Training), Read: rate(rl.Read)},
-		ChangedBy:  "platform-admin",
-		Version:    ver + 1,
+		Quotas:             lxevents.PlanQuotas(eff.Quotas),
+		RateLimits:         lxevents.PlanRateLimits{Chat: rate(rl.Chat), Config: rate(rl.Config), Training: rate(rl.Training), Read: rate(rl.Read)},
+		WebhookConcurrency: eff.WebhookConcurrency,
+		ChangedBy:          "platform-admin",
+		Version:            ver + 1,
 	})
 	if err != nil {
 		return httpapi.Response{}, err

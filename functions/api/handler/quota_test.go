@@ -210,7 +210,8 @@ func TestTenantShowsUsageAndLimits(t *testing.T) {
 	r.want(t, "get", http.StatusOK)
 	want := map[string][2]float64{
 		"api_keys": {1, 50}, "models": {0, 20}, "intents": {1, 500}, "articles": {0, 5000},
-		"flows": {0, 200}, "live_conversations": {0, 10000}, "numbers": {0, 100}, "trunks": {0, 20}, "sip_accounts": {0, 500},
+		"flows": {0, 200}, "live_conversations": {0, 10000}, "webhook_endpoints": {0, 20},
+		"numbers": {0, 100}, "trunks": {0, 20}, "sip_accounts": {0, 500},
 	}
 	q := r.body["quotas"].(map[string]any)
 	if len(q) != len(want) {
@@ -235,11 +236,20 @@ func TestTenantShowsUsageAndLimits(t *testing.T) {
 	if _, l := e.usage(t, key, "flows"); l != 200 {
 		t.Fatalf("flow limit %d: an omitted quota is the default", l)
 	}
+	if got := e.call(t, "GET", "/v1/tenant", key, "").body["webhook_concurrency"]; got != 5.0 {
+		t.Errorf("webhook_concurrency %v, want the default 5", got)
+	}
+	r = e.call(t, "PUT", "/v1/tenants/q-show/plan", adminKey, `{"webhook_concurrency":8}`)
+	r.want(t, "plan with a webhook share", http.StatusOK)
+	if got := e.call(t, "GET", "/v1/tenant", key, "").body["webhook_concurrency"]; r.body["webhook_concurrency"] != 8.0 || got != 8.0 {
+		t.Errorf("webhook_concurrency answered %v, shown %v; want 8", r.body["webhook_concurrency"], got)
+	}
 	for name, body := range map[string]string{
-		"negative quota": `{"quotas":{"intents":-1}}`,
-		"unknown quota":  `{"quotas":{"widgets":3}}`,
-		"negative rate":  `{"rate_limits":{"read":{"rate":-2}}}`,
-		"malformed":      `{"quotas":`,
+		"webhook share over the sender": `{"webhook_concurrency":201}`,
+		"negative quota":                `{"quotas":{"intents":-1}}`,
+		"unknown quota":                 `{"quotas":{"widgets":3}}`,
+		"negative rate":                 `{"rate_limits":{"read":{"rate":-2}}}`,
+		"malformed":                     `{"quotas":`,
 	} {
 		if code, _ := e.do(t, "PUT", "/v1/tenants/q-show/plan", adminKey, body); code != 400 {
 			t.Errorf("%s: %d", name, code)

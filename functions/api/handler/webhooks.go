@@ -14,6 +14,7 @@ import (
 	"github.com/lingxi/lingxi/shared/auth"
 	"github.com/lingxi/lingxi/shared/dialog"
 	"github.com/lingxi/lingxi/shared/httpapi"
+	"github.com/lingxi/lingxi/shared/quota"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/tenant"
 	"github.com/lingxi/lingxi/shared/webhooks/delivery"
@@ -22,17 +23,11 @@ import (
 // Partners' event webhooks (docs/webhooks.md): endpoints, their secrets, the delivery log and
 // replay. The deliveries themselves are made by the webhooks and deliver functions.
 
-// MaxWebhookEndpoints is how many endpoints a tenant may have.
-const MaxWebhookEndpoints = 20
-
 // DefaultSecretGrace is how long a rotated-out secret keeps signing unless the request says.
 const DefaultSecretGrace = 24 * time.Hour
 
 // maxSecretGrace bounds a rotation's grace period.
 const maxSecretGrace = 7 * 24 * time.Hour
-
-// webhookCountKey counts a tenant's endpoints (the cap's counter; created by counting on first use).
-var webhookCountKey = store.Key{Kind: "usage", ID: "webhook_endpoints"}
 
 // Replayer queues a delivery again; *delivery.Service is one.
 type Replayer interface {
@@ -57,7 +52,7 @@ func (api *API) webhookRoutes() {
 // (a POST needs url and event_types; enabled defaults to true).
 type webhookBody struct {
 	URL         *string   `json:"url"`
-	EventTypes  *[]string `json:"event_types"`
+	EventTypes  *[]string `json:"event_types" jsonschema:"minItems=1"`
 	Description *string   `json:"description"`
 	Enabled     *bool     `json:"enabled"`
 }
@@ -140,20 +135,19 @@ func (api *API) createWebhook(ctx context.Context, r *httpapi.Request, p auth.Pr
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	if err := api.ensureWebhookCount(ctx, p.Tenant); err != nil {
+	// The plan's webhook_endpoints quota, counted in the same transaction as the endpoint.
+	counted, err := api.ledger.Count(ctx, p.Tenant, quota.WebhookEndpoints, 1)
+	if err != nil {
 		return httpapi.Response{}, err
 	}
 	ev, err := webhookChanged(p, id, lxevents.WebhookEndpointCreated, 1)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	ops := []store.Op{
-		store.AddOp(p.Tenant, webhookCountKey, map[string]int64{"n": 1}, store.AtMost("n", MaxWebhookEndpoints)),
-		store.CreateOp(p.Tenant, delivery.EndpointKey(id), ep),
-	}
+	ops := append(counted.Ops, store.CreateOp(p.Tenant, delivery.EndpointKey(id), ep))
 	if err := api.commit.Commit(ctx, ops, ev); err != nil {
-		if be, ok := errors.AsType[*store.BoundError](err); ok && be.Key == webhookCountKey {
-			return httpapi.Response{}, httpapi.Errorf(httpapi.KindQuotaExceeded, "a tenant may have at most %d webhook endpoints; delete one first", MaxWebhookEndpoints)
+		if refused := api.ledger.Refused(ctx, p.Tenant, counted, err); refused != nil {
+			return httpapi.Response{}, refused
 		}
 		if errors.Is(err, store.ErrConflict) {
 			return httpapi.Response{}, httpapi.Errorf(httpapi.KindConflict, "the tenant's webhook endpoints changed meanwhile; retry")
@@ -201,27 +195,6 @@ func (api *API) loadWebhookFor(ctx context.Context, r *httpapi.Request, p auth.P
 		return nil, 0, err
 	}
 	return ep, ver, nil
-}
-
-// ensureWebhookCount creates t's endpoint counter from a count of its endpoints if it is missing.
-// The count is stable meanwhile: every create and delete needs the counter (AddOp's condition).
-func (api *API) ensureWebhookCount(ctx context.Context, t tenant.ID) error {
-	_, err := api.store.Get(ctx, t, webhookCountKey, nil)
-	if err == nil {
-		return nil
-	}
-	if !errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("get webhook endpoint count of %s: %w", t, err)
-	}
-	eps, err := delivery.Endpoints(ctx, api.store, t)
-	if err != nil {
-		return err
-	}
-	err = api.store.Create(ctx, t, webhookCountKey, map[string]int64{"n": int64(len(eps))})
-	if err != nil && !errors.Is(err, store.ErrConflict) {
-		return fmt.Errorf("count webhook endpoints of %s: %w", t, err)
-	}
-	return nil
 }
 
 // webhookID reads the {id} of a webhook route; an id that cannot be one is not found.
@@ -323,13 +296,11 @@ func (api *API) deleteWebhook(ctx context.Context, r *httpapi.Request, p auth.Pr
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	if err := api.ensureWebhookCount(ctx, p.Tenant); err != nil {
+	counted, err := api.ledger.Count(ctx, p.Tenant, quota.WebhookEndpoints, -1)
+	if err != nil {
 		return httpapi.Response{}, err
 	}
-	ops := []store.Op{
-		store.AddOp(p.Tenant, webhookCountKey, map[string]int64{"n": -1}),
-		store.DeleteOp(p.Tenant, delivery.EndpointKey(ep.ID), ver),
-	}
+	ops := append(counted.Ops, store.DeleteOp(p.Tenant, delivery.EndpointKey(ep.ID), ver))
 	if err := api.writeWebhook(ctx, p, pc, ep.ID, lxevents.WebhookEndpointDeleted, 0, ops); err != nil {
 		return httpapi.Response{}, err
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	lxevents "github.com/lingxi/lingxi/events"
+	"github.com/lingxi/lingxi/shared/plan"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/webhooks/delivery"
 )
@@ -161,18 +162,30 @@ func TestWebhookEndpointRefusals(t *testing.T) {
 	}
 }
 
-// A tenant has at most MaxWebhookEndpoints endpoints; deleting one makes room.
-func TestWebhookEndpointCap(t *testing.T) {
+// A tenant has at most its plan's webhook_endpoints endpoints (20 by default, shown in
+// GET /v1/tenant); one more is the quota's problem; deleting one makes room; the platform admin's
+// plan raises the cap.
+func TestWebhookEndpointQuota(t *testing.T) {
 	e := newEnv(t)
 	key := e.createTenant(t, "acme")
+	limit := int(plan.DefaultQuotas().WebhookEndpoints)
 	var last string
-	for range MaxWebhookEndpoints {
+	for range limit {
 		last = createHook(t, e, key)
+	}
+	if u, l := e.usage(t, key, "webhook_endpoints"); u != limit || l != limit {
+		t.Fatalf("GET /v1/tenant shows webhook_endpoints usage %d limit %d; want %d of %d", u, l, limit, limit)
 	}
 	r := e.call(t, "POST", "/v1/webhooks", key, hookBody)
 	r.problemIs(t, "one too many", http.StatusConflict, "quota-exceeded")
+	if q, _ := r.body["quota"].(map[string]any); q["name"] != "webhook_endpoints" || q["limit"] != float64(limit) || q["usage"] != float64(limit) {
+		t.Errorf("the problem's quota member is %v", r.body["quota"])
+	}
 	e.call(t, "DELETE", "/v1/webhooks/"+last, key, "").want(t, "delete", http.StatusNoContent)
 	createHook(t, e, key)
+	e.call(t, "PUT", "/v1/tenants/acme/plan", adminKey, `{"quotas":{"webhook_endpoints":21}}`).want(t, "plan", http.StatusOK)
+	createHook(t, e, key)
+	e.call(t, "POST", "/v1/webhooks", key, hookBody).problemIs(t, "over the raised quota", http.StatusConflict, "quota-exceeded")
 }
 
 // webhookIsolationCases are the webhook routes' cases of TestTenantIsolationEveryRoute: A's admin

@@ -90,7 +90,7 @@ func checkText(f *fields, ptr, s string) {
 }
 
 type customerBody struct {
-	ID         string            `json:"id"`
+	ID         string            `json:"id" jsonschema:"maxLength=128"` // maxIDLen
 	Attributes map[string]string `json:"attributes"`
 }
 
@@ -122,10 +122,12 @@ func (b startBody) input() (conversation.StartInput, error) {
 	return in, f.err()
 }
 
+// The jsonschema tags state the rules input() enforces in the OpenAPI contract (a test holds
+// the two together: TestBodyTagsMatchLimits).
 type messageBody struct {
-	Text       *string `json:"text" text:"multiline"`
-	Suggestion *string `json:"suggestion"`
-	DTMF       *string `json:"dtmf"`
+	Text       *string `json:"text" text:"multiline" jsonschema:"maxLength=4000"`                  // conversation.MaxTextRunes
+	Suggestion *string `json:"suggestion" jsonschema:"pattern=^[a-z0-9][a-z0-9_-]*$,maxLength=64"` // botconfig.ValidID
+	DTMF       *string `json:"dtmf" jsonschema:"pattern=^[0-9*#A-D]+$,minLength=1,maxLength=32"`   // reDTMF
 }
 
 func (b messageBody) input() (conversation.Input, error) {
@@ -166,11 +168,11 @@ func (b messageBody) input() (conversation.Input, error) {
 }
 
 type voiceBody struct {
-	CallID         string  `json:"call_id"`
-	ConversationID string  `json:"conversation_id"`
-	Text           *string `json:"text" text:"multiline"`
-	DTMF           *string `json:"dtmf"`
-	Caller         string  `json:"caller"`
+	CallID         string  `json:"call_id" jsonschema:"pattern=^[!-~]+$,minLength=1,maxLength=256"`  // maxCallIDLen
+	ConversationID string  `json:"conversation_id" jsonschema:"maxLength=128"`                       // maxIDLen
+	Text           *string `json:"text" text:"multiline" jsonschema:"maxLength=4000"`                // conversation.MaxTextRunes
+	DTMF           *string `json:"dtmf" jsonschema:"pattern=^[0-9*#A-D]+$,minLength=1,maxLength=32"` // reDTMF
+	Caller         string  `json:"caller" jsonschema:"maxLength=64"`                                 // maxCallerLen
 }
 
 func (b voiceBody) input() (conversation.VoiceInput, error) {
@@ -203,10 +205,10 @@ func (b voiceBody) input() (conversation.VoiceInput, error) {
 }
 
 type businessEventBody struct {
-	CustomerID string            `json:"customer_id"`
-	Kind       string            `json:"kind"`
+	CustomerID string            `json:"customer_id" jsonschema:"minLength=1,maxLength=128"`       // maxIDLen
+	Kind       string            `json:"kind" jsonschema:"pattern=^[a-z][a-z0-9_]*$,maxLength=64"` // reKind
 	Attributes map[string]string `json:"attributes"`
-	OccurredAt string            `json:"occurred_at"`
+	OccurredAt string            `json:"occurred_at" jsonschema:"minLength=1"`
 }
 
 func (b businessEventBody) event(now time.Time) (lxevents.BusinessEvent, error) {

@@ -15,6 +15,11 @@ package handler
 // no requestContext is a voice turn. A voice turn's answer is the HTTP route's answer body (the
 // same JSON as POST /v1/voice/turns) or {"error": problem} with the same problem types, without
 // internal text. Anything else is a function error with a fixed message.
+//
+// A direct turn takes from the tenant's chat rate limit as the HTTP route does, and starts count
+// against the same quotas (the conversation service's). It has no Idempotency-Key: the edge's client
+// (media-edge/turns) retries only invocations that surely did not run, and a repeated first turn
+// of a call is harmless (the call is greeted once).
 
 import (
 	"bytes"

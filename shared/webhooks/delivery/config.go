@@ -17,6 +17,9 @@ type Config struct {
 	MaxAge time.Duration
 	// Keep is how long delivery records stay in the log (30 days).
 	Keep time.Duration
+	// SlotLease is how long an attempt holds one of its tenant's slots at most (DefaultSlotLease);
+	// BusyDelay how long a message waits when its tenant's slots are all held (DefaultBusyDelay).
+	SlotLease, BusyDelay time.Duration
 }
 
 // Defaults.
@@ -42,6 +45,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Keep <= 0 {
 		c.Keep = DefaultKeep
+	}
+	if c.SlotLease <= 0 {
+		c.SlotLease = DefaultSlotLease
+	}
+	if c.BusyDelay <= 0 {
+		c.BusyDelay = DefaultBusyDelay
 	}
 	return c
 }

@@ -71,6 +71,20 @@ func (s *Service) Deliver(ctx context.Context, t tenant.ID, m Message) error {
 		return s.finish(ctx, t, k, d, dver, StatusParked, "endpoint disabled")
 	}
 
+	if s.slots != nil && s.client != nil {
+		release, err := s.slot(ctx, t)
+		if err != nil {
+			return err
+		}
+		if release == nil {
+			// The tenant's share of the sender is in use: make room for other tenants' messages.
+			m.Busy++
+			wait := s.cfg.busyDelay(m.Busy, s.rand)
+			s.log.DebugContext(ctx, "webhook slots of the tenant all held; attempt put back", "tenant", t.String(), "endpoint", m.Endpoint, "event_id", d.ID, "times", m.Busy, "in", wait)
+			return s.queue.Send(ctx, m, wait)
+		}
+		defer release()
+	}
 	code, latency, sendErr := s.post(ctx, &ep, &d)
 	now = s.now()
 	at := now.UTC()

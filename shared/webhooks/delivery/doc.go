@@ -11,6 +11,8 @@
 //     sends the next message with a delay (exponential backoff with full jitter, SQS's
 //     DelaySeconds at most 900 s, longer waits chained) until MaxAge, then the delivery is parked.
 //   - queue.go: the SQS messages.
+//   - share.go: a tenant's share of the sender: an attempt holds one of its tenant's slots
+//     (plan.WebhookConcurrency leases in the table); with none free its message is put back.
 //
 // Guarantees: at least once (a receiver may see an event twice and should drop repeats by the
 // envelope's id); for one endpoint and one subject, delivery n+1 is not attempted before delivery
@@ -18,5 +20,6 @@
 // queued (24 h), and always attempted at least once, so one that waited behind a failing earlier
 // one gets what is left of its window. A replayed delivery joins the back of its lane with a new
 // window.
-// Deliveries to different endpoints, and of different subjects, are independent.
+// Deliveries to different endpoints, and of different subjects, are independent; a tenant never
+// has more than its share of attempts in flight, so it cannot hold up other tenants.
 package delivery

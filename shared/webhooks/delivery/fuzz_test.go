@@ -11,6 +11,8 @@ func FuzzParse(f *testing.F) {
 	f.Add(`{"tenant":"acme","endpoint":"we_1","subject":"c","delivery":"d","attempt":0}`)
 	f.Add(`{"tenant":"acme","endpoint":"we_1","subject":"c","delivery":"d","attempt":-1}`)
 	f.Add(`{"tenant":"","endpoint":"","subject":"","delivery":""}`)
+	f.Add(`{"tenant":"acme","endpoint":"we_1","subject":"c","delivery":"d","attempt":2,"busy":3}`)
+	f.Add(`{"tenant":"acme","endpoint":"we_1","subject":"c","delivery":"d","attempt":0,"busy":-1}`)
 	f.Add(`[]`)
 	f.Fuzz(func(t *testing.T, body string) {
 		tid, m, err := Parse(body)

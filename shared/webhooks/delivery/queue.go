@@ -26,6 +26,9 @@ type Message struct {
 	// Attempt is how many attempts the delivery had when the message was sent; a message whose
 	// count is behind the delivery's is a stale duplicate.
 	Attempt int `json:"attempt"`
+	// Busy is how many times the attempt was put back because its tenant's slots were all held:
+	// each time it waits longer (Config.BusyDelay doubled, up to MaxBusyDelay).
+	Busy int `json:"busy,omitempty"`
 }
 
 // Queue sends delivery messages.
@@ -66,7 +69,7 @@ func Parse(body string) (tenant.ID, Message, error) {
 	if err != nil {
 		return tenant.ID{}, m, fmt.Errorf("%w: tenant: %w", ErrBadMessage, err)
 	}
-	if m.Endpoint == "" || m.Delivery == "" || m.Subject == "" || len(m.Endpoint) > 64 || len(m.Delivery) > 128 || m.Attempt < 0 {
+	if m.Endpoint == "" || m.Delivery == "" || m.Subject == "" || len(m.Endpoint) > 64 || len(m.Delivery) > 128 || m.Attempt < 0 || m.Busy < 0 {
 		return tenant.ID{}, m, fmt.Errorf("%w: endpoint %q delivery %q attempt %d", ErrBadMessage, m.Endpoint, m.Delivery, m.Attempt)
 	}
 	return t, m, nil
