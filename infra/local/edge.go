@@ -99,7 +99,8 @@ func (l *Local) startEdge(ctx context.Context, o EdgeOptions, log *slog.Logger) 
 	cfg.Table, cfg.Stream, cfg.RecordingsBucket = st.Ref("Table"), st.Ref("EventStream"), st.Ref("Bucket")
 	cfg.ChatFunction = "ChatFunction"
 	ep := st.Endpoints()
-	awsCfg := aws.Config{Region: devstack.Region, Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")}
+	// The emulators' credentials, as devstack gives its functions (s3rver checks them).
+	awsCfg := aws.Config{Region: devstack.Region, Credentials: credentials.NewStaticCredentialsProvider("S3RVER", "S3RVER", "")}
 	e, err := edge.New(cfg, edge.Options{AWS: awsCfg, Log: log, Endpoints: edge.Endpoints{
 		DynamoDB: ep.DynamoDB, Kinesis: ep.Kinesis, S3: ep.S3, Lambda: st.LambdaURL(),
 	}})

@@ -2,6 +2,7 @@ package template
 
 import (
 	"fmt"
+	"github.com/lingxi/lingxi/media-edge/config"
 	"os"
 	"slices"
 	"sort"
@@ -61,13 +62,28 @@ func TestEdgeTaskIsArm64Fargate(t *testing.T) {
 	for _, e := range l(c["Environment"]) {
 		env[s(m(e)["Name"])] = fmt.Sprint(m(e)["Value"])
 	}
-	for _, k := range []string{"TABLE_NAME", "STREAM_NAME", "CHAT_FUNCTION", "RECORDINGS_BUCKET", "RTP_PORT_MIN", "RTP_PORT_MAX", "ADVERTISED_ADDRESS"} {
+	for _, k := range []string{"LINGXI_EDGE_TABLE", "LINGXI_EDGE_STREAM", "LINGXI_EDGE_CHAT_FUNCTION", "LINGXI_EDGE_RECORDINGS_BUCKET", "LINGXI_EDGE_RTP_MIN", "LINGXI_EDGE_RTP_MAX", "LINGXI_EDGE_ADVERTISE"} {
 		if _, ok := env[k]; !ok {
 			t.Errorf("no %s in the edge's environment", k)
 		}
 	}
-	if env["CHAT_FUNCTION"] != "lingxi-ChatFunction" || env["RTP_PORT_MIN"] != "10000" || env["RTP_PORT_MAX"] != "19999" {
+	if env["LINGXI_EDGE_CHAT_FUNCTION"] != "lingxi-ChatFunction" || env["LINGXI_EDGE_RTP_MIN"] != "10000" || env["LINGXI_EDGE_RTP_MAX"] != "19999" {
 		t.Errorf("environment %v", env)
+	}
+	// The environment is what media-edge/config reads: with an advertised address it loads and
+	// validates, and no variable is one the edge ignores.
+	env["LINGXI_EDGE_ADVERTISE"] = "203.0.113.10"
+	cfg, err := config.Load("", func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatalf("the edge would not start with the template's environment: %v", err)
+	}
+	if cfg.Engines != "aws" || cfg.SIPUDP != "0.0.0.0:5060" || cfg.RTPMin != 10000 {
+		t.Errorf("config from the template: %+v", cfg)
+	}
+	for k := range env {
+		if !strings.HasPrefix(k, "LINGXI_EDGE_") {
+			t.Errorf("%s is not a variable of media-edge/config", k)
+		}
 	}
 	logs := m(c["LogConfiguration"])
 	if s(logs["LogDriver"]) != "awslogs" || s(m(logs["Options"])["awslogs-group"]) == "" {
