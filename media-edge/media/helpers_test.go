@@ -82,15 +82,20 @@ func (t *fakeTimer) fireLocked() {
 	}
 }
 
-// testPorts is the RTP range the tests bind on loopback.
+// testPorts is the RTP range the tests bind on loopback, one Ports for the whole test binary so
+// that its round-robin spares a port scan per session.
 func testPorts(t testing.TB) *Ports {
 	t.Helper()
-	p, err := NewPorts(netip.MustParseAddr("127.0.0.1"), 41000, 42998)
+	p, err := sharedPorts()
 	if err != nil {
 		t.Fatal(err)
 	}
 	return p
 }
+
+var sharedPorts = sync.OnceValues(func() (*Ports, error) {
+	return NewPorts(netip.MustParseAddr("127.0.0.1"), 41000, 42998)
+})
 
 // running is a session under test with its Run goroutine.
 type running struct {

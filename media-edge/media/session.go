@@ -134,6 +134,8 @@ type Session struct {
 	evBuf    [eventSize]byte
 	tDigits  [2]Digit
 	recFail  bool
+	thdr     rtp.Header
+	frame    Frame // the tick being built (kept here: passed to interfaces, it would escape)
 
 	// The reader's own.
 	rpkt    rtp.Packet
@@ -299,8 +301,8 @@ func (s *Session) loop(ctx context.Context) {
 // tick plays tick n: one frame out of the jitter buffer, one frame of the playing source (or a
 // DTMF packet) to the peer, both to the recorder and to Frames.
 func (s *Session) tick(n int64, sending bool) {
-	var f Frame
-	f.At = time.Duration(n) * FramePeriod
+	f := &s.frame
+	*f = Frame{At: time.Duration(n) * FramePeriod}
 	s.mu.Lock()
 	s.now = n
 	if s.recv {
@@ -356,7 +358,7 @@ func (s *Session) tick(n int64, sending bool) {
 		}
 	}
 	select {
-	case s.frames <- f:
+	case s.frames <- *f:
 	default:
 		s.framesDropped.Add(1)
 	}
@@ -396,8 +398,7 @@ func (s *Session) write(remote netip.AddrPort, tx *srtp.Context, pt uint8, marke
 
 func (s *Session) transmit(remote netip.AddrPort, tx *srtp.Context, b []byte) {
 	if tx != nil {
-		var h rtp.Header
-		out, err := tx.EncryptRTP(s.enc[:0], b, &h)
+		out, err := tx.EncryptRTP(s.enc[:0], b, &s.thdr)
 		if err != nil {
 			s.sendErrs.Add(1)
 			return
