@@ -23,7 +23,8 @@ import (
 // The WAV header holds the final sizes, so part 1 of the multipart upload (the header and the
 // first PartSize bytes) waits in a spool file until Close, when the header is written into it;
 // every later part is spooled to a file of its own and uploaded, in order, by one goroutine as
-// soon as it fills, then deleted. A call that never fills part 1 (about 2 min 43 s at 5 MiB) is
+// soon as it fills, then deleted. Every part carries a CRC32 declared at CreateMultipartUpload
+// and listed at completion, the combination S3 validates end to end. A call that never fills part 1 (about 2 min 43 s at 5 MiB) is
 // one PutObject. Memory per call: one 16,000-byte buffer (half a second) and two open files;
 // disk: at most part 1 and the part filling (2 × PartSize), plus parts waiting for upload.
 
@@ -227,7 +228,9 @@ func (r *S3Recorder) upload() {
 		if !failed {
 			err = r.uploadPart(r.upCtx, j)
 		}
-		removeFile(j.file)
+		if rmErr := removeFile(j.file); rmErr != nil {
+			r.log.Warn("recording spool", "err", rmErr)
+		}
 		if err != nil {
 			r.mu.Lock()
 			r.upErr = err
@@ -244,6 +247,7 @@ func (r *S3Recorder) uploadPart(ctx context.Context, j partJob) error {
 	if id == nil {
 		out, err := r.client.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{
 			Bucket: &r.bucket, Key: &r.key, ContentType: aws.String(wavContentType),
+			ChecksumAlgorithm: types.ChecksumAlgorithmCrc32,
 		})
 		if err != nil {
 			return fmt.Errorf("media: recording %s: create multipart upload: %w", r.key, err)
@@ -256,12 +260,13 @@ func (r *S3Recorder) uploadPart(ctx context.Context, j partJob) error {
 	out, err := r.client.UploadPart(ctx, &s3.UploadPartInput{
 		Bucket: &r.bucket, Key: &r.key, UploadId: id, PartNumber: aws.Int32(j.num),
 		Body: io.NewSectionReader(j.file, 0, j.size), ContentLength: aws.Int64(j.size),
+		ChecksumAlgorithm: types.ChecksumAlgorithmCrc32,
 	})
 	if err != nil {
 		return fmt.Errorf("media: recording %s: upload part %d: %w", r.key, j.num, err)
 	}
 	r.mu.Lock()
-	r.parts = append(r.parts, types.CompletedPart{PartNumber: aws.Int32(j.num), ETag: out.ETag})
+	r.parts = append(r.parts, types.CompletedPart{PartNumber: aws.Int32(j.num), ETag: out.ETag, ChecksumCRC32: out.ChecksumCRC32})
 	r.mu.Unlock()
 	return nil
 }
@@ -277,7 +282,11 @@ func (r *S3Recorder) Close(ctx context.Context) (string, error) {
 	stop := context.AfterFunc(ctx, r.cancelUp)
 	defer stop()
 	defer r.cancelUp()
-	defer removeFile(r.head)
+	defer func() {
+		if err := removeFile(r.head); err != nil {
+			r.log.Warn("recording spool", "err", err)
+		}
+	}()
 	err := r.err
 	if err == nil {
 		err = r.flush()
@@ -367,12 +376,14 @@ func WAVHeader(dataLen uint32) [wavHeaderSize]byte {
 	return h
 }
 
-func removeFile(f *os.File) {
+// removeFile closes and deletes a spool file; a file already gone is no failure.
+func removeFile(f *os.File) error {
 	if f == nil {
-		return
+		return nil
 	}
 	f.Close()
 	if err := os.Remove(f.Name()); err != nil && !errors.Is(err, os.ErrNotExist) {
-		slog.Warn("recording: remove spool file", "file", f.Name(), "err", err)
+		return fmt.Errorf("media: remove spool file: %w", err)
 	}
+	return nil
 }
