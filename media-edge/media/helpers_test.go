@@ -177,7 +177,12 @@ type peer struct {
 
 func newPeer(t *testing.T) *peer {
 	t.Helper()
-	c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.MustParseAddrPort("127.0.0.1:0")))
+	return newPeerOn(t, "127.0.0.1:0")
+}
+
+func newPeerOn(t *testing.T, addr string) *peer {
+	t.Helper()
+	c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.MustParseAddrPort(addr)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -80,3 +80,31 @@ func TestJitterSlowSender(t *testing.T) {
 		t.Errorf("concealed %d of %d ticks, want about 2%%", lost, ticks)
 	}
 }
+
+// Peers with another packetization (10 ms, 30 ms) fill the 20 ms frames from the timestamps:
+// nothing is late, lost or concealed once the stream runs.
+func TestJitterOtherPtime(t *testing.T) {
+	for _, samples := range []int{80, 240} {
+		var st Stats
+		var seq seqTracker
+		j := newJitter(DefaultJitterDepth)
+		payload := make([]byte, samples)
+		var out [FrameSamples]int16
+		concealed := 0
+		sent := 0
+		for n := range 3000 {
+			// A packet leaves once its last sample is due: by tick n, n×160 samples are due.
+			for (sent+1)*samples <= n*FrameSamples {
+				v := seq.check(1, uint16(sent), &st)
+				j.push(v, uint32(sent*samples), payload, &ulawDecode, int64(n), &st)
+				sent++
+			}
+			if j.pop(&out, int64(n), &st) {
+				concealed++
+			}
+		}
+		if st.Late != 0 || st.Resyncs != 0 || concealed != 0 {
+			t.Errorf("ptime %d ms: %+v, concealed %d", samples/8, st, concealed)
+		}
+	}
+}
