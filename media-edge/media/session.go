@@ -166,8 +166,7 @@ func NewSession(conn *net.UDPConn, p Params, o Options) (*Session, error) {
 		conn: conn, latch: o.Latch, log: o.Log, clock: o.Clock, rec: o.Recorder, onPacket: o.OnPacket, dtx: o.DTX,
 		frames: make(chan Frame, frameQueue), digits: make(chan Digit, digitQueue), dtmfOut: make(chan dtmfSend, dtmfQueue),
 		p: p, send: send, recv: recv, sdpRemote: p.Remote,
-		jb:  newJitter(cmpOr(o.JitterDepth, DefaultJitterDepth)),
-		enc: make([]byte, 0, mtu), dec: make([]byte, 0, mtu),
+		jb: newJitter(cmpOr(o.JitterDepth, DefaultJitterDepth)),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -411,7 +410,7 @@ func (s *Session) transmit(remote netip.AddrPort, tx *srtp.Context, b []byte) {
 			s.sendErrs.Add(1)
 			return
 		}
-		b = out
+		b, s.enc = out, out // grown on the first packet, reused after (plain calls never need it)
 	}
 	if _, err := s.conn.WriteToUDPAddrPort(b, remote); err != nil {
 		s.sendErrs.Add(1)
@@ -460,7 +459,7 @@ func (s *Session) receive(data []byte, from netip.AddrPort) {
 			s.invalid()
 			return
 		}
-		data = out
+		data, s.dec = out, out
 	}
 	if err := s.rpkt.Unmarshal(data); err != nil {
 		s.invalid()
