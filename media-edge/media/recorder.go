@@ -56,7 +56,8 @@ const (
 	MinPartSize = 5 << 20
 	// maxQueuedParts bounds the parts waiting for upload (each a spool file) before Write fails.
 	maxQueuedParts = 32
-	wavHeaderSize  = 44
+	// WAVHeaderSize is the size of the header WAVHeader writes.
+	WAVHeaderSize  = 44
 	recFrameBytes  = FrameSamples * 4 // two channels of 16-bit samples
 	recBufFrames   = 25               // half a second per write to the spool file
 	maxWAVData     = 1<<32 - 1 - 36   // the RIFF size field is 32 bits
@@ -112,14 +113,14 @@ func NewS3Recorder(ctx context.Context, client S3API, bucket, key string, o Reco
 	if err != nil {
 		return nil, fmt.Errorf("media: recorder spool: %w", err)
 	}
-	if _, err := head.Write(make([]byte, wavHeaderSize)); err != nil {
+	if _, err := head.Write(make([]byte, WAVHeaderSize)); err != nil {
 		removeFile(head)
 		return nil, fmt.Errorf("media: recorder spool: %w", err)
 	}
 	upCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	r := &S3Recorder{
 		client: client, bucket: bucket, key: key, partSize: ps, dir: o.TempDir, log: o.Log,
-		buf: make([]byte, 0, recBufFrames*recFrameBytes), head: head, headLen: wavHeaderSize, nextPart: 2,
+		buf: make([]byte, 0, recBufFrames*recFrameBytes), head: head, headLen: WAVHeaderSize, nextPart: 2,
 		upCtx: upCtx, cancelUp: cancel,
 	}
 	if r.log == nil {
@@ -359,8 +360,8 @@ func (r *S3Recorder) writeHeader() error {
 
 // WAVHeader is the 44-byte header of a stereo 8 kHz 16-bit PCM WAV file with dataLen bytes of
 // samples.
-func WAVHeader(dataLen uint32) [wavHeaderSize]byte {
-	var h [wavHeaderSize]byte
+func WAVHeader(dataLen uint32) [WAVHeaderSize]byte {
+	var h [WAVHeaderSize]byte
 	copy(h[0:], "RIFF")
 	binary.LittleEndian.PutUint32(h[4:], 36+dataLen)
 	copy(h[8:], "WAVEfmt ")
