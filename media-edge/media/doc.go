@@ -17,7 +17,7 @@
 //   - g711.go: µ-law and A-law by tables built from the ITU's G.191 reference code.
 //   - dtmf.go: RFC 4733 payloads, the receiver (one Digit per key press) and the sender's schedule.
 //   - sdes.go: SDES keys and a=crypto lines (RFC 4568), the SRTP contexts (pion/srtp/v3).
-//   - playback.go: Source, PCM, Playback.
+//   - playback.go: Source, PCM (a prompt), Live (a transfer bridge), Playback.
 //   - recorder.go: S3Recorder, the stereo WAV streamed to S3 by multipart upload.
 //   - clock.go: the Clock a session paces itself by (tests drive ticks one by one).
 //
