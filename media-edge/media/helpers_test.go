@@ -19,11 +19,16 @@ const guard = 10 * time.Second
 // fakeClock moves only when the test says so; its timers fire as Advance passes them.
 type fakeClock struct {
 	mu     sync.Mutex
+	armed  *sync.Cond // signalled when a timer is armed
 	now    time.Time
 	timers []*fakeTimer
 }
 
-func newFakeClock() *fakeClock { return &fakeClock{now: time.Unix(1_000_000, 0)} }
+func newFakeClock() *fakeClock {
+	c := &fakeClock{now: time.Unix(1_000_000, 0)}
+	c.armed = sync.NewCond(&c.mu)
+	return c
+}
 
 func (c *fakeClock) Now() time.Time {
 	c.mu.Lock()
@@ -40,14 +45,32 @@ func (c *fakeClock) NewTimer(d time.Duration) Timer {
 	return t
 }
 
-// Advance moves the clock by d and fires the timers due.
+// Advance moves the clock by d and fires the timers due. It first waits for the session's timer
+// to be armed: the loop computes its next wait from Now and then arms, and a clock moved between
+// the two would leave the timer set a period too far (a late tick with a real clock, a hang with
+// this one).
 func (c *fakeClock) Advance(d time.Duration) {
 	c.mu.Lock()
+	wake := time.AfterFunc(guard, func() { c.mu.Lock(); c.armed.Broadcast(); c.mu.Unlock() })
+	defer wake.Stop()
+	deadline := time.Now().Add(guard)
+	for !c.anyArmedLocked() && time.Now().Before(deadline) {
+		c.armed.Wait()
+	}
 	c.now = c.now.Add(d)
 	for _, t := range c.timers {
 		t.fireLocked()
 	}
 	c.mu.Unlock()
+}
+
+func (c *fakeClock) anyArmedLocked() bool {
+	for _, t := range c.timers {
+		if t.armed {
+			return true
+		}
+	}
+	return false
 }
 
 type fakeTimer struct {
@@ -64,6 +87,7 @@ func (t *fakeTimer) Reset(d time.Duration) {
 	defer t.c.mu.Unlock()
 	t.at, t.armed = t.c.now.Add(d), true
 	t.fireLocked()
+	t.c.armed.Broadcast()
 }
 
 func (t *fakeTimer) Stop() {
@@ -82,15 +106,20 @@ func (t *fakeTimer) fireLocked() {
 	}
 }
 
-// testPorts is the RTP range the tests bind on loopback.
+// testPorts is the RTP range the tests bind on loopback, one Ports for the whole test binary so
+// that its round-robin spares a port scan per session.
 func testPorts(t testing.TB) *Ports {
 	t.Helper()
-	p, err := NewPorts(netip.MustParseAddr("127.0.0.1"), 41000, 42998)
+	p, err := sharedPorts()
 	if err != nil {
 		t.Fatal(err)
 	}
 	return p
 }
+
+var sharedPorts = sync.OnceValues(func() (*Ports, error) {
+	return NewPorts(netip.MustParseAddr("127.0.0.1"), 41000, 42998)
+})
 
 // running is a session under test with its Run goroutine.
 type running struct {
@@ -172,11 +201,19 @@ type peer struct {
 
 func newPeer(t *testing.T) *peer {
 	t.Helper()
-	c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.MustParseAddrPort("127.0.0.1:0")))
+	return newPeerOn(t, "127.0.0.1:0")
+}
+
+func newPeerOn(t *testing.T, addr string) *peer {
+	t.Helper()
+	c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.MustParseAddrPort(addr)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
+	if err := c.SetReadBuffer(1 << 20); err != nil {
+		t.Fatal(err)
+	}
 	return &peer{t: t, conn: c, ssrc: 0x1234abcd, buf: make([]byte, mtu)}
 }
 

@@ -23,8 +23,11 @@ const (
 	// driftWindow is the packets over which the buffer decides to grow or shrink by one frame.
 	driftWindow = 50
 	// calmWindows is how many windows in a row must hold a frame more than needed before the
-	// buffer shrinks by one.
-	calmWindows = 5
+	// buffer sheds one.
+	calmWindows = 3
+	// lowWater is the least margin (5 ms) a window's earliest packet may have before the buffer
+	// grows: it grows before packets come late, not after.
+	lowWater = FrameSamples / 4
 
 	// concealRepeats is how many lost frames are filled from the last one before silence.
 	concealRepeats = 2
@@ -166,6 +169,10 @@ func (j *jitter) push(v seqVerdict, ts uint32, payload []byte, dec *[256]int16, 
 			break
 		}
 		j.track(d, len(payload))
+	case seqOld:
+		if j.started {
+			j.track(int32(ts-j.play), len(payload))
+		}
 	}
 	if v != seqOld {
 		j.lastArrival = tick
@@ -176,9 +183,11 @@ func (j *jitter) push(v seqVerdict, ts uint32, payload []byte, dec *[256]int16, 
 	}
 }
 
-// track watches how far ahead of playout new packets arrive, and every driftWindow packets grows
-// the buffer by a frame if one came too late, or shrinks it by one after calmWindows windows that
-// all held a frame more than the target (the sender's clock runs faster than ours).
+// track watches how far ahead of playout packets arrive (reordered ones included), and every
+// driftWindow packets grows the buffer by a frame if one came too late or nearly so (less than
+// lowWater ahead), or sheds a frame when calmWindows windows in a row all held a frame more than
+// the target, and every window after that which still does (the sender's clock runs faster than
+// ours, or a delay spike has passed).
 func (j *jitter) track(d int32, n int) {
 	if d+int32(n) <= 0 {
 		j.winLate = true
@@ -190,7 +199,7 @@ func (j *jitter) track(d int32, n int) {
 		return
 	}
 	switch {
-	case j.winLate:
+	case j.winLate || j.winMin < lowWater:
 		j.calm = 0
 		if j.lastD+2*FrameSamples < jbRing {
 			j.stall = true // room for one more frame of lag
@@ -198,7 +207,6 @@ func (j *jitter) track(d int32, n int) {
 	case j.winMin >= j.depth+FrameSamples:
 		j.calm++
 		if j.calm >= calmWindows {
-			j.calm = 0
 			j.skip = true
 		}
 	default:

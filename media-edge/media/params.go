@@ -1,5 +1,3 @@
-// Package media is the RTP side of a call: ports, packets, the jitter buffer, G.711, RFC 4733
-// DTMF, paced playback, SRTP and dual-channel recording.
 package media
 
 import "net/netip"
@@ -25,8 +23,10 @@ type Params struct {
 	DTMFPayloadType uint8
 	// SRTP, when set, keys SRTP by SDES (RFC 4568): the crypto suite and the two master keys.
 	SRTP *SDES
-	// Direction is the negotiated media direction: "sendrecv", "sendonly", "recvonly" or
-	// "inactive" (a re-INVITE putting the call on hold).
+	// Direction is the media direction as the peer declared it in its SDP (the offer of a
+	// re-INVITE): "sendrecv" (or empty), "sendonly" or "inactive" (the peer holds the call: the
+	// session sends nothing and ignores what it receives), "recvonly" (the session sends, ignores
+	// what it receives).
 	Direction string
 }
 

@@ -72,3 +72,67 @@ func (p *Playback) finish(interrupted bool) {
 		close(p.done)
 	})
 }
+
+// liveDepth bounds a Live source: 3 frames (60 ms) of slack between two sessions' tickers.
+const liveDepth = 3
+
+// Live is a Source fed frame by frame by another goroutine: a transfer bridge plays one leg's
+// Caller frames to the other leg. The two legs' tickers are independent, so it keeps at most
+// liveDepth frames (a push beyond drops the oldest: latency stays bounded), and plays silence
+// when nothing is queued. Next reports false once Close was called and the queue is empty.
+type Live struct {
+	mu     sync.Mutex
+	q      [liveDepth][FrameSamples]int16
+	head   int
+	n      int
+	closed bool
+	// Dropped counts frames dropped because the reader fell behind.
+	dropped uint64
+}
+
+// NewLive returns an empty live source.
+func NewLive() *Live { return &Live{} }
+
+// Push queues one frame.
+func (l *Live) Push(f *[FrameSamples]int16) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return
+	}
+	if l.n == liveDepth {
+		l.head = (l.head + 1) % liveDepth
+		l.n--
+		l.dropped++
+	}
+	l.q[(l.head+l.n)%liveDepth] = *f
+	l.n++
+}
+
+// Close ends the source once what is queued has played.
+func (l *Live) Close() {
+	l.mu.Lock()
+	l.closed = true
+	l.mu.Unlock()
+}
+
+// Dropped is the frames pushed that were never played.
+func (l *Live) Dropped() uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.dropped
+}
+
+// Next plays the oldest queued frame, or silence.
+func (l *Live) Next(buf *[FrameSamples]int16) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.n == 0 {
+		*buf = [FrameSamples]int16{}
+		return !l.closed
+	}
+	*buf = l.q[l.head]
+	l.head = (l.head + 1) % liveDepth
+	l.n--
+	return true
+}

@@ -23,7 +23,8 @@ import (
 // The WAV header holds the final sizes, so part 1 of the multipart upload (the header and the
 // first PartSize bytes) waits in a spool file until Close, when the header is written into it;
 // every later part is spooled to a file of its own and uploaded, in order, by one goroutine as
-// soon as it fills, then deleted. A call that never fills part 1 (about 2 min 43 s at 5 MiB) is
+// soon as it fills, then deleted. Every part carries a CRC32 declared at CreateMultipartUpload
+// and listed at completion, the combination S3 validates end to end. A call that never fills part 1 (about 2 min 43 s at 5 MiB) is
 // one PutObject. Memory per call: one 16,000-byte buffer (half a second) and two open files;
 // disk: at most part 1 and the part filling (2 × PartSize), plus parts waiting for upload.
 
@@ -55,7 +56,8 @@ const (
 	MinPartSize = 5 << 20
 	// maxQueuedParts bounds the parts waiting for upload (each a spool file) before Write fails.
 	maxQueuedParts = 32
-	wavHeaderSize  = 44
+	// WAVHeaderSize is the size of the header WAVHeader writes.
+	WAVHeaderSize  = 44
 	recFrameBytes  = FrameSamples * 4 // two channels of 16-bit samples
 	recBufFrames   = 25               // half a second per write to the spool file
 	maxWAVData     = 1<<32 - 1 - 36   // the RIFF size field is 32 bits
@@ -111,14 +113,14 @@ func NewS3Recorder(ctx context.Context, client S3API, bucket, key string, o Reco
 	if err != nil {
 		return nil, fmt.Errorf("media: recorder spool: %w", err)
 	}
-	if _, err := head.Write(make([]byte, wavHeaderSize)); err != nil {
+	if _, err := head.Write(make([]byte, WAVHeaderSize)); err != nil {
 		removeFile(head)
 		return nil, fmt.Errorf("media: recorder spool: %w", err)
 	}
 	upCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	r := &S3Recorder{
 		client: client, bucket: bucket, key: key, partSize: ps, dir: o.TempDir, log: o.Log,
-		buf: make([]byte, 0, recBufFrames*recFrameBytes), head: head, headLen: wavHeaderSize, nextPart: 2,
+		buf: make([]byte, 0, recBufFrames*recFrameBytes), head: head, headLen: WAVHeaderSize, nextPart: 2,
 		upCtx: upCtx, cancelUp: cancel,
 	}
 	if r.log == nil {
@@ -227,7 +229,9 @@ func (r *S3Recorder) upload() {
 		if !failed {
 			err = r.uploadPart(r.upCtx, j)
 		}
-		removeFile(j.file)
+		if rmErr := removeFile(j.file); rmErr != nil {
+			r.log.Warn("recording spool", "err", rmErr)
+		}
 		if err != nil {
 			r.mu.Lock()
 			r.upErr = err
@@ -244,6 +248,7 @@ func (r *S3Recorder) uploadPart(ctx context.Context, j partJob) error {
 	if id == nil {
 		out, err := r.client.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{
 			Bucket: &r.bucket, Key: &r.key, ContentType: aws.String(wavContentType),
+			ChecksumAlgorithm: types.ChecksumAlgorithmCrc32,
 		})
 		if err != nil {
 			return fmt.Errorf("media: recording %s: create multipart upload: %w", r.key, err)
@@ -256,12 +261,13 @@ func (r *S3Recorder) uploadPart(ctx context.Context, j partJob) error {
 	out, err := r.client.UploadPart(ctx, &s3.UploadPartInput{
 		Bucket: &r.bucket, Key: &r.key, UploadId: id, PartNumber: aws.Int32(j.num),
 		Body: io.NewSectionReader(j.file, 0, j.size), ContentLength: aws.Int64(j.size),
+		ChecksumAlgorithm: types.ChecksumAlgorithmCrc32,
 	})
 	if err != nil {
 		return fmt.Errorf("media: recording %s: upload part %d: %w", r.key, j.num, err)
 	}
 	r.mu.Lock()
-	r.parts = append(r.parts, types.CompletedPart{PartNumber: aws.Int32(j.num), ETag: out.ETag})
+	r.parts = append(r.parts, types.CompletedPart{PartNumber: aws.Int32(j.num), ETag: out.ETag, ChecksumCRC32: out.ChecksumCRC32})
 	r.mu.Unlock()
 	return nil
 }
@@ -277,7 +283,11 @@ func (r *S3Recorder) Close(ctx context.Context) (string, error) {
 	stop := context.AfterFunc(ctx, r.cancelUp)
 	defer stop()
 	defer r.cancelUp()
-	defer removeFile(r.head)
+	defer func() {
+		if err := removeFile(r.head); err != nil {
+			r.log.Warn("recording spool", "err", err)
+		}
+	}()
 	err := r.err
 	if err == nil {
 		err = r.flush()
@@ -350,8 +360,8 @@ func (r *S3Recorder) writeHeader() error {
 
 // WAVHeader is the 44-byte header of a stereo 8 kHz 16-bit PCM WAV file with dataLen bytes of
 // samples.
-func WAVHeader(dataLen uint32) [wavHeaderSize]byte {
-	var h [wavHeaderSize]byte
+func WAVHeader(dataLen uint32) [WAVHeaderSize]byte {
+	var h [WAVHeaderSize]byte
 	copy(h[0:], "RIFF")
 	binary.LittleEndian.PutUint32(h[4:], 36+dataLen)
 	copy(h[8:], "WAVEfmt ")
@@ -367,12 +377,14 @@ func WAVHeader(dataLen uint32) [wavHeaderSize]byte {
 	return h
 }
 
-func removeFile(f *os.File) {
+// removeFile closes and deletes a spool file; a file already gone is no failure.
+func removeFile(f *os.File) error {
 	if f == nil {
-		return
+		return nil
 	}
 	f.Close()
 	if err := os.Remove(f.Name()); err != nil && !errors.Is(err, os.ErrNotExist) {
-		slog.Warn("recording: remove spool file", "file", f.Name(), "err", err)
+		return fmt.Errorf("media: remove spool file: %w", err)
 	}
+	return nil
 }

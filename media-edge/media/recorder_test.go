@@ -182,7 +182,7 @@ func TestS3RecorderExactPart(t *testing.T) {
 	}
 	// Part 1 takes MinPartSize-44 bytes of data; 2 parts' worth fills part 2 to a frame's bytes
 	// short or over; whatever the rounding, the object must decode.
-	ticks := (2*MinPartSize - wavHeaderSize) / recFrameBytes
+	ticks := (2*MinPartSize - WAVHeaderSize) / recFrameBytes
 	record(t, r, ticks)
 	if _, err := r.Close(t.Context()); err != nil {
 		t.Fatal(err)

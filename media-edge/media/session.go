@@ -51,6 +51,11 @@ type Options struct {
 	Clock Clock
 	// JitterDepth is the jitter buffer's target depth (DefaultJitterDepth when zero; 20–160 ms).
 	JitterDepth time.Duration
+	// Latch takes the source of the first packet of the call (after SRTP authentication when
+	// keyed) as the remote address, for both directions (symmetric RTP, "comedia"): for peers
+	// behind NAT whose SDP names a private address. Without it only packets from the SDP's
+	// address are taken. Update with a new remote latches again.
+	Latch bool
 	// DTX sends nothing while nothing plays (the first packet after the pause carries the marker
 	// bit). By default silence is sent, which keeps NAT bindings and the peer's own RTP timeout
 	// alive.
@@ -97,6 +102,7 @@ const (
 // Session is the RTP side of one call: a reader goroutine and a 20 ms ticker, both owned by Run.
 type Session struct {
 	conn     *net.UDPConn
+	latch    bool
 	log      *slog.Logger
 	clock    Clock
 	rec      Recorder
@@ -119,6 +125,8 @@ type Session struct {
 	stats      Stats
 	now        int64 // the tick being played
 	ended      bool
+	latched    bool
+	sdpRemote  netip.AddrPort // Remote as the SDP gave it (p.Remote may be latched)
 
 	packetsOut, sendErrs, recErrs, framesDropped, lateTicks, skipped, ticks atomic.Uint64
 
@@ -134,6 +142,8 @@ type Session struct {
 	evBuf    [eventSize]byte
 	tDigits  [2]Digit
 	recFail  bool
+	thdr     rtp.Header
+	frame    Frame // the tick being built (kept here: passed to interfaces, it would escape)
 
 	// The reader's own.
 	rpkt    rtp.Packet
@@ -153,11 +163,10 @@ func NewSession(conn *net.UDPConn, p Params, o Options) (*Session, error) {
 		return nil, err
 	}
 	s := &Session{
-		conn: conn, log: o.Log, clock: o.Clock, rec: o.Recorder, onPacket: o.OnPacket, dtx: o.DTX,
+		conn: conn, latch: o.Latch, log: o.Log, clock: o.Clock, rec: o.Recorder, onPacket: o.OnPacket, dtx: o.DTX,
 		frames: make(chan Frame, frameQueue), digits: make(chan Digit, digitQueue), dtmfOut: make(chan dtmfSend, dtmfQueue),
-		p: p, send: send, recv: recv,
-		jb:  newJitter(cmpOr(o.JitterDepth, DefaultJitterDepth)),
-		enc: make([]byte, 0, mtu), dec: make([]byte, 0, mtu),
+		p: p, send: send, recv: recv, sdpRemote: p.Remote,
+		jb: newJitter(cmpOr(o.JitterDepth, DefaultJitterDepth)),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -299,8 +308,8 @@ func (s *Session) loop(ctx context.Context) {
 // tick plays tick n: one frame out of the jitter buffer, one frame of the playing source (or a
 // DTMF packet) to the peer, both to the recorder and to Frames.
 func (s *Session) tick(n int64, sending bool) {
-	var f Frame
-	f.At = time.Duration(n) * FramePeriod
+	f := &s.frame
+	*f = Frame{At: time.Duration(n) * FramePeriod}
 	s.mu.Lock()
 	s.now = n
 	if s.recv {
@@ -356,7 +365,7 @@ func (s *Session) tick(n int64, sending bool) {
 		}
 	}
 	select {
-	case s.frames <- f:
+	case s.frames <- *f:
 	default:
 		s.framesDropped.Add(1)
 	}
@@ -396,13 +405,12 @@ func (s *Session) write(remote netip.AddrPort, tx *srtp.Context, pt uint8, marke
 
 func (s *Session) transmit(remote netip.AddrPort, tx *srtp.Context, b []byte) {
 	if tx != nil {
-		var h rtp.Header
-		out, err := tx.EncryptRTP(s.enc[:0], b, &h)
+		out, err := tx.EncryptRTP(s.enc[:0], b, &s.thdr)
 		if err != nil {
 			s.sendErrs.Add(1)
 			return
 		}
-		b = out
+		b, s.enc = out, out // grown on the first packet, reused after (plain calls never need it)
 	}
 	if _, err := s.conn.WriteToUDPAddrPort(b, remote); err != nil {
 		s.sendErrs.Add(1)
@@ -439,9 +447,9 @@ func (s *Session) receive(data []byte, from netip.AddrPort) {
 		return // RTCP multiplexed on the RTP port (RFC 5761): not used
 	}
 	s.mu.Lock()
-	remote, rx := s.p.Remote, s.rx
+	remote, rx, latching := s.p.Remote, s.rx, s.latch && !s.latched
 	s.mu.Unlock()
-	if remote.IsValid() && from.Addr().Unmap() != remote.Addr().Unmap() {
+	if !latching && remote.IsValid() && from.Addr().Unmap() != remote.Addr().Unmap() {
 		s.invalid()
 		return
 	}
@@ -451,27 +459,34 @@ func (s *Session) receive(data []byte, from netip.AddrPort) {
 			s.invalid()
 			return
 		}
-		data = out
+		data, s.dec = out, out
 	}
 	if err := s.rpkt.Unmarshal(data); err != nil {
 		s.invalid()
 		return
 	}
 	s.mu.Lock()
-	s.take(&s.rpkt)
+	if s.take(&s.rpkt) && latching && !s.latched {
+		s.latched = true
+		if from != s.p.Remote {
+			s.log.Debug("RTP latched to the peer's source", "from", from, "sdp", s.p.Remote)
+			s.p.Remote = from
+		}
+	}
 	s.mu.Unlock()
 	if s.onPacket != nil {
 		s.onPacket()
 	}
 }
 
-// take routes one received packet by payload type; s.mu is held.
-func (s *Session) take(pk *rtp.Packet) {
+// take routes one received packet by payload type and reports whether it was one of the call's
+// (negotiated payload type); s.mu is held.
+func (s *Session) take(pk *rtp.Packet) bool {
 	known := pk.PayloadType == uint8(s.p.Codec) || pk.PayloadType == payloadCN ||
 		s.p.DTMFPayloadType != 0 && pk.PayloadType == s.p.DTMFPayloadType
 	if !known {
 		s.stats.Invalid++
-		return
+		return false
 	}
 	s.stats.PacketsIn++
 	v := s.seq.check(pk.SSRC, pk.SequenceNumber, &s.stats)
@@ -485,14 +500,15 @@ func (s *Session) take(pk *rtp.Packet) {
 			s.jb.reset()
 		}
 		if !s.recv || v == seqDup || v == seqTooOld {
-			return
+			return true
 		}
 		e, err := ParseEvent(pk.Payload)
 		if err != nil {
-			return
+			return true
 		}
 		s.queueDigits(s.dr.push(e, pk.Timestamp, s.now, s.rDigits[:0]))
 	}
+	return true
 }
 
 func (s *Session) invalid() {
@@ -591,9 +607,16 @@ func (s *Session) Update(p Params) error {
 	if !same {
 		s.tx, s.rx = tx, rx
 	}
-	if !recv || p.Remote != s.p.Remote {
+	moved := p.Remote != s.sdpRemote
+	if !recv || moved {
 		s.jb.reset()
 		s.seq = seqTracker{}
+	}
+	s.sdpRemote = p.Remote
+	if moved {
+		s.latched = false
+	} else if s.latched {
+		p.Remote = s.p.Remote // the same SDP address: keep the latched source
 	}
 	s.p, s.send, s.recv = p, send, recv
 	return nil

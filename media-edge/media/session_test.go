@@ -338,3 +338,43 @@ func TestRunEndsPlaybackAndCloses(t *testing.T) {
 		t.Error("second Run accepted")
 	}
 }
+
+// TestLatch: a peer behind NAT names one address in its SDP and sends from another. Without Latch
+// its packets are dropped; with it the session takes the first packet's source for both ways.
+func TestLatch(t *testing.T) {
+	for _, latch := range []bool{false, true} {
+		pr := newPeer(t)
+		sdp := newPeerOn(t, "127.0.0.2:0") // the address the SDP names
+		pc := newPacketCounter()
+		s := startSession(t, Params{Remote: sdp.addr(), Codec: PCMU}, Options{OnPacket: pc.inc, Latch: latch, DTX: true})
+		pr.to, sdp.to = s.addr(), s.addr()
+		s.frame(t)
+		pr.audio(1, 160, PCMU, tone(1000))
+		if !latch {
+			// The packet from the SDP's address, sent after, is the barrier: loopback delivers a
+			// datagram before sendto returns, so the first one was read before it.
+			sdp.audio(2, 320, PCMU, tone(1000))
+		}
+		pc.wait(t, 1)
+		if st := s.Stats(); st.PacketsIn != 1 || (st.Invalid == 1) == latch {
+			t.Fatalf("latch %v: %+v", latch, st)
+		}
+		if !latch {
+			continue
+		}
+		s.Play(PCM(tone(2000)))
+		s.step(t)
+		if pk := pr.recv(); ULawDecode(pk.Payload[0]) != ULawDecode(ULawEncode(2000)) {
+			t.Errorf("latched peer got %d", ULawDecode(pk.Payload[0]))
+		}
+		// A re-INVITE with the same SDP keeps the latched source.
+		if err := s.Update(Params{Remote: sdp.addr(), Codec: PCMU}); err != nil {
+			t.Fatal(err)
+		}
+		s.Play(PCM(tone(3000)))
+		s.step(t)
+		if pk := pr.recv(); ULawDecode(pk.Payload[0]) != ULawDecode(ULawEncode(3000)) {
+			t.Errorf("after re-INVITE the peer got %d", ULawDecode(pk.Payload[0]))
+		}
+	}
+}
