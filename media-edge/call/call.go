@@ -323,9 +323,13 @@ func (x *callRun) do(ctx context.Context, wg *sync.WaitGroup, cmds []Command) bo
 		case CmdTransfer:
 			x.transfer(ctx, wg, cmd.Queue)
 		case CmdHangup:
-			x.cause = cmd.Cause
-			if x.outcome == DispositionAbandoned {
-				x.outcome = DispositionBot
+			switch {
+			case x.cause != "": // the hangup after a failure's apology keeps the failure's cause
+				x.outcome = DispositionFailed
+			case x.outcome == DispositionAbandoned:
+				x.cause, x.outcome = cmd.Cause, DispositionBot
+			default:
+				x.cause = cmd.Cause
 			}
 			x.c.Hangup(cmd.Cause)
 			return true
