@@ -147,7 +147,7 @@ func TestWebhookEndpointRefusals(t *testing.T) {
 		"no url":            {`{"event_types":["contact.created"]}`, "/url"},
 		"no types":          {`{"url":"https://hooks.example.com/"}`, "/event_types"},
 		"empty types":       {`{"url":"https://hooks.example.com/","event_types":[]}`, "/event_types"},
-		"unknown type":      {`{"url":"https://hooks.example.com/","event_types":["contact.created","call.transferred"]}`, "/event_types/1"},
+		"unknown type":      {`{"url":"https://hooks.example.com/","event_types":["contact.created","call.parked"]}`, "/event_types/1"},
 		"long description":  {`{"url":"https://hooks.example.com/","event_types":["contact.created"],"description":"` + strings.Repeat("x", 501) + `"}`, "/description"},
 	} {
 		t.Run(name, func(t *testing.T) {
