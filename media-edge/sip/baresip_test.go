@@ -48,27 +48,64 @@ func freeSIPPort(t *testing.T) int {
 	return 0
 }
 
-// baresip runs the softphone as the agent alice of the tenant, registered with the edge, with
-// extra -e commands; it is stopped when the test ends.
-func baresip(t *testing.T, e *testEdge, commands ...string) *lockedBuffer {
+// softphone is a running baresip: its output and its control socket (ctrl_tcp).
+type softphone struct {
+	out  *lockedBuffer
+	ctrl string
+	pid  int
+}
+
+// command sends one baresip command over ctrl_tcp (a netstring of JSON) and waits for its reply.
+func (sp *softphone) command(t *testing.T, name, params string) {
+	t.Helper()
+	c, err := net.Dial("tcp", sp.ctrl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	msg := fmt.Sprintf(`{"command":%q,"params":%q,"token":"1"}`, name, params)
+	if _, err := fmt.Fprintf(c, "%d:%s,", len(msg), msg); err != nil {
+		t.Fatal(err)
+	}
+	// Events come on the same socket; the reply is the message marked "response".
+	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	var got []byte
+	buf := make([]byte, 4096)
+	for !bytes.Contains(got, []byte(`"response":true`)) {
+		n, err := c.Read(buf)
+		if err != nil {
+			t.Fatalf("baresip %s: %v after %q", name, err, got)
+		}
+		got = append(got, buf[:n]...)
+	}
+	if !bytes.Contains(got, []byte(`"ok":true`)) {
+		t.Fatalf("baresip %s: %q", name, got)
+	}
+}
+
+// baresip runs the softphone as the agent alice of the tenant and waits until it registered with
+// the edge; it is stopped when the test ends.
+func baresip(t *testing.T, e *testEdge) *softphone {
 	t.Helper()
 	bin, err := exec.LookPath("baresip")
 	if err != nil {
 		t.Fatal("baresip is not installed (bash infra/deps/install.sh)")
 	}
 	dir := t.TempDir()
-	port := freeSIPPort(t)
+	port, ctrlPort := freeSIPPort(t), freeSIPPort(t)
 	conf := strings.Join([]string{
-		"poll_method epoll",
+		"poll_method poll",
 		fmt.Sprintf("sip_listen 127.0.0.1:%d", port),
-		// aubridge plays what it hears back as its source: no sound device needed.
-		"audio_player aubridge,agent",
-		"audio_source aubridge,agent",
-		"audio_alert aubridge,alert",
+		// No sound card: ALSA's null device plays and records silence.
+		"audio_player alsa,null",
+		"audio_source alsa,null",
+		"audio_alert alsa,null",
 		"rtp_ports 30000-30100",
 		"module_path /usr/lib/baresip/modules",
-		"module g711.so", "module aubridge.so", "module account.so", "module uuid.so",
+		"module g711.so", "module alsa.so", "module account.so", "module uuid.so",
 		"module_app menu.so",
+		"module_app ctrl_tcp.so",
+		fmt.Sprintf("ctrl_tcp_listen 127.0.0.1:%d", ctrlPort),
 	}, "\n") + "\n"
 	account := fmt.Sprintf("<sip:alice@%s;transport=udp>;auth_pass=%s;answermode=auto;regint=300;audio_codecs=PCMU,PCMA\n", e.udp(), testPassword)
 	for name, body := range map[string]string{"config": conf, "accounts": account} {
@@ -77,11 +114,11 @@ func baresip(t *testing.T, e *testEdge, commands ...string) *lockedBuffer {
 		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	args := []string{"-f", dir, "-t", "25"}
-	for _, c := range commands {
-		args = append(args, "-e", c)
-	}
 	out := &lockedBuffer{}
+	args := []string{"-f", dir, "-t", "25"}
+	if os.Getenv("SIP_DEBUG") == "true" {
+		args = append(args, "-s")
+	}
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
@@ -90,12 +127,16 @@ func baresip(t *testing.T, e *testEdge, commands ...string) *lockedBuffer {
 	}
 	t.Cleanup(func() {
 		cancel()
-		_ = cmd.Wait()
+		err := cmd.Wait()
 		if t.Failed() || testing.Verbose() {
-			t.Logf("baresip:\n%s", out.String())
+			t.Logf("baresip (%v):\n%s", err, out.String())
 		}
 	})
-	return out
+	eventually(t, "baresip registered", func() bool {
+		regs, _ := e.regs.Lookup(ctx, testTenant, "alice")
+		return len(regs) == 1
+	})
+	return &softphone{out: out, ctrl: fmt.Sprintf("127.0.0.1:%d", ctrlPort), pid: cmd.Process.Pid}
 }
 
 // TestBaresipAgentRegistersAndTakesATransfer: a real softphone (baresip) registers as the agent
@@ -105,10 +146,6 @@ func TestBaresipAgentRegistersAndTakesATransfer(t *testing.T) {
 	e := startEdge(t, nil)
 	baresip(t, e)
 	ctx := testCtx(t)
-	eventually(t, "baresip registered", func() bool {
-		regs, _ := e.regs.Lookup(ctx, testTenant, "alice")
-		return len(regs) == 1
-	})
 	leg, err := e.srv.Dial(ctx, testTenant, "account:alice", "+8613800000000")
 	if err != nil {
 		t.Fatalf("dial: %v", err)
@@ -136,7 +173,8 @@ func TestBaresipAgentCallsIn(t *testing.T) {
 		case <-ctx.Done():
 		}
 	}
-	baresip(t, e, fmt.Sprintf("/dial sip:%s@%s", testNumber, e.udp()))
+	sp := baresip(t, e)
+	sp.command(t, "dial", fmt.Sprintf("sip:%s@%s", testNumber, e.udp()))
 	c := e.calls.next(t)
 	if c.Account != "alice" || c.Trunk != "" {
 		t.Fatalf("call from %q / %q", c.Account, c.Trunk)
@@ -145,4 +183,6 @@ func TestBaresipAgentCallsIn(t *testing.T) {
 	if side, cause := c.Ended(); side != SideEdge || cause != "bot_hangup" {
 		t.Fatalf("ended = %s %s", side, cause)
 	}
+	// The call is released once its BYE was answered: baresip must live until then.
+	eventually(t, "the call released", func() bool { return e.srv.Active() == 0 })
 }

@@ -48,7 +48,7 @@ func (l *Leg) Done() <-chan struct{} { return l.done }
 // once answered, the conversation (ctx done → BYE). A final refusal is a *RejectedError.
 func (s *Server) Dial(ctx context.Context, t tenant.ID, target, from string) (*Leg, error) {
 	if !s.track() {
-		return nil, errors.New("sip: dial: server not serving")
+		return nil, ErrNotServing
 	}
 	defer s.wg.Done()
 	uri, err := s.resolveTarget(ctx, t, target)
@@ -148,7 +148,7 @@ func (s *Server) Dial(ctx context.Context, t tenant.ID, target, from string) (*L
 		byeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), byeTimeout)
 		_ = dlg.Bye(byeCtx)
 		cancel()
-		return nil, errors.New("sip: dial: server shutting down")
+		return nil, ErrNotServing
 	}
 	s.legs[l.id] = l
 	s.mu.Unlock()

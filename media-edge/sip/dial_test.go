@@ -87,6 +87,7 @@ func TestDialHangupFromTheEdge(t *testing.T) {
 	e := startEdge(t, nil)
 	a := newAgent(t, e, 200)
 	registerAgent(t, e, a)
+	e.srv.Drain() // calls in progress may still be transferred while the edge drains
 	leg, err := e.srv.Dial(testCtx(t), testTenant, "sip:alice@"+a.addr.String(), "")
 	if err != nil {
 		t.Fatal(err)

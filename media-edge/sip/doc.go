@@ -16,11 +16,16 @@
 //   - digest.go: stateless HMAC-timestamped nonces and HA1 digest verification.
 //   - blocklist.go: sources blocked after repeated authorisation failures (bounded map).
 //   - invite.go: the answering side of a call (100, 180, 200, ACK, CANCEL).
-//   - call.go: Call, its context, hangup, inactivity timer, re-INVITE/UPDATE handling.
+//   - session.go: what a call and a dialled leg share: negotiated media, Updates, later offers
+//     (re-INVITE with ACK wait and 2xx retransmission, UPDATE), how the dialog ended.
+//   - call.go: Call, hangup, the RTP inactivity timer (Touch), ACK routing.
 //   - register.go: REGISTER with digest, Expires and Min-Expires.
 //   - dial.go: Leg, an outgoing INVITE for a transfer.
 //   - sdp.go: SDP offer/answer (PCMU/PCMA, telephone-event, ptime 20, SDES SRTP).
 //   - errors.go: sentinel errors and the SIP status each maps to.
+//
+// Tests run against real peers over loopback: sipgo's UAC, SIPp scenarios (testdata/sipp) and
+// baresip as an agent's softphone. SIP_DEBUG=true prints every SIP message of a test run.
 //
 // media.Params.Direction, as filled here, is the edge's own direction from its SDP answer (or
 // from the peer's answer to the edge's offer, mirrored): "recvonly" and "inactive" mean the edge

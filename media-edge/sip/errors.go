@@ -12,8 +12,9 @@ var (
 	errNotAcceptable = errors.New("sdp not acceptable")
 	// errNoCall: an in-dialog request names no dialog of this server (481).
 	errNoCall = errors.New("no such dialog")
-	// ErrDraining: the server refuses new calls while it drains.
-	ErrDraining = errors.New("sip: draining")
+	// ErrNotServing: Dial before Serve or after it ended (draining does not stop Dial: calls in
+	// progress may still transfer).
+	ErrNotServing = errors.New("sip: server not serving")
 	// ErrNoAnswer: a dialled leg did not answer before the dial timeout.
 	ErrNoAnswer = errors.New("sip: no answer")
 	// ErrNotRegistered: an "account:NAME" target has no live registration.
