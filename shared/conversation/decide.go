@@ -102,12 +102,17 @@ func decideStart(l *loaded, id string, in StartInput, greet bool, g guesses, now
 		d.handoff(events.ReasonPolicy, queueFor(rule.Queue, l.set.DefaultQueue), sayHandoffPolicy)
 		return d
 	}
-	if greet {
-		d.say(say(orDefault(l.set.Greeting, defaultGreeting), c.Language))
-	}
 	c.GuessKinds = g.kinds
 	for _, in := range g.intents {
 		c.Suggestions = append(c.Suggestions, Suggestion{Intent: in.ID, Text: displayText(in, c.Language)})
+	}
+	if greet {
+		greeting := say(orDefault(l.set.Greeting, defaultGreeting), c.Language)
+		if c.Channel == events.ChannelVoice {
+			d.greetCall(greeting) // and the keypad menu
+		} else {
+			d.say(greeting)
+		}
 	}
 	return d
 }
@@ -147,7 +152,23 @@ func (d *decision) run(in Input) error {
 	text := strings.TrimSpace(in.Text)
 	ct := Message{Role: events.RoleCustomer, Text: text, Time: d.now}
 	var picked *botconfig.Intent
+	menu, fromMenu := menuPick(d.l.set, c, in)
 	switch {
+	case fromMenu:
+		// A key of the voice menu picks its intent as a suggestion does; a key whose intent is
+		// gone is keypad input like any other.
+		intent, ok, err := d.l.intent(menu.Intent)
+		if err != nil {
+			return err
+		}
+		ct.Text, ct.DTMF = in.DTMF, true
+		if ok {
+			picked = &intent
+			ct.Text, ct.Digits = displayText(intent, c.Language), in.DTMF
+			ct.Intent, ct.Confidence = intent.ID, 1
+		} else {
+			d.warn("the voice menu names an intent the configuration lacks", "intent", menu.Intent, "digit", menu.Digit)
+		}
 	case in.Suggestion != "":
 		intent, ok, err := d.l.intent(in.Suggestion)
 		if err != nil {

@@ -1,0 +1,112 @@
+package conversation
+
+// menu.go: the voice channel's keypad menu (botconfig.Settings.VoiceMenu). A caller without a
+// speech recogniser for their language (Chinese on the local stack) keys a digit instead of saying
+// the problem: at the top of a call, a listed key picks its intent as a suggestion does; the
+// call's greeting reads the menu out, and its gather listens for one key and the menu's names.
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/lingxi/lingxi/events"
+	"github.com/lingxi/lingxi/shared/botconfig"
+)
+
+// How the greeting reads the menu: one phrase per key, then the operator's, in each language.
+var (
+	sayMenuKey = botconfig.Text{
+		botconfig.LangZH: "%s请按%s，",
+		botconfig.LangEN: "For %s, press %s. ",
+	}
+	sayMenuOperator = botconfig.Text{
+		botconfig.LangZH: "人工服务请按0。",
+		botconfig.LangEN: "For a person, press 0.",
+	}
+)
+
+// menuPick is the menu entry input in picks on c: keypad input on a call at the top level (no
+// flow running, no person on it) that is a key the menu lists.
+func menuPick(set botconfig.Settings, c *Conversation, in Input) (botconfig.MenuEntry, bool) {
+	if c.Channel != events.ChannelVoice || in.DTMF == "" || c.Flow != "" || c.State != StateActive {
+		return botconfig.MenuEntry{}, false
+	}
+	return set.MenuIntent(keyed(in.DTMF))
+}
+
+// menuIntents are the ids of the menu's intents, for the load.
+func menuIntents(set botconfig.Settings) []string {
+	ids := make([]string, 0, len(set.VoiceMenu))
+	for _, e := range set.VoiceMenu {
+		ids = append(ids, e.Intent)
+	}
+	return ids
+}
+
+// menuItem is one entry as the caller hears it.
+type menuItem struct{ key, name string }
+
+// menuItems are the menu's entries whose intent the tenant has, named in lang: the entry's label
+// in lang, else the intent's display text. An entry whose intent is gone is left out (the key
+// then picks nothing), with a note.
+func (d *decision) menuItems(lang botconfig.Lang) []menuItem {
+	var out []menuItem
+	for _, e := range d.l.set.VoiceMenu {
+		in, ok, err := d.l.intent(e.Intent)
+		if err != nil || !ok {
+			d.warn("the voice menu names an intent the configuration lacks", "intent", e.Intent, "digit", e.Digit, "err", err)
+			continue
+		}
+		name := strings.TrimSpace(e.Label[lang])
+		if name == "" {
+			name = displayText(in, lang)
+		}
+		out = append(out, menuItem{key: e.Digit, name: name})
+	}
+	return out
+}
+
+// menuPrompt is how the greeting reads the menu in lang: "银行卡挂失请按1，人工服务请按0。", "For a
+// lost or stolen card, press 1. For a person, press 0."; "" for no menu.
+func menuPrompt(items []menuItem, lang botconfig.Lang) string {
+	if len(items) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	for _, it := range items {
+		fmt.Fprintf(&b, sayMenuKey.In(lang), it.name, it.key)
+	}
+	b.WriteString(sayMenuOperator.In(lang))
+	return b.String()
+}
+
+// afterGreeting joins the greeting and the menu into what the call says first: a Chinese
+// sentence follows another without a space.
+func afterGreeting(greeting, menu string, lang botconfig.Lang) string {
+	switch {
+	case menu == "":
+		return greeting
+	case lang == botconfig.LangZH:
+		return greeting + menu
+	}
+	return greeting + " " + menu
+}
+
+// greetCall greets a call: the greeting and the menu in one prompt, then a gather for speech or
+// one key, its hints the suggestions and the menu's names.
+func (d *decision) greetCall(greeting string) {
+	c := d.c
+	items := d.menuItems(c.Language)
+	d.say(afterGreeting(greeting, menuPrompt(items, c.Language), c.Language))
+	if len(items) == 0 {
+		return // the default gather
+	}
+	g := &Action{Type: ActionGather, DTMF: true, MaxDigits: gatherMaxDigits, TimeoutMS: GatherTimeoutMS}
+	for _, sg := range c.Suggestions {
+		g.Hints = append(g.Hints, sg.Text)
+	}
+	for _, it := range items {
+		g.Hints = append(g.Hints, it.name)
+	}
+	d.gather = g
+}
