@@ -37,6 +37,9 @@ type decision struct {
 	transfer   string   // queue handed off to in this turn
 	ended      bool     // the conversation ended in this turn
 	learn      string   // the first recognised intent, to count (shared/guess)
+	// startLang fixes the language of a flow this turn starts (dialog.StartInput.Lang): a key of
+	// the voice menu whose intent has no words in the call's language still starts the flow in it.
+	startLang botconfig.Lang
 
 	// need is set when the decision is incomplete: the service gets what it names and decides
 	// again.
@@ -152,6 +155,7 @@ func (d *decision) run(in Input) error {
 	text := strings.TrimSpace(in.Text)
 	ct := Message{Role: events.RoleCustomer, Text: text, Time: d.now}
 	var picked *botconfig.Intent
+	var pickedText string // what a picked intent's flow starts with, when not the customer's message
 	menu, fromMenu := menuPick(d.l.set, c, in)
 	switch {
 	case fromMenu:
@@ -166,6 +170,10 @@ func (d *decision) run(in Input) error {
 			picked = &intent
 			ct.Text, ct.Digits = displayText(intent, c.Language), in.DTMF
 			ct.Intent, ct.Confidence = intent.ID, 1
+			pickedText = menuName(menu, ct.Text, c.Language)
+			if dialog.DetectLanguage(pickedText) != c.Language {
+				d.startLang = c.Language // the intent has no words in the call's language
+			}
 		} else {
 			d.warn("the voice menu names an intent the configuration lacks", "intent", menu.Intent, "digit", menu.Digit)
 		}
@@ -205,7 +213,10 @@ func (d *decision) run(in Input) error {
 		return nil
 	case picked != nil:
 		c.RunningFlow = RunningFlow{} // a chosen suggestion replaces a running flow
-		return d.act(*picked, ct.Text)
+		if pickedText == "" {
+			pickedText = ct.Text
+		}
+		return d.act(*picked, pickedText)
 	case c.Flow != "":
 		handled, err := d.flowTurn(text, in.DTMF)
 		if err != nil || handled {
@@ -411,7 +422,7 @@ func (d *decision) act(intent botconfig.Intent, text string) error {
 		if err != nil || !ok {
 			d.warn("intent's flow is missing or invalid", "intent", intent.ID, "flow", intent.Flow, "err", err)
 		} else {
-			in := dialog.StartInput{ConversationID: c.ID, CustomerID: c.Customer.ID, Text: text, Slots: flowSlots(f, c), Voice: c.Channel == events.ChannelVoice}
+			in := dialog.StartInput{ConversationID: c.ID, CustomerID: c.Customer.ID, Text: text, Slots: flowSlots(f, c), Voice: c.Channel == events.ChannelVoice, Lang: d.startLang}
 			eng := d.engine()
 			st, outs, err := eng.StartWith(f, in, d.l.webhooks)
 			if errors.Is(err, dialog.ErrBadInput) && in.Slots != nil {

@@ -34,6 +34,16 @@ func menuPick(set botconfig.Settings, c *Conversation, in Input) (botconfig.Menu
 	return set.MenuIntent(keyed(in.DTMF))
 }
 
+// menuName is what the menu calls entry e in lang: the entry's label in lang, else the intent's
+// display text. A flow the entry's key starts begins with it (dialog.StartInput.Text, which sets
+// the flow's language).
+func menuName(e botconfig.MenuEntry, display string, lang botconfig.Lang) string {
+	if l := strings.TrimSpace(e.Label[lang]); l != "" {
+		return l
+	}
+	return display
+}
+
 // menuIntents are the ids of the menu's intents, for the load.
 func menuIntents(set botconfig.Settings) []string {
 	ids := make([]string, 0, len(set.VoiceMenu))
@@ -57,11 +67,7 @@ func (d *decision) menuItems(lang botconfig.Lang) []menuItem {
 			d.warn("the voice menu names an intent the configuration lacks", "intent", e.Intent, "digit", e.Digit, "err", err)
 			continue
 		}
-		name := strings.TrimSpace(e.Label[lang])
-		if name == "" {
-			name = displayText(in, lang)
-		}
-		out = append(out, menuItem{key: e.Digit, name: name})
+		out = append(out, menuItem{key: e.Digit, name: menuName(e, displayText(in, lang), lang)})
 	}
 	return out
 }

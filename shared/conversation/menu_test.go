@@ -211,3 +211,22 @@ func TestVoiceMenuCall(t *testing.T) {
 		}
 	}
 }
+
+// A key whose intent has no words in the call's language (English examples only, no Chinese label)
+// still starts the flow in the call's language: a Chinese caller is not switched to English.
+func TestMenuKeyKeepsTheCallsLanguage(t *testing.T) {
+	for name, label := range map[string]botconfig.Text{"no label": nil, "an English label": {botconfig.LangEN: "a lost card"}} {
+		t.Run(name, func(t *testing.T) {
+			l := menuBank(t)
+			l.set.VoiceMenu[0].Label = label
+			l.intents["card_lost"] = read[botconfig.Intent]{ok: true, v: botconfig.Intent{ID: "card_lost", Flow: "lock", Examples: []string{"I lost my card"}}}
+			d, err := decide(l, conv(events.ChannelVoice, botconfig.LangZH), Input{DTMF: "1"}, decideNow)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.c.Flow != "lock" || botSaid(d) != "卡号后四位？" || d.c.Language != botconfig.LangZH || d.customer.Text != "I lost my card" {
+				t.Fatalf("flow %q said %q in %q; customer %+v", d.c.Flow, botSaid(d), d.c.Language, d.customer)
+			}
+		})
+	}
+}
