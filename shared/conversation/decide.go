@@ -227,6 +227,9 @@ func (d *decision) run(in Input) error {
 		d.close(k) // thanks, goodbye, or a yes or no that answers no question
 		return nil
 	}
+	if text == "" && in.DTMF == "" {
+		return d.notUnderstood(d.noInput(in)) // a voice timeout
+	}
 	return d.understand(text, in.DTMF)
 }
 
@@ -309,11 +312,7 @@ func (d *decision) apply(st dialog.State, outs []dialog.Output) error {
 // understand reads text with the tenant's model and knowledge base.
 func (d *decision) understand(text, dtmf string) error {
 	if text == "" {
-		msg := defaultFallback
-		if dtmf == "" {
-			msg = sayNoInput // a voice timeout
-		}
-		return d.notUnderstood(msg)
+		return d.notUnderstood(defaultFallback) // keys nothing took
 	}
 	if d.l.reading == nil {
 		return &need{understand: text}

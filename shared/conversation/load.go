@@ -5,8 +5,8 @@ package conversation
 //
 //   - up front (loadTurn): the flow the conversation runs and the intents the conversation and the
 //     input name (a picked suggestion or voice menu key and its flow, the last intent and the
-//     flow's intent, whose queues a handoff reads); at a start (loadStart), the voice menu's
-//     intents a call's greeting reads out;
+//     flow's intent, whose queues a handoff reads; the voice menu's intents a silence on a call
+//     hears again); at a start (loadStart), the voice menu's intents a call's greeting reads out;
 //   - when the decision reaches the model (rule 5 of the message logic, which a running flow or a
 //     closing turn may never reach), understand: the model's reading of the text, then the intent
 //     and articles that reading names and the intent's flow;
@@ -109,6 +109,9 @@ func (s *Service) loadTurn(ctx context.Context, t tenant.ID, set botconfig.Setti
 	if e, ok := menuPick(set, c, in); ok {
 		picked = e.Intent // a key of the voice menu picks its intent
 		intents = append(intents, picked)
+	}
+	if menuOnSilence(set, c, in) {
+		intents = append(intents, menuIntents(set)...) // a silence hears the menu again
 	}
 	s.fetch(ctx, l, intents, flows, nil)
 	if picked != "" {

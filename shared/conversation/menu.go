@@ -3,7 +3,8 @@ package conversation
 // menu.go: the voice channel's keypad menu (botconfig.Settings.VoiceMenu). A caller without a
 // speech recogniser for their language (Chinese on the local stack) keys a digit instead of saying
 // the problem: at the top of a call, a listed key picks its intent as a suggestion does; the
-// call's greeting reads the menu out, and its gather listens for one key and the menu's names.
+// call's greeting reads the menu out, and its gather listens for one key and the menu's names; a
+// silence at the top of the call hears the menu again.
 
 import (
 	"fmt"
@@ -86,16 +87,33 @@ func menuPrompt(items []menuItem, lang botconfig.Lang) string {
 	return b.String()
 }
 
-// afterGreeting joins the greeting and the menu into what the call says first: a Chinese
-// sentence follows another without a space.
-func afterGreeting(greeting, menu string, lang botconfig.Lang) string {
+// withMenu joins a prompt and the menu into one: a Chinese sentence follows another without a
+// space.
+func withMenu(prompt, menu string, lang botconfig.Lang) string {
 	switch {
 	case menu == "":
-		return greeting
+		return prompt
 	case lang == botconfig.LangZH:
-		return greeting + menu
+		return prompt + menu
 	}
-	return greeting + " " + menu
+	return prompt + " " + menu
+}
+
+// menuOnSilence reports whether a turn on c with input in says the menu again: a call's turn
+// without input (a timeout) at the top level, when the tenant has a menu.
+func menuOnSilence(set botconfig.Settings, c *Conversation, in Input) bool {
+	return c.Channel == events.ChannelVoice && len(set.VoiceMenu) > 0 && c.State == StateActive && c.Flow == "" &&
+		strings.TrimSpace(in.Text) == "" && in.DTMF == "" && in.Suggestion == ""
+}
+
+// noInput is what a turn without input says: sorry, say it again; on a call with a menu, the
+// menu again after it.
+func (d *decision) noInput(in Input) botconfig.Text {
+	c := d.c
+	if !menuOnSilence(d.l.set, c, in) || c.Language == "" {
+		return sayNoInput
+	}
+	return botconfig.Text{c.Language: withMenu(sayNoInput.In(c.Language), menuPrompt(d.menuItems(c.Language), c.Language), c.Language)}
 }
 
 // greetCall greets a call: the greeting and the menu in one prompt, then a gather for speech or
@@ -103,7 +121,7 @@ func afterGreeting(greeting, menu string, lang botconfig.Lang) string {
 func (d *decision) greetCall(greeting string) {
 	c := d.c
 	items := d.menuItems(c.Language)
-	d.say(afterGreeting(greeting, menuPrompt(items, c.Language), c.Language))
+	d.say(withMenu(greeting, menuPrompt(items, c.Language), c.Language))
 	if len(items) == 0 {
 		return // the default gather
 	}

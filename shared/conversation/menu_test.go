@@ -230,3 +230,38 @@ func TestMenuKeyKeepsTheCallsLanguage(t *testing.T) {
 		})
 	}
 }
+
+// A silence at the top of a call hears the menu again after the no-input prompt; a silence in a
+// flow is the flow's; a call without a menu hears the prompt alone.
+func TestDecideSilenceRepeatsTheMenu(t *testing.T) {
+	inFlow := func() *Conversation {
+		d, err := decide(menuBank(t), conv(events.ChannelVoice, botconfig.LangEN), Input{DTMF: "1"}, decideNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d.c
+	}
+	for name, tc := range map[string]struct {
+		l    *loaded
+		conv *Conversation
+		say  string
+	}{
+		"zh call": {menuBank(t), conv(events.ChannelVoice, botconfig.LangZH),
+			sayNoInput[botconfig.LangZH] + "银行卡挂失请按1，营业时间请按2，人工服务请按0。"},
+		"en call": {menuBank(t), conv(events.ChannelVoice, botconfig.LangEN),
+			sayNoInput[botconfig.LangEN] + " For a lost or stolen card, press 1. For opening hours, press 2. For a person, press 0."},
+		"en call in a flow": {menuBank(t), inFlow(), "Sorry, I didn't get that. Last four digits?"},
+		"zh call, no menu":  {bank(t), conv(events.ChannelVoice, botconfig.LangZH), sayNoInput[botconfig.LangZH]},
+	} {
+		t.Run(name, func(t *testing.T) {
+			before := len(tc.conv.Messages)
+			d, err := decide(tc.l, tc.conv, Input{}, decideNow)
+			if err != nil || d.need != nil {
+				t.Fatalf("%v %+v", err, d.need)
+			}
+			if got := botSaid(d); got != tc.say || d.customer != nil || len(d.c.Messages) != before+1 {
+				t.Fatalf("said %q, want %q", got, tc.say)
+			}
+		})
+	}
+}

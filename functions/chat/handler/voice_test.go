@@ -97,11 +97,11 @@ func TestVoiceTurns(t *testing.T) {
 	if got := actionTypes(r); joined(got) != "say | transfer" {
 		t.Fatalf("keypad 0: %v", r)
 	}
-	// Silence twice hands off too. A call speaks one language, never both (issue 8): a caller
-	// without a number is answered in Chinese.
+	// Silence twice hands off too; the first hears the keypad menu again. A call speaks one
+	// language, never both (issue 8): a caller without a number is answered in Chinese.
 	e.voice(t, key, map[string]any{"call_id": "call-4"})
 	r = e.voice(t, key, map[string]any{"call_id": "call-4"})
-	if got := actionTypes(r); joined(got) != "say | gather" || str(action(r, "say")["text"]) != "抱歉，我没有听清，请再说一遍您的问题。" {
+	if got := actionTypes(r); joined(got) != "say | gather" || str(action(r, "say")["text"]) != "抱歉，我没有听清，请再说一遍您的问题。银行卡挂失请按1，我的余额是多少请按2，人工服务请按0。" {
 		t.Fatalf("first silence: %v", r)
 	}
 	r = e.voice(t, key, map[string]any{"call_id": "call-4", "text": ""})
