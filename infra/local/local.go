@@ -265,6 +265,13 @@ func (l *Local) seedBot(ctx context.Context, fresh bool) error {
 		method, path string
 		body         any
 	}
+	// The keypad menu names intents, which a fresh tenant gets from the import: the settings are
+	// saved again with it once they exist.
+	withMenu := map[string]any{"voice_menu": []map[string]any{{"digit": "1", "intent": "lost_card",
+		"label": map[string]string{"en": "a lost or stolen card", "zh": "银行卡挂失"}}}}
+	for k, v := range settings {
+		withMenu[k] = v
+	}
 	steps := []step{
 		{"PUT", "/v1/bot/settings", settings},
 		{"PUT", "/v1/flows/lost_card", json.RawMessage(strings.ReplaceAll(demoLostCard, "{{BANK}}", l.bank.URL()))},
@@ -272,6 +279,7 @@ func (l *Local) seedBot(ctx context.Context, fresh bool) error {
 	if fresh {
 		steps = append(steps, step{"POST", "/v1/import", json.RawMessage(demoBanking)})
 	}
+	steps = append(steps, step{"PUT", "/v1/bot/settings", withMenu})
 	for _, st := range steps {
 		code, body, err := l.Call(ctx, st.method, st.path, l.DemoKey, st.body)
 		if err != nil || code >= 300 {

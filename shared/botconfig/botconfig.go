@@ -136,8 +136,33 @@ type Settings struct {
 	// WebhookSecret signs flow webhook calls (HMAC-SHA256). Never returned by the API.
 	WebhookSecret string `dynamodbav:"webhook_secret" json:"-"`
 	// WebhookHosts lists hosts flow webhooks may call; empty allows any https host.
-	WebhookHosts []string  `dynamodbav:"webhook_hosts" json:"webhook_hosts,omitempty"`
-	UpdatedAt    time.Time `dynamodbav:"updated_at" json:"updated_at"`
+	WebhookHosts []string `dynamodbav:"webhook_hosts" json:"webhook_hosts,omitempty"`
+	// VoiceMenu is the voice channel's keypad menu: at the top of a call (no flow running), a key
+	// listed here picks its intent as if the caller had said it, and the call's greeting reads the
+	// menu out. "0" is always the operator and is never listed.
+	VoiceMenu []MenuEntry `dynamodbav:"voice_menu,omitempty" json:"voice_menu,omitempty"`
+	UpdatedAt time.Time   `dynamodbav:"updated_at" json:"updated_at"`
+}
+
+// MenuEntry is one key of the voice menu: pressing Digit picks Intent.
+type MenuEntry struct {
+	Digit  string `dynamodbav:"digit" json:"digit" jsonschema:"pattern=^[1-9]$"`
+	Intent string `dynamodbav:"intent" json:"intent"`
+	// Label is what the menu calls the intent in each language ("a lost or stolen card",
+	// "银行卡挂失"); in a language it lacks, the intent's display text (its first example in that
+	// language, else its description).
+	Label Text `dynamodbav:"label,omitempty" json:"label,omitempty"`
+}
+
+// MenuIntent is the voice menu's entry for key (one keypad key, "1"–"9"); false when the menu
+// lists none.
+func (s Settings) MenuIntent(key string) (MenuEntry, bool) {
+	for _, e := range s.VoiceMenu {
+		if e.Digit == key {
+			return e, true
+		}
+	}
+	return MenuEntry{}, false
 }
 
 // Model describes one trained NLU model version; its bytes are in S3 at ModelKey.

@@ -30,6 +30,8 @@ const (
 	MaxRuleValueLen   = 200     // one value of a handoff rule
 	MaxWebhookHosts   = 20      // settings.webhook_hosts
 	MaxLowConfidence  = 10      // settings.low_confidence_turns
+	MaxMenuEntries    = 9       // settings.voice_menu: keys 1–9
+	MaxMenuLabelLen   = 60      // a voice menu entry's label in one language
 	MaxItemBytes      = 300_000 // the texts of one intent or article, in UTF-8 bytes
 )
 
@@ -311,6 +313,9 @@ var reAttribute = regexp.MustCompile(`^[a-z][a-z0-9_.-]{0,63}$`)
 // Normalize trims the settings' ids and lower-cases webhook hosts.
 func (s *Settings) Normalize() {
 	s.DefaultQueue = strings.TrimSpace(s.DefaultQueue)
+	for i, e := range s.VoiceMenu {
+		s.VoiceMenu[i].Digit, s.VoiceMenu[i].Intent = strings.TrimSpace(e.Digit), strings.TrimSpace(e.Intent)
+	}
 	for i, h := range s.WebhookHosts {
 		s.WebhookHosts[i] = strings.ToLower(strings.TrimSpace(h))
 	}
@@ -356,6 +361,7 @@ func (s Settings) Validate() Problems {
 		p.Add("/idle_timeout_seconds", "must be 0 (the default, %d) or between %d and %d",
 			int(DefaultIdleTimeout/time.Second), MinIdleTimeoutSeconds, MaxIdleTimeoutSeconds)
 	}
+	s.checkVoiceMenu(&p)
 	if len(s.WebhookHosts) > MaxWebhookHosts {
 		p.Add("/webhook_hosts", "%d hosts; at most %d", len(s.WebhookHosts), MaxWebhookHosts)
 	} else {
@@ -372,6 +378,44 @@ func (s Settings) Validate() Problems {
 		}
 	}
 	return p
+}
+
+var reMenuDigit = regexp.MustCompile(`^[1-9]$`)
+
+// checkVoiceMenu checks the voice menu's shape: at most MaxMenuEntries, each key 1–9 once, each
+// intent a valid id other than the out-of-scope one, labels short single lines. That the intents
+// exist needs the store: the api function checks it.
+func (s Settings) checkVoiceMenu(p *Problems) {
+	if len(s.VoiceMenu) > MaxMenuEntries {
+		p.Add("/voice_menu", "%d entries; at most %d (keys 1–9)", len(s.VoiceMenu), MaxMenuEntries)
+		return
+	}
+	seen := map[string]int{}
+	for i, e := range s.VoiceMenu {
+		at := fmt.Sprintf("/voice_menu/%d", i)
+		switch j, dup := seen[e.Digit]; {
+		case e.Digit == "0":
+			p.Add(at+"/digit", `"0" is always the operator (a person); use 1–9`)
+		case !reMenuDigit.MatchString(e.Digit):
+			p.Add(at+"/digit", "use one key, 1–9")
+		case dup:
+			p.Add(at+"/digit", "repeats /voice_menu/%d", j)
+		default:
+			seen[e.Digit] = i
+		}
+		switch {
+		case !ValidID(e.Intent):
+			p.Add(at+"/intent", "required; "+IDRule)
+		case e.Intent == OutOfScopeIntent:
+			p.Add(at+"/intent", "the out-of-scope intent %q cannot be picked", OutOfScopeIntent)
+		}
+		checkText(p, at+"/label", e.Label, MaxMenuLabelLen, false)
+		for _, lang := range sortedLangs(e.Label) {
+			if strings.ContainsAny(e.Label[lang], "\r\n") {
+				p.Add(jsonptr.Key(at+"/label", string(lang)), "must be one line")
+			}
+		}
+	}
 }
 
 // Idle timeouts of chat conversations (Settings.IdleTimeoutSeconds).

@@ -2,6 +2,7 @@ package botconfig
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -173,5 +174,50 @@ func TestEvaluationFrom(t *testing.T) {
 	r.OOSN, r.Intents[1].Support, r.Intents[1].Recall = 0, 0, 0
 	if e := EvaluationFrom(r, "m"); len(e.Intents) != 1 || e.OutOfScope != nil || e.Rejected != 3 {
 		t.Fatalf("%+v", e)
+	}
+}
+
+// The voice menu: keys 1–9, each once, never "0" (the operator), intents by valid id, at most nine
+// entries, short one-line labels; every bad field reported at once.
+func TestVoiceMenuValidate(t *testing.T) {
+	for name, tc := range map[string]struct {
+		menu []MenuEntry
+		want []string
+	}{
+		"good": {menu: []MenuEntry{{Digit: "1", Intent: "lost_card", Label: Text{LangZH: "银行卡挂失", LangEN: "a lost or stolen card"}}, {Digit: "9", Intent: "balance"}}},
+		"bad digit": {menu: []MenuEntry{{Digit: "12", Intent: "a"}, {Digit: "*", Intent: "b"}, {Digit: "", Intent: "c"}, {Digit: "一", Intent: "d"}},
+			want: []string{"/voice_menu/0/digit", "/voice_menu/1/digit", "/voice_menu/2/digit", "/voice_menu/3/digit"}},
+		"duplicate digit": {menu: []MenuEntry{{Digit: "1", Intent: "a"}, {Digit: "2", Intent: "b"}, {Digit: "1", Intent: "c"}},
+			want: []string{"/voice_menu/2/digit"}},
+		"0 is the operator": {menu: []MenuEntry{{Digit: "0", Intent: "a"}}, want: []string{"/voice_menu/0/digit"}},
+		"bad intent": {menu: []MenuEntry{{Digit: "1", Intent: ""}, {Digit: "2", Intent: "Lost Card"}, {Digit: "3", Intent: OutOfScopeIntent}},
+			want: []string{"/voice_menu/0/intent", "/voice_menu/1/intent", "/voice_menu/2/intent"}},
+		"every bad field": {menu: []MenuEntry{{Digit: "0", Intent: "x y", Label: Text{LangEN: "two\nlines", "fr": "carte"}}},
+			want: []string{"/voice_menu/0/digit", "/voice_menu/0/intent", "/voice_menu/0/label/fr", "/voice_menu/0/label/en"}},
+		"long label": {menu: []MenuEntry{{Digit: "1", Intent: "a", Label: Text{LangZH: strings.Repeat("卡", MaxMenuLabelLen+1)}}},
+			want: []string{"/voice_menu/0/label/zh"}},
+		"10 entries": {menu: func() []MenuEntry {
+			var m []MenuEntry
+			for i := range 10 {
+				m = append(m, MenuEntry{Digit: strconv.Itoa(i%9 + 1), Intent: "a"})
+			}
+			return m
+		}(), want: []string{"/voice_menu"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if got := fields(Settings{VoiceMenu: tc.menu}.Validate()); !slices.Equal(got, tc.want) {
+				t.Fatalf("problems at %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestMenuIntent(t *testing.T) {
+	s := Settings{VoiceMenu: []MenuEntry{{Digit: "1", Intent: "lost_card"}, {Digit: "2", Intent: "balance"}}}
+	for digits, want := range map[string]string{"1": "lost_card", "2": "balance", "3": "", "0": "", "12": "", "": "", "1#": ""} {
+		e, ok := s.MenuIntent(digits)
+		if e.Intent != want || ok != (want != "") {
+			t.Errorf("%q picks %q %v, want %q", digits, e.Intent, ok, want)
+		}
 	}
 }

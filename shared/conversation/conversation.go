@@ -114,8 +114,10 @@ type Message struct {
 	// Intent and Confidence are the NLU's reading of a customer message, when it had one.
 	Intent     string  `dynamodbav:"intent,omitempty" json:"intent,omitempty"`
 	Confidence float64 `dynamodbav:"confidence,omitempty" json:"confidence,omitempty"`
-	// DTMF marks a customer turn made of keypad digits (Text holds them).
-	DTMF bool `dynamodbav:"dtmf,omitempty" json:"dtmf,omitempty"`
+	// DTMF marks a customer turn made of keypad digits: Text holds them, or, when they picked an
+	// entry of the voice menu, the picked intent's display text and Digits holds them.
+	DTMF   bool   `dynamodbav:"dtmf,omitempty" json:"dtmf,omitempty"`
+	Digits string `dynamodbav:"digits,omitempty" json:"digits,omitempty"`
 }
 
 // RunningFlow is a flow in progress: its id, its dialog.State as JSON and the intent that started

@@ -37,6 +37,9 @@ type decision struct {
 	transfer   string   // queue handed off to in this turn
 	ended      bool     // the conversation ended in this turn
 	learn      string   // the first recognised intent, to count (shared/guess)
+	// startLang fixes the language of a flow this turn starts (dialog.StartInput.Lang): a key of
+	// the voice menu whose intent has no words in the call's language still starts the flow in it.
+	startLang botconfig.Lang
 
 	// need is set when the decision is incomplete: the service gets what it names and decides
 	// again.
@@ -102,12 +105,17 @@ func decideStart(l *loaded, id string, in StartInput, greet bool, g guesses, now
 		d.handoff(events.ReasonPolicy, queueFor(rule.Queue, l.set.DefaultQueue), sayHandoffPolicy)
 		return d
 	}
-	if greet {
-		d.say(say(orDefault(l.set.Greeting, defaultGreeting), c.Language))
-	}
 	c.GuessKinds = g.kinds
 	for _, in := range g.intents {
 		c.Suggestions = append(c.Suggestions, Suggestion{Intent: in.ID, Text: displayText(in, c.Language)})
+	}
+	if greet {
+		greeting := say(orDefault(l.set.Greeting, defaultGreeting), c.Language)
+		if c.Channel == events.ChannelVoice {
+			d.greetCall(greeting) // and the keypad menu
+		} else {
+			d.say(greeting)
+		}
 	}
 	return d
 }
@@ -147,7 +155,28 @@ func (d *decision) run(in Input) error {
 	text := strings.TrimSpace(in.Text)
 	ct := Message{Role: events.RoleCustomer, Text: text, Time: d.now}
 	var picked *botconfig.Intent
+	var pickedText string // what a picked intent's flow starts with, when not the customer's message
+	menu, fromMenu := menuPick(d.l.set, c, in)
 	switch {
+	case fromMenu:
+		// A key of the voice menu picks its intent as a suggestion does; a key whose intent is
+		// gone is keypad input like any other.
+		intent, ok, err := d.l.intent(menu.Intent)
+		if err != nil {
+			return err
+		}
+		ct.Text, ct.DTMF = in.DTMF, true
+		if ok {
+			picked = &intent
+			ct.Text, ct.Digits = displayText(intent, c.Language), in.DTMF
+			ct.Intent, ct.Confidence = intent.ID, 1
+			pickedText = menuName(menu, ct.Text, c.Language)
+			if dialog.DetectLanguage(pickedText) != c.Language {
+				d.startLang = c.Language // the intent has no words in the call's language
+			}
+		} else {
+			d.warn("the voice menu names an intent the configuration lacks", "intent", menu.Intent, "digit", menu.Digit)
+		}
 	case in.Suggestion != "":
 		intent, ok, err := d.l.intent(in.Suggestion)
 		if err != nil {
@@ -184,7 +213,10 @@ func (d *decision) run(in Input) error {
 		return nil
 	case picked != nil:
 		c.RunningFlow = RunningFlow{} // a chosen suggestion replaces a running flow
-		return d.act(*picked, ct.Text)
+		if pickedText == "" {
+			pickedText = ct.Text
+		}
+		return d.act(*picked, pickedText)
 	case c.Flow != "":
 		handled, err := d.flowTurn(text, in.DTMF)
 		if err != nil || handled {
@@ -194,6 +226,9 @@ func (d *decision) run(in Input) error {
 	if k := closing(text); k != notClosing && in.DTMF == "" {
 		d.close(k) // thanks, goodbye, or a yes or no that answers no question
 		return nil
+	}
+	if text == "" && in.DTMF == "" {
+		return d.notUnderstood(d.noInput(in)) // a voice timeout
 	}
 	return d.understand(text, in.DTMF)
 }
@@ -277,11 +312,7 @@ func (d *decision) apply(st dialog.State, outs []dialog.Output) error {
 // understand reads text with the tenant's model and knowledge base.
 func (d *decision) understand(text, dtmf string) error {
 	if text == "" {
-		msg := defaultFallback
-		if dtmf == "" {
-			msg = sayNoInput // a voice timeout
-		}
-		return d.notUnderstood(msg)
+		return d.notUnderstood(defaultFallback) // keys nothing took
 	}
 	if d.l.reading == nil {
 		return &need{understand: text}
@@ -390,7 +421,7 @@ func (d *decision) act(intent botconfig.Intent, text string) error {
 		if err != nil || !ok {
 			d.warn("intent's flow is missing or invalid", "intent", intent.ID, "flow", intent.Flow, "err", err)
 		} else {
-			in := dialog.StartInput{ConversationID: c.ID, CustomerID: c.Customer.ID, Text: text, Slots: flowSlots(f, c), Voice: c.Channel == events.ChannelVoice}
+			in := dialog.StartInput{ConversationID: c.ID, CustomerID: c.Customer.ID, Text: text, Slots: flowSlots(f, c), Voice: c.Channel == events.ChannelVoice, Lang: d.startLang}
 			eng := d.engine()
 			st, outs, err := eng.StartWith(f, in, d.l.webhooks)
 			if errors.Is(err, dialog.ErrBadInput) && in.Slots != nil {

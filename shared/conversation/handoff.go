@@ -119,7 +119,10 @@ func wantsPersonEn(s string) bool {
 }
 
 // wantsPersonDTMF: outside a flow, 0 is the keypad's "operator".
-func wantsPersonDTMF(digits string) bool { return strings.TrimRight(digits, "#") == "0" }
+func wantsPersonDTMF(digits string) bool { return keyed(digits) == "0" }
+
+// keyed is the keys of a keypad input without the "#" that may end it.
+func keyed(digits string) string { return strings.TrimRight(digits, "#") }
 
 // matchRule returns the first handoff rule the customer's attributes match (values compared
 // case-insensitively, trimmed).

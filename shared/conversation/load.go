@@ -4,8 +4,9 @@ package conversation
 // value before decide runs (decide.go), so deciding does no I/O:
 //
 //   - up front (loadTurn): the flow the conversation runs and the intents the conversation and the
-//     input name (a picked suggestion and its flow, the last intent and the flow's intent, whose
-//     queues a handoff reads);
+//     input name (a picked suggestion or voice menu key and its flow, the last intent and the
+//     flow's intent, whose queues a handoff reads; the voice menu's intents a silence on a call
+//     hears again); at a start (loadStart), the voice menu's intents a call's greeting reads out;
 //   - when the decision reaches the model (rule 5 of the message logic, which a running flow or a
 //     closing turn may never reach), understand: the model's reading of the text, then the intent
 //     and articles that reading names and the intent's flow;
@@ -20,6 +21,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/lingxi/lingxi/events"
 	"github.com/lingxi/lingxi/shared/botconfig"
 	"github.com/lingxi/lingxi/shared/dialog"
 	"github.com/lingxi/lingxi/shared/nlu"
@@ -103,9 +105,27 @@ func (s *Service) loadTurn(ctx context.Context, t tenant.ID, set botconfig.Setti
 		intents = append(intents, c.LastIntent, c.FlowIntent)
 		flows = append(flows, c.Flow)
 	}
+	picked := in.Suggestion
+	if e, ok := menuPick(set, c, in); ok {
+		picked = e.Intent // a key of the voice menu picks its intent
+		intents = append(intents, picked)
+	}
+	if menuOnSilence(set, c, in) {
+		intents = append(intents, menuIntents(set)...) // a silence hears the menu again
+	}
 	s.fetch(ctx, l, intents, flows, nil)
-	if in.Suggestion != "" {
-		s.fetch(ctx, l, nil, intentFlows(l, in.Suggestion), nil)
+	if picked != "" {
+		s.fetch(ctx, l, nil, intentFlows(l, picked), nil)
+	}
+	return l, ctx.Err()
+}
+
+// loadStart gathers what a conversation's start may read: a call's greeting reads the voice
+// menu's intents.
+func (s *Service) loadStart(ctx context.Context, t tenant.ID, set botconfig.Settings, in StartInput, greet bool) (*loaded, error) {
+	l := newLoaded(t, set, s.minMatch, s.minConf)
+	if greet && in.Channel == events.ChannelVoice {
+		s.fetch(ctx, l, menuIntents(set), nil, nil)
 	}
 	return l, ctx.Err()
 }

@@ -240,8 +240,15 @@ func (s *Service) create(ctx context.Context, t tenant.ID, id string, in StartIn
 	}
 	now := s.now().UTC()
 	g := s.guessed(ctx, t, in.Customer.ID, now)
+	l, err := s.loadStart(ctx, t, set, in, greet)
+	if err != nil {
+		return Reply{}, err
+	}
 	// Decide.
-	d := decideStart(newLoaded(t, set, s.minMatch, s.minConf), id, in, greet, g, now)
+	d := decideStart(l, id, in, greet, g, now)
+	for _, nt := range d.notes {
+		s.log.Log(ctx, nt.level, nt.msg, nt.attrs...)
+	}
 	c := d.c
 	// Commit.
 	live, err := s.countLive(ctx, t, opened(d))

@@ -253,6 +253,8 @@ func TestBotConfigBadInput(t *testing.T) {
 		"settings idle":       {"PUT", "/v1/bot/settings", `{"idle_timeout_seconds":30}`, nil, 400, []string{"/idle_timeout_seconds"}},
 		"settings secret":     {"PUT", "/v1/bot/settings", `{"webhook_secret":"mine"}`, nil, 400, []string{"/webhook_secret"}},
 		"settings greeting":   {"PUT", "/v1/bot/settings", `{"greeting":{"en":""}}`, nil, 400, []string{"/greeting/en"}},
+		"settings menu":       {"PUT", "/v1/bot/settings", `{"voice_menu":[{"digit":"1","intent":"existing"},{"digit":"0","intent":"existing"},{"digit":"1","intent":"nowhere"},{"digit":"12","intent":"Bad Id"}]}`, nil, 400, []string{"/voice_menu/1/digit", "/voice_menu/2/digit", "/voice_menu/3/digit", "/voice_menu/3/intent", "/voice_menu/2/intent"}},
+		"settings menu size":  {"PUT", "/v1/bot/settings", `{"voice_menu":[` + strings.TrimSuffix(strings.Repeat(`{"digit":"1","intent":"existing"},`, 10), ",") + `]}`, nil, 400, []string{"/voice_menu"}},
 		"unknown intent":      {"GET", "/v1/intents/missing", "", nil, 404, nil},
 		"invalid intent id":   {"GET", "/v1/intents/UPPER", "", nil, 404, nil},
 		"unknown model":       {"POST", "/v1/nlu/models/20250101T000000.000Z-abcdef/activate", "", nil, 404, nil},
@@ -407,6 +409,20 @@ func TestFlows(t *testing.T) {
 	e.call(t, "DELETE", "/v1/flows/verify", key, "").want(t, "delete used flow", http.StatusConflict)
 	e.call(t, "DELETE", "/v1/flows/verify2", key, "").want(t, "delete unused", http.StatusNoContent)
 	e.call(t, "GET", "/v1/flows/verify2", key, "").want(t, "get deleted", http.StatusNotFound)
+}
+
+// The voice menu names intents the tenant has; the settings keep it as sent.
+func TestSettingsVoiceMenu(t *testing.T) {
+	e := newEnv(t)
+	key := e.createTenant(t, "menu")
+	body := `{"voice_menu":[{"digit":"1","intent":"card_lost","label":{"en":"a lost or stolen card","zh":"银行卡挂失"}}]}`
+	e.call(t, "PUT", "/v1/bot/settings", key, body).want(t, "menu before its intent", http.StatusBadRequest, "/voice_menu/0/intent")
+	e.call(t, "PUT", "/v1/intents/card_lost", key, `{"examples":["I lost my card","我的卡丢了"]}`).want(t, "menu's intent", http.StatusCreated)
+	e.call(t, "PUT", "/v1/bot/settings", key, body).want(t, "put", http.StatusOK)
+	r := e.call(t, "GET", "/v1/bot/settings", key, "")
+	if got := fmt.Sprint(r.body["voice_menu"]); got != "[map[digit:1 intent:card_lost label:map[en:a lost or stolen card zh:银行卡挂失]]]" {
+		t.Fatalf("voice menu read back: %s", got)
+	}
 }
 
 func TestSettingsAndWebhookSecret(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	"github.com/lingxi/lingxi/shared/botconfig"
 	"github.com/lingxi/lingxi/shared/httpapi"
 	"github.com/lingxi/lingxi/shared/store"
+	"github.com/lingxi/lingxi/shared/tenant"
 )
 
 var settingsKey = store.Key{Kind: botconfig.KindSettings, ID: botconfig.SettingsID}
@@ -29,6 +30,7 @@ type settingsBody struct {
 	LowConfidenceTurns int                       `json:"low_confidence_turns"`
 	IdleTimeoutSeconds int                       `json:"idle_timeout_seconds"`
 	WebhookHosts       []string                  `json:"webhook_hosts"`
+	VoiceMenu          []botconfig.MenuEntry     `json:"voice_menu" jsonschema:"maxItems=9"` // botconfig.MaxMenuEntries
 }
 
 // settingsOut is the settings as the API shows them: never the secret, only whether there is one.
@@ -63,9 +65,14 @@ func (api *API) putSettings(ctx context.Context, r *httpapi.Request, p auth.Prin
 	}
 	s := botconfig.Settings{Greeting: body.Greeting, Fallback: body.Fallback, DefaultQueue: body.DefaultQueue,
 		HandoffRules: body.HandoffRules, LowConfidenceTurns: body.LowConfidenceTurns, WebhookHosts: body.WebhookHosts,
-		IdleTimeoutSeconds: body.IdleTimeoutSeconds}
+		IdleTimeoutSeconds: body.IdleTimeoutSeconds, VoiceMenu: body.VoiceMenu}
 	s.Normalize()
-	if probs := s.Validate(); len(probs) > 0 {
+	probs := s.Validate()
+	menuProbs, err := api.checkMenuIntents(ctx, p.Tenant, s.VoiceMenu)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	if probs = append(probs, menuProbs...); len(probs) > 0 {
 		return httpapi.Response{}, invalid(probs)
 	}
 	var old botconfig.Settings
@@ -90,6 +97,26 @@ func (api *API) putSettings(ctx context.Context, r *httpapi.Request, p auth.Prin
 	ver := current + 1
 	out := settingsOut{Settings: s, WebhookSecretSet: s.WebhookSecret != "", Version: ver}
 	return httpapi.Response{Status: http.StatusOK, Body: out, Headers: etag(ver)}, nil
+}
+
+// checkMenuIntents refuses voice menu entries whose intent the tenant does not have (entries whose
+// intent is not even a valid id were refused by Validate). The chat function treats a key whose
+// intent was deleted since as a key the menu does not list.
+func (api *API) checkMenuIntents(ctx context.Context, t tenant.ID, menu []botconfig.MenuEntry) (botconfig.Problems, error) {
+	var p botconfig.Problems
+	for i, e := range menu {
+		if !botconfig.ValidID(e.Intent) || e.Intent == botconfig.OutOfScopeIntent {
+			continue
+		}
+		v, err := api.currentVersion(ctx, t, intentKey(e.Intent), nil)
+		if err != nil {
+			return nil, err
+		}
+		if v == 0 {
+			p.Add(fmt.Sprintf("/voice_menu/%d/intent", i), "no intent %q; create it first (PUT /v1/intents/%s)", e.Intent, e.Intent)
+		}
+	}
+	return p, nil
 }
 
 // rotateWebhookSecret replaces the secret that signs flow webhook calls and returns it: the only

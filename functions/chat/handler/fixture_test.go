@@ -78,5 +78,9 @@ func testSettings() botconfig.Settings {
 			{Attribute: "age_group", Values: []string{"elderly"}, Queue: "elderly-care"},
 		},
 		LowConfidenceTurns: 2,
+		VoiceMenu: []botconfig.MenuEntry{
+			{Digit: "1", Intent: "card_lost", Label: botconfig.Text{"en": "a lost or stolen card", "zh": "银行卡挂失"}},
+			{Digit: "2", Intent: "balance"},
+		},
 	}
 }

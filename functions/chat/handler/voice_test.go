@@ -1,6 +1,7 @@
 package handler
 
 import (
+	"fmt"
 	"sync"
 	"testing"
 
@@ -44,6 +45,13 @@ func TestVoiceTurns(t *testing.T) {
 	}
 	if g := action(r, "gather"); g["dtmf"] != true || g["max_digits"] != float64(1) || g["timeout_ms"] != float64(conversation.GatherTimeoutMS) {
 		t.Fatalf("gather %v", g)
+	}
+	// The greeting reads the keypad menu out in the caller's language (a Chinese number).
+	if say := str(action(r, "say")["text"]); say != "您好，我是灵犀，请问有什么可以帮您？银行卡挂失请按1，我的余额是多少请按2，人工服务请按0。" {
+		t.Fatalf("greeting %q", say)
+	}
+	if hints := fmt.Sprint(action(r, "gather")["hints"]); hints != "[银行卡挂失 我的余额是多少]" {
+		t.Fatalf("greeting's gather hints %s", hints)
 	}
 	// An FAQ, in the knowledge base's voice wording.
 	r = e.voice(t, key, map[string]any{"call_id": call["call_id"], "text": "how do I reset my PIN"})
@@ -89,11 +97,11 @@ func TestVoiceTurns(t *testing.T) {
 	if got := actionTypes(r); joined(got) != "say | transfer" {
 		t.Fatalf("keypad 0: %v", r)
 	}
-	// Silence twice hands off too. A call speaks one language, never both (issue 8): a caller
-	// without a number is answered in Chinese.
+	// Silence twice hands off too; the first hears the keypad menu again. A call speaks one
+	// language, never both (issue 8): a caller without a number is answered in Chinese.
 	e.voice(t, key, map[string]any{"call_id": "call-4"})
 	r = e.voice(t, key, map[string]any{"call_id": "call-4"})
-	if got := actionTypes(r); joined(got) != "say | gather" || str(action(r, "say")["text"]) != "抱歉，我没有听清，请再说一遍您的问题。" {
+	if got := actionTypes(r); joined(got) != "say | gather" || str(action(r, "say")["text"]) != "抱歉，我没有听清，请再说一遍您的问题。银行卡挂失请按1，我的余额是多少请按2，人工服务请按0。" {
 		t.Fatalf("first silence: %v", r)
 	}
 	r = e.voice(t, key, map[string]any{"call_id": "call-4", "text": ""})
@@ -117,5 +125,41 @@ func TestVoiceTurns(t *testing.T) {
 	id5 := str(e.voice(t, key, map[string]any{"call_id": "call-5"})["conversation_id"])
 	if end := e.must(t, 200, "POST", "/v1/conversations/"+id5+"/end", key, ""); end["outcome"] != "abandoned" || end["channel"] != "voice" {
 		t.Fatalf("caller hung up: %v", end)
+	}
+}
+
+// The keypad menu: a Chinese caller, who has no speech recogniser locally, keys 1 at the greeting
+// and the lost-card flow starts; an English caller keys 2 and hears the balance answer; a key the
+// menu does not list is not understood; during the flow, 1 is the flow's.
+func TestVoiceMenu(t *testing.T) {
+	e := newEnv(t)
+	key := e.tenant(t, "acme")
+	r := e.voice(t, key, map[string]any{"call_id": "menu-zh", "caller": "+8613800000000"})
+	id := str(r["conversation_id"])
+	r = e.voice(t, key, map[string]any{"call_id": "menu-zh", "dtmf": "1"})
+	if say, g := str(action(r, "say")["text"]), action(r, "gather"); say != "请问卡号后四位是多少？" || g["max_digits"] != float64(4) {
+		t.Fatalf("zh key 1: %v", r)
+	}
+	r = e.voice(t, key, map[string]any{"call_id": "menu-zh", "dtmf": "1"})
+	if say := str(action(r, "say")["text"]); say == "" || r["state"] != "active" || joined(actionTypes(r)) != "say | gather" {
+		t.Fatalf("1 during the flow: %v", r)
+	}
+	conv := e.must(t, 200, "GET", "/v1/conversations/"+id, key, "")
+	msgs := list(conv["messages"])
+	if m := obj(msgs[1]); m["role"] != "customer" || m["text"] != "我的卡丢了" || m["intent"] != "card_lost" {
+		t.Fatalf("transcript: %v", msgs)
+	}
+	if m := obj(msgs[3]); m["text"] != "1" || m["intent"] != nil {
+		t.Fatalf("transcript: the key during the flow %v", m)
+	}
+
+	e.voice(t, key, map[string]any{"call_id": "menu-en", "caller": "+442071234567"})
+	r = e.voice(t, key, map[string]any{"call_id": "menu-en", "dtmf": "2"})
+	if say := str(action(r, "say")["text"]); say != "Your balance is on the home page of the app." {
+		t.Fatalf("en key 2: %v", r)
+	}
+	r = e.voice(t, key, map[string]any{"call_id": "menu-en", "dtmf": "7"})
+	if say := str(action(r, "say")["text"]); say != "Sorry, I didn't understand that. Could you put it another way?" { // as before the menu
+		t.Fatalf("en key 7: %v", r)
 	}
 }
