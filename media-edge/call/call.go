@@ -141,7 +141,7 @@ func (h *Handler) ServeCall(ctx context.Context, c *sip.Call) {
 			rec, info.Recorded = r, true
 		}
 	}
-	sess, err := media.NewSession(c.Conn, c.Params(), media.Options{Recorder: rec, OnPacket: c.Touch, Log: log})
+	sess, err := media.NewSession(c.Conn, peerView(c.Params()), media.Options{Recorder: rec, OnPacket: c.Touch, Log: log})
 	if err != nil {
 		log.Error("media session", "err", err)
 		c.Hangup("media_failed")
@@ -251,7 +251,7 @@ func (x *callRun) loop(ctx context.Context, wg *sync.WaitGroup) string {
 				updates = nil // the dialog is over; ctx follows
 				continue
 			}
-			if err := x.sess.Update(p); err != nil {
+			if err := x.sess.Update(peerView(p)); err != nil {
 				x.log.Warn("re-INVITE media", "err", err)
 			}
 		}
@@ -385,7 +385,7 @@ func (x *callRun) transfer(ctx context.Context, wg *sync.WaitGroup, queue string
 }
 
 func (x *callRun) bridgeTo(ctx context.Context, wg *sync.WaitGroup, leg *sip.Leg) error {
-	other, err := media.NewSession(leg.Conn, leg.Params(), media.Options{Log: x.log.With("leg", "agent")})
+	other, err := media.NewSession(leg.Conn, peerView(leg.Params()), media.Options{Log: x.log.With("leg", "agent")})
 	if err != nil {
 		return err
 	}
@@ -442,4 +442,18 @@ func codecName(c media.Codec) string {
 		return "PCMA"
 	}
 	return "PCMU"
+}
+
+// peerView turns the signalling's media parameters into the media session's: package sip fills
+// Direction with the edge's own direction (what its SDP answer says), package media reads the
+// peer's (media.Params). A peer that holds the call sends "sendonly", so the edge answers
+// "recvonly": the session must see "sendonly".
+func peerView(p media.Params) media.Params {
+	switch p.Direction {
+	case "sendonly":
+		p.Direction = "recvonly"
+	case "recvonly":
+		p.Direction = "sendonly"
+	}
+	return p
 }
