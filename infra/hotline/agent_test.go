@@ -136,7 +136,7 @@ func TestTransferToARegisteredAgent(t *testing.T) {
 	a := startAgent(t, l, speechWAV(t, "en", "Hello, this is Anna from the card team. How can I help you today? Please tell me what happened to your card."))
 	words, wordsLen := speech(t, "en", "My card is gone and I need help")
 	id := call{from: "+8613800138000", steps: []step{
-		pause(2 * time.Second), keys("0"), pause(6 * time.Second), say(words, wordsLen), hungUp,
+		pause(2 * time.Second), keys(t, "0"), pause(6 * time.Second), say(words, wordsLen), hungUp,
 	}}.run(t, l)
 
 	evs := callEvents(t, l, id)

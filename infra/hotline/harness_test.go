@@ -96,17 +96,10 @@ type step string
 
 func pause(d time.Duration) step { return step(fmt.Sprintf(`<pause milliseconds="%d"/>`, d.Milliseconds())) }
 
-// keys presses keys as RFC 4733 events (sip-tester's recorded packets), 400 ms apart.
-func keys(ks string) step {
-	var b strings.Builder
-	for _, k := range ks {
-		name := map[rune]string{'*': "star", '#': "pound"}[k]
-		if name == "" {
-			name = string(k)
-		}
-		fmt.Fprintf(&b, `<nop><action><exec play_pcap_audio="/usr/share/sip-tester/dtmf_2833_%s.pcap"/></action></nop><pause milliseconds="400"/>`, name)
-	}
-	return step(b.String())
+// keys presses keys as RFC 4733 events (keyPcap), then waits for the last one to end.
+func keys(t *testing.T, ks string) step {
+	f, d := keyPcap(t, ks)
+	return step(fmt.Sprintf(`<nop><action><exec play_pcap_audio="%s"/></action></nop>`, f)) + pause(d+200*time.Millisecond)
 }
 
 // say plays a µ-law file as the caller's voice and waits for its end.
