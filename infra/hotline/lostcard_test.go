@@ -58,3 +58,29 @@ func TestLostCardByKeys(t *testing.T) {
 		t.Fatalf("no barge-in by key over the greeting: %v", types(evs))
 	}
 }
+
+// An English caller says the problem in one sentence over the greeting (a barge-in): the edge
+// hears it (VAD), pocketsphinx recognises it against the greeting's hints, the bot starts the
+// lost-card flow, and the caller finishes it by keys.
+func TestLostCardBySpeech(t *testing.T) {
+	l := product(t)
+	words, wordsLen := speech(t, "en", "a lost or stolen card")
+	id := call{from: "+14155550100", steps: []step{
+		pause(2 * time.Second), say(words, wordsLen),
+		pause(4 * time.Second), keys(t, "1234"),
+		pause(3 * time.Second), keys(t, "2"),
+		pause(3 * time.Second), keys(t, "13800138000#"),
+		hungUp,
+	}}.run(t, l)
+	evs := callEvents(t, l, id)
+	tr := conversationOf(t, l, id)
+	utt := find(evs, events.TypeCallUtterance)
+	if len(utt) == 0 || !strings.Contains(payload[events.CallUtterance](t, utt[0]).Text, "lost") {
+		t.Fatalf("the sentence was not recognised: %v\n%s", types(evs), tr)
+	}
+	bi := find(evs, events.TypeCallBargeIn)
+	if len(bi) == 0 || payload[events.CallBargeIn](t, bi[0]).Input != events.BargeInSpeech {
+		t.Fatalf("no barge-in by speech over the greeting: %v", types(evs))
+	}
+	lostCard(t, id, tr, evs, "ending 1234")
+}
