@@ -69,22 +69,36 @@ snd_path %s
 	if err := a.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	// An interrupted baresip unregisters before it exits; a stuck one is killed.
 	t.Cleanup(func() {
-		a.cmd.Process.Kill()
-		a.cmd.Wait()
+		a.cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { a.cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			a.cmd.Process.Kill()
+			<-done
+		}
 	})
-	// Registered when the account shows a registration.
+	waitRegistrations(t, l, true)
+	return a
+}
+
+// waitRegistrations waits until the demo agent's account shows a registration (or none).
+func waitRegistrations(t *testing.T, l *local.Local, registered bool) {
+	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		code, body, err := l.Call(context.Background(), "GET", "/v1/sip-accounts/"+local.DemoAgent, l.DemoKey, nil)
 		var acc struct {
 			Registrations []struct{ Contact string } `json:"registrations"`
 		}
-		if err == nil && code == http.StatusOK && json.Unmarshal(body, &acc) == nil && len(acc.Registrations) > 0 {
-			return a
+		if err == nil && code == http.StatusOK && json.Unmarshal(body, &acc) == nil && (len(acc.Registrations) > 0) == registered {
+			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("baresip did not register: %d %s %v\n%s", code, body, err, a.log.String())
+			t.Fatalf("the agent's registrations did not become %v: %d %s %v", registered, code, body, err)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}

@@ -90,6 +90,7 @@ func TestCallIsAnsweredRecordedAndEnded(t *testing.T) {
 // hangs up.
 func TestKeysForAPersonWithNoAgentRegistered(t *testing.T) {
 	l := product(t)
+	waitRegistrations(t, l, false) // an agent of an earlier test has unregistered
 	id := call{from: "+8613800138000", steps: []step{pause(2 * time.Second), keys(t, "0"), hungUp}}.run(t, l)
 
 	evs := callEvents(t, l, id)
