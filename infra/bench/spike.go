@@ -114,7 +114,7 @@ func runSpike(ctx context.Context, root string, p spikePlan) (string, error) {
 	}
 	defer logf.Close()
 	fmt.Fprintf(os.Stderr, "== spike: starting the local stack (log %s)\n", logf.Name())
-	l, err := local.Start(ctx, local.Options{Template: filepath.Join(root, "template.yaml"), StateDir: state, Log: logf})
+	l, err := local.Start(ctx, local.Options{Template: filepath.Join(root, "template.yaml"), StateDir: state, Log: logf, Edge: local.EdgeOptions{Off: true}})
 	if err != nil {
 		return "", fmt.Errorf("start the local stack: %w", err)
 	}

@@ -306,7 +306,7 @@ func TestCurlSamples(t *testing.T) {
 	log := &lockedBuffer{}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	l, err := local.Start(ctx, local.Options{Template: filepath.Join(root, "template.yaml"), StateDir: filepath.Join(dir, ".devstack"), Log: log})
+	l, err := local.Start(ctx, local.Options{Template: filepath.Join(root, "template.yaml"), StateDir: filepath.Join(dir, ".devstack"), Log: log, Edge: local.EdgeOptions{Off: true}})
 	if err != nil {
 		t.Fatalf("start the local stack: %v\n%s", err, log.String())
 	}

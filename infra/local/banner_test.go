@@ -3,6 +3,7 @@ package local
 import (
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -32,7 +33,8 @@ func TestBannerShowsWhereKeysAreNotKeys(t *testing.T) {
 	}))
 	defer srv.Close()
 
-	b := banner(bannerInfo{HTTPURL: srv.URL, SQSURL: "http://127.0.0.1:9324", StateDir: dir, WebhookPorts: []uint16{40123, 8080}})
+	b := banner(bannerInfo{HTTPURL: srv.URL, SQSURL: "http://127.0.0.1:9324", StateDir: dir, WebhookPorts: []uint16{40123, 8080},
+		Phone: netip.MustParseAddrPort("127.0.0.1:5060")})
 	if regexp.MustCompile(`lxk_|lxadmin_`).MatchString(b) {
 		t.Fatalf("the banner shows a key:\n%s", b)
 	}
@@ -43,6 +45,9 @@ func TestBannerShowsWhereKeysAreNotKeys(t *testing.T) {
 		`-H "Authorization: Bearer $(cat '` + dir + `/demo-key')" ` + srv.URL + "/v1/tenant",
 		`-H "Authorization: Bearer $(cat '` + dir + `/admin-key')"`,
 		"only on ports 40123, 8080 (the demo bank's first)",
+		"dial sip:+862150001234@127.0.0.1:5060",
+		"sipp -sn uac -s 862150001234 -m 1 127.0.0.1:5060",
+		"register agent1@127.0.0.1:5060, password in '" + dir + "/agent-password'",
 	} {
 		if !strings.Contains(b, want) {
 			t.Errorf("banner lacks %q:\n%s", want, b)
