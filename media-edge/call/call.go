@@ -181,6 +181,13 @@ func (h *Handler) ServeCall(ctx context.Context, c *sip.Call) {
 	h.Facts.Ended(context.WithoutCancel(ctx), info, end)
 }
 
+// A caller is never left in silence for long: a turn, a recognition or a synthesis that takes
+// longer than these is a failure (the bot's apology, or a prompt skipped).
+const (
+	turnTimeout   = 10 * time.Second
+	engineTimeout = 10 * time.Second
+)
+
 // callRun is one call's loop state; only the loop goroutine touches it.
 type callRun struct {
 	h    *Handler
@@ -235,7 +242,10 @@ func (x *callRun) loop(ctx context.Context, wg *sync.WaitGroup) string {
 				continue
 			}
 			cmds = x.nav.Frame(f.At, x.ear.Push(&f.Caller, &f.Played))
-		case d := <-x.sess.DTMF():
+		case d, ok := <-x.sess.DTMF():
+			if !ok {
+				return x.outcome
+			}
 			x.h.Facts.Digit(ctx, x.info, d.Key, d.Duration)
 			cmds = x.nav.Digit(d.At, d.Key)
 		case <-playDone:
@@ -281,6 +291,8 @@ func (x *callRun) do(ctx context.Context, wg *sync.WaitGroup, cmds []Command) bo
 		case CmdSay:
 			text, lang := cmd.Text, cmd.Lang
 			x.async(ctx, wg, func(ctx context.Context) func() []Command {
+				ctx, cancel := context.WithTimeout(ctx, engineTimeout)
+				defer cancel()
 				pcm, err := x.h.Prompts.Prompt(ctx, text, lang)
 				return func() []Command {
 					if err != nil {
@@ -307,6 +319,8 @@ func (x *callRun) do(ctx context.Context, wg *sync.WaitGroup, cmds []Command) bo
 			end := x.now
 			start := end - time.Duration(len(pcm))*time.Second/8000
 			x.async(ctx, wg, func(ctx context.Context) func() []Command {
+				ctx, cancel := context.WithTimeout(ctx, engineTimeout)
+				defer cancel()
 				text, conf, err := x.h.Recognizer.Recognize(ctx, pcm, lang, hints)
 				return func() []Command {
 					if err != nil {
@@ -343,6 +357,8 @@ func (x *callRun) do(ctx context.Context, wg *sync.WaitGroup, cmds []Command) bo
 func (x *callRun) turn(ctx context.Context, wg *sync.WaitGroup, in TurnInput) {
 	lang := x.nav.Lang()
 	x.async(ctx, wg, func(ctx context.Context) func() []Command {
+		ctx, cancel := context.WithTimeout(ctx, turnTimeout)
+		defer cancel()
 		r, err := x.h.Bot.Turn(ctx, x.info.Tenant, BotInput{CallID: x.info.ID, Caller: x.info.From, Dialled: x.info.To, Language: lang, TurnInput: in})
 		return func() []Command {
 			if err != nil {
