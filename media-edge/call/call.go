@@ -57,6 +57,11 @@ type Dialer interface {
 	Dial(ctx context.Context, t tenant.ID, target, from string) (*sip.Leg, error)
 }
 
+// Targets checks a transfer target when it is dialled and returns what to dial.
+type Targets interface {
+	Resolve(ctx context.Context, target string) (string, error)
+}
+
 // Facts receives what happened on a call, for the event stream.
 type Facts interface {
 	Answered(ctx context.Context, c Info)
@@ -120,6 +125,7 @@ type Handler struct {
 	Recorders  Recorders
 	Directory  voicecfg.Directory
 	Dialer     Dialer
+	Targets    Targets
 	Facts      Facts
 	Log        *slog.Logger
 }
@@ -377,9 +383,15 @@ func (x *callRun) transfer(ctx context.Context, wg *sync.WaitGroup, queue string
 	x.async(ctx, wg, func(ctx context.Context) func() []Command {
 		dialAt := time.Now()
 		target, err := x.h.Directory.TransferTarget(ctx, x.info.Tenant, queue)
-		var leg *sip.Leg
+		var (
+			leg  *sip.Leg
+			dial string
+		)
 		if err == nil {
-			leg, err = x.h.Dialer.Dial(ctx, x.info.Tenant, target.Target, x.info.From)
+			dial, err = x.h.Targets.Resolve(ctx, target.Target)
+		}
+		if err == nil {
+			leg, err = x.h.Dialer.Dial(ctx, x.info.Tenant, dial, x.info.From)
 		}
 		return func() []Command {
 			if err != nil {

@@ -5,6 +5,7 @@ package config
 
 import (
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/lingxi/lingxi/shared/egress"
 )
 
 // Config is everything the edge needs to start.
@@ -53,6 +56,13 @@ type Config struct {
 	RecordingsBucket string `json:"recordings_bucket"`
 	// Record turns dual-channel recording on.
 	Record bool `json:"record"`
+	// NonceKey (hex, at least 16 bytes) signs digest nonces; the edge tasks of one deployment
+	// share it so that a challenge one task sent may be answered to another. Empty: a random key
+	// per task (one task, or the local stack).
+	NonceKey string `json:"nonce_key"`
+	// LoopbackSIPPorts are loopback ports a transfer target's SIP URI may name ("5070,5071"):
+	// softphones of the local stack's user. Empty in AWS: transfer targets must be public.
+	LoopbackSIPPorts string `json:"loopback_sip_ports"`
 }
 
 // Duration is a time.Duration written as Go text ("500ms", "30s") in the file.
@@ -155,6 +165,8 @@ func (c *Config) fromEnv(env func(string) string) error {
 	str("STREAM", &c.Stream)
 	str("CHAT_FUNCTION", &c.ChatFunction)
 	str("RECORDINGS_BUCKET", &c.RecordingsBucket)
+	str("NONCE_KEY", &c.NonceKey)
+	str("LOOPBACK_SIP_PORTS", &c.LoopbackSIPPorts)
 	if v := env("LINGXI_EDGE_RECORD"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -214,6 +226,12 @@ func (c Config) Validate() error {
 		if strings.TrimSpace(f.v) == "" {
 			bad("%s is required", f.name)
 		}
+	}
+	if k, err := hex.DecodeString(c.NonceKey); err != nil || c.NonceKey != "" && len(k) < 16 {
+		bad("nonce_key: want at least 16 bytes in hex")
+	}
+	if _, err := egress.ParsePorts(c.LoopbackSIPPorts); err != nil {
+		bad("loopback_sip_ports: %v", err)
 	}
 	if c.Record && c.RecordingsBucket == "" {
 		bad("record needs recordings_bucket")

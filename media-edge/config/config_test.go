@@ -48,6 +48,8 @@ func TestLoadRejects(t *testing.T) {
 		"every problem once": {env: map[string]string{"LINGXI_EDGE_RTP_MIN": "20001", "LINGXI_EDGE_ADVERTISE": "0.0.0.0", "LINGXI_EDGE_ENGINES": "cloud"}, want: []string{"even ports", "advertise", "engines", "table is required"}},
 		"bad number":         {env: map[string]string{"LINGXI_EDGE_RTP_MIN": "many"}, want: []string{"LINGXI_EDGE_RTP_MIN"}},
 		"tls without cert":   {env: map[string]string{"LINGXI_EDGE_SIP_TLS": "127.0.0.1:5061"}, want: []string{"tls_cert"}},
+		"short nonce key":    {env: map[string]string{"LINGXI_EDGE_NONCE_KEY": "abcd"}, want: []string{"nonce_key"}},
+		"bad loopback ports": {env: map[string]string{"LINGXI_EDGE_LOOPBACK_SIP_PORTS": "5070,x"}, want: []string{"loopback_sip_ports"}},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

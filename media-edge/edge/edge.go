@@ -6,6 +6,7 @@ package edge
 import (
 	"context"
 	"crypto/tls"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -31,6 +32,7 @@ import (
 	"github.com/lingxi/lingxi/media-edge/voice/awsspeech"
 	"github.com/lingxi/lingxi/media-edge/voice/local"
 	"github.com/lingxi/lingxi/media-edge/voice/vad"
+	"github.com/lingxi/lingxi/shared/egress"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/stream"
 	"github.com/lingxi/lingxi/shared/tenant"
@@ -90,6 +92,14 @@ func New(cfg config.Config, o Options) (*Edge, error) {
 	if err != nil {
 		return nil, err
 	}
+	loopbackSIP, err := egress.ParsePorts(cfg.LoopbackSIPPorts)
+	if err != nil {
+		return nil, fmt.Errorf("loopback_sip_ports: %w", err)
+	}
+	nonceKey, err := hex.DecodeString(cfg.NonceKey)
+	if err != nil {
+		return nil, fmt.Errorf("nonce_key: %w", err)
+	}
 	ep := o.Endpoints
 	ddb := dynamodb.NewFromConfig(o.AWS, func(x *dynamodb.Options) { x.BaseEndpoint = endpoint(ep.DynamoDB) })
 	dir := voicecfg.NewStore(store.New(ddb, cfg.Table))
@@ -117,6 +127,7 @@ func New(cfg config.Config, o Options) (*Edge, error) {
 			return ear{vad.NewDetector(v)}
 		},
 		Directory: dir,
+		Targets:   newSIPTargets(egress.Policy{LoopbackPorts: loopbackSIP}),
 		Facts:     f,
 		Log:       log.With("component", "call"),
 	}
@@ -131,7 +142,7 @@ func New(cfg config.Config, o Options) (*Edge, error) {
 	sc := sip.Config{
 		UDP: cfg.SIPUDP, TCP: cfg.SIPTCP, TLS: cfg.SIPTLS, Advertise: advertise,
 		RTPInactivity: time.Duration(cfg.RTPInactivity), AuthFailures: cfg.AuthFailures,
-		BlockFor: time.Duration(cfg.BlockFor), MaxCalls: cfg.MaxCalls,
+		BlockFor: time.Duration(cfg.BlockFor), MaxCalls: cfg.MaxCalls, NonceKey: nonceKey,
 	}
 	if cfg.SIPTLS != "" {
 		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
