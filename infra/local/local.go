@@ -437,7 +437,7 @@ func banner(in bannerInfo) string {
 	if in.Phone.IsValid() {
 		sipURI := "sip:" + DemoNumber + "@" + in.Phone.String()
 		fmt.Fprintf(&b, "Call the demo bank (SIP over UDP or TCP on %s, from this machine):\n", in.Phone)
-		fmt.Fprintf(&b, "  a softphone: dial %s (say \"I lost my card\", or press 1 2 3 4 when asked for the card)\n", sipURI)
+		fmt.Fprintf(&b, "  a softphone: dial %s (say \"a lost or stolen card\" in English, or press 1; then key the card's last four digits)\n", sipURI)
 		fmt.Fprintf(&b, "  baresip -e '/dial %s'\n", sipURI)
 		fmt.Fprintf(&b, "  sipp -sn uac -s %s -m 1 %s   (a call that answers and hangs up)\n", strings.TrimPrefix(DemoNumber, "+"), in.Phone)
 		fmt.Fprintf(&b, "  agent softphone: register %s@%s, password in %s; transfers ring it\n",
