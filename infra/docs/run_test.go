@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,6 +22,7 @@ import (
 	"github.com/lingxi/lingxi/functions/api/handler"
 	"github.com/lingxi/lingxi/infra/emulators"
 	"github.com/lingxi/lingxi/infra/local"
+	"github.com/lingxi/lingxi/infra/logbuf"
 	"github.com/lingxi/lingxi/shared/auth"
 	"github.com/lingxi/lingxi/shared/dialog"
 	"github.com/lingxi/lingxi/shared/outbox"
@@ -263,24 +263,6 @@ func testNames(t *testing.T, dir string) []string {
 	return names
 }
 
-// lockedBuffer collects the stack's log.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // The sh curl samples of docs/, run by bash against the local stack (as `make run` brings it up:
 // devstack runs every function's real binary) from a folder holding .devstack/: getting-started.md
 // first, then the other pages in name order, in one shell. Every curl fails on an HTTP error.
@@ -303,7 +285,7 @@ func TestCurlSamples(t *testing.T) {
 		t.Fatal("getting-started.md has no sh curl sample")
 	}
 	dir := t.TempDir()
-	log := &lockedBuffer{}
+	log := &logbuf.Buffer{}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	l, err := local.Start(ctx, local.Options{Template: filepath.Join(root, "template.yaml"), StateDir: filepath.Join(dir, ".devstack"), Log: log, Edge: local.EdgeOptions{Off: true}})

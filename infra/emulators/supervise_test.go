@@ -1,10 +1,8 @@
 package emulators
 
 import (
-	"bytes"
 	"context"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -15,32 +13,16 @@ import (
 	dtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	ktypes "github.com/aws/aws-sdk-go-v2/service/kinesis/types"
+
+	"github.com/lingxi/lingxi/infra/logbuf"
 )
-
-// syncBuffer is a log that the supervisor writes and the test reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // Regression (issue 7, defect 10): a killed kinesalite stayed dead and events piled up. Supervised
 // emulators killed with SIGKILL come back on the same port with the same data, and say so.
 func TestSupervisedEmulatorsComeBackWithTheirData(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
-	log := &syncBuffer{}
+	log := &logbuf.Buffer{}
 	r, err := Start(ctx, Options{DataDir: t.TempDir(), Log: log, Supervise: true})
 	if err != nil {
 		t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/lingxi/lingxi/events"
 	"github.com/lingxi/lingxi/infra/local"
+	"github.com/lingxi/lingxi/infra/logbuf"
 	voicelocal "github.com/lingxi/lingxi/media-edge/voice/local"
 	"github.com/lingxi/lingxi/media-edge/voice/wav"
 )
@@ -23,7 +24,7 @@ import (
 type agent struct {
 	dir string
 	cmd *exec.Cmd
-	log *syncBuffer
+	log *logbuf.Buffer
 }
 
 func startAgent(t *testing.T, l *local.Local, greeting string) *agent {
@@ -63,7 +64,7 @@ snd_path %s
 	if err := os.Mkdir(filepath.Join(dir, "rec"), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	a := &agent{dir: dir, log: &syncBuffer{}}
+	a := &agent{dir: dir, log: &logbuf.Buffer{}}
 	a.cmd = exec.Command("baresip", "-f", dir, "-t", "300")
 	a.cmd.Stdout, a.cmd.Stderr = a.log, a.log
 	if err := a.cmd.Start(); err != nil {

@@ -25,35 +25,18 @@ import (
 	"github.com/lingxi/lingxi/events"
 	"github.com/lingxi/lingxi/infra/devstack"
 	"github.com/lingxi/lingxi/infra/local"
+	"github.com/lingxi/lingxi/infra/logbuf"
 	"github.com/lingxi/lingxi/media-edge/media"
 	voicelocal "github.com/lingxi/lingxi/media-edge/voice/local"
 	"github.com/lingxi/lingxi/media-edge/voice/wav"
 	"github.com/lingxi/lingxi/shared/conversation"
 )
 
-// syncBuffer collects the stack's log for a failing test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // stack is one local stack for the whole package: the tests call it in turn.
 var (
 	stackOnce sync.Once
 	stackL    *local.Local
-	stackLog  = &syncBuffer{}
+	stackLog  = &logbuf.Buffer{}
 	stackErr  error
 	stackDir  string
 )

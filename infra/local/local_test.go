@@ -1,7 +1,6 @@
 package local
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -22,31 +21,14 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	dispatch "github.com/lingxi/lingxi/functions/dispatch/handler"
+	"github.com/lingxi/lingxi/infra/logbuf"
 	"github.com/lingxi/lingxi/shared/conversation"
 	"github.com/lingxi/lingxi/shared/idlequeue"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/tenant"
 )
 
-// syncBuffer collects the stack's log for assertions.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func start(t *testing.T, state string, log *syncBuffer) *Local {
+func start(t *testing.T, state string, log *logbuf.Buffer) *Local {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -65,7 +47,7 @@ func TestProductEndToEnd(t *testing.T) {
 		t.Skip("starts the whole local stack")
 	}
 	state := t.TempDir()
-	log := &syncBuffer{}
+	log := &logbuf.Buffer{}
 	l := start(t, state, log)
 	closed := false
 	defer func() {

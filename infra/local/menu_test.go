@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/lingxi/lingxi/infra/logbuf"
 )
 
 // The demo bank's phone keypad menu on the local stack: a Chinese caller, whom no local recogniser
@@ -14,7 +16,7 @@ func TestDemoVoiceMenu(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the whole local stack")
 	}
-	l := start(t, t.TempDir(), &syncBuffer{})
+	l := start(t, t.TempDir(), &logbuf.Buffer{})
 	defer l.Close()
 	ctx := context.Background()
 	turn := func(body map[string]string) (say string, gather map[string]any) {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/lingxi/lingxi/events"
+	"github.com/lingxi/lingxi/infra/logbuf"
 )
 
 // hanging is a tenant's slow webhook receiver: it holds every request until released (or until
@@ -95,7 +96,7 @@ func TestWebhookTenantShareEndToEnd(t *testing.T) {
 	}
 	slow := newHanging(t)
 	fast := newPartner(t, nil)
-	log := &syncBuffer{}
+	log := &logbuf.Buffer{}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	l, err := Start(ctx, Options{

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/lingxi/lingxi/events"
+	"github.com/lingxi/lingxi/infra/logbuf"
 	"github.com/lingxi/lingxi/shared/webhooks"
 )
 
@@ -155,7 +156,7 @@ func TestPartnerWebhooksEndToEnd(t *testing.T) {
 	dead := true
 	never := newPartner(t, func(int) bool { deadMu.Lock(); defer deadMu.Unlock(); return dead })
 
-	log := &syncBuffer{}
+	log := &logbuf.Buffer{}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	l, err := Start(ctx, Options{

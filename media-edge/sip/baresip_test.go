@@ -9,30 +9,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/lingxi/lingxi/infra/logbuf"
 	"github.com/lingxi/lingxi/media-edge/media"
 )
-
-// lockedBuffer collects a process's output for the failure message.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // freeSIPPort is a port free a moment ago for both UDP and TCP on 127.0.0.1 (baresip binds both).
 func freeSIPPort(t *testing.T) int {
@@ -50,7 +32,7 @@ func freeSIPPort(t *testing.T) int {
 
 // softphone is a running baresip: its output and its control socket (ctrl_tcp).
 type softphone struct {
-	out  *lockedBuffer
+	out  *logbuf.Buffer
 	ctrl string
 	pid  int
 }
@@ -114,7 +96,7 @@ func baresip(t *testing.T, e *testEdge) *softphone {
 		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	out := &lockedBuffer{}
+	out := &logbuf.Buffer{}
 	args := []string{"-f", dir, "-t", "25"}
 	if os.Getenv("SIP_DEBUG") == "true" {
 		args = append(args, "-s")

@@ -1,11 +1,9 @@
 package turns_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,26 +12,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/lingxi/lingxi/infra/local"
+	"github.com/lingxi/lingxi/infra/logbuf"
 	"github.com/lingxi/lingxi/media-edge/turns"
 	"github.com/lingxi/lingxi/shared/tenant"
 )
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // The edge's client through the local stack as `make run` brings it up: the real aws-sdk-go-v2
 // Lambda client, configured the way the edge is (AWS_ENDPOINT_URL_LAMBDA, any credentials),
@@ -43,7 +25,7 @@ func TestTurnsThroughDevstack(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the whole local stack")
 	}
-	log := &syncBuffer{}
+	log := &logbuf.Buffer{}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	l, err := local.Start(ctx, local.Options{Template: "../../template.yaml", StateDir: t.TempDir(), Log: log, Edge: local.EdgeOptions{Off: true}})

@@ -83,6 +83,20 @@ func (api *API) specRoute(_ context.Context, r *httpapi.Request) (httpapi.Respon
 	return httpapi.Response{Status: http.StatusOK, Body: json.RawMessage(openapi.JSON()), Headers: h}, nil
 }
 
+// The answers and problems the routes of versioned items share (Contract, voiceOperations): a
+// create or replace, a delete, a read of what may not exist, a conditional write or delete.
+func versioned(body any) []openapi.Response {
+	return []openapi.Response{{Status: http.StatusOK, Body: body, ETag: true, Description: "replaced"},
+		{Status: http.StatusCreated, Body: body, ETag: true, Description: "created"}}
+}
+
+var (
+	noContent      = []openapi.Response{{Status: http.StatusNoContent, Description: "deleted"}}
+	notFound       = openapi.Problems(httpapi.KindNotFound)
+	writeProblems  = openapi.Problems(kindPrecondition, httpapi.KindConflict, httpapi.KindQuotaExceeded)
+	deleteProblems = openapi.Problems(httpapi.KindNotFound, kindPrecondition, httpapi.KindConflict)
+)
+
 // Contract describes every route New registers, for the OpenAPI document.
 func Contract() openapi.Contract {
 	admin, partner := string(auth.RoleAdmin), string(auth.RolePartner)
@@ -101,14 +115,6 @@ func Contract() openapi.Contract {
 		return o
 	}
 	ok := func(body any) []openapi.Response { return []openapi.Response{{Status: http.StatusOK, Body: body}} }
-	versioned := func(body any) []openapi.Response {
-		return []openapi.Response{{Status: http.StatusOK, Body: body, ETag: true, Description: "replaced"},
-			{Status: http.StatusCreated, Body: body, ETag: true, Description: "created"}}
-	}
-	noContent := []openapi.Response{{Status: http.StatusNoContent, Description: "deleted"}}
-	notFound := openapi.Problems(httpapi.KindNotFound)
-	write := openapi.Problems(kindPrecondition, httpapi.KindConflict, httpapi.KindQuotaExceeded)
-	del := openapi.Problems(httpapi.KindNotFound, kindPrecondition, httpapi.KindConflict)
 
 	enums := [][]any{
 		{auth.RoleAdmin, auth.RolePartner},
@@ -155,9 +161,9 @@ func Contract() openapi.Contract {
 			Problems: notFound}, admin),
 		tenantOp(openapi.Operation{Route: "PUT /v1/intents/{id}", ID: "putIntent", Tag: "Intents",
 			Summary: "Create or replace an intent", Body: openapi.BodyRequired, Request: intentBody{}, Preconditions: true,
-			Responses: versioned(intentOut{}), Problems: write}, admin),
+			Responses: versioned(intentOut{}), Problems: writeProblems}, admin),
 		tenantOp(openapi.Operation{Route: "DELETE /v1/intents/{id}", ID: "deleteIntent", Tag: "Intents",
-			Summary: "Delete an intent", Body: openapi.BodyEmpty, Preconditions: true, Responses: noContent, Problems: del}, admin),
+			Summary: "Delete an intent", Body: openapi.BodyEmpty, Preconditions: true, Responses: noContent, Problems: deleteProblems}, admin),
 
 		tenantOp(openapi.Operation{Route: "GET /v1/articles", ID: "listArticles", Tag: "Knowledge base",
 			Summary: "List knowledge-base articles", Paginated: true, Responses: ok(page[articleSummary]{}),
@@ -167,9 +173,9 @@ func Contract() openapi.Contract {
 			Problems: notFound}, admin),
 		tenantOp(openapi.Operation{Route: "PUT /v1/articles/{id}", ID: "putArticle", Tag: "Knowledge base",
 			Summary: "Create or replace an article", Body: openapi.BodyRequired, Request: articleBody{}, Preconditions: true,
-			Responses: versioned(articleOut{}), Problems: write}, admin),
+			Responses: versioned(articleOut{}), Problems: writeProblems}, admin),
 		tenantOp(openapi.Operation{Route: "DELETE /v1/articles/{id}", ID: "deleteArticle", Tag: "Knowledge base",
-			Summary: "Delete an article", Body: openapi.BodyEmpty, Preconditions: true, Responses: noContent, Problems: del}, admin),
+			Summary: "Delete an article", Body: openapi.BodyEmpty, Preconditions: true, Responses: noContent, Problems: deleteProblems}, admin),
 		tenantOp(openapi.Operation{Route: "POST /v1/import", ID: "importConfig", Tag: "Knowledge base",
 			Summary:     "Create or replace many intents and articles, all or nothing",
 			Description: "JSON `{intents, articles}` (each item a PUT body plus its id), or CSV (`Content-Type: text/csv`, header `type,id,text,…`); at most 1,000 items and 1 MB.",
@@ -185,10 +191,10 @@ func Contract() openapi.Contract {
 			Summary:     "Create or replace a flow; the body is the flow definition",
 			Description: "The body's `id` must be the path's. Its `version` is read-only: the API sets it on every write and ignores the body's; send If-Match: <version> to replace only that version.",
 			Body:        openapi.BodyRequired, Request: dialog.Flow{}, Preconditions: true,
-			Responses: versioned(flowOut{}), Problems: write}, admin),
+			Responses: versioned(flowOut{}), Problems: writeProblems}, admin),
 		tenantOp(openapi.Operation{Route: "DELETE /v1/flows/{id}", ID: "deleteFlow", Tag: "Flows",
 			Summary: "Delete a flow no intent starts (409 names the intents that do)", Body: openapi.BodyEmpty, Preconditions: true,
-			Responses: noContent, Problems: del}, admin),
+			Responses: noContent, Problems: deleteProblems}, admin),
 
 		tenantOp(openapi.Operation{Route: "GET /v1/bot/settings", ID: "getBotSettings", Tag: "Bot settings",
 			Summary:   "Read the bot settings (version 0 and no ETag before the first save)",
@@ -235,15 +241,15 @@ func Contract() openapi.Contract {
 		tenantOp(openapi.Operation{Route: "PATCH /v1/webhooks/{id}", ID: "updateWebhook", Tag: "Webhooks",
 			Summary: "Change a webhook endpoint's url, event types, description or enabled (absent fields stay)",
 			Body:    openapi.BodyRequired, Request: webhookBody{}, Preconditions: true,
-			Responses: []openapi.Response{{Status: http.StatusOK, Body: delivery.Endpoint{}, ETag: true}}, Problems: del}, admin),
+			Responses: []openapi.Response{{Status: http.StatusOK, Body: delivery.Endpoint{}, ETag: true}}, Problems: deleteProblems}, admin),
 		tenantOp(openapi.Operation{Route: "DELETE /v1/webhooks/{id}", ID: "deleteWebhook", Tag: "Webhooks",
 			Summary: "Delete a webhook endpoint; its pending deliveries are parked", Body: openapi.BodyEmpty, Preconditions: true,
-			Responses: noContent, Problems: del}, admin),
+			Responses: noContent, Problems: deleteProblems}, admin),
 		tenantOp(openapi.Operation{Route: "POST /v1/webhooks/{id}/secret", ID: "rotateWebhookEndpointSecret", Tag: "Webhooks",
 			Summary: "Rotate an endpoint's signing secret; the old one signs beside it for grace_seconds",
 			Body:    openapi.BodyOptional, Request: rotateBody{}, Preconditions: true,
 			Responses: []openapi.Response{{Status: http.StatusOK, Body: webhookCreated{}, NoStore: true, ETag: true}},
-			Problems:  del}, admin),
+			Problems:  deleteProblems}, admin),
 		tenantOp(openapi.Operation{Route: "GET /v1/webhooks/{id}/deliveries", ID: "listWebhookDeliveries", Tag: "Webhooks",
 			Summary: "The endpoint's delivery log, oldest event first", Paginated: true,
 			Responses: ok(page[delivery.Delivery]{}), Problems: notFound}, admin),

@@ -3,7 +3,6 @@ package handler
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"slices"
 	"time"
 
@@ -68,85 +67,40 @@ func (api *API) sipAccountView(ctx context.Context, t tenant.ID, rec voicecfg.Ac
 	return out, nil
 }
 
-func (api *API) putSIPAccount(ctx context.Context, r *httpapi.Request, p auth.Principal) (httpapi.Response, error) {
-	username, err := pathUsername(r, true)
-	if err != nil {
-		return httpapi.Response{}, err
+// sipAccounts are the routes of /v1/sip-accounts.
+func (api *API) sipAccounts() voiceResource[sipAccountBody, voicecfg.AccountRecord] {
+	return voiceResource[sipAccountBody, voicecfg.AccountRecord]{api: api, path: pathUsername, item: sipAccountItem, kind: voicecfg.KindAccount,
+		view: func(ctx context.Context, t tenant.ID, rec voicecfg.AccountRecord, ver int64) (any, error) {
+			return api.sipAccountView(ctx, t, rec, ver)
+		},
+		check: func(_ context.Context, _ auth.Principal, _ string, b sipAccountBody) error {
+			if b.Password != nil {
+				if err := voicecfg.CheckPassword(*b.Password); err != nil {
+					return httpapi.Invalid(httpapi.FieldError{Field: "/password", Reason: err.Error()})
+				}
+			}
+			return nil
+		},
+		build: func(ctx context.Context, p auth.Principal, it voiceItem, username string, b sipAccountBody, old voicecfg.AccountRecord, cur int64) (voicecfg.AccountRecord, []store.Op, func(error) error, error) {
+			rec := voicecfg.AccountRecord{Username: username, HA1: old.HA1, UpdatedAt: api.now().UTC()}
+			if b.Password != nil {
+				rec.HA1 = voicecfg.HA1(username, *b.Password)
+			}
+			if rec.HA1 == "" {
+				return rec, nil, nil, httpapi.Invalid(httpapi.FieldError{Field: "/password", Reason: "is required to create an account"})
+			}
+			claim, err := api.claimOp(ctx, p.Tenant, it.key, it.what)
+			if err != nil {
+				return rec, nil, nil, err
+			}
+			ops := []store.Op{claim}
+			if cur == 0 {
+				ops = append(ops, store.CreateOp(p.Tenant, voicecfg.RefsKey(voicecfg.RefAccount, username), voicecfg.Refs{}))
+			}
+			return rec, ops, api.claimLost(ctx, p.Tenant, it.key, it.what), nil
+		},
+		remove: api.deleteSIPAccountOps,
 	}
-	pc, err := preconditions(r)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	var b sipAccountBody
-	if err := r.DecodeJSON(&b); err != nil {
-		return httpapi.Response{}, err
-	}
-	if b.Password != nil {
-		if err := voicecfg.CheckPassword(*b.Password); err != nil {
-			return httpapi.Response{}, httpapi.Invalid(httpapi.FieldError{Field: "/password", Reason: err.Error()})
-		}
-	}
-	it := sipAccountItem(username)
-	var old voicecfg.AccountRecord
-	cur, err := api.loadFor(ctx, p.Tenant, it, pc, &old)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	rec := voicecfg.AccountRecord{Username: username, HA1: old.HA1, UpdatedAt: api.now().UTC()}
-	if b.Password != nil {
-		rec.HA1 = voicecfg.HA1(username, *b.Password)
-	}
-	if rec.HA1 == "" {
-		return httpapi.Response{}, httpapi.Invalid(httpapi.FieldError{Field: "/password", Reason: "is required to create an account"})
-	}
-	claim, err := api.claimOp(ctx, p.Tenant, it.key, it.what)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	ops := []store.Op{store.PutOp(p.Tenant, it.key, rec, cur), claim}
-	if cur == 0 {
-		ops = append(ops, store.CreateOp(p.Tenant, voicecfg.RefsKey(voicecfg.RefAccount, username), voicecfg.Refs{}))
-	}
-	if err := api.commitVoice(ctx, p, it, pc, cur, false, ops, api.claimLost(ctx, p.Tenant, it.key, it.what)); err != nil {
-		return httpapi.Response{}, err
-	}
-	out, err := api.sipAccountView(ctx, p.Tenant, rec, cur+1)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	status := http.StatusOK
-	if cur == 0 {
-		status = http.StatusCreated
-	}
-	return httpapi.Response{Status: status, Body: out, Headers: etag(cur + 1)}, nil
-}
-
-func (api *API) getSIPAccount(ctx context.Context, r *httpapi.Request, p auth.Principal) (httpapi.Response, error) {
-	username, err := pathUsername(r, false)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	var rec voicecfg.AccountRecord
-	ver, err := api.getItem(ctx, p.Tenant, voicecfg.AccountKey(username), fmt.Sprintf("softphone account %q", username), &rec)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	out, err := api.sipAccountView(ctx, p.Tenant, rec, ver)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	return httpapi.Response{Status: http.StatusOK, Body: out, Headers: etag(ver)}, nil
-}
-
-func (api *API) listSIPAccounts(ctx context.Context, r *httpapi.Request, p auth.Principal) (httpapi.Response, error) {
-	return api.listItems(ctx, r, p.Tenant, voicecfg.KindAccount, func(rec store.Record) (any, bool, error) {
-		var a voicecfg.AccountRecord
-		if err := rec.Decode(&a); err != nil {
-			return nil, false, err
-		}
-		out, err := api.sipAccountView(ctx, p.Tenant, a, rec.Version)
-		return out, err == nil, err
-	})
 }
 
 // maxRegistrationDeletes bounds the registrations an account's delete removes in its transaction
@@ -170,38 +124,20 @@ func (api *API) registrationDeletes(ctx context.Context, p auth.Principal, usern
 	return ops, nil
 }
 
-func (api *API) deleteSIPAccount(ctx context.Context, r *httpapi.Request, p auth.Principal) (httpapi.Response, error) {
-	username, err := pathUsername(r, false)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	if err := r.NoBody(); err != nil {
-		return httpapi.Response{}, err
-	}
-	pc, err := voiceDeletePreconditions(r)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	it := sipAccountItem(username)
-	cur, err := api.loadDeleted(ctx, p, it, pc, nil)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
+// deleteSIPAccountOps are the ops that delete an account besides its own: its platform claim,
+// its reference counter (409 while a transfer target names it) and its registrations.
+func (api *API) deleteSIPAccountOps(ctx context.Context, p auth.Principal, it voiceItem, username string, _ voicecfg.AccountRecord) ([]store.Op, error) {
 	target := voicecfg.AccountPrefix + username
 	refsVer, err := api.refsHeld(ctx, p.Tenant, voicecfg.RefAccount, username, it.what, func() ([]string, error) {
 		return referring(ctx, api.store, p.Tenant, voicecfg.KindTransfer, func(t voicecfg.TransferRecord) bool { return t.Target == target })
 	})
 	if err != nil {
-		return httpapi.Response{}, err
+		return nil, err
 	}
-	ops := append([]store.Op{store.DeleteOp(p.Tenant, it.key, cur), store.PlatformDeleteOp(it.key)},
-		deleteRefsOps(p.Tenant, voicecfg.RefAccount, username, refsVer)...)
+	ops := append([]store.Op{store.PlatformDeleteOp(it.key)}, deleteRefsOps(p.Tenant, voicecfg.RefAccount, username, refsVer)...)
 	regs, err := api.registrationDeletes(ctx, p, username)
 	if err != nil {
-		return httpapi.Response{}, err
+		return nil, err
 	}
-	if err := api.commitVoice(ctx, p, it, pc, cur, true, append(ops, regs...), nil); err != nil {
-		return httpapi.Response{}, err
-	}
-	return httpapi.Response{Status: http.StatusNoContent}, nil
+	return append(ops, regs...), nil
 }

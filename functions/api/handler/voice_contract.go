@@ -13,14 +13,6 @@ func voiceOperations(op func(openapi.Operation) openapi.Operation) []openapi.Ope
 	ok := func(body any) []openapi.Response {
 		return []openapi.Response{{Status: http.StatusOK, Body: body, ETag: true}}
 	}
-	versioned := func(body any) []openapi.Response {
-		return []openapi.Response{{Status: http.StatusOK, Body: body, ETag: true, Description: "replaced"},
-			{Status: http.StatusCreated, Body: body, ETag: true, Description: "created"}}
-	}
-	noContent := []openapi.Response{{Status: http.StatusNoContent, Description: "deleted"}}
-	notFound := openapi.Problems(httpapi.KindNotFound)
-	write := openapi.Problems(kindPrecondition, httpapi.KindConflict, httpapi.KindQuotaExceeded)
-	del := openapi.Problems(httpapi.KindNotFound, kindPrecondition, httpapi.KindConflict)
 	const tag = "Telephony"
 	return []openapi.Operation{
 		op(openapi.Operation{Route: "GET /v1/numbers", ID: "listNumbers", Tag: tag,
@@ -30,10 +22,10 @@ func voiceOperations(op func(openapi.Operation) openapi.Operation) []openapi.Ope
 		op(openapi.Operation{Route: "PUT /v1/numbers/{number}", ID: "putNumber", Tag: tag,
 			Summary:     "Create or replace a number: the language callers are greeted in and the trunks that may deliver it",
 			Description: "A number belongs to one tenant on the whole platform: 409 when another tenant has it. Every trunk named must exist.",
-			Body:        openapi.BodyRequired, Request: numberBody{}, Preconditions: true, Responses: versioned(numberOut{}), Problems: write}),
+			Body:        openapi.BodyRequired, Request: numberBody{}, Preconditions: true, Responses: versioned(numberOut{}), Problems: writeProblems}),
 		op(openapi.Operation{Route: "DELETE /v1/numbers/{number}", ID: "deleteNumber", Tag: tag,
 			Summary: "Delete a number; calls to it are refused from then on", Body: openapi.BodyEmpty, Preconditions: true,
-			Responses: noContent, Problems: del}),
+			Responses: noContent, Problems: deleteProblems}),
 
 		op(openapi.Operation{Route: "GET /v1/trunks", ID: "listTrunks", Tag: tag,
 			Summary: "List SIP trunks (never their passwords)", Paginated: true, Responses: []openapi.Response{{Status: http.StatusOK, Body: page[trunkOut]{}}}}),
@@ -42,10 +34,10 @@ func voiceOperations(op func(openapi.Operation) openapi.Operation) []openapi.Ope
 		op(openapi.Operation{Route: "PUT /v1/trunks/{name}", ID: "putTrunk", Tag: tag,
 			Summary:     "Create or replace a SIP trunk: its source addresses, transport, SRTP and optional digest credentials",
 			Description: "The password is write-only (stored as its digest HA1); a replace that keeps the username may leave it out.",
-			Body:        openapi.BodyRequired, Request: trunkBody{}, Preconditions: true, Responses: versioned(trunkOut{}), Problems: write}),
+			Body:        openapi.BodyRequired, Request: trunkBody{}, Preconditions: true, Responses: versioned(trunkOut{}), Problems: writeProblems}),
 		op(openapi.Operation{Route: "DELETE /v1/trunks/{name}", ID: "deleteTrunk", Tag: tag,
 			Summary: "Delete a SIP trunk no number names (409 names the numbers that do)", Body: openapi.BodyEmpty, Preconditions: true,
-			Responses: noContent, Problems: del}),
+			Responses: noContent, Problems: deleteProblems}),
 
 		op(openapi.Operation{Route: "GET /v1/sip-accounts", ID: "listSipAccounts", Tag: tag,
 			Summary: "List agents' softphone accounts with their current registrations", Paginated: true,
@@ -55,10 +47,10 @@ func voiceOperations(op func(openapi.Operation) openapi.Operation) []openapi.Ope
 		op(openapi.Operation{Route: "PUT /v1/sip-accounts/{username}", ID: "putSipAccount", Tag: tag,
 			Summary:     "Create a softphone account or change its password",
 			Description: "A username belongs to one tenant on the whole platform: 409 when another tenant has it. The password is write-only (stored as its digest HA1).",
-			Body:        openapi.BodyRequired, Request: sipAccountBody{}, Preconditions: true, Responses: versioned(sipAccountOut{}), Problems: write}),
+			Body:        openapi.BodyRequired, Request: sipAccountBody{}, Preconditions: true, Responses: versioned(sipAccountOut{}), Problems: writeProblems}),
 		op(openapi.Operation{Route: "DELETE /v1/sip-accounts/{username}", ID: "deleteSipAccount", Tag: tag,
 			Summary: "Delete a softphone account no transfer target names (409 names the queues that do)", Body: openapi.BodyEmpty,
-			Preconditions: true, Responses: noContent, Problems: del}),
+			Preconditions: true, Responses: noContent, Problems: deleteProblems}),
 
 		op(openapi.Operation{Route: "GET /v1/voice-transfer-targets", ID: "listVoiceTransferTargets", Tag: tag,
 			Summary: "List where queues' voice transfers go", Paginated: true,
@@ -71,6 +63,6 @@ func voiceOperations(op func(openapi.Operation) openapi.Operation) []openapi.Ope
 			Body:        openapi.BodyRequired, Request: transferTargetBody{}, Preconditions: true,
 			Responses: versioned(transferTargetOut{}), Problems: openapi.Problems(kindPrecondition, httpapi.KindConflict)}),
 		op(openapi.Operation{Route: "DELETE /v1/voice-transfer-targets/{queue}", ID: "deleteVoiceTransferTarget", Tag: tag,
-			Summary: "Delete a queue's voice transfer target", Body: openapi.BodyEmpty, Preconditions: true, Responses: noContent, Problems: del}),
+			Summary: "Delete a queue's voice transfer target", Body: openapi.BodyEmpty, Preconditions: true, Responses: noContent, Problems: deleteProblems}),
 	}
 }

@@ -3,7 +3,6 @@ package handler
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"slices"
 	"time"
 
@@ -86,117 +85,27 @@ func (api *API) checkNumber(ctx context.Context, p auth.Principal, b numberBody)
 	return nil
 }
 
-func (api *API) putNumber(ctx context.Context, r *httpapi.Request, p auth.Principal) (httpapi.Response, error) {
-	n, err := pathNumber(r, true)
-	if err != nil {
-		return httpapi.Response{}, err
+// numbers are the routes of /v1/numbers.
+func (api *API) numbers() voiceResource[numberBody, voicecfg.NumberRecord] {
+	return voiceResource[numberBody, voicecfg.NumberRecord]{api: api, path: pathNumber, item: numberItem, kind: voicecfg.KindNumber,
+		view: pureView(numberView),
+		check: func(ctx context.Context, p auth.Principal, _ string, b numberBody) error {
+			return api.checkNumber(ctx, p, b)
+		},
+		build: func(ctx context.Context, p auth.Principal, it voiceItem, n string, b numberBody, old voicecfg.NumberRecord, _ int64) (voicecfg.NumberRecord, []store.Op, func(error) error, error) {
+			claim, err := api.claimOp(ctx, p.Tenant, it.key, it.what)
+			if err != nil {
+				return voicecfg.NumberRecord{}, nil, nil, err
+			}
+			rec := voicecfg.NumberRecord{E164: n, Language: b.Language, Trunks: b.Trunks, UpdatedAt: api.now().UTC()}
+			if len(rec.Trunks) == 0 {
+				rec.Trunks = nil
+			}
+			ops := append([]store.Op{claim}, refOps(p.Tenant, voicecfg.RefTrunk, old.Trunks, rec.Trunks)...)
+			return rec, ops, either(refGone, api.claimLost(ctx, p.Tenant, it.key, it.what)), nil
+		},
+		remove: func(_ context.Context, p auth.Principal, it voiceItem, _ string, old voicecfg.NumberRecord) ([]store.Op, error) {
+			return append([]store.Op{store.PlatformDeleteOp(it.key)}, refOps(p.Tenant, voicecfg.RefTrunk, old.Trunks, nil)...), nil
+		},
 	}
-	pc, err := preconditions(r)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	var b numberBody
-	if err := r.DecodeJSON(&b); err != nil {
-		return httpapi.Response{}, err
-	}
-	if err := api.checkNumber(ctx, p, b); err != nil {
-		return httpapi.Response{}, err
-	}
-	it := numberItem(n)
-	var old voicecfg.NumberRecord
-	cur, err := api.loadFor(ctx, p.Tenant, it, pc, &old)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	claim, err := api.claimOp(ctx, p.Tenant, it.key, it.what)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	rec := voicecfg.NumberRecord{E164: n, Language: b.Language, Trunks: b.Trunks, UpdatedAt: api.now().UTC()}
-	if len(rec.Trunks) == 0 {
-		rec.Trunks = nil
-	}
-	ops := append([]store.Op{store.PutOp(p.Tenant, it.key, rec, cur), claim}, refOps(p.Tenant, voicecfg.RefTrunk, old.Trunks, rec.Trunks)...)
-	if err := api.commitVoice(ctx, p, it, pc, cur, false, ops, either(refGone, api.claimLost(ctx, p.Tenant, it.key, it.what))); err != nil {
-		return httpapi.Response{}, err
-	}
-	status := http.StatusOK
-	if cur == 0 {
-		status = http.StatusCreated
-	}
-	return httpapi.Response{Status: status, Body: numberView(rec, cur+1), Headers: etag(cur + 1)}, nil
-}
-
-func (api *API) getNumber(ctx context.Context, r *httpapi.Request, p auth.Principal) (httpapi.Response, error) {
-	n, err := pathNumber(r, false)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	var rec voicecfg.NumberRecord
-	ver, err := api.getItem(ctx, p.Tenant, voicecfg.NumberKey(n), fmt.Sprintf("number %q", n), &rec)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	return httpapi.Response{Status: http.StatusOK, Body: numberView(rec, ver), Headers: etag(ver)}, nil
-}
-
-func (api *API) listNumbers(ctx context.Context, r *httpapi.Request, p auth.Principal) (httpapi.Response, error) {
-	return api.listItems(ctx, r, p.Tenant, voicecfg.KindNumber, func(rec store.Record) (any, bool, error) {
-		var n voicecfg.NumberRecord
-		if err := rec.Decode(&n); err != nil {
-			return nil, false, err
-		}
-		return numberView(n, rec.Version), true, nil
-	})
-}
-
-func (api *API) deleteNumber(ctx context.Context, r *httpapi.Request, p auth.Principal) (httpapi.Response, error) {
-	n, err := pathNumber(r, false)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	if err := r.NoBody(); err != nil {
-		return httpapi.Response{}, err
-	}
-	pc, err := voiceDeletePreconditions(r)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	it := numberItem(n)
-	var old voicecfg.NumberRecord
-	cur, err := api.loadDeleted(ctx, p, it, pc, &old)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	ops := append([]store.Op{store.DeleteOp(p.Tenant, it.key, cur), store.PlatformDeleteOp(it.key)},
-		refOps(p.Tenant, voicecfg.RefTrunk, old.Trunks, nil)...)
-	if err := api.commitVoice(ctx, p, it, pc, cur, true, ops, nil); err != nil {
-		return httpapi.Response{}, err
-	}
-	return httpapi.Response{Status: http.StatusNoContent}, nil
-}
-
-// voiceDeletePreconditions reads a delete's If-Match; If-None-Match means nothing there.
-func voiceDeletePreconditions(r *httpapi.Request) (precondition, error) {
-	pc, err := preconditions(r)
-	if err != nil {
-		return pc, err
-	}
-	if pc.absent {
-		return pc, httpapi.Invalid(httpapi.FieldError{Field: "If-None-Match", Reason: "means nothing on a delete"})
-	}
-	return pc, nil
-}
-
-// loadDeleted reads the item a delete removes into out: 404 when it does not exist, 412 when the
-// request's If-Match names another version.
-func (api *API) loadDeleted(ctx context.Context, p auth.Principal, it voiceItem, pc precondition, out any) (int64, error) {
-	cur, err := api.currentVersion(ctx, p.Tenant, it.key, out)
-	if err != nil {
-		return 0, err
-	}
-	if cur == 0 && !pc.any() {
-		return 0, httpapi.Errorf(httpapi.KindNotFound, "no %s", it.what)
-	}
-	return cur, checkPrecondition(pc, cur, it.what)
 }

@@ -3,7 +3,6 @@ package handler
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 
@@ -84,84 +83,19 @@ func (api *API) checkTarget(ctx context.Context, p auth.Principal, target string
 	return nil
 }
 
-func (api *API) putTransferTarget(ctx context.Context, r *httpapi.Request, p auth.Principal) (httpapi.Response, error) {
-	queue, err := pathQueue(r, true)
-	if err != nil {
-		return httpapi.Response{}, err
+// transferTargets are the routes of /v1/voice-transfer-targets.
+func (api *API) transferTargets() voiceResource[transferTargetBody, voicecfg.TransferRecord] {
+	return voiceResource[transferTargetBody, voicecfg.TransferRecord]{api: api, path: pathQueue, item: transferItem, kind: voicecfg.KindTransfer,
+		view: pureView(transferView),
+		check: func(ctx context.Context, p auth.Principal, _ string, b transferTargetBody) error {
+			return api.checkTarget(ctx, p, b.Target)
+		},
+		build: func(_ context.Context, p auth.Principal, _ voiceItem, queue string, b transferTargetBody, old voicecfg.TransferRecord, _ int64) (voicecfg.TransferRecord, []store.Op, func(error) error, error) {
+			rec := voicecfg.TransferRecord{Queue: queue, Target: b.Target, UpdatedAt: api.now().UTC()}
+			return rec, refOps(p.Tenant, voicecfg.RefAccount, accounts(old.Target), accounts(rec.Target)), refGone, nil
+		},
+		remove: func(_ context.Context, p auth.Principal, _ voiceItem, _ string, old voicecfg.TransferRecord) ([]store.Op, error) {
+			return refOps(p.Tenant, voicecfg.RefAccount, accounts(old.Target), nil), nil
+		},
 	}
-	pc, err := preconditions(r)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	var b transferTargetBody
-	if err := r.DecodeJSON(&b); err != nil {
-		return httpapi.Response{}, err
-	}
-	if err := api.checkTarget(ctx, p, b.Target); err != nil {
-		return httpapi.Response{}, err
-	}
-	it := transferItem(queue)
-	var old voicecfg.TransferRecord
-	cur, err := api.loadFor(ctx, p.Tenant, it, pc, &old)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	rec := voicecfg.TransferRecord{Queue: queue, Target: b.Target, UpdatedAt: api.now().UTC()}
-	ops := append([]store.Op{store.PutOp(p.Tenant, it.key, rec, cur)}, refOps(p.Tenant, voicecfg.RefAccount, accounts(old.Target), accounts(rec.Target))...)
-	if err := api.commitVoice(ctx, p, it, pc, cur, false, ops, refGone); err != nil {
-		return httpapi.Response{}, err
-	}
-	status := http.StatusOK
-	if cur == 0 {
-		status = http.StatusCreated
-	}
-	return httpapi.Response{Status: status, Body: transferView(rec, cur+1), Headers: etag(cur + 1)}, nil
-}
-
-func (api *API) getTransferTarget(ctx context.Context, r *httpapi.Request, p auth.Principal) (httpapi.Response, error) {
-	queue, err := pathQueue(r, false)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	var rec voicecfg.TransferRecord
-	ver, err := api.getItem(ctx, p.Tenant, voicecfg.TransferKey(queue), fmt.Sprintf("transfer target of queue %q", queue), &rec)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	return httpapi.Response{Status: http.StatusOK, Body: transferView(rec, ver), Headers: etag(ver)}, nil
-}
-
-func (api *API) listTransferTargets(ctx context.Context, r *httpapi.Request, p auth.Principal) (httpapi.Response, error) {
-	return api.listItems(ctx, r, p.Tenant, voicecfg.KindTransfer, func(rec store.Record) (any, bool, error) {
-		var t voicecfg.TransferRecord
-		if err := rec.Decode(&t); err != nil {
-			return nil, false, err
-		}
-		return transferView(t, rec.Version), true, nil
-	})
-}
-
-func (api *API) deleteTransferTarget(ctx context.Context, r *httpapi.Request, p auth.Principal) (httpapi.Response, error) {
-	queue, err := pathQueue(r, false)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	if err := r.NoBody(); err != nil {
-		return httpapi.Response{}, err
-	}
-	pc, err := voiceDeletePreconditions(r)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	it := transferItem(queue)
-	var old voicecfg.TransferRecord
-	cur, err := api.loadDeleted(ctx, p, it, pc, &old)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	ops := append([]store.Op{store.DeleteOp(p.Tenant, it.key, cur)}, refOps(p.Tenant, voicecfg.RefAccount, accounts(old.Target), nil)...)
-	if err := api.commitVoice(ctx, p, it, pc, cur, true, ops, nil); err != nil {
-		return httpapi.Response{}, err
-	}
-	return httpapi.Response{Status: http.StatusNoContent}, nil
 }

@@ -3,7 +3,6 @@ package handler
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"slices"
 	"time"
 
@@ -107,98 +106,36 @@ func trunkRecord(name string, b trunkBody, old voicecfg.TrunkRecord) (voicecfg.T
 	return rec, nil
 }
 
-func (api *API) putTrunk(ctx context.Context, r *httpapi.Request, p auth.Principal) (httpapi.Response, error) {
-	name, err := pathTrunk(r, true)
-	if err != nil {
-		return httpapi.Response{}, err
+// trunks are the routes of /v1/trunks.
+func (api *API) trunks() voiceResource[trunkBody, voicecfg.TrunkRecord] {
+	return voiceResource[trunkBody, voicecfg.TrunkRecord]{api: api, path: pathTrunk, item: trunkItem, kind: voicecfg.KindTrunk,
+		view: pureView(trunkView),
+		// A body bad on its own is refused before any read: checked as if the stored trunk had this
+		// username and a password, since only the stored trunk can tell whether one is missing.
+		check: func(_ context.Context, _ auth.Principal, name string, b trunkBody) error {
+			_, err := trunkRecord(name, b, voicecfg.TrunkRecord{Username: b.Username, HA1: "stored"})
+			return err
+		},
+		build: func(_ context.Context, p auth.Principal, _ voiceItem, name string, b trunkBody, old voicecfg.TrunkRecord, cur int64) (voicecfg.TrunkRecord, []store.Op, func(error) error, error) {
+			rec, err := trunkRecord(name, b, old)
+			if err != nil {
+				return rec, nil, nil, err
+			}
+			rec.UpdatedAt = api.now().UTC()
+			var ops []store.Op
+			if cur == 0 {
+				ops = append(ops, store.CreateOp(p.Tenant, voicecfg.RefsKey(voicecfg.RefTrunk, name), voicecfg.Refs{}))
+			}
+			return rec, ops, nil, nil
+		},
+		remove: func(ctx context.Context, p auth.Principal, it voiceItem, name string, _ voicecfg.TrunkRecord) ([]store.Op, error) {
+			refsVer, err := api.refsHeld(ctx, p.Tenant, voicecfg.RefTrunk, name, it.what, func() ([]string, error) {
+				return referring(ctx, api.store, p.Tenant, voicecfg.KindNumber, func(n voicecfg.NumberRecord) bool { return slices.Contains(n.Trunks, name) })
+			})
+			if err != nil {
+				return nil, err
+			}
+			return deleteRefsOps(p.Tenant, voicecfg.RefTrunk, name, refsVer), nil
+		},
 	}
-	pc, err := preconditions(r)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	var b trunkBody
-	if err := r.DecodeJSON(&b); err != nil {
-		return httpapi.Response{}, err
-	}
-	// A body bad on its own is refused before any read: checked as if the stored trunk had this
-	// username and a password, since only the stored trunk can tell whether one is missing.
-	if _, err := trunkRecord(name, b, voicecfg.TrunkRecord{Username: b.Username, HA1: "stored"}); err != nil {
-		return httpapi.Response{}, err
-	}
-	it := trunkItem(name)
-	var old voicecfg.TrunkRecord
-	cur, err := api.loadFor(ctx, p.Tenant, it, pc, &old)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	rec, err := trunkRecord(name, b, old)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	rec.UpdatedAt = api.now().UTC()
-	ops := []store.Op{store.PutOp(p.Tenant, it.key, rec, cur)}
-	if cur == 0 {
-		ops = append(ops, store.CreateOp(p.Tenant, voicecfg.RefsKey(voicecfg.RefTrunk, name), voicecfg.Refs{}))
-	}
-	if err := api.commitVoice(ctx, p, it, pc, cur, false, ops, nil); err != nil {
-		return httpapi.Response{}, err
-	}
-	status := http.StatusOK
-	if cur == 0 {
-		status = http.StatusCreated
-	}
-	return httpapi.Response{Status: status, Body: trunkView(rec, cur+1), Headers: etag(cur + 1)}, nil
-}
-
-func (api *API) getTrunk(ctx context.Context, r *httpapi.Request, p auth.Principal) (httpapi.Response, error) {
-	name, err := pathTrunk(r, false)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	var rec voicecfg.TrunkRecord
-	ver, err := api.getItem(ctx, p.Tenant, voicecfg.TrunkKey(name), fmt.Sprintf("trunk %q", name), &rec)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	return httpapi.Response{Status: http.StatusOK, Body: trunkView(rec, ver), Headers: etag(ver)}, nil
-}
-
-func (api *API) listTrunks(ctx context.Context, r *httpapi.Request, p auth.Principal) (httpapi.Response, error) {
-	return api.listItems(ctx, r, p.Tenant, voicecfg.KindTrunk, func(rec store.Record) (any, bool, error) {
-		var tr voicecfg.TrunkRecord
-		if err := rec.Decode(&tr); err != nil {
-			return nil, false, err
-		}
-		return trunkView(tr, rec.Version), true, nil
-	})
-}
-
-func (api *API) deleteTrunk(ctx context.Context, r *httpapi.Request, p auth.Principal) (httpapi.Response, error) {
-	name, err := pathTrunk(r, false)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	if err := r.NoBody(); err != nil {
-		return httpapi.Response{}, err
-	}
-	pc, err := voiceDeletePreconditions(r)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	it := trunkItem(name)
-	cur, err := api.loadDeleted(ctx, p, it, pc, nil)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	refsVer, err := api.refsHeld(ctx, p.Tenant, voicecfg.RefTrunk, name, it.what, func() ([]string, error) {
-		return referring(ctx, api.store, p.Tenant, voicecfg.KindNumber, func(n voicecfg.NumberRecord) bool { return slices.Contains(n.Trunks, name) })
-	})
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	ops := append([]store.Op{store.DeleteOp(p.Tenant, it.key, cur)}, deleteRefsOps(p.Tenant, voicecfg.RefTrunk, name, refsVer)...)
-	if err := api.commitVoice(ctx, p, it, pc, cur, true, ops, nil); err != nil {
-		return httpapi.Response{}, err
-	}
-	return httpapi.Response{Status: http.StatusNoContent}, nil
 }

@@ -1,41 +1,23 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"net/http"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/lingxi/lingxi/infra/emulators"
+	"github.com/lingxi/lingxi/infra/logbuf"
 )
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func TestRunServesUntilCancelled(t *testing.T) {
 	e := emulators.ForTest(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stdout, stderr syncBuffer
+	var stdout, stderr logbuf.Buffer
 	done := make(chan error, 1)
 	args := []string{
 		"-template", filepath.Join("..", "..", "devstack", "testdata", "bench.yaml"),
@@ -93,7 +75,7 @@ func TestRunRejectsBadFlags(t *testing.T) {
 	}
 	for name, args := range cases {
 		t.Run(name, func(t *testing.T) {
-			var out syncBuffer
+			var out logbuf.Buffer
 			if err := run(context.Background(), func() {}, args, &out, &out); err == nil {
 				t.Errorf("run %v succeeded", args)
 			}
