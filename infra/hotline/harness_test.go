@@ -77,7 +77,9 @@ func product(t *testing.T) *local.Local {
 // step is one line of a caller's script.
 type step string
 
-func pause(d time.Duration) step { return step(fmt.Sprintf(`<pause milliseconds="%d"/>`, d.Milliseconds())) }
+func pause(d time.Duration) step {
+	return step(fmt.Sprintf(`<pause milliseconds="%d"/>`, d.Milliseconds()))
+}
 
 // keys presses keys as RFC 4733 events (keyPcap), then waits for the last one to end.
 func keys(t *testing.T, ks string) step {
