@@ -48,6 +48,9 @@ type CallStarted struct {
 	From string `json:"from" jsonschema:"minLength=1,maxLength=256" jsonschema_extras:"x-personal-data=true"`
 	// To is the called number, E.164 or a SIP URI. Personal data on outbound calls.
 	To string `json:"to" jsonschema:"minLength=1,maxLength=256" jsonschema_extras:"x-personal-data=true"`
+	// SIPCallID is the SIP Call-ID of the call's dialog, for tracing it in SIP logs; the call's
+	// own id (CallID) is the edge's. Omitted by producers that predate it.
+	SIPCallID string `json:"sip_call_id,omitempty" jsonschema:"maxLength=256"`
 }
 
 // CallDTMF (call.dtmf) records one keypad digit pressed during a call. The envelope's subject is

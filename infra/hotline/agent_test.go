@@ -150,11 +150,11 @@ func TestTransferToARegisteredAgent(t *testing.T) {
 	l := product(t)
 	a := startAgent(t, l, speechWAV(t, "en", "Hello, this is Anna from the card team. How can I help you today? Please tell me what happened to your card."))
 	words, wordsLen := speech(t, "en", "My card is gone and I need help")
-	id := call{from: "+8613800138000", steps: []step{
+	sipID := call{from: "+8613800138000", steps: []step{
 		pause(2 * time.Second), keys(t, "0"), pause(6 * time.Second), say(words, wordsLen), hungUp,
 	}}.run(t, l)
 
-	evs := callEvents(t, l, id)
+	_, evs := callEvents(t, l, sipID)
 	xfer := find(evs, events.TypeCallTransferred)
 	if len(xfer) != 1 {
 		t.Fatalf("call.transferred: %v\n%s", types(evs), a.log.String())

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -121,6 +122,8 @@ const hungUp step = `<recv request="BYE" timeout="60000"/>
 type call struct {
 	from  string // the caller's number
 	steps []step
+	// sipCallID, when set, is the SIP Call-ID the caller uses (a device may reuse one).
+	sipCallID string
 }
 
 var callSeq struct {
@@ -147,12 +150,23 @@ func (c call) run(t *testing.T, l *local.Local) string {
 	callSeq.n++
 	id := fmt.Sprintf("hotline-%d-%d", os.Getpid(), callSeq.n)
 	callSeq.Unlock()
+	if c.sipCallID != "" {
+		id = c.sipCallID
+	}
+	// SIPp's own media port (pcap playback) is a free one, not its default 6000 that another
+	// SIPp of a test running beside this one may hold.
+	ln, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mediaPort := ln.LocalAddr().(*net.UDPAddr).Port
+	ln.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	edge := l.EdgeAddr()
 	cmd := exec.CommandContext(ctx, "sipp", "-sf", scen, "-s", strings.TrimPrefix(local.DemoNumber, "+"),
 		"-set", "from", c.from, "-cid_str", id, "-m", "1", "-l", "1",
-		"-i", "127.0.0.1", "-p", "0", "-mi", "127.0.0.1", "-trace_err", "-error_file", filepath.Join(dir, "errors.log"),
+		"-i", "127.0.0.1", "-p", "0", "-mi", "127.0.0.1", "-mp", fmt.Sprint(mediaPort), "-trace_err", "-error_file", filepath.Join(dir, "errors.log"),
 		"-nostdin", edge.String())
 	cmd.Dir = dir
 	out, err := cmd.CombinedOutput()
@@ -221,9 +235,10 @@ func (tr transcript) String() string {
 	return b.String()
 }
 
-// callEvents reads the stream until the call's call.ended arrives (or a minute passes) and
-// returns the call's events in order.
-func callEvents(t *testing.T, l *local.Local, callID string) []events.Envelope {
+// callEvents reads the stream until the call's call.ended arrives (or a minute passes): the call
+// is found by its SIP Call-ID in call.started, and its events by the edge's own call id (their
+// subject). It returns that id and the call's events in order.
+func callEvents(t *testing.T, l *local.Local, sipCallID string) (string, []events.Envelope) {
 	t.Helper()
 	kc := kinesis.NewFromConfig(aws.Config{Region: devstack.Region, Credentials: credentials.NewStaticCredentialsProvider("S3RVER", "S3RVER", "")},
 		func(o *kinesis.Options) { o.BaseEndpoint = aws.String(l.Stack.Endpoints().Kinesis) })
@@ -231,7 +246,7 @@ func callEvents(t *testing.T, l *local.Local, callID string) []events.Envelope {
 	ctx := context.Background()
 	deadline := time.Now().Add(time.Minute)
 	for {
-		var got []events.Envelope
+		var all []events.Envelope
 		shards, err := kc.ListShards(ctx, &kinesis.ListShardsInput{StreamName: aws.String(name)})
 		if err != nil {
 			t.Fatal(err)
@@ -248,9 +263,8 @@ func callEvents(t *testing.T, l *local.Local, callID string) []events.Envelope {
 					t.Fatal(err)
 				}
 				for _, r := range out.Records {
-					env, err := events.Decode(r.Data)
-					if err == nil && env.Subject == callID {
-						got = append(got, env)
+					if env, err := events.Decode(r.Data); err == nil {
+						all = append(all, env)
 					}
 				}
 				if len(out.Records) == 0 || aws.ToInt64(out.MillisBehindLatest) == 0 {
@@ -259,13 +273,23 @@ func callEvents(t *testing.T, l *local.Local, callID string) []events.Envelope {
 				iter = out.NextShardIterator
 			}
 		}
-		for _, e := range got {
-			if e.Type == events.TypeCallEnded {
-				return got
+		id := ""
+		for _, e := range all {
+			if e.Type == events.TypeCallStarted && payload[events.CallStarted](t, e).SIPCallID == sipCallID {
+				id = e.Subject
 			}
 		}
+		var got []events.Envelope
+		for _, e := range all {
+			if id != "" && e.Subject == id {
+				got = append(got, e)
+			}
+		}
+		if len(find(got, events.TypeCallEnded)) > 0 {
+			return id, got
+		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no call.ended for %s; events: %v", callID, types(got))
+			t.Fatalf("no call.ended for SIP call %s (call %q); its events: %v", sipCallID, id, types(got))
 		}
 		time.Sleep(500 * time.Millisecond)
 	}

@@ -2,6 +2,7 @@ package hotline
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -49,9 +50,9 @@ func find(evs []events.Envelope, typ string) []events.Envelope {
 // the right) and its events are on the stream.
 func TestCallIsAnsweredRecordedAndEnded(t *testing.T) {
 	l := product(t)
-	id := call{from: "+14155550100", steps: []step{pause(6 * time.Second), hangUp}}.run(t, l)
+	sipID := call{from: "+14155550100", steps: []step{pause(6 * time.Second), hangUp}}.run(t, l)
 
-	evs := callEvents(t, l, id)
+	id, evs := callEvents(t, l, sipID)
 	for _, typ := range []string{events.TypeCallStarted, events.TypeCallAnswered, events.TypeCallEnded} {
 		if len(find(evs, typ)) != 1 {
 			t.Fatalf("%s: %d, want 1 (events %v)", typ, len(find(evs, typ)), types(evs))
@@ -91,9 +92,9 @@ func TestCallIsAnsweredRecordedAndEnded(t *testing.T) {
 func TestKeysForAPersonWithNoAgentRegistered(t *testing.T) {
 	l := product(t)
 	waitRegistrations(t, l, false) // an agent of an earlier test has unregistered
-	id := call{from: "+8613800138000", steps: []step{pause(2 * time.Second), keys(t, "0"), hungUp}}.run(t, l)
+	sipID := call{from: "+8613800138000", steps: []step{pause(2 * time.Second), keys(t, "0"), hungUp}}.run(t, l)
 
-	evs := callEvents(t, l, id)
+	id, evs := callEvents(t, l, sipID)
 	digits := find(evs, events.TypeCallDTMF)
 	if len(digits) != 1 || payload[events.CallDTMF](t, digits[0]).Digit != "0" {
 		t.Fatalf("call.dtmf %v", digits)
@@ -112,5 +113,27 @@ func TestKeysForAPersonWithNoAgentRegistered(t *testing.T) {
 	}
 	if !keyed {
 		t.Fatalf("the key is not in the transcript:\n%s", tr)
+	}
+}
+
+// Regression: a call's conversation and recording were named by the SIP Call-ID, which the
+// caller's device chooses; a second call reusing it resumed the first caller's conversation (past
+// its identity check). Each answered call now has an id of the edge's own.
+func TestAReusedCallIDStartsAFreshCall(t *testing.T) {
+	l := product(t)
+	reused := fmt.Sprintf("reused-%d@127.0.0.1", time.Now().UnixNano())
+	first := call{from: "+8613800138000", sipCallID: reused, steps: []step{pause(1500 * time.Millisecond), keys(t, "1"), pause(3 * time.Second), hangUp}}
+	firstID, _ := callEvents(t, l, first.run(t, l))
+	if tr := conversationOf(t, l, firstID); len(tr.Messages) < 3 {
+		t.Fatalf("the first call did not start the flow:\n%s", tr)
+	}
+	second := call{from: "+8613800138000", sipCallID: reused, steps: []step{pause(3 * time.Second), hangUp}}
+	secondID, _ := callEvents(t, l, second.run(t, l))
+	if secondID == firstID {
+		t.Fatalf("both calls are %s", firstID)
+	}
+	tr := conversationOf(t, l, secondID)
+	if len(tr.Messages) != 1 || !strings.HasPrefix(tr.Messages[0].Text, "您好") {
+		t.Fatalf("the second call is not a fresh one:\n%s", tr)
 	}
 }

@@ -40,14 +40,14 @@ func keyed(t *testing.T, evs []events.Envelope) string {
 // says goodbye; the edge hangs up.
 func TestLostCardByKeys(t *testing.T) {
 	l := product(t)
-	id := call{from: "+8613800138000", steps: []step{
+	sipID := call{from: "+8613800138000", steps: []step{
 		pause(1500 * time.Millisecond), keys(t, "1"),
 		pause(3 * time.Second), keys(t, "1234"),
 		pause(3 * time.Second), keys(t, "2"),
 		pause(3 * time.Second), keys(t, "13800138000#"),
 		hungUp,
 	}}.run(t, l)
-	evs := callEvents(t, l, id)
+	id, evs := callEvents(t, l, sipID)
 	tr := conversationOf(t, l, id)
 	lostCard(t, id, tr, evs, "尾号1234")
 	if got := keyed(t, evs); got != "11234213800138000#" {
@@ -65,14 +65,14 @@ func TestLostCardByKeys(t *testing.T) {
 func TestLostCardBySpeech(t *testing.T) {
 	l := product(t)
 	words, wordsLen := speech(t, "en", "a lost or stolen card")
-	id := call{from: "+14155550100", steps: []step{
+	sipID := call{from: "+14155550100", steps: []step{
 		pause(2 * time.Second), say(words, wordsLen),
 		pause(4 * time.Second), keys(t, "1234"),
 		pause(3 * time.Second), keys(t, "2"),
 		pause(3 * time.Second), keys(t, "13800138000#"),
 		hungUp,
 	}}.run(t, l)
-	evs := callEvents(t, l, id)
+	id, evs := callEvents(t, l, sipID)
 	tr := conversationOf(t, l, id)
 	utt := find(evs, events.TypeCallUtterance)
 	if len(utt) == 0 || !strings.Contains(payload[events.CallUtterance](t, utt[0]).Text, "lost") {

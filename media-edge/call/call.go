@@ -1,10 +1,15 @@
 package call
 
 import (
+	"cmp"
 	"context"
+	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"sync"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/lingxi/lingxi/media-edge/media"
 	"github.com/lingxi/lingxi/media-edge/sip"
@@ -87,9 +92,13 @@ type TransferFact struct {
 
 // Info names a call in facts.
 type Info struct {
-	Tenant       tenant.ID
-	ID, From, To string
-	AnsweredAt   time.Time
+	Tenant tenant.ID
+	// ID is the edge's own id of the call (a UUIDv7 minted at answer): its conversation, its
+	// recording and its events' subject. SIPCallID is the Call-ID the caller's device chose,
+	// kept for tracing only: a device may reuse one, so it never names anything.
+	ID, SIPCallID string
+	From, To      string
+	AnsweredAt    time.Time
 	// Codec ("PCMU" or "PCMA"), SRTP and Recorded describe the call's media.
 	Codec          string
 	SRTP, Recorded bool
@@ -128,6 +137,8 @@ type Handler struct {
 	Targets    Targets
 	Facts      Facts
 	Log        *slog.Logger
+	// TurnTimeout bounds a voice turn (DefaultTurnTimeout when zero).
+	TurnTimeout time.Duration
 }
 
 var _ sip.CallHandler = (*Handler)(nil)
@@ -136,11 +147,18 @@ var _ sip.CallHandler = (*Handler)(nil)
 // all live in ctx and stop with it.
 func (h *Handler) ServeCall(ctx context.Context, c *sip.Call) {
 	p := c.Params()
-	info := Info{Tenant: c.Tenant, ID: c.ID, From: c.From, To: c.To, AnsweredAt: time.Now(), Codec: codecName(p.Codec), SRTP: p.SRTP != nil}
-	log := h.Log.With("call", c.ID, "tenant", c.Tenant.String())
+	id, err := uuid.NewV7()
+	if err != nil {
+		h.Log.Error("call id", "err", err)
+		c.Hangup("edge_error")
+		return
+	}
+	info := Info{Tenant: c.Tenant, ID: id.String(), SIPCallID: c.ID, From: c.From, To: c.To, AnsweredAt: time.Now(),
+		Codec: codecName(p.Codec), SRTP: p.SRTP != nil}
+	log := h.Log.With("call", info.ID, "sip_call", c.ID, "tenant", c.Tenant.String())
 	var rec media.Recorder
 	if h.Recorders != nil {
-		r, err := h.Recorders.Open(ctx, c.Tenant, c.ID, info.AnsweredAt)
+		r, err := h.Recorders.Open(ctx, c.Tenant, info.ID, info.AnsweredAt)
 		if err != nil {
 			log.Error("open recording", "err", err) // the call goes on unrecorded
 		} else {
@@ -151,6 +169,11 @@ func (h *Handler) ServeCall(ctx context.Context, c *sip.Call) {
 	if err != nil {
 		log.Error("media session", "err", err)
 		c.Hangup("media_failed")
+		end := Ending{Side: "edge", Cause: "media_failed", Disposition: DispositionFailed}
+		if rec != nil {
+			end.RecordingKey = h.closeRecording(ctx, rec, log)
+		}
+		h.Facts.Ended(context.WithoutCancel(ctx), info, end)
 		return
 	}
 	ctx, cancel := context.WithCancel(ctx)
@@ -176,22 +199,33 @@ func (h *Handler) ServeCall(ctx context.Context, c *sip.Call) {
 		end.Talk = time.Since(x.bridgedAt)
 	}
 	if rec != nil {
-		cctx, ccancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
-		key, err := rec.Close(cctx)
-		ccancel()
-		if err != nil {
-			log.Error("close recording", "err", err)
-		}
-		end.RecordingKey = key
+		end.RecordingKey = h.closeRecording(ctx, rec, log)
 	}
 	h.Facts.Ended(context.WithoutCancel(ctx), info, end)
+}
+
+// closeRecording finishes a call's recording (the upload's last parts) and returns its key, ""
+// when it failed.
+func (h *Handler) closeRecording(ctx context.Context, rec media.Recorder, log *slog.Logger) string {
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordingCloseTimeout)
+	defer cancel()
+	key, err := rec.Close(cctx)
+	if err != nil {
+		log.Error("close recording", "err", err)
+		return ""
+	}
+	return key
 }
 
 // A caller is never left in silence for long: a turn, a recognition or a synthesis that takes
 // longer than these is a failure (the bot's apology, or a prompt skipped).
 const (
-	turnTimeout   = 10 * time.Second
-	engineTimeout = 10 * time.Second
+	// DefaultTurnTimeout is the chat function's own limit (29 s) and a little: giving up sooner
+	// could apologise for a turn the function then commits.
+	DefaultTurnTimeout = 30 * time.Second
+	engineTimeout      = 10 * time.Second
+	// recordingCloseTimeout bounds the upload of a recording's last parts.
+	recordingCloseTimeout = time.Minute
 )
 
 // callRun is one call's loop state; only the loop goroutine touches it.
@@ -207,6 +241,9 @@ type callRun struct {
 	// back into the loop, as a step to run there.
 	results  chan func() []Command
 	playback *media.Playback
+	// sayGen numbers the prompts asked for; a synthesis that comes back for an older one is
+	// dropped.
+	sayGen int
 	// promptAt and promptLen: when the prompt playing now started, and its length.
 	promptAt, promptLen time.Duration
 	now                 time.Duration // media time of the last frame
@@ -282,12 +319,27 @@ func (x *callRun) async(ctx context.Context, wg *sync.WaitGroup, work func(conte
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		step := work(ctx)
+		step := x.guard(ctx, work)
 		select {
 		case x.results <- step:
 		case <-ctx.Done():
 		}
 	}()
+}
+
+// guard runs work; a panic in an engine or client fails this call (an apology, then the end)
+// instead of the whole edge.
+func (x *callRun) guard(ctx context.Context, work func(context.Context) func() []Command) (step func() []Command) {
+	defer func() {
+		if p := recover(); p != nil {
+			x.log.Error("call work panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			step = func() []Command {
+				x.cause = "edge_error"
+				return x.nav.Fail(x.now)
+			}
+		}
+	}()
+	return work(ctx)
 }
 
 // do performs commands; it reports whether the call is over.
@@ -296,11 +348,16 @@ func (x *callRun) do(ctx context.Context, wg *sync.WaitGroup, cmds []Command) bo
 		switch cmd.Kind {
 		case CmdSay:
 			text, lang := cmd.Text, cmd.Lang
+			x.sayGen++
+			gen := x.sayGen
 			x.async(ctx, wg, func(ctx context.Context) func() []Command {
 				ctx, cancel := context.WithTimeout(ctx, engineTimeout)
 				defer cancel()
 				pcm, err := x.h.Prompts.Prompt(ctx, text, lang)
 				return func() []Command {
+					if gen != x.sayGen || x.nav.mode != speaking {
+						return nil // a barge-in or a later prompt overtook it: never play it late
+					}
 					if err != nil {
 						x.log.Error("synthesise prompt", "err", err)
 						return x.nav.PlaybackDone(x.now) // skip what cannot be said
@@ -311,11 +368,16 @@ func (x *callRun) do(ctx context.Context, wg *sync.WaitGroup, cmds []Command) bo
 				}
 			})
 		case CmdStopPlay:
+			x.sayGen++ // a prompt still being synthesised is not played
 			x.sess.StopPlayback()
 		case CmdBargeIn:
 			at := time.Duration(cmd.AtMS) * time.Millisecond
-			pos := min(max(at-x.promptAt, 0), x.promptLen)
-			x.h.Facts.BargedIn(ctx, x.info, BargeInFact{At: at, Position: pos, Prompt: x.promptLen, Input: cmd.By})
+			b := BargeInFact{At: at, Input: cmd.By}
+			if x.playback != nil { // else the prompt had not started: nothing of it was heard
+				b.Prompt = x.promptLen
+				b.Position = min(max(at-x.promptAt, 0), x.promptLen)
+			}
+			x.h.Facts.BargedIn(ctx, x.info, b)
 		case CmdListen:
 			x.ear.Reset()
 		case CmdEndSpeech:
@@ -363,7 +425,7 @@ func (x *callRun) do(ctx context.Context, wg *sync.WaitGroup, cmds []Command) bo
 func (x *callRun) turn(ctx context.Context, wg *sync.WaitGroup, in TurnInput) {
 	lang := x.nav.Lang()
 	x.async(ctx, wg, func(ctx context.Context) func() []Command {
-		ctx, cancel := context.WithTimeout(ctx, turnTimeout)
+		ctx, cancel := context.WithTimeout(ctx, cmp.Or(x.h.TurnTimeout, DefaultTurnTimeout))
 		defer cancel()
 		r, err := x.h.Bot.Turn(ctx, x.info.Tenant, BotInput{CallID: x.info.ID, Caller: x.info.From, Dialled: x.info.To, Language: lang, TurnInput: in})
 		return func() []Command {

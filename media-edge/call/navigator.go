@@ -75,6 +75,9 @@ type TurnInput struct {
 	DTMF       string
 }
 
+// maxAhead bounds the keys kept for the next question.
+const maxAhead = 32
+
 // Defaults of a gather that does not say.
 const (
 	defaultGatherTimeout = 8 * time.Second
@@ -106,6 +109,9 @@ type Navigator struct {
 	listenAt, lastKey time.Duration
 	digits            string
 	talking           bool // the caller is mid-utterance
+	// ahead holds keys pressed while no question was open (the bot thinking, the greeting not
+	// yet playing): they answer the next question that takes keys, as an IVR's type-ahead does.
+	ahead string
 }
 
 // NewNavigator starts a call's navigation in a language ("zh" or "en"; the bot may change it).
@@ -121,6 +127,9 @@ func (n *Navigator) Reply(now time.Duration, lang string, actions []Action) []Co
 	}
 	n.pending = append(n.pending[:0], actions...)
 	n.talking = false
+	if n.ahead != "" && n.nextGather().DTMF {
+		n.dropSays() // the caller typed ahead: the question is already answered
+	}
 	return n.next(now)
 }
 
@@ -153,23 +162,29 @@ func (n *Navigator) next(now time.Duration) []Command {
 // a question may be interrupted; a goodbye may not.
 func (n *Navigator) nextGather() Action {
 	for _, a := range n.pending {
-		switch a.Type {
-		case ActSay:
-			continue
-		case ActGather:
+		if a.Type == ActGather {
 			return a
 		}
-		break
+		if a.Type != ActSay {
+			break // a transfer or a hangup comes first: no question follows
+		}
 	}
 	return Action{}
 }
 
 func (n *Navigator) open(now time.Duration, g Action) []Command {
 	n.mode, n.gather, n.listenAt, n.digits = listening, g, now, ""
-	if n.talking { // the caller barged in and is still talking: keep that utterance
-		return nil
+	var cmds []Command
+	if !n.talking { // else the caller barged in and is still talking: keep that utterance
+		cmds = append(cmds, Command{Kind: CmdListen})
 	}
-	return []Command{{Kind: CmdListen}}
+	if keys := n.ahead; keys != "" && g.DTMF {
+		n.ahead = ""
+		for i := 0; i < len(keys); i++ {
+			cmds = append(cmds, n.Digit(now, keys[i])...) // keys past a complete answer are kept ahead again
+		}
+	}
+	return cmds
 }
 
 // interruptible: a prompt is playing and a question follows it.
@@ -245,6 +260,11 @@ func (n *Navigator) Digit(now time.Duration, key byte) []Command {
 		cmds = append(cmds, Command{Kind: CmdStopPlay}, Command{Kind: CmdBargeIn, AtMS: now.Milliseconds(), By: "dtmf"})
 		n.dropSays()
 		n.next(now) // opens the gather; the key below is its first input
+	case n.mode == thinking || n.mode == idle:
+		if len(n.ahead) < maxAhead {
+			n.ahead += string(key)
+		}
+		return nil
 	case n.mode != listening || !n.gather.DTMF:
 		return nil
 	}

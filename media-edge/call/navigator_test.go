@@ -182,3 +182,38 @@ func TestAFailedTransferApologisesThenHangsUp(t *testing.T) {
 		want(t, lang+" then hangup", n.PlaybackDone(2000*ms), CmdHangup)
 	}
 }
+
+// Keys pressed while the bot thinks (or before the greeting plays) answer the next question that
+// takes keys, as an IVR's type-ahead does; a question they already answer is not read out.
+func TestKeysTypedAheadAnswerTheNextQuestion(t *testing.T) {
+	n := NewNavigator("zh")
+	want(t, "a key before the greeting", n.Digit(100*ms, '1'))
+	c := n.Reply(500*ms, "zh", greet)
+	want(t, "the greeting's menu is answered already", c, CmdListen, CmdEndSpeech, CmdTurn)
+	if c[2].Input.DTMF != "1" {
+		t.Fatalf("turn %+v", c[2].Input)
+	}
+	// The caller keys the card's digits while the bot is still thinking; the fifth key is kept
+	// for the question after.
+	for i, k := range []byte("12345") {
+		want(t, "while thinking", n.Digit(time.Duration(600+i*100)*ms, k))
+	}
+	c = n.Reply(1500*ms, "zh", []Action{{Type: ActSay, Text: "很抱歉"}, {Type: ActSay, Text: "请输入后四位"}, {Type: ActGather, DTMF: true, MaxDigits: 4}})
+	want(t, "four digits answered at once", c, CmdListen, CmdEndSpeech, CmdTurn)
+	if c[2].Input.DTMF != "1234" {
+		t.Fatalf("turn %+v", c[2].Input)
+	}
+	c = n.Reply(2000*ms, "zh", []Action{{Type: ActSay, Text: "按1或2"}, {Type: ActGather, DTMF: true, MaxDigits: 1}})
+	if len(c) != 3 || c[2].Input.DTMF != "5" {
+		t.Fatalf("the kept key: %+v", c)
+	}
+	// A goodbye is not skipped by keys, and keys are not kept for a call that is ending.
+	n.Digit(2100*ms, '9')
+	want(t, "goodbye", n.Reply(2500*ms, "zh", []Action{{Type: ActSay, Text: "再见"}, {Type: ActHangup}}), CmdSay)
+}
+
+func TestNextGatherStopsAtATransfer(t *testing.T) {
+	n := NewNavigator("en")
+	n.Reply(0, "en", []Action{{Type: ActSay, Text: "Putting you through."}, {Type: ActTransfer, Queue: "cards"}, {Type: ActGather, DTMF: true}})
+	want(t, "no barge-in on a prompt before a transfer", n.Frame(100*ms, BargeIn))
+}

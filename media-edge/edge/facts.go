@@ -122,7 +122,7 @@ func orAnonymous(s string) string {
 }
 
 func (f *facts) Answered(_ context.Context, c call.Info) {
-	f.emit(c.Tenant, events.TypeCallStarted, c.ID, events.CallStarted{CallID: c.ID, Direction: events.DirectionInbound, From: orAnonymous(c.From), To: orAnonymous(c.To)})
+	f.emit(c.Tenant, events.TypeCallStarted, c.ID, events.CallStarted{CallID: c.ID, Direction: events.DirectionInbound, From: orAnonymous(c.From), To: orAnonymous(c.To), SIPCallID: c.SIPCallID})
 	f.emit(c.Tenant, events.TypeCallAnswered, c.ID, events.CallAnswered{CallID: c.ID, Codec: events.CallCodec(c.Codec), SRTP: c.SRTP, Recorded: c.Recorded, SetupMS: c.Setup.Milliseconds()})
 }
 

@@ -4,6 +4,7 @@ import (
 	"container/list"
 	"context"
 	"sync"
+	"time"
 )
 
 // PromptCache keeps synthesised prompts by language and text, least recently used first out when
@@ -66,9 +67,25 @@ func (c *PromptCache) Synthesize(ctx context.Context, text, lang string) ([]int1
 	c.inflight[k] = cl
 	c.mu.Unlock()
 
-	// The first caller's context bounds the synthesis; the waiters share its result. A waiter
-	// whose own context ends stops waiting without cancelling the others.
-	cl.pcm, cl.err = c.s.Synthesize(ctx, text, lang)
+	// The synthesis is shared: it runs under its own bound, not the first caller's context, so a
+	// caller who hangs up (or gives up waiting) never fails the others waiting for the same
+	// prompt. Each caller stops waiting when its own context ends.
+	go c.synthesize(context.WithoutCancel(ctx), k, cl)
+	select {
+	case <-cl.done:
+		return cl.pcm, cl.err
+	case <-ctx.Done():
+		return nil, context.Cause(ctx)
+	}
+}
+
+// SynthesisTimeout bounds one shared synthesis.
+const SynthesisTimeout = 30 * time.Second
+
+func (c *PromptCache) synthesize(ctx context.Context, k key, cl *call) {
+	ctx, cancel := context.WithTimeout(ctx, SynthesisTimeout)
+	defer cancel()
+	cl.pcm, cl.err = c.s.Synthesize(ctx, k.text, k.lang)
 
 	c.mu.Lock()
 	delete(c.inflight, k)
@@ -77,7 +94,6 @@ func (c *PromptCache) Synthesize(ctx context.Context, text, lang string) ([]int1
 	}
 	c.mu.Unlock()
 	close(cl.done)
-	return cl.pcm, cl.err
 }
 
 // Len reports how many prompts are cached and the bytes of audio they hold.

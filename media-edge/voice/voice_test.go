@@ -141,3 +141,48 @@ func TestPromptCacheDoesNotKeepErrors(t *testing.T) {
 		t.Fatalf("retry: %v %v", pcm, err)
 	}
 }
+
+// Regression: the first caller's context bounded a shared synthesis, so when that caller hung up,
+// every caller waiting for the same prompt (the greeting, at peak) got its error and heard
+// silence.
+func TestPromptCacheFirstCallerLeavingFailsNoOne(t *testing.T) {
+	release := make(chan struct{})
+	started := make(chan struct{}, 1)
+	c := NewPromptCache(SynthesizerFunc(func(ctx context.Context, text, lang string) ([]int16, error) {
+		started <- struct{}{}
+		select {
+		case <-release:
+			return []int16{1, 2, 3}, nil
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}), 1<<20)
+	first, leave := context.WithCancel(context.Background())
+	firstErr := make(chan error, 1)
+	go func() { _, err := c.Synthesize(first, "您好", "zh"); firstErr <- err }()
+	<-started
+	second := make(chan error, 1)
+	go func() {
+		pcm, err := c.Synthesize(context.Background(), "您好", "zh")
+		if err == nil && len(pcm) != 3 {
+			err = errors.New("wrong audio")
+		}
+		second <- err
+	}()
+	for waiting := false; !waiting; { // the second caller waits for the same synthesis
+		c.mu.Lock()
+		for _, cl := range c.inflight {
+			waiting = cl.waiters == 1
+		}
+		c.mu.Unlock()
+		runtime.Gosched()
+	}
+	leave() // the first caller hangs up while the synthesis runs
+	if err := <-firstErr; err == nil {
+		t.Fatal("the caller who left got the prompt")
+	}
+	close(release)
+	if err := <-second; err != nil {
+		t.Fatalf("a caller still waiting: %v", err)
+	}
+}
