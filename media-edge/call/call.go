@@ -46,10 +46,18 @@ type Prompts interface {
 
 // Ear is the voice activity detector of one call.
 type Ear interface {
-	Push(caller, played *[media.FrameSamples]int16) Speech
+	Push(caller, played *[media.FrameSamples]int16) Heard
 	Utterance() []int16
 	EndNow()
 	Reset()
+}
+
+// Heard is the detector's verdict on a frame; Start and End are the speech's own boundaries
+// (without the endpointing silence) in the detector's time, which Reset starts again: when speech
+// started (SpeechStart, BargeIn) or the utterance's span (SpeechEnd).
+type Heard struct {
+	Speech     Speech
+	Start, End time.Duration
 }
 
 // Recorders opens the recording of a call; nil when calls are not recorded.
@@ -244,6 +252,9 @@ type callRun struct {
 	// sayGen numbers the prompts asked for; a synthesis that comes back for an older one is
 	// dropped.
 	sayGen int
+	// earBase is the media time of the detector's last Reset; speechAt is when the caller's
+	// speech started, uttStart and uttEnd the last utterance's span, in media time.
+	earBase, speechAt, uttStart, uttEnd time.Duration
 	// promptAt and promptLen: when the prompt playing now started, and its length.
 	promptAt, promptLen time.Duration
 	now                 time.Duration // media time of the last frame
@@ -284,7 +295,14 @@ func (x *callRun) loop(ctx context.Context, wg *sync.WaitGroup) string {
 				}
 				continue
 			}
-			cmds = x.nav.Frame(f.At, x.ear.Push(&f.Caller, &f.Played))
+			h := x.ear.Push(&f.Caller, &f.Played)
+			switch h.Speech {
+			case BargeIn, SpeechStart:
+				x.speechAt = x.earBase + h.Start
+			case SpeechEnd:
+				x.uttStart, x.uttEnd = x.earBase+h.Start, x.earBase+h.End
+			}
+			cmds = x.nav.Frame(f.At, h.Speech)
 		case d, ok := <-x.sess.DTMF():
 			if !ok {
 				return x.outcome
@@ -372,6 +390,9 @@ func (x *callRun) do(ctx context.Context, wg *sync.WaitGroup, cmds []Command) bo
 			x.sess.StopPlayback()
 		case CmdBargeIn:
 			at := time.Duration(cmd.AtMS) * time.Millisecond
+			if cmd.By == "speech" {
+				at = min(x.speechAt, at) // when the caller started, not when the detector was sure
+			}
 			b := BargeInFact{At: at, Input: cmd.By}
 			if x.playback != nil { // else the prompt had not started: nothing of it was heard
 				b.Prompt = x.promptLen
@@ -380,12 +401,12 @@ func (x *callRun) do(ctx context.Context, wg *sync.WaitGroup, cmds []Command) bo
 			x.h.Facts.BargedIn(ctx, x.info, b)
 		case CmdListen:
 			x.ear.Reset()
+			x.earBase = x.now + 20*time.Millisecond // the next frame is the detector's first
 		case CmdEndSpeech:
 			x.ear.EndNow()
 		case CmdRecognize:
 			pcm, hints, lang := x.ear.Utterance(), cmd.Hints, cmd.Lang
-			end := x.now
-			start := end - time.Duration(len(pcm))*time.Second/8000
+			start, end := x.uttStart, x.uttEnd
 			x.async(ctx, wg, func(ctx context.Context) func() []Command {
 				ctx, cancel := context.WithTimeout(ctx, engineTimeout)
 				defer cancel()

@@ -2,6 +2,7 @@ package edge
 
 import (
 	"context"
+	"time"
 
 	"github.com/lingxi/lingxi/media-edge/call"
 	"github.com/lingxi/lingxi/media-edge/media"
@@ -18,16 +19,18 @@ type ear struct{ d *vad.Detector }
 
 var _ call.Ear = ear{}
 
-func (e ear) Push(caller, played *[media.FrameSamples]int16) call.Speech {
-	switch e.d.Push(caller, played).Kind {
+func (e ear) Push(caller, played *[media.FrameSamples]int16) call.Heard {
+	ev := e.d.Push(caller, played)
+	h := call.Heard{Start: time.Duration(ev.StartMS) * time.Millisecond, End: time.Duration(ev.EndMS) * time.Millisecond}
+	switch ev.Kind {
 	case vad.SpeechStart:
-		return call.SpeechStart
+		h.Speech = call.SpeechStart
 	case vad.SpeechEnd:
-		return call.SpeechEnd
+		h.Speech = call.SpeechEnd
 	case vad.BargeIn:
-		return call.BargeIn
+		h.Speech = call.BargeIn
 	}
-	return call.Quiet
+	return h
 }
 
 func (e ear) Utterance() []int16 { return e.d.Utterance() }
