@@ -1,7 +1,8 @@
 // Command media-edge is Lingxi's SIP/RTP service: it answers the tenants' numbers, runs voice
 // navigation against the chat bot, records calls and transfers them to agents. Configuration:
 // -config FILE (JSON) and LINGXI_EDGE_* variables (media-edge/config). The first SIGTERM drains
-// (new calls get 503, current ones finish); a second one, or -drain-timeout, ends them.
+// (new calls get 503, current ones finish); a second one, or drain_timeout, ends them; a third
+// kills the process.
 package main
 
 import (
@@ -29,7 +30,6 @@ func main() {
 
 func run() error {
 	path := flag.String("config", "", "JSON configuration file (optional)")
-	drainTimeout := flag.Duration("drain-timeout", 10*time.Minute, "how long the first SIGTERM waits for calls to end")
 	flag.Parse()
 	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	cfg, err := config.Load(*path, os.Getenv)
@@ -40,7 +40,7 @@ func run() error {
 	if err != nil {
 		return fmt.Errorf("aws config: %w", err)
 	}
-	e, err := edge.New(cfg, edge.Options{AWS: awsCfg, Log: log})
+	e, err := edge.New(cfg, edge.Options{AWS: awsCfg, Log: log, Metadata: os.Getenv("ECS_CONTAINER_METADATA_URI_V4")})
 	if err != nil {
 		return err
 	}
@@ -58,11 +58,12 @@ func run() error {
 	case <-sigs:
 	}
 	log.Info("draining: new calls get 503", "calls", e.Active())
-	dctx, dcancel := context.WithTimeout(context.Background(), *drainTimeout)
+	dctx, dcancel := context.WithTimeout(context.Background(), time.Duration(cfg.DrainTimeout))
 	go func() {
 		select {
 		case <-sigs:
 			log.Warn("second signal: ending the calls still up", "calls", e.Active())
+			signal.Stop(sigs) // a third one kills the process
 			dcancel()
 		case <-dctx.Done():
 		}

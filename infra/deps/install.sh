@@ -6,7 +6,7 @@ set -euo pipefail
 declare -A pkg=(
   [curl]=curl [openssl]=openssl
   [sipp]=sip-tester [baresip]=baresip
-  [espeak-ng]=espeak-ng [pocketsphinx_continuous]=pocketsphinx
+  [espeak-ng]=espeak-ng [pocketsphinx_batch]=pocketsphinx
 )
 need=()
 for cmd in "${!pkg[@]}"; do command -v "$cmd" >/dev/null || need+=("${pkg[$cmd]}"); done

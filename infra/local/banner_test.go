@@ -46,7 +46,7 @@ func TestBannerShowsWhereKeysAreNotKeys(t *testing.T) {
 		`-H "Authorization: Bearer $(cat '` + dir + `/admin-key')"`,
 		"only on ports 40123, 8080 (the demo bank's first)",
 		"dial sip:+862150001234@127.0.0.1:5060",
-		"sipp -sn uac -s 862150001234 -m 1 127.0.0.1:5060",
+		"sipp -sn uac -s 862150001234 -m 1 -i 127.0.0.1 -mi 127.0.0.1 127.0.0.1:5060",
 		"register agent1@127.0.0.1:5060, password in '" + dir + "/agent-password'",
 	} {
 		if !strings.Contains(b, want) {

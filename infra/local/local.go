@@ -438,8 +438,8 @@ func banner(in bannerInfo) string {
 		sipURI := "sip:" + DemoNumber + "@" + in.Phone.String()
 		fmt.Fprintf(&b, "Call the demo bank (SIP over UDP or TCP on %s, from this machine):\n", in.Phone)
 		fmt.Fprintf(&b, "  a softphone: dial %s (say \"a lost or stolen card\" in English, or press 1; then key the card's last four digits)\n", sipURI)
-		fmt.Fprintf(&b, "  baresip -e '/dial %s'\n", sipURI)
-		fmt.Fprintf(&b, "  sipp -sn uac -s %s -m 1 %s   (a call that answers and hangs up)\n", strings.TrimPrefix(DemoNumber, "+"), in.Phone)
+		fmt.Fprintf(&b, "  baresip -n 127.0.0.1 -e '/dial %s'\n", sipURI)
+		fmt.Fprintf(&b, "  sipp -sn uac -s %s -m 1 -i 127.0.0.1 -mi 127.0.0.1 %s   (a call that answers and hangs up)\n", strings.TrimPrefix(DemoNumber, "+"), in.Phone)
 		fmt.Fprintf(&b, "  agent softphone: register %s@%s, password in %s; transfers ring it\n",
 			DemoAgent, in.Phone, shellQuote(filepath.Join(in.StateDir, agentPasswordFile)))
 		fmt.Fprintf(&b, "  (there is no local Chinese recogniser: Chinese callers key their answers; English callers may speak)\n\n")

@@ -1,6 +1,8 @@
 package template
 
 import (
+	"time"
+
 	"fmt"
 	"github.com/lingxi/lingxi/media-edge/config"
 	"os"
@@ -72,12 +74,14 @@ func TestEdgeTaskIsArm64Fargate(t *testing.T) {
 	}
 	// The environment is what media-edge/config reads: with an advertised address it loads and
 	// validates, and no variable is one the edge ignores.
-	env["LINGXI_EDGE_ADVERTISE"] = "203.0.113.10"
+	if env["LINGXI_EDGE_ADVERTISE"] != config.AdvertiseTask || env["LINGXI_EDGE_SPOOL_DIR"] != "/spool" {
+		t.Errorf("without EdgeAdvertisedAddress each task advertises its own address; recordings spool on /spool: %v", env)
+	}
 	cfg, err := config.Load("", func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatalf("the edge would not start with the template's environment: %v", err)
 	}
-	if cfg.Engines != "aws" || cfg.SIPUDP != "0.0.0.0:5060" || cfg.RTPMin != 10000 {
+	if cfg.Engines != "aws" || cfg.SIPUDP != "0.0.0.0:5060" || cfg.RTPMin != 10000 || time.Duration(cfg.DrainTimeout) >= 120*time.Second {
 		t.Errorf("config from the template: %+v", cfg)
 	}
 	for k := range env {

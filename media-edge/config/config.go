@@ -60,10 +60,20 @@ type Config struct {
 	// share it so that a challenge one task sent may be answered to another. Empty: a random key
 	// per task (one task, or the local stack).
 	NonceKey string `json:"nonce_key"`
+	// SpoolDir holds the recordings' spool files (the OS's temporary folder when empty): a
+	// writable volume in a container whose root is read-only.
+	SpoolDir string `json:"spool_dir"`
+	// DrainTimeout is how long the first SIGTERM waits for the calls in progress; shorter than
+	// the container's stop timeout (Fargate kills 120 s after the signal).
+	DrainTimeout Duration `json:"drain_timeout"`
 	// LoopbackSIPPorts are loopback ports a transfer target's SIP URI may name ("5070,5071"):
 	// softphones of the local stack's user. Empty in AWS: transfer targets must be public.
 	LoopbackSIPPorts string `json:"loopback_sip_ports"`
 }
+
+// AdvertiseTask, as the advertised address, makes the edge find its own: the task's address in
+// its VPC, from the ECS task metadata endpoint (every task of a service then advertises itself).
+const AdvertiseTask = "task"
 
 // Duration is a time.Duration written as Go text ("500ms", "30s") in the file.
 type Duration time.Duration
@@ -93,7 +103,7 @@ func Defaults() Config {
 		RTPInactivity: Duration(30 * time.Second), HealthHTTP: "127.0.0.1:5080",
 		AuthFailures: 5, BlockFor: Duration(10 * time.Minute), MaxCalls: 4000,
 		EndSilence: Duration(400 * time.Millisecond), Engines: "local", PromptCacheBytes: 64 << 20,
-		Record: true,
+		Record: true, DrainTimeout: Duration(10 * time.Minute),
 	}
 }
 
@@ -167,6 +177,8 @@ func (c *Config) fromEnv(env func(string) string) error {
 	str("RECORDINGS_BUCKET", &c.RecordingsBucket)
 	str("NONCE_KEY", &c.NonceKey)
 	str("LOOPBACK_SIP_PORTS", &c.LoopbackSIPPorts)
+	str("SPOOL_DIR", &c.SpoolDir)
+	dur("DRAIN_TIMEOUT", &c.DrainTimeout)
 	if v := env("LINGXI_EDGE_RECORD"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -195,8 +207,11 @@ func (c Config) Validate() error {
 	if c.SIPTLS != "" && (c.TLSCert == "" || c.TLSKey == "") {
 		bad("sip_tls needs tls_cert and tls_key")
 	}
-	if a, err := netip.ParseAddr(c.Advertise); err != nil || a.IsUnspecified() {
-		bad("advertise %q: want the address peers reach this task at (not 0.0.0.0)", c.Advertise)
+	if a, err := netip.ParseAddr(c.Advertise); c.Advertise != AdvertiseTask && (err != nil || a.IsUnspecified()) {
+		bad("advertise %q: want the address peers reach this task at (not 0.0.0.0), or %q", c.Advertise, AdvertiseTask)
+	}
+	if c.DrainTimeout < 0 {
+		bad("drain_timeout must not be negative")
 	}
 	if _, err := netip.ParseAddr(c.RTPBind); err != nil {
 		bad("rtp_bind %q: %v", c.RTPBind, err)

@@ -54,6 +54,9 @@ type Edge struct {
 type Options struct {
 	AWS aws.Config
 	Log *slog.Logger
+	// Metadata is the ECS task metadata endpoint's base URL (ECS_CONTAINER_METADATA_URI_V4), read
+	// when the advertised address is config.AdvertiseTask.
+	Metadata string
 	// Endpoints, when set, point the clients at local implementations of the AWS APIs (the
 	// local stack); empty in AWS.
 	Endpoints Endpoints
@@ -80,9 +83,9 @@ func New(cfg config.Config, o Options) (*Edge, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	advertise, err := netip.ParseAddr(cfg.Advertise)
+	advertise, err := advertised(context.Background(), cfg.Advertise, o.Metadata)
 	if err != nil {
-		return nil, fmt.Errorf("advertise: %w", err)
+		return nil, err
 	}
 	rtpBind, err := netip.ParseAddr(cfg.RTPBind)
 	if err != nil {
@@ -137,7 +140,7 @@ func New(cfg config.Config, o Options) (*Edge, error) {
 				x.BaseEndpoint, x.UsePathStyle = endpoint(ep.S3), true
 			}
 		})
-		h.Recorders = recorders{client: s3c, bucket: cfg.RecordingsBucket, log: log}
+		h.Recorders = recorders{client: s3c, bucket: cfg.RecordingsBucket, spool: cfg.SpoolDir, log: log}
 	}
 	sc := sip.Config{
 		UDP: cfg.SIPUDP, TCP: cfg.SIPTCP, TLS: cfg.SIPTLS, Advertise: advertise,
@@ -222,14 +225,14 @@ func (e *Edge) healthHandler() http.Handler {
 // recorders opens each call's dual-channel recording at
 // recordings/<tenant>/<yyyy>/<mm>/<dd>/<call-id>.wav.
 type recorders struct {
-	client media.S3API
-	bucket string
-	log    *slog.Logger
+	client        media.S3API
+	bucket, spool string
+	log           *slog.Logger
 }
 
 func (r recorders) Open(ctx context.Context, t tenant.ID, callID string, at time.Time) (media.Recorder, error) {
 	key := RecordingKey(t, callID, at)
-	return media.NewS3Recorder(ctx, r.client, r.bucket, key, media.RecorderOptions{Log: r.log.With("recording", key)})
+	return media.NewS3Recorder(ctx, r.client, r.bucket, key, media.RecorderOptions{TempDir: r.spool, Log: r.log.With("recording", key)})
 }
 
 // RecordingKey is where a call's recording is kept.
