@@ -3,6 +3,7 @@ package call
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"runtime/debug"
@@ -34,8 +35,10 @@ type BotReply struct {
 	Actions  []Action
 }
 
-// Recognizer turns an utterance into text ("" when nothing was understood).
+// Recognizer turns an utterance into text ("" when nothing was understood); Hears says whether
+// it recognises a language at all.
 type Recognizer interface {
+	Hears(lang string) bool
 	Recognize(ctx context.Context, pcm []int16, lang string, hints []string) (text string, confidence float64, err error)
 }
 
@@ -147,6 +150,8 @@ type Handler struct {
 	Log        *slog.Logger
 	// TurnTimeout bounds a voice turn (DefaultTurnTimeout when zero).
 	TurnTimeout time.Duration
+	// MaxDuration ends a call that lasts longer (DefaultMaxDuration when zero).
+	MaxDuration time.Duration
 }
 
 var _ sip.CallHandler = (*Handler)(nil)
@@ -184,15 +189,28 @@ func (h *Handler) ServeCall(ctx context.Context, c *sip.Call) {
 		h.Facts.Ended(context.WithoutCancel(ctx), info, end)
 		return
 	}
-	ctx, cancel := context.WithCancel(ctx)
+	ctx, cancel := context.WithTimeout(ctx, cmp.Or(h.MaxDuration, DefaultMaxDuration))
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { defer wg.Done(); _ = sess.Run(ctx) }()
 	h.Facts.Answered(ctx, info)
 
-	x := &callRun{h: h, c: c, info: info, sess: sess, ear: h.NewEar(), nav: NewNavigator(c.Number.Language), log: log,
+	x := &callRun{h: h, c: c, info: info, sess: sess, ear: h.NewEar(), nav: NewNavigator(c.Number.Language).Hearing(h.Recognizer.Hears), log: log,
 		results: make(chan func() []Command, 4)}
 	disposition := x.loop(ctx, &wg)
+	if x.hangup == "" && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		c.Hangup("max_duration") // the call's time is up: no prompt is waiting to finish
+		x.cause = "max_duration"
+	}
+	if x.hangup != "" {
+		// The last prompt's packets are sent; give the far end's jitter buffer time to play
+		// them before the BYE.
+		select {
+		case <-time.After(byeTail):
+		case <-ctx.Done():
+		}
+		c.Hangup(x.hangup)
+	}
 	if x.leg != nil {
 		x.leg.Hangup("caller_hangup")
 	}
@@ -232,6 +250,10 @@ const (
 	// could apologise for a turn the function then commits.
 	DefaultTurnTimeout = 30 * time.Second
 	engineTimeout      = 10 * time.Second
+	// DefaultMaxDuration bounds a call: a line left open by a broken device is not held for ever.
+	DefaultMaxDuration = 4 * time.Hour
+	// byeTail is how long the BYE waits after the last prompt's last packet.
+	byeTail = 300 * time.Millisecond
 	// recordingCloseTimeout bounds the upload of a recording's last parts.
 	recordingCloseTimeout = time.Minute
 )
@@ -264,6 +286,8 @@ type callRun struct {
 	bridgedAt time.Time
 	cause     string
 	outcome   string
+	// hangup is the cause of the edge's BYE, once it decided to end the call.
+	hangup string
 }
 
 // loop feeds the navigator and performs its commands until the call ends; it returns the
@@ -434,7 +458,7 @@ func (x *callRun) do(ctx context.Context, wg *sync.WaitGroup, cmds []Command) bo
 			default:
 				x.cause = cmd.Cause
 			}
-			x.c.Hangup(cmd.Cause)
+			x.hangup = cmd.Cause
 			return true
 		}
 	}

@@ -109,6 +109,7 @@ type Navigator struct {
 	listenAt, lastKey time.Duration
 	digits            string
 	talking           bool // the caller is mid-utterance
+	hears             func(lang string) bool
 	// ahead holds keys pressed while no question was open (the bot thinking, the greeting not
 	// yet playing): they answer the next question that takes keys, as an IVR's type-ahead does.
 	ahead string
@@ -116,6 +117,14 @@ type Navigator struct {
 
 // NewNavigator starts a call's navigation in a language ("zh" or "en"; the bot may change it).
 func NewNavigator(lang string) *Navigator { return &Navigator{lang: lang} }
+
+// Hearing tells the navigator in which languages speech can be recognised: in the others (no
+// local Chinese recogniser) speech neither interrupts prompts nor answers questions — a cough or a
+// "喂" would only stop the menu and earn a reprompt — and the caller answers with keys.
+func (n *Navigator) Hearing(hears func(lang string) bool) *Navigator {
+	n.hears = hears
+	return n
+}
 
 // Reply takes the bot's answer to a turn and starts acting on it.
 func (n *Navigator) Reply(now time.Duration, lang string, actions []Action) []Command {
@@ -200,6 +209,9 @@ func (n *Navigator) PlaybackDone(now time.Duration) []Command {
 
 // Frame takes the detector's verdict on one frame at time now (from the answer).
 func (n *Navigator) Frame(now time.Duration, s Speech) []Command {
+	if n.hears != nil && !n.hears(n.lang) {
+		s = Quiet // timeouts still run
+	}
 	switch n.mode {
 	case speaking:
 		if (s == BargeIn || s == SpeechStart) && n.interruptible() {

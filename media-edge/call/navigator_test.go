@@ -217,3 +217,20 @@ func TestNextGatherStopsAtATransfer(t *testing.T) {
 	n.Reply(0, "en", []Action{{Type: ActSay, Text: "Putting you through."}, {Type: ActTransfer, Queue: "cards"}, {Type: ActGather, DTMF: true}})
 	want(t, "no barge-in on a prompt before a transfer", n.Frame(100*ms, BargeIn))
 }
+
+// Locally there is no Chinese recogniser: a Chinese caller's speech (or a cough) does not stop the
+// menu or count as an answer; keys do, and the question's time still runs.
+func TestSpeechIsIgnoredInALanguageNobodyHears(t *testing.T) {
+	n := NewNavigator("zh").Hearing(func(lang string) bool { return lang == "en" })
+	n.Reply(0, "zh", greet)
+	want(t, "speech over the greeting", n.Frame(300*ms, BargeIn))
+	n.PlaybackDone(1000 * ms)
+	n.PlaybackDone(2000 * ms)
+	want(t, "speech in the gather", n.Frame(2100*ms, SpeechStart))
+	want(t, "end of that speech", n.Frame(2900*ms, SpeechEnd))
+	c := n.Frame(7000*ms, Quiet)
+	want(t, "the gather times out", c, CmdTurn)
+	n2 := NewNavigator("zh").Hearing(func(lang string) bool { return lang == "en" })
+	n2.Reply(0, "en", greet) // the bot switched the call to English: speech is heard again
+	want(t, "English speech barges in", n2.Frame(300*ms, BargeIn), CmdStopPlay, CmdBargeIn)
+}

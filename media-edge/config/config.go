@@ -60,6 +60,8 @@ type Config struct {
 	// share it so that a challenge one task sent may be answered to another. Empty: a random key
 	// per task (one task, or the local stack).
 	NonceKey string `json:"nonce_key"`
+	// MaxCall ends a call that lasts longer.
+	MaxCall Duration `json:"max_call"`
 	// SpoolDir holds the recordings' spool files (the OS's temporary folder when empty): a
 	// writable volume in a container whose root is read-only.
 	SpoolDir string `json:"spool_dir"`
@@ -103,7 +105,7 @@ func Defaults() Config {
 		RTPInactivity: Duration(30 * time.Second), HealthHTTP: "127.0.0.1:5080",
 		AuthFailures: 5, BlockFor: Duration(10 * time.Minute), MaxCalls: 4000,
 		EndSilence: Duration(400 * time.Millisecond), Engines: "local", PromptCacheBytes: 64 << 20,
-		Record: true, DrainTimeout: Duration(10 * time.Minute),
+		Record: true, DrainTimeout: Duration(10 * time.Minute), MaxCall: Duration(4 * time.Hour),
 	}
 }
 
@@ -179,6 +181,7 @@ func (c *Config) fromEnv(env func(string) string) error {
 	str("LOOPBACK_SIP_PORTS", &c.LoopbackSIPPorts)
 	str("SPOOL_DIR", &c.SpoolDir)
 	dur("DRAIN_TIMEOUT", &c.DrainTimeout)
+	dur("MAX_CALL", &c.MaxCall)
 	if v := env("LINGXI_EDGE_RECORD"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -209,6 +212,9 @@ func (c Config) Validate() error {
 	}
 	if a, err := netip.ParseAddr(c.Advertise); c.Advertise != AdvertiseTask && (err != nil || a.IsUnspecified()) {
 		bad("advertise %q: want the address peers reach this task at (not 0.0.0.0), or %q", c.Advertise, AdvertiseTask)
+	}
+	if c.MaxCall < Duration(time.Minute) {
+		bad("max_call %v: at least 1m", time.Duration(c.MaxCall))
 	}
 	if c.DrainTimeout < 0 {
 		bad("drain_timeout must not be negative")

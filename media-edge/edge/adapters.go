@@ -2,6 +2,7 @@ package edge
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/lingxi/lingxi/media-edge/call"
@@ -40,7 +41,13 @@ func (e ear) Utterance() []int16 { return e.d.Utterance() }
 func (e ear) EndNow() { e.d.EndNow() }
 func (e ear) Reset()  { e.d.Reset() }
 
-type recognizer struct{ r voice.Recognizer }
+type recognizer struct {
+	r voice.Recognizer
+	// langs are the languages the engine recognises.
+	langs []string
+}
+
+func (r recognizer) Hears(lang string) bool { return slices.Contains(r.langs, lang) }
 
 func (r recognizer) Recognize(ctx context.Context, pcm []int16, lang string, hints []string) (string, float64, error) {
 	t, err := r.r.Recognize(ctx, pcm, lang, hints)

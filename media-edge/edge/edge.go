@@ -110,29 +110,32 @@ func New(cfg config.Config, o Options) (*Edge, error) {
 		asr voice.Recognizer
 		tts voice.Synthesizer
 	)
+	hears := []string{"zh", "en"}
 	switch cfg.Engines {
 	case "aws":
 		asr = &awsspeech.Transcribe{Region: o.AWS.Region, Credentials: o.AWS.Credentials}
 		tts = &awsspeech.Polly{Client: polly.NewFromConfig(o.AWS)}
 	default:
 		asr, tts = &local.Sphinx{}, &local.Espeak{}
+		hears = []string{"en"} // Debian has no Chinese model for pocketsphinx
 	}
 	kin := kinesis.NewFromConfig(o.AWS, func(x *kinesis.Options) { x.BaseEndpoint = endpoint(ep.Kinesis) })
 	f := newFacts(stream.NewPublisher(kin, cfg.Stream), log.With("component", "events"))
 	lam := lambda.NewFromConfig(o.AWS, func(x *lambda.Options) { x.BaseEndpoint = endpoint(ep.Lambda) })
 	h := &call.Handler{
 		Bot:        bot{turns.New(lam, cfg.ChatFunction)},
-		Recognizer: recognizer{asr},
+		Recognizer: recognizer{asr, hears},
 		Prompts:    prompts{voice.NewPromptCache(tts, cfg.PromptCacheBytes)},
 		NewEar: func() call.Ear {
 			v := vad.Defaults()
 			v.EndSilence = time.Duration(cfg.EndSilence)
 			return ear{vad.NewDetector(v)}
 		},
-		Directory: dir,
-		Targets:   newSIPTargets(egress.Policy{LoopbackPorts: loopbackSIP}),
-		Facts:     f,
-		Log:       log.With("component", "call"),
+		Directory:   dir,
+		Targets:     newSIPTargets(egress.Policy{LoopbackPorts: loopbackSIP}),
+		Facts:       f,
+		Log:         log.With("component", "call"),
+		MaxDuration: time.Duration(cfg.MaxCall),
 	}
 	if cfg.Record {
 		s3c := s3.NewFromConfig(o.AWS, func(x *s3.Options) {
@@ -150,6 +153,7 @@ func New(cfg config.Config, o Options) (*Edge, error) {
 	if cfg.SIPTLS != "" {
 		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
 		if err != nil {
+			f.Close()
 			return nil, fmt.Errorf("tls: %w", err)
 		}
 		sc.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}

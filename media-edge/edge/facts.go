@@ -164,8 +164,10 @@ func (f *facts) Ended(_ context.Context, c call.Info, e call.Ending) {
 		ev.HangupSide, ev.Reason = events.HangupAgent, events.CallEndAgentHangup
 	case e.Side == sip.SideCaller:
 		ev.HangupSide, ev.Reason = events.HangupCaller, events.CallEndCallerHangup
-	default:
+	case e.Cause == "bot_hangup" || e.Cause == "completed":
 		ev.HangupSide, ev.Reason = events.HangupEdge, events.CallEndBotHangup
+	default: // a timeout, a failure, a shutdown: the edge ended it, not the bot's decision
+		ev.HangupSide, ev.Reason = events.HangupEdge, events.CallEndFailed
 	}
 	switch e.Cause {
 	case "rtp_timeout":
@@ -174,6 +176,8 @@ func (f *facts) Ended(_ context.Context, c call.Info, e call.Ending) {
 		ev.HangupCause = events.CauseTransferFailed
 	case "shutdown":
 		ev.HangupCause = events.CauseShutdown
+	case "max_duration":
+		ev.HangupCause = events.CauseError
 	case "turn_failed", "media_failed":
 		ev.HangupCause, ev.Reason = events.CauseError, events.CallEndFailed
 	}

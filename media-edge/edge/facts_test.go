@@ -1,0 +1,67 @@
+package edge
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/lingxi/lingxi/events"
+	"github.com/lingxi/lingxi/media-edge/call"
+	"github.com/lingxi/lingxi/shared/tenant"
+)
+
+// published keeps what facts publishes (the stream itself is tested in shared/stream).
+type published struct {
+	mu  sync.Mutex
+	evs []events.Envelope
+}
+
+func (p *published) Publish(_ context.Context, envs ...events.Envelope) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.evs = append(p.evs, envs...)
+	return nil
+}
+
+func TestCallEndedSaysWhoEndedItAndHow(t *testing.T) {
+	demo, err := tenant.Parse("demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := map[string]struct {
+		end        call.Ending
+		side       events.HangupSide
+		reason     events.CallEndReason
+		cause      events.HangupCause
+		disp       events.CallDisposition
+		talkPassed bool
+	}{
+		"the caller hangs up":       {call.Ending{Side: "caller", Cause: "bye", Disposition: call.DispositionAbandoned}, events.HangupCaller, events.CallEndCallerHangup, events.CauseBye, events.DispositionAbandoned, false},
+		"the bot says goodbye":      {call.Ending{Side: "edge", Cause: "bot_hangup", Disposition: call.DispositionBot}, events.HangupEdge, events.CallEndBotHangup, events.CauseBye, events.DispositionResolvedByBot, false},
+		"the agent hangs up":        {call.Ending{Side: "edge", Cause: "agent_hangup", Disposition: call.DispositionTransferred, Talk: 40 * time.Second}, events.HangupAgent, events.CallEndAgentHangup, events.CauseBye, events.DispositionTransferred, true},
+		"no RTP":                    {call.Ending{Side: "timeout", Cause: "rtp_timeout", Disposition: call.DispositionAbandoned}, events.HangupEdge, events.CallEndFailed, events.CauseRTPTimeout, events.DispositionAbandoned, false},
+		"a failed transfer":         {call.Ending{Side: "edge", Cause: "transfer_failed", Disposition: call.DispositionFailed}, events.HangupEdge, events.CallEndFailed, events.CauseTransferFailed, events.DispositionFailed, false},
+		"a forced shutdown":         {call.Ending{Side: "edge", Cause: "shutdown", Disposition: call.DispositionAbandoned}, events.HangupEdge, events.CallEndFailed, events.CauseShutdown, events.DispositionAbandoned, false},
+		"the chat function is down": {call.Ending{Side: "edge", Cause: "turn_failed", Disposition: call.DispositionFailed}, events.HangupEdge, events.CallEndFailed, events.CauseError, events.DispositionFailed, false},
+	}
+	for name, tc := range cases {
+		p := &published{}
+		f := newFacts(p, slog.New(slog.DiscardHandler))
+		tc.end.Duration = time.Minute
+		f.Ended(context.Background(), call.Info{Tenant: demo, ID: "0193a0c2-0000-7000-8000-000000000001"}, tc.end)
+		f.Close()
+		if len(p.evs) != 1 || p.evs[0].Type != events.TypeCallEnded {
+			t.Fatalf("%s: published %v", name, p.evs)
+		}
+		var got events.CallEnded
+		if err := json.Unmarshal(p.evs[0].Data, &got); err != nil {
+			t.Fatal(err)
+		}
+		if got.HangupSide != tc.side || got.Reason != tc.reason || got.HangupCause != tc.cause || got.Disposition != tc.disp || (got.TalkMS > 0) != tc.talkPassed {
+			t.Errorf("%s: %+v", name, got)
+		}
+	}
+}
