@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/netip"
+	"strconv"
 	"testing"
 	"time"
 
@@ -145,4 +146,42 @@ func TestDialedAgentHoldsTheCall(t *testing.T) {
 	}
 	leg.Hangup("done")
 	<-leg.Done()
+}
+
+// Regression (issue 9 review): Dial("account:NAME") dialled whatever Contact the softphone
+// registered. An agent whose REGISTER names another party's address is dialled where it
+// registered from, and a stored binding naming a host is not dialled at all.
+func TestDialAnAccountWhereItRegisteredFrom(t *testing.T) {
+	e := startEdge(t, nil)
+	a := newAgent(t, e, 200)
+	victim := newAgent(t, e, 200)
+	c := sip.Uri{Scheme: "sip", User: "alice", Host: "127.0.0.1", Port: int(victim.addr.Port())}
+	if res := a.register(t, e, "alice", testPassword, c, "300"); res.StatusCode != 200 {
+		t.Fatalf("register: %v", res)
+	}
+	leg, err := e.srv.Dial(testCtx(t), testTenant, "account:alice", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case d := <-a.calls:
+		_ = d.Bye(testCtx(t))
+	case <-victim.calls:
+		t.Fatal("the edge dialled the address the Contact named")
+	}
+	<-leg.Done()
+
+	e.regs.mu.Lock()
+	clear(e.regs.regs)
+	e.regs.mu.Unlock()
+	err = e.regs.Put(context.Background(), voicecfg.Registration{
+		Tenant: testTenant, Username: "alice", Contact: "sip:alice@localhost:" + strconv.Itoa(int(victim.addr.Port())),
+		Expires: time.Now().Add(time.Hour),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.srv.Dial(testCtx(t), testTenant, "account:alice", ""); !errors.Is(err, ErrNotRegistered) {
+		t.Fatalf("dial of a host name binding: %v", err)
+	}
 }
