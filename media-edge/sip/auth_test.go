@@ -147,6 +147,32 @@ func TestRepeatedFailuresBlockTheSource(t *testing.T) {
 	if e.srv.block.size() != 1 {
 		t.Fatalf("blocklist size = %d", e.srv.block.size())
 	}
+	// Regression (issue 9 review): the refusal of a blocked source emitted no event.
+	if rej := e.events.waitFor(t, ReasonBlocked, 403); rej.CallID != string(*d.InviteRequest.CallID()) {
+		t.Fatalf("rejection = %+v", rej)
+	}
+}
+
+// Regression (issue 9 review): the rejection event lacked the Call-ID, transport and status.
+func TestRejectionCarriesTheInvite(t *testing.T) {
+	e := startEdge(t, nil)
+	e.dir.setTrunks(farTrunk)
+	p := newPhone(t, "tcp", nil)
+	fh := &sip.FromHeader{Address: sip.Uri{Scheme: "sip", User: "+8613900000000", Host: "127.0.0.1"}, Params: sip.NewParams()}
+	fh.Params.Add("tag", sip.GenerateTagN(8))
+	callID := sip.CallIDHeader("rejected-call-1")
+	_, err := p.invite(testCtx(t), e, "tcp", offer(), sipgo.AnswerOptions{}, fh, &callID)
+	if got := status(t, err); got != 403 {
+		t.Fatalf("status = %d", got)
+	}
+	got := e.events.waitFor(t, ReasonSourceNotAllowed, 403)
+	want := Rejection{
+		Tenant: testTenant, CallID: "rejected-call-1", From: "+8613900000000", To: testNumber,
+		Source: got.Source, Transport: "tcp", Reason: ReasonSourceNotAllowed, Status: 403,
+	}
+	if src, err := netip.ParseAddrPort(got.Source); got != want || err != nil || src.Addr() != netip.MustParseAddr("127.0.0.1") {
+		t.Fatalf("rejection = %+v, want %+v from 127.0.0.1", got, want)
+	}
 }
 
 func TestBlocklistIsBounded(t *testing.T) {

@@ -38,6 +38,7 @@ func (s *Server) handleInvite(req *sip.Request, tx sip.ServerTransaction) {
 	switch {
 	case s.draining.Load():
 		s.respond(tx, req, 503, "Service Unavailable", nil, retryAfter(time.Minute))
+		s.rejectedBeforeLookup(req, src, ReasonDraining, 503)
 		return
 	case s.cfg.MaxCalls > 0 && s.Active() >= s.cfg.MaxCalls:
 		s.respond(tx, req, 503, "Service Unavailable", nil, retryAfter(5*time.Second))
@@ -45,6 +46,7 @@ func (s *Server) handleInvite(req *sip.Request, tx sip.ServerTransaction) {
 	case s.block.blocked(src.Addr(), s.now()):
 		s.log.Debug("sip invite from a blocked source", "source", src.Addr())
 		s.respond(tx, req, 403, "Forbidden", nil)
+		s.rejectedBeforeLookup(req, src, ReasonBlocked, 403)
 		return
 	}
 	s.respond(tx, req, 100, "Trying", nil)
@@ -56,7 +58,7 @@ func (s *Server) handleInvite(req *sip.Request, tx sip.ServerTransaction) {
 		}
 	}
 	ctx, cancel := context.WithTimeout(s.serveCtx(), lookupTimeout)
-	adm, ok := s.authorizeInvite(ctx, req, tx, src.Addr())
+	adm, ok := s.authorizeInvite(ctx, req, tx, src)
 	cancel()
 	if !ok {
 		return
@@ -69,6 +71,9 @@ func (s *Server) handleInvite(req *sip.Request, tx sip.ServerTransaction) {
 		if err != nil {
 			code, reason := sdpStatus(err)
 			s.log.Info("sip offer refused", "tenant", adm.number.Tenant, "status", code, "err", err)
+			if code == 488 {
+				s.rejected(s.serveCtx(), req, adm.number.Tenant, adm.number.E164, src, ReasonMediaNotAcceptable, code)
+			}
 			s.respond(tx, req, code, reason, nil, sip.NewHeader("Warning", `305 lingxi "Incompatible media format"`))
 			return
 		}

@@ -61,6 +61,10 @@ func TestInviteRefusals(t *testing.T) {
 				e.calls.next(t)
 				_ = d.Bye(testCtx(t))
 			}
+			// Regression (issue 9 review): a 488 to a known number emitted no event.
+			if tc.want == 488 {
+				e.events.waitFor(t, ReasonMediaNotAcceptable, 488)
+			}
 		})
 	}
 }
@@ -92,6 +96,8 @@ func TestDrainKeepsCallsAndRefusesNewOnes(t *testing.T) {
 	if got := status(t, err); got != 503 {
 		t.Fatalf("new call while draining: %d", got)
 	}
+	// Regression (issue 9 review): a 503 while draining emitted no event.
+	e.events.waitFor(t, ReasonDraining, 503)
 	if e.srv.Active() != 1 || c.Context().Err() != nil {
 		t.Fatal("the call in progress did not go on")
 	}
