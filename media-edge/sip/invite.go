@@ -18,6 +18,7 @@ const lookupTimeout = 5 * time.Second
 
 // handleInvite answers an INVITE: a new call, or an offer within a call's dialog.
 func (s *Server) handleInvite(req *sip.Request, tx sip.ServerTransaction) {
+	invited := s.now()
 	if to := req.To(); to != nil && to.Params.Has("tag") {
 		switch c, l := s.lookupDialog(req); {
 		case c != nil:
@@ -94,6 +95,7 @@ func (s *Server) handleInvite(req *sip.Request, tx sip.ServerTransaction) {
 		Source:    src,
 		Transport: strings.ToLower(req.Transport()),
 		Account:   adm.account,
+		InvitedAt: invited,
 		session:   newSession(s, s.serveCtx(), string(*req.CallID()), pol),
 		dialog:    dlg,
 		id:        dlg.ID,

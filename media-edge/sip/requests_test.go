@@ -411,3 +411,24 @@ func TestBoundContact(t *testing.T) {
 		})
 	}
 }
+
+// Regression (issue 9 review): a Call did not say when its INVITE arrived, so the setup time of
+// call.answered could not be reported. The edge rings for AnswerDelay before it answers, so a
+// time taken at the INVITE is at least that long before the call reaches its handler (a lower
+// bound the timer guarantees, not a bound on speed).
+func TestCallSaysWhenItWasInvited(t *testing.T) {
+	const ring = 200 * time.Millisecond
+	e := startEdge(t, func(c *Config) { c.AnswerDelay = ring })
+	p := newPhone(t, "udp", nil)
+	before := time.Now()
+	d, err := p.invite(testCtx(t), e, "udp", offer(), sipgo.AnswerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := e.calls.next(t)
+	handed := time.Now()
+	if c.InvitedAt.Before(before) || handed.Sub(c.InvitedAt) < ring {
+		t.Fatalf("invited at %v; sent at %v, handed over at %v", c.InvitedAt, before, handed)
+	}
+	_ = d.Bye(testCtx(t))
+}
