@@ -49,13 +49,13 @@ func (s *Server) authorizeInvite(ctx context.Context, req *sip.Request, tx sip.S
 	src := from.Addr()
 	to, ok := e164(req.Recipient.User)
 	if !ok {
-		s.log.Info("sip invite for a malformed number", "to", masked(req.Recipient.User), "source", src)
+		s.log.Info("sip invite for a malformed number", "to", masked(req.Recipient.User), "source", maskedAddr(src))
 		s.respond(tx, req, 404, "Not Found", nil)
 		return admission{}, false
 	}
 	num, trunks, err := s.d.Directory.Number(ctx, to)
 	if errors.Is(err, voicecfg.ErrNotFound) {
-		s.log.Info("sip invite for an unknown number", "to", masked(to), "source", src)
+		s.log.Info("sip invite for an unknown number", "to", masked(to), "source", maskedAddr(src))
 		s.respond(tx, req, 404, "Not Found", nil)
 		return admission{}, false
 	}
@@ -66,9 +66,9 @@ func (s *Server) authorizeInvite(ctx context.Context, req *sip.Request, tx sip.S
 	}
 	reject := func(reason string) (admission, bool) {
 		if s.block.fail(src, s.now()) {
-			s.log.Warn("sip source blocked after repeated failures", "source", src, "tenant", num.Tenant)
+			s.log.Warn("sip source blocked after repeated failures", "source", maskedAddr(src), "tenant", num.Tenant)
 		}
-		s.log.Info("sip invite rejected", "tenant", num.Tenant, "to", masked(to), "source", src, "reason", reason)
+		s.log.Info("sip invite rejected", "tenant", num.Tenant, "to", masked(to), "source", maskedAddr(src), "reason", reason)
 		s.rejected(ctx, req, num.Tenant, to, from, reason, 403)
 		s.respond(tx, req, 403, "Forbidden", nil)
 		return admission{}, false

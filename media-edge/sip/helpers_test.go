@@ -253,6 +253,12 @@ func testLogger(t *testing.T) *slog.Logger {
 // startEdge runs a server on loopback with free ports; tweak adjusts the config.
 func startEdge(t *testing.T, tweak func(*Config)) *testEdge {
 	t.Helper()
+	return startEdgeLogging(t, tweak, testLogger(t))
+}
+
+// startEdgeLogging is startEdge with the server's logger.
+func startEdgeLogging(t *testing.T, tweak func(*Config), log *slog.Logger) *testEdge {
+	t.Helper()
 	e := &testEdge{dir: newDirectory(), regs: newRegistrations(), calls: newCalls(), events: &rejections{}}
 	cfg := Config{
 		UDP:       "127.0.0.1:0",
@@ -264,7 +270,7 @@ func startEdge(t *testing.T, tweak func(*Config)) *testEdge {
 	}
 	srv, err := NewServer(cfg, Deps{
 		Directory: e.dir, Registrations: e.regs, Ports: loopbackPorts{}, Calls: e.calls,
-		Events: e.events, Log: testLogger(t),
+		Events: e.events, Log: log,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -47,9 +47,9 @@ func (s *Server) handleRegister(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	fail := func() {
 		if s.block.fail(src.Addr(), s.now()) {
-			s.log.Warn("sip source blocked after repeated failures", "source", src.Addr())
+			s.log.Warn("sip source blocked after repeated failures", "source", maskedAddr(src.Addr()))
 		}
-		s.log.Info("sip register rejected", "user", masked(user), "source", src.Addr())
+		s.log.Info("sip register rejected", "user", masked(user), "source", maskedAddr(src.Addr()))
 		s.respond(tx, req, 403, "Forbidden", nil)
 	}
 	if creds.Username != user {
