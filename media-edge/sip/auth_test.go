@@ -180,6 +180,28 @@ func TestRejectionCarriesTheInvite(t *testing.T) {
 	}
 }
 
+func TestBlockedRefusalsReportedBoundedly(t *testing.T) {
+	b := newBlocklist(1, time.Minute, time.Hour)
+	a, now := netip.MustParseAddr("10.0.0.1"), time.Now()
+	if b.report(a) {
+		t.Fatal("an unblocked source reported")
+	}
+	b.fail(a, now)
+	n := 0
+	for range 3 * maxBlockedReports {
+		if b.report(a) {
+			n++
+		}
+	}
+	if n != maxBlockedReports {
+		t.Fatalf("reported %d of a block's refusals", n)
+	}
+	b.fail(a, now.Add(2*time.Hour)) // blocked again: a new period
+	if !b.report(a) {
+		t.Fatal("a new block period reports nothing")
+	}
+}
+
 func TestBlocklistIsBounded(t *testing.T) {
 	b := newBlocklist(1, time.Minute, time.Hour)
 	now := time.Now()

@@ -47,7 +47,9 @@ func (s *Server) handleInvite(req *sip.Request, tx sip.ServerTransaction) {
 	case s.block.blocked(src.Addr(), s.now()):
 		s.log.Debug("sip invite from a blocked source", "source", src.Addr())
 		s.respond(tx, req, 403, "Forbidden", nil)
-		s.rejectedBeforeLookup(req, src, ReasonBlocked, 403)
+		if s.block.report(src.Addr()) {
+			s.rejectedBeforeLookup(req, src, ReasonBlocked, 403)
+		}
 		return
 	}
 	s.respond(tx, req, 100, "Trying", nil)
