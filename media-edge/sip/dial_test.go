@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/netip"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -23,7 +24,12 @@ type agent struct {
 }
 
 func newAgent(t *testing.T, e *testEdge, status int) *agent {
-	p := newPhone(t, "udp", nil)
+	return newAgentOn(t, e, status, "udp")
+}
+
+// newAgentOn is newAgent listening on network.
+func newAgentOn(t *testing.T, e *testEdge, status int, network string) *agent {
+	p := newPhone(t, network, nil)
 	a := &agent{phone: p, calls: make(chan *sipgo.DialogServerSession, 4)}
 	contact := sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "agent", Host: "127.0.0.1", Port: int(p.addr.Port())}}
 	a.dialogs = sipgo.NewDialogServerCache(p.cli, contact)
@@ -184,4 +190,26 @@ func TestDialAnAccountWhereItRegisteredFrom(t *testing.T) {
 	if _, err := e.srv.Dial(testCtx(t), testTenant, "account:alice", ""); !errors.Is(err, ErrNotRegistered) {
 		t.Fatalf("dial of a host name binding: %v", err)
 	}
+}
+
+// An agent that registered over TCP is dialled over the connection it registered on (its source
+// is that connection's ephemeral port, which nothing else listens on).
+func TestDialAnAccountRegisteredOverTCP(t *testing.T) {
+	e := startEdge(t, nil)
+	a := newAgentOn(t, e, 200, "tcp")
+	c := sip.Uri{Scheme: "sip", User: "alice", Host: "127.0.0.1", Port: int(a.addr.Port()), UriParams: sip.HeaderParams{{K: "transport", V: "tcp"}}}
+	if res := a.registerWith(t, e, a.cli, "tcp", "alice", testPassword, c, "300"); res.StatusCode != 200 {
+		t.Fatalf("register: %v", res)
+	}
+	regs, _ := e.regs.Lookup(testCtx(t), testTenant, "alice")
+	if len(regs) != 1 || !strings.HasSuffix(regs[0].Contact, ";transport=tcp") || strings.Contains(regs[0].Contact, a.addr.String()) {
+		t.Fatalf("registrations = %+v (the agent listens on %s)", regs, a.addr)
+	}
+	leg, err := e.srv.Dial(testCtx(t), testTenant, "account:alice", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := <-a.calls
+	_ = d.Bye(testCtx(t))
+	<-leg.Done()
 }

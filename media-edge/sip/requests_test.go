@@ -326,16 +326,25 @@ func TestNumberRestrictedToItsTrunks(t *testing.T) {
 	}
 }
 
-// register sends a REGISTER for user with contact from the phone's listening address (as real
-// phones do), answering a digest challenge with password.
+// register sends a REGISTER for user with contact over UDP from the phone's listening address
+// (as real phones do), answering a digest challenge with password.
 func (p *phone) register(t *testing.T, e *testEdge, user, password string, contact sip.Uri, expires string) *sip.Response {
 	t.Helper()
-	ctx := testCtx(t)
 	cli, err := sipgo.NewClient(p.ua, sipgo.WithClientHostname("127.0.0.1"), sipgo.WithClientConnectionAddr(p.addr.String()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	uri := sip.Uri{Scheme: "sip", Host: "127.0.0.1", Port: int(e.srv.Addr("udp").Port())}
+	return p.registerWith(t, e, cli, "udp", user, password, contact, expires)
+}
+
+// registerWith sends a REGISTER through cli over network.
+func (p *phone) registerWith(t *testing.T, e *testEdge, cli *sipgo.Client, network, user, password string, contact sip.Uri, expires string) *sip.Response {
+	t.Helper()
+	ctx := testCtx(t)
+	uri := sip.Uri{Scheme: "sip", Host: "127.0.0.1", Port: int(e.srv.Addr(network).Port())}
+	if network != "udp" {
+		uri.UriParams = sip.HeaderParams{{K: "transport", V: network}}
+	}
 	req := sip.NewRequest(sip.REGISTER, uri)
 	req.AppendHeader(&sip.ToHeader{Address: sip.Uri{Scheme: "sip", User: user, Host: "127.0.0.1"}})
 	fh := &sip.FromHeader{Address: sip.Uri{Scheme: "sip", User: user, Host: "127.0.0.1"}, Params: sip.NewParams()}
