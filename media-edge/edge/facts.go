@@ -185,10 +185,13 @@ func (f *facts) Ended(_ context.Context, c call.Info, e call.Ending) {
 }
 
 // CallRejected records the toll-fraud protection's refusals of calls to a tenant's numbers.
-func (f *facts) CallRejected(_ context.Context, t tenant.ID, from, to, source, reason string) {
-	id := "rejected-" + randomHex(8)
-	ev := events.CallRejected{CallID: id, From: orAnonymous(from), To: orAnonymous(to), Source: source, Transport: events.TransportUDP, Reason: events.CallRejectReason(reason), SIPStatus: 403}
-	switch reason {
+func (f *facts) CallRejected(_ context.Context, r sip.Rejection) {
+	t, id := r.Tenant, r.CallID
+	if id == "" {
+		id = "rejected-" + randomHex(8)
+	}
+	ev := events.CallRejected{CallID: id, From: orAnonymous(r.From), To: orAnonymous(r.To), Source: r.Source, Transport: events.SIPTransport(r.Transport), Reason: events.CallRejectReason(r.Reason), SIPStatus: r.Status}
+	switch r.Reason {
 	case sip.ReasonAuthFailed:
 		ev.Reason = events.RejectAuthFailed
 	case sip.ReasonTransportMismatch:

@@ -9,6 +9,7 @@ import (
 
 	"github.com/emiago/sipgo/sip"
 
+	"github.com/lingxi/lingxi/shared/tenant"
 	"github.com/lingxi/lingxi/shared/voicecfg"
 )
 
@@ -44,16 +45,17 @@ func fromUser(req *sip.Request) string {
 
 // authorizeInvite decides whether a new INVITE may reach the dialled number, answering the
 // request itself (404, 403, 407, 500) when it may not (ok false).
-func (s *Server) authorizeInvite(ctx context.Context, req *sip.Request, tx sip.ServerTransaction, src netip.Addr) (admission, bool) {
+func (s *Server) authorizeInvite(ctx context.Context, req *sip.Request, tx sip.ServerTransaction, from netip.AddrPort) (admission, bool) {
+	src := from.Addr()
 	to, ok := e164(req.Recipient.User)
 	if !ok {
-		s.log.Info("sip invite for a malformed number", "to", masked(req.Recipient.User), "source", src)
+		s.log.Info("sip invite for a malformed number", "to", masked(req.Recipient.User), "source", maskedAddr(src))
 		s.respond(tx, req, 404, "Not Found", nil)
 		return admission{}, false
 	}
 	num, trunks, err := s.d.Directory.Number(ctx, to)
 	if errors.Is(err, voicecfg.ErrNotFound) {
-		s.log.Info("sip invite for an unknown number", "to", masked(to), "source", src)
+		s.log.Info("sip invite for an unknown number", "to", masked(to), "source", maskedAddr(src))
 		s.respond(tx, req, 404, "Not Found", nil)
 		return admission{}, false
 	}
@@ -64,12 +66,10 @@ func (s *Server) authorizeInvite(ctx context.Context, req *sip.Request, tx sip.S
 	}
 	reject := func(reason string) (admission, bool) {
 		if s.block.fail(src, s.now()) {
-			s.log.Warn("sip source blocked after repeated failures", "source", src, "tenant", num.Tenant)
+			s.log.Warn("sip source blocked after repeated failures", "source", maskedAddr(src), "tenant", num.Tenant)
 		}
-		s.log.Info("sip invite rejected", "tenant", num.Tenant, "to", masked(to), "source", src, "reason", reason)
-		if s.d.Events != nil {
-			s.d.Events.CallRejected(ctx, num.Tenant, fromUser(req), to, src.String(), reason)
-		}
+		s.log.Info("sip invite rejected", "tenant", num.Tenant, "to", masked(to), "source", maskedAddr(src), "reason", reason)
+		s.rejected(ctx, req, num.Tenant, to, from, reason, 403)
 		s.respond(tx, req, 403, "Forbidden", nil)
 		return admission{}, false
 	}
@@ -160,4 +160,42 @@ func (s *Server) challenge(tx sip.ServerTransaction, req *sip.Request, src netip
 		return
 	}
 	s.respond(tx, req, 401, "Unauthorized", nil, sip.NewHeader("WWW-Authenticate", s.dig.challenge(src, stale)))
+}
+
+// rejected tells the EventSink, if any, that the INVITE req from src for the tenant's number to was
+// refused.
+func (s *Server) rejected(ctx context.Context, req *sip.Request, t tenant.ID, to string, src netip.AddrPort, reason string, status int) {
+	if s.d.Events == nil {
+		return
+	}
+	var callID string
+	if id := req.CallID(); id != nil {
+		callID = string(*id)
+	}
+	s.d.Events.CallRejected(ctx, Rejection{
+		Tenant: t, CallID: callID, From: fromUser(req), To: to, Source: src.String(),
+		Transport: strings.ToLower(req.Transport()), Reason: reason, Status: status,
+	})
+}
+
+// rejectedBeforeLookup reports a refusal decided before the number was looked up (a blocked source,
+// a draining edge): the event is emitted when the dialled number is a tenant's.
+func (s *Server) rejectedBeforeLookup(req *sip.Request, src netip.AddrPort, reason string, status int) {
+	if s.d.Events == nil {
+		return
+	}
+	to, ok := e164(req.Recipient.User)
+	if !ok {
+		return
+	}
+	ctx, cancel := context.WithTimeout(s.serveCtx(), lookupTimeout)
+	defer cancel()
+	num, _, err := s.d.Directory.Number(ctx, to)
+	if err != nil {
+		if !errors.Is(err, voicecfg.ErrNotFound) {
+			s.log.Error("sip number lookup", "to", masked(to), "err", err)
+		}
+		return
+	}
+	s.rejected(ctx, req, num.Tenant, to, src, reason, status)
 }

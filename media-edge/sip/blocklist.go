@@ -9,6 +9,11 @@ import (
 // maxTracked bounds the sources the blocklist remembers.
 const maxTracked = 4096
 
+// maxBlockedReports bounds the refusals of one blocked source that are reported as events in one
+// block period: each costs a number lookup and an event, which a source kept blocked must not be
+// able to make the edge spend at its sending rate.
+const maxBlockedReports = 10
+
 // blocklist counts authorisation failures per source IP and blocks a source that fails too often.
 // It is bounded: when full it forgets expired entries first, then any unblocked one.
 type blocklist struct {
@@ -24,6 +29,8 @@ type failures struct {
 	n            int
 	since        time.Time
 	blockedUntil time.Time
+	// reported counts the refusals reported since the block began.
+	reported int
 }
 
 func newBlocklist(limit int, window, block time.Duration) *blocklist {
@@ -57,9 +64,22 @@ func (b *blocklist) fail(src netip.Addr, now time.Time) bool {
 	f.n++
 	if f.n >= b.limit {
 		f.blockedUntil = now.Add(b.block)
-		f.n, f.since = 0, now
+		f.n, f.since, f.reported = 0, now, 0
 	}
 	return now.Before(f.blockedUntil)
+}
+
+// report reports whether a refusal of the blocked source src is to be reported: the first
+// maxBlockedReports of each block period are.
+func (b *blocklist) report(src netip.Addr) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	f := b.m[src.Unmap()]
+	if f == nil || f.reported >= maxBlockedReports {
+		return false
+	}
+	f.reported++
+	return true
 }
 
 // succeed forgets the failures of src (a blocked source stays blocked).

@@ -38,6 +38,9 @@ type Call struct {
 	// Trunk names the trunk the call came through; Account the softphone account when it came
 	// from an agent (one of the two is set).
 	Trunk, Account string
+	// InvitedAt is when the INVITE was received (the call's setup time runs from it to the
+	// answer, when ServeCall starts).
+	InvitedAt time.Time
 	// Conn is the call's RTP socket from Ports; the server closes it after ServeCall returned.
 	Conn *net.UDPConn
 

@@ -64,18 +64,46 @@ type CallHandlerFunc func(ctx context.Context, c *Call)
 // ServeCall calls f.
 func (f CallHandlerFunc) ServeCall(ctx context.Context, c *Call) { f(ctx, c) }
 
-// EventSink receives the toll-fraud facts: a call refused for a known number. from and to are the
-// caller's From user and the dialled number (personal data); source is the request's source IP.
+// EventSink receives the toll-fraud facts: a call to a known number refused before it was
+// answered.
 type EventSink interface {
-	CallRejected(ctx context.Context, t tenant.ID, from, to, source, reason string)
+	CallRejected(ctx context.Context, r Rejection)
 }
 
-// Rejection reasons passed to EventSink.CallRejected.
+// Rejection is a call to a tenant's number that the edge refused.
+type Rejection struct {
+	Tenant tenant.ID
+	// CallID is the INVITE's Call-ID.
+	CallID string
+	// From is the caller's From user and To the dialled number in E.164 (personal data); Source
+	// is the request's source address, "203.0.113.7:5060" or "[2001:db8::1]:5060" (personal data).
+	From, To, Source string
+	// Transport is "udp", "tcp" or "tls".
+	Transport string
+	// Reason is one of the Reason constants.
+	Reason string
+	// Status is the SIP status the INVITE was answered with.
+	Status int
+}
+
+// Rejection reasons.
 const (
-	ReasonSourceNotAllowed  = "source_not_allowed"
+	// ReasonSourceNotAllowed: the source is none of the number's trunks, and no account of the
+	// tenant called (403).
+	ReasonSourceNotAllowed = "source_not_allowed"
+	// ReasonTransportMismatch: the trunk must use another transport (403).
 	ReasonTransportMismatch = "transport_mismatch"
-	ReasonAuthFailed        = "auth_failed"
-	ReasonAccountTenant     = "account_of_other_tenant"
+	// ReasonAuthFailed: digest credentials were wrong (403).
+	ReasonAuthFailed = "auth_failed"
+	// ReasonAccountTenant: the calling account belongs to another tenant (403).
+	ReasonAccountTenant = "account_of_other_tenant"
+	// ReasonBlocked: the source is blocked after repeated authentication failures (403).
+	ReasonBlocked = "blocked"
+	// ReasonDraining: the edge is shutting down and takes no new calls (503).
+	ReasonDraining = "draining"
+	// ReasonMediaNotAcceptable: the offer has no codec in common, or plain RTP where the trunk
+	// requires SRTP (488).
+	ReasonMediaNotAcceptable = "media_not_acceptable"
 )
 
 // Deps are the server's collaborators.

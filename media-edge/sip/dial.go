@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"slices"
 	"strings"
 
@@ -187,7 +188,9 @@ func (s *Server) resolveTarget(ctx context.Context, t tenant.ID, target string) 
 			return uri, fmt.Errorf("sip: dial: registrations: %w", err)
 		}
 		now := s.now()
-		regs = slices.DeleteFunc(regs, func(r voicecfg.Registration) bool { return !r.Expires.After(now) })
+		// Only bindings to an address, as REGISTER stores them (boundContact), are dialled: one
+		// naming a host (stored by an older edge) would send the INVITE wherever DNS says.
+		regs = slices.DeleteFunc(regs, func(r voicecfg.Registration) bool { return !r.Expires.After(now) || !boundToAddress(r.Contact) })
 		if len(regs) == 0 {
 			return uri, ErrNotRegistered
 		}
@@ -201,6 +204,17 @@ func (s *Server) resolveTarget(ctx context.Context, t tenant.ID, target string) 
 		return uri, fmt.Errorf("sip: dial: target is not a sip uri")
 	}
 	return uri, nil
+}
+
+// boundToAddress reports whether a registered contact names an IP address (not a host name) and
+// no maddr.
+func boundToAddress(contact string) bool {
+	var u sip.Uri
+	if err := sip.ParseUri(contact, &u); err != nil || u.UriParams.Has("maddr") || u.Port == 0 {
+		return false
+	}
+	_, err := netip.ParseAddr(strings.Trim(u.Host, "[]"))
+	return err == nil
 }
 
 // validUser reports whether v can be a SIP URI user as is (digits, letters, "+-_.").

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/netip"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -22,7 +24,12 @@ type agent struct {
 }
 
 func newAgent(t *testing.T, e *testEdge, status int) *agent {
-	p := newPhone(t, "udp", nil)
+	return newAgentOn(t, e, status, "udp")
+}
+
+// newAgentOn is newAgent listening on network.
+func newAgentOn(t *testing.T, e *testEdge, status int, network string) *agent {
+	p := newPhone(t, network, nil)
 	a := &agent{phone: p, calls: make(chan *sipgo.DialogServerSession, 4)}
 	contact := sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "agent", Host: "127.0.0.1", Port: int(p.addr.Port())}}
 	a.dialogs = sipgo.NewDialogServerCache(p.cli, contact)
@@ -144,5 +151,65 @@ func TestDialedAgentHoldsTheCall(t *testing.T) {
 		t.Fatalf("direction = %s", got.Direction)
 	}
 	leg.Hangup("done")
+	<-leg.Done()
+}
+
+// Regression (issue 9 review): Dial("account:NAME") dialled whatever Contact the softphone
+// registered. An agent whose REGISTER names another party's address is dialled where it
+// registered from, and a stored binding naming a host is not dialled at all.
+func TestDialAnAccountWhereItRegisteredFrom(t *testing.T) {
+	e := startEdge(t, nil)
+	a := newAgent(t, e, 200)
+	victim := newAgent(t, e, 200)
+	c := sip.Uri{Scheme: "sip", User: "alice", Host: "127.0.0.1", Port: int(victim.addr.Port())}
+	if res := a.register(t, e, "alice", testPassword, c, "300"); res.StatusCode != 200 {
+		t.Fatalf("register: %v", res)
+	}
+	leg, err := e.srv.Dial(testCtx(t), testTenant, "account:alice", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case d := <-a.calls:
+		_ = d.Bye(testCtx(t))
+	case <-victim.calls:
+		t.Fatal("the edge dialled the address the Contact named")
+	}
+	<-leg.Done()
+
+	e.regs.mu.Lock()
+	clear(e.regs.regs)
+	e.regs.mu.Unlock()
+	err = e.regs.Put(context.Background(), voicecfg.Registration{
+		Tenant: testTenant, Username: "alice", Contact: "sip:alice@localhost:" + strconv.Itoa(int(victim.addr.Port())),
+		Expires: time.Now().Add(time.Hour),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.srv.Dial(testCtx(t), testTenant, "account:alice", ""); !errors.Is(err, ErrNotRegistered) {
+		t.Fatalf("dial of a host name binding: %v", err)
+	}
+}
+
+// An agent that registered over TCP is dialled over the connection it registered on (its source
+// is that connection's ephemeral port, which nothing else listens on).
+func TestDialAnAccountRegisteredOverTCP(t *testing.T) {
+	e := startEdge(t, nil)
+	a := newAgentOn(t, e, 200, "tcp")
+	c := sip.Uri{Scheme: "sip", User: "alice", Host: "127.0.0.1", Port: int(a.addr.Port()), UriParams: sip.HeaderParams{{K: "transport", V: "tcp"}}}
+	if res := a.registerWith(t, e, a.cli, "tcp", "alice", testPassword, c, "300"); res.StatusCode != 200 {
+		t.Fatalf("register: %v", res)
+	}
+	regs, _ := e.regs.Lookup(testCtx(t), testTenant, "alice")
+	if len(regs) != 1 || !strings.HasSuffix(regs[0].Contact, ";transport=tcp") || strings.Contains(regs[0].Contact, a.addr.String()) {
+		t.Fatalf("registrations = %+v (the agent listens on %s)", regs, a.addr)
+	}
+	leg, err := e.srv.Dial(testCtx(t), testTenant, "account:alice", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := <-a.calls
+	_ = d.Bye(testCtx(t))
 	<-leg.Done()
 }

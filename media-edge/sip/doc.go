@@ -19,7 +19,8 @@
 //   - session.go: what a call and a dialled leg share: negotiated media, Updates, later offers
 //     (re-INVITE with ACK wait and 2xx retransmission, UPDATE), how the dialog ended.
 //   - call.go: Call, hangup, the RTP inactivity timer (Touch), ACK routing.
-//   - register.go: REGISTER with digest, Expires and Min-Expires.
+//   - register.go: REGISTER with digest, Expires and Min-Expires; a binding is the Contact's user
+//     and parameters at the address the REGISTER came from, so an agent is dialled only there.
 //   - dial.go: Leg, an outgoing INVITE for a transfer.
 //   - sdp.go: SDP offer/answer (PCMU/PCMA, telephone-event, ptime 20, SDES SRTP).
 //   - errors.go: sentinel errors and the SIP status each maps to.

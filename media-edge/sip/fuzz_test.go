@@ -54,7 +54,13 @@ func FuzzSIPMessage(f *testing.F) {
 		_, _ = e164(req.Recipient.User)
 		_ = fromUser(req)
 		_, _, _ = sdpBody(req)
-		_, _, _ = contacts(req, -1)
+		if bindings, _, err := contacts(req, source(req), -1); err == nil {
+			for _, b := range bindings {
+				if !boundToAddress(b.uri) {
+					t.Fatalf("binding %q is not dialled at its source", b.uri)
+				}
+			}
+		}
 		_, _ = sip.DialogIDFromRequestUAS(req)
 		if c := credentials(req); c != nil {
 			_ = s.dig.verify(req, netip.MustParseAddr("127.0.0.1"), c, "00")

@@ -157,19 +157,51 @@ func (loopbackPorts) Listen() (*net.UDPConn, error) {
 // rejections records EventSink calls.
 type rejections struct {
 	mu  sync.Mutex
-	got []string
+	got []Rejection
 }
 
-func (r *rejections) CallRejected(_ context.Context, t tenant.ID, from, to, source, reason string) {
+func (r *rejections) CallRejected(_ context.Context, rej Rejection) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.got = append(r.got, fmt.Sprintf("%s %s %s", t, to, reason))
+	r.got = append(r.got, rej)
 }
 
+// list is the rejections as "tenant to reason".
 func (r *rejections) list() []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return append([]string(nil), r.got...)
+	var out []string
+	for _, rej := range r.got {
+		out = append(out, fmt.Sprintf("%s %s %s", rej.Tenant, rej.To, rej.Reason))
+	}
+	return out
+}
+
+// find returns the first rejection for reason.
+func (r *rejections) find(reason string) (Rejection, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, rej := range r.got {
+		if rej.Reason == reason {
+			return rej, true
+		}
+	}
+	return Rejection{}, false
+}
+
+// waitFor waits for a rejection for reason and checks its status.
+func (r *rejections) waitFor(t *testing.T, reason string, status int) Rejection {
+	t.Helper()
+	var rej Rejection
+	eventually(t, "a "+reason+" rejection", func() bool {
+		var ok bool
+		rej, ok = r.find(reason)
+		return ok
+	})
+	if rej.Tenant != testTenant || rej.To != testNumber || rej.Status != status || rej.CallID == "" {
+		t.Fatalf("rejection = %+v, want status %d", rej, status)
+	}
+	return rej
 }
 
 // calls is a CallHandler that publishes each call and then runs serve (default: wait for ctx).
@@ -221,6 +253,12 @@ func testLogger(t *testing.T) *slog.Logger {
 // startEdge runs a server on loopback with free ports; tweak adjusts the config.
 func startEdge(t *testing.T, tweak func(*Config)) *testEdge {
 	t.Helper()
+	return startEdgeLogging(t, tweak, testLogger(t))
+}
+
+// startEdgeLogging is startEdge with the server's logger.
+func startEdgeLogging(t *testing.T, tweak func(*Config), log *slog.Logger) *testEdge {
+	t.Helper()
 	e := &testEdge{dir: newDirectory(), regs: newRegistrations(), calls: newCalls(), events: &rejections{}}
 	cfg := Config{
 		UDP:       "127.0.0.1:0",
@@ -232,7 +270,7 @@ func startEdge(t *testing.T, tweak func(*Config)) *testEdge {
 	}
 	srv, err := NewServer(cfg, Deps{
 		Directory: e.dir, Registrations: e.regs, Ports: loopbackPorts{}, Calls: e.calls,
-		Events: e.events, Log: testLogger(t),
+		Events: e.events, Log: log,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -18,6 +18,7 @@ const lookupTimeout = 5 * time.Second
 
 // handleInvite answers an INVITE: a new call, or an offer within a call's dialog.
 func (s *Server) handleInvite(req *sip.Request, tx sip.ServerTransaction) {
+	invited := s.now()
 	if to := req.To(); to != nil && to.Params.Has("tag") {
 		switch c, l := s.lookupDialog(req); {
 		case c != nil:
@@ -38,6 +39,7 @@ func (s *Server) handleInvite(req *sip.Request, tx sip.ServerTransaction) {
 	switch {
 	case s.draining.Load():
 		s.respond(tx, req, 503, "Service Unavailable", nil, retryAfter(time.Minute))
+		s.rejectedBeforeLookup(req, src, ReasonDraining, 503)
 		return
 	case s.cfg.MaxCalls > 0 && s.Active() >= s.cfg.MaxCalls:
 		s.respond(tx, req, 503, "Service Unavailable", nil, retryAfter(5*time.Second))
@@ -45,6 +47,9 @@ func (s *Server) handleInvite(req *sip.Request, tx sip.ServerTransaction) {
 	case s.block.blocked(src.Addr(), s.now()):
 		s.log.Debug("sip invite from a blocked source", "source", src.Addr())
 		s.respond(tx, req, 403, "Forbidden", nil)
+		if s.block.report(src.Addr()) {
+			s.rejectedBeforeLookup(req, src, ReasonBlocked, 403)
+		}
 		return
 	}
 	s.respond(tx, req, 100, "Trying", nil)
@@ -56,7 +61,7 @@ func (s *Server) handleInvite(req *sip.Request, tx sip.ServerTransaction) {
 		}
 	}
 	ctx, cancel := context.WithTimeout(s.serveCtx(), lookupTimeout)
-	adm, ok := s.authorizeInvite(ctx, req, tx, src.Addr())
+	adm, ok := s.authorizeInvite(ctx, req, tx, src)
 	cancel()
 	if !ok {
 		return
@@ -69,6 +74,9 @@ func (s *Server) handleInvite(req *sip.Request, tx sip.ServerTransaction) {
 		if err != nil {
 			code, reason := sdpStatus(err)
 			s.log.Info("sip offer refused", "tenant", adm.number.Tenant, "status", code, "err", err)
+			if code == 488 {
+				s.rejected(s.serveCtx(), req, adm.number.Tenant, adm.number.E164, src, ReasonMediaNotAcceptable, code)
+			}
 			s.respond(tx, req, code, reason, nil, sip.NewHeader("Warning", `305 lingxi "Incompatible media format"`))
 			return
 		}
@@ -89,6 +97,7 @@ func (s *Server) handleInvite(req *sip.Request, tx sip.ServerTransaction) {
 		Source:    src,
 		Transport: strings.ToLower(req.Transport()),
 		Account:   adm.account,
+		InvitedAt: invited,
 		session:   newSession(s, s.serveCtx(), string(*req.CallID()), pol),
 		dialog:    dlg,
 		id:        dlg.ID,

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -46,9 +47,9 @@ func (s *Server) handleRegister(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	fail := func() {
 		if s.block.fail(src.Addr(), s.now()) {
-			s.log.Warn("sip source blocked after repeated failures", "source", src.Addr())
+			s.log.Warn("sip source blocked after repeated failures", "source", maskedAddr(src.Addr()))
 		}
-		s.log.Info("sip register rejected", "user", masked(user), "source", src.Addr())
+		s.log.Info("sip register rejected", "user", masked(user), "source", maskedAddr(src.Addr()))
 		s.respond(tx, req, 403, "Forbidden", nil)
 	}
 	if creds.Username != user {
@@ -86,7 +87,7 @@ func (s *Server) handleRegister(req *sip.Request, tx sip.ServerTransaction) {
 		}
 		expires = n
 	}
-	bindings, wildcard, err := contacts(req, expires)
+	bindings, wildcard, err := contacts(req, src, expires)
 	if err != nil {
 		s.respond(tx, req, 400, "Bad Request", nil, sip.NewHeader("Warning", fmt.Sprintf(`399 lingxi "%s"`, err)))
 		return
@@ -158,8 +159,12 @@ type binding struct {
 	expires int
 }
 
-// contacts reads the Contact headers of a REGISTER; wildcard reports "Contact: *".
-func contacts(req *sip.Request, expires int) ([]binding, bool, error) {
+// contacts reads the Contact headers of a REGISTER; wildcard reports "Contact: *". Each binding
+// is the Contact bound to src, the address the REGISTER came from (see boundContact).
+func contacts(req *sip.Request, src netip.AddrPort, expires int) ([]binding, bool, error) {
+	if !src.IsValid() {
+		return nil, false, errors.New("no source address")
+	}
 	var out []binding
 	wildcard := false
 	for _, h := range req.GetHeaders("Contact") {
@@ -175,8 +180,12 @@ func contacts(req *sip.Request, expires int) ([]binding, bool, error) {
 			return nil, false, errors.New("too many contacts")
 		}
 		scheme := strings.ToLower(ch.Address.Scheme)
-		uri := ch.Address.String()
-		if (scheme != "sip" && scheme != "sips") || ch.Address.Host == "" || len(uri) > maxContactLen {
+		if (scheme != "sip" && scheme != "sips") || ch.Address.Host == "" {
+			return nil, false, errors.New("bad Contact")
+		}
+		bound := boundContact(ch.Address, src, req.Transport())
+		uri := bound.String()
+		if len(uri) > maxContactLen {
 			return nil, false, errors.New("bad Contact")
 		}
 		e := expires
@@ -193,4 +202,41 @@ func contacts(req *sip.Request, expires int) ([]binding, bool, error) {
 		out = append(out, binding{uri: uri, expires: min(e, maxExpires)})
 	}
 	return out, wildcard, nil
+}
+
+// boundContact is the Contact a softphone is dialled at: its user and parameters, but the host and
+// port the REGISTER came from (src) and the transport it came over, as NAT-aware registrars do.
+// A device thus cannot make the edge send INVITEs or RTP to any other address or host name (a
+// metadata service, a private network, a name that rebinds): it is dialled where it registered
+// from. maddr and URI headers, which would redirect or add to the INVITE, are dropped.
+func boundContact(contact sip.Uri, src netip.AddrPort, transport string) sip.Uri {
+	u := sip.Uri{Scheme: "sip", User: contact.User, Host: src.Addr().Unmap().String(), Port: int(src.Port())}
+	transport = strings.ToLower(transport)
+	if transport == "tls" {
+		u.Scheme = "sips"
+	}
+	u.UriParams = sip.NewParams()
+	for _, kv := range contact.UriParams {
+		switch k := strings.ToLower(kv.K); {
+		case k == "maddr" || k == "transport" || !paramText(kv.K) || !paramText(kv.V):
+		default:
+			u.UriParams.Add(kv.K, kv.V)
+		}
+	}
+	if transport == "tcp" || transport == "tls" {
+		u.UriParams.Add("transport", transport)
+	}
+	return u
+}
+
+// paramText reports whether v is made of the characters of a URI parameter (RFC 3261 paramchar);
+// the parser leaves "?headers" glued to the last parameter, and those are not kept.
+func paramText(v string) bool {
+	for _, r := range v {
+		ok := r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || strings.ContainsRune("-_.!~*'()%[]/:&+$", r)
+		if !ok {
+			return false
+		}
+	}
+	return true
 }

@@ -61,6 +61,10 @@ func TestInviteRefusals(t *testing.T) {
 				e.calls.next(t)
 				_ = d.Bye(testCtx(t))
 			}
+			// Regression (issue 9 review): a 488 to a known number emitted no event.
+			if tc.want == 488 {
+				e.events.waitFor(t, ReasonMediaNotAcceptable, 488)
+			}
 		})
 	}
 }
@@ -92,6 +96,8 @@ func TestDrainKeepsCallsAndRefusesNewOnes(t *testing.T) {
 	if got := status(t, err); got != 503 {
 		t.Fatalf("new call while draining: %d", got)
 	}
+	// Regression (issue 9 review): a 503 while draining emitted no event.
+	e.events.waitFor(t, ReasonDraining, 503)
 	if e.srv.Active() != 1 || c.Context().Err() != nil {
 		t.Fatal("the call in progress did not go on")
 	}
@@ -169,26 +175,8 @@ func TestRegister(t *testing.T) {
 	p := newPhone(t, "udp", nil)
 	ctx := testCtx(t)
 	register := func(user, password, expires string) *sip.Response {
-		uri := sip.Uri{Scheme: "sip", Host: "127.0.0.1", Port: int(e.srv.Addr("udp").Port())}
-		req := sip.NewRequest(sip.REGISTER, uri)
-		req.AppendHeader(&sip.ToHeader{Address: sip.Uri{Scheme: "sip", User: user, Host: "127.0.0.1"}})
-		fh := &sip.FromHeader{Address: sip.Uri{Scheme: "sip", User: user, Host: "127.0.0.1"}, Params: sip.NewParams()}
-		fh.Params.Add("tag", sip.GenerateTagN(8))
-		req.AppendHeader(fh)
-		req.AppendHeader(&sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: user, Host: "127.0.0.1", Port: int(p.addr.Port())}})
-		req.AppendHeader(sip.NewHeader("Expires", expires))
-		res, err := p.cli.Do(ctx, req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if res.StatusCode != 401 {
-			return res
-		}
-		res, err = p.cli.DoDigestAuth(ctx, req, res, sipgo.DigestAuth{Username: user, Password: password})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return res
+		contact := sip.Uri{Scheme: "sip", User: user, Host: "127.0.0.1", Port: int(p.addr.Port())}
+		return p.register(t, e, user, password, contact, expires)
 	}
 	if res := register("alice", testPassword, "300"); res.StatusCode != 200 || res.Contact() == nil {
 		t.Fatalf("register: %v", res)
@@ -336,4 +324,120 @@ func TestNumberRestrictedToItsTrunks(t *testing.T) {
 	if got := status(t, err); got != 403 {
 		t.Fatalf("trunk not allowed for the number: %d", got)
 	}
+}
+
+// register sends a REGISTER for user with contact over UDP from the phone's listening address
+// (as real phones do), answering a digest challenge with password.
+func (p *phone) register(t *testing.T, e *testEdge, user, password string, contact sip.Uri, expires string) *sip.Response {
+	t.Helper()
+	cli, err := sipgo.NewClient(p.ua, sipgo.WithClientHostname("127.0.0.1"), sipgo.WithClientConnectionAddr(p.addr.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p.registerWith(t, e, cli, "udp", user, password, contact, expires)
+}
+
+// registerWith sends a REGISTER through cli over network.
+func (p *phone) registerWith(t *testing.T, e *testEdge, cli *sipgo.Client, network, user, password string, contact sip.Uri, expires string) *sip.Response {
+	t.Helper()
+	ctx := testCtx(t)
+	uri := sip.Uri{Scheme: "sip", Host: "127.0.0.1", Port: int(e.srv.Addr(network).Port())}
+	if network != "udp" {
+		uri.UriParams = sip.HeaderParams{{K: "transport", V: network}}
+	}
+	req := sip.NewRequest(sip.REGISTER, uri)
+	req.AppendHeader(&sip.ToHeader{Address: sip.Uri{Scheme: "sip", User: user, Host: "127.0.0.1"}})
+	fh := &sip.FromHeader{Address: sip.Uri{Scheme: "sip", User: user, Host: "127.0.0.1"}, Params: sip.NewParams()}
+	fh.Params.Add("tag", sip.GenerateTagN(8))
+	req.AppendHeader(fh)
+	req.AppendHeader(&sip.ContactHeader{Address: contact})
+	req.AppendHeader(sip.NewHeader("Expires", expires))
+	res, err := cli.Do(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode != 401 {
+		return res
+	}
+	res, err = cli.DoDigestAuth(ctx, req, res, sipgo.DigestAuth{Username: user, Password: password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// Regression (issue 9 review): a REGISTER stored its Contact as given, so a softphone could make
+// the edge send INVITEs and RTP to any address or host name. The binding is now the REGISTER's
+// source, with the Contact's user and parameters.
+func TestRegisterBindsTheSourceNotTheContact(t *testing.T) {
+	e := startEdge(t, nil)
+	p := newPhone(t, "udp", nil)
+	want := "sip:alice@" + p.addr.String() + ";line=7"
+	for name, c := range map[string]sip.Uri{
+		"metadata address": {Host: "169.254.169.254", Port: 80},
+		"private address":  {Host: "10.0.0.5", Port: 5060},
+		"host name":        {Host: "metadata.internal"},
+		"ipv6 with maddr":  {Host: "fd00::1", Port: 5060, UriParams: sip.HeaderParams{{K: "maddr", V: "10.0.0.9"}}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			c.Scheme, c.User = "sip", "alice"
+			c.UriParams = append(c.UriParams, sip.HeaderKV{K: "line", V: "7"})
+			if res := p.register(t, e, "alice", testPassword, c, "300"); res.StatusCode != 200 {
+				t.Fatalf("register: %v", res)
+			}
+			regs, _ := e.regs.Lookup(testCtx(t), testTenant, "alice")
+			if len(regs) != 1 || regs[0].Contact != want {
+				t.Fatalf("registrations = %+v, want contact %s", regs, want)
+			}
+			if res := p.register(t, e, "alice", testPassword, c, "0"); res.StatusCode != 200 {
+				t.Fatalf("unregister: %v", res)
+			}
+		})
+	}
+}
+
+func TestBoundContact(t *testing.T) {
+	for name, tc := range map[string]struct {
+		contact, src, transport, want string
+	}{
+		"udp":            {"sip:alice@10.0.0.5:5060;line=1", "127.0.0.1:5070", "UDP", "sip:alice@127.0.0.1:5070;line=1"},
+		"ipv6 source":    {"sip:alice@example.com", "[::1]:5070", "UDP", "sip:alice@[::1]:5070"},
+		"mapped source":  {"sip:alice@example.com", "[::ffff:127.0.0.1]:5070", "UDP", "sip:alice@127.0.0.1:5070"},
+		"tcp flow":       {"sip:alice@10.0.0.5;transport=udp", "127.0.0.1:40000", "TCP", "sip:alice@127.0.0.1:40000;transport=tcp"},
+		"tls flow":       {"sips:alice@10.0.0.5", "127.0.0.1:40000", "TLS", "sips:alice@127.0.0.1:40000;transport=tls"},
+		"sips over udp":  {"sips:alice@10.0.0.5;transport=tls", "127.0.0.1:5070", "UDP", "sip:alice@127.0.0.1:5070"},
+		"maddr, headers": {"sip:alice:pw@10.0.0.5;ob;maddr=10.0.0.9;x?Route=%3Csip:x%3E", "127.0.0.1:5070", "UDP", "sip:alice@127.0.0.1:5070;ob"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var u sip.Uri
+			if err := sip.ParseUri(tc.contact, &u); err != nil {
+				t.Fatal(err)
+			}
+			got := boundContact(u, netip.MustParseAddrPort(tc.src), tc.transport)
+			if got.String() != tc.want || !boundToAddress(got.String()) {
+				t.Fatalf("got %s, want %s", got.String(), tc.want)
+			}
+		})
+	}
+}
+
+// Regression (issue 9 review): a Call did not say when its INVITE arrived, so the setup time of
+// call.answered could not be reported. The edge rings for AnswerDelay before it answers, so a
+// time taken at the INVITE is at least that long before the call reaches its handler (a lower
+// bound the timer guarantees, not a bound on speed).
+func TestCallSaysWhenItWasInvited(t *testing.T) {
+	const ring = 200 * time.Millisecond
+	e := startEdge(t, func(c *Config) { c.AnswerDelay = ring })
+	p := newPhone(t, "udp", nil)
+	before := time.Now()
+	d, err := p.invite(testCtx(t), e, "udp", offer(), sipgo.AnswerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := e.calls.next(t)
+	handed := time.Now()
+	if c.InvitedAt.Before(before) || handed.Sub(c.InvitedAt) < ring {
+		t.Fatalf("invited at %v; sent at %v, handed over at %v", c.InvitedAt, before, handed)
+	}
+	_ = d.Bye(testCtx(t))
 }

@@ -419,6 +419,21 @@ func masked(v string) string {
 	return strings.Repeat("*", min(len(v)-4, 8)) + v[len(v)-4:]
 }
 
+// maskedAddr is a source address fit for info-level logs (it is personal data): its /24 (IPv4)
+// or /48 (IPv6) network, as web analytics anonymise addresses.
+func maskedAddr(a netip.Addr) string {
+	if !a.IsValid() {
+		return ""
+	}
+	a = a.Unmap()
+	bits := 48
+	if a.Is4() {
+		bits = 24
+	}
+	p, _ := a.Prefix(bits)
+	return p.String()
+}
+
 // retryAfter is the Retry-After header of a 503 (seconds).
 func retryAfter(d time.Duration) sip.Header {
 	return sip.NewHeader("Retry-After", strconv.Itoa(max(int(d/time.Second), 1)))
