@@ -168,6 +168,9 @@ func (h *Handler) ServeCall(ctx context.Context, c *sip.Call) {
 	}
 	info := Info{Tenant: c.Tenant, ID: id.String(), SIPCallID: c.ID, From: c.From, To: c.To, AnsweredAt: time.Now(),
 		Codec: codecName(p.Codec), SRTP: p.SRTP != nil}
+	if !c.InvitedAt.IsZero() {
+		info.Setup = info.AnsweredAt.Sub(c.InvitedAt)
+	}
 	log := h.Log.With("call", info.ID, "sip_call", c.ID, "tenant", c.Tenant.String())
 	var rec media.Recorder
 	if h.Recorders != nil {
