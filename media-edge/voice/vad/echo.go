@@ -28,6 +28,9 @@ const (
 	refFloor   = 1000.0 // reference frame power below which the prompt is silent (about −60 dBFS)
 	erlInitial = 1.0    // 0 dB: assume the worst until measured
 	erlDecay   = 0.98   // per frame: 6 dB in 1.4 s
+	// erlSkip: below this ERL (−40 dB) the echo is under the line's own noise for any prompt
+	// level, and filtering it costs most of a call's CPU for nothing.
+	erlSkip = 1e-4
 )
 
 func newCanceller(taps int) *canceller {
@@ -77,8 +80,11 @@ func (c *canceller) process(mic, out *[FrameSamples]float64, played *[FrameSampl
 			tail = max(tail, c.refPw[last-k])
 		}
 	}
-	if !c.active {
-		*out = *mic // nothing to cancel
+	if !c.active || c.erl < erlSkip {
+		// Nothing to cancel: no prompt within the tail, or a line that returns no echo worth
+		// filtering (most digital trunks). The ERL is still tracked from every frame, so an
+		// echo that appears raises it at once and the filter runs again.
+		*out = *mic
 		return tail
 	}
 	c.track()
