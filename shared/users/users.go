@@ -41,6 +41,20 @@ const (
 	MaxChatCapacity   = 10
 )
 
+// Role is what a person may do in the console: agents handle contacts, supervisors also watch and
+// steer the floor, admins also manage the tenant (as an admin API key does).
+type Role string
+
+// Roles.
+const (
+	RoleAgent      Role = "agent"
+	RoleSupervisor Role = "supervisor"
+	RoleAdmin      Role = "admin"
+)
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool { return auth.Role(r).ValidUser() }
+
 // Skill is something a person can handle, with a proficiency from 1 (learning) to 5 (expert).
 type Skill struct {
 	Name        string `dynamodbav:"name" json:"name"`
@@ -59,7 +73,7 @@ type User struct {
 	ID           string    `dynamodbav:"id" json:"id"`
 	Username     string    `dynamodbav:"username" json:"username"`
 	DisplayName  string    `dynamodbav:"display_name" json:"display_name"`
-	Role         auth.Role `dynamodbav:"role" json:"role"`
+	Role         Role      `dynamodbav:"role" json:"role"`
 	Disabled     bool      `dynamodbav:"disabled" json:"disabled"`
 	Skills       []Skill   `dynamodbav:"skills" json:"skills"`
 	Capacity     Capacity  `dynamodbav:"capacity" json:"capacity"`
@@ -120,12 +134,12 @@ func ValidUsername(s string) bool {
 // Patch is a change to a user: nil fields are left as they are. A create is a Patch over the zero
 // User with Username, DisplayName, Role and Password required.
 type Patch struct {
-	Username    *string    `json:"username,omitempty"`
-	DisplayName *string    `json:"display_name,omitempty"`
-	Role        *auth.Role `json:"role,omitempty"`
-	Disabled    *bool      `json:"disabled,omitempty"`
-	Skills      *[]Skill   `json:"skills,omitempty"`
-	Capacity    *Capacity  `json:"capacity,omitempty"`
+	Username    *string   `json:"username,omitempty"`
+	DisplayName *string   `json:"display_name,omitempty"`
+	Role        *Role     `json:"role,omitempty"`
+	Disabled    *bool     `json:"disabled,omitempty"`
+	Skills      *[]Skill  `json:"skills,omitempty"`
+	Capacity    *Capacity `json:"capacity,omitempty"`
 	// SIPAccount links the user to a softphone account of the tenant (/v1/sip-accounts) for the
 	// SIP credentials; "" removes the link.
 	SIPAccount *string `json:"sip_account,omitempty"`
@@ -152,7 +166,7 @@ func (p Patch) Check(create bool) []httpapi.FieldError {
 			bad("/display_name", fmt.Sprintf("must be 1–%d characters", MaxDisplayNameLen))
 		}
 	}
-	if required(p.Role != nil, "/role") && !p.Role.ValidUser() {
+	if required(p.Role != nil, "/role") && !p.Role.Valid() {
 		bad("/role", `must be "agent", "supervisor" or "admin"`)
 	}
 	if p.Skills != nil {

@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/lingxi/lingxi/shared/auth"
 )
 
 func TestPasswordHash(t *testing.T) {
@@ -39,7 +37,7 @@ func TestPasswordHash(t *testing.T) {
 
 func TestPatchCheck(t *testing.T) {
 	str := func(s string) *string { return &s }
-	role := auth.Role("root")
+	role := Role("root")
 	skills := []Skill{{Name: "Billing", Proficiency: 3}, {Name: "cards", Proficiency: 6}, {Name: "cards", Proficiency: 2}}
 	p := Patch{Username: str("Alice"), DisplayName: str("  "), Role: &role, Skills: &skills,
 		Capacity: &Capacity{Voice: 2, Chat: 11}, SIPAccount: str("A B"), Password: str("short")}
@@ -58,7 +56,7 @@ func TestPatchCheck(t *testing.T) {
 	if fe := (Patch{}).Check(false); len(fe) != 0 {
 		t.Fatalf("an empty patch: %v", fe)
 	}
-	agent := auth.RoleAgent
+	agent := RoleAgent
 	ok := Patch{Username: str("alice@example.com"), DisplayName: str(" Alice "), Role: &agent, Password: str("a long passphrase")}
 	if fe := ok.Check(true); len(fe) != 0 {
 		t.Fatal(fe)
