@@ -242,7 +242,7 @@ func (api *API) createKey(ctx context.Context, r *httpapi.Request, p auth.Princi
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	key, keyOps, ev, err := api.newKey(p.Tenant, body.Role, strings.TrimSpace(body.Name), p.KeyID, api.now().UTC())
+	key, keyOps, ev, err := api.newKey(p.Tenant, body.Role, strings.TrimSpace(body.Name), p.Actor(), api.now().UTC())
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -301,7 +301,7 @@ func (api *API) revokeKey(ctx context.Context, r *httpapi.Request, p auth.Princi
 		return httpapi.Response{}, err
 	}
 	ev, err := lxevents.New(p.Tenant, lxevents.TypeAPIKeyRevoked, "apikey/"+id, Source,
-		lxevents.APIKeyRevoked{KeyID: id, RevokedBy: p.KeyID})
+		lxevents.APIKeyRevoked{KeyID: id, RevokedBy: p.Actor()})
 	if err != nil {
 		return httpapi.Response{}, err
 	}

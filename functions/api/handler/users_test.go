@@ -189,6 +189,24 @@ func TestSignIn(t *testing.T) {
 	boss := e.signIn(t, "acme", "boss", pw)
 	e.call(t, "GET", "/v1/users", boss, "").want(t, "admin session lists users", http.StatusOK)
 	e.call(t, "GET", "/v1/users", key, "").want(t, "admin key lists users", http.StatusOK)
+	// An admin's session writes the configuration, and the events name the person.
+	e.call(t, "PUT", "/v1/intents/card_lost", boss, cardLost).want(t, "admin session writes an intent", http.StatusCreated)
+	e.call(t, "POST", "/v1/api-keys", boss, `{"role":"partner"}`).want(t, "admin session makes a key", http.StatusCreated)
+	var actors []string
+	for _, ev := range e.streamEvents(t) {
+		switch ev.Type {
+		case lxevents.TypeBotConfigChanged:
+			d, _ := lxevents.DataAs[lxevents.BotConfigChanged](ev)
+			actors = append(actors, d.ChangedBy)
+		case lxevents.TypeAPIKeyCreated:
+			if d, _ := lxevents.DataAs[lxevents.APIKeyCreated](ev); d.CreatedBy != "platform-admin" {
+				actors = append(actors, d.CreatedBy)
+			}
+		}
+	}
+	if bossID := e.call(t, "GET", "/v1/me", boss, "").body["id"]; len(actors) != 2 || actors[0] != "user/"+bossID.(string) || actors[1] != actors[0] {
+		t.Fatalf("actors %v", actors)
+	}
 
 	// Sign out ends that session only.
 	other := e.signIn(t, "acme", "agent1", pw)
