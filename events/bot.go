@@ -8,7 +8,7 @@ package events
 type BotConfigChanged struct {
 	// Changes are the items written, in the order they were written.
 	Changes []BotConfigChange `json:"changes" jsonschema:"minItems=1,maxItems=1000"`
-	// ChangedBy is the id of the API key that made the change.
+	// ChangedBy is the id of the API key that made the change, or user/ and the id of a signed-in admin.
 	ChangedBy string `json:"changed_by" jsonschema:"minLength=1,maxLength=128"`
 }
 
@@ -62,7 +62,7 @@ type NLUModelTrained struct {
 	// Accuracy and MacroF1 are the cross-validated figures of the training's evaluation report.
 	Accuracy float64 `json:"accuracy" jsonschema:"minimum=0,maximum=1"`
 	MacroF1  float64 `json:"macro_f1" jsonschema:"minimum=0,maximum=1"`
-	// TrainedBy is the id of the API key that started the training.
+	// TrainedBy is the id of the API key that started the training, or user/ and the id of a signed-in admin.
 	TrainedBy string `json:"trained_by" jsonschema:"minLength=1,maxLength=128"`
 }
 
@@ -74,6 +74,6 @@ type NLUModelActivated struct {
 	ModelVersion string `json:"model_version" jsonschema:"minLength=1,maxLength=64"`
 	// Previous is the version active before; omitted for the tenant's first model.
 	Previous string `json:"previous,omitempty" jsonschema:"maxLength=64"`
-	// ActivatedBy is the id of the API key that activated it.
+	// ActivatedBy is the id of the API key that activated it, or user/ and the id of a signed-in admin.
 	ActivatedBy string `json:"activated_by" jsonschema:"minLength=1,maxLength=128"`
 }

@@ -32,6 +32,7 @@ const (
 	TypeTenantPlanChanged      = "tenant.plan.changed"
 	TypeWebhookEndpointChanged = "webhook.endpoint.changed"
 	TypeVoiceConfigChanged     = "voice.config.changed"
+	TypeUserChanged            = "user.changed"
 )
 
 // registry maps each known type name to its current version and payload Go type. Adding a type is
@@ -63,6 +64,7 @@ var registry = map[string]entry{
 	TypeTenantPlanChanged:      payload[TenantPlanChanged](1),
 	TypeWebhookEndpointChanged: payload[WebhookEndpointChanged](1),
 	TypeVoiceConfigChanged:     payload[VoiceConfigChanged](1),
+	TypeUserChanged:            payload[UserChanged](1),
 }
 
 // entry is one registered type: the version producers write and consumers accept, and the Go type

@@ -87,6 +87,8 @@ type PlanQuotas struct {
 	Numbers     int64 `json:"numbers,omitempty" jsonschema:"minimum=1"`
 	Trunks      int64 `json:"trunks,omitempty" jsonschema:"minimum=1"`
 	SIPAccounts int64 `json:"sip_accounts,omitempty" jsonschema:"minimum=1"`
+	// Users (people who sign in to the console) was added later.
+	Users int64 `json:"users,omitempty" jsonschema:"minimum=1"`
 }
 
 // PlanRateLimits are a plan's request limits per route class.

@@ -13,7 +13,7 @@ type VoiceConfigChanged struct {
 	Action VoiceConfigAction `json:"action"`
 	// Version is the item's version after the change; 0 when it was deleted.
 	Version int64 `json:"version" jsonschema:"minimum=0"`
-	// ChangedBy is the id of the API key that made the change.
+	// ChangedBy is the id of the API key that made the change, or user/ and the id of a signed-in admin.
 	ChangedBy string `json:"changed_by" jsonschema:"minLength=1,maxLength=128"`
 }
 

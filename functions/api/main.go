@@ -35,6 +35,7 @@ func main() {
 	ddb := dynamodb.NewFromConfig(cfg)
 	db := store.New(ddb, table)
 	limits := ratelimit.New(ddb, table, ratelimit.Options{Limits: ratelimit.PlanLimits{Store: db}})
+	signIn := ratelimit.New(ddb, table, ratelimit.Options{Limits: handler.SignInLimits})
 	pub := stream.NewPublisher(kinesis.NewFromConfig(cfg), streamName)
 	authn, err := auth.NewAuthenticator(db, os.Getenv("ADMIN_KEY_SHA256"))
 	if err != nil {
@@ -56,6 +57,6 @@ func main() {
 	replay := delivery.New(db, delivery.NewSQSQueue(sqsClient, webhookQueueURL), delivery.Config{}, log)
 	api := handler.New(db, outbox.New(db, pub, log), authn, log, handler.WithJobQueue(jobs), handler.WithRateLimiter(limits), handler.WithIdempotency(db),
 		handler.WithEgress(egress.Policy{LoopbackPorts: loopbackPorts}), handler.WithWebhookReplay(replay),
-		handler.WithSIPEgress(egress.Policy{LoopbackPorts: sipPorts}))
+		handler.WithSIPEgress(egress.Policy{LoopbackPorts: sipPorts}), handler.WithSignInLimiter(signIn))
 	lambda.StartHandlerFunc(api.Handle)
 }

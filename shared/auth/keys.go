@@ -24,16 +24,26 @@ import (
 type Role string
 
 // Roles. Admin manages the tenant (keys, configuration); partner calls the customer-facing APIs.
+// Agent and supervisor are roles of people (shared/users), held by their sign-in sessions only;
+// a person with role admin acts as an admin key does.
 const (
-	RoleAdmin   Role = "admin"
-	RolePartner Role = "partner"
+	RoleAdmin      Role = "admin"
+	RolePartner    Role = "partner"
+	RoleAgent      Role = "agent"
+	RoleSupervisor Role = "supervisor"
 )
 
-// Valid reports whether r is a known role.
+// Valid reports whether r is a role a key may have.
 func (r Role) Valid() bool { return r == RoleAdmin || r == RolePartner }
 
-// Allows reports whether a key with role r may act where need is required. Admin may do all.
-func (r Role) Allows(need Role) bool { return r == RoleAdmin || r == need }
+// ValidUser reports whether r is a role a person may have.
+func (r Role) ValidUser() bool { return r == RoleAdmin || r == RoleSupervisor || r == RoleAgent }
+
+// Allows reports whether a caller with role r may act where need is required. Admin may do all; a
+// supervisor may also do what an agent may.
+func (r Role) Allows(need Role) bool {
+	return r == RoleAdmin || r == need || r == RoleSupervisor && need == RoleAgent
+}
 
 // KeyPrefix starts every tenant key, so leaked keys are easy to scan for.
 const KeyPrefix = "lxk_"
@@ -99,8 +109,18 @@ type Key struct {
 type Principal struct {
 	Tenant tenant.ID
 	Role   Role
-	KeyID  string
-	Admin  bool // the platform admin (no tenant)
+	KeyID  string // the API key's id; empty for a person's session
+	Admin  bool   // the platform admin (no tenant)
+	// UserID and SessionID are set when a person signed in (sessions.go) made the request.
+	UserID, SessionID string
+}
+
+// Actor names who acted, for events and records: the key's id or "user/<id>".
+func (p Principal) Actor() string {
+	if p.UserID != "" {
+		return "user/" + p.UserID
+	}
+	return p.KeyID
 }
 
 // Lookup is the store access the authenticator needs.
@@ -114,12 +134,19 @@ var _ Lookup = (*store.Store)(nil)
 type Authenticator struct {
 	lookup    Lookup
 	adminHash []byte // SHA-256 of the platform-admin key; empty disables admin access
+	now       func() time.Time
+}
+
+// WithClock makes a read sessions' expiry from now (for tests); it returns a.
+func (a *Authenticator) WithClock(now func() time.Time) *Authenticator {
+	a.now = now
+	return a
 }
 
 // NewAuthenticator returns an authenticator over lookup. adminKeySHA256 is the hex hash of the
 // platform-admin key configured at deploy time; an empty one disables the admin.
 func NewAuthenticator(lookup Lookup, adminKeySHA256 string) (*Authenticator, error) {
-	a := &Authenticator{lookup: lookup}
+	a := &Authenticator{lookup: lookup, now: time.Now}
 	if adminKeySHA256 != "" {
 		h, err := hex.DecodeString(adminKeySHA256)
 		if err != nil || len(h) != sha256.Size {
@@ -145,6 +172,9 @@ func (a *Authenticator) Authenticate(ctx context.Context, key string) (Principal
 	sum := sha256.Sum256([]byte(key))
 	if len(a.adminHash) > 0 && subtle.ConstantTimeCompare(sum[:], a.adminHash) == 1 {
 		return Principal{Admin: true}, nil
+	}
+	if strings.HasPrefix(key, SessionPrefix) {
+		return a.session(ctx, hex.EncodeToString(sum[:]))
 	}
 	if !strings.HasPrefix(key, KeyPrefix) {
 		return Principal{}, ErrUnauthenticated

@@ -162,3 +162,12 @@ func (s *rateState) addTo(h map[string]string) {
 		h[k] = v
 	}
 }
+
+// Refuse records that the request was refused by d (a limiter's decision of a route that limits
+// on its own terms, such as sign-in attempts): the problem answer carries d's Retry-After. It
+// returns the rate-limited problem, with what as its detail.
+func (r *Request) Refuse(d RateDecision, what string) error {
+	secs := max(seconds(d.RetryAfter), 1)
+	r.rate = &rateState{headers: map[string]string{"Retry-After": strconv.FormatInt(secs, 10)}}
+	return Errorf(KindRateLimited, "%s; retry after %d s", what, secs)
+}

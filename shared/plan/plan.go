@@ -55,6 +55,7 @@ type Quotas struct {
 	Numbers           int64 `dynamodbav:"numbers" json:"numbers"`                       // dialled numbers (/v1/numbers)
 	Trunks            int64 `dynamodbav:"trunks" json:"trunks"`                         // SIP trunks (/v1/trunks)
 	SIPAccounts       int64 `dynamodbav:"sip_accounts" json:"sip_accounts"`             // agents' softphone accounts (/v1/sip-accounts)
+	Users             int64 `dynamodbav:"users" json:"users"`                           // people who sign in to the console (/v1/users)
 }
 
 // Quota is one field of Quotas as the code reads it: Name is the field's JSON and DynamoDB name
@@ -80,6 +81,7 @@ var QuotaTable = []Quota{
 	{"numbers", 100, func(q *Quotas) *int64 { return &q.Numbers }},
 	{"trunks", 20, func(q *Quotas) *int64 { return &q.Trunks }},
 	{"sip_accounts", 500, func(q *Quotas) *int64 { return &q.SIPAccounts }},
+	{"users", 1000, func(q *Quotas) *int64 { return &q.Users }},
 }
 
 // Get returns the quota named name, 0 for a name that is no quota.

@@ -84,7 +84,7 @@ func TestQuotaTableIsQuotas(t *testing.T) {
 	}
 	// The defaults as they were before the table, and the later ones.
 	if d := DefaultQuotas(); d != (Quotas{APIKeys: 50, Models: 20, Intents: 500, Articles: 5000, Flows: 200, LiveConversations: 10000,
-		WebhookEndpoints: 20, Numbers: 100, Trunks: 20, SIPAccounts: 500}) {
+		WebhookEndpoints: 20, Numbers: 100, Trunks: 20, SIPAccounts: 500, Users: 1000}) {
 		t.Fatalf("DefaultQuotas = %+v", d)
 	}
 }

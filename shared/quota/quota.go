@@ -26,6 +26,7 @@ import (
 	"github.com/lingxi/lingxi/shared/plan"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/tenant"
+	"github.com/lingxi/lingxi/shared/users"
 	"github.com/lingxi/lingxi/shared/voicecfg"
 	"github.com/lingxi/lingxi/shared/webhooks/delivery"
 )
@@ -46,6 +47,7 @@ const (
 	Numbers           Resource = "numbers"
 	Trunks            Resource = "trunks"
 	SIPAccounts       Resource = "sip_accounts"
+	Users             Resource = "users"
 )
 
 // Resources lists every counted resource, in the order GET /v1/tenant shows them: one per quota
@@ -70,6 +72,7 @@ var kinds = map[Resource]string{
 	Numbers:           voicecfg.KindNumber,
 	Trunks:            voicecfg.KindTrunk,
 	SIPAccounts:       voicecfg.KindAccount,
+	Users:             users.KindUser,
 }
 
 // ForKind returns the resource whose items have store kind kind.

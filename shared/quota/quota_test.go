@@ -158,11 +158,11 @@ func TestResourcesHaveLimitsAndKinds(t *testing.T) {
 
 // The named resources are the plan's quotas, in its order, and each one's limit is its field.
 func TestResourcesArePlanQuotas(t *testing.T) {
-	want := []Resource{APIKeys, Models, Intents, Articles, Flows, LiveConversations, WebhookEndpoints, Numbers, Trunks, SIPAccounts}
+	want := []Resource{APIKeys, Models, Intents, Articles, Flows, LiveConversations, WebhookEndpoints, Numbers, Trunks, SIPAccounts, Users}
 	if fmt.Sprint(Resources) != fmt.Sprint(want) || len(kinds) != len(Resources) {
 		t.Fatalf("Resources %v, kinds %v; want %v", Resources, kinds, want)
 	}
-	q := plan.Quotas{APIKeys: 1, Models: 2, Intents: 3, Articles: 4, Flows: 5, LiveConversations: 6, WebhookEndpoints: 7, Numbers: 8, Trunks: 9, SIPAccounts: 10}
+	q := plan.Quotas{APIKeys: 1, Models: 2, Intents: 3, Articles: 4, Flows: 5, LiveConversations: 6, WebhookEndpoints: 7, Numbers: 8, Trunks: 9, SIPAccounts: 10, Users: 11}
 	for i, r := range want {
 		if r.Limit(q) != int64(i+1) {
 			t.Errorf("%s.Limit = %d, want %d", r, r.Limit(q), i+1)

@@ -69,6 +69,9 @@ func TestBadInputEveryWriteRoute(t *testing.T) {
 	withWebhookReplay(t, e)
 	seedVoice(t, e, key)
 	routes := badInputRoutes(key, partner.body["id"].(string), hookID)
+	for route, r := range userBadInputRoutes(t, e, key) {
+		routes[route] = r
+	}
 
 	httpapitest.RunWriteRoutes(t, httpapitest.Suite{
 		Routes: routes, Served: e.api.Routes(), Where: "functions/api/handler/badinput_suite_test.go", Key: key,

@@ -83,7 +83,7 @@ func etag(version int64) map[string]string {
 // configChanged is the event of an accepted configuration write.
 func configChanged(p auth.Principal, changes ...lxevents.BotConfigChange) (lxevents.Envelope, error) {
 	return lxevents.New(p.Tenant, lxevents.TypeBotConfigChanged, configSubject, Source,
-		lxevents.BotConfigChanged{Changes: changes, ChangedBy: p.KeyID})
+		lxevents.BotConfigChanged{Changes: changes, ChangedBy: p.Actor()})
 }
 
 // currentVersion returns the version of t's item k, 0 if it does not exist.

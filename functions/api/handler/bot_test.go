@@ -68,6 +68,10 @@ func (e *env) callCtx(t *testing.T, ctx context.Context, method, path, key, body
 		name, value, _ := strings.Cut(h, ":")
 		req.Headers[strings.ToLower(strings.TrimSpace(name))] = strings.TrimSpace(value)
 	}
+	if ip := req.Headers[sourceIPHeader]; ip != "" { // API Gateway's requestContext.http.sourceIp
+		req.RequestContext.HTTP.SourceIP = ip
+		delete(req.Headers, sourceIPHeader)
+	}
 	if i := strings.IndexByte(path, '?'); i >= 0 {
 		req.RawPath = path[:i]
 		req.QueryStringParameters = map[string]string{}

@@ -122,6 +122,7 @@ func Contract() openapi.Contract {
 		{botconfig.ChannelChat, botconfig.ChannelVoice},
 		{dialog.LangEn, dialog.LangZh},
 		{delivery.StatusPending, delivery.StatusDelivered, delivery.StatusRetrying, delivery.StatusParked},
+		userEnums,
 	}
 	ops := []openapi.Operation{
 		{Route: "GET /v1/openapi.json", ID: "getOpenAPI", Tag: "Contract", Auth: openapi.AuthNone,
@@ -258,6 +259,7 @@ func Contract() openapi.Contract {
 			Responses: []openapi.Response{{Status: http.StatusAccepted, Body: delivery.Delivery{}}},
 			Problems:  openapi.Problems(httpapi.KindNotFound, httpapi.KindConflict, httpapi.KindUnavailable)}, admin),
 	}
+	ops = append(ops, userOperations(tenantOp)...)
 	ops = append(ops, voiceOperations(func(o openapi.Operation) openapi.Operation { return tenantOp(o, admin) })...)
 	return openapi.Contract{Enums: enums, Operations: ops}
 }

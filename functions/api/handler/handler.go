@@ -51,10 +51,11 @@ type API struct {
 	log    *slog.Logger
 	jobs   JobQueue // training jobs go to the train function; nil: training answers 503
 	ledger *quota.Ledger
-	egress egress.Policy      // which loopback ports a flow's webhook may name (WithEgress); none by default
-	idem   *idempotency.Guard // Idempotency-Key on every POST (idempotency.go); nil: the header is 503
-	replay Replayer           // webhook deliveries' replay (webhooks.go); nil: the route answers 503
-	sip    egress.Policy      // which loopback ports a transfer target's SIP URI may name (WithSIPEgress); none by default
+	egress egress.Policy       // which loopback ports a flow's webhook may name (WithEgress); none by default
+	idem   *idempotency.Guard  // Idempotency-Key on every POST (idempotency.go); nil: the header is 503
+	replay Replayer            // webhook deliveries' replay (webhooks.go); nil: the route answers 503
+	sip    egress.Policy       // which loopback ports a transfer target's SIP URI may name (WithSIPEgress); none by default
+	signIn httpapi.RateLimiter // sign-in attempts (users.go, WithSignInLimiter); nil: not limited
 }
 
 // New wires the API.
@@ -97,6 +98,7 @@ func New(s Store, c Committer, a *auth.Authenticator, log *slog.Logger, opts ...
 	api.router.Handle("GET /v1/nlu/active", api.tenantKey(auth.RoleAdmin, api.getActive))
 	api.webhookRoutes() // partners' event webhooks (webhooks.go)
 	api.voiceRoutes()   // telephony configuration (voice.go)
+	api.userRoutes()    // people and their sign-in (users.go)
 	return api
 }
 
@@ -240,7 +242,7 @@ func (api *API) createKey(ctx context.Context, r *httpapi.Request, p auth.Princi
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	key, keyOps, ev, err := api.newKey(p.Tenant, body.Role, strings.TrimSpace(body.Name), p.KeyID, api.now().UTC())
+	key, keyOps, ev, err := api.newKey(p.Tenant, body.Role, strings.TrimSpace(body.Name), p.Actor(), api.now().UTC())
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -299,7 +301,7 @@ func (api *API) revokeKey(ctx context.Context, r *httpapi.Request, p auth.Princi
 		return httpapi.Response{}, err
 	}
 	ev, err := lxevents.New(p.Tenant, lxevents.TypeAPIKeyRevoked, "apikey/"+id, Source,
-		lxevents.APIKeyRevoked{KeyID: id, RevokedBy: p.KeyID})
+		lxevents.APIKeyRevoked{KeyID: id, RevokedBy: p.Actor()})
 	if err != nil {
 		return httpapi.Response{}, err
 	}

@@ -228,8 +228,16 @@ func TestIdempotencyEveryPOST(t *testing.T) {
 			quiet: "/v1/webhooks/" + hookID + "/deliveries",
 		},
 	}
+	tests["POST /v1/users"] = struct {
+		key     string
+		req     request
+		other   request
+		secrets []string
+		queues  bool
+		quiet   string
+	}{key: key, req: request{"/v1/users", userBody("idem.user", "agent", pw)}, other: request{"/v1/users", userBody("idem.other", "agent", pw)}}
 	for _, route := range e.api.Routes() {
-		if _, ok := tests[route]; strings.HasPrefix(route, "POST ") && !ok {
+		if _, ok := tests[route]; strings.HasPrefix(route, "POST ") && !ok && !notReplayed[route] {
 			t.Errorf("%s has no Idempotency-Key case", route)
 		}
 	}

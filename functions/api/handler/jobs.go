@@ -94,7 +94,7 @@ func (api *API) train(ctx context.Context, r *httpapi.Request, p auth.Principal)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	job := botconfig.TrainingJob{ID: id, State: botconfig.JobQueued, Activate: body.Activate, RequestedBy: p.KeyID,
+	job := botconfig.TrainingJob{ID: id, State: botconfig.JobQueued, Activate: body.Activate, RequestedBy: p.Actor(),
 		CreatedAt: now, LeaseUntil: now.Add(botconfig.QueuedLease)}
 	ops := []store.Op{
 		// The lock first: it is the condition that fails when a training is under way.

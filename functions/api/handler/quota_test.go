@@ -211,7 +211,7 @@ func TestTenantShowsUsageAndLimits(t *testing.T) {
 	want := map[string][2]float64{
 		"api_keys": {1, 50}, "models": {0, 20}, "intents": {1, 500}, "articles": {0, 5000},
 		"flows": {0, 200}, "live_conversations": {0, 10000}, "webhook_endpoints": {0, 20},
-		"numbers": {0, 100}, "trunks": {0, 20}, "sip_accounts": {0, 500},
+		"numbers": {0, 100}, "trunks": {0, 20}, "sip_accounts": {0, 500}, "users": {0, 1000},
 	}
 	q := r.body["quotas"].(map[string]any)
 	if len(q) != len(want) {

@@ -141,7 +141,7 @@ func (api *API) activate(ctx context.Context, r *httpapi.Request, p auth.Princip
 	}
 	act := botconfig.Active{Version: m.Version, ActivatedAt: api.now().UTC()}
 	ev, err := lxevents.New(p.Tenant, lxevents.TypeNLUModelActivated, modelSubject, Source,
-		lxevents.NLUModelActivated{ModelVersion: m.Version, Previous: prev.Version, ActivatedBy: p.KeyID})
+		lxevents.NLUModelActivated{ModelVersion: m.Version, Previous: prev.Version, ActivatedBy: p.Actor()})
 	if err != nil {
 		return httpapi.Response{}, err
 	}

@@ -79,7 +79,7 @@ func pathParam(r *httpapi.Request, name, what, rule string, valid func(string) b
 // voiceChanged is the event of an accepted telephony write; version is the item's after it.
 func voiceChanged(p auth.Principal, kind lxevents.VoiceConfigKind, id string, action lxevents.VoiceConfigAction, version int64) (lxevents.Envelope, error) {
 	return lxevents.New(p.Tenant, lxevents.TypeVoiceConfigChanged, voiceSubject, Source,
-		lxevents.VoiceConfigChanged{Kind: kind, ID: id, Action: action, Version: version, ChangedBy: p.KeyID})
+		lxevents.VoiceConfigChanged{Kind: kind, ID: id, Action: action, Version: version, ChangedBy: p.Actor()})
 }
 
 // voiceItem is a telephony item a request writes: its key, what messages call it, the event kind,

@@ -169,7 +169,7 @@ func versionedNoStore(version int64) map[string]string {
 // webhookChanged is the event of an accepted endpoint write; version is the endpoint's after it.
 func webhookChanged(p auth.Principal, id string, change lxevents.WebhookEndpointChange, version int64) (lxevents.Envelope, error) {
 	return lxevents.New(p.Tenant, lxevents.TypeWebhookEndpointChanged, id, Source,
-		lxevents.WebhookEndpointChanged{EndpointID: id, Change: change, Version: version, ChangedBy: p.KeyID})
+		lxevents.WebhookEndpointChanged{EndpointID: id, Change: change, Version: version, ChangedBy: p.Actor()})
 }
 
 // writeWebhook commits ops for endpoint id at version ver with the change's event; a conflict is

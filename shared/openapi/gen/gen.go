@@ -94,7 +94,7 @@ func Build(info openapi.DocInfo, comments map[string]string, contracts ...openap
 			"securitySchemes": map[string]any{
 				"apiKey": map[string]any{
 					"type": "http", "scheme": "bearer",
-					"description": "An API key: `Authorization: Bearer <key>`. Tenant keys have the role admin or partner; the platform-admin key only manages tenants.",
+					"description": "An API key: `Authorization: Bearer <key>`. Tenant keys have the role admin or partner; the platform-admin key only manages tenants. A person's session token (`lxs_…`, from POST /v1/sessions) acts with the person's role: agent, supervisor or admin (as an admin key).",
 				},
 			},
 			"headers":    commonHeaders(),
