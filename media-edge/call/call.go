@@ -122,6 +122,19 @@ type Handler struct {
 	Dialer     Dialer
 	Facts      Facts
 	Log        *slog.Logger
+	// OnSession, when set, is handed each call's media session once it runs (the bench reads its
+	// Stats); nil in production.
+	OnSession func(*media.Session)
+	// Timings, when set, receives how long each phase of a voice turn took: "recognition" (the
+	// recogniser), "turn" (the bot) and "synthesis" (a prompt, cached or not); nil in production.
+	Timings func(phase string, d time.Duration)
+}
+
+// timing reports a phase's duration to Timings.
+func (h *Handler) timing(phase string, since time.Time) {
+	if h.Timings != nil {
+		h.Timings(phase, time.Since(since))
+	}
 }
 
 var _ sip.CallHandler = (*Handler)(nil)
@@ -151,6 +164,9 @@ func (h *Handler) ServeCall(ctx context.Context, c *sip.Call) {
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { defer wg.Done(); _ = sess.Run(ctx) }()
+	if h.OnSession != nil {
+		h.OnSession(sess)
+	}
 	h.Facts.Answered(ctx, info)
 
 	x := &callRun{h: h, c: c, info: info, sess: sess, ear: h.NewEar(), nav: NewNavigator(c.Number.Language), log: log,
@@ -281,7 +297,9 @@ func (x *callRun) do(ctx context.Context, wg *sync.WaitGroup, cmds []Command) bo
 		case CmdSay:
 			text, lang := cmd.Text, cmd.Lang
 			x.async(ctx, wg, func(ctx context.Context) func() []Command {
+				at := time.Now()
 				pcm, err := x.h.Prompts.Prompt(ctx, text, lang)
+				x.h.timing("synthesis", at)
 				return func() []Command {
 					if err != nil {
 						x.log.Error("synthesise prompt", "err", err)
@@ -307,7 +325,9 @@ func (x *callRun) do(ctx context.Context, wg *sync.WaitGroup, cmds []Command) bo
 			end := x.now
 			start := end - time.Duration(len(pcm))*time.Second/8000
 			x.async(ctx, wg, func(ctx context.Context) func() []Command {
+				at := time.Now()
 				text, conf, err := x.h.Recognizer.Recognize(ctx, pcm, lang, hints)
+				x.h.timing("recognition", at)
 				return func() []Command {
 					if err != nil {
 						x.log.Warn("recognise", "err", err, "lang", lang)
@@ -343,7 +363,9 @@ func (x *callRun) do(ctx context.Context, wg *sync.WaitGroup, cmds []Command) bo
 func (x *callRun) turn(ctx context.Context, wg *sync.WaitGroup, in TurnInput) {
 	lang := x.nav.Lang()
 	x.async(ctx, wg, func(ctx context.Context) func() []Command {
+		at := time.Now()
 		r, err := x.h.Bot.Turn(ctx, x.info.Tenant, BotInput{CallID: x.info.ID, Caller: x.info.From, Dialled: x.info.To, Language: lang, TurnInput: in})
+		x.h.timing("turn", at)
 		return func() []Command {
 			if err != nil {
 				x.log.Error("voice turn", "err", err)

@@ -1,0 +1,371 @@
+package main
+
+// The media edge's benchmarks (issue 9, part 11), one section of BENCH.md:
+//
+//   - load: the most concurrent calls the edge holds with the full pipeline while late or
+//     skipped output ticks stay under 0.1%; the edge (this binary re-executed as `child edge`)
+//     pinned to core 0 with GOMAXPROCS=1, the generator (`child gen`) on core 1;
+//   - setup: SIPp's built-in uac scenario at increasing rates, no media;
+//   - latency: the voice turn through the local stack (latency.go);
+//   - vad: the VAD on FSDD folds beside Silero and an energy baseline (vadfolds.go).
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lingxi/lingxi/media-edge/voice/local"
+	"github.com/lingxi/lingxi/media-edge/voice/wav"
+)
+
+// edgeHeading starts the edge's section of BENCH.md.
+const edgeHeading = "## Media edge (SIP/RTP): calls per core, call setup, voice-turn latency, VAD"
+
+// edgePlan is what the edge benchmarks run.
+type edgePlan struct {
+	steps      []int         // concurrent calls per load step
+	window     time.Duration // measured time per step, once every call is up
+	rate       float64       // calls placed per second while a step ramps up
+	setupRates []int         // SIPp calls per second
+	setupFor   time.Duration // per SIPp rate
+	turns      int           // voice turns timed
+	parts      map[string]bool
+}
+
+// child is a re-executed bench process: the edge or the load generator.
+type child struct {
+	cmd *exec.Cmd
+	in  io.WriteCloser
+	out *bufio.Reader
+}
+
+// startChild runs this binary as `child ROLE ARGS…`, pinned to core cpu when taskset is there and
+// the machine has that core.
+func startChild(ctx context.Context, cpu int, role string, args ...string) (*child, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	argv := append([]string{exe, "child", role}, args...)
+	if ts, err := exec.LookPath("taskset"); err == nil && runtime.NumCPU() > cpu {
+		argv = append([]string{ts, "-c", strconv.Itoa(cpu)}, argv...)
+	}
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Env = append(os.Environ(), "GOMAXPROCS=1")
+	cmd.Stderr = os.Stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	return &child{cmd: cmd, in: in, out: bufio.NewReader(out)}, nil
+}
+
+// ask writes a command line and returns the reply line.
+func (c *child) ask(cmd string) (string, error) {
+	if cmd != "" {
+		if _, err := fmt.Fprintln(c.in, cmd); err != nil {
+			return "", err
+		}
+	}
+	line, err := c.out.ReadString('\n')
+	if err != nil {
+		return "", fmt.Errorf("child: %w", err)
+	}
+	return strings.TrimSpace(line), nil
+}
+
+func (c *child) askJSON(cmd string, v any) error {
+	line, err := c.ask(cmd)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal([]byte(line), v)
+}
+
+// stop closes stdin and waits for the process.
+func (c *child) stop() error {
+	c.in.Close()
+	return c.cmd.Wait()
+}
+
+// runChild dispatches `bench child ROLE`.
+func runChild(ctx context.Context, role string, args []string) error {
+	switch role {
+	case "edge":
+		return runEdgeChild(ctx, os.Stdin, os.Stdout)
+	case "gen":
+		return runGenChild(ctx, args, os.Stdin, os.Stdout)
+	}
+	return fmt.Errorf("unknown child role %q", role)
+}
+
+// loadStep is one step's figures.
+type loadStep struct {
+	Calls, Up, Failed int
+	SetupSeconds      float64
+	Window            time.Duration
+	Edge              edgeStats // over the window; memory with the calls up
+	Gen               genStats
+	BaseHeap          uint64
+	BaseRSS           int64
+}
+
+func (s loadStep) lateTickPct() float64 {
+	if s.Edge.Ticks == 0 {
+		return 100
+	}
+	return 100 * float64(s.Edge.LateTicks+s.Edge.SkippedTicks) / float64(s.Edge.Ticks)
+}
+
+func (s loadStep) lateArrivalPct() float64 {
+	if s.Gen.Received == 0 {
+		return 100
+	}
+	return 100 * float64(s.Gen.LateGaps) / float64(s.Gen.Received)
+}
+
+// missingPct is the output packets the generator expected in the window but never saw.
+func (s loadStep) missingPct() float64 {
+	want := float64(s.Up) * s.Window.Seconds() * 50
+	if want == 0 {
+		return 100
+	}
+	return max(0, 100*(want-float64(s.Gen.Received))/want)
+}
+
+func (s loadStep) cpuPerCallSecond() float64 {
+	if s.Up == 0 {
+		return 0
+	}
+	return float64(s.Edge.CPUMicros) / (float64(s.Up) * s.Window.Seconds())
+}
+
+func (s loadStep) heapPerCall() float64 {
+	if s.Up == 0 || s.Edge.HeapBytes < s.BaseHeap {
+		return 0
+	}
+	return float64(s.Edge.HeapBytes-s.BaseHeap) / float64(s.Up)
+}
+
+func (s loadStep) rssPerCall() float64 {
+	if s.Up == 0 || s.Edge.RSSBytes < s.BaseRSS {
+		return 0
+	}
+	return float64(s.Edge.RSSBytes-s.BaseRSS) / float64(s.Up)
+}
+
+// writeSpeech synthesises the caller's utterance with espeak-ng into dir and returns its path.
+func writeSpeech(ctx context.Context, dir, text string) (string, []int16, error) {
+	pcm, err := (&local.Espeak{}).Synthesize(ctx, text, "en")
+	if err != nil {
+		return "", nil, fmt.Errorf("espeak-ng: %w", err)
+	}
+	var b bytes.Buffer
+	if err := wav.Encode(&b, 8000, 1, pcm); err != nil {
+		return "", nil, err
+	}
+	p := filepath.Join(dir, "speech.wav")
+	return p, pcm, os.WriteFile(p, b.Bytes(), 0o600)
+}
+
+// runLoad starts the edge process and steps the calls up; it stops after the first step over
+// 1% late ticks (the steps beyond would only be worse).
+func runLoad(ctx context.Context, p edgePlan, work string) ([]loadStep, error) {
+	speech, _, err := writeSpeech(ctx, work, "a lost or stolen card")
+	if err != nil {
+		return nil, err
+	}
+	edge, err := startChild(ctx, 0, "edge")
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		_, _ = fmt.Fprintln(edge.in, "quit")
+		_ = edge.stop()
+	}()
+	ready, err := edge.ask("")
+	if err != nil {
+		return nil, err
+	}
+	addr, ok := strings.CutPrefix(ready, "ready ")
+	if !ok {
+		return nil, fmt.Errorf("edge: %q", ready)
+	}
+	var steps []loadStep
+	for _, n := range p.steps {
+		st, err := loadOnce(ctx, edge, addr, speech, n, p)
+		if err != nil {
+			return steps, fmt.Errorf("%d calls: %w", n, err)
+		}
+		fmt.Fprintf(os.Stderr, "   %5d calls: late ticks %.3f%%, late arrivals %.3f%%, missing %.3f%%, %.0f µs CPU per call-second, heap %.0f KiB/call\n",
+			st.Up, st.lateTickPct(), st.lateArrivalPct(), st.missingPct(), st.cpuPerCallSecond(), st.heapPerCall()/1024)
+		steps = append(steps, st)
+		if st.lateTickPct() > 1 || st.lateArrivalPct() > 1 {
+			break
+		}
+	}
+	return steps, nil
+}
+
+func loadOnce(ctx context.Context, edge *child, addr, speech string, n int, p edgePlan) (loadStep, error) {
+	st := loadStep{Calls: n, Window: p.window}
+	if _, err := edge.ask("reset"); err != nil {
+		return st, err
+	}
+	var base edgeStats
+	if err := edge.askJSON("stats", &base); err != nil {
+		return st, err
+	}
+	st.BaseHeap, st.BaseRSS = base.HeapBytes, base.RSSBytes
+	gen, err := startChild(ctx, 1, "gen", "-target", addr, "-calls", strconv.Itoa(n),
+		"-rate", strconv.FormatFloat(p.rate, 'f', -1, 64), "-speech", speech)
+	if err != nil {
+		return st, err
+	}
+	defer gen.stop()
+	up, err := gen.ask("")
+	if err != nil {
+		return st, err
+	}
+	if _, err := fmt.Sscanf(up, "up %d %d %f", &st.Up, &st.Failed, &st.SetupSeconds); err != nil {
+		return st, fmt.Errorf("generator: %q", up)
+	}
+	// Let the calls' first turns start and the ramp's backlog clear.
+	if err := sleepCtx(ctx, 3*time.Second); err != nil {
+		return st, err
+	}
+	if _, err := gen.ask("mark"); err != nil {
+		return st, err
+	}
+	var s0, s1 edgeStats
+	if err := edge.askJSON("stats", &s0); err != nil {
+		return st, err
+	}
+	if err := sleepCtx(ctx, p.window); err != nil {
+		return st, err
+	}
+	if err := edge.askJSON("stats", &s1); err != nil {
+		return st, err
+	}
+	if err := gen.askJSON("report", &st.Gen); err != nil {
+		return st, err
+	}
+	st.Edge = s1.sub(s0)
+	if _, err := gen.ask("hangup"); err != nil {
+		return st, err
+	}
+	// Wait for the edge to have ended every call (bounded).
+	for range 300 {
+		var s edgeStats
+		if err := edge.askJSON("stats", &s); err != nil {
+			return st, err
+		}
+		if s.Active == 0 {
+			break
+		}
+		if err := sleepCtx(ctx, 100*time.Millisecond); err != nil {
+			return st, err
+		}
+	}
+	return st, nil
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// machineFacts: cores, CPU model, load average.
+func machineFacts() string {
+	model := "unknown CPU"
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if k, v, ok := strings.Cut(l, ":"); ok && strings.TrimSpace(k) == "model name" {
+				model = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	load := ""
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		load = strings.Join(strings.Fields(string(b))[:3], " ")
+	}
+	return fmt.Sprintf("%d cores (%s), %s/%s, %s; load average at the start %s (the machine is shared)",
+		runtime.NumCPU(), model, runtime.GOOS, runtime.GOARCH, runtime.Version(), load)
+}
+
+// largestUnder is the most calls of a step under limit % late ticks and late arrivals.
+func largestUnder(steps []loadStep, limit float64) int {
+	best := 0
+	for _, s := range steps {
+		if s.lateTickPct() < limit && s.lateArrivalPct() < limit && s.Failed == 0 {
+			best = max(best, s.Up)
+		}
+	}
+	return best
+}
+
+func renderLoad(b *strings.Builder, p edgePlan, steps []loadStep) {
+	fmt.Fprintf(b, "### Concurrent calls with the full pipeline on one core\n\n")
+	fmt.Fprintf(b, "The edge runs as its own process (`bench child edge`: the real SIP server, RTP ports, jitter buffer, VAD per call, dual-channel recorder, prompt cache with espeak-ng, call navigation) pinned with `taskset -c 0` and GOMAXPROCS=1. ")
+	fmt.Fprintf(b, "Its bot answers every turn with a %d-character prompt (about 9 s) and a gather; recognition is a stub that hears nothing (the recogniser is not in this pipeline); recordings go to a discarding S3 API (the recorder encodes, spools to temp files and uploads parts; nothing leaves the process); events are dropped. ", len(loadPrompt))
+	fmt.Fprintf(b, "The load generator (`bench child gen`, sipgo UAC, one UDP socket per call, 20 senders staggered over the 20 ms period) runs pinned to core 1: it places the calls at %.0f/s, sends each a PCMU stream looping a 6 s cycle (espeak-ng saying \"a lost or stolen card\" over −60 dBFS noise, so every call has an utterance and barges in on prompts), then after 3 s measures for %s. ", p.rate, p.window)
+	fmt.Fprintf(b, "Late ticks: the edge's media.Stats LateTicks+SkippedTicks (output ticks run one period late or skipped) summed over the calls, over all ticks; late arrivals: the generator's inter-arrival gaps over 40 ms per packet received; missing: packets expected (50/s per call) but not received. CPU: the edge process's getrusage user+system time over the window / (calls × seconds). Memory: the edge's Go heap in use + stacks with the calls up, less before the step, per call (RSS delta too, which the Go runtime under-reports after earlier steps).\n\n")
+	b.WriteString("| calls | up | failed | late ticks | late arrivals | max gap | missing | edge CPU µs / call-s | heap / call | RSS / call | turns | setup s |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, s := range steps {
+		fmt.Fprintf(b, "| %d | %d | %d | %.3f%% | %.3f%% | %.0f ms | %.2f%% | %.0f | %.0f KiB | %.0f KiB | %d | %.1f |\n",
+			s.Calls, s.Up, s.Failed, s.lateTickPct(), s.lateArrivalPct(), s.Gen.MaxGapMS, s.missingPct(), s.cpuPerCallSecond(),
+			s.heapPerCall()/1024, s.rssPerCall()/1024, s.Edge.Turns, s.SetupSeconds)
+	}
+	best := largestUnder(steps, 0.1)
+	fmt.Fprintf(b, "\nLargest step under 0.1%% late ticks and late arrivals: **%d calls** (goal ≥ 2,000 on one core; ≤ 500 µs CPU per call-second).\n\n", best)
+}
+
+// runEdgeBench runs the parts in p and returns the section.
+func runEdgeBench(ctx context.Context, cfg config, p edgePlan) (string, error) {
+	work, err := os.MkdirTemp("", "lingxi-edge-bench-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(work)
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s\n\n", edgeHeading)
+	fmt.Fprintf(&b, "Machine: %s. Produced by `go run ./infra/bench -only edge -data %s` (%s).\n\n", machineFacts(), cfg.dataDir, time.Now().UTC().Format("2006-01-02 15:04 UTC"))
+	var errs []error
+	if p.parts["load"] {
+		fmt.Fprintln(os.Stderr, "== media edge: concurrent calls")
+		steps, err := runLoad(ctx, p, work)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("load: %w", err))
+		}
+		renderLoad(&b, p, steps)
+	}
+	if len(errs) > 0 {
+		return b.String(), errors.Join(errs...)
+	}
+	return b.String(), nil
+}
