@@ -5,12 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/netip"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -159,7 +161,7 @@ type benchEdge struct {
 	prompts  promptsOf
 }
 
-func newBenchEdge(log *slog.Logger, timings func(string, time.Duration)) (*benchEdge, error) {
+func newBenchEdge(log *slog.Logger, noEcho bool, timings func(string, time.Duration)) (*benchEdge, error) {
 	loop := netip.MustParseAddr("127.0.0.1")
 	ports, err := media.NewPorts(loop, 20000, 39999)
 	if err != nil {
@@ -173,7 +175,9 @@ func newBenchEdge(log *slog.Logger, timings func(string, time.Duration)) (*bench
 		Recognizer: deafRecognizer{},
 		Prompts:    promptsOf{cache},
 		NewEar: func() call.Ear {
-			return vadEar{vad.NewDetector(vad.Defaults())}
+			c := vad.Defaults()
+			c.BargeIn.Disabled = noEcho
+			return vadEar{vad.NewDetector(c)}
 		},
 		Recorders: discardRecorders{log: log},
 		Directory: dir,
@@ -195,9 +199,26 @@ func newBenchEdge(log *slog.Logger, timings func(string, time.Duration)) (*bench
 // runEdgeChild is the edge process: it prints "ready ADDR" once its SIP UDP port listens, then
 // answers the lines of stdin: "stats" (a JSON edgeStats line), "reset" (forget the sessions
 // counted so far), "quit".
-func runEdgeChild(ctx context.Context, in io.Reader, out io.Writer) error {
+func runEdgeChild(ctx context.Context, args []string, in io.Reader, out io.Writer) error {
+	fs := flag.NewFlagSet("bench child edge", flag.ContinueOnError)
+	noEcho := fs.Bool("no-echo", false, "turn the VAD's echo canceller off (barge-in is then plain speech detection)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-	e, err := newBenchEdge(log, nil)
+	if path := os.Getenv("LINGXI_BENCH_EDGE_CPUPROFILE"); path != "" {
+		// Where the edge's CPU goes, for reading with `go tool pprof`.
+		f, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	e, err := newBenchEdge(log, *noEcho, nil)
 	if err != nil {
 		return err
 	}

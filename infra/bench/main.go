@@ -101,7 +101,7 @@ func main() {
 	flag.BoolVar(&cfg.goBench, "gobench", true, "also run the Go benchmarks (BenchmarkPredict150, devstack overhead, guess-your-question) and report them")
 	flag.StringVar(&cfg.only, "only", "", `run one part alone and update its section of the report: "spike", "afqmc" or "edge"`)
 	var edgeSteps, edgeParts, setupRates string
-	flag.StringVar(&edgeSteps, "edge-steps", "250,500,1000,1500,2000,2500,3000", "media edge: concurrent calls per load step")
+	flag.StringVar(&edgeSteps, "edge-steps", "50,100,150,200,300,500,1000,1500,2000,3000", "media edge: concurrent calls per load step")
 	flag.DurationVar(&cfg.edge.window, "edge-window", 15*time.Second, "media edge: measured time per load step")
 	flag.Float64Var(&cfg.edge.rate, "edge-rate", 200, "media edge: calls placed per second while a step ramps up")
 	flag.StringVar(&setupRates, "edge-setup-rates", "50,100,200,400", "media edge: SIPp calls per second")
