@@ -392,8 +392,153 @@ func runEdgeBench(ctx context.Context, cfg config, p edgePlan) (string, error) {
 		}
 		renderLoad(&b, p, runs)
 	}
+	if p.parts["setup"] {
+		fmt.Fprintln(os.Stderr, "== media edge: call setup rate (SIPp)")
+		steps, err := runSetup(ctx, p, work)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("setup: %w", err))
+		}
+		renderSetup(&b, p, steps)
+	}
+	if p.parts["vad"] {
+		fmt.Fprintln(os.Stderr, "== media edge: VAD on FSDD folds")
+		res, note, err := runVADFolds(ctx, cfg.repoRoot, cfg.dataDir, work)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("vad: %w", err))
+		}
+		renderVAD(&b, res, note)
+	}
 	if len(errs) > 0 {
 		return b.String(), errors.Join(errs...)
 	}
 	return b.String(), nil
+}
+
+// setupStep is one SIPp rate's figures.
+type setupStep struct {
+	Rate                      int
+	Calls, Successful, Failed int
+	Seconds                   float64
+	EdgeCPUMicros             int64
+	FailedCodes               string
+}
+
+// runSetup runs SIPp's built-in uac scenario (INVITE, 200, ACK, 200 ms, BYE; its SDP's media
+// port gets the edge's RTP, SIPp sends none) against the setup number at each rate.
+func runSetup(ctx context.Context, p edgePlan, work string) ([]setupStep, error) {
+	sipp, err := exec.LookPath("sipp")
+	if err != nil {
+		return nil, errors.New("sipp is not installed (Debian sip-tester; bash infra/deps/install.sh)")
+	}
+	edge, err := startChild(ctx, 0, "edge")
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		_, _ = fmt.Fprintln(edge.in, "quit")
+		_ = edge.stop()
+	}()
+	ready, err := edge.ask("")
+	if err != nil {
+		return nil, err
+	}
+	addr, ok := strings.CutPrefix(ready, "ready ")
+	if !ok {
+		return nil, fmt.Errorf("edge: %q", ready)
+	}
+	var steps []setupStep
+	for i, rate := range p.setupRates {
+		n := max(1, int(float64(rate)*p.setupFor.Seconds()))
+		st := setupStep{Rate: rate, Calls: n}
+		var s0, s1 edgeStats
+		if err := edge.askJSON("stats", &s0); err != nil {
+			return steps, err
+		}
+		dir := filepath.Join(work, fmt.Sprintf("sipp-%d", i))
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return steps, err
+		}
+		argv := []string{sipp, "-sn", "uac", "-s", strings.TrimPrefix(setupNumber, "+"), "-r", strconv.Itoa(rate), "-m", strconv.Itoa(n),
+			"-d", "200", "-i", "127.0.0.1", "-mi", "127.0.0.1", "-nostdin", "-timeout", (p.setupFor + 30*time.Second).String(), "-timeout_error",
+			"-recv_timeout", "10000", "-trace_stat", "-stf", filepath.Join(dir, "stat.csv"), "-fd", "1", addr}
+		if ts, err := exec.LookPath("taskset"); err == nil && runtime.NumCPU() > 1 {
+			argv = append([]string{ts, "-c", "1"}, argv...)
+		}
+		cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+		cmd.Dir = dir
+		began := time.Now()
+		out, runErr := cmd.CombinedOutput()
+		st.Seconds = time.Since(began).Seconds()
+		if err := edge.askJSON("stats", &s1); err != nil {
+			return steps, err
+		}
+		st.EdgeCPUMicros = s1.CPUMicros - s0.CPUMicros
+		ok, failed, err := sippStat(filepath.Join(dir, "stat.csv"))
+		if err != nil {
+			tail := string(out)
+			if len(tail) > 2000 {
+				tail = tail[len(tail)-2000:]
+			}
+			return steps, fmt.Errorf("sipp at %d/s: %v (%v)\n%s", rate, err, runErr, tail)
+		}
+		st.Successful, st.Failed = ok, failed
+		fmt.Fprintf(os.Stderr, "   sipp %d calls/s: %d/%d successful, %d failed, %.1f s\n", rate, ok, n, failed, st.Seconds)
+		steps = append(steps, st)
+		// Let the edge end the calls' media before the next rate.
+		for range 100 {
+			var s edgeStats
+			if err := edge.askJSON("stats", &s); err != nil || s.Active == 0 {
+				break
+			}
+			_ = sleepCtx(ctx, 100*time.Millisecond)
+		}
+	}
+	return steps, nil
+}
+
+// sippStat reads the cumulative successful and failed calls from the last line of SIPp's
+// statistics file (semicolon-separated, a header line first).
+func sippStat(path string) (ok, failed int, err error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, 0, err
+	}
+	return parseSippStat(string(b))
+}
+
+func parseSippStat(s string) (ok, failed int, err error) {
+	var lines []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.TrimSpace(l) != "" {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) < 2 {
+		return 0, 0, errors.New("sipp statistics: no data line")
+	}
+	head := strings.Split(lines[0], ";")
+	last := strings.Split(lines[len(lines)-1], ";")
+	col := func(name string) (int, error) {
+		for i, h := range head {
+			if h == name && i < len(last) {
+				return strconv.Atoi(strings.TrimSpace(last[i]))
+			}
+		}
+		return 0, fmt.Errorf("sipp statistics: no column %s", name)
+	}
+	if ok, err = col("SuccessfulCall(C)"); err != nil {
+		return 0, 0, err
+	}
+	failed, err = col("FailedCall(C)")
+	return ok, failed, err
+}
+
+func renderSetup(b *strings.Builder, p edgePlan, steps []setupStep) {
+	b.WriteString("### Call setup rate without media\n\n")
+	fmt.Fprintf(b, "SIPp's built-in `uac` scenario (`taskset -c 1 sipp -sn uac -s %s -r RATE -m RATE×%s -d 200 -i 127.0.0.1 -mi 127.0.0.1 -nostdin -trace_stat EDGE`: INVITE, 100/200, ACK, 200 ms, BYE; SIPp sends no RTP) against an edge process built as above (as shipped, pinned to core 0, GOMAXPROCS=1). The number's bot gathers without a prompt, so each call still opens its RTP port, media session, VAD and recording. Calls/s: successful calls over SIPp's wall time (which includes the last calls' 200 ms and BYE). Edge CPU per call: the edge process's CPU time over the rate's run / successful calls.\n\n", strings.TrimPrefix(setupNumber, "+"), p.setupFor)
+	b.WriteString("| offered calls/s | calls | successful | failed | successful calls/s | edge CPU ms / call |\n|---|---|---|---|---|---|\n")
+	for _, s := range steps {
+		fmt.Fprintf(b, "| %d | %d | %d | %d | %.0f | %.2f |\n", s.Rate, s.Calls, s.Successful, s.Failed, float64(s.Successful)/s.Seconds, float64(s.EdgeCPUMicros)/1000/float64(max(s.Successful, 1)))
+	}
+	b.WriteString("\n")
 }
