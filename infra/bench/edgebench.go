@@ -392,6 +392,15 @@ func runEdgeBench(ctx context.Context, cfg config, p edgePlan) (string, error) {
 		}
 		renderLoad(&b, p, runs)
 	}
+	if p.parts["latency"] {
+		fmt.Fprintln(os.Stderr, "== media edge: voice-turn latency (local stack)")
+		var cold turnTiming
+		turns, err := runLatency(ctx, cfg.repoRoot, p, work, &cold)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("latency: %w", err))
+		}
+		renderLatency(&b, p, turns, cold)
+	}
 	if p.parts["setup"] {
 		fmt.Fprintln(os.Stderr, "== media edge: call setup rate (SIPp)")
 		steps, err := runSetup(ctx, p, work)

@@ -147,46 +147,13 @@ func runGenChild(ctx context.Context, args []string, in io.Reader, out io.Writer
 		return fmt.Errorf("target: %w", err)
 	}
 	g := &generator{cycle: speechCycle(speech, *cycle, 1)}
-	ua, err := sipgo.NewUA(sipgo.WithUserAgent("lingxi-bench"))
-	if err != nil {
-		return err
-	}
-	defer ua.Close()
-	cli, err := sipgo.NewClient(ua, sipgo.WithClientHostname("127.0.0.1"))
-	if err != nil {
-		return err
-	}
-	srv, err := sipgo.NewServer(ua)
-	if err != nil {
-		return err
-	}
-	var dialogs *sipgo.DialogClientCache
-	var dmu sync.Mutex
-	srv.OnBye(func(req *sip.Request, tx sip.ServerTransaction) {
-		dmu.Lock()
-		d := dialogs
-		dmu.Unlock()
-		if d == nil || d.ReadBye(req, tx) != nil {
-			_ = tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
-		}
-	})
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	ready := make(chan string, 1)
-	rctx := context.WithValue(ctx, sipgo.ListenReadyCtxKey, sipgo.ListenReadyFuncCtxValue(func(_, addr string) { ready <- addr }))
-	served := make(chan struct{})
-	go func() { defer close(served); _ = srv.ListenAndServe(rctx, "udp", "127.0.0.1:0") }()
-	defer func() { cancel(); <-served }()
-	var laddr netip.AddrPort
-	select {
-	case a := <-ready:
-		laddr = netip.MustParseAddrPort(a)
-	case <-served:
-		return errors.New("the generator's SIP listener did not start")
+	dialogs, closeUAC, err := startUAC(ctx, "lingxi-bench")
+	if err != nil {
+		return err
 	}
-	dmu.Lock()
-	dialogs = sipgo.NewDialogClientCache(cli, sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "bench", Host: "127.0.0.1", Port: int(laddr.Port())}})
-	dmu.Unlock()
+	defer closeUAC()
 
 	var wg sync.WaitGroup
 	defer wg.Wait()
@@ -244,6 +211,54 @@ func runGenChild(ctx context.Context, args []string, in io.Reader, out io.Writer
 	}
 	g.hangup(ctx)
 	return nil
+}
+
+// startUAC starts a sipgo user agent on a loopback UDP port that places calls and answers the
+// edge's BYEs; stop ends it.
+func startUAC(ctx context.Context, name string) (dialogs *sipgo.DialogClientCache, stop func(), err error) {
+	ua, err := sipgo.NewUA(sipgo.WithUserAgent(name))
+	if err != nil {
+		return nil, nil, err
+	}
+	cli, err := sipgo.NewClient(ua, sipgo.WithClientHostname("127.0.0.1"))
+	if err != nil {
+		ua.Close()
+		return nil, nil, err
+	}
+	srv, err := sipgo.NewServer(ua)
+	if err != nil {
+		ua.Close()
+		return nil, nil, err
+	}
+	var dmu sync.Mutex
+	srv.OnBye(func(req *sip.Request, tx sip.ServerTransaction) {
+		dmu.Lock()
+		d := dialogs
+		dmu.Unlock()
+		if d == nil || d.ReadBye(req, tx) != nil {
+			_ = tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
+		}
+	})
+	ctx, cancel := context.WithCancel(ctx)
+	ready := make(chan string, 1)
+	rctx := context.WithValue(ctx, sipgo.ListenReadyCtxKey, sipgo.ListenReadyFuncCtxValue(func(_, addr string) { ready <- addr }))
+	served := make(chan struct{})
+	go func() { defer close(served); _ = srv.ListenAndServe(rctx, "udp", "127.0.0.1:0") }()
+	stop = func() { cancel(); <-served; ua.Close() }
+	var laddr netip.AddrPort
+	select {
+	case a := <-ready:
+		laddr = netip.MustParseAddrPort(a)
+	case <-served:
+		cancel()
+		ua.Close()
+		return nil, nil, errors.New("the SIP listener did not start")
+	}
+	d := sipgo.NewDialogClientCache(cli, sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "bench", Host: "127.0.0.1", Port: int(laddr.Port())}})
+	dmu.Lock()
+	dialogs = d
+	dmu.Unlock()
+	return d, stop, nil
 }
 
 // place sets up call i: its RTP socket, the INVITE with its offer, the answer's RTP address.
