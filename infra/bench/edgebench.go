@@ -52,7 +52,7 @@ type child struct {
 
 // startChild runs this binary as `child ROLE ARGS…`, pinned to core cpu when taskset is there and
 // the machine has that core.
-func startChild(ctx context.Context, cpu int, role string, args ...string) (*child, error) {
+func startChild(ctx context.Context, cpu int, env []string, role string, args ...string) (*child, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
@@ -62,7 +62,7 @@ func startChild(ctx context.Context, cpu int, role string, args ...string) (*chi
 		argv = append([]string{ts, "-c", strconv.Itoa(cpu)}, argv...)
 	}
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
-	cmd.Env = append(os.Environ(), "GOMAXPROCS=1")
+	cmd.Env = append(append(os.Environ(), "GOMAXPROCS=1"), env...)
 	cmd.Stderr = os.Stderr
 	in, err := cmd.StdinPipe()
 	if err != nil {
@@ -193,8 +193,8 @@ func writeSpeech(ctx context.Context, dir, text string) (string, []int16, error)
 
 // runLoad starts the edge process and steps the calls up; it stops after the first step over
 // 1% late ticks (the steps beyond would only be worse).
-func runLoad(ctx context.Context, p edgePlan, speech string, edgeArgs ...string) ([]loadStep, error) {
-	edge, err := startChild(ctx, 0, "edge", edgeArgs...)
+func runLoad(ctx context.Context, p edgePlan, speech string, env []string, edgeArgs ...string) ([]loadStep, error) {
+	edge, err := startChild(ctx, 0, env, "edge", edgeArgs...)
 	if err != nil {
 		return nil, err
 	}
@@ -236,7 +236,7 @@ func loadOnce(ctx context.Context, edge *child, addr, speech string, n int, p ed
 		return st, err
 	}
 	st.BaseHeap, st.BaseRSS = base.HeapBytes, base.RSSBytes
-	gen, err := startChild(ctx, 1, "gen", "-target", addr, "-calls", strconv.Itoa(n),
+	gen, err := startChild(ctx, 1, nil, "gen", "-target", addr, "-calls", strconv.Itoa(n),
 		"-rate", strconv.FormatFloat(p.rate, 'f', -1, 64), "-speech", speech)
 	if err != nil {
 		return st, err
@@ -367,7 +367,7 @@ func runEdgeBench(ctx context.Context, cfg config, p edgePlan) (string, error) {
 	defer os.RemoveAll(work)
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n\n", edgeHeading)
-	fmt.Fprintf(&b, "Machine: %s. Produced by `go run ./infra/bench -only edge -data %s` (%s).\n\n", machineFacts(), cfg.dataDir, time.Now().UTC().Format("2006-01-02 15:04 UTC"))
+	fmt.Fprintf(&b, "Machine: %s. Produced by `go run ./infra/bench %s` (%s); the datasets were in %s.\n\n", machineFacts(), strings.Join(os.Args[1:], " "), time.Now().UTC().Format("2006-01-02 15:04 UTC"), cfg.dataDir)
 	var errs []error
 	if p.parts["load"] {
 		fmt.Fprintln(os.Stderr, "== media edge: concurrent calls")
@@ -376,21 +376,23 @@ func runEdgeBench(ctx context.Context, cfg config, p edgePlan) (string, error) {
 		if err != nil {
 			return "", err
 		}
+		profile := filepath.Join(work, "edge.pprof")
 		for _, v := range []struct {
 			name, about string
-			args        []string
+			env, args   []string
 		}{
-			{"as shipped", "vad.Defaults(): the echo canceller on, as media-edge/edge runs it", nil},
-			{"no echo canceller", "vad.Defaults() with BargeIn.Disabled: what the VAD's NLMS echo canceller costs", []string{"-no-echo"}},
+			{"as shipped", "vad.Defaults(): the echo canceller on, as media-edge/edge runs it; CPU-profiled", []string{"LINGXI_BENCH_EDGE_CPUPROFILE=" + profile}, nil},
+			{"no echo canceller", "vad.Defaults() with BargeIn.Disabled: what the VAD's NLMS echo canceller costs", nil, []string{"-no-echo"}},
 		} {
 			fmt.Fprintf(os.Stderr, "   edge %s\n", v.name)
-			steps, err := runLoad(ctx, p, speech, v.args...)
+			steps, err := runLoad(ctx, p, speech, v.env, v.args...)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("load (%s): %w", v.name, err))
 			}
 			runs = append(runs, loadRun{name: v.name, about: v.about, steps: steps})
 		}
 		renderLoad(&b, p, runs)
+		renderProfile(ctx, &b, profile)
 	}
 	if p.parts["latency"] {
 		fmt.Fprintln(os.Stderr, "== media edge: voice-turn latency (local stack)")
@@ -439,7 +441,7 @@ func runSetup(ctx context.Context, p edgePlan, work string) ([]setupStep, error)
 	if err != nil {
 		return nil, errors.New("sipp is not installed (Debian sip-tester; bash infra/deps/install.sh)")
 	}
-	edge, err := startChild(ctx, 0, "edge")
+	edge, err := startChild(ctx, 0, nil, "edge")
 	if err != nil {
 		return nil, err
 	}
@@ -550,4 +552,29 @@ func renderSetup(b *strings.Builder, p edgePlan, steps []setupStep) {
 		fmt.Fprintf(b, "| %d | %d | %d | %d | %.0f | %.2f |\n", s.Rate, s.Calls, s.Successful, s.Failed, float64(s.Successful)/s.Seconds, float64(s.EdgeCPUMicros)/1000/float64(max(s.Successful, 1)))
 	}
 	b.WriteString("\n")
+}
+
+// renderProfile adds the top of the as-shipped edge's CPU profile (all its steps together).
+func renderProfile(ctx context.Context, b *strings.Builder, profile string) {
+	exe, err := os.Executable()
+	if err != nil {
+		return
+	}
+	cmd := exec.CommandContext(ctx, "go", "tool", "pprof", "-top", "-nodecount=12", exe, profile)
+	out, err := cmd.Output()
+	if err != nil {
+		fmt.Fprintf(b, "(No CPU profile of the edge: %v.)\n\n", err)
+		return
+	}
+	b.WriteString("Where the as-shipped edge's CPU goes over all its steps (`go tool pprof -top` of the edge process, flat time):\n\n```\n")
+	keep := false
+	for _, l := range strings.Split(string(out), "\n") {
+		if strings.Contains(l, "flat%") {
+			keep = true
+		}
+		if keep && strings.TrimSpace(l) != "" {
+			b.WriteString(l + "\n")
+		}
+	}
+	b.WriteString("```\n\n")
 }
