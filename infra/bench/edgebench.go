@@ -319,6 +319,40 @@ func machineFacts() string {
 		runtime.NumCPU(), model, runtime.GOOS, runtime.GOARCH, runtime.Version(), load)
 }
 
+// marginalCPU fits the edge's CPU time per second of window against the calls of the steps under
+// 1% late (least squares): the CPU one more call costs (µs per call-second), and the calls at which
+// the edge would use its whole core. ok is false with fewer than two such steps.
+func marginalCPU(steps []loadStep) (perCall, ceiling float64, ok bool) {
+	var xs, ys []float64
+	for _, s := range steps {
+		if s.lateTickPct() <= 1 && s.Up > 0 {
+			xs = append(xs, float64(s.Up))
+			ys = append(ys, float64(s.Edge.CPUMicros)/s.Window.Seconds())
+		}
+	}
+	if len(xs) < 2 {
+		return 0, 0, false
+	}
+	var mx, my float64
+	for i := range xs {
+		mx += xs[i]
+		my += ys[i]
+	}
+	mx /= float64(len(xs))
+	my /= float64(len(xs))
+	var sxy, sxx float64
+	for i := range xs {
+		sxy += (xs[i] - mx) * (ys[i] - my)
+		sxx += (xs[i] - mx) * (xs[i] - mx)
+	}
+	if sxx == 0 || sxy <= 0 {
+		return 0, 0, false
+	}
+	slope := sxy / sxx
+	fixed := my - slope*mx
+	return slope, (1e6 - fixed) / slope, true
+}
+
 // largestUnder is the most calls of a step under limit % late ticks and late arrivals.
 func largestUnder(steps []loadStep, limit float64) int {
 	best := 0
@@ -353,7 +387,11 @@ func renderLoad(b *strings.Builder, p edgePlan, runs []loadRun) {
 	}
 	b.WriteString("\n")
 	for _, r := range runs {
-		fmt.Fprintf(b, "- **%s** (%s): largest step under 0.1%% late ticks and late arrivals: **%d calls**.\n", r.name, r.about, largestUnder(r.steps, 0.1))
+		fmt.Fprintf(b, "- **%s** (%s): largest step under 0.1%% late ticks and late arrivals: **%d calls**", r.name, r.about, largestUnder(r.steps, 0.1))
+		if per, ceil, ok := marginalCPU(r.steps); ok {
+			fmt.Fprintf(b, "; marginal CPU %.0f µs per call-second (least squares over the steps under 1%% late), so the whole core would be busy at about %.0f calls — an extrapolation, not a measurement", per, ceil)
+		}
+		b.WriteString(".\n")
 	}
 	fmt.Fprintf(b, "\nGoal: ≥ 2,000 calls on one core under 0.1%% late frames, ≤ 500 µs of edge CPU per call-second.\n\n")
 }
@@ -396,12 +434,18 @@ func runEdgeBench(ctx context.Context, cfg config, p edgePlan) (string, error) {
 	}
 	if p.parts["latency"] {
 		fmt.Fprintln(os.Stderr, "== media edge: voice-turn latency (local stack)")
-		var cold turnTiming
-		turns, err := runLatency(ctx, cfg.repoRoot, p, work, &cold)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("latency: %w", err))
+		var runs []latencyRun
+		for _, silence := range latencySilences {
+			r := latencyRun{endSilence: silence}
+			fmt.Fprintf(os.Stderr, "   endpointing silence %s\n", silence)
+			turns, err := runLatency(ctx, cfg.repoRoot, p, work, silence, &r.cold)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("latency (%s): %w", silence, err))
+			}
+			r.turns = turns
+			runs = append(runs, r)
 		}
-		renderLatency(&b, p, turns, cold)
+		renderLatency(&b, p, runs)
 	}
 	if p.parts["setup"] {
 		fmt.Fprintln(os.Stderr, "== media edge: call setup rate (SIPp)")
@@ -540,8 +584,10 @@ func parseSippStat(s string) (ok, failed int, err error) {
 	if ok, err = col("SuccessfulCall(C)"); err != nil {
 		return 0, 0, err
 	}
-	failed, err = col("FailedCall(C)")
-	return ok, failed, err
+	if failed, err = col("FailedCall(C)"); err != nil {
+		return 0, 0, err
+	}
+	return ok, failed, nil
 }
 
 func renderSetup(b *strings.Builder, p edgePlan, steps []setupStep) {

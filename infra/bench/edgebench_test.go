@@ -274,3 +274,17 @@ func eventually(t *testing.T, what string, cond func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+func TestMarginalCPU(t *testing.T) {
+	step := func(calls int, cpuPerSecond float64) loadStep {
+		return loadStep{Up: calls, Window: 10 * time.Second, Edge: edgeStats{Ticks: 1, CPUMicros: int64(cpuPerSecond * 10)}}
+	}
+	// 100 000 µs/s fixed + 2 000 µs/s per call: the core is full at 450 calls.
+	per, ceil, ok := marginalCPU([]loadStep{step(50, 200000), step(100, 300000), step(200, 500000)})
+	if !ok || per < 1999 || per > 2001 || ceil < 449 || ceil > 451 {
+		t.Fatalf("marginalCPU = %v, %v, %v; want 2000, 450", per, ceil, ok)
+	}
+	if _, _, ok := marginalCPU([]loadStep{step(50, 200000)}); ok {
+		t.Error("one step gave a slope")
+	}
+}
