@@ -126,6 +126,8 @@ type loadStep struct {
 	Gen               genStats
 	BaseHeap          uint64
 	BaseRSS           int64
+	// Load is the machine's 1-minute load average when the step's window ended.
+	Load string
 }
 
 func (s loadStep) lateTickPct() float64 {
@@ -270,6 +272,7 @@ func loadOnce(ctx context.Context, edge *child, addr, speech string, n int, p ed
 		return st, err
 	}
 	st.Edge = s1.sub(s0)
+	st.Load = loadAverage()
 	if _, err := gen.ask("hangup"); err != nil {
 		return st, err
 	}
@@ -298,6 +301,18 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// loadAverage is the 1-minute load average ("" when unknown).
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	if f := strings.Fields(string(b)); len(f) > 0 {
+		return f[0]
+	}
+	return ""
 }
 
 // machineFacts: cores, CPU model, load average.
@@ -376,13 +391,13 @@ func renderLoad(b *strings.Builder, p edgePlan, runs []loadRun) {
 	fmt.Fprintf(b, "Its bot answers every turn with a %d-character prompt (about 9 s) and a gather; recognition is a stub that hears nothing (the recogniser is not in this pipeline); recordings go to a discarding S3 API (the recorder encodes, spools to temp files and uploads parts; nothing leaves the process); events are dropped. ", len(loadPrompt))
 	fmt.Fprintf(b, "The load generator (`bench child gen`, sipgo UAC, one UDP socket per call, 20 senders staggered over the 20 ms period) runs pinned to core 1: it places the calls at %.0f/s, sends each a PCMU stream looping a 6 s cycle (espeak-ng saying \"a lost or stolen card\" over −60 dBFS noise, so every call has an utterance and barges in on prompts), then after 3 s measures for %s. ", p.rate, p.window)
 	fmt.Fprintf(b, "Late ticks: the edge's media.Stats LateTicks+SkippedTicks (output ticks run one period late or skipped) summed over the calls, over all ticks; late arrivals: the generator's inter-arrival gaps over 40 ms per packet received; missing: packets expected (50/s per call) but not received. CPU: the edge process's getrusage user+system time over the window / (calls × seconds). Memory: the edge's Go heap in use + stacks with the calls up, less before the step, per call (RSS delta too, which the Go runtime under-reports after earlier steps).\n\n")
-	fmt.Fprintf(b, "Core use: the edge's CPU time over the window's wall time (100%% = its whole core; the core is shared with whatever else the machine runs). A configuration's steps stop after the first over 1%%.\n\n")
-	b.WriteString("| edge | calls | up | failed | late ticks | late arrivals | max gap | missing | edge CPU µs / call-s | core use | heap / call | RSS / call | turns in window | setup s |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(b, "Core use: the edge's CPU time over the window's wall time (100%% = its whole core; the core is shared with whatever else the machine runs: load avg is the machine's 1-minute load average at the window's end, on 2 cores, so late ticks at low core use are other processes taking the edge's core). A configuration's steps stop after the first over 1%%.\n\n")
+	b.WriteString("| edge | calls | up | failed | late ticks | late arrivals | max gap | missing | edge CPU µs / call-s | core use | heap / call | RSS / call | turns in window | setup s | load avg |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range runs {
 		for _, s := range r.steps {
-			fmt.Fprintf(b, "| %s | %d | %d | %d | %.3f%% | %.3f%% | %.0f ms | %.2f%% | %.0f | %.0f%% | %.0f KiB | %.0f KiB | %d | %.1f |\n",
+			fmt.Fprintf(b, "| %s | %d | %d | %d | %.3f%% | %.3f%% | %.0f ms | %.2f%% | %.0f | %.0f%% | %.0f KiB | %.0f KiB | %d | %.1f | %s |\n",
 				r.name, s.Calls, s.Up, s.Failed, s.lateTickPct(), s.lateArrivalPct(), s.Gen.MaxGapMS, s.missingPct(), s.cpuPerCallSecond(),
-				s.coreUse(), s.heapPerCall()/1024, s.rssPerCall()/1024, s.Edge.Turns, s.SetupSeconds)
+				s.coreUse(), s.heapPerCall()/1024, s.rssPerCall()/1024, s.Edge.Turns, s.SetupSeconds, s.Load)
 		}
 	}
 	b.WriteString("\n")
@@ -438,7 +453,7 @@ func runEdgeBench(ctx context.Context, cfg config, p edgePlan) (string, error) {
 		for _, silence := range latencySilences {
 			r := latencyRun{endSilence: silence}
 			fmt.Fprintf(os.Stderr, "   endpointing silence %s\n", silence)
-			turns, err := runLatency(ctx, cfg.repoRoot, p, work, silence, &r.cold)
+			turns, err := runLatency(ctx, cfg.repoRoot, p, work, silence, &r.cold, &r.skipped)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("latency (%s): %w", silence, err))
 			}
