@@ -104,7 +104,7 @@ func main() {
 	flag.StringVar(&edgeSteps, "edge-steps", "25,50,100,150,200,300,500,1000,1500,2000,3000", "media edge: concurrent calls per load step")
 	flag.DurationVar(&cfg.edge.window, "edge-window", 15*time.Second, "media edge: measured time per load step")
 	flag.Float64Var(&cfg.edge.rate, "edge-rate", 200, "media edge: calls placed per second while a step ramps up")
-	flag.StringVar(&setupRates, "edge-setup-rates", "100,200,400,800,1600,3200", "media edge: SIPp calls per second")
+	flag.StringVar(&setupRates, "edge-setup-rates", "200,400,800,1200,1600", "media edge: SIPp calls per second")
 	flag.DurationVar(&cfg.edge.setupFor, "edge-setup-for", 5*time.Second, "media edge: SIPp time per rate")
 	flag.StringVar(&edgeParts, "edge-parts", "load,setup,latency,vad", "media edge: the parts to run")
 	flag.IntVar(&cfg.edge.turns, "edge-turns", 12, "media edge: voice turns timed for the latency")
