@@ -326,12 +326,8 @@ func machineFacts() string {
 			}
 		}
 	}
-	load := ""
-	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
-		load = strings.Join(strings.Fields(string(b))[:3], " ")
-	}
-	return fmt.Sprintf("%d cores (%s), %s/%s, %s; load average at the start %s (the machine is shared)",
-		runtime.NumCPU(), model, runtime.GOOS, runtime.GOARCH, runtime.Version(), load)
+	return fmt.Sprintf("%d cores (%s), %s/%s, %s; the machine is shared with other work",
+		runtime.NumCPU(), model, runtime.GOOS, runtime.GOARCH, runtime.Version())
 }
 
 // marginalCPU fits the edge's CPU time per second of window against the calls of the steps under
@@ -420,9 +416,10 @@ func runEdgeBench(ctx context.Context, cfg config, p edgePlan) (string, error) {
 	defer os.RemoveAll(work)
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n\n", edgeHeading)
-	fmt.Fprintf(&b, "Machine: %s. Produced by `go run ./infra/bench %s` (%s); the datasets were in %s.\n\n", machineFacts(), strings.Join(os.Args[1:], " "), time.Now().UTC().Format("2006-01-02 15:04 UTC"), cfg.dataDir)
+	fmt.Fprintf(&b, "Machine: %s. Each part below names the command that produced it (`-edge-parts` runs some alone and replaces only their parts here); the datasets were in %s.\n\n", machineFacts(), cfg.dataDir)
 	var errs []error
 	if p.parts["load"] {
+		started := time.Now()
 		fmt.Fprintln(os.Stderr, "== media edge: concurrent calls")
 		var runs []loadRun
 		speech, _, err := writeSpeech(ctx, work, "a lost or stolen card")
@@ -444,10 +441,13 @@ func runEdgeBench(ctx context.Context, cfg config, p edgePlan) (string, error) {
 			}
 			runs = append(runs, loadRun{name: v.name, about: v.about, steps: steps})
 		}
-		renderLoad(&b, p, runs)
-		renderProfile(ctx, &b, profile)
+		var pb strings.Builder
+		renderLoad(&pb, p, runs)
+		renderProfile(ctx, &pb, profile)
+		b.WriteString(stamp(pb.String(), started))
 	}
 	if p.parts["latency"] {
+		started := time.Now()
 		fmt.Fprintln(os.Stderr, "== media edge: voice-turn latency (local stack)")
 		var runs []latencyRun
 		for _, silence := range latencySilences {
@@ -460,23 +460,31 @@ func runEdgeBench(ctx context.Context, cfg config, p edgePlan) (string, error) {
 			r.turns = turns
 			runs = append(runs, r)
 		}
-		renderLatency(&b, p, runs)
+		var pb strings.Builder
+		renderLatency(&pb, p, runs)
+		b.WriteString(stamp(pb.String(), started))
 	}
 	if p.parts["setup"] {
+		started := time.Now()
 		fmt.Fprintln(os.Stderr, "== media edge: call setup rate (SIPp)")
 		steps, err := runSetup(ctx, p, work)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("setup: %w", err))
 		}
-		renderSetup(&b, p, steps)
+		var pb strings.Builder
+		renderSetup(&pb, p, steps)
+		b.WriteString(stamp(pb.String(), started))
 	}
 	if p.parts["vad"] {
+		started := time.Now()
 		fmt.Fprintln(os.Stderr, "== media edge: VAD on FSDD folds")
 		res, note, err := runVADFolds(ctx, cfg.repoRoot, cfg.dataDir, work)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("vad: %w", err))
 		}
-		renderVAD(&b, res, note)
+		var pb strings.Builder
+		renderVAD(&pb, res, note)
+		b.WriteString(stamp(pb.String(), started))
 	}
 	if len(errs) > 0 {
 		return b.String(), errors.Join(errs...)
@@ -639,3 +647,83 @@ func renderProfile(ctx context.Context, b *strings.Builder, profile string) {
 	}
 	b.WriteString("```\n\n")
 }
+
+// stamp puts, under a part's heading, the command that ran it, when, and the load average then.
+func stamp(part string, started time.Time) string {
+	head, rest, _ := strings.Cut(part, "\n")
+	load := ""
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		if f := strings.Fields(string(b)); len(f) >= 3 {
+			load = fmt.Sprintf("; load average at the end %s %s %s", f[0], f[1], f[2])
+		}
+	}
+	return fmt.Sprintf("%s\n\nRun: `go run ./infra/bench %s`, %s–%s%s.\n%s", head, strings.Join(os.Args[1:], " "),
+		started.UTC().Format("2006-01-02 15:04"), time.Now().UTC().Format("15:04 UTC"), load, rest)
+}
+
+// mergeEdgeSection keeps, from the edge's section in doc, the parts (### headings) that section
+// does not have: a run of some parts replaces only theirs.
+func mergeEdgeSection(doc, section string) string {
+	i := strings.Index(doc, edgeHeading+"\n")
+	if i < 0 {
+		return section
+	}
+	old := doc[i:]
+	if j := strings.Index(old[len(edgeHeading):], "\n## "); j >= 0 {
+		old = old[:len(edgeHeading)+j+1]
+	}
+	_, oldParts := splitParts(old)
+	pre, newParts := splitParts(section)
+	seen := map[string]bool{}
+	var b strings.Builder
+	b.WriteString(pre)
+	for _, op := range oldParts {
+		part := op
+		for _, np := range newParts {
+			if partHeading(np) == partHeading(op) {
+				part = np
+			}
+		}
+		seen[partHeading(part)] = true
+		b.WriteString(part)
+	}
+	for _, np := range newParts {
+		if !seen[partHeading(np)] {
+			b.WriteString(np)
+		}
+	}
+	return b.String()
+}
+
+// splitParts cuts a section at its "### " headings.
+func splitParts(section string) (pre string, parts []string) {
+	idx := []int{}
+	for off := 0; off < len(section); {
+		if strings.HasPrefix(section[off:], "### ") {
+			idx = append(idx, off)
+		}
+		nl := strings.IndexByte(section[off:], '\n')
+		if nl < 0 {
+			break
+		}
+		off += nl + 1
+	}
+	if len(idx) == 0 {
+		return section, nil
+	}
+	pre = section[:idx[0]]
+	for k, at := range idx {
+		end := len(section)
+		if k+1 < len(idx) {
+			end = idx[k+1]
+		}
+		part := section[at:end]
+		if !strings.HasSuffix(part, "\n\n") {
+			part = strings.TrimRight(part, "\n") + "\n\n"
+		}
+		parts = append(parts, part)
+	}
+	return pre, parts
+}
+
+func partHeading(part string) string { h, _, _ := strings.Cut(part, "\n"); return h }

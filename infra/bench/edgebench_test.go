@@ -288,3 +288,26 @@ func TestMarginalCPU(t *testing.T) {
 		t.Error("one step gave a slope")
 	}
 }
+
+func TestMergeEdgeSection(t *testing.T) {
+	doc := "# Bench\n\n## Other\n\nx\n\n" + edgeHeading + "\n\nMachine: old.\n\n### A\n\nold a\n\n### B\n\nold b\n\n## Systems\n\ny\n"
+	section := edgeHeading + "\n\nMachine: new.\n\n### B\n\nnew b\n\n### C\n\nnew c\n\n"
+	want := edgeHeading + "\n\nMachine: new.\n\n### A\n\nold a\n\n### B\n\nnew b\n\n### C\n\nnew c\n\n"
+	if got := mergeEdgeSection(doc, section); got != want {
+		t.Fatalf("merged:\n%s\nwant:\n%s", got, want)
+	}
+	if got := mergeEdgeSection("# Bench\n", section); got != section {
+		t.Fatalf("without an earlier section: %q", got)
+	}
+	spliced := spliceSection(doc, mergeEdgeSection(doc, section))
+	if !strings.Contains(spliced, "## Other\n\nx\n\n"+want+"## Systems") {
+		t.Fatalf("spliced:\n%s", spliced)
+	}
+}
+
+func TestStamp(t *testing.T) {
+	got := stamp("### Part\n\nbody\n", time.Date(2026, 1, 2, 3, 4, 0, 0, time.UTC))
+	if !strings.HasPrefix(got, "### Part\n\nRun: `go run ./infra/bench") || !strings.HasSuffix(got, "\n\nbody\n") {
+		t.Fatalf("stamp = %q", got)
+	}
+}

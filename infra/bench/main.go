@@ -179,6 +179,9 @@ func run(ctx context.Context, cfg config) error {
 	}
 	if cfg.only == "edge" {
 		section, err := runEdgeBench(ctx, cfg, cfg.edge)
+		if old, rerr := os.ReadFile(cfg.out); rerr == nil {
+			section = mergeEdgeSection(string(old), section)
+		}
 		if werr := writeSection(cfg.out, "media edge", section); err == nil {
 			err = werr
 		}
