@@ -394,7 +394,7 @@ func renderLatencyRun(b *strings.Builder, r latencyRun) {
 		fmt.Fprintf(b, "; in %d of them no reply audio came within 2 s (the sentence cut at a pause between words or misheard, so the bot's answer was not spoken at once and the next audio came later)", slow)
 	}
 	if r.skipped > 0 {
-		fmt.Fprintf(b, "; %d more calls left out because the edge was still playing while the caller spoke (a gap of 2 s inside the greeting)", r.skipped)
+		fmt.Fprintf(b, "; %d more call(s) left out because the edge was still playing while the caller spoke (a gap of 2 s inside the greeting)", r.skipped)
 	}
 	b.WriteString(".\n\n")
 }
