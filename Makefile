@@ -50,9 +50,10 @@ run: deps emulators
 
 # NLU: 5 stratified folds of BANKING77 and CLINC150, ours vs fastText and scikit-learn (installed by
 # infra/bench/install-peers.sh), AFQMC question matching vs scikit-learn and BM25, plus
-# BenchmarkPredict150, the rate limiter's cost and the spike test through the local stack
-# (docs/limits.md); writes BENCH.md (~20 min on 2 cores). FOLDS=2 for a quicker run; DATA=DIR names
-# the datasets folder; `go run ./infra/bench -only spike|afqmc` runs one part alone.
+# BenchmarkPredict150, the rate limiter's cost, the spike test through the local stack
+# (docs/limits.md) and the media edge (calls per core, SIPp call setup, voice-turn latency, VAD on
+# FSDD vs Silero); writes BENCH.md (~30 min on 2 cores). FOLDS=2 for a quicker run; DATA=DIR names
+# the datasets folder; `go run ./infra/bench -only spike|afqmc|edge` runs one part alone.
 bench:
 	$(GO) run ./infra/bench $(if $(FOLDS),-folds $(FOLDS)) $(if $(DATA),-data $(DATA))
 

@@ -5,6 +5,8 @@
 //	go run ./infra/bench -folds 2 -runs 1 -out /tmp/BENCH.md   # quick look
 //	go run ./infra/bench -only spike    # the spike test alone; replaces its section of BENCH.md
 //	go run ./infra/bench -only afqmc    # AFQMC question matching alone (afqmc.go); replaces its section
+//	go run ./infra/bench -only edge     # the media edge alone (edgebench.go); replaces its section
+//	go run ./infra/bench -only edge -edge-parts load -edge-steps 100,200 -edge-window 5s   # quick look
 //
 // For each dataset it makes stratified folds of the training data (BANKING77
 // train.csv; CLINC150 train+oos_train with val+oos_val folded in), writes
@@ -58,9 +60,34 @@ type config struct {
 	skipPeers bool
 	goBench   bool
 	only      string // "spike": run only the spike test
+	edge      edgePlan
+}
+
+// intList parses "1,2,3".
+func intList(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		var n int
+		if _, err := fmt.Sscan(strings.TrimSpace(f), &n); err != nil || n <= 0 {
+			return nil, fmt.Errorf("%q: not a list of positive numbers", s)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 func main() {
+	if len(os.Args) > 2 && os.Args[1] == "child" {
+		// A re-executed bench process: the edge or the load generator of the edge benchmark.
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		err := runChild(ctx, os.Args[2], os.Args[3:])
+		stop()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench child:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	var cfg config
 	var names string
 	flag.StringVar(&cfg.dataDir, "data", "../shared/datasets", "datasets directory")
@@ -72,18 +99,38 @@ func main() {
 	flag.BoolVar(&cfg.skipPeers, "ours-only", false, "skip the peers")
 	flag.Uint64Var(&cfg.seed, "seed", 1, "fold seed")
 	flag.BoolVar(&cfg.goBench, "gobench", true, "also run the Go benchmarks (BenchmarkPredict150, devstack overhead, guess-your-question) and report them")
-	flag.StringVar(&cfg.only, "only", "", `run one part alone and update its section of the report: "spike" or "afqmc"`)
+	flag.StringVar(&cfg.only, "only", "", `run one part alone and update its section of the report: "spike", "afqmc" or "edge"`)
+	var edgeSteps, edgeParts, setupRates string
+	flag.StringVar(&edgeSteps, "edge-steps", "25,50,100,150,200,300,500,1000,1500,2000,3000", "media edge: concurrent calls per load step")
+	flag.DurationVar(&cfg.edge.window, "edge-window", 15*time.Second, "media edge: measured time per load step")
+	flag.Float64Var(&cfg.edge.rate, "edge-rate", 200, "media edge: calls placed per second while a step ramps up")
+	flag.StringVar(&setupRates, "edge-setup-rates", "200,400,800,1200,1600", "media edge: SIPp calls per second")
+	flag.DurationVar(&cfg.edge.setupFor, "edge-setup-for", 5*time.Second, "media edge: SIPp time per rate")
+	flag.StringVar(&edgeParts, "edge-parts", "load,setup,latency,vad", "media edge: the parts to run")
+	flag.IntVar(&cfg.edge.turns, "edge-turns", 12, "media edge: voice turns timed for the latency")
 	flag.Parse()
-	if cfg.only != "" && cfg.only != "spike" && cfg.only != "afqmc" {
-		fmt.Fprintf(os.Stderr, "bench: -only %q: the parts are: spike, afqmc\n", cfg.only)
+	if cfg.only != "" && cfg.only != "spike" && cfg.only != "afqmc" && cfg.only != "edge" {
+		fmt.Fprintf(os.Stderr, "bench: -only %q: the parts are: spike, afqmc, edge\n", cfg.only)
 		os.Exit(2)
+	}
+	var err error
+	if cfg.edge.steps, err = intList(edgeSteps); err == nil {
+		cfg.edge.setupRates, err = intList(setupRates)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(2)
+	}
+	cfg.edge.parts = map[string]bool{}
+	for _, p := range strings.Split(edgeParts, ",") {
+		cfg.edge.parts[strings.TrimSpace(p)] = true
 	}
 	cfg.datasets = strings.Split(names, ",")
 	if cfg.runs <= 0 || cfg.runs > cfg.folds {
 		cfg.runs = cfg.folds
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, cfg)
+	err = run(ctx, cfg)
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -129,6 +176,19 @@ func run(ctx context.Context, cfg config) error {
 			return fmt.Errorf("spike: %w", err)
 		}
 		return writeSection(cfg.out, "spike", section)
+	}
+	if cfg.only == "edge" {
+		section, err := runEdgeBench(ctx, cfg, cfg.edge)
+		if old, rerr := os.ReadFile(cfg.out); rerr == nil {
+			section = mergeEdgeSection(string(old), section)
+		}
+		if werr := writeSection(cfg.out, "media edge", section); err == nil {
+			err = werr
+		}
+		if err != nil {
+			return fmt.Errorf("edge: %w", err)
+		}
+		return nil
 	}
 	if cfg.install && !cfg.skipPeers {
 		cmd := exec.CommandContext(ctx, "bash", filepath.Join(root, "infra/bench/install-peers.sh"))
@@ -233,6 +293,11 @@ func run(ctx context.Context, cfg config) error {
 		return fmt.Errorf("afqmc: %w", err)
 	}
 	goBench += afqmc
+	edge, err := runEdgeBench(ctx, cfg, cfg.edge)
+	if err != nil {
+		return fmt.Errorf("edge: %w", err)
+	}
+	goBench += edge
 	report := render(cfg, results, sizes, time.Since(started), goBench)
 	if err := os.WriteFile(cfg.out, []byte(report), 0o644); err != nil {
 		return err

@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"net/url"
 	"path/filepath"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -43,6 +44,8 @@ type EdgeOptions struct {
 	RTPMin, RTPMax int
 	// EndSilence overrides the endpointing silence (config's default when zero).
 	EndSilence config.Duration
+	// Timings receives the edge's voice-turn phase durations (edge.Options.Timings; the bench).
+	Timings func(phase string, d time.Duration)
 }
 
 // seedVoice gives the demo tenant a number, trunks from loopback (UDP and TCP), an agent's
@@ -101,7 +104,7 @@ func (l *Local) startEdge(ctx context.Context, o EdgeOptions, log *slog.Logger) 
 	ep := st.Endpoints()
 	// The emulators' credentials, as devstack gives its functions (s3rver checks them).
 	awsCfg := aws.Config{Region: devstack.Region, Credentials: credentials.NewStaticCredentialsProvider("S3RVER", "S3RVER", "")}
-	e, err := edge.New(cfg, edge.Options{AWS: awsCfg, Log: log, Endpoints: edge.Endpoints{
+	e, err := edge.New(cfg, edge.Options{AWS: awsCfg, Log: log, Timings: o.Timings, Endpoints: edge.Endpoints{
 		DynamoDB: ep.DynamoDB, Kinesis: ep.Kinesis, S3: ep.S3, Lambda: st.LambdaURL(),
 	}})
 	if err != nil {

@@ -152,6 +152,19 @@ type Handler struct {
 	TurnTimeout time.Duration
 	// MaxDuration ends a call that lasts longer (DefaultMaxDuration when zero).
 	MaxDuration time.Duration
+	// OnSession, when set, is handed each call's media session once it runs (the bench reads its
+	// Stats); nil in production.
+	OnSession func(*media.Session)
+	// Timings, when set, receives how long each phase of a voice turn took: "recognition" (the
+	// recogniser), "turn" (the bot) and "synthesis" (a prompt, cached or not); nil in production.
+	Timings func(phase string, d time.Duration)
+}
+
+// timing reports a phase's duration to Timings.
+func (h *Handler) timing(phase string, since time.Time) {
+	if h.Timings != nil {
+		h.Timings(phase, time.Since(since))
+	}
 }
 
 var _ sip.CallHandler = (*Handler)(nil)
@@ -196,6 +209,9 @@ func (h *Handler) ServeCall(ctx context.Context, c *sip.Call) {
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { defer wg.Done(); _ = sess.Run(ctx) }()
+	if h.OnSession != nil {
+		h.OnSession(sess)
+	}
 	h.Facts.Answered(ctx, info)
 
 	x := &callRun{h: h, c: c, info: info, sess: sess, ear: h.NewEar(), nav: NewNavigator(c.Number.Language).Hearing(h.Recognizer.Hears), log: log,
@@ -398,7 +414,9 @@ func (x *callRun) do(ctx context.Context, wg *sync.WaitGroup, cmds []Command) bo
 			x.async(ctx, wg, func(ctx context.Context) func() []Command {
 				ctx, cancel := context.WithTimeout(ctx, engineTimeout)
 				defer cancel()
+				at := time.Now()
 				pcm, err := x.h.Prompts.Prompt(ctx, text, lang)
+				x.h.timing("synthesis", at)
 				return func() []Command {
 					if gen != x.sayGen || x.nav.mode != speaking {
 						return nil // a barge-in or a later prompt overtook it: never play it late
@@ -437,7 +455,9 @@ func (x *callRun) do(ctx context.Context, wg *sync.WaitGroup, cmds []Command) bo
 			x.async(ctx, wg, func(ctx context.Context) func() []Command {
 				ctx, cancel := context.WithTimeout(ctx, engineTimeout)
 				defer cancel()
+				at := time.Now()
 				text, conf, err := x.h.Recognizer.Recognize(ctx, pcm, lang, hints)
+				x.h.timing("recognition", at)
 				return func() []Command {
 					if err != nil {
 						x.log.Warn("recognise", "err", err, "lang", lang)
@@ -475,7 +495,9 @@ func (x *callRun) turn(ctx context.Context, wg *sync.WaitGroup, in TurnInput) {
 	x.async(ctx, wg, func(ctx context.Context) func() []Command {
 		ctx, cancel := context.WithTimeout(ctx, cmp.Or(x.h.TurnTimeout, DefaultTurnTimeout))
 		defer cancel()
+		at := time.Now()
 		r, err := x.h.Bot.Turn(ctx, x.info.Tenant, BotInput{CallID: x.info.ID, Caller: x.info.From, Dialled: x.info.To, Language: lang, TurnInput: in})
+		x.h.timing("turn", at)
 		return func() []Command {
 			if err != nil {
 				x.log.Error("voice turn", "err", err)

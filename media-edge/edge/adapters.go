@@ -18,6 +18,9 @@ import (
 // ear is the voice activity detector as the navigator hears it.
 type ear struct{ d *vad.Detector }
 
+// Ear fits a detector to the call's Ear (the bench assembles calls as the edge does).
+func Ear(d *vad.Detector) call.Ear { return ear{d} }
+
 var _ call.Ear = ear{}
 
 func (e ear) Push(caller, played *[media.FrameSamples]int16) call.Heard {

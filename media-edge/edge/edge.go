@@ -60,6 +60,9 @@ type Options struct {
 	// Endpoints, when set, point the clients at local implementations of the AWS APIs (the
 	// local stack); empty in AWS.
 	Endpoints Endpoints
+	// Timings, when set, receives each voice turn's phase durations (call.Handler.Timings: the
+	// bench's latency breakdown); nil in production.
+	Timings func(phase string, d time.Duration)
 }
 
 // Endpoints are base URLs of the AWS APIs the edge calls; an empty one keeps AWS's own.
@@ -136,6 +139,7 @@ func New(cfg config.Config, o Options) (*Edge, error) {
 		Facts:       f,
 		Log:         log.With("component", "call"),
 		MaxDuration: time.Duration(cfg.MaxCall),
+		Timings:     o.Timings,
 	}
 	if cfg.Record {
 		s3c := s3.NewFromConfig(o.AWS, func(x *s3.Options) {
