@@ -193,25 +193,40 @@ func writeSpeech(ctx context.Context, dir, text string) (string, []int16, error)
 	return p, pcm, os.WriteFile(p, b.Bytes(), 0o600)
 }
 
-// runLoad starts the edge process and steps the calls up; it stops after the first step over
-// 1% late ticks (the steps beyond would only be worse).
-func runLoad(ctx context.Context, p edgePlan, speech string, env []string, edgeArgs ...string) ([]loadStep, error) {
-	edge, err := startChild(ctx, 0, env, "edge", edgeArgs...)
+// startEdge starts the edge's child process and waits for it to listen; it returns the child and
+// its SIP address. quit stops it.
+func startEdge(ctx context.Context, env []string, args ...string) (*child, string, error) {
+	edge, err := startChild(ctx, 0, env, "edge", args...)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	defer func() {
-		_, _ = fmt.Fprintln(edge.in, "quit")
-		_ = edge.stop()
-	}()
 	ready, err := edge.ask("")
 	if err != nil {
-		return nil, err
+		edge.quit()
+		return nil, "", err
 	}
 	addr, ok := strings.CutPrefix(ready, "ready ")
 	if !ok {
-		return nil, fmt.Errorf("edge: %q", ready)
+		edge.quit()
+		return nil, "", fmt.Errorf("edge: %q", ready)
 	}
+	return edge, addr, nil
+}
+
+// quit asks the child to stop and waits for it.
+func (c *child) quit() {
+	_, _ = fmt.Fprintln(c.in, "quit")
+	_ = c.stop()
+}
+
+// runLoad starts the edge process and steps the calls up; it stops after the first step over
+// 1% late ticks (the steps beyond would only be worse).
+func runLoad(ctx context.Context, p edgePlan, speech string, env []string, edgeArgs ...string) ([]loadStep, error) {
+	edge, addr, err := startEdge(ctx, env, edgeArgs...)
+	if err != nil {
+		return nil, err
+	}
+	defer edge.quit()
 	var steps []loadStep
 	for _, n := range p.steps {
 		st, err := loadOnce(ctx, edge, addr, speech, n, p)
@@ -508,22 +523,11 @@ func runSetup(ctx context.Context, p edgePlan, work string) ([]setupStep, error)
 	if err != nil {
 		return nil, errors.New("sipp is not installed (Debian sip-tester; bash infra/deps/install.sh)")
 	}
-	edge, err := startChild(ctx, 0, nil, "edge")
+	edge, addr, err := startEdge(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
-	defer func() {
-		_, _ = fmt.Fprintln(edge.in, "quit")
-		_ = edge.stop()
-	}()
-	ready, err := edge.ask("")
-	if err != nil {
-		return nil, err
-	}
-	addr, ok := strings.CutPrefix(ready, "ready ")
-	if !ok {
-		return nil, fmt.Errorf("edge: %q", ready)
-	}
+	defer edge.quit()
 	var steps []setupStep
 	for i, rate := range p.setupRates {
 		n := max(1, int(float64(rate)*p.setupFor.Seconds()))

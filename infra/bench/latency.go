@@ -14,7 +14,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -25,6 +24,7 @@ import (
 	"github.com/lingxi/lingxi/infra/local"
 	edgeconfig "github.com/lingxi/lingxi/media-edge/config"
 	"github.com/lingxi/lingxi/media-edge/media"
+	"github.com/lingxi/lingxi/media-edge/voice/vad"
 )
 
 // phaseLog keeps the edge's phase timings with the time each was reported.
@@ -87,16 +87,8 @@ func silent(payload []byte) bool {
 	return true
 }
 
-// percentile is the p-th percentile (nearest rank) of ds, 0 when empty.
-func percentile(ds []time.Duration, p float64) time.Duration {
-	if len(ds) == 0 {
-		return 0
-	}
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	i := int(p/100*float64(len(s))+0.5) - 1
-	return s[min(max(i, 0), len(s)-1)]
-}
+// percentile is the p-th percentile (nearest rank) of ds, 0 when empty: the VAD scorer's.
+func percentile(ds []time.Duration, p float64) time.Duration { return vad.Percentile(ds, p) }
 
 // greetingGap is the silence after which the caller takes the greeting as over.
 const greetingGap = 2 * time.Second
