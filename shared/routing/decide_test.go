@@ -208,9 +208,9 @@ func TestDecideRules(t *testing.T) {
 		{
 			name:     "missed an offer recently: excluded",
 			contacts: []Contact{contact("c1", "billing", ChannelVoice, time.Second)},
-			agents: []Agent{with(agent("a", billing5, time.Hour), func(a *Agent) { a.Missed = 1; a.MissedAt = t0.Add(-10 * time.Second) })},
-			want:    map[string]string{},
-			waiting: map[string]Reason{"c1": ReasonCoolingDown},
+			agents:   []Agent{with(agent("a", billing5, time.Hour), func(a *Agent) { a.Missed = 1; a.MissedAt = t0.Add(-10 * time.Second) })},
+			want:     map[string]string{},
+			waiting:  map[string]Reason{"c1": ReasonCoolingDown},
 		},
 		{
 			name:     "missed an offer long ago: ranked after clean agents, even less proficient ones",
@@ -222,8 +222,8 @@ func TestDecideRules(t *testing.T) {
 		{
 			name:     "missed long ago and alone: still offered",
 			contacts: []Contact{contact("c1", "billing", ChannelVoice, time.Second)},
-			agents: []Agent{with(agent("a", billing5, time.Hour), func(a *Agent) { a.Missed = 2; a.MissedAt = t0.Add(-10 * time.Minute) })},
-			want: map[string]string{"c1": "a"},
+			agents:   []Agent{with(agent("a", billing5, time.Hour), func(a *Agent) { a.Missed = 2; a.MissedAt = t0.Add(-10 * time.Minute) })},
+			want:     map[string]string{"c1": "a"},
 		},
 		{
 			name:     "unknown queue",
