@@ -1,7 +1,10 @@
 package routing
 
 import (
+	"cmp"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -65,10 +68,8 @@ func Decide(now time.Time, queues map[string]Queue, waiting []Contact, agents []
 	slots := agentSlots(agents)
 
 	type entry struct {
-		c     *Contact
-		q     Queue
-		known bool
-		eff   time.Duration
+		c   *Contact
+		eff time.Duration
 	}
 	entries := make([]entry, 0, len(waiting))
 	seen := make(map[string]bool, len(waiting))
@@ -79,31 +80,30 @@ func Decide(now time.Time, queues map[string]Queue, waiting []Contact, agents []
 			continue
 		}
 		seen[c.ID] = true
-		q, ok := queues[c.Queue]
-		entries = append(entries, entry{c: c, q: q, known: ok, eff: EffectivePriority(now, q, *c)})
+		entries = append(entries, entry{c: c, eff: EffectivePriority(now, queues[c.Queue], *c)})
 	}
-	sort.Slice(entries, func(i, j int) bool {
-		a, b := entries[i], entries[j]
+	slices.SortFunc(entries, func(a, b entry) int {
 		if a.eff != b.eff {
-			return a.eff > b.eff
+			return cmp.Compare(b.eff, a.eff)
 		}
-		if !a.c.EnqueuedAt.Equal(b.c.EnqueuedAt) {
-			return a.c.EnqueuedAt.Before(b.c.EnqueuedAt)
+		if c := a.c.EnqueuedAt.Compare(b.c.EnqueuedAt); c != 0 {
+			return c
 		}
-		return a.c.ID < b.c.ID
+		return strings.Compare(a.c.ID, b.c.ID)
 	})
 
 	pools := make(map[string]*pool)
 	anyWaiting := false
 	for _, e := range entries {
 		c := e.c
-		if !e.known {
+		q, known := queues[c.Queue]
+		if !known {
 			plan.Waiting = append(plan.Waiting, Waiting{ContactID: c.ID, Queue: c.Queue, EffectivePriority: e.eff, Reason: ReasonUnknownQueue})
 			anyWaiting = true
 			continue
 		}
 		wait := waited(now, *c)
-		rings, next := ringsFor(queues, e.q, *c, wait)
+		rings, next := ringsFor(queues, q, *c, wait)
 		key := ringKey(c.Channel, rings)
 		p := pools[key]
 		if p == nil {
@@ -111,7 +111,7 @@ func Decide(now time.Time, queues map[string]Queue, waiting []Contact, agents []
 			pools[key] = p
 		}
 		if a, ok := p.pick(); ok {
-			plan.Assignments = append(plan.Assignments, p.explain(now, c, e.q, e.eff, a))
+			plan.Assignments = append(plan.Assignments, p.explain(now, c, q, e.eff, a))
 			p.cands[a].slot.take(c.Channel)
 			continue
 		}
@@ -120,11 +120,11 @@ func Decide(now time.Time, queues map[string]Queue, waiting []Contact, agents []
 		if next >= 0 {
 			plan.Timers = append(plan.Timers, Timer{At: c.EnqueuedAt.Add(next), Kind: TimerOverflow, ContactID: c.ID})
 		}
-		if e.q.MaxWait > 0 {
-			if wait >= e.q.MaxWait {
+		if q.MaxWait > 0 {
+			if wait >= q.MaxWait {
 				plan.Expired = append(plan.Expired, c.ID)
 			} else {
-				plan.Timers = append(plan.Timers, Timer{At: c.EnqueuedAt.Add(e.q.MaxWait), Kind: TimerMaxWait, ContactID: c.ID})
+				plan.Timers = append(plan.Timers, Timer{At: c.EnqueuedAt.Add(q.MaxWait), Kind: TimerMaxWait, ContactID: c.ID})
 			}
 		}
 	}
@@ -174,14 +174,32 @@ func agentSlots(agents []Agent) []*agentSlot {
 func buildPool(now time.Time, ch Channel, rings []ring, slots []*agentSlot) *pool {
 	p := &pool{ch: ch, rings: rings}
 	for _, s := range slots {
-		r, prof := -1, 0
-		for i, rg := range rings {
-			if sum, ok := covers(s.a, rg); ok {
-				r, prof = i, sum
-				break
-			}
+		if s.a.State != StateAvailable || s.a.Capacity[ch] <= 0 || s.cooling(now) {
+			continue
 		}
-		if r < 0 {
+		if r, prof, ok := bestRing(s.a, rings); ok {
+			p.cands = append(p.cands, cand{slot: s, ring: r, prof: prof})
+		}
+	}
+	slices.SortFunc(p.cands, func(a, b cand) int {
+		if a.before(b) {
+			return -1
+		}
+		if b.before(a) {
+			return 1
+		}
+		return 0
+	})
+	if len(p.cands) == 0 {
+		p.whyEmpty(now, slots)
+	}
+	return p
+}
+
+// whyEmpty sets the flags reason() reads, for a pool without candidates.
+func (p *pool) whyEmpty(now time.Time, slots []*agentSlot) {
+	for _, s := range slots {
+		if _, _, ok := bestRing(s.a, p.rings); !ok {
 			continue
 		}
 		p.anySkilled = true
@@ -189,18 +207,22 @@ func buildPool(now time.Time, ch Channel, rings []ring, slots []*agentSlot) *poo
 			continue
 		}
 		p.anyAvailable = true
-		if s.a.Capacity[ch] <= 0 {
+		if s.a.Capacity[p.ch] <= 0 {
 			continue
 		}
 		p.anyCapacity = true
-		if s.cooling(now) {
-			p.anyCooling = true
-			continue
-		}
-		p.cands = append(p.cands, cand{slot: s, ring: r, prof: prof})
+		p.anyCooling = p.anyCooling || s.cooling(now)
 	}
-	sort.SliceStable(p.cands, func(i, j int) bool { return p.cands[i].before(p.cands[j]) })
-	return p
+}
+
+// bestRing returns the innermost ring whose skills the agent all has, with the proficiency sum.
+func bestRing(a *Agent, rings []ring) (int, int, bool) {
+	for i, rg := range rings {
+		if sum, ok := covers(a, rg); ok {
+			return i, sum, true
+		}
+	}
+	return 0, 0, false
 }
 
 // sameTier reports whether two candidates differ only by load, idle time and ID.
@@ -256,13 +278,15 @@ func (p *pool) pick() (int, bool) {
 
 func (p *pool) reason() Reason {
 	switch {
+	case len(p.cands) > 0:
+		return ReasonAllBusy
 	case !p.anySkilled:
 		return ReasonNoSkilledAgent
 	case !p.anyAvailable:
 		return ReasonAllUnavailable
 	case !p.anyCapacity:
 		return ReasonNoCapacity
-	case len(p.cands) == 0 && p.anyCooling:
+	case p.anyCooling:
 		return ReasonCoolingDown
 	default:
 		return ReasonAllBusy
