@@ -15,20 +15,50 @@ const MissCooldown = 60 * time.Second
 // MaxExplained is how many candidates an Assignment lists.
 const MaxExplained = 5
 
-// agentSlot is an agent and what this plan has already given them.
+// agentSlot is an agent and what this plan has already given them. Chat and voice capacity and
+// load are read once; prof holds the proficiency of each interned skill (see pools.intern).
 type agentSlot struct {
-	a    *Agent
-	used map[Channel]int
+	a                   *Agent
+	chatCap, voiceCap   int
+	chatLoad, voiceLoad int
+	other               map[Channel]int // given on other channels
+	prof                []int8
 }
 
-func (s *agentSlot) load(ch Channel) int { return s.a.Load[ch] + s.used[ch] }
-func (s *agentSlot) free(ch Channel) int { return s.a.Capacity[ch] - s.load(ch) }
+func (s *agentSlot) load(ch Channel) int {
+	switch ch {
+	case ChannelChat:
+		return s.chatLoad
+	case ChannelVoice:
+		return s.voiceLoad
+	}
+	return s.a.Load[ch] + s.other[ch]
+}
+
+func (s *agentSlot) capacity(ch Channel) int {
+	switch ch {
+	case ChannelChat:
+		return s.chatCap
+	case ChannelVoice:
+		return s.voiceCap
+	}
+	return s.a.Capacity[ch]
+}
+
+func (s *agentSlot) free(ch Channel) int { return s.capacity(ch) - s.load(ch) }
 
 func (s *agentSlot) take(ch Channel) {
-	if s.used == nil {
-		s.used = make(map[Channel]int, 1)
+	switch ch {
+	case ChannelChat:
+		s.chatLoad++
+	case ChannelVoice:
+		s.voiceLoad++
+	default:
+		if s.other == nil {
+			s.other = make(map[Channel]int, 1)
+		}
+		s.other[ch]++
 	}
-	s.used[ch]++
 }
 
 func (s *agentSlot) cooling(now time.Time) bool {
@@ -92,7 +122,7 @@ func Decide(now time.Time, queues map[string]Queue, waiting []Contact, agents []
 		return strings.Compare(a.c.ID, b.c.ID)
 	})
 
-	pools := make(map[string]*pool)
+	pools := newPools(now, queues, slots)
 	anyWaiting := false
 	for _, e := range entries {
 		c := e.c
@@ -103,20 +133,14 @@ func Decide(now time.Time, queues map[string]Queue, waiting []Contact, agents []
 			continue
 		}
 		wait := waited(now, *c)
-		rings, next := ringsFor(queues, q, *c, wait)
-		key := ringKey(c.Channel, rings)
-		p := pools[key]
-		if p == nil {
-			p = buildPool(now, c.Channel, rings, slots)
-			pools[key] = p
-		}
+		p, next := pools.forContact(q, c, wait)
 		if a, ok := p.pick(); ok {
 			plan.Assignments = append(plan.Assignments, p.explain(now, c, q, e.eff, a))
 			p.cands[a].slot.take(c.Channel)
 			continue
 		}
 		anyWaiting = true
-		plan.Waiting = append(plan.Waiting, Waiting{ContactID: c.ID, Queue: c.Queue, EffectivePriority: e.eff, Reason: p.reason(), Ring: len(rings) - 1})
+		plan.Waiting = append(plan.Waiting, Waiting{ContactID: c.ID, Queue: c.Queue, EffectivePriority: e.eff, Reason: p.reason(), Ring: len(p.rings) - 1})
 		if next >= 0 {
 			plan.Timers = append(plan.Timers, Timer{At: c.EnqueuedAt.Add(next), Kind: TimerOverflow, ContactID: c.ID})
 		}
@@ -158,7 +182,10 @@ func Decide(now time.Time, queues map[string]Queue, waiting []Contact, agents []
 func agentSlots(agents []Agent) []*agentSlot {
 	slots := make([]*agentSlot, 0, len(agents))
 	for i := range agents {
-		slots = append(slots, &agentSlot{a: &agents[i]})
+		a := &agents[i]
+		slots = append(slots, &agentSlot{a: a,
+			chatCap: a.Capacity[ChannelChat], voiceCap: a.Capacity[ChannelVoice],
+			chatLoad: a.Load[ChannelChat], voiceLoad: a.Load[ChannelVoice]})
 	}
 	sort.SliceStable(slots, func(i, j int) bool { return slots[i].a.ID < slots[j].a.ID })
 	out := slots[:0]
@@ -174,10 +201,10 @@ func agentSlots(agents []Agent) []*agentSlot {
 func buildPool(now time.Time, ch Channel, rings []ring, slots []*agentSlot) *pool {
 	p := &pool{ch: ch, rings: rings}
 	for _, s := range slots {
-		if s.a.State != StateAvailable || s.a.Capacity[ch] <= 0 || s.cooling(now) {
+		if s.a.State != StateAvailable || s.capacity(ch) <= 0 || s.cooling(now) {
 			continue
 		}
-		if r, prof, ok := bestRing(s.a, rings); ok {
+		if r, prof, ok := slotRing(s, rings); ok {
 			p.cands = append(p.cands, cand{slot: s, ring: r, prof: prof})
 		}
 	}
@@ -213,6 +240,23 @@ func (p *pool) whyEmpty(now time.Time, slots []*agentSlot) {
 		p.anyCapacity = true
 		p.anyCooling = p.anyCooling || s.cooling(now)
 	}
+}
+
+// slotRing is bestRing over the interned proficiencies of a slot.
+func slotRing(s *agentSlot, rings []ring) (int, int, bool) {
+next:
+	for i, rg := range rings {
+		sum := 0
+		for _, id := range rg.ids {
+			p := int(s.prof[id])
+			if p < 1 {
+				continue next
+			}
+			sum += p
+		}
+		return i, sum, true
+	}
+	return 0, 0, false
 }
 
 // bestRing returns the innermost ring whose skills the agent all has, with the proficiency sum.

@@ -51,7 +51,7 @@ func (p *pool) explain(now time.Time, c *Contact, q Queue, eff time.Duration, ch
 		})
 	}
 	as.Why = fmt.Sprintf("ring %d (%s), proficiency %d, %s load %d/%d, idle %s, %d missed; best of %d with a free slot",
-		ch.ring, strings.Join(p.rings[ch.ring].skills, "+"), ch.prof, p.ch, ch.slot.load(p.ch), ch.slot.a.Capacity[p.ch],
+		ch.ring, strings.Join(p.rings[ch.ring].skills, "+"), ch.prof, p.ch, ch.slot.load(p.ch), ch.slot.capacity(p.ch),
 		idleFor(now, ch.slot.a).Round(time.Second), ch.slot.a.Missed, as.Considered)
 	return as
 }

@@ -135,8 +135,8 @@ func TestDecideLeavesNoFreeMatch(t *testing.T) {
 			rings, _ := ringsFor(genQueues, genQueues[c.Queue], c, waited(t0, c))
 			for i := range agents {
 				a := &agents[i]
-				s := &agentSlot{a: a, used: given[a.ID]}
-				if a.State != StateAvailable || s.cooling(t0) || s.free(c.Channel) <= 0 {
+				free := a.Capacity[c.Channel] - a.Load[c.Channel] - given[a.ID][c.Channel]
+				if a.State != StateAvailable || (&agentSlot{a: a}).cooling(t0) || free <= 0 {
 					continue
 				}
 				for _, rg := range rings {

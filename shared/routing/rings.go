@@ -9,6 +9,7 @@ import (
 // ring is one step of the bullseye: the skills an agent must all have.
 type ring struct {
 	skills []string
+	ids    []int // the skills interned by pools.intern
 }
 
 // ringsFor returns the rings a contact has reached at wait, innermost first, and the wait of the
