@@ -94,7 +94,7 @@ type pool struct {
 // sum over the ring's skills, then the lower load on the channel, then the longest idle, then
 // the smaller ID. An agent slot is used once per plan, a contact once per plan.
 func Decide(now time.Time, queues map[string]Queue, waiting []Contact, agents []Agent) Plan {
-	plan := Plan{At: now}
+	plan := Plan{At: now, Waiting: make([]Waiting, 0, len(waiting)), Timers: make([]Timer, 0, len(waiting))}
 	slots := agentSlots(agents)
 
 	type entry struct {
@@ -159,18 +159,17 @@ func Decide(now time.Time, queues map[string]Queue, waiting []Contact, agents []
 			}
 		}
 	}
-	sort.Slice(plan.Timers, func(i, j int) bool {
-		a, b := plan.Timers[i], plan.Timers[j]
-		if !a.At.Equal(b.At) {
-			return a.At.Before(b.At)
+	slices.SortFunc(plan.Timers, func(a, b Timer) int {
+		if c := a.At.Compare(b.At); c != 0 {
+			return c
 		}
 		if a.Kind != b.Kind {
-			return a.Kind < b.Kind
+			return strings.Compare(string(a.Kind), string(b.Kind))
 		}
 		if a.ContactID != b.ContactID {
-			return a.ContactID < b.ContactID
+			return strings.Compare(a.ContactID, b.ContactID)
 		}
-		return a.AgentID < b.AgentID
+		return strings.Compare(a.AgentID, b.AgentID)
 	})
 	if len(plan.Timers) > 0 {
 		plan.NextWake = plan.Timers[0].At

@@ -2,6 +2,7 @@ package routing
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -50,9 +51,28 @@ func (p *pool) explain(now time.Time, c *Contact, q Queue, eff time.Duration, ch
 			Note:        note(o, ch, p.ch, i == chosen),
 		})
 	}
-	as.Why = fmt.Sprintf("ring %d (%s), proficiency %d, %s load %d/%d, idle %s, %d missed; best of %d with a free slot",
-		ch.ring, strings.Join(p.rings[ch.ring].skills, "+"), ch.prof, p.ch, ch.slot.load(p.ch), ch.slot.capacity(p.ch),
-		idleFor(now, ch.slot.a).Round(time.Second), ch.slot.a.Missed, as.Considered)
+	var b strings.Builder
+	b.Grow(128)
+	b.WriteString("ring ")
+	b.WriteString(strconv.Itoa(ch.ring))
+	b.WriteString(" (")
+	b.WriteString(strings.Join(p.rings[ch.ring].skills, "+"))
+	b.WriteString("), proficiency ")
+	b.WriteString(strconv.Itoa(ch.prof))
+	b.WriteString(", ")
+	b.WriteString(string(p.ch))
+	b.WriteString(" load ")
+	b.WriteString(strconv.Itoa(ch.slot.load(p.ch)))
+	b.WriteByte('/')
+	b.WriteString(strconv.Itoa(ch.slot.capacity(p.ch)))
+	b.WriteString(", idle ")
+	b.WriteString(idleFor(now, ch.slot.a).Round(time.Second).String())
+	b.WriteString(", ")
+	b.WriteString(strconv.Itoa(ch.slot.a.Missed))
+	b.WriteString(" missed; best of ")
+	b.WriteString(strconv.Itoa(as.Considered))
+	b.WriteString(" eligible")
+	as.Why = b.String()
 	return as
 }
 
