@@ -10,6 +10,7 @@
 //   - priority.go: the order of waiting contacts, EffectivePriority (priority with aging).
 //   - rings.go: the bullseye — which skills a contact accepts after its queue's overflow steps.
 //   - decide.go: Decide; agent eligibility, ranking, capacity per channel, misses, timers.
+//   - pools.go: the per-decision cache of ranked agents per channel and rings, interned skills.
 //   - explain.go: the candidates and the sentence an Assignment carries.
 //
 // Rules:
@@ -23,7 +24,13 @@
 //   - Only available agents with a free slot on the contact's channel (Capacity − Load, less
 //     what this plan gave them) are offered contacts; voice capacity is typically 1, chat N.
 //   - Ranking: inner ring, then fewer missed offers, then the higher proficiency sum over the
-//     ring's skills, then the lower load on the channel, then the longest idle, then the ID.
+//     ring's skills (proficiency clamped to 1–5), then the lower load on the channel, then the
+//     longest idle, then the ID. Within one plan an agent's load counts what the plan gave them,
+//     so chats spread over equally skilled agents before one gets a second.
+//   - Capacity and load are counted per channel independently (an agent on a call may still
+//     take chats if their chat capacity allows).
+//   - Input is taken as given: a contact ID seen twice counts once (the first, ReasonDuplicate
+//     for the rest), an agent ID seen twice likewise; unknown queues wait (ReasonUnknownQueue).
 //   - An agent who missed an offer less than MissCooldown ago is excluded; after that they rank
 //     after the agents of the same ring without misses until their Missed count is reset.
 //   - A contact waiting past its queue's MaxWait is still assigned if an agent is free;
