@@ -19,6 +19,7 @@ func (p *pool) explain(now time.Time, c *Contact, q Queue, eff time.Duration, ch
 		EffectivePriority: eff,
 		Ring:              ch.ring,
 		Considered:        len(p.cands) - p.head,
+		Candidates:        make([]Candidate, 0, MaxExplained),
 	}
 	if as.Queue == "" {
 		as.Queue = c.Queue
