@@ -80,6 +80,16 @@ func checkPlan(t *testing.T, p Plan, queues map[string]Queue, contacts []Contact
 			t.Fatalf("contact %s neither assigned nor waiting", id)
 		}
 	}
+	for _, tm := range p.Timers {
+		if !tm.At.After(p.At) {
+			t.Fatalf("timer %+v not after the decision at %v", tm, p.At)
+		}
+	}
+	for _, id := range p.Expired {
+		if !waiting[id] {
+			t.Fatalf("expired contact %s is not waiting", id)
+		}
+	}
 	for i := 1; i < len(p.Timers); i++ {
 		if p.Timers[i].At.Before(p.Timers[i-1].At) {
 			t.Fatalf("timers out of order")

@@ -17,8 +17,8 @@ const AgingStep = 30 * time.Second
 // urgent ones. Ties go to the earlier EnqueuedAt, then the smaller ID. The priority sum is
 // clamped to ±MaxPriorityLevels and the result saturates instead of overflowing.
 func EffectivePriority(now time.Time, q Queue, c Contact) time.Duration {
-	levels := int64(q.Priority) + int64(c.Priority)
-	levels = max(-MaxPriorityLevels, min(MaxPriorityLevels, levels))
+	clamp := func(v int64) int64 { return max(-MaxPriorityLevels, min(MaxPriorityLevels, v)) }
+	levels := clamp(clamp(int64(q.Priority)) + clamp(int64(c.Priority)))
 	w, boost := waited(now, c), time.Duration(levels)*AgingStep
 	if boost > 0 && w > math.MaxInt64-boost {
 		return math.MaxInt64
