@@ -31,6 +31,8 @@ var baseQueues = map[string]Queue{
 	"sales": {Name: "sales", RequiredSkills: []string{"sales"}, BackupSkills: []string{"general"},
 		Overflow: []OverflowRule{{After: 30 * time.Second}, {After: 60 * time.Second, ToQueue: "billing"}},
 		MaxWait:  120 * time.Second},
+	"unordered": {Name: "unordered", RequiredSkills: []string{"sales"},
+		Overflow: []OverflowRule{{After: 90 * time.Second, Skills: []string{"billing"}}, {After: 10 * time.Second, ToQueue: "nowhere"}, {After: 40 * time.Second, Skills: []string{"general"}}}},
 	"fr": {Name: "fr", RequiredSkills: []string{"billing"},
 		Overflow: []OverflowRule{{After: 20 * time.Second, Skills: []string{"general"}}}},
 }
@@ -197,6 +199,12 @@ func TestDecideRules(t *testing.T) {
 			name:     "overflow: explicit skills in the rule",
 			contacts: []Contact{contact("c1", "fr", ChannelChat, 25*time.Second)},
 			agents:   []Agent{agent("g", map[string]int{"general": 2}, time.Hour)},
+			want:     map[string]string{"c1": "g"},
+		},
+		{
+			name:     "overflow: rules out of order are applied by After; a ToQueue that does not exist is skipped",
+			contacts: []Contact{contact("c1", "unordered", ChannelVoice, 45*time.Second)},
+			agents:   []Agent{agent("b", billing5, time.Hour), agent("g", map[string]int{"general": 1}, 0)},
 			want:     map[string]string{"c1": "g"},
 		},
 		{
