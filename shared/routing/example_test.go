@@ -32,7 +32,7 @@ func ExampleDecide() {
 	}
 	fmt.Println("wake at", plan.NextWake.Format(time.TimeOnly))
 	// Output:
-	// call-1 -> li: ring 0 (billing), proficiency 4, voice load 0/1, idle 5m0s, 0 missed; best of 2 eligible
+	// call-1 -> li: ring 0 (billing), proficiency 4, voice load 0/1, idle 5m0s, 0 missed; best of 2 with a free slot
 	// call-2 waits: skilled_agents_busy
 	// wake at 08:00:20
 }

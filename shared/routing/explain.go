@@ -18,7 +18,7 @@ func (p *pool) explain(now time.Time, c *Contact, q Queue, eff time.Duration, ch
 		Queue:             q.Name,
 		EffectivePriority: eff,
 		Ring:              ch.ring,
-		Considered:        len(p.cands) - p.head,
+		Considered:        p.withFreeSlot(),
 		Candidates:        make([]Candidate, 0, MaxExplained),
 	}
 	if as.Queue == "" {
@@ -72,9 +72,20 @@ func (p *pool) explain(now time.Time, c *Contact, q Queue, eff time.Duration, ch
 	b.WriteString(strconv.Itoa(ch.slot.a.Missed))
 	b.WriteString(" missed; best of ")
 	b.WriteString(strconv.Itoa(as.Considered))
-	b.WriteString(" eligible")
+	b.WriteString(" with a free slot")
 	as.Why = b.String()
 	return as
+}
+
+// withFreeSlot counts the pool's candidates that still have a free slot on the channel.
+func (p *pool) withFreeSlot() int {
+	n := 0
+	for _, c := range p.cands[p.head:] {
+		if c.slot.free(p.ch) > 0 {
+			n++
+		}
+	}
+	return n
 }
 
 func idleFor(now time.Time, a *Agent) time.Duration {

@@ -27,7 +27,9 @@ type Assignment struct {
 	Ring              int // 0: the queue's own skills; n: reached by overflow step n
 	Why               string
 	// Candidates are the best-ranked agents considered (at most MaxExplained), in rank order,
-	// the chosen one among them; Considered is how many were eligible in all.
+	// the chosen one among them. Considered is how many agents could take the contact at that
+	// point of the plan: available, skilled for a ring reached, not cooling down, with a free
+	// slot on the channel.
 	Candidates []Candidate
 	Considered int
 }
