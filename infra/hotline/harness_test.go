@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -236,9 +237,10 @@ func (tr transcript) String() string {
 }
 
 // callEvents reads the stream until the call's call.ended arrives (or a minute passes): the call
-// is found by its SIP Call-ID in call.started, and its events by the edge's own call id (their
+// is found by its SIP Call-ID in call.started (a call that reused the Call-ID of earlier ones
+// names their ids in earlier), and its events by the edge's own call id (their
 // subject). It returns that id and the call's events in order.
-func callEvents(t *testing.T, l *local.Local, sipCallID string) (string, []events.Envelope) {
+func callEvents(t *testing.T, l *local.Local, sipCallID string, earlier ...string) (string, []events.Envelope) {
 	t.Helper()
 	kc := kinesis.NewFromConfig(aws.Config{Region: devstack.Region, Credentials: credentials.NewStaticCredentialsProvider("S3RVER", "S3RVER", "")},
 		func(o *kinesis.Options) { o.BaseEndpoint = aws.String(l.Stack.Endpoints().Kinesis) })
@@ -275,7 +277,7 @@ func callEvents(t *testing.T, l *local.Local, sipCallID string) (string, []event
 		}
 		id := ""
 		for _, e := range all {
-			if e.Type == events.TypeCallStarted && payload[events.CallStarted](t, e).SIPCallID == sipCallID {
+			if e.Type == events.TypeCallStarted && payload[events.CallStarted](t, e).SIPCallID == sipCallID && !slices.Contains(earlier, e.Subject) {
 				id = e.Subject
 			}
 		}
@@ -322,4 +324,15 @@ func recording(t *testing.T, l *local.Local, key string) wav.Audio {
 		t.Fatalf("recording %s: %v", key, err)
 	}
 	return a
+}
+
+// edgeLog is what the media edge logged about one call.
+func edgeLog(callID string) string {
+	var b strings.Builder
+	for _, line := range strings.Split(stackLog.String(), "\n") {
+		if strings.Contains(line, callID) {
+			b.WriteString(line + "\n")
+		}
+	}
+	return b.String()
 }

@@ -128,7 +128,7 @@ func TestAReusedCallIDStartsAFreshCall(t *testing.T) {
 		t.Fatalf("the first call did not start the flow:\n%s", tr)
 	}
 	second := call{from: "+8613800138000", sipCallID: reused, steps: []step{pause(3 * time.Second), hangUp}}
-	secondID, _ := callEvents(t, l, second.run(t, l))
+	secondID, _ := callEvents(t, l, second.run(t, l), firstID)
 	if secondID == firstID {
 		t.Fatalf("both calls are %s", firstID)
 	}

@@ -21,7 +21,7 @@ func lostCard(t *testing.T, id string, tr transcript, evs []events.Envelope, loc
 	}
 	end := payload[events.CallEnded](t, find(evs, events.TypeCallEnded)[0])
 	if end.HangupSide != events.HangupEdge || end.Disposition != events.DispositionResolvedByBot {
-		t.Fatalf("call.ended %+v\n%s", end, tr)
+		t.Fatalf("call.ended %+v\n%s\n--- the edge's log ---\n%s", end, tr, edgeLog(id))
 	}
 }
 
