@@ -28,6 +28,7 @@ import (
 	"github.com/lingxi/lingxi/infra/devstack"
 	"github.com/lingxi/lingxi/infra/local"
 	"github.com/lingxi/lingxi/infra/logbuf"
+	"github.com/lingxi/lingxi/media-edge/config"
 	"github.com/lingxi/lingxi/media-edge/media"
 	voicelocal "github.com/lingxi/lingxi/media-edge/voice/local"
 	"github.com/lingxi/lingxi/media-edge/voice/wav"
@@ -68,7 +69,11 @@ func product(t *testing.T) *local.Local {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
-		stackL, stackErr = local.Start(ctx, local.Options{Template: "../../template.yaml", StateDir: stackDir, Log: stackLog})
+		// SIPp callers send RTP only while they speak or key, where a phone streams all call long:
+		// on a loaded machine a slow turn could outlast the 30 s RTP inactivity timer (which has
+		// its own tests in media-edge/sip), so these calls allow more.
+		stackL, stackErr = local.Start(ctx, local.Options{Template: "../../template.yaml", StateDir: stackDir, Log: stackLog,
+			Edge: local.EdgeOptions{RTPInactivity: config.Duration(2 * time.Minute)}})
 	})
 	if stackErr != nil {
 		t.Fatalf("start the local stack: %v\n%s", stackErr, stackLog.String())

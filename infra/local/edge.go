@@ -44,6 +44,8 @@ type EdgeOptions struct {
 	RTPMin, RTPMax int
 	// EndSilence overrides the endpointing silence (config's default when zero).
 	EndSilence config.Duration
+	// RTPInactivity overrides how long a call may receive no RTP (config's default when zero).
+	RTPInactivity config.Duration
 	// Timings receives the edge's voice-turn phase durations (edge.Options.Timings; the bench).
 	Timings func(phase string, d time.Duration)
 }
@@ -97,6 +99,9 @@ func (l *Local) startEdge(ctx context.Context, o EdgeOptions, log *slog.Logger) 
 	}
 	if o.EndSilence != 0 {
 		cfg.EndSilence = o.EndSilence
+	}
+	if o.RTPInactivity != 0 {
+		cfg.RTPInactivity = o.RTPInactivity
 	}
 	st := l.Stack
 	cfg.Table, cfg.Stream, cfg.RecordingsBucket = st.Ref("Table"), st.Ref("EventStream"), st.Ref("Bucket")
