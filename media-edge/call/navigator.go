@@ -2,26 +2,19 @@ package call
 
 import (
 	"time"
+
+	"github.com/lingxi/lingxi/media-edge/turns"
 )
 
-// Action is one instruction of the bot's reply to a voice turn (the chat function's voice
-// answer): say a text, gather speech and/or keys, transfer to a queue, hang up.
-type Action struct {
-	Type      string   `json:"type"`
-	Text      string   `json:"text,omitempty"`
-	Hints     []string `json:"hints,omitempty"`
-	DTMF      bool     `json:"dtmf,omitempty"`
-	MaxDigits int      `json:"max_digits,omitempty"`
-	TimeoutMS int      `json:"timeout_ms,omitempty"`
-	Queue     string   `json:"queue,omitempty"`
-}
+// Action is one instruction of the bot's reply to a voice turn: the chat function's wire type.
+type Action = turns.Action
 
 // Action types, as the chat function names them.
 const (
-	ActSay      = "say"
-	ActGather   = "gather"
-	ActTransfer = "transfer"
-	ActHangup   = "hangup"
+	ActSay      = turns.Say
+	ActGather   = turns.Gather
+	ActTransfer = turns.Transfer
+	ActHangup   = turns.Hangup
 )
 
 // Speech is what the voice activity detector said about one 20 ms frame.

@@ -73,12 +73,6 @@ func (b bot) Turn(ctx context.Context, t tenant.ID, in call.BotInput) (call.BotR
 	if err != nil {
 		return call.BotReply{}, err
 	}
-	out := call.BotReply{Language: r.Language}
-	for _, a := range r.Actions {
-		out.Actions = append(out.Actions, call.Action{
-			Type: string(a.Type), Text: a.Text, Hints: a.Hints, DTMF: a.DTMF, MaxDigits: a.MaxDigits,
-			TimeoutMS: a.TimeoutMS, Queue: a.Queue,
-		})
-	}
+	out := call.BotReply{Language: r.Language, Actions: r.Actions}
 	return out, nil
 }
