@@ -159,7 +159,7 @@ func currentRSS() int64 {
 type benchEdge struct {
 	srv      *sip.Server
 	sessions *sessionSet
-	prompts  promptsOf
+	prompts  call.Prompts
 }
 
 func newBenchEdge(log *slog.Logger, noEcho bool, timings func(string, time.Duration)) (*benchEdge, error) {
@@ -174,7 +174,7 @@ func newBenchEdge(log *slog.Logger, noEcho bool, timings func(string, time.Durat
 	h := &call.Handler{
 		Bot:        benchBot{sessions: sessions},
 		Recognizer: deafRecognizer{},
-		Prompts:    promptsOf{cache},
+		Prompts:    edge.Prompts(cache),
 		NewEar: func() call.Ear {
 			c := vad.Defaults()
 			c.BargeIn.Disabled = noEcho
@@ -194,7 +194,7 @@ func newBenchEdge(log *slog.Logger, noEcho bool, timings func(string, time.Durat
 		return nil, err
 	}
 	h.Dialer = srv
-	return &benchEdge{srv: srv, sessions: sessions, prompts: promptsOf{cache}}, nil
+	return &benchEdge{srv: srv, sessions: sessions, prompts: edge.Prompts(cache)}, nil
 }
 
 // runEdgeChild is the edge process: it prints "ready ADDR" once its SIP UDP port listens, then
@@ -291,12 +291,6 @@ func (deafRecognizer) Recognize(context.Context, []int16, string, []string) (str
 // Hears every language: the caller's speech still barges in and ends turns, as it would with a
 // recogniser for the call's language.
 func (deafRecognizer) Hears(string) bool { return true }
-
-type promptsOf struct{ c *voice.PromptCache }
-
-func (p promptsOf) Prompt(ctx context.Context, text, lang string) ([]int16, error) {
-	return p.c.Synthesize(ctx, text, lang)
-}
 
 type discardRecorders struct{ log *slog.Logger }
 

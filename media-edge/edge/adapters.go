@@ -59,6 +59,9 @@ func (r recognizer) Recognize(ctx context.Context, pcm []int16, lang string, hin
 
 type prompts struct{ c *voice.PromptCache }
 
+// Prompts fits a prompt cache to the call's Prompts (the bench assembles calls as the edge does).
+func Prompts(c *voice.PromptCache) call.Prompts { return prompts{c} }
+
 func (p prompts) Prompt(ctx context.Context, text, lang string) ([]int16, error) {
 	return p.c.Synthesize(ctx, text, lang)
 }
