@@ -21,7 +21,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 
@@ -155,7 +154,7 @@ func runSpike(ctx context.Context, root string, p spikePlan) (string, error) {
 
 	// Every accepted turn's events, looked for on the stream; the relay publishes what a commit
 	// could not, once a minute, so wait up to two minutes for stragglers.
-	kin := kinesis.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("S3RVER", "S3RVER", "")},
+	kin := kinesis.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: devstack.Credentials()},
 		func(o *kinesis.Options) { o.BaseEndpoint = aws.String(l.Stack.Endpoints().Kinesis) })
 	streamName := l.Stack.Ref("EventStream")
 	var lost, dup, expected int

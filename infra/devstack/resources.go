@@ -25,6 +25,12 @@ const (
 	localSecretKey = "S3RVER"
 )
 
+// Credentials are the local stack's credentials for an SDK client of this process (the media edge,
+// tests, the bench), the ones devstack gives its functions.
+func Credentials() aws.CredentialsProvider {
+	return credentials.NewStaticCredentialsProvider(localAccessKey, localSecretKey, "")
+}
+
 // clients are devstack's own SDK clients for the emulators.
 type clients struct {
 	ddb *dynamodb.Client

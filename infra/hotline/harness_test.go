@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	kinesistypes "github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -247,7 +246,7 @@ func (tr transcript) String() string {
 // subject). It returns that id and the call's events in order.
 func callEvents(t *testing.T, l *local.Local, sipCallID string, earlier ...string) (string, []events.Envelope) {
 	t.Helper()
-	kc := kinesis.NewFromConfig(aws.Config{Region: devstack.Region, Credentials: credentials.NewStaticCredentialsProvider("S3RVER", "S3RVER", "")},
+	kc := kinesis.NewFromConfig(aws.Config{Region: devstack.Region, Credentials: devstack.Credentials()},
 		func(o *kinesis.Options) { o.BaseEndpoint = aws.String(l.Stack.Endpoints().Kinesis) })
 	name := l.Stack.Ref("EventStream")
 	ctx := context.Background()
@@ -313,7 +312,7 @@ func types(evs []events.Envelope) []string {
 // recording fetches a call's recording from the local S3 and decodes it.
 func recording(t *testing.T, l *local.Local, key string) wav.Audio {
 	t.Helper()
-	sc := s3.NewFromConfig(aws.Config{Region: devstack.Region, Credentials: credentials.NewStaticCredentialsProvider("S3RVER", "S3RVER", "")},
+	sc := s3.NewFromConfig(aws.Config{Region: devstack.Region, Credentials: devstack.Credentials()},
 		func(o *s3.Options) { o.BaseEndpoint, o.UsePathStyle = aws.String(l.Stack.Endpoints().S3), true })
 	out, err := sc.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(l.Stack.Ref("Bucket")), Key: aws.String(key)})
 	if err != nil {

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/lingxi/lingxi/infra/devstack"
 	"github.com/lingxi/lingxi/media-edge/config"
@@ -107,8 +106,7 @@ func (l *Local) startEdge(ctx context.Context, o EdgeOptions, log *slog.Logger) 
 	cfg.Table, cfg.Stream, cfg.RecordingsBucket = st.Ref("Table"), st.Ref("EventStream"), st.Ref("Bucket")
 	cfg.ChatFunction = "ChatFunction"
 	ep := st.Endpoints()
-	// The emulators' credentials, as devstack gives its functions (s3rver checks them).
-	awsCfg := aws.Config{Region: devstack.Region, Credentials: credentials.NewStaticCredentialsProvider("S3RVER", "S3RVER", "")}
+	awsCfg := aws.Config{Region: devstack.Region, Credentials: devstack.Credentials()}
 	e, err := edge.New(cfg, edge.Options{AWS: awsCfg, Log: log, Timings: o.Timings, Endpoints: edge.Endpoints{
 		DynamoDB: ep.DynamoDB, Kinesis: ep.Kinesis, S3: ep.S3, Lambda: st.LambdaURL(),
 	}})

@@ -43,6 +43,8 @@ var (
 const (
 	factsQueue = 20000
 	factsBatch = 200
+	// publishTimeout bounds one batch's publishing, its retries included.
+	publishTimeout = 30 * time.Second
 )
 
 func newFacts(pub Publisher, log *slog.Logger) *facts {
@@ -51,8 +53,7 @@ func newFacts(pub Publisher, log *slog.Logger) *facts {
 	return f
 }
 
-// run publishes batches until Close; a batch that fails is retried (Publish retries inside too)
-// until it is written or Close gives up.
+// run publishes batches until Close.
 func (f *facts) run() {
 	defer close(f.done)
 	batch := make([]events.Envelope, 0, factsBatch)
@@ -78,20 +79,13 @@ func (f *facts) run() {
 	}
 }
 
+// publish writes one batch. The publisher retries the records the stream refused, with backoff
+// (shared/stream); sending the whole batch again here would repeat those it had written.
 func (f *facts) publish(batch []events.Envelope) {
-	for attempt := 0; ; attempt++ {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		err := f.pub.Publish(ctx, batch...)
-		cancel()
-		if err == nil {
-			return
-		}
-		if attempt == 5 {
-			f.log.Error("events lost: the stream refused them", "events", len(batch), "err", err)
-			return
-		}
-		f.log.Warn("publish events; retrying", "events", len(batch), "err", err)
-		time.Sleep(time.Duration(attempt+1) * 500 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), publishTimeout)
+	defer cancel()
+	if err := f.pub.Publish(ctx, batch...); err != nil {
+		f.log.Error("events lost: the stream refused them", "events", len(batch), "err", err)
 	}
 }
 
