@@ -215,7 +215,9 @@ const (
 )
 
 // StartClass and TurnClass name the bucket of widget id and source address ip.
-func StartClass(id, ip string) httpapi.RateClass { return httpapi.RateClass(startClass + id + "#" + ip) }
+func StartClass(id, ip string) httpapi.RateClass {
+	return httpapi.RateClass(startClass + id + "#" + ip)
+}
 
 // TurnClass is the bucket of a visitor's turns from ip through widget id.
 func TurnClass(id, ip string) httpapi.RateClass { return httpapi.RateClass(turnClass + id + "#" + ip) }
