@@ -77,7 +77,7 @@ func (h *Handler) connect(ctx context.Context, log *slog.Logger, connID, token s
 		log.Error("authenticate", "err", err)
 		return problem(httpapi.KindInternal, "the connection could not be opened")
 	}
-	c := push.Conn{ID: connID, UserID: p.UserID, Role: p.Role, ConversationID: p.ConversationID, At: h.now().UTC()}
+	c := push.Conn{ID: connID, UserID: p.UserID, Role: p.Role, ConversationID: p.ConversationID, SessionID: p.SessionID, At: h.now().UTC()}
 	if err := h.reg.Add(ctx, p.Tenant, c); err != nil {
 		log.Error("register connection", "tenant", p.Tenant, "err", err)
 		return problem(httpapi.KindInternal, "the connection could not be opened")

@@ -69,7 +69,7 @@ func TestRoutes(t *testing.T) {
 			t.Fatalf("connect %s: %d %s %v", id, resp.StatusCode, resp.Body, err)
 		}
 	}
-	if c, err := reg.ForRole(ctx, acme, auth.RoleSupervisor); err != nil || len(c) != 1 || c[0].UserID != "usr_1" {
+	if c, err := reg.ForRole(ctx, acme, auth.RoleSupervisor); err != nil || len(c) != 1 || c[0].UserID != "usr_1" || c[0].SessionID != auth.Hash(session) {
 		t.Fatalf("supervisor connections %+v %v", c, err)
 	}
 	if c, err := reg.ForConversation(ctx, acme, "conv_1"); err != nil || len(c) != 1 || c[0].ID != "vis" {
