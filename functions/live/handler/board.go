@@ -8,24 +8,14 @@ import (
 	"time"
 
 	"github.com/lingxi/lingxi/events"
+	"github.com/lingxi/lingxi/shared/floor"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/tenant"
 	"github.com/lingxi/lingxi/shared/wallboard"
 )
 
-// kindQueue is the store kind of queue definitions (shared/floor's).
-const kindQueue = "queue"
-
 // maxQueues bounds the queues read into a board.
 const maxQueues = 1000
-
-// queueItem is the part of a stored queue the board shows.
-type queueItem struct {
-	ID            string `dynamodbav:"id"`
-	Name          string `dynamodbav:"name"`
-	TargetSeconds int    `dynamodbav:"target_seconds"`
-	TargetPercent int    `dynamodbav:"target_percent"`
-}
 
 // updated is what one event did to one day's board.
 type updated struct {
@@ -105,7 +95,7 @@ func (h *Handler) refreshQueues(ctx context.Context, t tenant.ID, s *wallboard.S
 	if now.Sub(s.QueuesAt()) < h.cfg.QueuesEvery {
 		return
 	}
-	qs, _, err := store.QueryAll[queueItem](ctx, h.db, t, kindQueue, "", maxQueues)
+	qs, _, err := store.QueryAll[floor.Queue](ctx, h.db, t, floor.KindQueue, "", maxQueues)
 	if err != nil {
 		h.log.WarnContext(ctx, "live: read queues failed, keeping the board's", "tenant", t.String(), "err", err)
 		return

@@ -17,6 +17,7 @@ import (
 	"github.com/lingxi/lingxi/events"
 	"github.com/lingxi/lingxi/infra/emulators"
 	"github.com/lingxi/lingxi/shared/auth"
+	"github.com/lingxi/lingxi/shared/floor"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/tenant"
 )
@@ -144,8 +145,8 @@ func newFixture(t *testing.T, now time.Time) *fixture {
 	f := &fixture{db: &conflictCounter{Store: store.New(emulators.NewTable(t, store.CreateTable)).WithClock(c.now)}, push: &fakePusher{}, clock: c}
 	f.t, _ = tenant.Parse("acme")
 	f.h = New(f.db, f.push, Config{}, slog.New(slog.DiscardHandler), WithClock(f.clock.now, f.clock.wait))
-	for _, q := range []queueItem{{ID: "general", Name: "General", TargetSeconds: 20, TargetPercent: 80}, {ID: "vip", Name: "VIP", TargetSeconds: 10, TargetPercent: 90}} {
-		if err := f.db.Create(t.Context(), f.t, store.Key{Kind: kindQueue, ID: q.ID}, q); err != nil {
+	for _, q := range []floor.Queue{{ID: "general", Name: "General", TargetSeconds: 20, TargetPercent: 80}, {ID: "vip", Name: "VIP", TargetSeconds: 10, TargetPercent: 90}} {
+		if err := f.db.Create(t.Context(), f.t, floor.QueueKey(q.ID), q); err != nil {
 			t.Fatal(err)
 		}
 	}
