@@ -321,7 +321,7 @@ func TestFirstBoardSeededFromTheFloor(t *testing.T) {
 	if len(b.Agents) != 2 || b.Agents[0].AgentID != "usr_a1" || b.Agents[0].Contacts != 1 || !b.Agents[0].Since.Equal(at("07:00:00")) || b.Agents[1].State != events.AgentBreak {
 		t.Fatalf("agents %s", jsonOf(t, b.Agents))
 	}
-	if g := b.Queues[0]; g.Queue != "general" || g.Waiting != 1 || g.LongestWaitSeconds != 1800 || g.Offered != 0 {
+	if g := b.Queues[0]; g.Queue != "general" || g.Waiting != 1 || g.LongestWaitSeconds != 1800 || g.Offered != 1 {
 		t.Fatalf("general %s", jsonOf(t, g))
 	}
 	// The floor's agent has c-old: a customer message reaches them.
