@@ -138,7 +138,9 @@ type fixture struct {
 	t     tenant.ID
 }
 
-func newFixture(t *testing.T, now time.Time) *fixture {
+func newFixture(t *testing.T, now time.Time) *fixture { return newBenchFixture(t, now) }
+
+func newBenchFixture(t testing.TB, now time.Time) *fixture {
 	t.Helper()
 	c := &clock{t: now}
 	// The store reads the test's clock too: it decides the items' TTL.
@@ -154,7 +156,7 @@ func newFixture(t *testing.T, now time.Time) *fixture {
 }
 
 // batch wraps envelopes as one Kinesis batch.
-func batch(t *testing.T, evs ...events.Envelope) lambdaevents.KinesisEvent {
+func batch(t testing.TB, evs ...events.Envelope) lambdaevents.KinesisEvent {
 	t.Helper()
 	var ev lambdaevents.KinesisEvent
 	for i, e := range evs {
@@ -208,6 +210,10 @@ func at(clock string) time.Time {
 }
 
 func event(t *testing.T, typ, subject string, when time.Time, data any) events.Envelope {
+	return benchEvent(t, typ, subject, when, data)
+}
+
+func benchEvent(t testing.TB, typ, subject string, when time.Time, data any) events.Envelope {
 	t.Helper()
 	ten, _ := tenant.Parse("acme")
 	e, err := events.New(ten, typ, subject, "test", data)
