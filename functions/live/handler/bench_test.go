@@ -14,7 +14,7 @@ import (
 // write races per event; the throttle's waits are not slept.
 func BenchmarkBurst(b *testing.B) {
 	f := newBenchFixture(b, time.Now().UTC())
-	const shards, contacts = 1, 200
+	const shards, contacts = 4, 50
 	b.ResetTimer()
 	start := time.Now()
 	total := 0

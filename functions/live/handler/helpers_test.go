@@ -116,13 +116,18 @@ func (c *clock) wait(ctx context.Context, d time.Duration) error {
 	return nil
 }
 
-// conflictCounter wraps the store and counts the writes that lost a race.
+// conflictCounter wraps the store and counts the writes that lost a race; while failFor is set,
+// that tenant's board writes fail.
 type conflictCounter struct {
 	*store.Store
 	conflicts atomic.Int64
+	failFor   atomic.Value // tenant.ID
 }
 
 func (c *conflictCounter) Put(ctx context.Context, t tenant.ID, k store.Key, v any, version int64, opts ...store.Option) (int64, error) {
+	if f, _ := c.failFor.Load().(tenant.ID); f == t && k.Kind == "wallboard" {
+		return 0, errors.New("injected: table unavailable")
+	}
 	n, err := c.Store.Put(ctx, t, k, v, version, opts...)
 	if errors.Is(err, store.ErrConflict) {
 		c.conflicts.Add(1)
