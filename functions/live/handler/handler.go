@@ -19,8 +19,10 @@ package handler
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"maps"
+	"runtime/debug"
 	"slices"
 	"time"
 
@@ -144,7 +146,7 @@ func (h *Handler) Handle(ctx context.Context, ev lambdaevents.KinesisEvent) (lam
 	resp, err := h.consumer.Handle(ctx, ev)
 	failed := map[tenant.ID]bool{}
 	for _, t := range w.order {
-		if err := h.process(ctx, t, w.events[t]); err != nil {
+		if err := h.safely(ctx, t, w.events[t]); err != nil {
 			h.log.WarnContext(ctx, "live: a tenant's events failed, their records will be retried", "tenant", t.String(), "err", err)
 			failed[t] = true
 		}
@@ -173,6 +175,18 @@ func (h *Handler) Event(ctx context.Context, t tenant.ID, e events.Envelope) err
 		return nil
 	}
 	return h.process(ctx, t, []events.Envelope{e})
+}
+
+// safely runs process, turning a panic into an error (the tenant's records are retried) rather
+// than losing the batch.
+func (h *Handler) safely(ctx context.Context, t tenant.ID, evs []events.Envelope) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			h.log.ErrorContext(ctx, "live: processing a tenant's events panicked", "tenant", t.String(), "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			err = fmt.Errorf("panic: %v", r)
+		}
+	}()
+	return h.process(ctx, t, evs)
 }
 
 // process folds t's events (in stream order) into the boards of their days, with one versioned
