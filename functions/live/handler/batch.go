@@ -27,6 +27,7 @@ type work struct {
 	order       []tenant.ID
 	events      map[tenant.ID][]events.Envelope
 	completions []completion
+	claimed     map[string]bool // consumer ids claimed in this batch
 	held        heldBoards
 }
 
@@ -36,7 +37,21 @@ type completion struct {
 	keep time.Duration
 }
 
-func newWork() *work { return &work{events: map[tenant.ID][]events.Envelope{}} }
+func newWork() *work {
+	return &work{events: map[tenant.ID][]events.Envelope{}, claimed: map[string]bool{}}
+}
+
+// claimedAlready reports whether id was claimed earlier in the batch, noting it otherwise.
+func (w *work) claimedAlready(t tenant.ID, id string) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	k := t.String() + "/" + id
+	if w.claimed[k] {
+		return true
+	}
+	w.claimed[k] = true
+	return false
+}
 
 func (w *work) add(t tenant.ID, e events.Envelope) {
 	w.mu.Lock()
@@ -68,6 +83,15 @@ func workFrom(ctx context.Context) *work {
 // batch (Handle) Complete is held back until the batch's boards are written (settle). The
 // consumer calls Complete with a context derived from the batch's, which carries the work.
 type deferredCompletion struct{ stream.Idempotency }
+
+// Claim skips a record whose event the batch holds already (a producer's retry wrote it twice):
+// its claim is this batch's own, not yet completed.
+func (d deferredCompletion) Claim(ctx context.Context, t tenant.ID, eventID string, lease time.Duration) (bool, error) {
+	if w := workFrom(ctx); w != nil && w.claimedAlready(t, eventID) {
+		return false, nil
+	}
+	return d.Idempotency.Claim(ctx, t, eventID, lease)
+}
 
 func (d deferredCompletion) Complete(ctx context.Context, t tenant.ID, eventID string, keep time.Duration) error {
 	if w := workFrom(ctx); w != nil {

@@ -370,3 +370,16 @@ func TestFailedWriteIsRetried(t *testing.T) {
 		}
 	}
 }
+
+// The same event twice in one batch (a producer's retry) is handled once and fails nothing.
+func TestDuplicateRecordInABatch(t *testing.T) {
+	f := newFixture(t, at("10:00:00"))
+	e := event(t, events.TypeContactQueued, "d1", at("10:00:00"), events.ContactQueued{Channel: events.ChannelChat, Queue: "general", Reason: events.QueueHandoff})
+	f.handle(t, e, e)
+	if b := f.board(t); b.Totals.Offered != 1 {
+		t.Fatalf("offered %d, want 1", b.Totals.Offered)
+	}
+	if n := len(of(f.push.take(), TypeContact)); n != 1 {
+		t.Fatalf("%d contact pushes, want 1", n)
+	}
+}
