@@ -2,7 +2,7 @@ package handler
 
 // human.go: the human-service routes (issue 10) as one group: queues (queues.go), contacts
 // (contacts.go), agents' states (agents.go), canned responses (canned.go) and knowledge search
-// (knowledge.go). Their contract entries are in human_contract.go. Without WithFloor the routes
+// (knowledge.go), the wallboard's figures (wallboard.go). Their contract entries are in human_contract.go. Without WithFloor the routes
 // that need the floor answer 503.
 
 import (
@@ -43,4 +43,5 @@ func (api *API) humanRoutes() {
 	api.agentRoutes()
 	api.cannedRoutes()
 	api.knowledgeRoutes()
+	api.wallboardRoutes()
 }

@@ -227,6 +227,14 @@ func humanIsolationCases(t *testing.T, e *env, keyA, keyB string) map[string]fun
 		"POST /v1/contacts/{id}/transfer":   notFound("POST", c(assigned, "transfer"), keyA, `{"queue":"general"}`),
 		"POST /v1/contacts/{id}/wrapup":     notFound("POST", c(assigned, "wrapup"), keyA, `{"disposition":"x"}`),
 		"PUT /v1/agents/{id}/state":         notFound("PUT", "/v1/agents/"+b.agent+"/state", keyA, `{"state":"offline"}`),
+		"GET /v1/wallboard": func(t *testing.T) {
+			putBoard(t, e, "tenant-b", "b-secret-queue")
+			for _, q := range e.call(t, "GET", "/v1/wallboard", keyA, "").body["queues"].([]any) {
+				if q.(map[string]any)["queue"] == "b-secret-queue" {
+					t.Fatal("A sees B's figures")
+				}
+			}
+		},
 		"GET /v1/agents": func(t *testing.T) {
 			for _, it := range e.call(t, "GET", "/v1/agents", keyA, "").items() {
 				if it["user_id"] == b.agent {
