@@ -298,3 +298,16 @@ func TestHumanServiceRefusals(t *testing.T) {
 		t.Fatalf("refusals changed the floor:\n%s\nwas\n%s", now, before)
 	}
 }
+
+// The slots a contact shows are the running flow's (dialog.State's JSON), none without a flow.
+func TestFlowSlots(t *testing.T) {
+	conv := &conversation.Conversation{RunningFlow: conversation.RunningFlow{Flow: "verify", FlowState: `{"flow_id":"verify","step":"ask","slots":{"card_last4":"1234"}}`}}
+	if got := flowSlots(conv); got["card_last4"] != "1234" || len(got) != 1 {
+		t.Fatalf("slots %v", got)
+	}
+	for _, state := range []string{"", "not json", `{"slots":null}`} {
+		if got := flowSlots(&conversation.Conversation{RunningFlow: conversation.RunningFlow{FlowState: state}}); got == nil || len(got) != 0 {
+			t.Fatalf("state %q: slots %v", state, got)
+		}
+	}
+}
