@@ -3,12 +3,14 @@ package handler
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/lingxi/lingxi/shared/conversation"
 	"github.com/lingxi/lingxi/shared/floor"
+	"github.com/lingxi/lingxi/shared/httpapi"
 	"github.com/lingxi/lingxi/shared/httpapi/httpapitest"
 	"github.com/lingxi/lingxi/shared/outbox"
 	"github.com/lingxi/lingxi/shared/quota"
@@ -247,4 +249,29 @@ func humanIsolationCases(t *testing.T, e *env, keyA, keyB string) map[string]fun
 		cases[route] = tc
 	}
 	return cases
+}
+
+// The floor's runtime writes draw from the chat allowance; configuring the floor (queues, canned
+// responses) from the configuration writes'; its GETs are reads.
+func TestHumanRouteClasses(t *testing.T) {
+	api := New(nil, nil, nil, nil)
+	for _, route := range api.Routes() {
+		want := httpapi.RateConfig
+		switch {
+		case strings.HasPrefix(route, "GET "):
+			want = httpapi.RateRead
+		case floorWrites[route]:
+			want = httpapi.RateChat
+		case route == "POST /v1/nlu/train":
+			want = httpapi.RateTrain
+		}
+		if got := routeClass(route); got != want {
+			t.Errorf("%s: class %v, want %v", route, got, want)
+		}
+	}
+	for route := range floorWrites {
+		if !slices.Contains(api.Routes(), route) {
+			t.Errorf("floorWrites names %s, which is no route", route)
+		}
+	}
 }
