@@ -311,3 +311,40 @@ func TestFlowSlots(t *testing.T) {
 		}
 	}
 }
+
+// Signing out of one's last session takes the person off the floor (agent.state offline, reason
+// sign_out); while another session lives, the state stays.
+func TestSignOutGoesOffline(t *testing.T) {
+	e, _ := newUsersEnv(t)
+	s := newFloor(t, e, "acme")
+	other := e.signIn(t, "acme", "agent1", pw)
+	e.call(t, "PUT", "/v1/agents/me/state", s.agent1Tok, `{"state":"available"}`).want(t, "available", http.StatusOK)
+	state := func() any {
+		for _, it := range e.call(t, "GET", "/v1/agents", s.bossTok, "").items() {
+			if it["user_id"] == s.agent1 {
+				return it["state"]
+			}
+		}
+		return nil
+	}
+	e.call(t, "DELETE", "/v1/sessions/current", s.agent1Tok, "").want(t, "sign out of one", http.StatusNoContent)
+	if got := state(); got != "available" {
+		t.Fatalf("after one of two sessions ended: %v", got)
+	}
+	e.call(t, "DELETE", "/v1/sessions/current", other, "").want(t, "sign out of the last", http.StatusNoContent)
+	if got := state(); got != "offline" {
+		t.Fatalf("after the last session ended: %v", got)
+	}
+	var reasons []string
+	for _, ev := range e.streamEvents(t) {
+		if ev.Type == lxevents.TypeAgentState {
+			d, _ := lxevents.DataAs[lxevents.AgentState](ev)
+			reasons = append(reasons, string(d.Reason))
+		}
+	}
+	if strings.Join(reasons, " ") != "self sign_out" {
+		t.Fatalf("agent.state reasons %v", reasons)
+	}
+	// An agent who never took the floor signs out without a state change.
+	e.call(t, "DELETE", "/v1/sessions/current", s.agent2Tok, "").want(t, "sign out", http.StatusNoContent)
+}
