@@ -348,3 +348,36 @@ func TestSignOutGoesOffline(t *testing.T) {
 	// An agent who never took the floor signs out without a state change.
 	e.call(t, "DELETE", "/v1/sessions/current", s.agent2Tok, "").want(t, "sign out", http.StatusNoContent)
 }
+
+// A supervisor moves a contact straight to another agent, and wraps one up on an agent's behalf;
+// a transfer to an agent who is not on the floor, or not free, changes nothing.
+func TestSupervisorMovesContact(t *testing.T) {
+	e, clock := newUsersEnv(t)
+	s := newFloor(t, e, "acme")
+	e.call(t, "PUT", "/v1/agents/me/state", s.agent1Tok, `{"state":"available"}`).want(t, "agent1", http.StatusOK)
+	id := e.call(t, "POST", "/v1/contacts", s.partner, `{"channel":"chat","queue":"general"}`).body["id"].(string)
+	o := e.dispatch(t, "acme", clock.Now())[id]
+	e.call(t, "POST", "/v1/contacts/"+id+"/accept", s.agent1Tok, `{"offer_id":"`+o.ID+`"}`).want(t, "accept", http.StatusOK)
+
+	e.call(t, "POST", "/v1/contacts/"+id+"/transfer", s.bossTok, `{"agent_id":"`+s.agent2+`"}`).want(t, "agent2 never took the floor", http.StatusBadRequest, "/agent_id")
+	e.call(t, "PUT", "/v1/agents/"+s.agent2+"/state", s.bossTok, `{"state":"break"}`).want(t, "agent2 on break", http.StatusOK)
+	e.call(t, "POST", "/v1/contacts/"+id+"/transfer", s.bossTok, `{"agent_id":"`+s.agent2+`"}`).want(t, "agent2 on break", http.StatusConflict)
+	e.call(t, "POST", "/v1/contacts/"+id+"/transfer", s.bossTok, `{"agent_id":"usr_nope"}`).want(t, "not a user id", http.StatusBadRequest, "/agent_id")
+	if r := e.call(t, "GET", "/v1/contacts/"+id, s.bossTok, ""); r.body["state"] != "assigned" || r.body["agent_id"] != s.agent1 {
+		t.Fatalf("refused transfers changed the contact: %v", r.body)
+	}
+	e.call(t, "PUT", "/v1/agents/"+s.agent2+"/state", s.bossTok, `{"state":"available"}`).want(t, "agent2 available", http.StatusOK)
+	r := e.call(t, "POST", "/v1/contacts/"+id+"/transfer", s.bossTok, `{"agent_id":"`+s.agent2+`"}`)
+	r.want(t, "move to agent2", http.StatusOK)
+	offer := r.body["offer"].(map[string]any)
+	if r.body["state"] != "offered" || offer["agent_id"] != s.agent2 {
+		t.Fatalf("moved: %v", r.body)
+	}
+	e.call(t, "POST", "/v1/contacts/"+id+"/accept", s.agent2Tok, `{"offer_id":"`+offer["id"].(string)+`"}`).want(t, "agent2 accepts", http.StatusOK)
+	e.call(t, "POST", "/v1/contacts/"+id+"/wrapup", s.agent1Tok, `{"disposition":"x"}`).want(t, "agent1 no longer has it", http.StatusForbidden)
+	r = e.call(t, "POST", "/v1/contacts/"+id+"/wrapup", s.bossTok, `{"disposition":"moved_and_resolved"}`)
+	r.want(t, "supervisor wraps up", http.StatusOK)
+	if r.body["state"] != "closed" || r.body["agent_id"] != s.agent2 {
+		t.Fatalf("wrapped up: %v", r.body)
+	}
+}
