@@ -138,8 +138,8 @@ func floorError(err error, what string) error {
 	return fmt.Errorf("%s: %w", what, err)
 }
 
-// lastCause is the part of a wrapped floor error after its last ": " that is not the sentinel:
-// the rule broken, without store detail.
+// lastCause is a floor error's text without its sentinel and without the first "what was being
+// done: " part: the rule broken ("contact is queued", "user is disabled").
 func lastCause(err error) string {
 	s := err.Error()
 	for _, sentinel := range []error{floor.ErrWrongState, floor.ErrInvalid} {
