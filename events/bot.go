@@ -33,6 +33,10 @@ const (
 	BotConfigArticle  BotConfigKind = "article"
 	BotConfigFlow     BotConfigKind = "flow"
 	BotConfigSettings BotConfigKind = "settings"
+	// BotConfigCannedResponse: a canned response agents send (/v1/canned-responses).
+	BotConfigCannedResponse BotConfigKind = "canned_response"
+	// BotConfigQueue: an agent queue (/v1/queues).
+	BotConfigQueue BotConfigKind = "queue"
 )
 
 // BotConfigAction is what happened to a bot configuration item.

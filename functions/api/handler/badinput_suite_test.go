@@ -72,6 +72,9 @@ func TestBadInputEveryWriteRoute(t *testing.T) {
 	for route, r := range userBadInputRoutes(t, e, key) {
 		routes[route] = r
 	}
+	for route, r := range humanBadInputRoutes(t, e, key) {
+		routes[route] = r
+	}
 	for route, r := range widgetBadInputRoutes() {
 		routes[route] = r
 	}

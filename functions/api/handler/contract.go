@@ -124,6 +124,7 @@ func Contract() openapi.Contract {
 		{delivery.StatusPending, delivery.StatusDelivered, delivery.StatusRetrying, delivery.StatusParked},
 		userEnums,
 	}
+	enums = append(enums, humanEnums...)
 	ops := []openapi.Operation{
 		{Route: "GET /v1/openapi.json", ID: "getOpenAPI", Tag: "Contract", Auth: openapi.AuthNone,
 			Summary:   "This OpenAPI document",
@@ -260,6 +261,7 @@ func Contract() openapi.Contract {
 			Problems:  openapi.Problems(httpapi.KindNotFound, httpapi.KindConflict, httpapi.KindUnavailable)}, admin),
 	}
 	ops = append(ops, userOperations(tenantOp)...)
+	ops = append(ops, humanOperations(tenantOp)...)
 	ops = append(ops, voiceOperations(func(o openapi.Operation) openapi.Operation { return tenantOp(o, admin) })...)
 	ops = append(ops, widgetOperations(func(o openapi.Operation) openapi.Operation { return tenantOp(o, admin) })...)
 	return openapi.Contract{Enums: enums, Operations: ops}

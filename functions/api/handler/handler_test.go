@@ -39,7 +39,8 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	api := New(db, outbox.New(db, stream.NewPublisher(kin, streamName), log), authn, log)
+	ob := outbox.New(db, stream.NewPublisher(kin, streamName), log)
+	api := New(db, ob, authn, log, humanOptions(db, ob, nil)...)
 	return &env{api: api, kin: kin, stream: streamName}
 }
 
@@ -265,6 +266,9 @@ func TestTenantIsolationEveryRoute(t *testing.T) {
 		cases[route] = tc
 	}
 	for route, tc := range userIsolationCases(t, e, keyA, keyB) {
+		cases[route] = tc
+	}
+	for route, tc := range humanIsolationCases(t, e, keyA, keyB) {
 		cases[route] = tc
 	}
 	for route, tc := range widgetIsolationCases(t, e, keyA, keyB) {

@@ -55,10 +55,11 @@ func newIdemEnv(t *testing.T) *idemEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.faults = &faultCommitter{next: outbox.New(db, stream.NewPublisher(kin, streamName), log)}
+	ob := outbox.New(db, stream.NewPublisher(kin, streamName), log)
+	e.faults = &faultCommitter{next: ob}
 	e.trainer = &trainer{ms: modelstore.New(s3c, bucket), queue: &memQueue{}}
 	e.trainer.worker = trainhandler.New(db, e.faults, e.trainer.ms, log)
-	api := New(db, e.faults, authn, log, WithJobQueue(e.trainer.queue), WithIdempotency(db))
+	api := New(db, e.faults, authn, log, append(humanOptions(db, ob, e.clock), WithJobQueue(e.trainer.queue), WithIdempotency(db))...)
 	api.now = e.clock
 	e.env = &env{api: api, kin: kin, stream: streamName}
 	return e
@@ -236,6 +237,16 @@ func TestIdempotencyEveryPOST(t *testing.T) {
 		queues  bool
 		quiet   string
 	}{key: key, req: request{"/v1/users", userBody("idem.user", "agent", pw)}, other: request{"/v1/users", userBody("idem.other", "agent", pw)}}
+	for route, c := range humanIdemCases(t, e.env, key) {
+		tests[route] = struct {
+			key     string
+			req     request
+			other   request
+			secrets []string
+			queues  bool
+			quiet   string
+		}{key: c.key, req: request{c.path, c.body}, other: request{c.otherPath, c.otherBody}, quiet: c.quiet}
+	}
 	for _, route := range e.api.Routes() {
 		if _, ok := tests[route]; strings.HasPrefix(route, "POST ") && !ok && !notReplayed[route] {
 			t.Errorf("%s has no Idempotency-Key case", route)
