@@ -59,6 +59,8 @@ var trustedParsers = map[string]string{
 		"the edge resolves the tenant from the dialled number, never from the caller",
 	"shared/voicecfg": "reads the tenant of a platform mapping of a dialled number or a softphone username, " +
 		"which only the api function writes, under the owning tenant's own authentication",
+	"functions/dispatch/handler": "reads the tenant of a timer message that only the dispatch function can send " +
+		"(its role alone may send to DispatchTimers), and acts only on contacts and agents recorded under that tenant",
 	"shared/push": "reads the tenant of a platform record of a WebSocket connection, which only the agents function " +
 		"writes at $connect, from the tenant of the token it authenticated",
 	"shared/widget": "reads the tenant of a platform mapping of a widget id, which only the api function writes, " +
