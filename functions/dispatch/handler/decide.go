@@ -69,16 +69,25 @@ func (h *Handler) decide(ctx context.Context, t tenant.ID) error {
 // decideOnce is one round of decide; lost counts the offers that lost a race.
 func (h *Handler) decideOnce(ctx context.Context, t tenant.ID) (lost int, err error) {
 	fl := h.cfg.Floor
-	waiting, err := fl.Waiting(ctx, t)
-	if err != nil || len(waiting) == 0 {
-		return 0, err
-	}
 	qs, err := fl.Queues(ctx, t)
 	if err != nil {
 		return 0, err
 	}
 	ps, err := fl.Presences(ctx, t)
 	if err != nil {
+		return 0, err
+	}
+	swept, err := h.sweepOffers(ctx, t, qs, ps)
+	if err != nil {
+		return 0, err
+	}
+	if swept {
+		if ps, err = fl.Presences(ctx, t); err != nil {
+			return 0, err
+		}
+	}
+	waiting, err := fl.Waiting(ctx, t)
+	if err != nil || len(waiting) == 0 {
 		return 0, err
 	}
 	queues := make(map[string]floor.Queue, len(qs))
@@ -104,6 +113,49 @@ func (h *Handler) decideOnce(ctx context.Context, t tenant.ID) (lost int, err er
 		h.log.InfoContext(ctx, "contact reached its maximum wait", "tenant", t.String(), "contact", id, "state", c.State, "callback", c.Attributes[floor.AttrCallbackOffered] == "true")
 	}
 	return h.offerAll(ctx, t, now, queues, plan.Assignments)
+}
+
+// offerGrace is how long past its expiry an offer may stay unanswered before a decision expires
+// it itself: its timer (sent after the offer was saved) should have fired by then.
+const offerGrace = 5 * time.Second
+
+// sweepOffers expires the offers whose timer was lost (the offer was saved but its timer never
+// sent, say the function stopped between the two): an agent's slot still offered longer than the
+// longest offer timeout of t's queues plus offerGrace is checked against its contact, and the
+// offer expired (floor.ExpireOffer, which acts only on that very offer) once it is offerGrace past
+// its ExpiresAt. swept says whether any was expired.
+func (h *Handler) sweepOffers(ctx context.Context, t tenant.ID, qs []floor.Queue, ps []floor.Presence) (swept bool, err error) {
+	longest := floor.DefaultOfferTimeout
+	for _, q := range qs {
+		longest = max(longest, q.OfferTimeout())
+	}
+	now := h.now()
+	for _, p := range ps {
+		for _, s := range p.Slots {
+			if s.Status != floor.StateOffered || now.Sub(s.Since) <= longest+offerGrace {
+				continue
+			}
+			c, _, err := h.cfg.Floor.Contact(ctx, t, s.ContactID)
+			if errors.Is(err, floor.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return swept, err
+			}
+			if c.State != floor.StateOffered || c.Offer == nil || !now.After(c.Offer.ExpiresAt.Add(offerGrace)) {
+				continue
+			}
+			expired, err := h.cfg.Floor.ExpireOffer(ctx, t, c.ID, c.Offer.ID)
+			if err != nil && !errors.Is(err, floor.ErrNotFound) {
+				return swept, fmt.Errorf("expire the overdue offer of %s: %w", c.ID, err)
+			}
+			if expired {
+				swept = true
+				h.log.WarnContext(ctx, "an overdue offer expired by a decision (its timer was lost)", "tenant", t.String(), "contact", c.ID, "offer", c.Offer.ID, "agent", c.Offer.AgentID)
+			}
+		}
+	}
+	return swept, nil
 }
 
 // offerWorkers bounds the offers one decision makes at once.
@@ -169,23 +221,28 @@ func (h *Handler) offer(ctx context.Context, t tenant.ID, now time.Time, q floor
 // announce pushes offer o of contactID to its agent and schedules its timeout. A push that fails
 // is logged: the agent still finds the offer among their contacts.
 func (h *Handler) announce(ctx context.Context, t tenant.ID, contactID string, o floor.Offer) error {
+	h.push(ctx, t, contactID, o)
 	if err := h.schedule(ctx, t, Timer{Kind: TimerOffer, ContactID: contactID, OfferID: o.ID, Due: o.ExpiresAt}); err != nil {
 		return fmt.Errorf("schedule the timeout of offer %s: %w", o.ID, err)
 	}
+	return nil
+}
+
+// push tells offer o's agent of it; a failure is logged.
+func (h *Handler) push(ctx context.Context, t tenant.ID, contactID string, o floor.Offer) {
 	if h.cfg.Notifier == nil {
-		return nil
+		return
 	}
 	c, _, err := h.cfg.Floor.Contact(ctx, t, contactID)
 	if err != nil {
 		h.log.WarnContext(ctx, "read the offered contact for the push", "tenant", t.String(), "contact", contactID, "err", err)
-		return nil
+		return
 	}
 	msg := OfferMessage{Type: "offer", ContactID: c.ID, OfferID: o.ID, ExpiresAt: o.ExpiresAt, Channel: c.Channel, Queue: c.Queue,
 		CustomerID: c.CustomerID, Intent: c.Intent, Preview: preview(c.Transcript)}
 	if err := h.cfg.Notifier.NotifyUser(ctx, t, o.AgentID, msg); err != nil {
 		h.log.WarnContext(ctx, "push the offer", "tenant", t.String(), "contact", c.ID, "agent", o.AgentID, "err", err)
 	}
-	return nil
 }
 
 // preview is the customer's last message of a transcript.
@@ -198,8 +255,11 @@ func preview(ts []events.Turn) string {
 	return ""
 }
 
-// offeredElsewhere announces an offer the dispatcher did not make (a transfer straight to an
-// agent): its own offers carry the decision made at the same moment and were announced already.
+// offeredElsewhere schedules the timeout of every offer (again for the dispatcher's own: a
+// duplicate timer is harmless, ExpireOffer acts only on the offer it names, and it covers a timer
+// lost between Floor.Offer and its send) and pushes an offer the dispatcher did not make (a
+// transfer straight to an agent): its own offers carry the decision made at the same moment and
+// were pushed already.
 func (h *Handler) offeredElsewhere(ctx context.Context, t tenant.ID, e events.Envelope) error {
 	var d events.ContactOffered
 	if err := json.Unmarshal(e.Data, &d); err != nil {
@@ -216,7 +276,7 @@ func (h *Handler) offeredElsewhere(ctx context.Context, t tenant.ID, e events.En
 		return nil // answered or gone already
 	}
 	if n := len(c.Decisions); n > 0 && c.Decisions[n-1].AgentID == d.AgentID && c.Decisions[n-1].At.Equal(c.Offer.At) {
-		return nil
+		return h.schedule(ctx, t, Timer{Kind: TimerOffer, ContactID: c.ID, OfferID: c.Offer.ID, Due: c.Offer.ExpiresAt})
 	}
 	return h.announce(ctx, t, c.ID, *c.Offer)
 }

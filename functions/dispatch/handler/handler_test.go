@@ -3,6 +3,7 @@ package handler
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -49,11 +50,17 @@ func (r *recorder) take() []events.Envelope {
 type timerQueue struct {
 	mu   sync.Mutex
 	sent []sqs.SendMessageInput
+	down bool // every send fails
 }
+
+func (q *timerQueue) setDown(down bool) { q.mu.Lock(); defer q.mu.Unlock(); q.down = down }
 
 func (q *timerQueue) SendMessage(_ context.Context, in *sqs.SendMessageInput, _ ...func(*sqs.Options)) (*sqs.SendMessageOutput, error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	if q.down {
+		return nil, errors.New("timer queue unreachable")
+	}
 	q.sent = append(q.sent, *in)
 	return &sqs.SendMessageOutput{}, nil
 }
@@ -277,12 +284,12 @@ func TestHandoffOfferedThenTimedOut(t *testing.T) {
 	offerTimer := timers[0]
 
 	// The floor's events come back through the stream: contact.queued gives the overflow and
-	// max-wait timers; dispatch.decided and contact.offered (the dispatcher's own) nothing more.
+	// max-wait timers; contact.offered (the dispatcher's own) its timeout again, but no push.
 	if failed := fx.stream(t, fx.rec.take()...); len(failed) != 0 {
 		t.Fatalf("failed %v", failed)
 	}
 	timers = fx.timers.take(t)
-	if len(timers) != 2 || timers[0].Kind != TimerOverflow || timers[1].Kind != TimerMaxWait || !timers[1].Due.Equal(fx.clk.now().Add(10*time.Minute)) {
+	if len(timers) != 3 || timers[0].Kind != TimerOverflow || timers[1].Kind != TimerMaxWait || !timers[1].Due.Equal(fx.clk.now().Add(10*time.Minute)) || timers[2] != offerTimer {
 		t.Fatalf("timers %+v", timers)
 	}
 	if n := len(fx.push.of("usr_li")); n != 1 {
@@ -315,7 +322,7 @@ func TestHandoffOfferedThenTimedOut(t *testing.T) {
 	if failed := fx.stream(t, fx.rec.take()...); len(failed) != 0 {
 		t.Fatalf("failed %v", failed)
 	}
-	if timers := fx.timers.take(t); len(timers) != 1 || timers[0].Kind != TimerMissCooldown {
+	if timers := fx.timers.take(t); len(timers) != 2 || timers[0].Kind != TimerMissCooldown || timers[1].Kind != TimerOffer || timers[1].OfferID != c.Offer.ID {
 		t.Fatalf("timers %+v", timers)
 	}
 }
@@ -373,5 +380,71 @@ func TestEndsAndTransfers(t *testing.T) {
 	}
 	if offerTimers != 1 {
 		t.Fatalf("%d offer timers for the transfer, want 1", offerTimers)
+	}
+}
+
+// An offer whose timer was never sent (the timer queue failed after the offer was saved) does not
+// stay offered: its contact.offered event schedules the timer again, and failing that too, the
+// next decision of the tenant expires it once overdue and offers the contact to someone else.
+func TestLostOfferTimer(t *testing.T) {
+	ctx := context.Background()
+	fx := newFixture(t)
+	if err := fx.db.Create(ctx, fx.t, floor.QueueKey(DefaultQueue), floor.NewDefaultQueue(fx.clk.now())); err != nil {
+		t.Fatal(err)
+	}
+	fx.user(t, "usr_a", nil)
+	fx.rec.take()
+	fx.timers.setDown(true)
+	created, _ := events.New(fx.t, events.TypeContactCreated, "conv-1", "lingxi.api", events.ContactCreated{Channel: events.ChannelChat, Queue: DefaultQueue, Reason: events.ReasonPolicy})
+	fx.stream(t, created)
+	c, _, _ := fx.fl.Contact(ctx, fx.t, "conv-1")
+	if c.State != floor.StateOffered || c.Offer.AgentID != "usr_a" {
+		t.Fatalf("contact %+v", c)
+	}
+	first := c.Offer.ID
+	offered := fx.rec.take()
+	fx.timers.setDown(false)
+	if len(fx.timers.take(t)) != 0 {
+		t.Fatal("a timer was sent while the queue was down")
+	}
+
+	// The offer's own event schedules its timeout (once more, without a second push).
+	if failed := fx.stream(t, offered...); len(failed) != 0 {
+		t.Fatalf("failed %v", failed)
+	}
+	var offerTimers []Timer
+	for _, tm := range fx.timers.take(t) {
+		if tm.Kind == TimerOffer {
+			offerTimers = append(offerTimers, tm)
+		}
+	}
+	if len(offerTimers) != 1 || offerTimers[0].OfferID != first || !offerTimers[0].Due.Equal(c.Offer.ExpiresAt) {
+		t.Fatalf("offer timers %+v", offerTimers)
+	}
+	if n := len(fx.push.of("usr_a")); n != 1 {
+		t.Fatalf("%d pushes to a, want 1", n)
+	}
+
+	// That timer is lost too: within the grace the next decision leaves the offer alone, past it
+	// the offer expires and the contact goes to the agent who is free.
+	fx.user(t, "usr_b", nil)
+	fx.clk.add(floor.DefaultOfferTimeout + offerGrace)
+	decideTimer := timerBody(t, Timer{Tenant: "acme", Kind: TimerDecide, Due: fx.clk.now()})
+	if failed := fx.fire(t, decideTimer); len(failed) != 0 {
+		t.Fatalf("failed %v", failed)
+	}
+	if c, _, _ := fx.fl.Contact(ctx, fx.t, "conv-1"); c.State != floor.StateOffered || c.Offer.ID != first {
+		t.Fatalf("within the grace %+v", c)
+	}
+	fx.clk.add(time.Second)
+	if failed := fx.fire(t, decideTimer); len(failed) != 0 {
+		t.Fatalf("failed %v", failed)
+	}
+	c, _, _ = fx.fl.Contact(ctx, fx.t, "conv-1")
+	if c.State != floor.StateOffered || c.Offer.ID == first || c.Offer.AgentID != "usr_b" {
+		t.Fatalf("after the grace %+v", c)
+	}
+	if p, _, _ := fx.fl.Presence(ctx, fx.t, "usr_a"); p.Missed != 1 || len(p.Slots) != 0 {
+		t.Fatalf("a %+v", p)
 	}
 }
