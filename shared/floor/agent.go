@@ -144,9 +144,11 @@ func (f *Floor) Transfer(ctx context.Context, t tenant.ID, contactID, by, toQueu
 		}
 		e := evs{t: t}
 		e.add(events.TypeContactTransferred, c.ID, events.ContactTransferred{FromAgent: fromAgent, ToQueue: queue, ToAgent: toAgent, By: by})
-		c.Queue, c.AgentID, c.AssignedAt, c.Offer, c.UpdatedAt = queue, "", nil, nil, now
+		// A new wait begins either way: a later requeue measures its maximum wait and wait_ms
+		// from the transfer, not from the contact's first queueing.
+		c.Queue, c.AgentID, c.AssignedAt, c.Offer, c.EnqueuedAt, c.UpdatedAt = queue, "", nil, nil, now, now
 		if toAgent == "" {
-			c.State, c.EnqueuedAt = StateQueued, now
+			c.State = StateQueued
 			ops = append(ops, store.PutOp(t, ContactKey(c.ID), c, cv), store.CreateOp(t, waitingKey(c.ID), c.waitingCopy()))
 			e.add(events.TypeContactQueued, c.ID, events.ContactQueued{Channel: c.Channel, Queue: queue, Priority: c.Priority, Reason: events.QueueTransfer})
 		} else {

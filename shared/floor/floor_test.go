@@ -335,9 +335,13 @@ func TestTransferToAgent(t *testing.T) {
 	if _, err := fx.f.Transfer(ctx, fx.t, "ct1", "user/usr_a", "", "usr_c"); !errors.Is(err, ErrWrongState) {
 		t.Fatalf("transfer to an agent without chat capacity: %v", err)
 	}
+	fx.clk.add(10 * time.Minute)
 	c, err := fx.f.Transfer(ctx, fx.t, "ct1", "user/usr_a", "", "usr_b")
 	if err != nil || c.State != StateOffered || c.Offer.AgentID != "usr_b" || c.Offer.ExpiresAt.Sub(c.Offer.At) != 30*time.Second {
 		t.Fatalf("transfer to b: %+v %v", c, err)
+	}
+	if !c.EnqueuedAt.Equal(fx.clk.now()) {
+		t.Fatalf("a transfer to an agent keeps the old wait: enqueued at %s, transferred at %s", c.EnqueuedAt, fx.clk.now())
 	}
 	if pa, _, _ := fx.f.Presence(ctx, fx.t, "usr_a"); len(pa.Slots) != 0 {
 		t.Fatalf("a keeps %+v", pa.Slots)
@@ -347,6 +351,11 @@ func TestTransferToAgent(t *testing.T) {
 	}
 	if _, err := fx.f.Accept(ctx, fx.t, "ct1", c.Offer.ID, "usr_b"); err != nil {
 		t.Fatal(err)
+	}
+	assigned := fx.rec.of(events.TypeContactAssigned, "ct1")
+	var last events.ContactAssigned
+	if err := json.Unmarshal(assigned[len(assigned)-1].Data, &last); err != nil || last.WaitMS != 0 {
+		t.Fatalf("wait_ms after the transfer %+v %v, want 0", last, err)
 	}
 	if _, err := fx.f.Transfer(ctx, fx.t, "nope", "user/x", "general", ""); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("transfer of an unknown contact: %v", err)
