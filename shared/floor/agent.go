@@ -106,8 +106,11 @@ func (f *Floor) Decline(ctx context.Context, t tenant.ID, contactID, offerID, us
 // Transfer moves assigned contact contactID from its agent to queue toQueue (contact.transferred,
 // contact.queued with reason transfer; a new wait begins) or, with toAgent, offers it straight to
 // that agent, who must be available with a free slot (contact.transferred, contact.offered; the
-// queue is toQueue if given, else the contact's). by is who asks ("user/<id>"); whether they may is
-// the caller's check (the assigned agent, or a supervisor).
+// queue is toQueue if given, else the contact's; a new wait begins too). A queued contact may be
+// moved to another queue (toQueue, no toAgent): contact.queued (reason transfer), a new wait.
+// by is who asks ("user/<id>"); whether they may is the caller's check (the assigned agent, or a
+// supervisor; only a supervisor moves a queued contact). toQueue that does not exist is
+// ErrInvalid.
 func (f *Floor) Transfer(ctx context.Context, t tenant.ID, contactID, by, toQueue, toAgent string) (Contact, error) {
 	if toQueue == "" && toAgent == "" || by == "" {
 		return Contact{}, fmt.Errorf("transfer %s: %w: a queue or an agent, and who asks, are required", contactID, ErrInvalid)
@@ -117,6 +120,25 @@ func (f *Floor) Transfer(ctx context.Context, t tenant.ID, contactID, by, toQueu
 		c, cv, err := f.Contact(ctx, t, contactID)
 		if err != nil {
 			return err
+		}
+		if c.State == StateQueued && toAgent == "" {
+			if toQueue == c.Queue {
+				return fmt.Errorf("transfer %s: %w: it waits in %s already", c.ID, ErrWrongState, toQueue)
+			}
+			if _, _, err := f.Queue(ctx, t, toQueue); err != nil {
+				return queueMissing(c.ID, toQueue, err)
+			}
+			// contact.transferred names the agent it came from; a move has none, so contact.queued
+			// (reason transfer) alone tells it.
+			ops, e, moved, err := f.moveOps(ctx, t, c, cv, toQueue, events.QueueTransfer)
+			if err != nil {
+				return err
+			}
+			if err := f.commit.Commit(ctx, ops, e.out...); err != nil {
+				return fmt.Errorf("transfer %s: %w", c.ID, err)
+			}
+			out = moved
+			return nil
 		}
 		if c.State != StateAssigned {
 			return fmt.Errorf("transfer %s: contact is %s: %w", c.ID, c.State, ErrWrongState)
@@ -129,8 +151,12 @@ func (f *Floor) Transfer(ctx context.Context, t tenant.ID, contactID, by, toQueu
 			queue = toQueue
 		}
 		q, _, err := f.Queue(ctx, t, queue)
-		if err != nil {
-			return err
+		switch {
+		case err == nil:
+		case toQueue == "" && errors.Is(err, store.ErrNotFound):
+			q = Queue{ID: queue} // its queue was deleted meanwhile: the default offer timeout
+		default:
+			return queueMissing(c.ID, queue, err)
 		}
 		now := f.clock()
 		from, fv, err := f.Presence(ctx, t, c.AgentID)
@@ -171,6 +197,72 @@ func (f *Floor) Transfer(ctx context.Context, t tenant.ID, contactID, by, toQueu
 			return fmt.Errorf("transfer %s: %w", c.ID, err)
 		}
 		out = c
+		return nil
+	})
+	return out, err
+}
+
+// queueMissing is the error of a transfer of contactID to queue when reading it failed with err:
+// ErrInvalid when the queue does not exist (not ErrNotFound, which would read as "no contact").
+func queueMissing(contactID, queue string, err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("transfer %s: %w: no queue %q", contactID, ErrInvalid, queue)
+	}
+	return err
+}
+
+// moveOps are the writes that move queued contact c (at version cv) to queue, a new wait
+// beginning, and its contact.queued event with reason; moved is c as written.
+func (f *Floor) moveOps(ctx context.Context, t tenant.ID, c Contact, cv int64, queue string, reason events.QueueReason) (ops []store.Op, e evs, moved Contact, err error) {
+	e = evs{t: t}
+	var w Contact
+	wv, err := f.db.Get(ctx, t, waitingKey(c.ID), &w)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) { // offered or ended meanwhile: read again
+			return nil, e, Contact{}, fmt.Errorf("move %s: it no longer waits: %w", c.ID, store.ErrConflict)
+		}
+		return nil, e, Contact{}, err
+	}
+	now := f.clock()
+	c.Queue, c.EnqueuedAt, c.UpdatedAt = queue, now, now
+	ops = []store.Op{store.PutOp(t, ContactKey(c.ID), c, cv), store.PutOp(t, waitingKey(c.ID), c.waitingCopy(), wv)}
+	e.add(events.TypeContactQueued, c.ID, events.ContactQueued{Channel: c.Channel, Queue: queue, Priority: c.Priority, Reason: reason})
+	return ops, e, c, e.err
+}
+
+// Requeue moves queued contact contactID, stranded in a queue that no longer exists, to queue
+// toQueue (contact.queued, reason requeued; a new wait begins). A contact no longer queued, or
+// whose queue exists, is returned unchanged; toQueue must exist (ErrInvalid).
+func (f *Floor) Requeue(ctx context.Context, t tenant.ID, contactID, toQueue string) (Contact, error) {
+	var out Contact
+	err := retry(ctx, func() error {
+		c, cv, err := f.Contact(ctx, t, contactID)
+		if err != nil {
+			return err
+		}
+		out = c
+		if c.State != StateQueued || c.Queue == toQueue {
+			return nil
+		}
+		if _, _, err := f.Queue(ctx, t, c.Queue); err == nil {
+			return nil
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		if _, _, err := f.Queue(ctx, t, toQueue); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return fmt.Errorf("requeue %s: %w: no queue %q", c.ID, ErrInvalid, toQueue)
+			}
+			return err
+		}
+		ops, e, moved, err := f.moveOps(ctx, t, c, cv, toQueue, events.QueueRequeued)
+		if err != nil {
+			return err
+		}
+		if err := f.commit.Commit(ctx, ops, e.out...); err != nil {
+			return fmt.Errorf("requeue %s: %w", c.ID, err)
+		}
+		out = moved
 		return nil
 	})
 	return out, err

@@ -410,3 +410,48 @@ func TestPresence(t *testing.T) {
 		t.Fatalf("presences %+v %v", ps, err)
 	}
 }
+
+// A supervisor moves a queued contact to another queue (a new wait); a queue that does not exist
+// is ErrInvalid, not ErrNotFound; a contact stranded in a deleted queue is requeued elsewhere.
+func TestMoveQueued(t *testing.T) {
+	ctx := context.Background()
+	fx := newFixture(t)
+	fx.queue(t, Queue{ID: "general", Name: "General", Skills: []string{}})
+	fx.queue(t, Queue{ID: "billing", Name: "Billing", Skills: []string{}})
+	fx.enqueue(t, "ct1", events.ChannelChat, "billing")
+	if _, err := fx.f.Transfer(ctx, fx.t, "ct1", "user/sup", "nope", ""); !errors.Is(err, ErrInvalid) || errors.Is(err, ErrNotFound) {
+		t.Fatalf("move to a missing queue: %v", err)
+	}
+	if _, err := fx.f.Transfer(ctx, fx.t, "ct1", "user/sup", "", "usr_x"); !errors.Is(err, ErrWrongState) {
+		t.Fatalf("a queued contact straight to an agent: %v", err)
+	}
+	fx.clk.add(time.Minute)
+	c, err := fx.f.Transfer(ctx, fx.t, "ct1", "user/sup", "general", "")
+	if err != nil || c.State != StateQueued || c.Queue != "general" || !c.EnqueuedAt.Equal(fx.clk.now()) {
+		t.Fatalf("move %+v %v", c, err)
+	}
+	if w, err := fx.f.Waiting(ctx, fx.t); err != nil || len(w) != 1 || w[0].Queue != "general" {
+		t.Fatalf("waiting %+v %v", w, err)
+	}
+	if got := types(fx.rec.of("", "ct1")); !slices.Equal(got, []string{events.TypeContactQueued, events.TypeContactQueued}) {
+		t.Fatalf("events %v", got)
+	}
+	// Requeue leaves a contact whose queue exists alone, and moves one whose queue is gone.
+	if c, err := fx.f.Requeue(ctx, fx.t, "ct1", "billing"); err != nil || c.Queue != "general" {
+		t.Fatalf("requeue from an existing queue %+v %v", c, err)
+	}
+	if err := fx.db.Delete(ctx, fx.t, QueueKey("general"), 0); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := fx.f.Requeue(ctx, fx.t, "ct1", "billing"); err != nil || c.State != StateQueued || c.Queue != "billing" {
+		t.Fatalf("requeue %+v %v", c, err)
+	}
+	evs := fx.rec.of(events.TypeContactQueued, "ct1")
+	var d events.ContactQueued
+	if err := json.Unmarshal(evs[len(evs)-1].Data, &d); err != nil || d.Reason != events.QueueRequeued || d.Queue != "billing" {
+		t.Fatalf("last contact.queued %+v %v", d, err)
+	}
+	if w, _ := fx.f.Waiting(ctx, fx.t); len(w) != 1 || w[0].Queue != "billing" {
+		t.Fatalf("waiting %+v", w)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/lingxi/lingxi/shared/conversation"
 	"github.com/lingxi/lingxi/shared/floor"
 	"github.com/lingxi/lingxi/shared/guess"
+	"github.com/lingxi/lingxi/shared/httpapi"
 	"github.com/lingxi/lingxi/shared/store"
 )
 
@@ -379,5 +380,21 @@ func TestSupervisorMovesContact(t *testing.T) {
 	r.want(t, "supervisor wraps up", http.StatusOK)
 	if r.body["state"] != "closed" || r.body["agent_id"] != s.agent2 {
 		t.Fatalf("wrapped up: %v", r.body)
+	}
+
+	// A queued contact: a supervisor moves it to another queue (a queue that does not exist is
+	// 400, not "no contact"); an agent may not.
+	e.call(t, "PUT", "/v1/agents/"+s.agent1+"/state", s.bossTok, `{"state":"break"}`).want(t, "agent1 on break", http.StatusOK)
+	e.call(t, "PUT", "/v1/agents/"+s.agent2+"/state", s.bossTok, `{"state":"break"}`).want(t, "agent2 on break", http.StatusOK)
+	queued := e.call(t, "POST", "/v1/contacts", s.partner, `{"channel":"chat","queue":"general"}`).body["id"].(string)
+	e.call(t, "POST", "/v1/contacts/"+queued+"/transfer", s.bossTok, `{"queue":"nowhere"}`).want(t, "move to no queue", http.StatusBadRequest, "/queue")
+	e.call(t, "POST", "/v1/contacts/"+queued+"/transfer", s.agent1Tok, `{"queue":"cards"}`).want(t, "an agent moves a queued contact", http.StatusNotFound)
+	r = e.call(t, "POST", "/v1/contacts/"+queued+"/transfer", s.bossTok, `{"queue":"cards"}`)
+	r.want(t, "supervisor moves it", http.StatusOK)
+	if r.body["state"] != "queued" || r.body["queue"] != "cards" {
+		t.Fatalf("moved: %v", r.body)
+	}
+	if _, err := e.api.human.floor.Transfer(context.Background(), mustTenant(t, "acme"), queued, "user/boss", "nowhere", ""); floorError(err, "x").(*httpapi.Error).Kind != httpapi.KindValidation {
+		t.Fatalf("the floor's missing queue maps to %v", floorError(err, "x"))
 	}
 }

@@ -229,6 +229,10 @@ func (api *API) deleteQueue(ctx context.Context, r *httpapi.Request, p auth.Prin
 	if err != nil {
 		return httpapi.Response{}, err
 	}
+	if id == botconfig.DefaultQueue {
+		return httpapi.Response{}, httpapi.Errorf(httpapi.KindConflict,
+			"%s is the default queue: handoffs without another queue, and contacts of deleted queues, go there; it cannot be deleted (change it instead)", queueWhat(id))
+	}
 	if err := api.queueInUse(ctx, p.Tenant, id); err != nil {
 		return httpapi.Response{}, err
 	}
@@ -243,7 +247,8 @@ func (api *API) deleteQueue(ctx context.Context, r *httpapi.Request, p auth.Prin
 }
 
 // queueInUse refuses (409) deleting queue id while contacts wait in it or other queues overflow to
-// it. (A contact queued meanwhile stays queued until a supervisor transfers it.)
+// it. (A contact queued meanwhile is moved to the default queue by the dispatcher's next
+// decision, or by a supervisor's transfer.)
 func (api *API) queueInUse(ctx context.Context, t tenant.ID, id string) error {
 	if f := api.human.floor; f != nil {
 		waiting, err := f.Waiting(ctx, t)

@@ -60,6 +60,9 @@ func TestQueues(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.call(t, "DELETE", "/v1/queues/cards", key, "").want(t, "delete", http.StatusNoContent)
+	e.call(t, "POST", "/v1/queues", key, generalQueue).want(t, "general", http.StatusCreated)
+	e.call(t, "DELETE", "/v1/queues/general", key, "").problemIs(t, "delete the default queue", http.StatusConflict, "conflict")
+	e.call(t, "GET", "/v1/queues/general", key, "").want(t, "the default queue stays", http.StatusOK)
 	e.call(t, "GET", "/v1/queues/cards", key, "").want(t, "deleted", http.StatusNotFound)
 	e.call(t, "PATCH", "/v1/queues/cards", key, `{"name":"x"}`).want(t, "patch deleted", http.StatusNotFound)
 
@@ -75,7 +78,7 @@ func TestQueues(t *testing.T) {
 			}
 		}
 	}
-	if want := "cards:put loans:put cards:put loans:delete cards:delete"; strings.Join(changes, " ") != want {
+	if want := "cards:put loans:put cards:put loans:delete cards:delete general:put"; strings.Join(changes, " ") != want {
 		t.Fatalf("queue changes %q, want %q", changes, want)
 	}
 }

@@ -95,6 +95,9 @@ func (h *Handler) decideOnce(ctx context.Context, t tenant.ID) (lost int, err er
 	for _, q := range qs {
 		queues[q.ID], rq[q.ID] = q, q.Routing()
 	}
+	if waiting, err = h.rescue(ctx, t, queues, waiting); err != nil {
+		return 0, err
+	}
 	rc := make([]routing.Contact, len(waiting))
 	for i, c := range waiting {
 		rc[i] = c.Routing()
@@ -113,6 +116,29 @@ func (h *Handler) decideOnce(ctx context.Context, t tenant.ID) (lost int, err er
 		h.log.InfoContext(ctx, "contact reached its maximum wait", "tenant", t.String(), "contact", id, "state", c.State, "callback", c.Attributes[floor.AttrCallbackOffered] == "true")
 	}
 	return h.offerAll(ctx, t, now, queues, plan.Assignments)
+}
+
+// rescue moves the waiting contacts whose queue no longer exists (deleted while they waited) to
+// the default queue (floor.Requeue, contact.queued with reason requeued), so they are offered
+// again; without a default queue they stay where they are. It returns waiting as moved.
+func (h *Handler) rescue(ctx context.Context, t tenant.ID, queues map[string]floor.Queue, waiting []floor.Contact) ([]floor.Contact, error) {
+	if _, ok := queues[DefaultQueue]; !ok {
+		return waiting, nil
+	}
+	for i, c := range waiting {
+		if _, ok := queues[c.Queue]; ok {
+			continue
+		}
+		moved, err := h.cfg.Floor.Requeue(ctx, t, c.ID, DefaultQueue)
+		if err != nil && !errors.Is(err, floor.ErrNotFound) {
+			return waiting, fmt.Errorf("move %s from the deleted queue %s: %w", c.ID, c.Queue, err)
+		}
+		if err == nil {
+			h.log.InfoContext(ctx, "contact of a deleted queue moved to the default queue", "tenant", t.String(), "contact", c.ID, "queue", c.Queue)
+			waiting[i] = moved
+		}
+	}
+	return waiting, nil
 }
 
 // offerGrace is how long past its expiry an offer may stay unanswered before a decision expires

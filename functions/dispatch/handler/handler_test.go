@@ -448,3 +448,44 @@ func TestLostOfferTimer(t *testing.T) {
 		t.Fatalf("a %+v", p)
 	}
 }
+
+// A contact waiting in a queue that was deleted is moved to the default queue by the next
+// decision (contact.queued, reason requeued) and offered from there.
+func TestDeletedQueueContactRequeued(t *testing.T) {
+	ctx := context.Background()
+	fx := newFixture(t)
+	if err := fx.db.Create(ctx, fx.t, floor.QueueKey(DefaultQueue), floor.NewDefaultQueue(fx.clk.now())); err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.db.Create(ctx, fx.t, floor.QueueKey("billing"), floor.Queue{ID: "billing", Name: "Billing", Skills: []string{"billing"}}); err != nil {
+		t.Fatal(err)
+	}
+	created, _ := events.New(fx.t, events.TypeContactCreated, "conv-1", "lingxi.api", events.ContactCreated{Channel: events.ChannelChat, Queue: "billing", Reason: events.ReasonPolicy})
+	fx.stream(t, created)
+	if c, _, _ := fx.fl.Contact(ctx, fx.t, "conv-1"); c.State != floor.StateQueued || c.Queue != "billing" {
+		t.Fatalf("contact %+v", c)
+	}
+	if err := fx.db.Delete(ctx, fx.t, floor.QueueKey("billing"), 0); err != nil {
+		t.Fatal(err)
+	}
+	fx.rec.take()
+	fx.user(t, "usr_a", nil) // agent.state asks for a decision
+	agentEvs := fx.rec.take()
+	if failed := fx.stream(t, agentEvs...); len(failed) != 0 {
+		t.Fatalf("failed %v", failed)
+	}
+	c, _, _ := fx.fl.Contact(ctx, fx.t, "conv-1")
+	if c.State != floor.StateOffered || c.Queue != DefaultQueue || c.Offer.AgentID != "usr_a" {
+		t.Fatalf("after the decision %+v", c)
+	}
+	var requeued bool
+	for _, e := range fx.rec.take() {
+		var d events.ContactQueued
+		if e.Type == events.TypeContactQueued && json.Unmarshal(e.Data, &d) == nil && d.Reason == events.QueueRequeued && d.Queue == DefaultQueue {
+			requeued = true
+		}
+	}
+	if !requeued {
+		t.Fatal("no contact.queued with reason requeued")
+	}
+}
