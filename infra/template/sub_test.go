@@ -19,6 +19,7 @@ func TestSubOfResources(t *testing.T) {
 		"declared then undeclared":   {"${Bucket.Arn}/${Nope}", false},
 		"list form":                  {[]any{"${X}/*", map[string]any{"X": "y"}}, false},
 		"websocket connections":      {"arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${AgentsApi}/${AgentsStage}/POST/@connections/*", true},
+		"closing connections":        {"arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${AgentsApi}/${AgentsStage}/DELETE/@connections/*", true},
 		"connections of no api":      {"arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${Table}/${AgentsStage}/POST/@connections/*", false},
 		"every execute-api route":    {"arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${AgentsApi}/*", false},
 	}

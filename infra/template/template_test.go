@@ -72,8 +72,8 @@ func declared(tpl *devstack.Template, id string) bool {
 var subRef = regexp.MustCompile(`\$\{([^}]*)\}`)
 
 // connectionsARN is the ARN of a WebSocket API stage's @connections API, which functions that push
-// to clients may POST to (shared/push).
-var connectionsARN = regexp.MustCompile(`^arn:\$\{AWS::Partition\}:execute-api:\$\{AWS::Region\}:\$\{AWS::AccountId\}:\$\{([A-Za-z0-9]+)\}/\$\{([A-Za-z0-9]+)\}/POST/@connections/\*$`)
+// to clients may POST to and DELETE on (shared/push sends, and closes connections).
+var connectionsARN = regexp.MustCompile(`^arn:\$\{AWS::Partition\}:execute-api:\$\{AWS::Region\}:\$\{AWS::AccountId\}:\$\{([A-Za-z0-9]+)\}/\$\{([A-Za-z0-9]+)\}/(POST|DELETE)/@connections/\*$`)
 
 // subOfResources accepts a policy Resource written as !Sub only when it is a string that starts
 // with a reference and every reference in it names a resource the template declares (its ARN or

@@ -12,7 +12,7 @@ import (
 // The agents' WebSocket API routes $connect, $disconnect and $default to the agents function,
 // selects routes by the body's action, returns $default's answer (ping → pong) to the client, lets
 // only itself invoke the function, and every function that pushes (WEBSOCKET_ENDPOINT) may POST to
-// that stage's @connections API and nothing wider.
+// that stage's @connections API (POST to send, DELETE to close) and nothing wider.
 func TestWebSocketAPI(t *testing.T) {
 	tpl := load(t)
 	api := tpl.Resources["AgentsApi"]
@@ -66,6 +66,7 @@ func TestWebSocketAPI(t *testing.T) {
 			t.Errorf("%s: %s = %v, want !Sub %q", fn.LogicalID, push.EndpointEnv, v, endpoint)
 		}
 		manages := false
+		methods := map[string]bool{}
 		for _, pol := range l(fn.Properties["Policies"]) {
 			for _, st := range l(m(pol)["Statement"]) {
 				acts := l(m(st)["Action"])
@@ -76,9 +77,14 @@ func TestWebSocketAPI(t *testing.T) {
 					manages = true
 					if g := connectionsARN.FindStringSubmatch(s(m(m(st)["Resource"])["Fn::Sub"])); g == nil || g[1] != "AgentsApi" || g[2] != "AgentsStage" {
 						t.Errorf("%s: ManageConnections on %v, want AgentsApi's AgentsStage @connections", fn.LogicalID, m(st)["Resource"])
+					} else {
+						methods[g[3]] = true
 					}
 				}
 			}
+		}
+		if manages && (!methods["POST"] || !methods["DELETE"]) {
+			t.Errorf("%s: may %v on @connections, want POST (send) and DELETE (close)", fn.LogicalID, methods)
 		}
 		if pushes != manages {
 			t.Errorf("%s: sets %s %v but may manage connections %v", fn.LogicalID, push.EndpointEnv, pushes, manages)
