@@ -38,15 +38,18 @@ type OfferMessage struct {
 }
 
 // decideOrRetry decides for t; when that fails it logs and asks the timer queue to try again.
-func (h *Handler) decideOrRetry(ctx context.Context, t tenant.ID) {
+// The error says that neither worked: the caller has the records that asked redelivered.
+func (h *Handler) decideOrRetry(ctx context.Context, t tenant.ID) error {
 	err := h.decide(ctx, t)
 	if err == nil {
-		return
+		return nil
 	}
 	h.log.WarnContext(ctx, "decision failed; trying again by timer", "tenant", t.String(), "err", err)
-	if err := h.schedule(ctx, t, Timer{Kind: TimerDecide, Due: h.now().Add(retryDecideAfter)}); err != nil {
-		h.log.ErrorContext(ctx, "decision failed and no retry could be scheduled; the next event decides", "tenant", t.String(), "err", err)
+	if serr := h.schedule(ctx, t, Timer{Kind: TimerDecide, Due: h.now().Add(retryDecideAfter)}); serr != nil {
+		h.log.ErrorContext(ctx, "decision failed and no retry could be scheduled; its records are redelivered", "tenant", t.String(), "err", serr)
+		return errors.Join(err, serr)
 	}
+	return nil
 }
 
 // decide offers t's waiting contacts to its agents: read the floor, routing.Decide, Offer each

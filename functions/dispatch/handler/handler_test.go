@@ -396,7 +396,11 @@ func TestLostOfferTimer(t *testing.T) {
 	fx.rec.take()
 	fx.timers.setDown(true)
 	created, _ := events.New(fx.t, events.TypeContactCreated, "conv-1", "lingxi.api", events.ContactCreated{Channel: events.ChannelChat, Queue: DefaultQueue, Reason: events.ReasonPolicy})
-	fx.stream(t, created)
+	// The decision fails (the offer's timer cannot be sent) and so does its retry timer: the
+	// record is reported failed, so the stream delivers it again.
+	if failed := fx.stream(t, created); len(failed) != 1 {
+		t.Fatalf("failed %v, want the record that asked for the failed decision", failed)
+	}
 	c, _, _ := fx.fl.Contact(ctx, fx.t, "conv-1")
 	if c.State != floor.StateOffered || c.Offer.AgentID != "usr_a" {
 		t.Fatalf("contact %+v", c)
@@ -406,6 +410,10 @@ func TestLostOfferTimer(t *testing.T) {
 	fx.timers.setDown(false)
 	if len(fx.timers.take(t)) != 0 {
 		t.Fatal("a timer was sent while the queue was down")
+	}
+	// Delivered again, the record (skipped as handled) still asks for a decision, which succeeds.
+	if failed := fx.stream(t, created); len(failed) != 0 {
+		t.Fatalf("redelivery failed %v", failed)
 	}
 
 	// The offer's own event schedules its timeout (once more, without a second push).

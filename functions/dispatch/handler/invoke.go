@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sync"
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
 
+	"github.com/lingxi/lingxi/events"
 	"github.com/lingxi/lingxi/shared/tenant"
 )
 
@@ -55,14 +57,48 @@ func eventSource(raw json.RawMessage) (string, error) {
 }
 
 // HandleStream handles a batch of stream records (stream.Consumer: order per subject, idempotent,
-// failures reported), then decides for each tenant whose events asked for it.
+// failures reported), then decides for each tenant whose events asked for it. When a tenant's
+// decision fails and no retry timer can be sent either, that tenant's records are reported failed
+// so the stream redelivers them; the consumer then skips them as handled, so a record of a kind
+// that may ask for a decision asks again by itself here (deciding again is harmless).
 func (h *Handler) HandleStream(ctx context.Context, ev lambdaevents.KinesisEvent) (lambdaevents.KinesisEventResponse, error) {
 	b := &batch{}
+	seqs := map[tenant.ID][]string{}
+	for _, rec := range ev.Records {
+		var e struct {
+			Tenant string `json:"tenant"`
+			Type   string `json:"type"`
+		}
+		if json.Unmarshal(rec.Kinesis.Data, &e) != nil {
+			continue
+		}
+		t, err := tenant.Parse(e.Tenant)
+		if err != nil {
+			continue
+		}
+		seqs[t] = append(seqs[t], rec.Kinesis.SequenceNumber)
+		if asksDecision[e.Type] {
+			b.add(t)
+		}
+	}
 	resp, err := h.consumer.Handle(context.WithValue(ctx, batchKey{}, b), ev)
 	for _, t := range b.tenants {
-		h.decideOrRetry(ctx, t)
+		if derr := h.decideOrRetry(ctx, t); derr != nil {
+			for _, seq := range seqs[t] {
+				if !slices.ContainsFunc(resp.BatchItemFailures, func(f lambdaevents.KinesisBatchItemFailure) bool { return f.ItemIdentifier == seq }) {
+					resp.BatchItemFailures = append(resp.BatchItemFailures, lambdaevents.KinesisBatchItemFailure{ItemIdentifier: seq})
+				}
+			}
+		}
 	}
 	return resp, err
+}
+
+// asksDecision are the event types that may ask for a decision (Handle says which do).
+var asksDecision = map[string]bool{
+	events.TypeContactCreated: true, events.TypeContactQueued: true, events.TypeContactEnded: true,
+	events.TypeContactAbandoned: true, events.TypeContactTransferred: true, events.TypeAgentState: true,
+	events.TypeUserChanged: true,
 }
 
 type batchKey struct{}

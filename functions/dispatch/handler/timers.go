@@ -97,6 +97,7 @@ func (h *Handler) HandleTimers(ctx context.Context, ev lambdaevents.SQSEvent) (l
 	var (
 		resp lambdaevents.SQSEventResponse
 		b    batch
+		ids  = map[tenant.ID][]string{} // the messages that asked each tenant's decision
 	)
 	for _, rec := range ev.Records {
 		t, tm, err := ParseTimer(rec.Body)
@@ -111,10 +112,15 @@ func (h *Handler) HandleTimers(ctx context.Context, ev lambdaevents.SQSEvent) (l
 		}
 		if !tm.Due.After(h.now().Add(early)) {
 			b.add(t)
+			ids[t] = append(ids[t], rec.MessageId)
 		}
 	}
 	for _, t := range b.tenants {
-		h.decideOrRetry(ctx, t)
+		if err := h.decideOrRetry(ctx, t); err != nil {
+			for _, id := range ids[t] {
+				resp.BatchItemFailures = append(resp.BatchItemFailures, lambdaevents.SQSBatchItemFailure{ItemIdentifier: id})
+			}
+		}
 	}
 	return resp, nil
 }
