@@ -2,6 +2,7 @@ package template
 
 import (
 	"slices"
+	"strconv"
 	"testing"
 )
 
@@ -35,6 +36,21 @@ func TestQueueConsumers(t *testing.T) {
 			timeout, _ := fn.Properties["Timeout"].(int) // Globals are merged in
 			if vis, _ := q.Properties["VisibilityTimeout"].(int); vis <= timeout {
 				t.Errorf("%s: %s's VisibilityTimeout %d is not longer than the function's timeout %d", where, qid, vis, timeout)
+			}
+			// A function of reserved executions shared with another source (the dispatch
+			// function's stream) bounds the queue's share, below the reserve's default.
+			if reserved := fn.Properties["ReservedConcurrentExecutions"]; reserved != nil && len(m(fn.Properties["Events"])) > 1 {
+				max, _ := m(p["ScalingConfig"])["MaximumConcurrency"].(int)
+				var def int
+				if d := tpl.Parameters[refTarget(reserved)].Default; d != nil {
+					def, _ = strconv.Atoi(*d)
+				}
+				if max < 2 || max > 5 || def-max < 4 {
+					t.Errorf("%s: ScalingConfig.MaximumConcurrency %d must be 2-5 and leave at least 4 (a new on-demand stream's shards) of ReservedConcurrentExecutions' default %d", where, max, def)
+				}
+				if vis, _ := q.Properties["VisibilityTimeout"].(int); vis < 6*timeout {
+					t.Errorf("%s: %s's VisibilityTimeout %d is under six times the function's timeout %d", where, qid, vis, timeout)
+				}
 			}
 			redrive := m(q.Properties["RedrivePolicy"])
 			dlq := tpl.Resources[refTarget(redrive["deadLetterTargetArn"])]
