@@ -110,8 +110,15 @@ func (f *Floor) Decline(ctx context.Context, t tenant.ID, contactID, offerID, us
 // moved to another queue (toQueue, no toAgent): contact.queued (reason transfer), a new wait.
 // by is who asks ("user/<id>"); whether they may is the caller's check (the assigned agent, or a
 // supervisor; only a supervisor moves a queued contact). toQueue that does not exist is
-// ErrInvalid.
+// ErrInvalid. Transfer does not check who asks: it is TransferAs on behalf of a supervisor.
 func (f *Floor) Transfer(ctx context.Context, t tenant.ID, contactID, by, toQueue, toAgent string) (Contact, error) {
+	return f.TransferAs(ctx, t, contactID, "", by, toQueue, toAgent)
+}
+
+// TransferAs is Transfer asked by agent userID, who must be the contact's agent when the transfer
+// is made (ErrNotYours otherwise, checked at every attempt, as Wrapup does); "" asks as a
+// supervisor (the caller checks the role).
+func (f *Floor) TransferAs(ctx context.Context, t tenant.ID, contactID, userID, by, toQueue, toAgent string) (Contact, error) {
 	if toQueue == "" && toAgent == "" || by == "" {
 		return Contact{}, fmt.Errorf("transfer %s: %w: a queue or an agent, and who asks, are required", contactID, ErrInvalid)
 	}
@@ -120,6 +127,9 @@ func (f *Floor) Transfer(ctx context.Context, t tenant.ID, contactID, by, toQueu
 		c, cv, err := f.Contact(ctx, t, contactID)
 		if err != nil {
 			return err
+		}
+		if userID != "" && c.AgentID != userID {
+			return fmt.Errorf("transfer %s: %w", c.ID, ErrNotYours)
 		}
 		if c.State == StateQueued && toAgent == "" {
 			if toQueue == c.Queue {

@@ -357,6 +357,13 @@ func TestTransferToAgent(t *testing.T) {
 	if err := json.Unmarshal(assigned[len(assigned)-1].Data, &last); err != nil || last.WaitMS != 0 {
 		t.Fatalf("wait_ms after the transfer %+v %v, want 0", last, err)
 	}
+	// Agent a asked before the contact went to b: the floor refuses a's transfer now.
+	if _, err := fx.f.TransferAs(ctx, fx.t, "ct1", "usr_a", "user/usr_a", "general", ""); !errors.Is(err, ErrNotYours) {
+		t.Fatalf("a transfers b's contact: %v", err)
+	}
+	if c, _, _ := fx.f.Contact(ctx, fx.t, "ct1"); c.State != StateAssigned || c.AgentID != "usr_b" {
+		t.Fatalf("a's refused transfer changed the contact %+v", c)
+	}
 	if _, err := fx.f.Transfer(ctx, fx.t, "nope", "user/x", "general", ""); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("transfer of an unknown contact: %v", err)
 	}

@@ -737,7 +737,11 @@ func (api *API) transferContact(ctx context.Context, r *httpapi.Request, p auth.
 			return httpapi.Response{}, fmt.Errorf("read agent %s: %w", body.AgentID, err)
 		}
 	}
-	c, err = f.Transfer(ctx, p.Tenant, c.ID, p.Actor(), body.Queue, body.AgentID)
+	asAgent := p.UserID
+	if c.AgentID != p.UserID {
+		asAgent = "" // a supervisor's transfer of someone else's (or a queued) contact
+	}
+	c, err = f.TransferAs(ctx, p.Tenant, c.ID, asAgent, p.Actor(), body.Queue, body.AgentID)
 	if err != nil {
 		return httpapi.Response{}, floorError(err, contactWhat(r.Params["id"]))
 	}
