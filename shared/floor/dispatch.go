@@ -130,7 +130,8 @@ type openItem struct {
 // ExpireOffer ends offer offerID of contactID unanswered: the contact is queued again (reason
 // offer_timeout), the agent's slot freed and a miss counted; after MaxMissed misses in a row an
 // available agent goes on break (agent.state, reason missed_offers). expired is false when the
-// offer was answered, declined or replaced meanwhile (nothing changes).
+// offer was answered, declined or replaced meanwhile, or has not reached its ExpiresAt yet (the
+// agent may still accept it; nothing changes).
 func (f *Floor) ExpireOffer(ctx context.Context, t tenant.ID, contactID, offerID string) (bool, error) {
 	expired := false
 	err := retry(ctx, func() error {
@@ -138,7 +139,7 @@ func (f *Floor) ExpireOffer(ctx context.Context, t tenant.ID, contactID, offerID
 		if err != nil {
 			return err
 		}
-		if c.State != StateOffered || c.Offer == nil || c.Offer.ID != offerID {
+		if c.State != StateOffered || c.Offer == nil || c.Offer.ID != offerID || f.clock().Before(c.Offer.ExpiresAt) {
 			expired = false
 			return nil
 		}

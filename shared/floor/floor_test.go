@@ -172,7 +172,12 @@ func TestOfferTimeout(t *testing.T) {
 	fx.enqueue(t, "ct1", events.ChannelChat, "general")
 
 	o := fx.offerOne(t, "ct1", "usr_a") // a idles longer? equal: the smaller id
-	fx.clk.add(21 * time.Second)
+	// Before its expiry (a timer may fire early) the offer stands, and the agent may accept.
+	fx.clk.add(20*time.Second - time.Millisecond)
+	if ok, err := fx.f.ExpireOffer(ctx, fx.t, "ct1", o.ID); err != nil || ok {
+		t.Fatalf("expire before the expiry: %v %v", ok, err)
+	}
+	fx.clk.add(time.Second + time.Millisecond)
 	if _, err := fx.f.Accept(ctx, fx.t, "ct1", o.ID, "usr_a"); !errors.Is(err, ErrOfferGone) {
 		t.Fatalf("accept after expiry: %v, want ErrOfferGone", err)
 	}
@@ -207,6 +212,7 @@ func TestOfferTimeout(t *testing.T) {
 	for i := range 2 {
 		fx.clk.add(routing.MissCooldown + time.Second)
 		o := fx.offerOne(t, "ct1", "usr_a")
+		fx.clk.add(20 * time.Second)
 		if _, err := fx.f.ExpireOffer(ctx, fx.t, "ct1", o.ID); err != nil {
 			t.Fatal(i, err)
 		}

@@ -5,12 +5,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/lingxi/lingxi/events"
+	"github.com/lingxi/lingxi/shared/outbox"
 	"github.com/lingxi/lingxi/shared/routing"
 	"github.com/lingxi/lingxi/shared/store"
 )
@@ -155,7 +158,10 @@ func TestRacingDispatchers(t *testing.T) {
 			}
 		})
 	}
-	// The expirer times out every offer it sees, racing the agents' accepts.
+	// The expirer times out every offer it sees, racing the agents' accepts: its floor's clock is
+	// past every offer's expiry (an offer is not expired before it).
+	late := New(fx.db, outbox.New(fx.db, fx.rec, slog.New(slog.NewTextHandler(io.Discard, nil)))).
+		WithClock(func() time.Time { return fx.clk.now().Add(2 * time.Hour) })
 	wg.Go(func() {
 		for !stopped() {
 			ps, err := fx.f.Presences(ctx, fx.t)
@@ -172,7 +178,7 @@ func TestRacingDispatchers(t *testing.T) {
 					if err != nil || c.Offer == nil {
 						continue
 					}
-					if ok, err := fx.f.ExpireOffer(ctx, fx.t, c.ID, c.Offer.ID); err != nil && ctx.Err() == nil {
+					if ok, err := late.ExpireOffer(ctx, fx.t, c.ID, c.Offer.ID); err != nil && ctx.Err() == nil {
 						violate("expire %s: %v", c.ID, err)
 					} else if ok {
 						expired.Add(1)

@@ -303,7 +303,19 @@ func TestHandoffOfferedThenTimedOut(t *testing.T) {
 	if again := fx.timers.take(t); len(again) != 1 || again[0] != offerTimer {
 		t.Fatalf("early timer sent again as %+v", again)
 	}
-	fx.clk.add(15 * time.Second)
+	// Half a second early (inside the slack other timers get): the offer stands, the timer is
+	// sent again, so li may still accept in the last half second.
+	fx.clk.add(15*time.Second - 400*time.Millisecond)
+	if failed := fx.fire(t, timerBody(t, offerTimer)); len(failed) != 0 {
+		t.Fatalf("failed %v", failed)
+	}
+	if again := fx.timers.take(t); len(again) != 1 || again[0] != offerTimer {
+		t.Fatalf("an offer timer 400 ms early was sent again as %+v", again)
+	}
+	if c, _, _ := fx.fl.Contact(ctx, fx.t, "conv-1"); c.State != floor.StateOffered || c.Offer.AgentID != "usr_li" {
+		t.Fatalf("offer expired early %+v", c)
+	}
+	fx.clk.add(400 * time.Millisecond)
 	if failed := fx.fire(t, timerBody(t, offerTimer), `{"not":"a timer"}`); len(failed) != 0 {
 		t.Fatalf("failed %v", failed)
 	}

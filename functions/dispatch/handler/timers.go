@@ -105,12 +105,13 @@ func (h *Handler) HandleTimers(ctx context.Context, ev lambdaevents.SQSEvent) (l
 			h.log.ErrorContext(ctx, "dropping a message that is not a timer", "message_id", rec.MessageId, "err", err)
 			continue
 		}
-		if err := h.fire(ctx, t, tm); err != nil {
+		fired, err := h.fire(ctx, t, tm)
+		if err != nil {
 			h.log.WarnContext(ctx, "timer will be retried", "tenant", t.String(), "kind", tm.Kind, "contact", tm.ContactID, "err", err)
 			resp.BatchItemFailures = append(resp.BatchItemFailures, lambdaevents.SQSBatchItemFailure{ItemIdentifier: rec.MessageId})
 			continue
 		}
-		if !tm.Due.After(h.now().Add(early)) {
+		if fired {
 			b.add(t)
 			ids[t] = append(ids[t], rec.MessageId)
 		}
@@ -125,26 +126,31 @@ func (h *Handler) HandleTimers(ctx context.Context, ev lambdaevents.SQSEvent) (l
 	return resp, nil
 }
 
-// fire does what tm says, or sends it again when it is not due yet.
-func (h *Handler) fire(ctx context.Context, t tenant.ID, tm Timer) error {
-	if tm.Due.After(h.now().Add(early)) {
-		return h.schedule(ctx, t, tm)
+// fire does what tm says, or sends it again when it is not due yet (fired false). An offer's
+// timer is never early: the agent may accept until the offer's very expiry.
+func (h *Handler) fire(ctx context.Context, t tenant.ID, tm Timer) (fired bool, err error) {
+	slack := early
+	if tm.Kind == TimerOffer {
+		slack = 0
+	}
+	if tm.Due.After(h.now().Add(slack)) {
+		return false, h.schedule(ctx, t, tm)
 	}
 	switch tm.Kind {
 	case TimerOffer:
 		expired, err := h.cfg.Floor.ExpireOffer(ctx, t, tm.ContactID, tm.OfferID)
 		if err != nil && !errors.Is(err, floor.ErrNotFound) {
-			return err
+			return false, err
 		}
 		if expired {
 			h.log.InfoContext(ctx, "offer timed out", "tenant", t.String(), "contact", tm.ContactID, "offer", tm.OfferID)
 		}
 	case TimerMaxWait:
 		if _, err := h.cfg.Floor.ExpireWait(ctx, t, tm.ContactID); err != nil && !errors.Is(err, floor.ErrNotFound) {
-			return err
+			return false, err
 		}
 	}
-	return nil
+	return true, nil
 }
 
 // queued schedules the timers of a contact that entered a queue: a new wait gets its queue's
