@@ -13,10 +13,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/lingxi/lingxi/functions/dispatch/handler"
+	"github.com/lingxi/lingxi/shared/conversation"
 	"github.com/lingxi/lingxi/shared/floor"
 	"github.com/lingxi/lingxi/shared/lambdaenv"
 	"github.com/lingxi/lingxi/shared/outbox"
 	"github.com/lingxi/lingxi/shared/push"
+	"github.com/lingxi/lingxi/shared/quota"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/stream"
 )
@@ -35,8 +37,10 @@ func main() {
 	box := outbox.New(db, stream.NewPublisher(kinesis.NewFromConfig(cfg), streamName), log)
 	h := handler.New(handler.Config{
 		DB: db, Floor: floor.New(db, box), Log: log,
-		Notifier: push.NewSender(push.NewRegistry(db), push.NewClient(cfg, endpoint)),
-		Timers:   sqs.NewFromConfig(cfg), TimerQueueURL: timers,
+		// Ends chats abandoned for max wait; counts them off the live quota as the chat does.
+		Conversations: conversation.New(conversation.Config{DB: db, Commit: box, Quota: quota.New(db), Log: log}),
+		Notifier:      push.NewSender(push.NewRegistry(db), push.NewClient(cfg, endpoint)),
+		Timers:        sqs.NewFromConfig(cfg), TimerQueueURL: timers,
 	})
 	lambda.StartHandlerFunc(h.Invoke)
 }

@@ -30,6 +30,7 @@ import (
 
 	"github.com/lingxi/lingxi/events"
 	"github.com/lingxi/lingxi/shared/botconfig"
+	"github.com/lingxi/lingxi/shared/conversation"
 	"github.com/lingxi/lingxi/shared/floor"
 	"github.com/lingxi/lingxi/shared/sqsmsg"
 	"github.com/lingxi/lingxi/shared/store"
@@ -51,8 +52,17 @@ type Notifier interface {
 	NotifyUser(ctx context.Context, t tenant.ID, userID string, msg any) error
 }
 
+// Ender ends a handed-off chat whose contact waited its queue's longest wait unanswered, telling
+// the customer; shared/conversation's *Service is one.
+type Ender interface {
+	EndUnanswered(ctx context.Context, t tenant.ID, id string) (conversation.Reply, error)
+}
+
 // Config is what the dispatch function needs.
 type Config struct {
+	// Conversations ends the chat of a contact abandoned for its queue's maximum wait, with a
+	// message to the customer; nil leaves the chat open.
+	Conversations Ender
 	// DB is the table: the floor's items, the default queue, the stream's idempotency records.
 	DB *store.Store
 	// Floor reads and writes the floor (writes through the outbox).
@@ -139,11 +149,37 @@ func (h *Handler) Handle(ctx context.Context, t tenant.ID, e events.Envelope) er
 		if _, present, err := h.cfg.Floor.Refresh(ctx, t, d.UserID); err != nil || !present {
 			return err
 		}
-	case events.TypeContactAbandoned, events.TypeContactTransferred:
+	case events.TypeContactAbandoned:
+		var d events.ContactAbandoned
+		if err := json.Unmarshal(e.Data, &d); err != nil {
+			return stream.Permanent(err)
+		}
+		if err := h.endUnanswered(ctx, t, e.Subject, d); err != nil {
+			return err
+		}
+	case events.TypeContactTransferred:
 	default:
 		return nil
 	}
 	return h.decideSoon(ctx, t)
+}
+
+// endUnanswered ends the chat of a contact abandoned for its queue's maximum wait, so the customer
+// is told instead of writing into silence. A contact without a chat (a voice call, one created
+// through the API) or whose chat ended already is left alone.
+func (h *Handler) endUnanswered(ctx context.Context, t tenant.ID, contactID string, d events.ContactAbandoned) error {
+	if d.Reason != events.AbandonMaxWait || d.Channel != events.ChannelChat || h.cfg.Conversations == nil {
+		return nil
+	}
+	_, err := h.cfg.Conversations.EndUnanswered(ctx, t, contactID)
+	switch {
+	case err == nil:
+		h.log.InfoContext(ctx, "chat ended: no one answered within the queue's maximum wait", "tenant", t.String(), "contact", contactID)
+	case errors.Is(err, conversation.ErrNotFound), errors.Is(err, conversation.ErrEnded), errors.Is(err, conversation.ErrNotHandedOff):
+	default:
+		return fmt.Errorf("end the unanswered chat %s: %w", contactID, err)
+	}
+	return nil
 }
 
 // enqueue queues the contact of a contact.created event: the conversation's id, its channel and

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/lingxi/lingxi/events"
 	"github.com/lingxi/lingxi/infra/emulators"
+	"github.com/lingxi/lingxi/shared/conversation"
 	"github.com/lingxi/lingxi/shared/floor"
 	"github.com/lingxi/lingxi/shared/outbox"
 	"github.com/lingxi/lingxi/shared/store"
@@ -507,5 +509,57 @@ func TestDeletedQueueContactRequeued(t *testing.T) {
 	}
 	if !requeued {
 		t.Fatal("no contact.queued with reason requeued")
+	}
+}
+
+// A chat abandoned for its queue's maximum wait is ended with a message to the customer (the bot
+// says no one is free), instead of leaving them writing to no one.
+func TestMaxWaitEndsTheChat(t *testing.T) {
+	ctx := context.Background()
+	fx := newFixture(t)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	box := outbox.New(fx.db, fx.rec, log)
+	conv := conversation.New(conversation.Config{DB: fx.db, Commit: box, Log: log, Now: fx.clk.now})
+	fx.h = New(Config{DB: fx.db, Floor: fx.fl, Conversations: conv, Notifier: fx.push, Timers: fx.timers, TimerQueueURL: "http://timers", Log: log, Now: fx.clk.now})
+	if err := fx.db.Create(ctx, fx.t, floor.QueueKey(DefaultQueue), floor.Queue{ID: DefaultQueue, Name: "General", Skills: []string{}, MaxWaitSeconds: 60}); err != nil {
+		t.Fatal(err)
+	}
+	start := fx.clk.now()
+	c := conversation.Conversation{ID: "conv-1", Channel: events.ChannelChat, State: conversation.StateHandoff, Language: "en", CreatedAt: start, UpdatedAt: start,
+		Messages: []conversation.Message{{Role: events.RoleCustomer, Text: "a person please", Time: start}}, TotalMessages: 1}
+	if _, err := fx.db.Put(ctx, fx.t, store.Key{Kind: conversation.Kind, ID: "conv-1"}, c, 0); err != nil {
+		t.Fatal(err)
+	}
+	created, _ := events.New(fx.t, events.TypeContactCreated, "conv-1", "lingxi.chat", events.ContactCreated{Channel: events.ChannelChat, Queue: DefaultQueue, Reason: events.ReasonCustomerRequest})
+	fx.stream(t, created)
+	fx.clk.add(time.Minute)
+	if failed := fx.fire(t, timerBody(t, Timer{Tenant: "acme", Kind: TimerMaxWait, ContactID: "conv-1", Due: fx.clk.now()})); len(failed) != 0 {
+		t.Fatalf("failed %v", failed)
+	}
+	if ct, _, _ := fx.fl.Contact(ctx, fx.t, "conv-1"); ct.State != floor.StateAbandoned {
+		t.Fatalf("contact %+v", ct)
+	}
+	if failed := fx.stream(t, fx.rec.take()...); len(failed) != 0 {
+		t.Fatalf("failed %v", failed)
+	}
+	got, err := conv.Get(ctx, fx.t, "conv-1")
+	if err != nil || got.State != conversation.StateEnded {
+		t.Fatalf("conversation %+v %v", got, err)
+	}
+	if last := got.Messages[len(got.Messages)-1]; last.Role != events.RoleBot || !strings.Contains(last.Text, "no one on our team is free") {
+		t.Fatalf("last message %+v", last)
+	}
+	var said, ended bool
+	for _, e := range fx.rec.take() {
+		said = said || e.Type == events.TypeChatMessage
+		ended = ended || e.Type == events.TypeContactEnded
+	}
+	if !said || !ended {
+		t.Fatalf("chat.message %v, contact.ended %v", said, ended)
+	}
+	// Delivered again, the abandonment changes nothing more (the chat ended already).
+	abandoned, _ := events.New(fx.t, events.TypeContactAbandoned, "conv-1", floor.Source, events.ContactAbandoned{Queue: DefaultQueue, Channel: events.ChannelChat, Reason: events.AbandonMaxWait})
+	if failed := fx.stream(t, abandoned); len(failed) != 0 {
+		t.Fatalf("failed %v", failed)
 	}
 }
