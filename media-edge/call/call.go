@@ -146,8 +146,15 @@ type Handler struct {
 	Directory  voicecfg.Directory
 	Dialer     Dialer
 	Targets    Targets
-	Facts      Facts
-	Log        *slog.Logger
+	// Floor, when set, routes the transfers of queues without a transfer target to people:
+	// the call waits in the queue (a hold prompt, then a comfort tone) and rings the softphone
+	// of the agent dispatch offers it to. Nil: such a transfer fails with an apology.
+	Floor Floor
+	// FloorPoll is how often a waiting call reads its contact (DefaultFloorPoll when zero);
+	// QueueGrace bounds the wait for the handoff to be queued (DefaultQueueGrace when zero).
+	FloorPoll, QueueGrace time.Duration
+	Facts                 Facts
+	Log                   *slog.Logger
 	// TurnTimeout bounds a voice turn (DefaultTurnTimeout when zero).
 	TurnTimeout time.Duration
 	// MaxDuration ends a call that lasts longer (DefaultMaxDuration when zero).
@@ -235,6 +242,12 @@ func (h *Handler) ServeCall(ctx context.Context, c *sip.Call) {
 	}
 	cancel()
 	wg.Wait()
+	if x.release != nil {
+		x.release(context.Canceled)
+	}
+	if x.queued {
+		x.leave(ctx, log)
+	}
 	side, cause := c.Ended()
 	if x.cause != "" && side == "edge" {
 		cause = x.cause
@@ -303,8 +316,12 @@ type callRun struct {
 	leg                 *sip.Leg
 	// bridgedAt is when the transfer was answered.
 	bridgedAt time.Time
-	cause     string
-	outcome   string
+	// queued: the call joined human routing (its contact is left when the call ends); release
+	// ends the agent's leg's context.
+	queued  bool
+	release context.CancelCauseFunc
+	cause   string
+	outcome string
 	// hangup is the cause of the edge's BYE, once it decided to end the call.
 	hangup string
 }
@@ -515,6 +532,9 @@ func (x *callRun) transfer(ctx context.Context, wg *sync.WaitGroup, queue string
 	x.async(ctx, wg, func(ctx context.Context) func() []Command {
 		dialAt := time.Now()
 		target, err := x.h.Directory.TransferTarget(ctx, x.info.Tenant, queue)
+		if errors.Is(err, voicecfg.ErrNotFound) && x.h.Floor != nil {
+			return func() []Command { return x.joinQueue(ctx, wg, queue) }
+		}
 		var (
 			leg  *sip.Leg
 			dial string
