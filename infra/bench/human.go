@@ -1,7 +1,8 @@
 package main
 
 // Human service (issue 10): the routing decision in process (shared/routing's benchmark, run
-// several times).
+// several times), and through the local stack the handoff → offer latency and a burst of
+// handoffs checked for double bookings and lost contacts (humanstack.go).
 
 import (
 	"context"
@@ -133,5 +134,8 @@ func runHumanBench(ctx context.Context, cfg config) (string, error) {
 		return "", fmt.Errorf("routing decision: %w", err)
 	}
 	renderDecide(&b, runs, command)
+	if err := runHumanStack(ctx, cfg, &b); err != nil {
+		return stamp(b.String(), started), err
+	}
 	return stamp(b.String(), started), nil
 }
