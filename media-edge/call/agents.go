@@ -136,6 +136,9 @@ func (w *agentWait) run(ctx context.Context) (answered, error) {
 			if a, ok := w.ring(ctx, *c.Offer); ok {
 				return a, nil
 			}
+		case c.State == ContactAssigned && c.AgentID != "":
+			// The agent accepted on the desktop before the softphone rang: it is their call.
+			return w.ringAssigned(ctx, c.AgentID)
 		}
 		select {
 		case <-ctx.Done():
@@ -218,6 +221,23 @@ func (w *agentWait) ring(ctx context.Context, o VoiceOffer) (answered, bool) {
 		return answered{}, false
 	}
 	return answered{leg: leg, agentID: o.AgentID, phone: phone, ring: ring, release: release}, true
+}
+
+// ringAssigned rings the softphone of the agent the contact is already assigned to; an agent who
+// does not answer leaves the caller with the apology (the contact stays theirs to wrap up).
+func (w *agentWait) ringAssigned(ctx context.Context, agentID string) (answered, error) {
+	phone, err := w.softphone(ctx, agentID)
+	if err != nil || phone == "" {
+		return answered{}, fmt.Errorf("%w: the assigned agent %s has no softphone (%v)", errGaveUp, agentID, err)
+	}
+	rctx, release := context.WithCancelCause(ctx)
+	at := time.Now()
+	leg, err := w.dial(rctx, "account:"+phone)
+	if err != nil {
+		release(err)
+		return answered{}, fmt.Errorf("%w: the assigned agent did not answer: %w", errGaveUp, err)
+	}
+	return answered{leg: leg, agentID: agentID, phone: phone, ring: time.Since(at), release: release}, nil
 }
 
 // offerStands: the contact is still offered to the agent with this offer (or the agent took it

@@ -256,3 +256,19 @@ func TestHoldSourcePlaysThePromptThenATone(t *testing.T) {
 		t.Fatalf("%d tone frames in one period, want %d", loud, holdToneTicks)
 	}
 }
+
+func TestAContactAcceptedOnTheDesktopRingsItsAgent(t *testing.T) {
+	f := &fakeFloor{phones: map[string]string{"usr_a": "alice"}}
+	f.set(VoiceContact{State: ContactAssigned, AgentID: "usr_a"})
+	w, _ := newWait(f, func(_ context.Context, target string) (*sip.Leg, error) {
+		return &sip.Leg{ID: target}, nil
+	})
+	a, err := w.run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.release(nil)
+	if a.leg.ID != "account:alice" || len(f.notes()) != 0 {
+		t.Fatalf("answered on %s; floor writes %v", a.leg.ID, f.notes())
+	}
+}
