@@ -128,14 +128,18 @@ func runHumanBench(ctx context.Context, cfg config) (string, error) {
 	started := time.Now()
 	var b strings.Builder
 	b.WriteString(humanHeading + "\n\n")
-	fmt.Fprintln(os.Stderr, "== human: routing decision")
-	runs, command, err := runDecide(ctx, cfg.repoRoot)
-	if err != nil {
-		return "", fmt.Errorf("routing decision: %w", err)
+	if cfg.humanParts["decide"] {
+		fmt.Fprintln(os.Stderr, "== human: routing decision")
+		runs, command, err := runDecide(ctx, cfg.repoRoot)
+		if err != nil {
+			return "", fmt.Errorf("routing decision: %w", err)
+		}
+		renderDecide(&b, runs, command)
 	}
-	renderDecide(&b, runs, command)
-	if err := runHumanStack(ctx, cfg, &b); err != nil {
-		return stamp(b.String(), started), err
+	if cfg.humanParts["latency"] || cfg.humanParts["burst"] {
+		if err := runHumanStack(ctx, cfg, &b); err != nil {
+			return stamp(b.String(), started), err
+		}
 	}
 	return stamp(b.String(), started), nil
 }

@@ -98,19 +98,22 @@ func runHumanStack(ctx context.Context, cfg config, b *strings.Builder) error {
 		return fmt.Errorf("lift the demo plan: %d %s %v", code, out, err)
 	}
 
-	fmt.Fprintln(os.Stderr, "== human: handoff → offer")
-	lat, via, err := hs.offerLatency(ctx, p)
-	if err != nil {
-		return fmt.Errorf("handoff → offer: %w", err)
+	if cfg.humanParts["latency"] {
+		fmt.Fprintln(os.Stderr, "== human: handoff → offer")
+		lat, via, err := hs.offerLatency(ctx, p)
+		if err != nil {
+			return fmt.Errorf("handoff → offer: %w", err)
+		}
+		renderOfferLatency(b, p, lat, via)
 	}
-	renderOfferLatency(b, p, lat, via)
-
-	fmt.Fprintf(os.Stderr, "== human: burst of %d handoffs, %d agents\n", p.burst, p.agents)
-	res, err := hs.burst(ctx, p)
-	if err != nil {
-		return fmt.Errorf("burst: %w", err)
+	if cfg.humanParts["burst"] {
+		fmt.Fprintf(os.Stderr, "== human: burst of %d handoffs, %d agents\n", p.burst, p.agents)
+		res, err := hs.burst(ctx, p)
+		if err != nil {
+			return fmt.Errorf("burst: %w", err)
+		}
+		renderBurst(b, p, res)
 	}
-	renderBurst(b, p, res)
 	return nil
 }
 

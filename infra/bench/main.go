@@ -7,6 +7,7 @@
 //	go run ./infra/bench -only afqmc    # AFQMC question matching alone (afqmc.go); replaces its section
 //	go run ./infra/bench -only edge     # the media edge alone (edgebench.go); replaces its section
 //	go run ./infra/bench -only human    # the human service alone (human.go); replaces its section
+//	go run ./infra/bench -only human -human-parts decide   # the routing decision alone
 //	go run ./infra/bench -only edge -edge-parts load -edge-steps 100,200 -edge-window 5s   # quick look
 //
 // For each dataset it makes stratified folds of the training data (BANKING77
@@ -62,6 +63,8 @@ type config struct {
 	goBench   bool
 	only      string // "spike": run only the spike test
 	edge      edgePlan
+	// humanParts are the human service's parts to run (decide, latency, burst).
+	humanParts map[string]bool
 }
 
 // intList parses "1,2,3".
@@ -109,6 +112,8 @@ func main() {
 	flag.DurationVar(&cfg.edge.setupFor, "edge-setup-for", 5*time.Second, "media edge: SIPp time per rate")
 	flag.StringVar(&edgeParts, "edge-parts", "load,setup,latency,vad", "media edge: the parts to run")
 	flag.IntVar(&cfg.edge.turns, "edge-turns", 12, "media edge: voice turns timed for the latency")
+	var humanParts string
+	flag.StringVar(&humanParts, "human-parts", "decide,latency,burst", "human service: the parts to run")
 	flag.Parse()
 	if cfg.only != "" && cfg.only != "spike" && cfg.only != "afqmc" && cfg.only != "edge" && cfg.only != "human" {
 		fmt.Fprintf(os.Stderr, "bench: -only %q: the parts are: spike, afqmc, edge, human\n", cfg.only)
@@ -125,6 +130,10 @@ func main() {
 	cfg.edge.parts = map[string]bool{}
 	for _, p := range strings.Split(edgeParts, ",") {
 		cfg.edge.parts[strings.TrimSpace(p)] = true
+	}
+	cfg.humanParts = map[string]bool{}
+	for _, p := range strings.Split(humanParts, ",") {
+		cfg.humanParts[strings.TrimSpace(p)] = true
 	}
 	cfg.datasets = strings.Split(names, ",")
 	if cfg.runs <= 0 || cfg.runs > cfg.folds {
@@ -180,6 +189,9 @@ func run(ctx context.Context, cfg config) error {
 	}
 	if cfg.only == "human" {
 		section, err := runHumanBench(ctx, cfg)
+		if old, rerr := os.ReadFile(cfg.out); rerr == nil && section != "" {
+			section = mergeParts(string(old), humanHeading, section)
+		}
 		if section != "" {
 			if werr := writeSection(cfg.out, "human service", section); err == nil {
 				err = werr
