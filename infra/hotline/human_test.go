@@ -1,0 +1,161 @@
+package hotline
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+
+	"github.com/lingxi/lingxi/events"
+	"github.com/lingxi/lingxi/infra/devstack"
+	"github.com/lingxi/lingxi/infra/local"
+	"github.com/lingxi/lingxi/media-edge/edge"
+	"github.com/lingxi/lingxi/shared/floor"
+	"github.com/lingxi/lingxi/shared/outbox"
+	"github.com/lingxi/lingxi/shared/store"
+	"github.com/lingxi/lingxi/shared/stream"
+	"github.com/lingxi/lingxi/shared/tenant"
+)
+
+// floorOf is the local stack's floor, as the api function and dispatch use it.
+func floorOf(t *testing.T, l *local.Local) *floor.Floor {
+	t.Helper()
+	ep := l.Stack.Endpoints()
+	cfg := aws.Config{Region: devstack.Region, Credentials: devstack.Credentials()}
+	db := store.New(dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(ep.DynamoDB) }), l.Stack.Ref("Table"))
+	kc := kinesis.NewFromConfig(cfg, func(o *kinesis.Options) { o.BaseEndpoint = aws.String(ep.Kinesis) })
+	return floor.New(db, outbox.New(db, stream.NewPublisher(kc, l.Stack.Ref("EventStream")), slog.New(slog.NewTextHandler(io.Discard, nil))))
+}
+
+// voiceAgent makes a person of the demo tenant who takes calls on the demo agent's softphone
+// account and returns their user id.
+func voiceAgent(t *testing.T, l *local.Local, username string) string {
+	t.Helper()
+	body := map[string]any{
+		"username": username, "display_name": "Voice Agent", "role": "agent", "password": "correct horse battery staple 7",
+		"skills": []map[string]any{}, "capacity": map[string]int{"voice": 1, "chat": 0}, "sip_account": local.DemoAgent,
+	}
+	code, out, err := l.Call(context.Background(), "POST", "/v1/users", l.DemoKey, body)
+	if err != nil || code != http.StatusCreated {
+		t.Fatalf("create the agent: %d %s %v", code, out, err)
+	}
+	var u struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal(out, &u); err != nil {
+		t.Fatal(err)
+	}
+	return u.ID
+}
+
+// A caller keys 0 for a person and the queue has no transfer target: the call joins human
+// routing. Dispatch queues the contact and offers it to the only available agent; the edge rings
+// that agent's softphone (baresip), takes the offer when it answers and bridges the caller; the
+// contact is assigned to the agent, and when the call ends it goes to wrap-up.
+func TestAQueuedCallRingsTheAvailableAgent(t *testing.T) {
+	l := product(t)
+	ctx := context.Background()
+	// The demo's queue "general" transfers to the agent's account directly; without that target
+	// its calls go to human routing. The target comes back for the other tests.
+	if code, body, err := l.Call(ctx, "DELETE", "/v1/voice-transfer-targets/general", l.DemoKey, nil); err != nil || code >= 300 {
+		t.Fatalf("delete the transfer target: %d %s %v", code, body, err)
+	}
+	t.Cleanup(func() {
+		if code, body, err := l.Call(ctx, "PUT", "/v1/voice-transfer-targets/general", l.DemoKey, map[string]any{"target": "account:" + local.DemoAgent}); err != nil || code >= 300 {
+			t.Errorf("restore the transfer target: %d %s %v", code, body, err)
+		}
+	})
+	ten, err := tenant.Parse(local.DemoTenant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fl := floorOf(t, l)
+	userID := voiceAgent(t, l, "voice-agent-1")
+	if _, err := fl.SetState(ctx, ten, userID, floor.AgentAvailable, "self", userID); err != nil {
+		t.Fatalf("set the agent available: %v", err)
+	}
+	t.Cleanup(func() {
+		if _, err := fl.SetState(ctx, ten, userID, floor.AgentOffline, "sign_out", userID); err != nil {
+			t.Errorf("set the agent offline: %v", err)
+		}
+	})
+	a := startAgent(t, l, speechWAV(t, "en", "Hello, this is Anna from the service desk. How can I help you today? Please tell me what happened."))
+	words, wordsLen := speech(t, "en", "I would like to close my account")
+	sipID := call{from: "+8613800138000", steps: []step{
+		pause(2 * time.Second), keys(t, "0"), pause(9 * time.Second), say(words, wordsLen), hungUp,
+	}}.run(t, l)
+
+	callID, evs := callEvents(t, l, sipID)
+	xfer := find(evs, events.TypeCallTransferred)
+	if len(xfer) != 1 {
+		t.Fatalf("call.transferred: %v\n%s\n%s", types(evs), edgeLog(callID), a.log.String())
+	}
+	tr := payload[events.CallTransferred](t, xfer[0])
+	if tr.Queue != "general" || tr.TargetKind != events.TransferToAgent || tr.Target != local.DemoAgent {
+		t.Fatalf("call.transferred %+v", tr)
+	}
+	end := payload[events.CallEnded](t, find(evs, events.TypeCallEnded)[0])
+	if end.Disposition != events.DispositionTransferred || end.TalkMS <= 0 {
+		t.Fatalf("call.ended %+v", end)
+	}
+	heard := a.heard(t)
+	if e := energy(monoAsStereo(heard.Samples), 0, 0, time.Duration(len(heard.Samples))*time.Second/8000); e < 100 {
+		t.Fatalf("the agent heard silence (RMS %.0f): the caller's words did not reach the softphone", e)
+	}
+
+	// The contact's life on the stream: queued, offered to the agent, assigned to them.
+	contactID := edge.ContactID(callID)
+	cevs := subjectEvents(t, l, contactID, events.TypeContactAssigned)
+	var offeredTo, assignedTo string
+	for _, e := range cevs {
+		switch e.Type {
+		case events.TypeContactOffered:
+			offeredTo = payload[events.ContactOffered](t, e).AgentID
+		case events.TypeContactAssigned:
+			assignedTo = payload[events.ContactAssigned](t, e).AgentID
+		}
+	}
+	if len(find(cevs, events.TypeContactQueued)) == 0 || offeredTo != userID || assignedTo != userID {
+		t.Fatalf("contact %s: events %v, offered to %q, assigned to %q (want %s)", contactID, types(cevs), offeredTo, assignedTo, userID)
+	}
+	// The call is over: the contact waits for the agent's wrap-up.
+	c, _, err := fl.Contact(ctx, ten, contactID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.AgentID != userID || c.State != floor.StateWrapup {
+		t.Fatalf("contact after the call: state %s, agent %q", c.State, c.AgentID)
+	}
+	if _, err := fl.Wrapup(ctx, ten, contactID, userID, "resolved", ""); err != nil {
+		t.Fatalf("wrap up: %v", err)
+	}
+}
+
+// subjectEvents reads the stream until an event of type until about subject is on it (or a
+// minute passes) and returns the subject's events.
+func subjectEvents(t *testing.T, l *local.Local, subject, until string) []events.Envelope {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		var got []events.Envelope
+		for _, e := range streamEvents(t, l) {
+			if e.Subject == subject {
+				got = append(got, e)
+			}
+		}
+		if len(find(got, until)) > 0 {
+			return got
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s about %s; its events: %v", until, subject, types(got))
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
