@@ -320,8 +320,12 @@ func (hs *humanStack) storeOffers(ctx context.Context, id string, deadline time.
 type burstResult struct {
 	handoffs, refused int
 	sendSpan          time.Duration // from the first handoff sent to the last answered
-	// assignedAll is when the last contact was assigned, from the first handoff sent (0: not all were).
+	// assignedAll is when the last contact was assigned, from the first handoff sent (0: not all
+	// were); assignedAt are the times of every assignment from then, in order.
 	assignedAll time.Duration
+	assignedAt  []time.Duration
+	// offeredAt are the times of every contact's first offer from the first handoff sent.
+	offeredAt []time.Duration
 	toAssigned  []time.Duration // per contact: handoff sent → assigned seen
 	// double bookings: a contact in two agents' slots at once (store), an agent over capacity
 	// (store), a contact assigned to two agents (events).
@@ -366,6 +370,7 @@ func (hs *humanStack) burst(ctx context.Context, p humanPlan) (burstResult, erro
 		mu         sync.Mutex
 		sent       = make([]time.Time, len(convs))
 		assignedAt = map[string]time.Time{}
+		offeredAt  = map[string]time.Time{}
 		queued     = map[string]bool{}
 		assignedTo = map[string]map[string]bool{}
 		evs        []events.Envelope
@@ -403,6 +408,9 @@ func (hs *humanStack) burst(ctx context.Context, p humanPlan) (burstResult, erro
 		}
 		mu.Lock()
 		r.offers++
+		if _, seen := offeredAt[e.Subject]; !seen {
+			offeredAt[e.Subject] = time.Now()
+		}
 		mu.Unlock()
 		wg.Go(func() {
 			if _, err := hs.fl.Accept(bctx, hs.t, e.Subject, o.OfferID, o.AgentID); err != nil {
@@ -509,12 +517,16 @@ func (hs *humanStack) burst(ctx context.Context, p humanPlan) (burstResult, erro
 				r.neverQueued++
 			}
 		}
+		if at, ok := offeredAt[c]; ok {
+			r.offeredAt = append(r.offeredAt, at.Sub(first))
+		}
 		at, ok := assignedAt[c]
 		if !ok {
 			r.neverAssigned++
 			continue
 		}
 		r.toAssigned = append(r.toAssigned, at.Sub(sent[i]))
+		r.assignedAt = append(r.assignedAt, at.Sub(first))
 		if at.After(last) {
 			last = at
 		}
@@ -641,6 +653,18 @@ func renderBurst(b *strings.Builder, p humanPlan, r burstResult) {
 		slices.Sort(ds)
 		fmt.Fprintf(b, "Handoff sent → assigned (seen on the stream): p50 %.1f s, p95 %.1f s (the second half waits for the first half's %s of handling); the %d handoff requests took %.1f s to answer.\n\n",
 			pct(ds, 50).Seconds(), pct(ds, 95).Seconds(), p.hold, p.burst, r.sendSpan.Seconds())
+	}
+	if slots := p.agents * p.chatCapacity; len(r.assignedAt) >= slots {
+		at := slices.Clone(r.assignedAt)
+		slices.Sort(at)
+		fmt.Fprintf(b, "From the first handoff sent: the first assignment after %.1f s, %d (one per slot) after %.1f s, all %d after %.1f s.",
+			at[0].Seconds(), slots, at[slots-1].Seconds(), len(at), at[len(at)-1].Seconds())
+		if len(r.offeredAt) >= slots {
+			of := slices.Clone(r.offeredAt)
+			slices.Sort(of)
+			fmt.Fprintf(b, " First offers (as the desktops saw them on the stream): the first after %.1f s, %d after %.1f s, all %d after %.1f s.", of[0].Seconds(), slots, of[slots-1].Seconds(), len(of), of[len(of)-1].Seconds())
+		}
+		b.WriteString("\n\n")
 	}
 	fmt.Fprintf(b, "Double bookings: **%d**; lost contacts: **%d**. Goal: 0 and 0.\n\n", r.twoAgents+r.overCapacity+r.assignedTwice, r.neverQueued+r.neverAssigned)
 }
