@@ -325,8 +325,8 @@ type burstResult struct {
 	assignedAll time.Duration
 	assignedAt  []time.Duration
 	// offeredAt are the times of every contact's first offer from the first handoff sent.
-	offeredAt []time.Duration
-	toAssigned  []time.Duration // per contact: handoff sent → assigned seen
+	offeredAt  []time.Duration
+	toAssigned []time.Duration // per contact: handoff sent → assigned seen
 	// double bookings: a contact in two agents' slots at once (store), an agent over capacity
 	// (store), a contact assigned to two agents (events).
 	twoAgents, overCapacity, assignedTwice int
