@@ -55,6 +55,22 @@ func voiceAgent(t *testing.T, l *local.Local, username string) string {
 	return u.ID
 }
 
+// withoutTransferTarget removes queue's voice transfer target for the test: the demo's queues
+// transfer to the agent's account directly, and without a target their calls go to human
+// routing. The target comes back for the other tests.
+func withoutTransferTarget(t *testing.T, l *local.Local, queue string) {
+	t.Helper()
+	ctx := context.Background()
+	if code, body, err := l.Call(ctx, "DELETE", "/v1/voice-transfer-targets/"+queue, l.DemoKey, nil); err != nil || code >= 300 {
+		t.Fatalf("delete the transfer target: %d %s %v", code, body, err)
+	}
+	t.Cleanup(func() {
+		if code, body, err := l.Call(ctx, "PUT", "/v1/voice-transfer-targets/"+queue, l.DemoKey, map[string]any{"target": "account:" + local.DemoAgent}); err != nil || code >= 300 {
+			t.Errorf("restore the transfer target: %d %s %v", code, body, err)
+		}
+	})
+}
+
 // A caller keys 0 for a person and the queue has no transfer target: the call joins human
 // routing. Dispatch queues the contact and offers it to the only available agent; the edge rings
 // that agent's softphone (baresip), takes the offer when it answers and bridges the caller; the
@@ -62,16 +78,7 @@ func voiceAgent(t *testing.T, l *local.Local, username string) string {
 func TestAQueuedCallRingsTheAvailableAgent(t *testing.T) {
 	l := product(t)
 	ctx := context.Background()
-	// The demo's queue "general" transfers to the agent's account directly; without that target
-	// its calls go to human routing. The target comes back for the other tests.
-	if code, body, err := l.Call(ctx, "DELETE", "/v1/voice-transfer-targets/general", l.DemoKey, nil); err != nil || code >= 300 {
-		t.Fatalf("delete the transfer target: %d %s %v", code, body, err)
-	}
-	t.Cleanup(func() {
-		if code, body, err := l.Call(ctx, "PUT", "/v1/voice-transfer-targets/general", l.DemoKey, map[string]any{"target": "account:" + local.DemoAgent}); err != nil || code >= 300 {
-			t.Errorf("restore the transfer target: %d %s %v", code, body, err)
-		}
-	})
+	withoutTransferTarget(t, l, "general")
 	ten, err := tenant.Parse(local.DemoTenant)
 	if err != nil {
 		t.Fatal(err)
@@ -157,5 +164,43 @@ func subjectEvents(t *testing.T, l *local.Local, subject, until string) []events
 			t.Fatalf("no %s about %s; its events: %v", until, subject, types(got))
 		}
 		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+// A caller keys 0 for a person while no agent is available: the call waits in the queue, hearing
+// the hold prompt and the comfort tone; the caller hangs up, and the contact is abandoned
+// (customer_left).
+func TestACallerWhoHangsUpWhileQueuedAbandons(t *testing.T) {
+	l := product(t)
+	withoutTransferTarget(t, l, "general")
+	sipID := call{from: "+8613800138000", steps: []step{pause(2 * time.Second), keys(t, "0"), pause(12 * time.Second), hangUp}}.run(t, l)
+
+	callID, evs := callEvents(t, l, sipID)
+	end := payload[events.CallEnded](t, find(evs, events.TypeCallEnded)[0])
+	if end.HangupSide != events.HangupCaller || end.Disposition != events.DispositionAbandoned || end.RecordingKey == "" {
+		t.Fatalf("call.ended %+v\n%s", end, edgeLog(callID))
+	}
+	if n := len(find(evs, events.TypeCallTransferred)); n != 0 {
+		t.Fatalf("%d call.transferred with no agent available", n)
+	}
+	// The hold: the prompt, then a tone every 5 s, on the edge's side of the recording.
+	rec := recording(t, l, end.RecordingKey)
+	last := time.Duration(len(rec.Samples)/2) * time.Second / 8000
+	if e := energy(rec.Samples, 1, last-6*time.Second, last); e < 100 {
+		t.Fatalf("the caller heard silence while queued (RMS %.0f over the last 6 s)", e)
+	}
+	contactID := edge.ContactID(callID)
+	cevs := subjectEvents(t, l, contactID, events.TypeContactAbandoned)
+	ab := payload[events.ContactAbandoned](t, find(cevs, events.TypeContactAbandoned)[0])
+	if ab.Reason != events.AbandonCustomerLeft || ab.Queue != "general" || ab.Channel != events.ChannelVoice {
+		t.Fatalf("contact.abandoned %+v", ab)
+	}
+	ten, err := tenant.Parse(local.DemoTenant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _, err := floorOf(t, l).Contact(context.Background(), ten, contactID)
+	if err != nil || c.State != floor.StateAbandoned {
+		t.Fatalf("contact after the call: %+v %v", c.State, err)
 	}
 }
