@@ -6,12 +6,14 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	"github.com/coder/websocket"
 
 	"github.com/lingxi/lingxi/events"
 	"github.com/lingxi/lingxi/infra/devstack"
@@ -34,12 +36,74 @@ func floorOf(t *testing.T, l *local.Local) *floor.Floor {
 	return floor.New(db, outbox.New(db, stream.NewPublisher(kc, l.Stack.Ref("EventStream")), slog.New(slog.NewTextHandler(io.Discard, nil))))
 }
 
+const agentPassword = "correct horse battery staple 7"
+
+// desktop is an agent's WebSocket connection as the console holds it: every message it got.
+type desktop struct {
+	cancel context.CancelFunc
+	done   chan []map[string]any
+	once   sync.Once
+	got    []map[string]any
+}
+
+// openDesktop signs the agent in and connects to the agents' WebSocket API.
+func openDesktop(t *testing.T, l *local.Local, username string) *desktop {
+	t.Helper()
+	ctx := context.Background()
+	code, out, err := l.Call(ctx, "POST", "/v1/sessions", "", map[string]string{"tenant": local.DemoTenant, "username": username, "password": agentPassword})
+	if err != nil || code != http.StatusCreated {
+		t.Fatalf("sign in: %d %s %v", code, out, err)
+	}
+	var s struct {
+		Token string `json:"token"`
+	}
+	if err := json.Unmarshal(out, &s); err != nil {
+		t.Fatal(err)
+	}
+	apis := l.Stack.WebSocketAPIs()
+	if len(apis) == 0 {
+		t.Fatal("the local stack has no WebSocket API")
+	}
+	wctx, cancel := context.WithCancel(ctx)
+	conn, _, err := websocket.Dial(wctx, l.Stack.WebSocketURL(apis[0])+"?token="+s.Token, nil)
+	if err != nil {
+		cancel()
+		t.Fatalf("connect the desktop: %v", err)
+	}
+	d := &desktop{cancel: cancel, done: make(chan []map[string]any, 1)}
+	go func() {
+		var got []map[string]any
+		defer func() { conn.CloseNow(); d.done <- got }()
+		for {
+			_, b, err := conn.Read(wctx)
+			if err != nil {
+				return
+			}
+			var m map[string]any
+			if json.Unmarshal(b, &m) == nil {
+				got = append(got, m)
+			}
+		}
+	}()
+	t.Cleanup(func() { d.stop() })
+	return d
+}
+
+// stop closes the connection and returns everything it received.
+func (d *desktop) stop() []map[string]any {
+	d.once.Do(func() {
+		d.cancel()
+		d.got = <-d.done
+	})
+	return d.got
+}
+
 // voiceAgent makes a person of the demo tenant who takes calls on the demo agent's softphone
 // account and returns their user id.
 func voiceAgent(t *testing.T, l *local.Local, username string) string {
 	t.Helper()
 	body := map[string]any{
-		"username": username, "display_name": "Voice Agent", "role": "agent", "password": "correct horse battery staple 7",
+		"username": username, "display_name": "Voice Agent", "role": "agent", "password": agentPassword,
 		"skills": []map[string]any{}, "capacity": map[string]int{"voice": 1, "chat": 0}, "sip_account": local.DemoAgent,
 	}
 	code, out, err := l.Call(context.Background(), "POST", "/v1/users", l.DemoKey, body)
@@ -93,6 +157,7 @@ func TestAQueuedCallRingsTheAvailableAgent(t *testing.T) {
 			t.Errorf("set the agent offline: %v", err)
 		}
 	})
+	desk := openDesktop(t, l, "voice-agent-1")
 	a := startAgent(t, l, speechWAV(t, "en", "Hello, this is Anna from the service desk. How can I help you today? Please tell me what happened."))
 	words, wordsLen := speech(t, "en", "I would like to close my account")
 	sipID := call{from: "+8613800138000", steps: []step{
@@ -131,6 +196,16 @@ func TestAQueuedCallRingsTheAvailableAgent(t *testing.T) {
 	}
 	if len(find(cevs, events.TypeContactQueued)) == 0 || offeredTo != userID || assignedTo != userID {
 		t.Fatalf("contact %s: events %v, offered to %q, assigned to %q (want %s)", contactID, types(cevs), offeredTo, assignedTo, userID)
+	}
+	// The desktop got the offer, with the caller's context, while the softphone rang.
+	var offer map[string]any
+	for _, m := range desk.stop() {
+		if m["type"] == "offer" && m["contact_id"] == contactID {
+			offer = m
+		}
+	}
+	if offer == nil || offer["channel"] != "voice" || offer["queue"] != "general" || offer["offer_id"] == "" {
+		t.Fatalf("the agent's desktop got no voice offer of %s: %v", contactID, offer)
 	}
 	// The call is over: the contact waits for the agent's wrap-up.
 	c, _, err := fl.Contact(ctx, ten, contactID)
