@@ -279,3 +279,36 @@ func TestACallerWhoHangsUpWhileQueuedAbandons(t *testing.T) {
 		t.Fatalf("contact after the call: %+v %v", c.State, err)
 	}
 }
+
+// Regression: a call the bot handed to a queue with a transfer target left its contact queued
+// on the floor after the transfer failed and the call ended; dispatch then offered the dead
+// call to the next available agent, who missed it. The call now leaves its contact when it ends
+// (and as soon as the target answers, when it does).
+func TestAFailedTransferLeavesNoContactWaiting(t *testing.T) {
+	l := product(t)
+	waitRegistrations(t, l, false) // the target's softphone is not registered: the transfer fails
+	sipID := call{from: "+8613800138000", steps: []step{pause(2 * time.Second), keys(t, "0"), hungUp}}.run(t, l)
+	callID, evs := callEvents(t, l, sipID)
+	end := payload[events.CallEnded](t, find(evs, events.TypeCallEnded)[0])
+	if end.HangupCause != events.CauseTransferFailed {
+		t.Fatalf("call.ended %+v", end)
+	}
+	contactID := edge.ContactID(callID)
+	cevs := subjectEvents(t, l, contactID, events.TypeContactAbandoned)
+	if len(find(cevs, events.TypeContactQueued)) != 1 {
+		t.Fatalf("contact %s: %v", contactID, types(cevs))
+	}
+	ten, err := tenant.Parse(local.DemoTenant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waiting, err := floorOf(t, l).Waiting(context.Background(), ten)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range waiting {
+		if c.ID == contactID {
+			t.Fatalf("the ended call's contact is still waiting: %+v", c)
+		}
+	}
+}

@@ -314,7 +314,6 @@ func (h *holdSource) Next(buf *[media.FrameSamples]int16) bool {
 // the hold prompt and the comfort tone while the wait runs off the loop; when an agent answers,
 // the caller is bridged to them (as a transfer to a target is).
 func (x *callRun) joinQueue(ctx context.Context, wg *sync.WaitGroup, queue string) []Command {
-	x.queued = true
 	joinedAt := time.Now()
 	text, ok := holdPrompts[x.nav.Lang()]
 	if !ok {

@@ -245,8 +245,8 @@ func (h *Handler) ServeCall(ctx context.Context, c *sip.Call) {
 	if x.release != nil {
 		x.release(context.Canceled)
 	}
-	if x.queued {
-		x.leave(ctx, log)
+	if x.handedOff && x.h.Floor != nil {
+		x.leave(ctx, log) // nothing of a call that is over stays queued for an agent
 	}
 	side, cause := c.Ended()
 	if x.cause != "" && side == "edge" {
@@ -316,12 +316,12 @@ type callRun struct {
 	leg                 *sip.Leg
 	// bridgedAt is when the transfer was answered.
 	bridgedAt time.Time
-	// queued: the call joined human routing (its contact is left when the call ends); release
-	// ends the agent's leg's context.
-	queued  bool
-	release context.CancelCauseFunc
-	cause   string
-	outcome string
+	// handedOff: the bot handed the call to a queue, so dispatch queues its contact, which the
+	// call leaves when it ends; release ends the agent's leg's context.
+	handedOff bool
+	release   context.CancelCauseFunc
+	cause     string
+	outcome   string
 	// hangup is the cause of the edge's BYE, once it decided to end the call.
 	hangup string
 }
@@ -488,6 +488,7 @@ func (x *callRun) do(ctx context.Context, wg *sync.WaitGroup, cmds []Command) bo
 		case CmdTurn:
 			x.turn(ctx, wg, cmd.Input)
 		case CmdTransfer:
+			x.handedOff = true
 			x.transfer(ctx, wg, cmd.Queue)
 		case CmdHangup:
 			switch {
@@ -559,6 +560,14 @@ func (x *callRun) transfer(ctx context.Context, wg *sync.WaitGroup, queue string
 			}
 			x.outcome, x.bridgedAt = DispositionTransferred, time.Now()
 			x.h.Facts.Transferred(ctx, x.info, TransferFact{Queue: queue, Target: target.Target, Ring: x.bridgedAt.Sub(dialAt)})
+			if x.h.Floor != nil {
+				// The queue's target took the call: its contact must not wait to be offered to
+				// an agent of the floor meanwhile.
+				x.async(ctx, wg, func(ctx context.Context) func() []Command {
+					x.leave(ctx, x.log)
+					return func() []Command { return nil }
+				})
+			}
 			return nil
 		}
 	})
