@@ -3,6 +3,7 @@ package hotline
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -26,12 +27,18 @@ import (
 	"github.com/lingxi/lingxi/shared/tenant"
 )
 
+// tableOf is the local stack's table.
+func tableOf(l *local.Local) *store.Store {
+	cfg := aws.Config{Region: devstack.Region, Credentials: devstack.Credentials()}
+	return store.New(dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(l.Stack.Endpoints().DynamoDB) }), l.Stack.Ref("Table"))
+}
+
 // floorOf is the local stack's floor, as the api function and dispatch use it.
 func floorOf(t *testing.T, l *local.Local) *floor.Floor {
 	t.Helper()
 	ep := l.Stack.Endpoints()
 	cfg := aws.Config{Region: devstack.Region, Credentials: devstack.Credentials()}
-	db := store.New(dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(ep.DynamoDB) }), l.Stack.Ref("Table"))
+	db := tableOf(l)
 	kc := kinesis.NewFromConfig(cfg, func(o *kinesis.Options) { o.BaseEndpoint = aws.String(ep.Kinesis) })
 	return floor.New(db, outbox.New(db, stream.NewPublisher(kc, l.Stack.Ref("EventStream")), slog.New(slog.NewTextHandler(io.Discard, nil))))
 }
@@ -102,9 +109,15 @@ func (d *desktop) stop() []map[string]any {
 // account and returns their user id.
 func voiceAgent(t *testing.T, l *local.Local, username string) string {
 	t.Helper()
+	return voiceAgentOn(t, l, username, local.DemoAgent)
+}
+
+// voiceAgentOn makes a person who takes calls on softphone account sipAccount.
+func voiceAgentOn(t *testing.T, l *local.Local, username, sipAccount string) string {
+	t.Helper()
 	body := map[string]any{
 		"username": username, "display_name": "Voice Agent", "role": "agent", "password": agentPassword,
-		"skills": []map[string]any{}, "capacity": map[string]int{"voice": 1, "chat": 0}, "sip_account": local.DemoAgent,
+		"skills": []map[string]any{}, "capacity": map[string]int{"voice": 1, "chat": 0}, "sip_account": sipAccount,
 	}
 	code, out, err := l.Call(context.Background(), "POST", "/v1/users", l.DemoKey, body)
 	if err != nil || code != http.StatusCreated {
@@ -148,7 +161,8 @@ func TestAQueuedCallRingsTheAvailableAgent(t *testing.T) {
 		t.Fatal(err)
 	}
 	fl := floorOf(t, l)
-	userID := voiceAgent(t, l, "voice-agent-1")
+	username := fmt.Sprint("voice-agent-1-", time.Now().UnixNano()%1e9)
+	userID := voiceAgent(t, l, username)
 	if _, err := fl.SetState(ctx, ten, userID, floor.AgentAvailable, "self", userID); err != nil {
 		t.Fatalf("set the agent available: %v", err)
 	}
@@ -157,7 +171,7 @@ func TestAQueuedCallRingsTheAvailableAgent(t *testing.T) {
 			t.Errorf("set the agent offline: %v", err)
 		}
 	})
-	desk := openDesktop(t, l, "voice-agent-1")
+	desk := openDesktop(t, l, username)
 	a := startAgent(t, l, speechWAV(t, "en", "Hello, this is Anna from the service desk. How can I help you today? Please tell me what happened."))
 	words, wordsLen := speech(t, "en", "I would like to close my account")
 	sipID := call{from: "+8613800138000", steps: []step{
@@ -310,5 +324,95 @@ func TestAFailedTransferLeavesNoContactWaiting(t *testing.T) {
 		if c.ID == contactID {
 			t.Fatalf("the ended call's contact is still waiting: %+v", c)
 		}
+	}
+}
+
+// available sets the agents available, in this order (the first has been idle longest), and
+// offline again after the test.
+func available(t *testing.T, fl *floor.Floor, ten tenant.ID, ids ...string) {
+	t.Helper()
+	ctx := context.Background()
+	for _, id := range ids {
+		if _, err := fl.SetState(ctx, ten, id, floor.AgentAvailable, "self", id); err != nil {
+			t.Fatalf("set %s available: %v", id, err)
+		}
+		t.Cleanup(func() {
+			if _, err := fl.SetState(ctx, ten, id, floor.AgentOffline, "sign_out", id); err != nil {
+				t.Errorf("set %s offline: %v", id, err)
+			}
+		})
+	}
+}
+
+// An agent whose softphone rings and is not answered misses the offer: when it expires the edge
+// stops the ringing and declines, dispatch offers the call to the next available agent, whose
+// softphone answers, and the caller is bridged to them.
+func TestAnUnansweredOfferGoesToTheNextAgent(t *testing.T) {
+	l := product(t)
+	ctx := context.Background()
+	withoutTransferTarget(t, l, "general")
+	ten, err := tenant.Parse(local.DemoTenant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Offers of the queue expire after 6 s (20 s by default) so that the test is short.
+	db := tableOf(l)
+	var q floor.Queue
+	ver, err := db.Get(ctx, ten, floor.QueueKey("general"), &q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	short := q
+	short.OfferTimeoutSeconds = 6
+	if ver, err = db.Put(ctx, ten, floor.QueueKey("general"), short, ver); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if _, err := db.Put(ctx, ten, floor.QueueKey("general"), q, ver); err != nil {
+			t.Errorf("restore the queue: %v", err)
+		}
+	})
+	run := fmt.Sprint(time.Now().UnixNano() % 1e9) // names of this run: a stack may serve several
+	slowPhone, slowPassword := "agent-slow-"+run, "slow-agent-pass-2026"
+	if code, body, err := l.Call(ctx, "PUT", "/v1/sip-accounts/"+slowPhone, l.DemoKey, map[string]any{"password": slowPassword}); err != nil || code >= 300 {
+		t.Fatalf("softphone account: %d %s %v", code, body, err)
+	}
+	slowID := voiceAgentOn(t, l, "slow-agent-"+run, slowPhone)
+	fastID := voiceAgent(t, l, "voice-agent-2-"+run)
+	slow := startSoftphone(t, l, slowPhone, slowPassword, speechWAV(t, "en", "You should never hear this."), "manual")
+	fast := startAgent(t, l, speechWAV(t, "en", "Hello, this is Bob from the service desk. How can I help you today? Please tell me what happened."))
+	fl := floorOf(t, l)
+	available(t, fl, ten, slowID, fastID) // the slow agent has been idle longer: offered first
+
+	sipID := call{from: "+8613800138000", steps: []step{pause(2 * time.Second), keys(t, "0"), hungUp}}.run(t, l)
+	callID, evs := callEvents(t, l, sipID)
+	xfer := find(evs, events.TypeCallTransferred)
+	if len(xfer) != 1 {
+		t.Fatalf("call.transferred: %v\n%s\n--- slow ---\n%s\n--- fast ---\n%s", types(evs), edgeLog(callID), slow.log.String(), fast.log.String())
+	}
+	if tr := payload[events.CallTransferred](t, xfer[0]); tr.Target != local.DemoAgent {
+		t.Fatalf("call.transferred %+v", tr)
+	}
+	contactID := edge.ContactID(callID)
+	cevs := subjectEvents(t, l, contactID, events.TypeContactAssigned)
+	var offered []string
+	requeued := ""
+	for _, e := range cevs {
+		switch e.Type {
+		case events.TypeContactOffered:
+			offered = append(offered, payload[events.ContactOffered](t, e).AgentID)
+		case events.TypeContactQueued:
+			if r := payload[events.ContactQueued](t, e).Reason; r != events.QueueHandoff {
+				requeued = string(r)
+			}
+		}
+	}
+	assigned := payload[events.ContactAssigned](t, find(cevs, events.TypeContactAssigned)[0])
+	if len(offered) != 2 || offered[0] != slowID || offered[1] != fastID || assigned.AgentID != fastID || requeued == "" {
+		t.Fatalf("contact %s: %v; offered to %v (slow %s, fast %s), requeued %q, assigned to %s", contactID, types(cevs), offered, slowID, fastID, requeued, assigned.AgentID)
+	}
+	p, _, err := fl.Presence(ctx, ten, slowID)
+	if err != nil || p.Missed != 1 {
+		t.Fatalf("the slow agent's misses: %+v %v", p.Missed, err)
 	}
 }
