@@ -24,6 +24,10 @@ func (f posterFunc) PostToConnection(_ context.Context, in *apigatewaymanagement
 	return &apigatewaymanagementapi.PostToConnectionOutput{}, f(*in.ConnectionId)
 }
 
+func (f posterFunc) DeleteConnection(context.Context, *apigatewaymanagementapi.DeleteConnectionInput, ...func(*apigatewaymanagementapi.Options)) (*apigatewaymanagementapi.DeleteConnectionOutput, error) {
+	return nil, errors.New("no connection is closed in this test")
+}
+
 // A fan-out tries every connection however many fail: gone ones are removed, other failures come
 // back joined, naming each connection, and the rest are delivered.
 func TestFanOutTriesEveryConnection(t *testing.T) {

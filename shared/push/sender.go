@@ -30,6 +30,7 @@ func NewClient(cfg aws.Config, endpoint string) *apigatewaymanagementapi.Client 
 // Poster is the part of the management API the sender uses.
 type Poster interface {
 	PostToConnection(ctx context.Context, in *apigatewaymanagementapi.PostToConnectionInput, opts ...func(*apigatewaymanagementapi.Options)) (*apigatewaymanagementapi.PostToConnectionOutput, error)
+	DeleteConnection(ctx context.Context, in *apigatewaymanagementapi.DeleteConnectionInput, opts ...func(*apigatewaymanagementapi.Options)) (*apigatewaymanagementapi.DeleteConnectionOutput, error)
 }
 
 var _ Poster = (*apigatewaymanagementapi.Client)(nil)
@@ -115,9 +116,17 @@ func (s *Sender) send(ctx context.Context, t tenant.ID, conns []Conn, msg any) e
 	return errors.Join(errs...)
 }
 
-// post sends data to one connection; 410 Gone removes it.
+// post sends data to one connection; 410 Gone removes it. A person's connection whose session
+// ended (signed out, revoked, expired) is closed and removed instead.
 func (s *Sender) post(ctx context.Context, t tenant.ID, c Conn, data []byte) error {
-	_, err := s.api.PostToConnection(ctx, &apigatewaymanagementapi.PostToConnectionInput{ConnectionId: aws.String(c.ID), Data: data})
+	live, err := s.reg.SessionLive(ctx, c)
+	if err != nil {
+		return err
+	}
+	if !live {
+		return s.close(ctx, t, c)
+	}
+	_, err = s.api.PostToConnection(ctx, &apigatewaymanagementapi.PostToConnectionInput{ConnectionId: aws.String(c.ID), Data: data})
 	var gone *types.GoneException
 	switch {
 	case err == nil:
@@ -127,4 +136,14 @@ func (s *Sender) post(ctx context.Context, t tenant.ID, c Conn, data []byte) err
 	default:
 		return fmt.Errorf("push to connection %s: %w", c.ID, err)
 	}
+}
+
+// close ends connection c (API Gateway then sends $disconnect) and forgets it.
+func (s *Sender) close(ctx context.Context, t tenant.ID, c Conn) error {
+	_, err := s.api.DeleteConnection(ctx, &apigatewaymanagementapi.DeleteConnectionInput{ConnectionId: aws.String(c.ID)})
+	var gone *types.GoneException
+	if err != nil && !errors.As(err, &gone) {
+		return fmt.Errorf("close connection %s of an ended session: %w", c.ID, err)
+	}
+	return s.reg.Remove(ctx, t, c.ID)
 }
