@@ -667,14 +667,18 @@ func stamp(part string, started time.Time) string {
 
 // mergeEdgeSection keeps, from the edge's section in doc, the parts (### headings) that section
 // does not have: a run of some parts replaces only theirs.
-func mergeEdgeSection(doc, section string) string {
-	i := strings.Index(doc, edgeHeading+"\n")
+func mergeEdgeSection(doc, section string) string { return mergeParts(doc, edgeHeading, section) }
+
+// mergeParts keeps, from the section under heading in doc, the parts (### headings) that section
+// does not have.
+func mergeParts(doc, heading, section string) string {
+	i := strings.Index(doc, heading+"\n")
 	if i < 0 {
 		return section
 	}
 	old := doc[i:]
-	if j := strings.Index(old[len(edgeHeading):], "\n## "); j >= 0 {
-		old = old[:len(edgeHeading)+j+1]
+	if j := strings.Index(old[len(heading):], "\n## "); j >= 0 {
+		old = old[:len(heading)+j+1]
 	}
 	_, oldParts := splitParts(old)
 	pre, newParts := splitParts(section)

@@ -6,6 +6,8 @@
 //	go run ./infra/bench -only spike    # the spike test alone; replaces its section of BENCH.md
 //	go run ./infra/bench -only afqmc    # AFQMC question matching alone (afqmc.go); replaces its section
 //	go run ./infra/bench -only edge     # the media edge alone (edgebench.go); replaces its section
+//	go run ./infra/bench -only human    # the human service alone (human.go); replaces its section
+//	go run ./infra/bench -only human -human-parts decide   # the routing decision alone
 //	go run ./infra/bench -only edge -edge-parts load -edge-steps 100,200 -edge-window 5s   # quick look
 //
 // For each dataset it makes stratified folds of the training data (BANKING77
@@ -61,6 +63,8 @@ type config struct {
 	goBench   bool
 	only      string // "spike": run only the spike test
 	edge      edgePlan
+	// humanParts are the human service's parts to run (decide, latency, burst).
+	humanParts map[string]bool
 }
 
 // intList parses "1,2,3".
@@ -99,7 +103,7 @@ func main() {
 	flag.BoolVar(&cfg.skipPeers, "ours-only", false, "skip the peers")
 	flag.Uint64Var(&cfg.seed, "seed", 1, "fold seed")
 	flag.BoolVar(&cfg.goBench, "gobench", true, "also run the Go benchmarks (BenchmarkPredict150, devstack overhead, guess-your-question) and report them")
-	flag.StringVar(&cfg.only, "only", "", `run one part alone and update its section of the report: "spike", "afqmc" or "edge"`)
+	flag.StringVar(&cfg.only, "only", "", `run one part alone and update its section of the report: "spike", "afqmc", "edge" or "human"`)
 	var edgeSteps, edgeParts, setupRates string
 	flag.StringVar(&edgeSteps, "edge-steps", "25,50,100,150,200,300,500,1000,1500,2000,3000", "media edge: concurrent calls per load step")
 	flag.DurationVar(&cfg.edge.window, "edge-window", 15*time.Second, "media edge: measured time per load step")
@@ -108,9 +112,11 @@ func main() {
 	flag.DurationVar(&cfg.edge.setupFor, "edge-setup-for", 5*time.Second, "media edge: SIPp time per rate")
 	flag.StringVar(&edgeParts, "edge-parts", "load,setup,latency,vad", "media edge: the parts to run")
 	flag.IntVar(&cfg.edge.turns, "edge-turns", 12, "media edge: voice turns timed for the latency")
+	var humanParts string
+	flag.StringVar(&humanParts, "human-parts", "decide,latency,burst", "human service: the parts to run")
 	flag.Parse()
-	if cfg.only != "" && cfg.only != "spike" && cfg.only != "afqmc" && cfg.only != "edge" {
-		fmt.Fprintf(os.Stderr, "bench: -only %q: the parts are: spike, afqmc, edge\n", cfg.only)
+	if cfg.only != "" && cfg.only != "spike" && cfg.only != "afqmc" && cfg.only != "edge" && cfg.only != "human" {
+		fmt.Fprintf(os.Stderr, "bench: -only %q: the parts are: spike, afqmc, edge, human\n", cfg.only)
 		os.Exit(2)
 	}
 	var err error
@@ -124,6 +130,10 @@ func main() {
 	cfg.edge.parts = map[string]bool{}
 	for _, p := range strings.Split(edgeParts, ",") {
 		cfg.edge.parts[strings.TrimSpace(p)] = true
+	}
+	cfg.humanParts = map[string]bool{}
+	for _, p := range strings.Split(humanParts, ",") {
+		cfg.humanParts[strings.TrimSpace(p)] = true
 	}
 	cfg.datasets = strings.Split(names, ",")
 	if cfg.runs <= 0 || cfg.runs > cfg.folds {
@@ -176,6 +186,21 @@ func run(ctx context.Context, cfg config) error {
 			return fmt.Errorf("spike: %w", err)
 		}
 		return writeSection(cfg.out, "spike", section)
+	}
+	if cfg.only == "human" {
+		section, err := runHumanBench(ctx, cfg)
+		if old, rerr := os.ReadFile(cfg.out); rerr == nil && section != "" {
+			section = mergeParts(string(old), humanHeading, section)
+		}
+		if section != "" {
+			if werr := writeSection(cfg.out, "human service", section); err == nil {
+				err = werr
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("human: %w", err)
+		}
+		return nil
 	}
 	if cfg.only == "edge" {
 		section, err := runEdgeBench(ctx, cfg, cfg.edge)
@@ -298,6 +323,11 @@ func run(ctx context.Context, cfg config) error {
 		return fmt.Errorf("edge: %w", err)
 	}
 	goBench += edge
+	human, err := runHumanBench(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("human: %w", err)
+	}
+	goBench += human
 	report := render(cfg, results, sizes, time.Since(started), goBench)
 	if err := os.WriteFile(cfg.out, []byte(report), 0o644); err != nil {
 		return err

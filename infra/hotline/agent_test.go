@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -29,9 +30,42 @@ type agent struct {
 
 func startAgent(t *testing.T, l *local.Local, greeting string) *agent {
 	t.Helper()
+	return startSoftphone(t, l, local.DemoAgent, l.AgentPassword, greeting, "auto")
+}
+
+// startSoftphone runs baresip registered as softphone account name; answermode is "auto" or
+// "manual" (it rings and never answers).
+func startSoftphone(t *testing.T, l *local.Local, name, password, greeting, answermode string) *agent {
+	t.Helper()
 	if _, err := exec.LookPath("baresip"); err != nil {
 		t.Fatal("baresip is missing: run bash infra/deps/install.sh (make test does)")
 	}
+	// baresip also binds TCP and TLS next to the free UDP port picked for it; another process
+	// may hold those, and then it exits at once: try again on another port.
+attempts:
+	for attempt := 1; ; attempt++ {
+		a, exited := runSoftphone(t, l, name, password, greeting, answermode)
+		deadline := time.Now().Add(30 * time.Second)
+		for !accountRegistered(l, name) {
+			select {
+			case <-exited:
+				if attempt < 3 && strings.Contains(a.log.String(), "Address already in use") {
+					continue attempts
+				}
+				t.Fatalf("baresip exited before it registered:\n%s", a.log.String())
+			case <-time.After(200 * time.Millisecond):
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("softphone %s did not register:\n%s", name, a.log.String())
+			}
+		}
+		return a
+	}
+}
+
+// runSoftphone starts one baresip on a free port; exited is closed when it exits.
+func runSoftphone(t *testing.T, l *local.Local, name, password, greeting, answermode string) (*agent, <-chan struct{}) {
+	t.Helper()
 	dir := t.TempDir()
 	ln, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
@@ -55,7 +89,7 @@ module_app account.so
 module_app menu.so
 snd_path %s
 `, port, filepath.Join(dir, "unused.wav"), greeting, filepath.Join(dir, "rec"))
-	account := fmt.Sprintf("<sip:%s@%s;transport=udp>;auth_pass=%s;answermode=auto;regint=600\n", local.DemoAgent, l.EdgeAddr(), l.AgentPassword)
+	account := fmt.Sprintf("<sip:%s@%s;transport=udp>;auth_pass=%s;answermode=%s;regint=600\n", name, l.EdgeAddr(), password, answermode)
 	for name, body := range map[string]string{"config": config, "accounts": account} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
 			t.Fatal(err)
@@ -70,28 +104,42 @@ snd_path %s
 	if err := a.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	exited := make(chan struct{})
+	go func() { a.cmd.Wait(); close(exited) }()
 	// An interrupted baresip unregisters before it exits; a stuck one is killed.
 	t.Cleanup(func() {
 		a.cmd.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { a.cmd.Wait(); close(done) }()
 		select {
-		case <-done:
+		case <-exited:
 		case <-time.After(5 * time.Second):
 			a.cmd.Process.Kill()
-			<-done
+			<-exited
 		}
 	})
-	waitRegistrations(t, l, true)
-	return a
+	return a, exited
+}
+
+// accountRegistered: softphone account name shows a registration.
+func accountRegistered(l *local.Local, name string) bool {
+	code, body, err := l.Call(context.Background(), "GET", "/v1/sip-accounts/"+name, l.DemoKey, nil)
+	var acc struct {
+		Registrations []struct{ Contact string } `json:"registrations"`
+	}
+	return err == nil && code == http.StatusOK && json.Unmarshal(body, &acc) == nil && len(acc.Registrations) > 0
 }
 
 // waitRegistrations waits until the demo agent's account shows a registration (or none).
 func waitRegistrations(t *testing.T, l *local.Local, registered bool) {
 	t.Helper()
+	waitAccountRegistrations(t, l, local.DemoAgent, registered)
+}
+
+// waitAccountRegistrations waits until softphone account name shows a registration (or none).
+func waitAccountRegistrations(t *testing.T, l *local.Local, name string, registered bool) {
+	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		code, body, err := l.Call(context.Background(), "GET", "/v1/sip-accounts/"+local.DemoAgent, l.DemoKey, nil)
+		code, body, err := l.Call(context.Background(), "GET", "/v1/sip-accounts/"+name, l.DemoKey, nil)
 		var acc struct {
 			Registrations []struct{ Contact string } `json:"registrations"`
 		}

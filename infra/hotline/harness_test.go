@@ -246,39 +246,9 @@ func (tr transcript) String() string {
 // subject). It returns that id and the call's events in order.
 func callEvents(t *testing.T, l *local.Local, sipCallID string, earlier ...string) (string, []events.Envelope) {
 	t.Helper()
-	kc := kinesis.NewFromConfig(aws.Config{Region: devstack.Region, Credentials: devstack.Credentials()},
-		func(o *kinesis.Options) { o.BaseEndpoint = aws.String(l.Stack.Endpoints().Kinesis) })
-	name := l.Stack.Ref("EventStream")
-	ctx := context.Background()
 	deadline := time.Now().Add(time.Minute)
 	for {
-		var all []events.Envelope
-		shards, err := kc.ListShards(ctx, &kinesis.ListShardsInput{StreamName: aws.String(name)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, sh := range shards.Shards {
-			it, err := kc.GetShardIterator(ctx, &kinesis.GetShardIteratorInput{StreamName: aws.String(name), ShardId: sh.ShardId, ShardIteratorType: kinesistypes.ShardIteratorTypeTrimHorizon})
-			if err != nil {
-				t.Fatal(err)
-			}
-			iter := it.ShardIterator
-			for iter != nil {
-				out, err := kc.GetRecords(ctx, &kinesis.GetRecordsInput{ShardIterator: iter})
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, r := range out.Records {
-					if env, err := events.Decode(r.Data); err == nil {
-						all = append(all, env)
-					}
-				}
-				if len(out.Records) == 0 || aws.ToInt64(out.MillisBehindLatest) == 0 {
-					break
-				}
-				iter = out.NextShardIterator
-			}
-		}
+		all := streamEvents(t, l)
 		id := ""
 		for _, e := range all {
 			if e.Type == events.TypeCallStarted && payload[events.CallStarted](t, e).SIPCallID == sipCallID && !slices.Contains(earlier, e.Subject) {
@@ -299,6 +269,43 @@ func callEvents(t *testing.T, l *local.Local, sipCallID string, earlier ...strin
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
+}
+
+// streamEvents reads every event on the local stack's stream, in each shard's order.
+func streamEvents(t *testing.T, l *local.Local) []events.Envelope {
+	t.Helper()
+	kc := kinesis.NewFromConfig(aws.Config{Region: devstack.Region, Credentials: devstack.Credentials()},
+		func(o *kinesis.Options) { o.BaseEndpoint = aws.String(l.Stack.Endpoints().Kinesis) })
+	name := l.Stack.Ref("EventStream")
+	ctx := context.Background()
+	var all []events.Envelope
+	shards, err := kc.ListShards(ctx, &kinesis.ListShardsInput{StreamName: aws.String(name)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sh := range shards.Shards {
+		it, err := kc.GetShardIterator(ctx, &kinesis.GetShardIteratorInput{StreamName: aws.String(name), ShardId: sh.ShardId, ShardIteratorType: kinesistypes.ShardIteratorTypeTrimHorizon})
+		if err != nil {
+			t.Fatal(err)
+		}
+		iter := it.ShardIterator
+		for iter != nil {
+			out, err := kc.GetRecords(ctx, &kinesis.GetRecordsInput{ShardIterator: iter})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range out.Records {
+				if env, err := events.Decode(r.Data); err == nil {
+					all = append(all, env)
+				}
+			}
+			if len(out.Records) == 0 || aws.ToInt64(out.MillisBehindLatest) == 0 {
+				break
+			}
+			iter = out.NextShardIterator
+		}
+	}
+	return all
 }
 
 func types(evs []events.Envelope) []string {

@@ -146,8 +146,15 @@ type Handler struct {
 	Directory  voicecfg.Directory
 	Dialer     Dialer
 	Targets    Targets
-	Facts      Facts
-	Log        *slog.Logger
+	// Floor, when set, routes the transfers of queues without a transfer target to people:
+	// the call waits in the queue (a hold prompt, then a comfort tone) and rings the softphone
+	// of the agent dispatch offers it to. Nil: such a transfer fails with an apology.
+	Floor Floor
+	// FloorPoll is how often a waiting call reads its contact (DefaultFloorPoll when zero);
+	// QueueGrace bounds the wait for the handoff to be queued (DefaultQueueGrace when zero).
+	FloorPoll, QueueGrace time.Duration
+	Facts                 Facts
+	Log                   *slog.Logger
 	// TurnTimeout bounds a voice turn (DefaultTurnTimeout when zero).
 	TurnTimeout time.Duration
 	// MaxDuration ends a call that lasts longer (DefaultMaxDuration when zero).
@@ -235,6 +242,12 @@ func (h *Handler) ServeCall(ctx context.Context, c *sip.Call) {
 	}
 	cancel()
 	wg.Wait()
+	if x.release != nil {
+		x.release(context.Canceled)
+	}
+	if x.handedOff && x.h.Floor != nil {
+		x.leave(ctx, log) // nothing of a call that is over stays queued for an agent
+	}
 	side, cause := c.Ended()
 	if x.cause != "" && side == "edge" {
 		cause = x.cause
@@ -303,6 +316,10 @@ type callRun struct {
 	leg                 *sip.Leg
 	// bridgedAt is when the transfer was answered.
 	bridgedAt time.Time
+	// handedOff: the bot handed the call to a queue, so dispatch queues its contact, which the
+	// call leaves when it ends; release ends the agent's leg's context.
+	handedOff bool
+	release   context.CancelCauseFunc
 	cause     string
 	outcome   string
 	// hangup is the cause of the edge's BYE, once it decided to end the call.
@@ -471,6 +488,7 @@ func (x *callRun) do(ctx context.Context, wg *sync.WaitGroup, cmds []Command) bo
 		case CmdTurn:
 			x.turn(ctx, wg, cmd.Input)
 		case CmdTransfer:
+			x.handedOff = true
 			x.transfer(ctx, wg, cmd.Queue)
 		case CmdHangup:
 			switch {
@@ -515,6 +533,9 @@ func (x *callRun) transfer(ctx context.Context, wg *sync.WaitGroup, queue string
 	x.async(ctx, wg, func(ctx context.Context) func() []Command {
 		dialAt := time.Now()
 		target, err := x.h.Directory.TransferTarget(ctx, x.info.Tenant, queue)
+		if errors.Is(err, voicecfg.ErrNotFound) && x.h.Floor != nil {
+			return func() []Command { return x.joinQueue(ctx, wg, queue) }
+		}
 		var (
 			leg  *sip.Leg
 			dial string
@@ -539,6 +560,14 @@ func (x *callRun) transfer(ctx context.Context, wg *sync.WaitGroup, queue string
 			}
 			x.outcome, x.bridgedAt = DispositionTransferred, time.Now()
 			x.h.Facts.Transferred(ctx, x.info, TransferFact{Queue: queue, Target: target.Target, Ring: x.bridgedAt.Sub(dialAt)})
+			if x.h.Floor != nil {
+				// The queue's target took the call: its contact must not wait to be offered to
+				// an agent of the floor meanwhile.
+				x.async(ctx, wg, func(ctx context.Context) func() []Command {
+					x.leave(ctx, x.log)
+					return func() []Command { return nil }
+				})
+			}
 			return nil
 		}
 	})

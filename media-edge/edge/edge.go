@@ -33,6 +33,8 @@ import (
 	"github.com/lingxi/lingxi/media-edge/voice/local"
 	"github.com/lingxi/lingxi/media-edge/voice/vad"
 	"github.com/lingxi/lingxi/shared/egress"
+	"github.com/lingxi/lingxi/shared/floor"
+	"github.com/lingxi/lingxi/shared/outbox"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/stream"
 	"github.com/lingxi/lingxi/shared/tenant"
@@ -108,7 +110,8 @@ func New(cfg config.Config, o Options) (*Edge, error) {
 	}
 	ep := o.Endpoints
 	ddb := dynamodb.NewFromConfig(o.AWS, func(x *dynamodb.Options) { x.BaseEndpoint = endpoint(ep.DynamoDB) })
-	dir := voicecfg.NewStore(store.New(ddb, cfg.Table))
+	db := store.New(ddb, cfg.Table)
+	dir := voicecfg.NewStore(db)
 	var (
 		asr voice.Recognizer
 		tts voice.Synthesizer
@@ -123,7 +126,12 @@ func New(cfg config.Config, o Options) (*Edge, error) {
 		hears = []string{"en"} // Debian has no Chinese model for pocketsphinx
 	}
 	kin := kinesis.NewFromConfig(o.AWS, func(x *kinesis.Options) { x.BaseEndpoint = endpoint(ep.Kinesis) })
-	f := newFacts(stream.NewPublisher(kin, cfg.Stream), log.With("component", "events"))
+	pub := stream.NewPublisher(kin, cfg.Stream)
+	f := newFacts(pub, log.With("component", "events"))
+	// Human routing: the transfers of queues without a transfer target wait for an agent; the
+	// floor's writes commit their events through the outbox (the relay delivers what a failed
+	// publish left).
+	fl := floor.New(db, outbox.New(db, pub, log.With("component", "outbox")))
 	lam := lambda.NewFromConfig(o.AWS, func(x *lambda.Options) { x.BaseEndpoint = endpoint(ep.Lambda) })
 	h := &call.Handler{
 		Bot:        bot{turns.New(lam, cfg.ChatFunction)},
@@ -136,6 +144,7 @@ func New(cfg config.Config, o Options) (*Edge, error) {
 		},
 		Directory:   dir,
 		Targets:     newSIPTargets(egress.Policy{LoopbackPorts: loopbackSIP}),
+		Floor:       routingFloor{fl},
 		Facts:       f,
 		Log:         log.With("component", "call"),
 		MaxDuration: time.Duration(cfg.MaxCall),
