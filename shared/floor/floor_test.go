@@ -12,6 +12,7 @@ import (
 	"github.com/lingxi/lingxi/shared/httpapi"
 	"github.com/lingxi/lingxi/shared/routing"
 	"github.com/lingxi/lingxi/shared/store"
+	"github.com/lingxi/lingxi/shared/users"
 )
 
 func TestQueueCheck(t *testing.T) {
@@ -466,5 +467,19 @@ func TestMoveQueued(t *testing.T) {
 	}
 	if w, _ := fx.f.Waiting(ctx, fx.t); len(w) != 1 || w[0].Queue != "billing" {
 		t.Fatalf("waiting %+v", w)
+	}
+}
+
+// A voice offer rings the person's softphone: a person without one has no voice capacity.
+func TestNoSoftphoneNoCalls(t *testing.T) {
+	ctx := context.Background()
+	fx := newFixture(t)
+	u := users.User{ID: "usr_p", Username: "usr_p", DisplayName: "P", Role: users.RoleAgent, Capacity: users.Capacity{Voice: 1, Chat: 2}}
+	if err := fx.db.Create(ctx, fx.t, users.Key(u.ID), u); err != nil {
+		t.Fatal(err)
+	}
+	p, err := fx.f.SetState(ctx, fx.t, "usr_p", AgentAvailable, "self", "user/usr_p")
+	if err != nil || p.Capacity[events.ChannelVoice] != 0 || p.Capacity[events.ChannelChat] != 2 || p.Free(events.ChannelVoice) {
+		t.Fatalf("presence without a softphone %+v %v", p, err)
 	}
 }

@@ -80,7 +80,7 @@ func newFixture(tb testing.TB) *fixture {
 // user creates an agent with skills and chat capacity.
 func (fx *fixture) user(tb testing.TB, id string, chat int, skills map[string]int) {
 	tb.Helper()
-	u := users.User{ID: id, Username: id, DisplayName: "Agent " + id, Role: users.RoleAgent, Capacity: users.Capacity{Voice: 1, Chat: chat}}
+	u := users.User{ID: id, Username: id, DisplayName: "Agent " + id, Role: users.RoleAgent, Capacity: users.Capacity{Voice: 1, Chat: chat}, SIPAccount: "sip-" + id}
 	for s, p := range skills {
 		u.Skills = append(u.Skills, users.Skill{Name: s, Proficiency: p})
 	}

@@ -118,7 +118,13 @@ func (p Presence) fromUser(u users.User) Presence {
 	for _, s := range u.Skills {
 		p.Skills[s.Name] = s.Proficiency
 	}
-	p.Capacity = map[events.Channel]int{events.ChannelVoice: u.Capacity.Voice, events.ChannelChat: u.Capacity.Chat}
+	// A voice offer rings the person's softphone: without one they take no calls, whatever their
+	// voice capacity says (offers they could only miss would put them on a break).
+	voice := u.Capacity.Voice
+	if u.SIPAccount == "" {
+		voice = 0
+	}
+	p.Capacity = map[events.Channel]int{events.ChannelVoice: voice, events.ChannelChat: u.Capacity.Chat}
 	if p.Slots == nil {
 		p.Slots = []Slot{}
 	}

@@ -36,6 +36,7 @@ import (
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/stream"
 	"github.com/lingxi/lingxi/shared/tenant"
+	"github.com/lingxi/lingxi/shared/voicecfg"
 )
 
 // DefaultQueue is the queue every tenant starts with; contacts whose queue does not exist go here.
@@ -188,6 +189,18 @@ func (h *Handler) enqueue(ctx context.Context, t tenant.ID, e events.Envelope) e
 	var d events.ContactCreated
 	if err := json.Unmarshal(e.Data, &d); err != nil {
 		return stream.Permanent(err)
+	}
+	if d.Channel == events.ChannelVoice {
+		// A queue with a voice transfer target sends its calls there (the media edge dials it):
+		// the call never waits on the floor.
+		_, err := voicecfg.NewStore(h.cfg.DB).TransferTarget(ctx, t, d.Queue)
+		if err == nil {
+			h.cfg.Log.InfoContext(ctx, "voice contact goes to its queue's transfer target, not the floor", "tenant", t.String(), "contact", e.Subject, "queue", d.Queue)
+			return nil
+		}
+		if !errors.Is(err, voicecfg.ErrNotFound) {
+			return err
+		}
 	}
 	queue := d.Queue
 	if _, _, err := h.cfg.Floor.Queue(ctx, t, queue); errors.Is(err, floor.ErrNotFound) {

@@ -24,6 +24,7 @@ import (
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/tenant"
 	"github.com/lingxi/lingxi/shared/users"
+	"github.com/lingxi/lingxi/shared/voicecfg"
 )
 
 // recorder is the stream: the events the floor published.
@@ -561,5 +562,40 @@ func TestMaxWaitEndsTheChat(t *testing.T) {
 	abandoned, _ := events.New(fx.t, events.TypeContactAbandoned, "conv-1", floor.Source, events.ContactAbandoned{Queue: DefaultQueue, Channel: events.ChannelChat, Reason: events.AbandonMaxWait})
 	if failed := fx.stream(t, abandoned); len(failed) != 0 {
 		t.Fatalf("failed %v", failed)
+	}
+}
+
+// A call handed to a queue with a voice transfer target is dialled there by the edge; it never
+// waits on the floor. A call of a queue without one is queued, and only an agent with a softphone
+// can take it.
+func TestVoiceContacts(t *testing.T) {
+	ctx := context.Background()
+	fx := newFixture(t)
+	if err := fx.db.Create(ctx, fx.t, voicecfg.TransferKey("cards"), voicecfg.TransferRecord{Queue: "cards", Target: "account:desk"}); err != nil {
+		t.Fatal(err)
+	}
+	fx.user(t, "usr_nophone", nil) // voice capacity 1, but no softphone
+	call := func(id, queue string) {
+		t.Helper()
+		ev, err := events.New(fx.t, events.TypeContactCreated, id, "lingxi.chat", events.ContactCreated{Channel: events.ChannelVoice,
+			Queue: queue, Reason: events.ReasonCustomerRequest})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if failed := fx.stream(t, ev); len(failed) != 0 {
+			t.Fatalf("failed %v", failed)
+		}
+	}
+	call("call-target", "cards")
+	if _, _, err := fx.fl.Contact(ctx, fx.t, "call-target"); !errors.Is(err, floor.ErrNotFound) {
+		t.Fatalf("a call of a queue with a transfer target is on the floor: %v", err)
+	}
+	call("call-floor", DefaultQueue)
+	c, _, err := fx.fl.Contact(ctx, fx.t, "call-floor")
+	if err != nil || c.State != floor.StateQueued {
+		t.Fatalf("a call of a queue without a target: %+v %v (want queued: the only agent has no softphone)", c, err)
+	}
+	if msgs := fx.push.of("usr_nophone"); len(msgs) != 0 {
+		t.Fatalf("an agent without a softphone was offered a call: %+v", msgs)
 	}
 }
