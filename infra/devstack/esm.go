@@ -183,6 +183,11 @@ func wait(ctx context.Context, d time.Duration) bool {
 
 func (e *esm) shardLoop(ctx context.Context, shard string, iter *string) {
 	poll := e.st.cfg.StreamPollInterval
+	if e.spec.ConsumerARN != "" {
+		// Enhanced fan-out pushes records as they arrive (SubscribeToShard); kinesalite has no
+		// push, so the shard is polled often enough to give the same latency.
+		poll = e.st.cfg.PushPollInterval
+	}
 	var buf []ktypes.Record
 	var firstAt, skipBefore time.Time
 	lastFetched := ""

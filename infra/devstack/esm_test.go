@@ -280,3 +280,28 @@ func TestKilledEmulatorIsRestarted(t *testing.T) {
 		t.Errorf("the record from before the kill was processed %d times; the stream lost its data or the mapping its place", n)
 	}
 }
+
+// A mapping whose Stream is an enhanced fan-out consumer reads the consumer's stream with the same
+// batches and checkpoints, at the push's pace: the stack's standard polling is an hour here, so a
+// record written after an idle poll arrives only through the consumer's short interval.
+func TestKinesisThroughStreamConsumer(t *testing.T) {
+	st, logs := startStack(t, "fanout.yaml", func(c *Config) { c.StreamPollInterval = time.Hour })
+	for _, id := range []string{"f1", "f2", "f3"} {
+		putRecords(t, st, "FanOutStream", id+":ok")
+		logs.waitLines(t, 30*time.Second, 1, "[PushConsumer] PROCESSED "+id)
+	}
+	for _, id := range []string{"f1", "f2", "f3"} {
+		if n := logs.count("[PushConsumer] PROCESSED " + id); n != 1 {
+			t.Errorf("%s processed %d times", id, n)
+		}
+	}
+	arn, _ := st.model.getAtt("FanOutStreamConsumer", "ConsumerARN")
+	if want := st.model.esms[0].StreamARN + "/consumer/" + st.cfg.StackName + "-push:0"; arn != want {
+		t.Errorf("consumer ARN %v, want %s", arn, want)
+	}
+	st.Close()
+	ckpt, err := os.ReadFile(filepath.Join(st.cfg.StateDir, "esm", "PushConsumer.Stream.json"))
+	if err != nil || !strings.Contains(string(ckpt), "shardId-000000000000") {
+		t.Fatalf("checkpoint file: %v %s", err, ckpt)
+	}
+}

@@ -18,6 +18,7 @@ const (
 	typeTable              = "AWS::DynamoDB::Table"
 	typeSimpleTable        = "AWS::Serverless::SimpleTable"
 	typeStream             = "AWS::Kinesis::Stream"
+	typeStreamConsumer     = "AWS::Kinesis::StreamConsumer"
 	typeBucket             = "AWS::S3::Bucket"
 	typeQueue              = "AWS::SQS::Queue"
 	typeRole               = "AWS::IAM::Role"
@@ -63,6 +64,14 @@ type streamSpec struct {
 	Shards    int
 }
 
+// consumerSpec is an enhanced fan-out consumer registered on a stream of the template.
+type consumerSpec struct {
+	LogicalID string
+	Name      string
+	ARN       string
+	StreamARN string
+}
+
 type queueSpec struct {
 	LogicalID string
 	Name      string
@@ -98,6 +107,7 @@ type esmSpec struct {
 	Event            string
 	StreamARN        string
 	StreamName       string
+	ConsumerARN      string // the mapping reads through this enhanced fan-out consumer ("": polls the stream)
 	StartingPosition string
 	StartAt          time.Time
 	BatchSize        int
@@ -138,6 +148,7 @@ type model struct {
 	fnByName  map[string]string
 	tables    []*tableSpec
 	streams   []*streamSpec
+	consumers []*consumerSpec
 	buckets   []string
 	queues    []*queueSpec
 	httpAPIs  []string // logical ids of HTTP APIs (SAM and plain), sorted
@@ -220,6 +231,8 @@ func (m *model) physical(id string) (string, error) {
 		prop, max = "TableName", 255
 	case typeStream:
 		prop = "Name"
+	case typeStreamConsumer:
+		prop = "ConsumerName"
 	case typeBucket:
 		prop, max, lower = "BucketName", 63, true
 	case typeQueue:
@@ -265,6 +278,12 @@ func (m *model) arn(id string) (string, error) {
 		return fmt.Sprintf("arn:aws:dynamodb:%s:%s:table/%s", Region, AccountID, name), nil
 	case typeStream:
 		return streamARN(name), nil
+	case typeStreamConsumer:
+		stream, err := m.res.str(r.Properties["StreamARN"])
+		if err != nil {
+			return "", fmt.Errorf("resource %s StreamARN: %w", id, err)
+		}
+		return consumerARN(stream, name), nil
 	case typeBucket:
 		return "arn:aws:s3:::" + name, nil
 	case typeQueue:
@@ -282,6 +301,11 @@ func (m *model) arn(id string) (string, error) {
 func streamARN(name string) string {
 	return fmt.Sprintf("arn:aws:kinesis:%s:%s:stream/%s", Region, AccountID, name)
 }
+
+// consumerARN is a stream consumer's ARN. AWS ends it with the consumer's creation time (epoch
+// seconds); locally that is 0, so the ARN stays the same across restarts.
+func consumerARN(stream, name string) string { return stream + "/consumer/" + name + ":0" }
+
 func queueARN(name string) string {
 	return fmt.Sprintf("arn:aws:sqs:%s:%s:%s", Region, AccountID, name)
 }
@@ -309,7 +333,7 @@ func (m *model) ref(id string) (any, error) {
 		return m.queueURL(name), nil
 	case typeHTTPAPI, typeV2API:
 		return m.apiID(id), nil
-	case typeSNSTopic:
+	case typeSNSTopic, typeStreamConsumer:
 		return m.arn(id)
 	case typeV2Integration, typeV2Route:
 		return apiGatewayID(m.stack + "/" + id)[:7], nil
@@ -346,6 +370,16 @@ func (m *model) getAtt(id, attr string) (any, error) {
 		return name, nil
 	case typeQueue + ".QueueUrl":
 		return m.queueURL(name), nil
+	case typeStreamConsumer + ".ConsumerARN":
+		return m.arn(id)
+	case typeStreamConsumer + ".ConsumerName":
+		return name, nil
+	case typeStreamConsumer + ".StreamARN":
+		return m.res.str(r.Properties["StreamARN"])
+	case typeStreamConsumer + ".ConsumerStatus":
+		return "ACTIVE", nil
+	case typeStreamConsumer + ".ConsumerCreationTimestamp":
+		return "1970-01-01T00:00:00Z", nil
 	case typeBucket + ".DomainName":
 		return name + ".s3.amazonaws.com", nil
 	case typeBucket + ".RegionalDomainName":
@@ -429,6 +463,23 @@ func (m *model) build() error {
 			shards = onDemandShards
 		}
 		m.streams = append(m.streams, &streamSpec{LogicalID: id, Name: name, ARN: streamARN(name), Shards: shards})
+	}
+	for _, id := range t.sortedIDs(typeStreamConsumer) {
+		if !m.active[id] {
+			continue
+		}
+		name, err := m.physical(id)
+		if err != nil {
+			return err
+		}
+		stream, err := m.res.str(t.Resources[id].Properties["StreamARN"])
+		if err != nil {
+			return fmt.Errorf("stream consumer %s StreamARN: %w", id, err)
+		}
+		if m.stream(stream) == nil {
+			return fmt.Errorf("stream consumer %s: StreamARN %q is not a Kinesis stream declared in this template", id, stream)
+		}
+		m.consumers = append(m.consumers, &consumerSpec{LogicalID: id, Name: name, ARN: consumerARN(stream, name), StreamARN: stream})
 	}
 	for _, id := range t.sortedIDs(typeBucket) {
 		if !m.active[id] {
@@ -761,6 +812,16 @@ func (m *model) httpEvent(fnID string, p map[string]any) error {
 	return nil
 }
 
+// stream is the template's stream of that ARN, or nil.
+func (m *model) stream(arn string) *streamSpec {
+	for _, s := range m.streams {
+		if s.ARN == arn {
+			return s
+		}
+	}
+	return nil
+}
+
 func (m *model) kinesisEvent(fnID, ev string, p map[string]any) error {
 	rp, err := m.res.resolve(p)
 	if err != nil {
@@ -771,16 +832,17 @@ func (m *model) kinesisEvent(fnID, ev string, p map[string]any) error {
 		return err
 	}
 	arn := scalarString(props["Stream"])
-	var stream *streamSpec
-	for _, s := range m.streams {
-		if s.ARN == arn {
-			stream = s
+	consumer := ""
+	for _, c := range m.consumers {
+		if c.ARN == arn { // enhanced fan-out: the consumer's stream, read with a push's latency
+			consumer, arn = c.ARN, c.StreamARN
 		}
 	}
+	stream := m.stream(arn)
 	if stream == nil {
-		return fmt.Errorf("Stream %q is not a Kinesis stream declared in this template", arn)
+		return fmt.Errorf("Stream %q is not a Kinesis stream declared in this template, nor one of its stream consumers", arn)
 	}
-	spec := &esmSpec{Function: fnID, Event: ev, StreamARN: arn, StreamName: stream.Name}
+	spec := &esmSpec{Function: fnID, Event: ev, StreamARN: arn, StreamName: stream.Name, ConsumerARN: consumer}
 	spec.StartingPosition = scalarString(props["StartingPosition"])
 	switch spec.StartingPosition {
 	case "TRIM_HORIZON", "LATEST":

@@ -59,6 +59,10 @@ type Config struct {
 	InitTimeout time.Duration
 	// StreamPollInterval is how often an idle shard is polled (default 1s, Lambda's).
 	StreamPollInterval time.Duration
+	// PushPollInterval is how often an idle shard is polled for a mapping that reads through an
+	// enhanced fan-out consumer (AWS::Kinesis::StreamConsumer): Kinesis pushes those records about
+	// 70 ms after they are written, and kinesalite has no SubscribeToShard (default 50ms).
+	PushPollInterval time.Duration
 	// StreamRetryBackoff is the pause before the first retry of a failed batch; it doubles up to
 	// 10s (default 500ms).
 	StreamRetryBackoff time.Duration
@@ -120,6 +124,9 @@ func (cfg *Config) defaults(t *Template) {
 	}
 	if cfg.StreamPollInterval <= 0 {
 		cfg.StreamPollInterval = time.Second
+	}
+	if cfg.PushPollInterval <= 0 {
+		cfg.PushPollInterval = 50 * time.Millisecond
 	}
 	if cfg.StreamRetryBackoff <= 0 {
 		cfg.StreamRetryBackoff = 500 * time.Millisecond

@@ -290,3 +290,79 @@ Resources:
 		t.Errorf("schedules %+v", m.schedules)
 	}
 }
+
+// An enhanced fan-out consumer resolves like CloudFormation's (Ref and ConsumerARN are its ARN), and
+// a Kinesis event whose Stream is that ARN reads the consumer's stream, marked as a push mapping.
+func TestStreamConsumer(t *testing.T) {
+	m, err := testModel(t, `
+Resources:
+  Stream:
+    Type: AWS::Kinesis::Stream
+    Properties:
+      ShardCount: 2
+  Consumer:
+    Type: AWS::Kinesis::StreamConsumer
+    Properties:
+      StreamARN: !GetAtt Stream.Arn
+      ConsumerName: !Sub "${AWS::StackName}-fn"
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: functions/x
+      Runtime: provided.al2023
+      Environment:
+        Variables:
+          REF: !Ref Consumer
+          ARN: !GetAtt Consumer.ConsumerARN
+          NAME: !GetAtt Consumer.ConsumerName
+          STREAM: !GetAtt Consumer.StreamARN
+      Events:
+        Push:
+          Type: Kinesis
+          Properties:
+            Stream: !GetAtt Consumer.ConsumerARN
+            StartingPosition: LATEST
+        Poll:
+          Type: Kinesis
+          Properties:
+            Stream: !GetAtt Stream.Arn
+            StartingPosition: LATEST
+`, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stream := "arn:aws:kinesis:us-east-1:000000000000:stream/s-Stream"
+	arn := stream + "/consumer/s-fn:0"
+	want := map[string]string{"REF": arn, "ARN": arn, "NAME": "s-fn", "STREAM": stream}
+	for k, v := range want {
+		if got := m.functions["Fn"].Env[k]; got != v {
+			t.Errorf("%s = %q, want %q", k, got, v)
+		}
+	}
+	if len(m.consumers) != 1 || m.consumers[0].ARN != arn || m.consumers[0].StreamARN != stream {
+		t.Errorf("consumers %+v", m.consumers)
+	}
+	got := map[string]*esmSpec{}
+	for _, e := range m.esms {
+		got[e.Event] = e
+	}
+	if e := got["Push"]; e == nil || e.ConsumerARN != arn || e.StreamARN != stream || e.StreamName != "s-Stream" {
+		t.Errorf("push mapping %+v", e)
+	}
+	if e := got["Poll"]; e == nil || e.ConsumerARN != "" || e.StreamARN != stream {
+		t.Errorf("polling mapping %+v", e)
+	}
+
+	// A consumer must be registered on a stream of the template.
+	_, err = testModel(t, `
+Resources:
+  Consumer:
+    Type: AWS::Kinesis::StreamConsumer
+    Properties:
+      StreamARN: arn:aws:kinesis:us-east-1:000000000000:stream/elsewhere
+      ConsumerName: c
+`, nil)
+	if err == nil || !strings.Contains(err.Error(), "elsewhere") {
+		t.Errorf("consumer of an undeclared stream: %v", err)
+	}
+}
