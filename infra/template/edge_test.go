@@ -218,7 +218,10 @@ func actions(st map[string]any) []string {
 func TestEdgeRolesLeastPrivilege(t *testing.T) {
 	tpl := load(t)
 	want := map[string][]string{
-		"EdgeTaskRole": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query",
+		// The floor's writes of a queued call (accept, decline, leave) are transactions through
+		// the outbox.
+		"EdgeTaskRole": {"dynamodb:ConditionCheckItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query",
+			"dynamodb:TransactWriteItems", "dynamodb:UpdateItem",
 			"kinesis:PutRecord", "kinesis:PutRecords", "lambda:InvokeFunction", "polly:SynthesizeSpeech",
 			"s3:AbortMultipartUpload", "s3:PutObject", "transcribe:StartStreamTranscription"},
 		"EdgeExecutionRole": {"ecr:BatchGetImage", "ecr:GetAuthorizationToken", "ecr:GetDownloadUrlForLayer", "logs:CreateLogStream", "logs:PutLogEvents"},
