@@ -78,8 +78,11 @@ export function Wallboard({ token, live, onAuthLost }) {
   const queues = N.arr(board, 'queues');
   const boardAgents = N.arr(board, 'agents');
   const people = agents.length ? agents : boardAgents;
-  const byState = {};
-  for (const a of people) byState[a.state || 'offline'] = (byState[a.state || 'offline'] || 0) + 1;
+  let byState = N.pick(board, 'agents_by_state');
+  if (!byState) {
+    byState = {};
+    for (const a of people) byState[a.state || 'offline'] = (byState[a.state || 'offline'] || 0) + 1;
+  }
 
   return (
     <main class="wallboard">
@@ -121,8 +124,12 @@ export function Wallboard({ token, live, onAuthLost }) {
                   <td class="num big" data-testid="waiting">
                     {N.pick(q, 'waiting') ?? 0}
                   </td>
-                  <td class="num">{duration(N.ms(q, 'longest_wait'))}</td>
-                  <td class={'num' + (sl != null && target != null && (sl <= 1 ? sl * 100 : sl) < target ? ' bad' : '')}>{percent(sl)}</td>
+                  <td class="num" data-testid="longest-wait">
+                    {N.pick(q, 'waiting') ? (q.oldest_enqueued_at ? since(q.oldest_enqueued_at, now) : duration(N.ms(q, 'longest_wait'))) : '–'}
+                  </td>
+                  <td class={'num' + (sl != null && target && sl < target ? ' bad' : '')} title={target ? `target ${target}% in ${N.pick(q, 'target_seconds')}s` : ''}>
+                    {percent(sl)}
+                  </td>
                   <td class="num">{duration(N.ms(q, 'asa'))}</td>
                   <td class="num">{percent(N.pick(q, 'abandon_rate'))}</td>
                   <td class="num" data-testid="offered">
@@ -169,7 +176,7 @@ export function Wallboard({ token, live, onAuthLost }) {
                       <span class={'pill ' + a.state}>{a.state}</span>
                     </td>
                     <td class="num">{since(N.pick(a, 'since'), now)}</td>
-                    <td class="num">{slots.length || N.pick(a, 'contacts', 'load') || 0}</td>
+                    <td class="num">{slots.length || N.pick(boardAgents.find((b) => b.agent_id === id), 'contacts') || 0}</td>
                     <td>
                       <select aria-label={'State of ' + (N.pick(a, 'display_name') || id)} value={a.state} onChange={(e) => setAgentState(id, e.target.value)}>
                         <option value="available">available</option>
@@ -219,7 +226,7 @@ export function Wallboard({ token, live, onAuthLost }) {
         <h2>
           Arrivals per 15 minutes <span class="muted small">today</span>
         </h2>
-        <Arrivals series={N.pick(board, 'arrivals', 'arrivals_15m')} now={now} />
+        <Arrivals series={N.pick(board, 'arrivals')} day={N.pick(board, 'day')} zone={N.pick(board, 'time_zone')} now={now} />
       </section>
     </main>
   );
@@ -269,31 +276,28 @@ function Move({ contact, queues, agents, onMove }) {
   );
 }
 
-// Arrivals draws the day's arrivals per 15-minute slot as SVG bars: series is an array of counts
-// (slot 0 = midnight) or of {start|at|time, count|arrivals}.
-export function Arrivals({ series, now }) {
+// Arrivals draws the day's arrivals per 15-minute interval as SVG bars: series is the board's
+// [{start, contacts}] of the tenant's day (in its time zone; UTC shown as UTC, other zones as this
+// browser's local time).
+export function Arrivals({ series, day, zone, now }) {
+  const utc = !zone || zone === 'UTC';
+  const slotOf = (t) => {
+    const d = new Date(t);
+    return (utc ? d.getUTCHours() : d.getHours()) * 4 + Math.floor((utc ? d.getUTCMinutes() : d.getMinutes()) / 15);
+  };
   const counts = new Array(96).fill(0);
-  for (const [i, x] of (Array.isArray(series) ? series : []).entries()) {
-    if (typeof x === 'number') counts[i] = x;
-    else if (x) {
-      const at = N.pick(x, 'start', 'at', 'time', 'slot');
-      const n = N.pick(x, 'count', 'arrivals', 'n') || 0;
-      let slot = i;
-      if (typeof at === 'string') {
-        const d = new Date(at);
-        slot = d.getHours() * 4 + Math.floor(d.getMinutes() / 15);
-      } else if (typeof at === 'number') slot = at;
-      if (slot >= 0 && slot < 96) counts[slot] += n;
-    }
+  for (const x of Array.isArray(series) ? series : []) {
+    const slot = slotOf(N.pick(x, 'start'));
+    if (slot >= 0 && slot < 96) counts[slot] += N.pick(x, 'contacts', 'count') || 0;
   }
-  const d = new Date(now);
-  const current = d.getHours() * 4 + Math.floor(d.getMinutes() / 15);
+  const current = slotOf(now);
+  const total = counts.reduce((a, b) => a + b, 0);
   const max = Math.max(4, ...counts);
   const W = 960;
   const H = 160;
   const bw = W / 96;
   return (
-    <svg class="chart" viewBox={`0 0 ${W} ${H + 20}`} role="img" aria-label="Arrivals per 15 minutes" data-testid="arrivals">
+    <svg class="chart" viewBox={`0 0 ${W} ${H + 20}`} role="img" aria-label={`Arrivals per 15 minutes: ${total} today`} data-testid="arrivals" data-total={total}>
       {[0.25, 0.5, 0.75, 1].map((f) => (
         <line key={f} x1="0" x2={W} y1={H - f * H} y2={H - f * H} class="grid" />
       ))}
@@ -304,13 +308,15 @@ export function Arrivals({ series, now }) {
           </title>
         </rect>
       ))}
-      {[0, 6, 12, 18].map((h) => (
+      <rect x={current * bw} y="0" width={bw} height={H} class="cursor" />
+      {[0, 3, 6, 9, 12, 15, 18, 21].map((h) => (
         <text key={h} x={h * 4 * bw + 2} y={H + 15} class="axis">
           {String(h).padStart(2, '0')}:00
         </text>
       ))}
       <text x={W - 4} y="12" class="axis" text-anchor="end">
-        max {max}
+        {day ? day + (utc ? ' UTC' : '') + ' · ' : ''}
+        {total} today · scale {max}
       </text>
     </svg>
   );

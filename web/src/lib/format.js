@@ -14,9 +14,10 @@ export function since(iso, now = Date.now()) {
   return duration(now - Date.parse(iso));
 }
 
+// percent shows a percentage (0–100) with at most one decimal.
 export function percent(x) {
   if (x == null || isNaN(x)) return '–';
-  return Math.round(x <= 1 ? x * 100 : x) + '%';
+  return Math.round(x * 10) / 10 + '%';
 }
 
 export function clock(iso) {
