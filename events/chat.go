@@ -16,4 +16,6 @@ type ChatMessage struct {
 	Intent string `json:"intent,omitempty" jsonschema:"maxLength=128"`
 	// Confidence is the NLU's confidence in Intent, from 0 to 1; omitted with Intent.
 	Confidence float64 `json:"confidence,omitempty" jsonschema:"minimum=0,maximum=1"`
+	// AgentID is the agent who wrote a message of role agent; omitted on other messages.
+	AgentID string `json:"agent_id,omitempty" jsonschema:"maxLength=64"`
 }

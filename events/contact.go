@@ -100,4 +100,8 @@ type ContactEnded struct {
 	DurationMS int64 `json:"duration_ms" jsonschema:"minimum=0"`
 	// Intent is the contact's main intent as classified; omitted when unknown.
 	Intent string `json:"intent,omitempty" jsonschema:"maxLength=128"`
+	// Disposition is the wrap-up code the agent chose; omitted when no agent handled the contact.
+	Disposition string `json:"disposition,omitempty" jsonschema:"maxLength=64"`
+	// AgentID is the agent who handled the contact; omitted when none did.
+	AgentID string `json:"agent_id,omitempty" jsonschema:"maxLength=64"`
 }

@@ -33,6 +33,13 @@ const (
 	TypeWebhookEndpointChanged = "webhook.endpoint.changed"
 	TypeVoiceConfigChanged     = "voice.config.changed"
 	TypeUserChanged            = "user.changed"
+	TypeAgentState             = "agent.state"
+	TypeContactQueued          = "contact.queued"
+	TypeContactOffered         = "contact.offered"
+	TypeContactAssigned        = "contact.assigned"
+	TypeContactAbandoned       = "contact.abandoned"
+	TypeContactTransferred     = "contact.transferred"
+	TypeDispatchDecided        = "dispatch.decided"
 )
 
 // registry maps each known type name to its current version and payload Go type. Adding a type is
@@ -65,6 +72,13 @@ var registry = map[string]entry{
 	TypeWebhookEndpointChanged: payload[WebhookEndpointChanged](1),
 	TypeVoiceConfigChanged:     payload[VoiceConfigChanged](1),
 	TypeUserChanged:            payload[UserChanged](1),
+	TypeAgentState:             payload[AgentState](1),
+	TypeContactQueued:          payload[ContactQueued](1),
+	TypeContactOffered:         payload[ContactOffered](1),
+	TypeContactAssigned:        payload[ContactAssigned](1),
+	TypeContactAbandoned:       payload[ContactAbandoned](1),
+	TypeContactTransferred:     payload[ContactTransferred](1),
+	TypeDispatchDecided:        payload[DispatchDecided](1),
 }
 
 // entry is one registered type: the version producers write and consumers accept, and the Go type

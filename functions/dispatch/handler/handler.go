@@ -12,6 +12,7 @@ import (
 
 	"github.com/lingxi/lingxi/events"
 	"github.com/lingxi/lingxi/shared/botconfig"
+	"github.com/lingxi/lingxi/shared/floor"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/tenant"
 )
@@ -19,18 +20,11 @@ import (
 // DefaultQueue is the queue every tenant starts with; contacts whose intent maps to no queue go here.
 const DefaultQueue = botconfig.DefaultQueue
 
-// KindQueue is the store kind of queue definitions.
-const KindQueue = "queue"
+// KindQueue is the store kind of queue definitions (shared/floor owns them).
+const KindQueue = floor.KindQueue
 
-// Queue is a skills-based queue definition.
-type Queue struct {
-	ID            string    `dynamodbav:"id" json:"id"`
-	Name          string    `dynamodbav:"name" json:"name"`
-	Skills        []string  `dynamodbav:"skills" json:"skills"`
-	TargetSeconds int       `dynamodbav:"target_seconds" json:"target_seconds"` // service level: answer within
-	TargetPercent int       `dynamodbav:"target_percent" json:"target_percent"` // … this share of contacts
-	CreatedAt     time.Time `dynamodbav:"created_at" json:"created_at"`
-}
+// Queue is a skills-based queue definition (shared/floor's).
+type Queue = floor.Queue
 
 // Store is the table access dispatch needs.
 type Store interface {
@@ -51,7 +45,7 @@ func New(s Store, log *slog.Logger) *Handler { return &Handler{store: s, log: lo
 func (h *Handler) Handle(ctx context.Context, t tenant.ID, e events.Envelope) error {
 	switch e.Type {
 	case events.TypeTenantCreated:
-		q := Queue{ID: DefaultQueue, Name: "General", Skills: []string{}, TargetSeconds: 20, TargetPercent: 80, CreatedAt: h.now().UTC()}
+		q := floor.NewDefaultQueue(h.now().UTC())
 		err := h.store.Create(ctx, t, store.Key{Kind: KindQueue, ID: q.ID}, q)
 		if err != nil && !errors.Is(err, store.ErrConflict) {
 			return fmt.Errorf("create default queue for %s: %w", t, err)

@@ -1,0 +1,284 @@
+package floor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+	"unicode/utf8"
+
+	"github.com/lingxi/lingxi/events"
+	"github.com/lingxi/lingxi/shared/store"
+	"github.com/lingxi/lingxi/shared/tenant"
+)
+
+// Limits of a wrap-up.
+const (
+	MaxDispositionLen = 64
+	MaxNoteLen        = 2000
+)
+
+// checkOffer says whether userID may answer offer offerID of c: ErrOfferGone when it is not the
+// contact's current offer (timed out, declined, went to someone else) or has expired, ErrNotYours
+// when it is another agent's.
+func checkOffer(c Contact, offerID, userID string, now time.Time) error {
+	switch {
+	case c.Offer == nil || c.Offer.ID != offerID:
+		return fmt.Errorf("contact %s: offer %s: %w", c.ID, offerID, ErrOfferGone)
+	case c.Offer.AgentID != userID:
+		return fmt.Errorf("contact %s: offer %s is another agent's: %w", c.ID, offerID, ErrNotYours)
+	case c.State != StateOffered:
+		return fmt.Errorf("contact %s is %s: %w", c.ID, c.State, ErrOfferGone)
+	case !now.Before(c.Offer.ExpiresAt):
+		return fmt.Errorf("contact %s: offer %s expired at %s: %w", c.ID, offerID, c.Offer.ExpiresAt.Format(time.RFC3339), ErrOfferGone)
+	}
+	return nil
+}
+
+// Accept assigns contactID to userID, who was offered it as offerID (contact.assigned); the
+// agent's misses are cleared. Accepting again the offer one accepted returns the contact.
+func (f *Floor) Accept(ctx context.Context, t tenant.ID, contactID, offerID, userID string) (Contact, error) {
+	var out Contact
+	err := retry(ctx, func() error {
+		c, cv, err := f.Contact(ctx, t, contactID)
+		if err != nil {
+			return err
+		}
+		if c.State == StateAssigned && c.AgentID == userID && c.Offer != nil && c.Offer.ID == offerID {
+			out = c
+			return nil
+		}
+		now := f.clock()
+		if err := checkOffer(c, offerID, userID, now); err != nil {
+			return err
+		}
+		p, pv, err := f.Presence(ctx, t, userID)
+		if err != nil {
+			return err
+		}
+		if p.slot(c.ID) < 0 {
+			return fmt.Errorf("accept %s: agent %s holds no slot for it: %w", c.ID, userID, ErrOfferGone)
+		}
+		p = p.withStatus(c.ID, StateAssigned, now)
+		p.Missed, p.MissedAt = 0, time.Time{}
+		c.State, c.AgentID, c.AssignedAt, c.UpdatedAt = StateAssigned, userID, &now, now
+		e := evs{t: t}
+		e.add(events.TypeContactAssigned, c.ID, events.ContactAssigned{AgentID: userID, Queue: c.Queue, Channel: c.Channel,
+			OfferID: offerID, WaitMS: ms(now.Sub(c.EnqueuedAt))})
+		if e.err != nil {
+			return e.err
+		}
+		ops := []store.Op{store.PutOp(t, ContactKey(c.ID), c, cv), store.PutOp(t, PresenceKey(userID), p, pv)}
+		if err := f.commit.Commit(ctx, ops, e.out...); err != nil {
+			return fmt.Errorf("accept %s: %w", c.ID, err)
+		}
+		out = c
+		return nil
+	})
+	return out, err
+}
+
+// Decline gives offer offerID of contactID back: the contact is queued again (reason declined)
+// and the decline counts as a miss, so the next decision offers it to someone else.
+func (f *Floor) Decline(ctx context.Context, t tenant.ID, contactID, offerID, userID string) (Contact, error) {
+	var out Contact
+	err := retry(ctx, func() error {
+		c, cv, err := f.Contact(ctx, t, contactID)
+		if err != nil {
+			return err
+		}
+		if err := checkOffer(c, offerID, userID, f.clock()); err != nil {
+			return err
+		}
+		ops, e, err := f.requeueOps(ctx, t, c, cv, events.QueueDeclined, false)
+		if err != nil {
+			return err
+		}
+		if err := f.commit.Commit(ctx, ops, e.out...); err != nil {
+			return fmt.Errorf("decline %s: %w", c.ID, err)
+		}
+		out, _, err = f.Contact(ctx, t, contactID)
+		return err
+	})
+	return out, err
+}
+
+// Transfer moves assigned contact contactID from its agent to queue toQueue (contact.transferred,
+// contact.queued with reason transfer; a new wait begins) or, with toAgent, offers it straight to
+// that agent, who must be available with a free slot (contact.transferred, contact.offered; the
+// queue is toQueue if given, else the contact's). by is who asks ("user/<id>"); whether they may is
+// the caller's check (the assigned agent, or a supervisor).
+func (f *Floor) Transfer(ctx context.Context, t tenant.ID, contactID, by, toQueue, toAgent string) (Contact, error) {
+	if toQueue == "" && toAgent == "" || by == "" {
+		return Contact{}, fmt.Errorf("transfer %s: %w: a queue or an agent, and who asks, are required", contactID, ErrInvalid)
+	}
+	var out Contact
+	err := retry(ctx, func() error {
+		c, cv, err := f.Contact(ctx, t, contactID)
+		if err != nil {
+			return err
+		}
+		if c.State != StateAssigned {
+			return fmt.Errorf("transfer %s: contact is %s: %w", c.ID, c.State, ErrWrongState)
+		}
+		if toAgent == c.AgentID {
+			return fmt.Errorf("transfer %s: %w: it is already %s's", c.ID, ErrWrongState, toAgent)
+		}
+		queue := c.Queue
+		if toQueue != "" {
+			queue = toQueue
+		}
+		q, _, err := f.Queue(ctx, t, queue)
+		if err != nil {
+			return err
+		}
+		now := f.clock()
+		from, fv, err := f.Presence(ctx, t, c.AgentID)
+		if err != nil {
+			return err
+		}
+		fromAgent := c.AgentID
+		ops := []store.Op{
+			store.PutOp(t, PresenceKey(fromAgent), from.without(c.ID, now), fv),
+			store.DeleteOp(t, openKey(fromAgent, c.ID), 0),
+		}
+		e := evs{t: t}
+		e.add(events.TypeContactTransferred, c.ID, events.ContactTransferred{FromAgent: fromAgent, ToQueue: queue, ToAgent: toAgent, By: by})
+		c.Queue, c.AgentID, c.AssignedAt, c.Offer, c.UpdatedAt = queue, "", nil, nil, now
+		if toAgent == "" {
+			c.State, c.EnqueuedAt = StateQueued, now
+			ops = append(ops, store.PutOp(t, ContactKey(c.ID), c, cv), store.CreateOp(t, waitingKey(c.ID), c.waitingCopy()))
+			e.add(events.TypeContactQueued, c.ID, events.ContactQueued{Channel: c.Channel, Queue: queue, Priority: c.Priority, Reason: events.QueueTransfer})
+		} else {
+			to, tv, err := f.Presence(ctx, t, toAgent)
+			if err != nil {
+				return err
+			}
+			if !to.Free(c.Channel) {
+				return fmt.Errorf("transfer %s to %s: agent is %s with %d/%d %s: %w", c.ID, toAgent, to.State, to.Load(c.Channel), to.Capacity[c.Channel], c.Channel, ErrWrongState)
+			}
+			o := Offer{ID: newID("of"), AgentID: toAgent, At: now, ExpiresAt: now.Add(q.OfferTimeout())}
+			ops = append(ops, offerOps(t, c, cv, to, tv, o, now)...)
+			e.add(events.TypeContactOffered, c.ID, events.ContactOffered{AgentID: toAgent, Queue: queue, Channel: c.Channel, OfferID: o.ID, ExpiresAt: o.ExpiresAt})
+			c = c.offered(o, now)
+		}
+		if e.err != nil {
+			return e.err
+		}
+		if err := f.commit.Commit(ctx, ops, e.out...); err != nil {
+			return fmt.Errorf("transfer %s: %w", c.ID, err)
+		}
+		out = c
+		return nil
+	})
+	return out, err
+}
+
+// Wrapup closes contactID (assigned, or in wrap-up after the customer left) with a disposition
+// and a note, and frees the agent's slot (contact.ended, outcome resolved_by_agent, with the
+// disposition and the agent). userID must be the contact's agent (ErrNotYours); "" closes it on
+// behalf of its agent (a supervisor; the caller checks the role).
+func (f *Floor) Wrapup(ctx context.Context, t tenant.ID, contactID, userID, disposition, note string) (Contact, error) {
+	if utf8.RuneCountInString(disposition) > MaxDispositionLen || utf8.RuneCountInString(note) > MaxNoteLen {
+		return Contact{}, fmt.Errorf("wrap up %s: %w: disposition at most %d characters, note at most %d", contactID, ErrInvalid, MaxDispositionLen, MaxNoteLen)
+	}
+	var out Contact
+	err := retry(ctx, func() error {
+		c, cv, err := f.Contact(ctx, t, contactID)
+		if err != nil {
+			return err
+		}
+		if userID != "" && c.AgentID != userID {
+			return fmt.Errorf("wrap up %s: %w", c.ID, ErrNotYours)
+		}
+		if c.State != StateAssigned && c.State != StateWrapup {
+			return fmt.Errorf("wrap up %s: contact is %s: %w", c.ID, c.State, ErrWrongState)
+		}
+		now := f.clock()
+		var ops []store.Op
+		p, pv, err := f.Presence(ctx, t, c.AgentID)
+		switch {
+		case err == nil:
+			ops = append(ops, store.PutOp(t, PresenceKey(c.AgentID), p.without(c.ID, now), pv))
+		case !errors.Is(err, store.ErrNotFound):
+			return err
+		}
+		c.State, c.ClosedAt, c.Disposition, c.Note, c.UpdatedAt = StateClosed, &now, disposition, note, now
+		if c.EndedAt == nil {
+			c.EndedAt = &now
+		}
+		e := evs{t: t}
+		e.add(events.TypeContactEnded, c.ID, events.ContactEnded{Channel: c.Channel, Outcome: events.OutcomeResolvedByAgent,
+			DurationMS: ms(now.Sub(c.CreatedAt)), Intent: c.Intent, Disposition: disposition, AgentID: c.AgentID})
+		if e.err != nil {
+			return e.err
+		}
+		ops = append(ops, store.PutOp(t, ContactKey(c.ID), c, cv), store.DeleteOp(t, openKey(c.AgentID, c.ID), 0))
+		if err := f.commit.Commit(ctx, ops, e.out...); err != nil {
+			return fmt.Errorf("wrap up %s: %w", c.ID, err)
+		}
+		out = c
+		return nil
+	})
+	return out, err
+}
+
+// EndByCustomer records that the customer left: a queued or offered contact is abandoned
+// (contact.abandoned, reason customer_left; an offered one frees the agent's slot), an assigned
+// one goes to wrap-up (the agent still wraps it up). Other states are left as they are.
+func (f *Floor) EndByCustomer(ctx context.Context, t tenant.ID, contactID string) (Contact, error) {
+	var out Contact
+	err := retry(ctx, func() error {
+		c, cv, err := f.Contact(ctx, t, contactID)
+		if err != nil {
+			return err
+		}
+		out = c
+		now := f.clock()
+		e := evs{t: t}
+		var ops []store.Op
+		switch c.State {
+		case StateQueued:
+			ops = append(ops, store.DeleteOp(t, waitingKey(c.ID), 0))
+		case StateOffered:
+			p, pv, err := f.Presence(ctx, t, c.Offer.AgentID)
+			switch {
+			case err == nil:
+				ops = append(ops, store.PutOp(t, PresenceKey(p.UserID), p.without(c.ID, now), pv))
+			case !errors.Is(err, store.ErrNotFound):
+				return err
+			}
+			ops = append(ops, store.DeleteOp(t, openKey(c.Offer.AgentID, c.ID), 0))
+		case StateAssigned:
+			p, pv, err := f.Presence(ctx, t, c.AgentID)
+			switch {
+			case err == nil:
+				ops = append(ops, store.PutOp(t, PresenceKey(p.UserID), p.withStatus(c.ID, StateWrapup, now), pv))
+			case !errors.Is(err, store.ErrNotFound):
+				return err
+			}
+			c.State, c.EndedAt, c.UpdatedAt = StateWrapup, &now, now
+			ops = append(ops, store.PutOp(t, ContactKey(c.ID), c, cv))
+			if err := f.commit.Commit(ctx, ops); err != nil {
+				return fmt.Errorf("end %s: %w", c.ID, err)
+			}
+			out = c
+			return nil
+		default:
+			return nil
+		}
+		e.add(events.TypeContactAbandoned, c.ID, events.ContactAbandoned{Queue: c.Queue, Channel: c.Channel,
+			WaitMS: ms(now.Sub(c.EnqueuedAt)), Reason: events.AbandonCustomerLeft})
+		if e.err != nil {
+			return e.err
+		}
+		c.State, c.EndedAt, c.UpdatedAt = StateAbandoned, &now, now
+		ops = append(ops, store.PutOp(t, ContactKey(c.ID), c, cv))
+		if err := f.commit.Commit(ctx, ops, e.out...); err != nil {
+			return fmt.Errorf("abandon %s: %w", c.ID, err)
+		}
+		out = c
+		return nil
+	})
+	return out, err
+}
