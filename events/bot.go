@@ -33,6 +33,8 @@ const (
 	BotConfigArticle  BotConfigKind = "article"
 	BotConfigFlow     BotConfigKind = "flow"
 	BotConfigSettings BotConfigKind = "settings"
+	// BotConfigCannedResponse: a canned response agents send (/v1/canned-responses).
+	BotConfigCannedResponse BotConfigKind = "canned_response"
 )
 
 // BotConfigAction is what happened to a bot configuration item.

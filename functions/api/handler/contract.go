@@ -123,6 +123,7 @@ func Contract() openapi.Contract {
 		{dialog.LangEn, dialog.LangZh},
 		{delivery.StatusPending, delivery.StatusDelivered, delivery.StatusRetrying, delivery.StatusParked},
 		userEnums,
+		humanEnums,
 	}
 	ops := []openapi.Operation{
 		{Route: "GET /v1/openapi.json", ID: "getOpenAPI", Tag: "Contract", Auth: openapi.AuthNone,
@@ -260,6 +261,7 @@ func Contract() openapi.Contract {
 			Problems:  openapi.Problems(httpapi.KindNotFound, httpapi.KindConflict, httpapi.KindUnavailable)}, admin),
 	}
 	ops = append(ops, userOperations(tenantOp)...)
+	ops = append(ops, humanOperations(tenantOp)...)
 	ops = append(ops, voiceOperations(func(o openapi.Operation) openapi.Operation { return tenantOp(o, admin) })...)
 	return openapi.Contract{Enums: enums, Operations: ops}
 }

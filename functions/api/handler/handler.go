@@ -99,6 +99,7 @@ func New(s Store, c Committer, a *auth.Authenticator, log *slog.Logger, opts ...
 	api.webhookRoutes() // partners' event webhooks (webhooks.go)
 	api.voiceRoutes()   // telephony configuration (voice.go)
 	api.userRoutes()    // people and their sign-in (users.go)
+	api.humanRoutes()   // human service: queues, contacts, agents, canned responses, knowledge (human.go)
 	return api
 }
 

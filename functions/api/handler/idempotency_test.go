@@ -236,6 +236,16 @@ func TestIdempotencyEveryPOST(t *testing.T) {
 		queues  bool
 		quiet   string
 	}{key: key, req: request{"/v1/users", userBody("idem.user", "agent", pw)}, other: request{"/v1/users", userBody("idem.other", "agent", pw)}}
+	for route, c := range humanIdemCases(t, e.env, key) {
+		tests[route] = struct {
+			key     string
+			req     request
+			other   request
+			secrets []string
+			queues  bool
+			quiet   string
+		}{key: c.key, req: request{c.path, c.body}, other: request{c.otherPath, c.otherBody}, quiet: c.quiet}
+	}
 	for _, route := range e.api.Routes() {
 		if _, ok := tests[route]; strings.HasPrefix(route, "POST ") && !ok && !notReplayed[route] {
 			t.Errorf("%s has no Idempotency-Key case", route)
