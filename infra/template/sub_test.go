@@ -18,6 +18,9 @@ func TestSubOfResources(t *testing.T) {
 		"undeclared resource":        {"${Nope.Arn}/*", false},
 		"declared then undeclared":   {"${Bucket.Arn}/${Nope}", false},
 		"list form":                  {[]any{"${X}/*", map[string]any{"X": "y"}}, false},
+		"websocket connections":      {"arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${AgentsApi}/${AgentsStage}/POST/@connections/*", true},
+		"connections of no api":      {"arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${Table}/${AgentsStage}/POST/@connections/*", false},
+		"every execute-api route":    {"arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${AgentsApi}/*", false},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

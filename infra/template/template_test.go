@@ -71,14 +71,28 @@ func declared(tpl *devstack.Template, id string) bool {
 
 var subRef = regexp.MustCompile(`\$\{([^}]*)\}`)
 
+// connectionsARN is the ARN of a WebSocket API stage's @connections API, which functions that push
+// to clients may POST to (shared/push).
+var connectionsARN = regexp.MustCompile(`^arn:\$\{AWS::Partition\}:execute-api:\$\{AWS::Region\}:\$\{AWS::AccountId\}:\$\{([A-Za-z0-9]+)\}/\$\{([A-Za-z0-9]+)\}/POST/@connections/\*$`)
+
 // subOfResources accepts a policy Resource written as !Sub only when it is a string that starts
 // with a reference and every reference in it names a resource the template declares (its ARN or
 // name, e.g. "${Bucket.Arn}/models/*"): no parameters, no literals, no pseudo parameters that
 // could widen it to another account's resources.
+//
+// One ARN has no resource attribute to start from: the @connections API of a WebSocket API's stage
+// (execute-api:ManageConnections), accepted in exactly the form connectionsARN matches.
 func subOfResources(tpl *devstack.Template, sub any) error {
 	str, ok := sub.(string)
 	if !ok {
 		return fmt.Errorf("!Sub must be a plain string")
+	}
+	if g := connectionsARN.FindStringSubmatch(str); g != nil {
+		api, stage := tpl.Resources[g[1]], tpl.Resources[g[2]]
+		if api == nil || api.Type != "AWS::ApiGatewayV2::Api" || stage == nil || stage.Type != "AWS::ApiGatewayV2::Stage" || refTarget(stage.Properties["ApiId"]) != g[1] {
+			return fmt.Errorf("!Sub %q must name a declared WebSocket API and its stage", str)
+		}
+		return nil
 	}
 	refs := subRef.FindAllStringSubmatch(str, -1)
 	if len(refs) == 0 || !strings.HasPrefix(str, "${") {
@@ -356,6 +370,31 @@ func TestDataStores(t *testing.T) {
 	}
 }
 
+// refsIn lists the logical ids v refers to: !Ref, !GetAtt and the ${Name} of !Sub strings.
+func refsIn(v any) []string {
+	var out []string
+	switch x := v.(type) {
+	case map[string]any:
+		if id := refTarget(x); id != "" {
+			out = append(out, id)
+		}
+		if sub, ok := x["Fn::Sub"].(string); ok {
+			for _, ref := range subRef.FindAllStringSubmatch(sub, -1) {
+				id, _, _ := strings.Cut(ref[1], ".")
+				out = append(out, id)
+			}
+		}
+		for _, vv := range x {
+			out = append(out, refsIn(vv)...)
+		}
+	case []any:
+		for _, vv := range x {
+			out = append(out, refsIn(vv)...)
+		}
+	}
+	return out
+}
+
 // unusedAllowed lists resources the template declares before any function uses them, with why.
 var unusedAllowed = map[string]string{
 	"Bucket":  "the spine issue declares it; recordings, models and reports land here",
@@ -391,6 +430,26 @@ func TestEveryResourceIsUsed(t *testing.T) {
 		if r.Type == "AWS::ECS::Service" {
 			used[id] = true
 			walk(r.Properties)
+		}
+	}
+	// An API Gateway v2 API's routes, integrations, stage and route responses, and the permission
+	// that lets it invoke a function, are used when they lead to a function or a used resource.
+	gateway := func(r *devstack.Resource) bool {
+		return strings.HasPrefix(r.Type, "AWS::ApiGatewayV2::") || r.Type == "AWS::Lambda::Permission"
+	}
+	for n := -1; n != len(used); {
+		n = len(used)
+		for id, r := range tpl.Resources {
+			if !gateway(r) || used[id] {
+				continue
+			}
+			for _, ref := range refsIn(r.Properties) {
+				if target := tpl.Resources[ref]; target != nil && (used[ref] || target.Type == "AWS::Serverless::Function") {
+					used[id] = true
+					walk(r.Properties)
+					break
+				}
+			}
 		}
 	}
 	// What a used resource refers to is used too (a queue's dead-letter queue).

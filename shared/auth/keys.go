@@ -113,12 +113,18 @@ type Principal struct {
 	Admin  bool   // the platform admin (no tenant)
 	// UserID and SessionID are set when a person signed in (sessions.go) made the request.
 	UserID, SessionID string
+	// ConversationID and WidgetID are set for a widget visitor's token (visitors.go): the one
+	// conversation it may act on, and the widget that started it.
+	ConversationID, WidgetID string
 }
 
 // Actor names who acted, for events and records: the key's id or "user/<id>".
 func (p Principal) Actor() string {
 	if p.UserID != "" {
 		return "user/" + p.UserID
+	}
+	if p.Role == RoleVisitor {
+		return "visitor"
 	}
 	return p.KeyID
 }

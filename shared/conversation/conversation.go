@@ -118,6 +118,8 @@ type Message struct {
 	// entry of the voice menu, the picked intent's display text and Digits holds them.
 	DTMF   bool   `dynamodbav:"dtmf,omitempty" json:"dtmf,omitempty"`
 	Digits string `dynamodbav:"digits,omitempty" json:"digits,omitempty"`
+	// AgentID is the person who wrote a message of role agent (agent.go).
+	AgentID string `dynamodbav:"agent_id,omitempty" json:"agent_id,omitempty"`
 }
 
 // RunningFlow is a flow in progress: its id, its dialog.State as JSON and the intent that started
