@@ -19,6 +19,11 @@ await main(async (browser) => {
   check(who.includes('agent') && who.includes(env('TENANT')), `header says ${who}`);
   await page.getByRole('region', { name: 'My state' }).waitFor();
   step('the agent signs in to the desktop: ' + who);
+  const cfg = await (await fetch(base() + '/console/config.json')).json();
+  if (cfg.websocket) {
+    await page.getByTestId('live').filter({ hasText: 'live' }).waitFor();
+    step('the desktop holds a WebSocket open to ' + cfg.websocket);
+  }
 
   await page.reload();
   await page.getByTestId('who').waitFor();

@@ -328,7 +328,7 @@ function Knowledge({ api, onPick }) {
             return (
               <li key={i}>
                 <button class="suggestion" onClick={() => onPick(text)} title="Put into the reply box">
-                  <strong>{N.pick(a, 'title', 'question', 'id')}</strong>
+                  <strong>{N.pick(a, 'title', 'question') || (a.questions || [])[0] || a.id}</strong>
                   <span>{text}</span>
                 </button>
               </li>
