@@ -96,13 +96,13 @@ func tail(s string, n int) string {
 }
 
 // script runs web/tests/<name> with node and fails the test with its output when it fails.
-func (s *stack) script(t *testing.T, name string) {
+func (s *stack) script(t *testing.T, name string, env ...string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "node", filepath.Join(s.web, "tests", name))
 	cmd.Dir = s.web
-	cmd.Env = s.env
+	cmd.Env = append(s.env, env...)
 	cmd.WaitDelay = 5 * time.Second
 	out, err := cmd.CombinedOutput()
 	t.Logf("%s:\n%s", name, out)
@@ -166,4 +166,59 @@ func TestConsole(t *testing.T) {
 	})
 
 	t.Run("signin", func(t *testing.T) { s.script(t, "signin.mjs") })
+
+	t.Run("human", func(t *testing.T) {
+		if missing := s.missing(t); len(missing) > 0 {
+			t.Skipf("the human path needs what is not on this branch yet: %s", strings.Join(missing, "; "))
+		}
+		// What the desktop shows beside the transcript: a recent business event of the customer
+		// and a canned response.
+		ctx := context.Background()
+		const customer = "cust-e2e"
+		s.call(t, ctx, "POST", "/v1/business-events", map[string]any{"customer_id": customer, "kind": "card_shipped",
+			"occurred_at": time.Now().UTC().Add(-time.Hour).Format(time.RFC3339)}, http.StatusAccepted)
+		s.call(t, ctx, "POST", "/v1/canned-responses", map[string]any{"title": "Anything else?",
+			"text": "Is there anything else I can help you with?", "language": "en", "tags": []string{"closing"}}, http.StatusCreated)
+		s.script(t, "human.mjs", "CUSTOMER_ID="+customer)
+	})
+}
+
+// missing names the parts of the human path the running stack does not have (routes that answer
+// no-route, no WebSocket API, no widget).
+func (s *stack) missing(t *testing.T) []string {
+	var out []string
+	if s.l.Stack.WebSocketURL("") == "" {
+		out = append(out, "the WebSocket API (hs-ws)")
+	}
+	if s.l.WidgetID == "" {
+		out = append(out, "widgets: PUT /v1/widget and POST /v1/widgets/{widget}/conversations (hs-ws)")
+	}
+	for _, r := range []struct{ path, who string }{
+		{"/v1/contacts?state=queued", "contacts routes (hs-api)"},
+		{"/v1/agents", "agents routes (hs-api)"},
+		{"/v1/wallboard", "the wallboard route (hs-api, hs-board)"},
+		{"/v1/canned-responses", "canned responses (hs-api)"},
+	} {
+		code, body, err := s.l.Call(context.Background(), "GET", r.path, s.l.DemoKey, nil)
+		if err != nil {
+			t.Fatalf("GET %s: %v", r.path, err)
+		}
+		if code == http.StatusNotFound && strings.Contains(string(body), "no-route") {
+			out = append(out, "GET "+strings.Split(r.path, "?")[0]+": "+r.who)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(s.web, "..", "shared", "floor")); err != nil {
+		out = append(out, "shared/floor and the dispatch function's offers (hs-floor)")
+	}
+	return out
+}
+
+// call sends one request with the demo tenant's admin key and fails unless it answers want.
+func (s *stack) call(t *testing.T, ctx context.Context, method, path string, body any, want int) []byte {
+	t.Helper()
+	code, out, err := s.l.Call(ctx, method, path, s.l.DemoKey, body)
+	if err != nil || code != want {
+		t.Fatalf("%s %s: %d %s %v; want %d", method, path, code, out, err, want)
+	}
+	return out
 }

@@ -1,0 +1,98 @@
+// The human path end to end: a customer in the widget talks to the bot, then asks for a person;
+// the supervisor's wallboard shows the contact waiting; the agent goes available, hears the offer,
+// accepts it, sees the transcript and the customer's profile, clicks a suggested reply and sends
+// it; the customer sees it live; the wallboard shows the contact answered; the agent wraps up.
+import { main, newPage, signIn, env, check, step, shot } from './lib.mjs';
+
+const CUSTOMER = env('CUSTOMER_ID');
+
+await main(async (browser) => {
+  const sup = await newPage(browser, 'supervisor');
+  await signIn(sup, env('SUPERVISOR_USER'), env('SUPERVISOR_PASSWORD'));
+  await sup.getByRole('region', { name: 'Queues' }).waitFor();
+  await sup.getByTestId('live').filter({ hasText: 'live' }).waitFor();
+  step('the supervisor watches the wallboard, live');
+
+  const agent = await newPage(browser, 'agent');
+  await signIn(agent, env('AGENT_USER'), env('AGENT_PASSWORD'));
+  await agent.getByTestId('live').filter({ hasText: 'live' }).waitFor();
+  await agent.getByRole('button', { name: 'Break' }).click();
+  await agent.locator('button.state.break[aria-pressed="true"]').waitFor();
+  step('the agent signs in and takes a break');
+
+  // The customer: the bot first, then a person.
+  const cust = await newPage(browser, 'customer', { width: 460, height: 720 });
+  await cust.goto(env('WIDGET_URL') + '&lang=en&customer=' + encodeURIComponent(CUSTOMER));
+  await cust.getByRole('button', { name: 'Start chat' }).click();
+  await cust.locator('.m.bot').first().waitFor();
+  step('the widget starts a conversation; the bot greets: ' + (await cust.locator('.m.bot').first().textContent()));
+  const say = async (text) => {
+    await cust.getByPlaceholder('Type a message…').fill(text);
+    await cust.getByRole('button', { name: 'Send' }).click();
+  };
+  const bots = await cust.locator('.m.bot').count();
+  await say("what's my balance");
+  await cust.locator('.m.bot').nth(bots).waitFor();
+  step('the bot answers: ' + (await cust.locator('.m.bot').nth(bots).textContent()));
+  await say('I want to talk to a person');
+  await cust.getByText('Connecting you to a person…').waitFor();
+  step('the customer asks for a person: handed off');
+
+  // The wallboard shows the contact waiting.
+  await sup.waitForFunction(() => [...document.querySelectorAll('[data-testid=queues] [data-testid=waiting]')].some((td) => Number(td.textContent) >= 1));
+  await sup.getByTestId('waiting-contacts').getByText(CUSTOMER).waitFor();
+  step('the wallboard shows the contact waiting');
+  await shot(sup, 'console-wallboard-waiting.png');
+
+  // The agent goes available: an offer rings.
+  await agent.getByRole('button', { name: 'Available' }).click();
+  const offer = agent.locator('.offer');
+  await offer.waitFor();
+  check((await offer.textContent()).includes(CUSTOMER), 'the offer does not name the customer');
+  const beeps = await agent.evaluate(() => window.__lingxiBeeps || 0);
+  check(beeps >= 1, 'the offer made no sound');
+  step('the offer rings with a countdown of ' + (await offer.getByTestId('countdown').textContent()));
+  await offer.getByRole('button', { name: 'Accept' }).click();
+  const chat = agent.locator('article.chat:not([hidden])');
+  await chat.getByTestId('transcript').getByText('I want to talk to a person').waitFor();
+  await chat.getByTestId('transcript').locator('.msg.bot').first().waitFor();
+  await chat.getByTestId('profile').getByText(CUSTOMER).waitFor();
+  step('accepted: the desktop shows the transcript (bot and customer) and the profile');
+  await chat.getByTestId('events').getByText('card_shipped').waitFor();
+  step("the profile shows the customer's recent business event");
+
+  // The customer asks something the knowledge base answers; the desktop suggests the answer.
+  await say('how do I reset my online banking password');
+  await chat.getByTestId('transcript').getByText('how do I reset my online banking password').waitFor();
+  step("the customer's message reaches the desktop live");
+  const suggestion = chat.getByTestId('suggestions').locator('button.suggestion').filter({ hasText: 'Forgot password' }).first();
+  await suggestion.waitFor();
+  await suggestion.click();
+  const reply = await chat.locator('textarea[name=reply]').inputValue();
+  check(reply.includes('Forgot password'), 'the suggested reply is not in the reply box: ' + reply);
+  step('a suggested reply from the knowledge base goes into the reply box');
+  await chat.getByRole('button', { name: 'Canned responses' }).click();
+  await chat.getByRole('dialog', { name: 'Canned responses' }).getByText('Anything else?').waitFor();
+  await chat.getByRole('button', { name: 'Canned responses' }).click();
+  step("the tenant's canned responses are at hand");
+  await shot(agent, 'console-desktop.png');
+  await chat.getByRole('button', { name: 'Send', exact: true }).click();
+  await chat.getByTestId('transcript').locator('.msg.agent').filter({ hasText: 'Forgot password' }).waitFor();
+
+  await cust.locator('.m.agent').filter({ hasText: 'Forgot password' }).waitFor();
+  step('the customer sees the reply in the widget, live');
+  await shot(cust, 'widget.png');
+
+  // The wallboard shows the contact answered.
+  await sup.waitForFunction(() => [...document.querySelectorAll('[data-testid=queues] [data-testid=answered]')].some((td) => Number(td.textContent) >= 1));
+  await sup.getByText('Nobody is waiting.').waitFor();
+  step('the wallboard shows the contact answered and nobody waiting');
+  await shot(sup, 'console-wallboard.png');
+
+  // Wrap-up.
+  await chat.getByRole('button', { name: 'End chat' }).click();
+  await chat.getByLabel('Disposition').selectOption('resolved');
+  await chat.getByRole('button', { name: 'Wrap up' }).click();
+  await agent.locator('article.chat').waitFor({ state: 'detached' });
+  step('the agent wraps up with a disposition; the chat leaves the desktop');
+});
