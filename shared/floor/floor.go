@@ -56,7 +56,7 @@ const attempts = 8
 func retry(ctx context.Context, try func() error) error {
 	var err error
 	for i := range attempts {
-		if err = try(); err == nil || !errors.Is(err, store.ErrConflict) {
+		if err = try(); err == nil || !errors.Is(err, store.ErrConflict) || errors.Is(err, errStale) {
 			return err
 		}
 		t := time.NewTimer(time.Duration(rand.IntN(5*(i+1))+1) * time.Millisecond)
@@ -70,10 +70,14 @@ func retry(ctx context.Context, try func() error) error {
 	return err
 }
 
-// stale is the error of a dispatcher write whose reads no longer hold; it matches
-// store.ErrConflict so the dispatcher decides again.
+// errStale is a dispatcher write whose intent no longer holds (the contact is not queued, the
+// agent has no free slot): trying again cannot help, deciding again can. It matches
+// store.ErrConflict.
+var errStale = fmt.Errorf("stale read: %w", store.ErrConflict)
+
+// stale is an errStale with the detail.
 func stale(format string, args ...any) error {
-	return fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), store.ErrConflict)
+	return fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), errStale)
 }
 
 // evs builds events of tenant t.
