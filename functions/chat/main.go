@@ -25,6 +25,7 @@ import (
 	"github.com/lingxi/lingxi/shared/ratelimit"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/stream"
+	"github.com/lingxi/lingxi/shared/widget"
 )
 
 func main() {
@@ -63,5 +64,7 @@ func main() {
 		LoopbackWebhookPorts: loopbackPorts,
 	})
 	// API Gateway HTTP events and the media edge's direct voice turns (handler/invoke.go).
-	lambda.StartHandlerFunc(handler.New(svc, box, authn, log, handler.WithIdempotency(db), handler.WithRateLimiter(limits)).Invoke)
+	visitors := ratelimit.New(ddb, table, ratelimit.Options{Limits: widget.Limits})
+	widgets := handler.WithWidgets(handler.Widgets{Store: db, Visitors: authn, Limiter: visitors})
+	lambda.StartHandlerFunc(handler.New(svc, box, authn, log, handler.WithIdempotency(db), handler.WithRateLimiter(limits), widgets).Invoke)
 }

@@ -100,6 +100,7 @@ func New(s Store, c Committer, a *auth.Authenticator, log *slog.Logger, opts ...
 	api.voiceRoutes()   // telephony configuration (voice.go)
 	api.userRoutes()    // people and their sign-in (users.go)
 	api.humanRoutes()   // human service: queues, contacts, agents, canned responses, knowledge (human.go)
+	api.widgetRoutes()  // the web chat widget (widget.go)
 	return api
 }
 

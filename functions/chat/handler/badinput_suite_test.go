@@ -31,6 +31,9 @@ func TestBadInputEveryWriteRoute(t *testing.T) {
 	conv := str(e.start(t, key, `{"language":"en"}`)["id"])
 	e.say(t, key, conv, "what is my balance")
 	routes := badInputRoutes(conv)
+	for route, r := range widgetBadInputRoutes(e.widgetOf(t, "badinput")) {
+		routes[route] = r
+	}
 
 	httpapitest.RunWriteRoutes(t, httpapitest.Suite{
 		Routes: routes, Served: e.api.Routes(), Where: "functions/chat/handler/badinput_suite_test.go", Key: key,

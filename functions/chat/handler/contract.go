@@ -21,6 +21,9 @@ type businessEventAccepted struct {
 	Stored bool   `json:"stored"`
 }
 
+// visitorNote is said of the routes a widget visitor's token may call.
+const visitorNote = "A widget visitor's token (lxv_…) may call this for its own conversation; any other is 404 to it."
+
 // Contract describes every route New registers, for the OpenAPI document.
 func Contract() openapi.Contract {
 	op := func(o openapi.Operation) openapi.Operation {
@@ -41,21 +44,30 @@ func Contract() openapi.Contract {
 			Responses: []openapi.Response{{Status: http.StatusCreated, Body: startResponse{}}},
 			Problems:  openapi.Problems(httpapi.KindConflict, httpapi.KindQuotaExceeded)}),
 		op(openapi.Operation{Route: "GET /v1/conversations/{id}", ID: "getConversation",
-			Summary: "A conversation's transcript", Responses: []openapi.Response{{Status: http.StatusOK, Body: transcript{}}},
+			Summary: "A conversation's transcript", Description: visitorNote, Responses: []openapi.Response{{Status: http.StatusOK, Body: transcript{}}},
 			Problems: notFound}),
 		op(openapi.Operation{Route: "POST /v1/conversations/{id}/messages", ID: "postMessage",
 			Summary:     "One customer turn: text, a suggestion or DTMF; answers the bot's messages, quick replies, actions and state",
-			Description: "Send exactly one of text, suggestion and dtmf.",
+			Description: "Send exactly one of text, suggestion and dtmf. " + visitorNote,
 			Body:        openapi.BodyRequired, Request: messageBody{},
 			Responses: []openapi.Response{{Status: http.StatusOK, Body: turnResponse{}}}, Problems: turn}),
 		op(openapi.Operation{Route: "POST /v1/conversations/{id}/end", ID: "endConversation",
-			Summary: "The customer left: end the conversation (emits contact.ended); answers the transcript",
-			Body:    openapi.BodyEmpty, Responses: []openapi.Response{{Status: http.StatusOK, Body: transcript{}}}, Problems: turn}),
+			Summary: "The customer left: end the conversation (emits contact.ended); answers the transcript", Description: visitorNote,
+			Body: openapi.BodyEmpty, Responses: []openapi.Response{{Status: http.StatusOK, Body: transcript{}}}, Problems: turn}),
 		op(openapi.Operation{Route: "POST /v1/voice/turns", ID: "voiceTurn",
 			Summary: "The media edge's voice turn: say, gather, transfer, hang up",
 			Body:    openapi.BodyRequired, Request: voiceBody{},
 			Responses: []openapi.Response{{Status: http.StatusOK, Body: voiceResponse{}}},
 			Problems:  openapi.Problems(httpapi.KindNotFound, httpapi.KindConflict, httpapi.KindQuotaExceeded)}),
+		{Route: "POST /v1/widgets/{widget}/conversations", ID: "startWidgetConversation", Tag: "Widget", Auth: openapi.AuthNone,
+			Summary: "A web chat widget's visitor starts a conversation; answers it and a visitor token for it, once",
+			Description: "No key: the widget's public id (lxw_…, GET /v1/widget) names the tenant. Send the token as `Authorization: Bearer lxv_…` " +
+				"to GET /v1/conversations/{id}, POST …/messages and …/end of this conversation only, and as ?token= to the WebSocket API; " +
+				"it lasts 24 hours. A customer_id is kept as the unverified attribute claimed_customer_id. 403 when the request's Origin is " +
+				"not one of the widget's origins. Rate-limited per widget and source address. Never replayed: Idempotency-Key is refused.",
+			Body: openapi.BodyOptional, Request: widgetStartBody{},
+			Responses: []openapi.Response{{Status: http.StatusCreated, Body: widgetStarted{}, NoStore: true}},
+			Problems:  openapi.Problems(httpapi.KindNotFound, httpapi.KindForbidden, httpapi.KindRateLimited, httpapi.KindConflict, httpapi.KindQuotaExceeded)},
 		op(openapi.Operation{Route: "POST /v1/business-events", ID: "postBusinessEvent",
 			Summary: "A customer's business event (payment failed, card shipped…), emitted as business.event; it feeds guess-your-question",
 			Body:    openapi.BodyRequired, Request: businessEventBody{},

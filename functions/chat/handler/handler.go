@@ -64,6 +64,7 @@ type API struct {
 	// direct voice turns (invoke.go) ask it themselves.
 	limiter httpapi.RateLimiter
 	router  *httpapi.Router
+	widgets *Widgets // the widget's visitors (widget.go); nil: not served
 	log     *slog.Logger
 	now     func() time.Time
 }
@@ -79,10 +80,15 @@ func New(conv Conversations, c Committer, a Authenticator, log *slog.Logger, opt
 	post := func(route string, h tenantHandler) {
 		api.router.Handle(route, api.partner(api.idempotent(route, h)))
 	}
+	// A conversation's own routes also take its widget visitor's token (widget.go).
+	visitorPost := func(route string, h tenantHandler) {
+		api.router.Handle(route, api.partnerOrVisitor(api.idempotent(route, h)))
+	}
 	post("POST /v1/conversations", api.startConversation)
-	api.router.Handle("GET /v1/conversations/{id}", api.partner(api.getConversation))
-	post("POST /v1/conversations/{id}/messages", api.postMessage)
-	post("POST /v1/conversations/{id}/end", api.endConversation)
+	api.router.Handle("GET /v1/conversations/{id}", api.partnerOrVisitor(api.getConversation))
+	visitorPost("POST /v1/conversations/{id}/messages", api.postMessage)
+	visitorPost("POST /v1/conversations/{id}/end", api.endConversation)
+	api.router.Handle("POST /v1/widgets/{widget}/conversations", api.startWidgetConversation)
 	post("POST /v1/voice/turns", api.voiceTurn)
 	post("POST /v1/business-events", api.postBusinessEvent)
 	return api

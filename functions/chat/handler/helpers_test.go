@@ -29,9 +29,11 @@ import (
 	"github.com/lingxi/lingxi/shared/openapi/openapitest"
 	"github.com/lingxi/lingxi/shared/outbox"
 	"github.com/lingxi/lingxi/shared/quota"
+	"github.com/lingxi/lingxi/shared/ratelimit"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/stream"
 	"github.com/lingxi/lingxi/shared/tenant"
+	"github.com/lingxi/lingxi/shared/widget"
 )
 
 // env is the chat API wired to a fresh table, stream and bucket on the emulators, through the
@@ -194,7 +196,8 @@ func newEnv(t *testing.T) *env {
 		Guess: guess.NewStore(e.db, guess.Options{}), Log: log,
 		Quota: quota.New(e.db),
 	})
-	e.api = New(svc, e.commit, authn, log, WithIdempotency(e.db))
+	e.api = New(svc, e.commit, authn, log, WithIdempotency(e.db),
+		WithWidgets(Widgets{Store: e.db, Visitors: authn, Limiter: ratelimit.New(e.ddb, e.table, ratelimit.Options{Limits: widget.Limits})}))
 	e.api.now = e.clock
 	return e
 }

@@ -90,6 +90,7 @@ func TestTenantIsolation(t *testing.T) {
 			}
 		},
 	}
+	cases["POST /v1/widgets/{widget}/conversations"] = widgetIsolationCase(e, keyA, keyB)
 	routes := e.api.Routes()
 	slices.Sort(routes)
 	for _, route := range routes {

@@ -13,12 +13,14 @@ type message struct {
 	Text   string    `json:"text"`
 	Time   time.Time `json:"time"`
 	Intent string    `json:"intent,omitempty"`
+	// AgentID is the person who wrote a message of role agent.
+	AgentID string `json:"agent_id,omitempty"`
 }
 
 func messages(turns []conversation.Message) []message {
 	out := make([]message, 0, len(turns))
 	for _, t := range turns {
-		out = append(out, message{Role: string(t.Role), Text: t.Text, Time: t.Time, Intent: t.Intent})
+		out = append(out, message{Role: string(t.Role), Text: t.Text, Time: t.Time, Intent: t.Intent, AgentID: t.AgentID})
 	}
 	return out
 }
