@@ -109,7 +109,7 @@ func (s *State) Board(now time.Time) Board {
 				l = &load{}
 				loads[c.AgentID] = l
 			}
-			if c.Status == statusOffered {
+			if c.Status == StatusOffered {
 				l.offers++
 			} else {
 				l.contacts++
@@ -169,7 +169,7 @@ func (s *State) Board(now time.Time) Board {
 // wait counts a waiting contact.
 func (f *QueueFigures) wait(c *contactData) {
 	f.Waiting++
-	if c.Status == statusOffered {
+	if c.Status == StatusOffered {
 		f.Ringing++
 	}
 	if f.OldestEnqueuedAt == nil || c.EnqueuedAt.Before(*f.OldestEnqueuedAt) {

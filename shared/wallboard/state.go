@@ -33,13 +33,14 @@ const (
 	DefaultTargetPercent = 80
 )
 
-// Statuses of a contact in flight.
+// Statuses of a contact in flight (Contact.Status): floor's contact states, and transferred
+// between contact.transferred and the contact.queued or contact.offered that follows.
 const (
-	statusQueued      = "queued"
-	statusOffered     = "offered"
-	statusAssigned    = "assigned"
-	statusWrapup      = "wrapup"
-	statusTransferred = "transferred" // between contact.transferred and its contact.queued/offered
+	StatusQueued      = "queued"
+	StatusOffered     = "offered"
+	StatusAssigned    = "assigned"
+	StatusWrapup      = "wrapup"
+	StatusTransferred = "transferred"
 )
 
 // queueData is one queue's settings and today's counters.
@@ -65,7 +66,7 @@ type contactData struct {
 	Changed    time.Time      `json:"c"`
 }
 
-func (c *contactData) waiting() bool { return c.Status == statusQueued || c.Status == statusOffered }
+func (c *contactData) waiting() bool { return c.Status == StatusQueued || c.Status == StatusOffered }
 
 // agentData is an agent's status and since when.
 type agentData struct {
@@ -174,14 +175,24 @@ func (s *State) QueuesAt() time.Time { return s.d.QueuesAt }
 // Seen reports whether the event with id was applied (among the MaxSeen most recent).
 func (s *State) Seen(id string) bool { _, ok := s.seen[id]; return ok }
 
-// ContactAgent returns the agent a contact in flight is offered or assigned to (or in wrap-up
-// with), and whether there is one.
-func (s *State) ContactAgent(contactID string) (string, bool) {
-	c := s.d.Contacts[contactID]
-	if c == nil || c.AgentID == "" {
-		return "", false
+// Contact is what the board knows of a contact in flight.
+type Contact struct {
+	// Status is queued, offered, assigned, wrapup, or transferred (between contact.transferred
+	// and the contact.queued or contact.offered that follows).
+	Status string
+	// Queue is the queue it waits or waited in.
+	Queue string
+	// AgentID is the agent it is offered or assigned to, or in wrap-up with; empty otherwise.
+	AgentID string
+}
+
+// Contact returns the contact in flight with id, and whether there is one.
+func (s *State) Contact(id string) (Contact, bool) {
+	c := s.d.Contacts[id]
+	if c == nil {
+		return Contact{}, false
 	}
-	return c.AgentID, true
+	return Contact{Status: c.Status, Queue: c.Queue, AgentID: c.AgentID}, true
 }
 
 // Apply folds e into the state and reports whether it changed anything: false for an event type
@@ -250,7 +261,7 @@ func (s *State) queued(e events.Envelope, today bool) error {
 	if (c == nil || !c.waiting() || c.Queue != p.Queue) && today {
 		s.queue(p.Queue).Offered++
 	}
-	s.d.Contacts[e.Subject] = &contactData{Queue: p.Queue, Channel: p.Channel, Status: statusQueued, EnqueuedAt: enqueued, Changed: e.Time}
+	s.d.Contacts[e.Subject] = &contactData{Queue: p.Queue, Channel: p.Channel, Status: StatusQueued, EnqueuedAt: enqueued, Changed: e.Time}
 	return nil
 }
 
@@ -268,7 +279,7 @@ func (s *State) offered(e events.Envelope, today bool) error {
 		c.EnqueuedAt = e.Time
 	}
 	c := s.contact(e, p.Queue)
-	c.Queue, c.Channel, c.Status, c.AgentID, c.Changed = p.Queue, p.Channel, statusOffered, p.AgentID, e.Time
+	c.Queue, c.Channel, c.Status, c.AgentID, c.Changed = p.Queue, p.Channel, StatusOffered, p.AgentID, e.Time
 	return nil
 }
 
@@ -287,7 +298,7 @@ func (s *State) assigned(e events.Envelope, today bool) error {
 		}
 	}
 	c := s.contact(e, p.Queue)
-	c.Queue, c.Channel, c.Status, c.AgentID, c.Changed = p.Queue, p.Channel, statusAssigned, p.AgentID, e.Time
+	c.Queue, c.Channel, c.Status, c.AgentID, c.Changed = p.Queue, p.Channel, StatusAssigned, p.AgentID, e.Time
 	return nil
 }
 
@@ -315,7 +326,7 @@ func (s *State) transferred(e events.Envelope) error {
 		return err
 	}
 	c := s.contact(e, p.ToQueue)
-	c.Queue, c.Status, c.AgentID, c.Changed = p.ToQueue, statusTransferred, "", e.Time
+	c.Queue, c.Status, c.AgentID, c.Changed = p.ToQueue, StatusTransferred, "", e.Time
 	return nil
 }
 
@@ -330,8 +341,8 @@ func (s *State) ended(e events.Envelope) error {
 	if c == nil {
 		return nil
 	}
-	if c.Status == statusAssigned && p.Disposition == "" {
-		c.Status, c.Changed = statusWrapup, e.Time
+	if c.Status == StatusAssigned && p.Disposition == "" {
+		c.Status, c.Changed = StatusWrapup, e.Time
 		return nil
 	}
 	delete(s.d.Contacts, e.Subject)
@@ -367,7 +378,7 @@ func (s *State) queue(id string) *queueData {
 func (s *State) contact(e events.Envelope, queue string) *contactData {
 	c := s.d.Contacts[e.Subject]
 	if c == nil {
-		c = &contactData{Queue: queue, Status: statusQueued, EnqueuedAt: e.Time, Changed: e.Time}
+		c = &contactData{Queue: queue, Status: StatusQueued, EnqueuedAt: e.Time, Changed: e.Time}
 		s.d.Contacts[e.Subject] = c
 	}
 	return c

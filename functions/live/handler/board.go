@@ -1,0 +1,113 @@
+package handler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/lingxi/lingxi/events"
+	"github.com/lingxi/lingxi/shared/floor"
+	"github.com/lingxi/lingxi/shared/store"
+	"github.com/lingxi/lingxi/shared/tenant"
+	"github.com/lingxi/lingxi/shared/wallboard"
+)
+
+// maxQueues bounds the queues read into a board.
+const maxQueues = 1000
+
+// updated is what one event did to one day's board.
+type updated struct {
+	changed       bool            // false: the board had applied the event already
+	before, after contactView     // e's contact before and after
+	pushNow       bool            // the throttle let this write push the figures
+	board         wallboard.Board // the figures to push, when pushNow
+}
+
+// update applies e to t's board of day with a versioned write, reading again and re-applying after
+// a lost race (at most Config.Attempts writes). With pushable (today's board), it decides the
+// wallboard push: now if the last one is at least Config.Throttle old, else the item is marked
+// pending and the batch's end sends it (throttle.go).
+func (h *Handler) update(ctx context.Context, t tenant.ID, day string, e events.Envelope, pushable bool) (updated, error) {
+	for attempt := 1; ; attempt++ {
+		s, it, ver, err := h.load(ctx, t, day)
+		if err != nil {
+			return updated{}, err
+		}
+		now := h.now()
+		h.refreshQueues(ctx, t, s, now)
+		u := updated{before: view(s, e)}
+		changed, err := s.Apply(e)
+		if err != nil || !changed {
+			return updated{}, err
+		}
+		u.changed, u.after = true, view(s, e)
+		it.Day, it.UpdatedAt = day, now
+		if pushable {
+			if now.Sub(it.PushedAt) >= h.cfg.Throttle {
+				it.PushedAt, it.Pending = now, false
+				u.pushNow, u.board = true, s.Board(now)
+			} else {
+				it.Pending = true
+			}
+		}
+		if it.State, err = wallboard.Encode(s); err != nil {
+			return updated{}, err
+		}
+		_, err = h.db.Put(ctx, t, wallboard.Key(day), it, ver, store.WithTTL(now.Add(wallboard.Keep)))
+		if err == nil {
+			if pushable && it.Pending {
+				heldFrom(ctx).add(t, day)
+			}
+			return u, nil
+		}
+		if !errors.Is(err, store.ErrConflict) {
+			return updated{}, fmt.Errorf("write wallboard %s of %s: %w", day, t, err)
+		}
+		if attempt >= h.cfg.Attempts {
+			return updated{}, fmt.Errorf("write wallboard %s of %s: %d lost races: %w", day, t, attempt, err)
+		}
+		h.log.DebugContext(ctx, "live: wallboard write lost a race, reading again", "tenant", t.String(), "day", day, "attempt", attempt)
+		if err := h.wait(ctx, jitter(attempt)); err != nil {
+			return updated{}, err
+		}
+	}
+}
+
+// load reads t's board of day and its item's version: the stored one; before the day's first
+// write, the day before's carried over (version 0); with neither, a new one.
+func (h *Handler) load(ctx context.Context, t tenant.ID, day string) (*wallboard.State, wallboard.Item, int64, error) {
+	s, it, ver, err := wallboard.Read(ctx, h.db, t, day)
+	if err == nil {
+		return s, it, ver, nil
+	}
+	if !errors.Is(err, store.ErrNotFound) {
+		return nil, wallboard.Item{}, 0, err
+	}
+	s, err = wallboard.Latest(ctx, h.db, t, day)
+	return s, wallboard.Item{}, 0, err
+}
+
+// refreshQueues reads t's queues into s when they are older than Config.QueuesEvery. A failed
+// read keeps the settings s has (logged): the figures go on with them.
+func (h *Handler) refreshQueues(ctx context.Context, t tenant.ID, s *wallboard.State, now time.Time) {
+	if now.Sub(s.QueuesAt()) < h.cfg.QueuesEvery {
+		return
+	}
+	qs, _, err := store.QueryAll[floor.Queue](ctx, h.db, t, floor.KindQueue, "", maxQueues)
+	if err != nil {
+		h.log.WarnContext(ctx, "live: read queues failed, keeping the board's", "tenant", t.String(), "err", err)
+		return
+	}
+	settings := make([]wallboard.QueueSettings, 0, len(qs))
+	for _, q := range qs {
+		settings = append(settings, wallboard.QueueSettings{ID: q.ID, Name: q.Name, TargetSeconds: q.TargetSeconds, TargetPercent: q.TargetPercent})
+	}
+	s.SetQueues(settings, now)
+}
+
+// jitter is the wait before the next attempt after a lost race: up to 5 ms per attempt so far.
+func jitter(attempt int) time.Duration {
+	return time.Duration(rand.Int64N(int64(attempt)*int64(5*time.Millisecond) + 1))
+}
