@@ -47,12 +47,12 @@ func TestRacingDispatchers(t *testing.T) {
 	decideAt := fx.clk.now().Add(time.Hour)
 
 	var (
-		offered, conflicts, accepted, lostAccepts, expired, closed atomic.Int64
-		violations                                                 = make(chan string, 100)
-		wg                                                         sync.WaitGroup
-		done                                                       = make(chan struct{})
-		ready                                                      sync.WaitGroup
-		start                                                      = make(chan struct{})
+		offered, conflicts, accepted, lostAccepts, expired, lostExpiries, closed atomic.Int64
+		violations                                                               = make(chan string, 100)
+		wg                                                                       sync.WaitGroup
+		done                                                                     = make(chan struct{})
+		ready                                                                    sync.WaitGroup
+		start                                                                    = make(chan struct{})
 	)
 	violate := func(format string, args ...any) {
 		select {
@@ -176,6 +176,8 @@ func TestRacingDispatchers(t *testing.T) {
 						violate("expire %s: %v", c.ID, err)
 					} else if ok {
 						expired.Add(1)
+					} else if err == nil {
+						lostExpiries.Add(1) // answered between the read and the write
 					}
 				}
 			}
@@ -209,9 +211,11 @@ func TestRacingDispatchers(t *testing.T) {
 	if ctx.Err() != nil {
 		t.Fatalf("the floor did not drain: %d closed of %d", closed.Load(), nContacts)
 	}
-	t.Logf("offers %d, lost offer races %d, accepts %d, lost accepts %d, expired %d", offered.Load(), conflicts.Load(), accepted.Load(), lostAccepts.Load(), expired.Load())
-	if conflicts.Load() == 0 || expired.Load() == 0 {
-		t.Fatalf("the races did not happen: %d lost offer races, %d offers expired", conflicts.Load(), expired.Load())
+	t.Logf("offers %d, lost offer races %d, accepts %d, lost accepts %d, expired %d, lost expiries %d",
+		offered.Load(), conflicts.Load(), accepted.Load(), lostAccepts.Load(), expired.Load(), lostExpiries.Load())
+	if conflicts.Load() == 0 || expired.Load() == 0 || lostAccepts.Load()+lostExpiries.Load() == 0 {
+		t.Fatalf("the races did not happen: %d lost offer races, %d offers expired, %d accepts and %d expiries lost",
+			conflicts.Load(), expired.Load(), lostAccepts.Load(), lostExpiries.Load())
 	}
 
 	// At rest: no slot, no waiting, no open item; every contact closed.
