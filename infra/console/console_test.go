@@ -167,6 +167,13 @@ func TestConsole(t *testing.T) {
 
 	t.Run("signin", func(t *testing.T) { s.script(t, "signin.mjs") })
 
+	t.Run("widget", func(t *testing.T) {
+		if s.l.WidgetID == "" {
+			t.Skip("the platform has no widgets (PUT /v1/widget, hs-ws)")
+		}
+		s.script(t, "widget.mjs")
+	})
+
 	t.Run("human", func(t *testing.T) {
 		if missing := s.missing(t); len(missing) > 0 {
 			t.Skipf("the human path needs what is not on this branch yet: %s", strings.Join(missing, "; "))
