@@ -30,10 +30,14 @@ await main(async (browser) => {
     await cust.getByPlaceholder('Type a message…').fill(text);
     await cust.getByRole('button', { name: 'Send' }).click();
   };
-  const bots = await cust.locator('.m.bot').count();
-  await say("what's my balance");
-  await cust.locator('.m.bot').nth(bots).waitFor();
-  step('the bot answers: ' + (await cust.locator('.m.bot').nth(bots).textContent()));
+  const said = async (text) => {
+    const n = await cust.locator('.m.bot').count();
+    await say(text);
+    await cust.locator('.m.bot').nth(n).waitFor();
+  };
+  await said('I lost my card');
+  await said('1234');
+  step('the bot runs the lost-card flow and collects the card digits');
   await say('I want to talk to a person');
   await cust.getByText('Connecting you to a person…').waitFor();
   step('the customer asks for a person: handed off');
@@ -60,6 +64,9 @@ await main(async (browser) => {
   step('accepted: the desktop shows the transcript (bot and customer) and the profile');
   await chat.getByTestId('events').getByText('card_shipped').waitFor();
   step("the profile shows the customer's recent business event");
+  await chat.getByTestId('intent').getByText('lost_card').waitFor();
+  await chat.getByTestId('intent').getByText('1234').waitFor();
+  step('the desktop shows the intent and the slots the bot collected');
 
   // The customer asks something the knowledge base answers; the desktop suggests the answer.
   await say('how do I reset my online banking password');

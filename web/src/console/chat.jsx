@@ -221,6 +221,20 @@ export function Chat({ id, hidden, state, me, api, live, onLabel, onState, onClo
           </dl>
         </details>
 
+        {N.arr(c, 'decisions').length > 0 && (
+          <details>
+            <summary>Why this contact came to me</summary>
+            {(() => {
+              const d = N.arr(c, 'decisions').at(-1);
+              return (
+                <p class="small" data-testid="decision">
+                  {d.why} <span class="muted">({d.considered} considered, ring {d.ring})</span>
+                </p>
+              );
+            })()}
+          </details>
+        )}
+
         <details open>
           <summary>Suggested replies</summary>
           {sugg.length === 0 ? (
@@ -230,7 +244,12 @@ export function Chat({ id, hidden, state, me, api, live, onLabel, onState, onClo
               {sugg.map((s, i) => (
                 <li key={i}>
                   <button class="suggestion" title="Put into the reply box" onClick={() => put(s.text)} disabled={closed || wrapping}>
-                    {s.title && <strong>{s.title}</strong>}
+                    {s.title && (
+                      <strong>
+                        {s.source === 'canned' ? '话术 · ' : ''}
+                        {s.title}
+                      </strong>
+                    )}
                     <span>{s.text}</span>
                   </button>
                   <button class="icon" title="Send now" aria-label="Send this reply" onClick={() => send(s.text)} disabled={closed || wrapping}>

@@ -22,7 +22,18 @@ export function useNow(every = 1000) {
 
 // Desktop is the agent's screen: their state, the offers ringing, and their chats side by side.
 export function Desktop({ token, me, live, onAuthLost }) {
-  const [state, setState] = useState({ state: 'offline', since: null });
+  // No route reads an agent's own presence: the tab remembers what it last set or was told.
+  const [state, setStateRaw] = useState(() => {
+    try {
+      return JSON.parse(sessionStorage.getItem('lingxi.state.' + me.id)) || { state: 'offline', since: null };
+    } catch {
+      return { state: 'offline', since: null };
+    }
+  });
+  const setState = (st) => {
+    sessionStorage.setItem('lingxi.state.' + me.id, JSON.stringify(st));
+    setStateRaw(st);
+  };
   const [offers, setOffers] = useState([]);
   const [chats, setChats] = useState([]); // [{id, state}]
   const [active, setActive] = useState('');

@@ -20,14 +20,15 @@ export function suggestions(data) {
     for (const it of list || []) {
       const text = typeof it === 'string' ? it : pick(it, 'text', 'reply', 'answer');
       if (!text) continue;
-      out.push({ text, title: typeof it === 'string' ? '' : pick(it, 'title', 'question') || '', source: pick(it, 'source', 'kind') || source });
+      const title = typeof it === 'string' ? '' : pick(it, 'title', 'question') || (Array.isArray(it.questions) ? it.questions[0] : '') || '';
+      out.push({ text, title, source: pick(it, 'source', 'kind') || source });
     }
   };
   if (Array.isArray(data)) add(data, 'knowledge');
   else {
     add(arr(data, 'items', 'suggestions', 'replies'), 'knowledge');
     add(arr(data, 'knowledge', 'articles'), 'knowledge');
-    add(arr(data, 'canned', 'canned_responses'), 'canned');
+    add(arr(data, 'canned_responses', 'canned'), 'canned');
   }
   return out;
 }
