@@ -159,6 +159,12 @@ func TestConsole(t *testing.T) {
 		if resp, _ := get(t, base+"/console/missing.js"); resp.StatusCode != 404 {
 			t.Errorf("/console/missing.js: %d; want 404", resp.StatusCode)
 		}
+		// Only web/dist is served: no way up to the repository or the state folder.
+		for _, path := range []string{"/console/..%2f..%2fgo.mod", "/console/%2e%2e/%2e%2e/go.mod", "/widget/..%2f..%2f..%2ftemplate.yaml"} {
+			if resp, body := get(t, base+path); resp.StatusCode == 200 && (strings.Contains(body, "module ") || strings.Contains(body, "AWSTemplateFormatVersion")) {
+				t.Errorf("GET %s served a file outside web/dist", path)
+			}
+		}
 		// The API is still the API.
 		if resp, _ := get(t, base+"/v1/openapi.json"); resp.StatusCode != 200 {
 			t.Errorf("/v1/openapi.json: %d", resp.StatusCode)
