@@ -386,11 +386,8 @@ func TestPresence(t *testing.T) {
 	if _, err := fx.db.Put(ctx, fx.t, store.Key{Kind: "user", ID: "usr_a"}, u, v); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := fx.f.SetState(ctx, fx.t, "usr_a", AgentAvailable, "self", "user/usr_a"); err != nil {
-		// no change of state: allowed only going offline
-		if !errors.Is(err, ErrWrongState) {
-			t.Fatal(err)
-		}
+	if _, err := fx.f.SetState(ctx, fx.t, "usr_a", AgentAvailable, "self", "user/usr_a"); !errors.Is(err, ErrWrongState) {
+		t.Fatalf("a disabled user made available: %v, want ErrWrongState", err)
 	}
 	p, present, err := fx.f.Refresh(ctx, fx.t, "usr_a")
 	if err != nil || !present || p.State != AgentOffline {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/lingxi/lingxi/events"
@@ -102,22 +103,67 @@ func (h *Handler) decideOnce(ctx context.Context, t tenant.ID) (lost int, err er
 		}
 		h.log.InfoContext(ctx, "contact reached its maximum wait", "tenant", t.String(), "contact", id, "state", c.State, "callback", c.Attributes[floor.AttrCallbackOffered] == "true")
 	}
-	for _, a := range plan.Assignments {
-		o, err := fl.Offer(ctx, t, a, floor.DecisionOf(now, a), queues[a.Queue].OfferTimeout())
-		if errors.Is(err, store.ErrConflict) {
-			lost++
-			h.log.DebugContext(ctx, "offer lost a race", "tenant", t.String(), "contact", a.ContactID, "agent", a.AgentID, "err", err)
-			continue
+	return h.offerAll(ctx, t, now, queues, plan.Assignments)
+}
+
+// offerWorkers bounds the offers one decision makes at once.
+const offerWorkers = 8
+
+// offerAll makes the plan's offers: those of one agent in plan order (they would only race each
+// other for the agent's presence), different agents' concurrently, at most offerWorkers at once.
+// lost counts the offers that lost a race; the error is the first other failure.
+func (h *Handler) offerAll(ctx context.Context, t tenant.ID, now time.Time, queues map[string]floor.Queue, plan []routing.Assignment) (lost int, err error) {
+	var (
+		byAgent = map[string][]routing.Assignment{}
+		agents  []string
+	)
+	for _, a := range plan {
+		if byAgent[a.AgentID] == nil {
+			agents = append(agents, a.AgentID)
 		}
-		if err != nil {
-			return lost, err
-		}
-		h.log.InfoContext(ctx, "contact offered", "tenant", t.String(), "contact", a.ContactID, "agent", a.AgentID, "offer", o.ID, "ring", a.Ring, "considered", a.Considered)
-		if err := h.announce(ctx, t, a.ContactID, o); err != nil {
-			return lost, err
-		}
+		byAgent[a.AgentID] = append(byAgent[a.AgentID], a)
 	}
-	return lost, nil
+	var (
+		mu   sync.Mutex
+		wg   sync.WaitGroup
+		slot = make(chan struct{}, offerWorkers)
+	)
+	for _, agent := range agents {
+		wg.Go(func() {
+			slot <- struct{}{}
+			defer func() { <-slot }()
+			for _, a := range byAgent[agent] {
+				won, oerr := h.offer(ctx, t, now, queues[a.Queue], a)
+				mu.Lock()
+				if !won && oerr == nil {
+					lost++
+				}
+				if oerr != nil && err == nil {
+					err = oerr
+				}
+				mu.Unlock()
+				if oerr != nil {
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return lost, err
+}
+
+// offer makes one offer of the plan and announces it; won is false when it lost a race.
+func (h *Handler) offer(ctx context.Context, t tenant.ID, now time.Time, q floor.Queue, a routing.Assignment) (won bool, err error) {
+	o, err := h.cfg.Floor.Offer(ctx, t, a, floor.DecisionOf(now, a), q.OfferTimeout())
+	if errors.Is(err, store.ErrConflict) {
+		h.log.DebugContext(ctx, "offer lost a race", "tenant", t.String(), "contact", a.ContactID, "agent", a.AgentID, "err", err)
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	h.log.InfoContext(ctx, "contact offered", "tenant", t.String(), "contact", a.ContactID, "agent", a.AgentID, "offer", o.ID, "ring", a.Ring, "considered", a.Considered)
+	return true, h.announce(ctx, t, a.ContactID, o)
 }
 
 // announce pushes offer o of contactID to its agent and schedules its timeout. A push that fails
