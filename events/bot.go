@@ -35,6 +35,8 @@ const (
 	BotConfigSettings BotConfigKind = "settings"
 	// BotConfigCannedResponse: a canned response agents send (/v1/canned-responses).
 	BotConfigCannedResponse BotConfigKind = "canned_response"
+	// BotConfigQueue: an agent queue (/v1/queues).
+	BotConfigQueue BotConfigKind = "queue"
 )
 
 // BotConfigAction is what happened to a bot configuration item.

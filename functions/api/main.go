@@ -13,9 +13,12 @@ import (
 
 	"github.com/lingxi/lingxi/functions/api/handler"
 	"github.com/lingxi/lingxi/shared/auth"
+	"github.com/lingxi/lingxi/shared/conversation"
 	"github.com/lingxi/lingxi/shared/egress"
+	"github.com/lingxi/lingxi/shared/floor"
 	"github.com/lingxi/lingxi/shared/lambdaenv"
 	"github.com/lingxi/lingxi/shared/outbox"
+	"github.com/lingxi/lingxi/shared/quota"
 	"github.com/lingxi/lingxi/shared/ratelimit"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/stream"
@@ -55,7 +58,12 @@ func main() {
 	sqsClient := sqs.NewFromConfig(cfg)
 	jobs := handler.NewSQSQueue(sqsClient, queueURL)
 	replay := delivery.New(db, delivery.NewSQSQueue(sqsClient, webhookQueueURL), delivery.Config{}, log)
-	api := handler.New(db, outbox.New(db, pub, log), authn, log, handler.WithJobQueue(jobs), handler.WithRateLimiter(limits), handler.WithIdempotency(db),
+	box := outbox.New(db, pub, log)
+	// The human service: the floor, and the conversations agents write to (no models: the api
+	// never runs a bot turn).
+	conversations := conversation.New(conversation.Config{DB: db, Commit: box, Quota: quota.New(db), Log: log})
+	api := handler.New(db, box, authn, log, handler.WithJobQueue(jobs), handler.WithRateLimiter(limits), handler.WithIdempotency(db),
+		handler.WithFloor(floor.New(db, box)), handler.WithConversations(conversations),
 		handler.WithEgress(egress.Policy{LoopbackPorts: loopbackPorts}), handler.WithWebhookReplay(replay),
 		handler.WithSIPEgress(egress.Policy{LoopbackPorts: sipPorts}), handler.WithSignInLimiter(signIn))
 	lambda.StartHandlerFunc(api.Handle)

@@ -215,3 +215,29 @@ func (s *Store) Learn(ctx context.Context, t tenant.ID, kinds []string, intent s
 	wg.Wait()
 	return errors.Join(errs...)
 }
+
+// Querier is the table access CustomerEvents needs; *store.Store satisfies it.
+type Querier interface {
+	Query(ctx context.Context, t tenant.ID, kind, idPrefix string, page store.PageRequest) (store.QueryResult, error)
+}
+
+// CustomerEvents returns customer's stored business events, most recent first, at most n (and at
+// most maxEvents): the agent desktop's view of what the customer did lately.
+func CustomerEvents(ctx context.Context, db Querier, t tenant.ID, customer string, n int) ([]StoredEvent, error) {
+	if customer == "" || n <= 0 {
+		return nil, nil
+	}
+	res, err := db.Query(ctx, t, KindEvent, customerPrefix(customer), store.PageRequest{Limit: int32(min(n, maxEvents)), Descending: true})
+	if err != nil {
+		return nil, fmt.Errorf("events of a customer: %w", err)
+	}
+	out := make([]StoredEvent, 0, len(res.Items))
+	for _, rec := range res.Items {
+		var se StoredEvent
+		if err := rec.Decode(&se); err != nil {
+			return nil, err
+		}
+		out = append(out, se)
+	}
+	return out, nil
+}

@@ -123,8 +123,8 @@ func Contract() openapi.Contract {
 		{dialog.LangEn, dialog.LangZh},
 		{delivery.StatusPending, delivery.StatusDelivered, delivery.StatusRetrying, delivery.StatusParked},
 		userEnums,
-		humanEnums,
 	}
+	enums = append(enums, humanEnums...)
 	ops := []openapi.Operation{
 		{Route: "GET /v1/openapi.json", ID: "getOpenAPI", Tag: "Contract", Auth: openapi.AuthNone,
 			Summary:   "This OpenAPI document",

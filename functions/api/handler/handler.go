@@ -56,6 +56,7 @@ type API struct {
 	replay Replayer            // webhook deliveries' replay (webhooks.go); nil: the route answers 503
 	sip    egress.Policy       // which loopback ports a transfer target's SIP URI may name (WithSIPEgress); none by default
 	signIn httpapi.RateLimiter // sign-in attempts (users.go, WithSignInLimiter); nil: not limited
+	human  humanDeps           // the human service's floor and conversations (human.go)
 }
 
 // New wires the API.

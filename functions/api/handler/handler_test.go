@@ -39,7 +39,8 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	api := New(db, outbox.New(db, stream.NewPublisher(kin, streamName), log), authn, log)
+	ob := outbox.New(db, stream.NewPublisher(kin, streamName), log)
+	api := New(db, ob, authn, log, humanOptions(db, ob, nil)...)
 	return &env{api: api, kin: kin, stream: streamName}
 }
 

@@ -55,10 +55,11 @@ func newIdemEnv(t *testing.T) *idemEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.faults = &faultCommitter{next: outbox.New(db, stream.NewPublisher(kin, streamName), log)}
+	ob := outbox.New(db, stream.NewPublisher(kin, streamName), log)
+	e.faults = &faultCommitter{next: ob}
 	e.trainer = &trainer{ms: modelstore.New(s3c, bucket), queue: &memQueue{}}
 	e.trainer.worker = trainhandler.New(db, e.faults, e.trainer.ms, log)
-	api := New(db, e.faults, authn, log, WithJobQueue(e.trainer.queue), WithIdempotency(db))
+	api := New(db, e.faults, authn, log, append(humanOptions(db, ob, e.clock), WithJobQueue(e.trainer.queue), WithIdempotency(db))...)
 	api.now = e.clock
 	e.env = &env{api: api, kin: kin, stream: streamName}
 	return e

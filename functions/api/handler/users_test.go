@@ -51,7 +51,8 @@ func newUsersEnv(t *testing.T) (*env, *testClock) {
 	}
 	authn.WithClock(clock.Now)
 	limiter := ratelimit.New(ddb, table, ratelimit.Options{Limits: SignInLimits, Now: clock.Now, Timeout: time.Minute})
-	api := New(db, outbox.New(db, stream.NewPublisher(kin, streamName), log), authn, log, WithSignInLimiter(limiter))
+	ob := outbox.New(db, stream.NewPublisher(kin, streamName), log)
+	api := New(db, ob, authn, log, append(humanOptions(db, ob, clock.Now), WithSignInLimiter(limiter))...)
 	api.now = clock.Now
 	return &env{api: api, kin: kin, stream: streamName}, clock
 }
