@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	lxevents "github.com/lingxi/lingxi/events"
 	"github.com/lingxi/lingxi/shared/conversation"
 )
 
@@ -19,6 +20,7 @@ func FuzzBodies(f *testing.F) {
 		`{"customer":{"id":"c1","attributes":{"tier":"vip"}},"channel":"voice","language":"zh"}`,
 		`{"call_id":"a@b","text":"转人工","caller":"+861380000"}`,
 		`{"customer_id":"c1","kind":"payment_failed","occurred_at":"2025-06-03T09:13:41Z"}`,
+		`{"customer_id":"c-42","language":"en"}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -29,6 +31,13 @@ func FuzzBodies(f *testing.F) {
 	}
 	now := time.Now()
 	f.Fuzz(func(t *testing.T, b []byte) {
+		var wb widgetStartBody
+		if decode(b, &wb) {
+			if in, err := wb.input(); err == nil && (in.Channel != lxevents.ChannelChat || in.Customer.ID != "" ||
+				len(in.Customer.Attributes) > 1 || in.Customer.Attributes[ClaimedCustomerAttribute] != wb.CustomerID) {
+				t.Fatalf("widget start %s accepted as %+v", b, in)
+			}
+		}
 		var mb messageBody
 		if decode(b, &mb) {
 			if in, err := mb.input(); err == nil {

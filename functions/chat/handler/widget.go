@@ -56,6 +56,24 @@ type widgetStartBody struct {
 	Language string `json:"language,omitempty" jsonschema:"enum=zh,enum=en"`
 }
 
+// input is the conversation a visitor starts: chat, in the page's language, with the customer id
+// the visitor gave kept only as the attribute ClaimedCustomerAttribute.
+func (b widgetStartBody) input() (conversation.StartInput, error) {
+	var f fields
+	in := conversation.StartInput{Channel: lxevents.ChannelChat}
+	switch b.Language {
+	case "", "zh", "en":
+		in.Language = botconfig.Lang(b.Language)
+	default:
+		f.add("/language", `must be "zh" or "en" (or omitted, to follow the visitor)`)
+	}
+	checkID(&f, "/customer_id", b.CustomerID, maxIDLen, false)
+	if b.CustomerID != "" {
+		in.Customer.Attributes = map[string]string{ClaimedCustomerAttribute: b.CustomerID}
+	}
+	return in, f.err()
+}
+
 // widgetStarted is the answer: the conversation as POST /v1/conversations answers it, and the
 // visitor's token, shown once.
 type widgetStarted struct {
@@ -89,24 +107,13 @@ func (api *API) startWidgetConversation(ctx context.Context, r *httpapi.Request)
 	if err := r.DecodeOptionalJSON(&body); err != nil {
 		return httpapi.Response{}, err
 	}
-	var f fields
-	in := conversation.StartInput{Channel: lxevents.ChannelChat}
-	switch body.Language {
-	case "", "zh", "en":
-		in.Language = botconfig.Lang(body.Language)
-	default:
-		f.add("/language", `must be "zh" or "en" (or omitted, to follow the visitor)`)
-	}
-	checkID(&f, "/customer_id", body.CustomerID, maxIDLen, false)
-	if err := f.err(); err != nil {
+	in, err := body.input()
+	if err != nil {
 		return httpapi.Response{}, err
 	}
 	// After validation, as sign-in does: a malformed request costs the address nothing.
 	if err := api.takeVisitor(ctx, r, t, widget.StartClass(id, r.RequestContext.HTTP.SourceIP)); err != nil {
 		return httpapi.Response{}, err
-	}
-	if body.CustomerID != "" {
-		in.Customer.Attributes = map[string]string{ClaimedCustomerAttribute: body.CustomerID}
 	}
 	token, err := auth.NewVisitorToken()
 	if err != nil {
