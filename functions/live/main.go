@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/lingxi/lingxi/functions/live/handler"
+	"github.com/lingxi/lingxi/shared/floor"
 	"github.com/lingxi/lingxi/shared/lambdaenv"
 	"github.com/lingxi/lingxi/shared/push"
 	"github.com/lingxi/lingxi/shared/store"
@@ -28,5 +29,6 @@ func main() {
 	}
 	db := store.New(dynamodb.NewFromConfig(cfg), table)
 	sender := push.NewSender(push.NewRegistry(db), push.NewClient(cfg, endpoint))
-	lambda.StartHandlerFunc(handler.New(db, sender, handler.Config{}, log).Handle)
+	reader := floor.New(db, nil) // reads only: a tenant's first board starts from the floor
+	lambda.StartHandlerFunc(handler.New(db, sender, handler.Config{}, log, handler.WithFloor(reader)).Handle)
 }

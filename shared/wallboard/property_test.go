@@ -198,3 +198,27 @@ func mustEvent(t testing.TB, id, typ, subject string, when time.Time, data any) 
 	e.ID, e.Time = id, when
 	return e
 }
+
+// Seed adds what the board does not know and keeps what it does; no counter moves.
+func TestSeed(t *testing.T) {
+	s := newDay(t)
+	replay(t, s, recordedDay(t))
+	before := s.Board(at("09:45:00"))
+	s.Seed([]SeedAgent{{ID: "usr_a1", State: events.AgentBreak, Since: at("09:44:00")}, {ID: "usr_new", State: events.AgentAvailable, Since: at("09:00:00")}},
+		[]SeedContact{{ID: "c7", Queue: "vip", Status: StatusAssigned, AgentID: "usr_x"}, {ID: "c-new", Queue: "general", Status: StatusQueued, AgentID: "usr_x", EnqueuedAt: at("09:00:00")},
+			{ID: "c-closed", Queue: "general", Status: "closed"}})
+	b := s.Board(at("09:45:00"))
+	if b.Agents[0] != before.Agents[0] || len(b.Agents) != 4 || b.Agents[3].AgentID != "usr_new" {
+		t.Fatalf("agents %s", js(b.Agents))
+	}
+	g := b.Queues[0]
+	if g.Waiting != 3 || g.LongestWaitSeconds != 2700 || g.Offered != before.Queues[0].Offered {
+		t.Fatalf("general %s", js(g))
+	}
+	if c, _ := s.Contact("c-new"); c.AgentID != "" {
+		t.Fatalf("a seeded waiting contact has agent %q", c.AgentID)
+	}
+	if _, ok := s.Contact("c-closed"); ok {
+		t.Fatal("a closed contact was seeded")
+	}
+}

@@ -462,3 +462,46 @@ func (s *State) UnmarshalJSON(b []byte) error {
 	*s = *n
 	return nil
 }
+
+// SeedAgent is an agent's status as the floor (shared/floor) keeps it.
+type SeedAgent struct {
+	ID    string
+	State events.AgentStatus
+	Since time.Time
+}
+
+// SeedContact is a contact in flight as the floor keeps it. Status is queued, offered, assigned
+// or wrapup; others are ignored.
+type SeedContact struct {
+	ID, Queue, AgentID  string
+	Channel             events.Channel
+	Status              string
+	EnqueuedAt, Changed time.Time
+}
+
+// Seed adds to the live floor what the state does not know yet: agents' statuses and contacts in
+// flight, read from the floor itself. It is for a tenant's first board, which no earlier day
+// carries the floor into; what the state knows already is kept, and no counter moves.
+func (s *State) Seed(agents []SeedAgent, contacts []SeedContact) {
+	for _, a := range agents {
+		if _, ok := s.d.Agents[a.ID]; !ok && a.ID != "" {
+			s.d.Agents[a.ID] = &agentData{State: a.State, Since: a.Since}
+		}
+	}
+	for _, c := range contacts {
+		switch c.Status {
+		case StatusQueued, StatusOffered, StatusAssigned, StatusWrapup:
+		default:
+			continue
+		}
+		if _, ok := s.d.Contacts[c.ID]; ok || c.ID == "" {
+			continue
+		}
+		agent := c.AgentID
+		if c.Status == StatusQueued {
+			agent = ""
+		}
+		s.d.Contacts[c.ID] = &contactData{Queue: c.Queue, Channel: c.Channel, Status: c.Status, EnqueuedAt: c.EnqueuedAt, AgentID: agent, Changed: c.Changed}
+	}
+	s.trimContacts()
+}

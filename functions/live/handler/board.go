@@ -76,7 +76,8 @@ func (h *Handler) update(ctx context.Context, t tenant.ID, day string, e events.
 }
 
 // load reads t's board of day and its item's version: the stored one; before the day's first
-// write, the day before's carried over (version 0); with neither, a new one.
+// write, the day before's carried over (version 0); with neither, a new one seeded from the floor
+// (version 0).
 func (h *Handler) load(ctx context.Context, t tenant.ID, day string) (*wallboard.State, wallboard.Item, int64, error) {
 	s, it, ver, err := wallboard.Read(ctx, h.db, t, day)
 	if err == nil {
@@ -85,8 +86,62 @@ func (h *Handler) load(ctx context.Context, t tenant.ID, day string) (*wallboard
 	if !errors.Is(err, store.ErrNotFound) {
 		return nil, wallboard.Item{}, 0, err
 	}
-	s, err = wallboard.Latest(ctx, h.db, t, day)
-	return s, wallboard.Item{}, 0, err
+	prev, err := wallboard.PrevDay(day)
+	if err != nil {
+		return nil, wallboard.Item{}, 0, err
+	}
+	p, _, _, err := wallboard.Read(ctx, h.db, t, prev)
+	switch {
+	case err == nil:
+		s, err = p.Rollover(day)
+		return s, wallboard.Item{}, 0, err
+	case !errors.Is(err, store.ErrNotFound):
+		return nil, wallboard.Item{}, 0, err
+	}
+	if s, err = wallboard.NewState(day, wallboard.Location(t)); err != nil {
+		return nil, wallboard.Item{}, 0, err
+	}
+	h.seed(ctx, t, s)
+	return s, wallboard.Item{}, 0, nil
+}
+
+// seed fills a tenant's first board with the floor as it stands: agents' statuses, the waiting
+// contacts and those agents have. A failed read leaves the board to fill from the events (logged).
+func (h *Handler) seed(ctx context.Context, t tenant.ID, s *wallboard.State) {
+	if h.floor == nil {
+		return
+	}
+	ps, err := h.floor.Presences(ctx, t)
+	if err != nil {
+		h.log.WarnContext(ctx, "live: read the floor's agents for a first board failed", "tenant", t.String(), "err", err)
+		return
+	}
+	ws, err := h.floor.Waiting(ctx, t)
+	if err != nil {
+		h.log.WarnContext(ctx, "live: read the floor's waiting contacts for a first board failed", "tenant", t.String(), "err", err)
+		return
+	}
+	agents := make([]wallboard.SeedAgent, 0, len(ps))
+	contacts := make([]wallboard.SeedContact, 0, len(ws))
+	for _, c := range ws {
+		contacts = append(contacts, wallboard.SeedContact{ID: c.ID, Queue: c.Queue, Channel: c.Channel, Status: wallboard.StatusQueued, EnqueuedAt: c.EnqueuedAt, Changed: c.UpdatedAt})
+	}
+	for _, p := range ps {
+		agents = append(agents, wallboard.SeedAgent{ID: p.UserID, State: events.AgentStatus(p.State), Since: p.Since})
+		for _, sl := range p.Slots {
+			if len(contacts) >= wallboard.MaxContacts {
+				break
+			}
+			c, _, err := h.floor.Contact(ctx, t, sl.ContactID)
+			if err != nil {
+				h.log.WarnContext(ctx, "live: read an agent's contact for a first board failed", "tenant", t.String(), "contact", sl.ContactID, "err", err)
+				continue
+			}
+			contacts = append(contacts, wallboard.SeedContact{ID: c.ID, Queue: c.Queue, Channel: c.Channel, Status: string(sl.Status),
+				EnqueuedAt: c.EnqueuedAt, AgentID: p.UserID, Changed: sl.Since})
+		}
+	}
+	s.Seed(agents, contacts)
 }
 
 // refreshQueues reads t's queues into s when they are older than Config.QueuesEvery. A failed

@@ -23,6 +23,7 @@ import (
 
 	"github.com/lingxi/lingxi/events"
 	"github.com/lingxi/lingxi/shared/auth"
+	"github.com/lingxi/lingxi/shared/floor"
 	"github.com/lingxi/lingxi/shared/push"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/stream"
@@ -52,6 +53,15 @@ type Store interface {
 
 var _ Store = (*store.Store)(nil)
 
+// FloorReader reads the floor (shared/floor) to seed a tenant's first board; *floor.Floor is one.
+type FloorReader interface {
+	Presences(ctx context.Context, t tenant.ID) ([]floor.Presence, error)
+	Waiting(ctx context.Context, t tenant.ID) ([]floor.Contact, error)
+	Contact(ctx context.Context, t tenant.ID, id string) (floor.Contact, int64, error)
+}
+
+var _ FloorReader = (*floor.Floor)(nil)
+
 // Defaults of Config.
 const (
 	DefaultThrottle    = time.Second
@@ -75,6 +85,7 @@ type Config struct {
 type Handler struct {
 	db       Store
 	push     Pusher
+	floor    FloorReader
 	log      *slog.Logger
 	cfg      Config
 	now      func() time.Time
@@ -89,6 +100,12 @@ type Option func(*Handler)
 // attempts) with wait instead of a timer.
 func WithClock(now func() time.Time, wait func(ctx context.Context, d time.Duration) error) Option {
 	return func(h *Handler) { h.now, h.wait = now, wait }
+}
+
+// WithFloor makes a tenant's first board (no earlier day to carry over) start from the floor
+// as it stands instead of empty.
+func WithFloor(f FloorReader) Option {
+	return func(h *Handler) { h.floor = f }
 }
 
 // New returns the consumer over db pushing through p.

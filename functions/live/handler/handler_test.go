@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/lingxi/lingxi/events"
+	"github.com/lingxi/lingxi/shared/floor"
+	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/wallboard"
 )
 
@@ -289,5 +291,43 @@ func TestLateEventOfYesterday(t *testing.T) {
 	}
 	if b.Agents != nil && len(b.Agents) != 0 {
 		t.Fatalf("agents %v", b.Agents)
+	}
+}
+
+// A tenant's first board starts from the floor as it stands (agents, the waiting, the contacts
+// agents have), not empty: the live function may start after the floor did.
+func TestFirstBoardSeededFromTheFloor(t *testing.T) {
+	f := newFixture(t, at("09:00:00"))
+	f.h = New(f.db, f.push, Config{}, f.h.log, WithClock(f.clock.now, f.clock.wait), WithFloor(floor.New(f.db.Store, nil)))
+	ctx := t.Context()
+	put := func(k store.Key, v any) {
+		t.Helper()
+		if err := f.db.Create(ctx, f.t, k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put(floor.PresenceKey("usr_a1"), floor.Presence{UserID: "usr_a1", State: floor.AgentAvailable, Since: at("07:00:00"),
+		Slots: []floor.Slot{{ContactID: "c-old", Channel: events.ChannelChat, Status: floor.StateAssigned, Since: at("08:00:00")}}})
+	put(floor.ContactKey("c-old"), floor.Contact{ID: "c-old", Channel: events.ChannelChat, Queue: "general", State: floor.StateAssigned, EnqueuedAt: at("07:59:00"), AgentID: "usr_a1"})
+	put(store.Key{Kind: floor.KindContactWaiting, ID: "c-wait"}, floor.Contact{ID: "c-wait", Channel: events.ChannelChat, Queue: "general", State: floor.StateQueued, EnqueuedAt: at("08:30:00")})
+
+	f.handle(t, event(t, events.TypeAgentState, "usr_a2", at("09:00:00"),
+		events.AgentState{AgentID: "usr_a2", State: events.AgentBreak, Previous: events.AgentOffline, Reason: events.AgentReasonSelf, By: "user/usr_a2"}))
+	s, _, _, err := wallboard.Read(ctx, f.db, f.t, "2026-03-02")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := s.Board(at("09:00:00"))
+	if len(b.Agents) != 2 || b.Agents[0].AgentID != "usr_a1" || b.Agents[0].Contacts != 1 || !b.Agents[0].Since.Equal(at("07:00:00")) || b.Agents[1].State != events.AgentBreak {
+		t.Fatalf("agents %s", jsonOf(t, b.Agents))
+	}
+	if g := b.Queues[0]; g.Queue != "general" || g.Waiting != 1 || g.LongestWaitSeconds != 1800 || g.Offered != 0 {
+		t.Fatalf("general %s", jsonOf(t, g))
+	}
+	// The floor's agent has c-old: a customer message reaches them.
+	f.push.take()
+	f.handle(t, event(t, events.TypeChatMessage, "c-old", at("09:00:01"), events.ChatMessage{ConversationID: "c-old", Channel: events.ChannelChat, Role: events.RoleCustomer, Text: "still there?"}))
+	if got := f.push.take(); !slices.ContainsFunc(got, func(p pushed) bool { return p.to == "user:usr_a1" }) {
+		t.Fatalf("message pushed %+v, want usr_a1 among them", got)
 	}
 }
