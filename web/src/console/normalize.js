@@ -41,7 +41,7 @@ export function transcript(c) {
 export function profile(c) {
   const p = pick(c, 'profile') || {};
   return {
-    customer_id: pick(p, 'customer_id') || pick(c, 'customer_id') || '',
+    customer_id: pick(p, 'customer_id') || customer(c),
     attributes: pick(p, 'attributes') || pick(c, 'attributes') || {},
     events: arr(p, 'business_events', 'recent_events', 'events'),
     contacts: arr(p, 'past_contacts', 'contacts'),
@@ -61,4 +61,11 @@ export function ms(o, base) {
   if (v != null) return v;
   const s = pick(o, base + '_seconds', base + '_s', base);
   return s == null ? undefined : s * 1000;
+}
+
+// customer names a contact's customer: the tenant's id for them, else the id a widget visitor
+// claimed (unverified), else "".
+export function customer(c) {
+  const claimed = pick(pick(c, 'attributes'), 'claimed_customer_id');
+  return pick(c, 'customer_id') || (claimed ? claimed + ' (unverified)' : '');
 }

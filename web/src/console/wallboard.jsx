@@ -208,7 +208,7 @@ export function Wallboard({ token, live, onAuthLost }) {
               <tbody>
                 {waiting.map((c) => (
                   <tr key={c.id} data-contact={c.id}>
-                    <th>{c.customer_id || c.id.slice(-8)}</th>
+                    <th>{N.customer(c) || c.id.slice(-8)}</th>
                     <td>{c.queue}</td>
                     <td class="num">{since(c.enqueued_at || c.created_at, now)}</td>
                     <td>
