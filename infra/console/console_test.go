@@ -78,12 +78,13 @@ func startStack(t *testing.T) *stack {
 		"WIDGET_URL="+l.WidgetURL(),
 		"CHROMIUM="+Chromium,
 	)
+	// SCREENSHOTS names the folder the scripts keep their screenshots in (make screenshots: docs/);
+	// a relative one is taken from the repository's root.
 	if dir := os.Getenv("SCREENSHOTS"); dir != "" {
-		abs, err := filepath.Abs(dir)
-		if err != nil {
-			t.Fatal(err)
+		if !filepath.IsAbs(dir) {
+			dir = filepath.Join(web, "..", dir)
 		}
-		s.env = append(s.env, "SCREENSHOTS="+abs)
+		s.env = append(s.env, "SCREENSHOTS="+filepath.Clean(dir))
 	}
 	return s
 }
