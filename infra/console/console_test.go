@@ -193,6 +193,13 @@ func TestConsole(t *testing.T) {
 			"text": "Is there anything else I can help you with?", "language": "en", "tags": []string{"closing"}}, http.StatusCreated)
 		s.script(t, "human.mjs", "CUSTOMER_ID="+customer)
 	})
+
+	t.Run("supervisor", func(t *testing.T) {
+		if missing := s.missing(t); len(missing) > 0 {
+			t.Skipf("the supervisor's controls need what is not on this branch yet: %s", strings.Join(missing, "; "))
+		}
+		s.script(t, "supervisor.mjs", "DEMO_KEY="+s.l.DemoKey)
+	})
 }
 
 // missing names the parts of the human path the running stack does not have (routes that answer

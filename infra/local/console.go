@@ -188,3 +188,28 @@ func (l *Local) seedWidget(ctx context.Context) error {
 	l.WidgetID = w.WidgetID
 	return nil
 }
+
+// seedQueues gives the demo tenant a queue for each kind of contact its bot hands off (general is
+// every tenant's first, made by the dispatch function), each needing the skill of its name; the
+// demo people have them all. A queue that exists is left as it is; a platform without queues
+// (no /v1/queues) is left alone.
+func (l *Local) seedQueues(ctx context.Context) error {
+	for i, q := range demoQueues {
+		if q == "general" {
+			continue
+		}
+		body := map[string]any{"id": q, "name": strings.ToUpper(q[:1]) + q[1:], "skills": []string{q},
+			"priority": i, "target_seconds": 20, "target_percent": 80}
+		code, out, err := l.Call(ctx, "POST", "/v1/queues", l.DemoKey, body)
+		switch {
+		case err != nil:
+			return fmt.Errorf("POST /v1/queues %s: %w", q, err)
+		case code == http.StatusNotFound:
+			return nil
+		case code == http.StatusConflict, code < 300:
+		default:
+			return fmt.Errorf("POST /v1/queues %s: %d %s", q, code, out)
+		}
+	}
+	return nil
+}

@@ -166,6 +166,9 @@ func Start(ctx context.Context, opt Options) (*Local, error) {
 	if err == nil {
 		err = l.seedWidget(ctx)
 	}
+	if err == nil {
+		err = l.seedQueues(ctx)
+	}
 	if err != nil {
 		l.Close()
 		return nil, fmt.Errorf("seed demo tenant: %w", err)

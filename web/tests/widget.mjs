@@ -49,4 +49,9 @@ await main(async (browser) => {
   await cust.getByRole('button', { name: 'Send' }).click();
   await cust.getByText('Connecting you to a person…').waitFor();
   step('asking for a person hands the chat off');
+
+  // The customer leaves before anyone answers: the contact is abandoned, not left waiting.
+  await cust.getByRole('button', { name: 'End chat' }).click();
+  await cust.getByText('This chat has ended.').waitFor();
+  step('the customer ends the chat while waiting');
 });

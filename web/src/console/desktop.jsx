@@ -85,13 +85,18 @@ export function Desktop({ token, me, live, onAuthLost }) {
         setOffers((os) => [...os.filter((x) => x.contact_id !== o.contact_id), o]);
         beep();
       }),
+      // Contact updates come from the stream (the live function), offers straight from the
+      // dispatcher: an update may arrive after a newer offer, so only a later fact removes one
+      // (taken by someone else, abandoned, closed); an offer that timed out goes by its clock.
       live.on('contact', (c) => {
-        if (c.state !== 'offered' || c.agent_id !== me.id) setOffers((os) => os.filter((o) => o.contact_id !== c.contact_id));
+        const elsewhere = c.agent_id && c.agent_id !== me.id;
+        const offerGone = ((c.state === 'offered' || c.state === 'assigned') && elsewhere) || c.state === 'abandoned' || c.state === 'closed';
+        if (offerGone) setOffers((os) => os.filter((o) => o.contact_id !== c.contact_id));
         setChats((cs) => {
-          const mine = cs.find((x) => x.id === c.contact_id);
-          if (!mine) return cs;
-          // Transferred away (or taken over): the chat leaves this desktop.
-          if (c.agent_id && c.agent_id !== me.id && c.state !== 'closed') return cs.filter((x) => x.id !== c.contact_id);
+          if (!cs.some((x) => x.id === c.contact_id)) return cs;
+          // Moved away (to a queue or another agent), or taken over: the chat leaves this desktop.
+          if ((c.state === 'transferred' && c.agent_id !== me.id) || c.state === 'abandoned' || (c.state === 'assigned' && elsewhere)) return cs.filter((x) => x.id !== c.contact_id);
+          if (c.state === 'transferred' || c.state === 'queued' || c.state === 'offered') return cs;
           return cs.map((x) => (x.id === c.contact_id ? { ...x, state: c.state } : x));
         });
       }),
@@ -104,6 +109,11 @@ export function Desktop({ token, me, live, onAuthLost }) {
     ];
     return () => offs.forEach((f) => f());
   }, [live, me.id]);
+
+  // An offer whose time is up leaves after a moment (the dispatcher has taken it back).
+  useEffect(() => {
+    if (offers.some((o) => Date.parse(o.expires_at) + 1500 < now)) setOffers((os) => os.filter((o) => Date.parse(o.expires_at) + 1500 >= now));
+  }, [now]);
 
   const setMyState = async (s) => {
     try {

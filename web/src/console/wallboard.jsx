@@ -11,6 +11,8 @@ export function Wallboard({ token, live, onAuthLost }) {
   const [board, setBoard] = useState(null);
   const [agents, setAgents] = useState([]);
   const [waiting, setWaiting] = useState([]);
+  const [handled, setHandled] = useState([]); // offered to or with an agent now
+  const [queueIDs, setQueueIDs] = useState([]);
   const [error, setError] = useState('');
   const now = useNow();
   const timer = useRef(null);
@@ -25,12 +27,16 @@ export function Wallboard({ token, live, onAuthLost }) {
   };
 
   const refresh = async () => {
-    const [b, a, w] = await Promise.allSettled([api('GET', '/v1/wallboard'), api('GET', '/v1/agents'), api('GET', '/v1/contacts?state=queued')]);
+    const [b, a, w, o, h, q] = await Promise.allSettled(
+      ['/v1/wallboard', '/v1/agents', '/v1/contacts?state=queued', '/v1/contacts?state=offered', '/v1/contacts?state=assigned', '/v1/queues'].map((p) => api('GET', p)),
+    );
+    if (q.status === 'fulfilled') setQueueIDs(items(q.value, 'queues').map((x) => x.id));
     if (b.status === 'fulfilled') setBoard(b.value);
     if (a.status === 'fulfilled') setAgents(items(a.value, 'agents'));
     if (w.status === 'fulfilled') setWaiting(items(w.value, 'contacts'));
+    if (o.status === 'fulfilled' && h.status === 'fulfilled') setHandled([...items(o.value, 'contacts'), ...items(h.value, 'contacts')]);
     // The figures also come over the WebSocket: a platform that cannot read them (yet) is no error.
-    const failed = [a, w, ...(b.status === 'rejected' && b.reason?.status === 404 ? [] : [b])].find((x) => x.status === 'rejected');
+    const failed = [a, w, o, h, ...(b.status === 'rejected' && b.reason?.status === 404 ? [] : [b])].find((x) => x.status === 'rejected');
     setError(failed ? failed.reason.message : '');
   };
   // Contact changes reach the list of the waiting through one read, at most every half second.
@@ -77,6 +83,7 @@ export function Wallboard({ token, live, onAuthLost }) {
   };
 
   const queues = N.arr(board, 'queues');
+  const allQueues = [...new Set([...queueIDs, ...queues.map((q) => N.pick(q, 'queue', 'id', 'name'))])].filter(Boolean).sort();
   const boardAgents = N.arr(board, 'agents');
   const people = agents.length ? agents : boardAgents;
   let byState = N.pick(board, 'agents_by_state');
@@ -192,30 +199,28 @@ export function Wallboard({ token, live, onAuthLost }) {
           </table>
         </section>
 
-        <section aria-label="Waiting contacts">
-          <h2>Waiting</h2>
-          {waiting.length === 0 ? (
-            <p class="muted">Nobody is waiting.</p>
-          ) : (
-            <table class="figures" data-testid="waiting-contacts">
+        <section aria-label="Contacts">
+          <h2>Contacts</h2>
+          {waiting.length === 0 && <p class="muted">Nobody is waiting.</p>}
+          {waiting.length + handled.length > 0 && (
+            <table class="figures" data-testid="contacts">
               <thead>
                 <tr>
                   <th>Contact</th>
                   <th>Queue</th>
-                  <th>Waiting</th>
+                  <th>State</th>
+                  <th>For</th>
                   <th>Move to</th>
                 </tr>
               </thead>
-              <tbody>
+              <tbody data-testid="waiting-contacts">
                 {waiting.map((c) => (
-                  <tr key={c.id} data-contact={c.id}>
-                    <th>{N.customer(c) || c.id.slice(-8)}</th>
-                    <td>{c.queue}</td>
-                    <td class="num">{since(c.enqueued_at || c.created_at, now)}</td>
-                    <td>
-                      <Move contact={c} queues={queues.map((q) => N.pick(q, 'queue', 'id', 'name'))} agents={people} onMove={move} />
-                    </td>
-                  </tr>
+                  <ContactRow key={c.id} c={c} since={c.enqueued_at || c.created_at} now={now} queues={allQueues} people={people} onMove={move} />
+                ))}
+              </tbody>
+              <tbody data-testid="handled-contacts">
+                {handled.map((c) => (
+                  <ContactRow key={c.id} c={c} since={c.assigned_at || c.offer?.at || c.enqueued_at} now={now} queues={allQueues} people={people} onMove={move} />
                 ))}
               </tbody>
             </table>
@@ -230,6 +235,25 @@ export function Wallboard({ token, live, onAuthLost }) {
         <Arrivals series={N.pick(board, 'arrivals')} day={N.pick(board, 'day')} zone={N.pick(board, 'time_zone')} now={now} />
       </section>
     </main>
+  );
+}
+
+// ContactRow is one contact on the wallboard, waiting or with an agent, and where to move it.
+function ContactRow({ c, since: at, now, queues, people, onMove }) {
+  const agent = c.agent_id && people.find((a) => N.pick(a, 'user_id', 'agent_id', 'id') === c.agent_id);
+  return (
+    <tr data-contact={c.id}>
+      <th>{N.customer(c) || c.id.slice(-8)}</th>
+      <td data-testid="queue">{c.queue}</td>
+      <td>
+        {c.state}
+        {agent ? ' · ' + (N.pick(agent, 'display_name') || c.agent_id) : ''}
+      </td>
+      <td class="num">{since(at, now)}</td>
+      <td>
+        <Move contact={c} queues={queues} agents={people} onMove={onMove} />
+      </td>
+    </tr>
   );
 }
 
