@@ -102,4 +102,10 @@ await main(async (browser) => {
   await chat.getByRole('button', { name: 'Wrap up' }).click();
   await agent.locator('article.chat').waitFor({ state: 'detached' });
   step('the agent wraps up with a disposition; the chat leaves the desktop');
+
+  // The wrap-up ended the conversation: the customer's next message finds it ended.
+  await cust.getByPlaceholder('Type a message…').fill('thanks!');
+  await cust.getByRole('button', { name: 'Send' }).click();
+  await cust.getByText('This chat has ended.').waitFor();
+  step('the widget shows the chat ended');
 });

@@ -91,7 +91,9 @@ function Widget() {
       const r = await call(conv.token, 'POST', `/v1/conversations/${encodeURIComponent(conv.id)}/messages`, body);
       turn({ ...r, messages: (r.messages || []).filter((m) => m.role !== 'customer') });
     } catch (err) {
-      setError(err.message);
+      // The agent wrapped the chat up (or it timed out) meanwhile: it has ended.
+      if (err.status === 409 && /has ended/.test(err.message)) setState('ended');
+      else setError(err.message);
     } finally {
       setBusy(false);
     }
