@@ -72,7 +72,8 @@ await main(async (browser) => {
   await say('how do I reset my online banking password');
   await chat.getByTestId('transcript').getByText('how do I reset my online banking password').waitFor();
   step("the customer's message reaches the desktop live");
-  const suggestion = chat.getByTestId('suggestions').locator('button.suggestion').filter({ hasText: 'Forgot password' }).first();
+  // Suggestions follow the customer's last message: wait for those of this one.
+  const suggestion = chat.locator('[data-testid=suggestions][data-for="how do I reset my online banking password"] button.suggestion').filter({ hasText: 'Forgot password' }).first();
   await suggestion.waitFor();
   await suggestion.click();
   const reply = await chat.locator('textarea[name=reply]').inputValue();

@@ -29,9 +29,13 @@ export function Chat({ id, hidden, state, me, api, live, onLabel, onState, onClo
   const end = useRef(null);
   const path = '/v1/contacts/' + encodeURIComponent(id);
 
+  const [suggFor, setSuggFor] = useState('');
   const loadSuggestions = () =>
     api('GET', path + '/suggestions')
-      .then((d) => setSugg(N.suggestions(d)))
+      .then((d) => {
+        setSugg(N.suggestions(d));
+        setSuggFor(d?.message || '');
+      })
       .catch(() => setSugg([]));
 
   useEffect(() => {
@@ -240,9 +244,9 @@ export function Chat({ id, hidden, state, me, api, live, onLabel, onState, onClo
           {sugg.length === 0 ? (
             <p class="muted small">No suggestion for the last message.</p>
           ) : (
-            <ul class="suggestions" data-testid="suggestions">
-              {sugg.map((s, i) => (
-                <li key={i}>
+            <ul class="suggestions" data-testid="suggestions" data-for={suggFor}>
+              {sugg.map((s) => (
+                <li key={s.source + ':' + s.text}>
                   <button class="suggestion" title="Put into the reply box" onClick={() => put(s.text)} disabled={closed || wrapping}>
                     {s.title && (
                       <strong>
