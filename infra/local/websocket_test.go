@@ -25,7 +25,7 @@ import (
 // is refused at $connect with 401, and a push through the @connections API (shared/push) reaches
 // the person; a widget visitor's token works for its own conversation only (another conversation
 // of the tenant or of another tenant is 404, a widget id of nobody 404), connects, and receives
-// what is pushed to its conversation.
+// what is pushed to its conversation. Signing out closes the person's connection at the next push.
 func TestWebSocketAgentsAndVisitors(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the whole local stack")
@@ -161,21 +161,34 @@ func TestWebSocketAgentsAndVisitors(t *testing.T) {
 		t.Fatalf("visitor got %v", m)
 	}
 
-	// $disconnect forgets the connection.
-	agent.Close(websocket.StatusNormalClosure, "bye")
+	// Signing out ends the person's connection at the next push to it.
+	call("DELETE", "/v1/sessions/current", token, nil, 204)
+	if err := sender.NotifyUser(ctx, demo, userID, offer); err != nil {
+		t.Fatal(err)
+	}
+	if _, got, err := agent.Read(ctx); websocket.CloseStatus(err) != websocket.StatusNormalClosure {
+		t.Fatalf("after sign-out the agent read %q, %v; want the connection closed", got, err)
+	}
+
+	// $disconnect forgets the visitor's connection.
+	visitor.Close(websocket.StatusNormalClosure, "bye")
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		conns, err := reg.ForUser(ctx, demo, userID)
+		user, err := reg.ForUser(ctx, demo, userID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(conns) == 0 {
+		conv, err := reg.ForConversation(ctx, demo, convID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(user)+len(conv) == 0 {
 			break
 		}
 		select {
 		case <-ctx.Done():
-			t.Fatalf("the closed connection stayed registered: %+v", conns)
+			t.Fatalf("closed connections stayed registered: %+v %+v", user, conv)
 		case <-tick.C:
 		}
 	}

@@ -190,9 +190,14 @@ func TestSenderThroughConnectionsAPI(t *testing.T) {
 	visitor, visitorID := dial()
 	acme := mustTenant(t, "acme")
 	reg := push.NewRegistry(db)
+	supToken, _ := auth.NewSessionToken()
+	supSession, ops := auth.SessionRecords(acme, supToken, "usr_sup", auth.RoleSupervisor, time.Now())
+	if err := db.Tx(ctx, ops...); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []push.Conn{
 		{ID: agentID, UserID: "usr_agent", Role: auth.RoleAgent},
-		{ID: supID, UserID: "usr_sup", Role: auth.RoleSupervisor},
+		{ID: supID, UserID: "usr_sup", Role: auth.RoleSupervisor, SessionID: supSession.ID},
 		{ID: visitorID, Role: auth.RoleVisitor, ConversationID: "conv_1"},
 		{ID: "gone-already", UserID: "usr_agent", Role: auth.RoleAgent},
 	} {
@@ -219,6 +224,19 @@ func TestSenderThroughConnectionsAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	read(sup, `{"type":"wallboard"}`)
+	// The supervisor signs out: the next push closes the connection instead and forgets it.
+	if err := db.Tx(ctx, auth.EndSessionOps(acme, supSession)...); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.NotifyRole(ctx, acme, auth.RoleSupervisor, map[string]string{"type": "wallboard"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, got, err := sup.Read(ctx); websocket.CloseStatus(err) != websocket.StatusNormalClosure {
+		t.Fatalf("after sign-out the supervisor read %q, %v; want the connection closed", got, err)
+	}
+	if conns, err := reg.ForRole(ctx, acme, auth.RoleSupervisor); err != nil || len(conns) != 0 {
+		t.Fatalf("the signed-out supervisor's connection stayed: %+v %v", conns, err)
+	}
 	if err := s.NotifyConversation(ctx, acme, "conv_1", map[string]string{"type": "message", "text": "你好"}); err != nil {
 		t.Fatal(err)
 	}

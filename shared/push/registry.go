@@ -35,6 +35,10 @@ type Conn struct {
 	Role           auth.Role `dynamodbav:"role" json:"role"`
 	ConversationID string    `dynamodbav:"conversation_id,omitempty" json:"conversation_id,omitempty"`
 	At             time.Time `dynamodbav:"at" json:"at"`
+	// SessionID is the hash of the person's session token the connection was opened with
+	// (auth.Principal.SessionID): a push first checks that the session still lives, so signing
+	// out or revoking sessions also ends the person's connections.
+	SessionID string `dynamodbav:"session_id,omitempty" json:"-"`
 }
 
 // connRecord is the platform item of a connection.
@@ -48,11 +52,29 @@ var ErrUnknownConn = errors.New("push: unknown connection")
 
 // Registry records open connections in the store.
 type Registry struct {
-	db *store.Store
+	db  *store.Store
+	now func() time.Time
 }
 
 // NewRegistry returns a registry over db.
-func NewRegistry(db *store.Store) *Registry { return &Registry{db: db} }
+func NewRegistry(db *store.Store) *Registry { return &Registry{db: db, now: time.Now} }
+
+// SessionLive reports whether the session c was opened with still lives: true for a connection
+// opened without one (a visitor's, whose token cannot be revoked and outlives the connection).
+func (r *Registry) SessionLive(ctx context.Context, c Conn) (bool, error) {
+	if c.SessionID == "" {
+		return true, nil
+	}
+	var o auth.SessionOwner
+	_, err := r.db.PlatformGet(ctx, store.Key{Kind: auth.KindSessionHash, ID: c.SessionID}, &o)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("check the session of connection %s: %w", c.ID, err)
+	}
+	return o.UserID == c.UserID && r.now().Before(o.ExpiresAt), nil
+}
 
 func (c Conn) indexKeys() []store.Key {
 	var keys []store.Key

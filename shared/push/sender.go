@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/apigatewaymanagementapi"
@@ -29,6 +30,7 @@ func NewClient(cfg aws.Config, endpoint string) *apigatewaymanagementapi.Client 
 // Poster is the part of the management API the sender uses.
 type Poster interface {
 	PostToConnection(ctx context.Context, in *apigatewaymanagementapi.PostToConnectionInput, opts ...func(*apigatewaymanagementapi.Options)) (*apigatewaymanagementapi.PostToConnectionOutput, error)
+	DeleteConnection(ctx context.Context, in *apigatewaymanagementapi.DeleteConnectionInput, opts ...func(*apigatewaymanagementapi.Options)) (*apigatewaymanagementapi.DeleteConnectionOutput, error)
 }
 
 var _ Poster = (*apigatewaymanagementapi.Client)(nil)
@@ -84,8 +86,13 @@ func (s *Sender) Send(ctx context.Context, t tenant.ID, c Conn, msg any) error {
 	return s.send(ctx, t, []Conn{c}, msg)
 }
 
-// send posts msg to each of conns. A connection API Gateway answers 410 Gone for is removed from
-// the registry; other failures are joined into the error after every connection was tried.
+// sendConcurrency bounds the posts one send makes at once: a supervisors' fan-out does not wait
+// for each connection in turn, and one call never opens more than this many requests.
+const sendConcurrency = 8
+
+// send posts msg to each of conns, up to sendConcurrency at once, and returns when every post is
+// done. A connection API Gateway answers 410 Gone for is removed from the registry; other failures
+// are joined into the error.
 func (s *Sender) send(ctx context.Context, t tenant.ID, conns []Conn, msg any) error {
 	if len(conns) == 0 {
 		return nil
@@ -94,19 +101,49 @@ func (s *Sender) send(ctx context.Context, t tenant.ID, conns []Conn, msg any) e
 	if err != nil {
 		return fmt.Errorf("push: encode message: %w", err)
 	}
-	var errs []error
-	for _, c := range conns {
-		_, err := s.api.PostToConnection(ctx, &apigatewaymanagementapi.PostToConnectionInput{ConnectionId: aws.String(c.ID), Data: data})
-		var gone *types.GoneException
-		switch {
-		case err == nil:
-		case errors.As(err, &gone):
-			if err := s.reg.Remove(ctx, t, c.ID); err != nil {
-				errs = append(errs, err)
-			}
-		default:
-			errs = append(errs, fmt.Errorf("push to connection %s: %w", c.ID, err))
-		}
+	errs := make([]error, len(conns))
+	sem := make(chan struct{}, sendConcurrency)
+	var wg sync.WaitGroup
+	for i, c := range conns {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			errs[i] = s.post(ctx, t, c, data)
+		}()
 	}
+	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// post sends data to one connection; 410 Gone removes it. A person's connection whose session
+// ended (signed out, revoked, expired) is closed and removed instead.
+func (s *Sender) post(ctx context.Context, t tenant.ID, c Conn, data []byte) error {
+	live, err := s.reg.SessionLive(ctx, c)
+	if err != nil {
+		return err
+	}
+	if !live {
+		return s.close(ctx, t, c)
+	}
+	_, err = s.api.PostToConnection(ctx, &apigatewaymanagementapi.PostToConnectionInput{ConnectionId: aws.String(c.ID), Data: data})
+	var gone *types.GoneException
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &gone):
+		return s.reg.Remove(ctx, t, c.ID)
+	default:
+		return fmt.Errorf("push to connection %s: %w", c.ID, err)
+	}
+}
+
+// close ends connection c (API Gateway then sends $disconnect) and forgets it.
+func (s *Sender) close(ctx context.Context, t tenant.ID, c Conn) error {
+	_, err := s.api.DeleteConnection(ctx, &apigatewaymanagementapi.DeleteConnectionInput{ConnectionId: aws.String(c.ID)})
+	var gone *types.GoneException
+	if err != nil && !errors.As(err, &gone) {
+		return fmt.Errorf("close connection %s of an ended session: %w", c.ID, err)
+	}
+	return s.reg.Remove(ctx, t, c.ID)
 }

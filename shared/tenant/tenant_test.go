@@ -59,6 +59,10 @@ var trustedParsers = map[string]string{
 		"the edge resolves the tenant from the dialled number, never from the caller",
 	"shared/voicecfg": "reads the tenant of a platform mapping of a dialled number or a softphone username, " +
 		"which only the api function writes, under the owning tenant's own authentication",
+	"shared/push": "reads the tenant of a platform record of a WebSocket connection, which only the agents function " +
+		"writes at $connect, from the tenant of the token it authenticated",
+	"shared/widget": "reads the tenant of a platform mapping of a widget id, which only the api function writes, " +
+		"under the owning tenant's own authentication (as a dialled number's)",
 	"infra/devstack":   "the local stack seeds its demo tenant",
 	"infra/cmd/run":    "the local stack seeds its demo tenant",
 	"infra/cmd/lingxi": "operator tooling acting for a named tenant",

@@ -48,8 +48,30 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayWebsocketProx
 	case RouteDisconnect:
 		return h.disconnect(ctx, log, rc.ConnectionID), nil
 	default:
-		return reply(http.StatusOK, answer(req.Body, req.IsBase64Encoded)), nil
+		a := answer(req.Body, req.IsBase64Encoded)
+		if _, ping := a.(pong); ping {
+			if ended, err := h.sessionEnded(ctx, rc.ConnectionID); err != nil {
+				log.Error("check the connection's session", "err", err)
+			} else if ended {
+				a = errorMessage{Type: "error", Error: "unauthenticated", Detail: "the session has ended; sign in again"}
+			}
+		}
+		return reply(http.StatusOK, a), nil
 	}
+}
+
+// sessionEnded reports whether the connection was opened with a person's session that has ended
+// since (signed out, revoked, expired): a ping tells the client, which then signs in again.
+func (h *Handler) sessionEnded(ctx context.Context, connID string) (bool, error) {
+	_, c, err := h.reg.Lookup(ctx, connID)
+	if errors.Is(err, push.ErrUnknownConn) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	live, err := h.reg.SessionLive(ctx, c)
+	return !live, err
 }
 
 // principal authenticates a $connect token: a person's session (lxs_) or a widget visitor's token
@@ -77,7 +99,7 @@ func (h *Handler) connect(ctx context.Context, log *slog.Logger, connID, token s
 		log.Error("authenticate", "err", err)
 		return problem(httpapi.KindInternal, "the connection could not be opened")
 	}
-	c := push.Conn{ID: connID, UserID: p.UserID, Role: p.Role, ConversationID: p.ConversationID, At: h.now().UTC()}
+	c := push.Conn{ID: connID, UserID: p.UserID, Role: p.Role, ConversationID: p.ConversationID, SessionID: p.SessionID, At: h.now().UTC()}
 	if err := h.reg.Add(ctx, p.Tenant, c); err != nil {
 		log.Error("register connection", "tenant", p.Tenant, "err", err)
 		return problem(httpapi.KindInternal, "the connection could not be opened")
@@ -114,9 +136,13 @@ func answer(body string, base64 bool) any {
 		return errorMessage{Type: "error", Error: "bad-message", Detail: `messages are JSON objects like {"action":"ping"}`}
 	}
 	if m.Action == "ping" {
-		return map[string]string{"type": "pong"}
+		return pong{Type: "pong"}
 	}
 	return errorMessage{Type: "error", Error: "unknown-action", Detail: `the only action is "ping"; everything else goes over HTTP`}
+}
+
+type pong struct {
+	Type string `json:"type"`
 }
 
 type errorMessage struct {

@@ -34,7 +34,7 @@ func TestRoutes(t *testing.T) {
 	acme, _ := tenant.Parse("acme")
 	now := time.Now()
 	session, _ := auth.NewSessionToken()
-	_, ops := auth.SessionRecords(acme, session, "usr_1", auth.RoleSupervisor, now)
+	supSession, ops := auth.SessionRecords(acme, session, "usr_1", auth.RoleSupervisor, now)
 	revoked, _ := auth.NewSessionToken()
 	rsess, rops := auth.SessionRecords(acme, revoked, "usr_2", auth.RoleAgent, now)
 	expired, _ := auth.NewSessionToken()
@@ -69,7 +69,7 @@ func TestRoutes(t *testing.T) {
 			t.Fatalf("connect %s: %d %s %v", id, resp.StatusCode, resp.Body, err)
 		}
 	}
-	if c, err := reg.ForRole(ctx, acme, auth.RoleSupervisor); err != nil || len(c) != 1 || c[0].UserID != "usr_1" {
+	if c, err := reg.ForRole(ctx, acme, auth.RoleSupervisor); err != nil || len(c) != 1 || c[0].UserID != "usr_1" || c[0].SessionID != auth.Hash(session) {
 		t.Fatalf("supervisor connections %+v %v", c, err)
 	}
 	if c, err := reg.ForConversation(ctx, acme, "conv_1"); err != nil || len(c) != 1 || c[0].ID != "vis" {
@@ -84,6 +84,17 @@ func TestRoutes(t *testing.T) {
 		if err != nil || resp.StatusCode != 200 || resp.Body != want {
 			t.Errorf("%s → %d %s %v, want %s", body, resp.StatusCode, resp.Body, err, want)
 		}
+	}
+	// The supervisor's session ends: a ping says so.
+	if err := db.Tx(ctx, auth.EndSessionOps(acme, supSession)...); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := h.Handle(ctx, ev(RouteDefault, "sup", "", `{"action":"ping"}`))
+	if err != nil || resp.Body != `{"type":"error","error":"unauthenticated","detail":"the session has ended; sign in again"}` {
+		t.Fatalf("ping after sign-out: %s %v", resp.Body, err)
+	}
+	if resp, err := h.Handle(ctx, ev(RouteDefault, "vis", "", `{"action":"ping"}`)); err != nil || resp.Body != `{"type":"pong"}` {
+		t.Fatalf("visitor's ping: %s %v", resp.Body, err)
 	}
 	for range 2 {
 		if resp, err := h.Handle(ctx, ev(RouteDisconnect, "sup", "", "")); err != nil || resp.StatusCode != 200 {

@@ -2,7 +2,8 @@ package handler
 
 // agents.go: the floor's people (shared/floor's Presence) at /v1/agents. Supervisors and admins
 // see every agent's state and contacts; a person sets their own state, and a supervisor or admin
-// anyone's (agent.state, reason self or supervisor).
+// anyone's (agent.state, reason self or supervisor); signing out of one's last session goes offline
+// (reason sign_out).
 
 import (
 	"context"
@@ -92,4 +93,35 @@ func (api *API) putAgentState(ctx context.Context, r *httpapi.Request, p auth.Pr
 		pr.Slots = []floor.Slot{}
 	}
 	return httpapi.JSON(http.StatusOK, pr), nil
+}
+
+// signedOut puts a person who signed out of their last live session offline (agent.state, reason
+// sign_out), so that the dispatcher stops offering them contacts. The sign-out stands whatever
+// happens here: a failure is logged.
+func (api *API) signedOut(ctx context.Context, p auth.Principal) {
+	f := api.human.floor
+	if f == nil {
+		return
+	}
+	pr, _, err := f.Presence(ctx, p.Tenant, p.UserID)
+	if err != nil || pr.State == floor.AgentOffline {
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			api.log.WarnContext(ctx, "sign-out: read the presence", "tenant", p.Tenant.String(), "user", p.UserID, "err", err)
+		}
+		return
+	}
+	live, err := api.sessionsOf(ctx, p.Tenant, p.UserID)
+	if err != nil {
+		api.log.WarnContext(ctx, "sign-out: list the sessions", "tenant", p.Tenant.String(), "user", p.UserID, "err", err)
+		return
+	}
+	now := api.now()
+	for _, s := range live {
+		if s.ID != p.SessionID && s.ExpiresAt.After(now) {
+			return // still signed in elsewhere
+		}
+	}
+	if _, err := f.SetState(ctx, p.Tenant, p.UserID, floor.AgentOffline, string(lxevents.AgentReasonSignOut), p.Actor()); err != nil {
+		api.log.WarnContext(ctx, "sign-out: go offline", "tenant", p.Tenant.String(), "user", p.UserID, "err", err)
+	}
 }

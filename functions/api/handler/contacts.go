@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -137,8 +138,8 @@ func floorError(err error, what string) error {
 	return fmt.Errorf("%s: %w", what, err)
 }
 
-// lastCause is the part of a wrapped floor error after its last ": " that is not the sentinel:
-// the rule broken, without store detail.
+// lastCause is a floor error's text without its sentinel and without the first "what was being
+// done: " part: the rule broken ("contact is queued", "user is disabled").
 func lastCause(err error) string {
 	s := err.Error()
 	for _, sentinel := range []error{floor.ErrWrongState, floor.ErrInvalid} {
@@ -272,7 +273,7 @@ func (api *API) createContact(ctx context.Context, r *httpapi.Request, p auth.Pr
 		}
 		turns = append(turns, lxevents.Turn{Role: t.Role, Text: strings.TrimSpace(t.Text), Time: at.UTC()})
 	}
-	c := floor.Contact{ID: u.String(), Channel: body.Channel, Queue: body.Queue, Priority: body.Priority,
+	c := floor.Contact{ID: "ct-" + u.String(), Channel: body.Channel, Queue: body.Queue, Priority: body.Priority,
 		CustomerID: body.CustomerID, Intent: body.Intent, Reason: lxevents.ReasonPolicy, Attributes: body.Attributes, Transcript: turns}
 	// The contact.created fact is the same a bot handoff emits (partners' webhooks see both alike);
 	// the dispatcher's enqueue of it finds the contact already queued here.
@@ -461,6 +462,7 @@ func (api *API) getContact(ctx context.Context, r *httpapi.Request, p auth.Princ
 		if out.Intent == "" {
 			out.Intent = conv.Intent
 		}
+		out.Slots = flowSlots(conv)
 	}
 	if out.Transcript == nil {
 		out.Transcript = []lxevents.Turn{}
@@ -473,6 +475,18 @@ func (api *API) getContact(ctx context.Context, r *httpapi.Request, p auth.Princ
 		return httpapi.Response{}, err
 	}
 	return httpapi.Response{Status: http.StatusOK, Body: out, Headers: etag(ver)}, nil
+}
+
+// flowSlots are the slots the bot's running flow has collected in conv (dialog.State's), none when
+// no flow runs.
+func flowSlots(conv *conversation.Conversation) map[string]string {
+	var st struct {
+		Slots map[string]string `json:"slots"`
+	}
+	if conv.FlowState == "" || json.Unmarshal([]byte(conv.FlowState), &st) != nil || st.Slots == nil {
+		return map[string]string{}
+	}
+	return st.Slots
 }
 
 // transcriptOf is conv's messages as turns.
@@ -500,8 +514,9 @@ func (api *API) profile(ctx context.Context, t tenant.ID, c floor.Contact, out *
 		}
 		out.RecentEvents = append(out.RecentEvents, profileEvent{Kind: e.Kind, Attributes: attrs, OccurredAt: e.OccurredAt})
 	}
-	// The tenant's latest contacts, newest first (chat contact ids are time-ordered), searched for
-	// the customer's: a bounded read, not an index.
+	// The tenant's contacts in descending id order (chat contacts' "cv-" ids and partners' "ct-"
+	// ones are each time-ordered), searched for the customer's: a bounded read, not an index, so
+	// only the customer's contacts among the tenant's last few hundred are found.
 	scanned := 0
 	for rec, err := range store.Records(ctx, api.store, t, floor.KindContact, "", store.PageRequest{Limit: 100, Descending: true}) {
 		if err != nil {
@@ -520,6 +535,7 @@ func (api *API) profile(ctx context.Context, t tenant.ID, c floor.Contact, out *
 		out.PastContacts = append(out.PastContacts, pastContact{ID: pc.ID, Channel: pc.Channel, Queue: pc.Queue, State: pc.State,
 			Intent: pc.Intent, Reason: pc.Reason, AgentID: pc.AgentID, Disposition: pc.Disposition, CreatedAt: pc.CreatedAt})
 	}
+	slices.SortStableFunc(out.PastContacts, func(a, b pastContact) int { return b.CreatedAt.Compare(a.CreatedAt) })
 	return nil
 }
 
@@ -556,16 +572,13 @@ func (api *API) answerOffer(ctx context.Context, r *httpapi.Request, p auth.Prin
 	return api.contactAnswer(ctx, p.Tenant, c)
 }
 
-// contactAnswer is the answer of a write to a contact: the contact as it is now, without its
-// transcript.
+// contactAnswer is the answer of a write to contact c: the contact as it is now (read again, for
+// its version; c when that read fails), without its transcript.
 func (api *API) contactAnswer(ctx context.Context, t tenant.ID, c floor.Contact) (httpapi.Response, error) {
-	ver := int64(0)
-	if f := api.human.floor; f != nil {
-		if now, v, err := f.Contact(ctx, t, c.ID); err == nil && now.UpdatedAt.Equal(c.UpdatedAt) {
-			ver = v
-		}
+	if now, v, err := api.human.floor.Contact(ctx, t, c.ID); err == nil {
+		return httpapi.JSON(http.StatusOK, contactSummary(now, v)), nil
 	}
-	return httpapi.JSON(http.StatusOK, contactSummary(c, ver)), nil
+	return httpapi.JSON(http.StatusOK, contactSummary(c, 0)), nil
 }
 
 func (api *API) acceptContact(ctx context.Context, r *httpapi.Request, p auth.Principal) (httpapi.Response, error) {

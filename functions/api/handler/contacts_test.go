@@ -298,3 +298,86 @@ func TestHumanServiceRefusals(t *testing.T) {
 		t.Fatalf("refusals changed the floor:\n%s\nwas\n%s", now, before)
 	}
 }
+
+// The slots a contact shows are the running flow's (dialog.State's JSON), none without a flow.
+func TestFlowSlots(t *testing.T) {
+	conv := &conversation.Conversation{RunningFlow: conversation.RunningFlow{Flow: "verify", FlowState: `{"flow_id":"verify","step":"ask","slots":{"card_last4":"1234"}}`}}
+	if got := flowSlots(conv); got["card_last4"] != "1234" || len(got) != 1 {
+		t.Fatalf("slots %v", got)
+	}
+	for _, state := range []string{"", "not json", `{"slots":null}`} {
+		if got := flowSlots(&conversation.Conversation{RunningFlow: conversation.RunningFlow{FlowState: state}}); got == nil || len(got) != 0 {
+			t.Fatalf("state %q: slots %v", state, got)
+		}
+	}
+}
+
+// Signing out of one's last session takes the person off the floor (agent.state offline, reason
+// sign_out); while another session lives, the state stays.
+func TestSignOutGoesOffline(t *testing.T) {
+	e, _ := newUsersEnv(t)
+	s := newFloor(t, e, "acme")
+	other := e.signIn(t, "acme", "agent1", pw)
+	e.call(t, "PUT", "/v1/agents/me/state", s.agent1Tok, `{"state":"available"}`).want(t, "available", http.StatusOK)
+	state := func() any {
+		for _, it := range e.call(t, "GET", "/v1/agents", s.bossTok, "").items() {
+			if it["user_id"] == s.agent1 {
+				return it["state"]
+			}
+		}
+		return nil
+	}
+	e.call(t, "DELETE", "/v1/sessions/current", s.agent1Tok, "").want(t, "sign out of one", http.StatusNoContent)
+	if got := state(); got != "available" {
+		t.Fatalf("after one of two sessions ended: %v", got)
+	}
+	e.call(t, "DELETE", "/v1/sessions/current", other, "").want(t, "sign out of the last", http.StatusNoContent)
+	if got := state(); got != "offline" {
+		t.Fatalf("after the last session ended: %v", got)
+	}
+	var reasons []string
+	for _, ev := range e.streamEvents(t) {
+		if ev.Type == lxevents.TypeAgentState {
+			d, _ := lxevents.DataAs[lxevents.AgentState](ev)
+			reasons = append(reasons, string(d.Reason))
+		}
+	}
+	if strings.Join(reasons, " ") != "self sign_out" {
+		t.Fatalf("agent.state reasons %v", reasons)
+	}
+	// An agent who never took the floor signs out without a state change.
+	e.call(t, "DELETE", "/v1/sessions/current", s.agent2Tok, "").want(t, "sign out", http.StatusNoContent)
+}
+
+// A supervisor moves a contact straight to another agent, and wraps one up on an agent's behalf;
+// a transfer to an agent who is not on the floor, or not free, changes nothing.
+func TestSupervisorMovesContact(t *testing.T) {
+	e, clock := newUsersEnv(t)
+	s := newFloor(t, e, "acme")
+	e.call(t, "PUT", "/v1/agents/me/state", s.agent1Tok, `{"state":"available"}`).want(t, "agent1", http.StatusOK)
+	id := e.call(t, "POST", "/v1/contacts", s.partner, `{"channel":"chat","queue":"general"}`).body["id"].(string)
+	o := e.dispatch(t, "acme", clock.Now())[id]
+	e.call(t, "POST", "/v1/contacts/"+id+"/accept", s.agent1Tok, `{"offer_id":"`+o.ID+`"}`).want(t, "accept", http.StatusOK)
+
+	e.call(t, "POST", "/v1/contacts/"+id+"/transfer", s.bossTok, `{"agent_id":"`+s.agent2+`"}`).want(t, "agent2 never took the floor", http.StatusBadRequest, "/agent_id")
+	e.call(t, "PUT", "/v1/agents/"+s.agent2+"/state", s.bossTok, `{"state":"break"}`).want(t, "agent2 on break", http.StatusOK)
+	e.call(t, "POST", "/v1/contacts/"+id+"/transfer", s.bossTok, `{"agent_id":"`+s.agent2+`"}`).want(t, "agent2 on break", http.StatusConflict)
+	e.call(t, "POST", "/v1/contacts/"+id+"/transfer", s.bossTok, `{"agent_id":"usr_nope"}`).want(t, "not a user id", http.StatusBadRequest, "/agent_id")
+	if r := e.call(t, "GET", "/v1/contacts/"+id, s.bossTok, ""); r.body["state"] != "assigned" || r.body["agent_id"] != s.agent1 {
+		t.Fatalf("refused transfers changed the contact: %v", r.body)
+	}
+	e.call(t, "PUT", "/v1/agents/"+s.agent2+"/state", s.bossTok, `{"state":"available"}`).want(t, "agent2 available", http.StatusOK)
+	r := e.call(t, "POST", "/v1/contacts/"+id+"/transfer", s.bossTok, `{"agent_id":"`+s.agent2+`"}`)
+	r.want(t, "move to agent2", http.StatusOK)
+	offer := r.body["offer"].(map[string]any)
+	if r.body["state"] != "offered" || offer["agent_id"] != s.agent2 {
+		t.Fatalf("moved: %v", r.body)
+	}
+	e.call(t, "POST", "/v1/contacts/"+id+"/accept", s.agent2Tok, `{"offer_id":"`+offer["id"].(string)+`"}`).want(t, "agent2 accepts", http.StatusOK)
+	e.call(t, "POST", "/v1/contacts/"+id+"/wrapup", s.agent1Tok, `{"disposition":"x"}`).want(t, "agent1 no longer has it", http.StatusForbidden)
+	r = e.call(t, "POST", "/v1/contacts/"+id+"/wrapup", s.bossTok, `{"disposition":"moved_and_resolved"}`)
+	r.want(t, "supervisor wraps up", http.StatusOK)
+	if r.body["state"] != "closed" || r.body["agent_id"] != s.agent2 {
+		t.Fatalf("wrapped up: %v", r.body)
+	}
+}

@@ -3,12 +3,14 @@ package handler
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/lingxi/lingxi/shared/conversation"
 	"github.com/lingxi/lingxi/shared/floor"
+	"github.com/lingxi/lingxi/shared/httpapi"
 	"github.com/lingxi/lingxi/shared/httpapi/httpapitest"
 	"github.com/lingxi/lingxi/shared/outbox"
 	"github.com/lingxi/lingxi/shared/quota"
@@ -227,6 +229,14 @@ func humanIsolationCases(t *testing.T, e *env, keyA, keyB string) map[string]fun
 		"POST /v1/contacts/{id}/transfer":   notFound("POST", c(assigned, "transfer"), keyA, `{"queue":"general"}`),
 		"POST /v1/contacts/{id}/wrapup":     notFound("POST", c(assigned, "wrapup"), keyA, `{"disposition":"x"}`),
 		"PUT /v1/agents/{id}/state":         notFound("PUT", "/v1/agents/"+b.agent+"/state", keyA, `{"state":"offline"}`),
+		"GET /v1/wallboard": func(t *testing.T) {
+			putBoard(t, e, "tenant-b", "b-secret-queue")
+			for _, q := range e.call(t, "GET", "/v1/wallboard", keyA, "").body["queues"].([]any) {
+				if q.(map[string]any)["queue"] == "b-secret-queue" {
+					t.Fatal("A sees B's figures")
+				}
+			}
+		},
 		"GET /v1/agents": func(t *testing.T) {
 			for _, it := range e.call(t, "GET", "/v1/agents", keyA, "").items() {
 				if it["user_id"] == b.agent {
@@ -239,4 +249,29 @@ func humanIsolationCases(t *testing.T, e *env, keyA, keyB string) map[string]fun
 		cases[route] = tc
 	}
 	return cases
+}
+
+// The floor's runtime writes draw from the chat allowance; configuring the floor (queues, canned
+// responses) from the configuration writes'; its GETs are reads.
+func TestHumanRouteClasses(t *testing.T) {
+	api := New(nil, nil, nil, nil)
+	for _, route := range api.Routes() {
+		want := httpapi.RateConfig
+		switch {
+		case strings.HasPrefix(route, "GET "):
+			want = httpapi.RateRead
+		case floorWrites[route]:
+			want = httpapi.RateChat
+		case route == "POST /v1/nlu/train":
+			want = httpapi.RateTrain
+		}
+		if got := routeClass(route); got != want {
+			t.Errorf("%s: class %v, want %v", route, got, want)
+		}
+	}
+	for route := range floorWrites {
+		if !slices.Contains(api.Routes(), route) {
+			t.Errorf("floorWrites names %s, which is no route", route)
+		}
+	}
 }

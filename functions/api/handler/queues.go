@@ -19,6 +19,7 @@ import (
 	"github.com/lingxi/lingxi/shared/floor"
 	"github.com/lingxi/lingxi/shared/httpapi"
 	"github.com/lingxi/lingxi/shared/store"
+	"github.com/lingxi/lingxi/shared/tenant"
 )
 
 func (api *API) queueRoutes() {
@@ -228,6 +229,9 @@ func (api *API) deleteQueue(ctx context.Context, r *httpapi.Request, p auth.Prin
 	if err != nil {
 		return httpapi.Response{}, err
 	}
+	if err := api.queueInUse(ctx, p.Tenant, id); err != nil {
+		return httpapi.Response{}, err
+	}
 	ev, err := queueChanged(p, id, lxevents.BotConfigDelete, 0)
 	if err != nil {
 		return httpapi.Response{}, err
@@ -236,4 +240,44 @@ func (api *API) deleteQueue(ctx context.Context, r *httpapi.Request, p auth.Prin
 		return httpapi.Response{}, writeConflict(err, pc, queueWhat(id))
 	}
 	return httpapi.Response{Status: http.StatusNoContent}, nil
+}
+
+// queueInUse refuses (409) deleting queue id while contacts wait in it or other queues overflow to
+// it. (A contact queued meanwhile stays queued until a supervisor transfers it.)
+func (api *API) queueInUse(ctx context.Context, t tenant.ID, id string) error {
+	if f := api.human.floor; f != nil {
+		waiting, err := f.Waiting(ctx, t)
+		if err != nil {
+			return fmt.Errorf("contacts waiting in %s: %w", queueWhat(id), err)
+		}
+		n := 0
+		for _, c := range waiting {
+			if c.Queue == id {
+				n++
+			}
+		}
+		if n > 0 {
+			return httpapi.Errorf(httpapi.KindConflict, "%d contacts wait in %s: transfer them or let them be answered first", n, queueWhat(id))
+		}
+	}
+	var refs []string
+	for rec, err := range store.Records(ctx, api.store, t, floor.KindQueue, "", store.PageRequest{Limit: 100}) {
+		if err != nil {
+			return fmt.Errorf("queues of %s: %w", t, err)
+		}
+		var q floor.Queue
+		if err := rec.Decode(&q); err != nil {
+			return err
+		}
+		for _, o := range q.Overflow {
+			if o.ToQueue == id {
+				refs = append(refs, q.ID)
+				break
+			}
+		}
+	}
+	if len(refs) > 0 {
+		return httpapi.Errorf(httpapi.KindConflict, "queues %s overflow to %s: change them first", strings.Join(refs, ", "), queueWhat(id))
+	}
+	return nil
 }

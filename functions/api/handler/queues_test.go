@@ -1,6 +1,7 @@
 package handler
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -50,6 +51,14 @@ func TestQueues(t *testing.T) {
 		t.Fatalf("patch kept the members left out? %v", p.body)
 	}
 	e.call(t, "DELETE", "/v1/queues/cards", key, "", "If-Match: 1").problemIs(t, "stale delete", http.StatusPreconditionFailed, "precondition-failed")
+	e.call(t, "DELETE", "/v1/queues/cards", key, "").want(t, "a queue loans overflows to", http.StatusConflict)
+	e.call(t, "DELETE", "/v1/queues/loans", key, "").want(t, "delete loans", http.StatusNoContent)
+	c := e.call(t, "POST", "/v1/contacts", key, `{"channel":"chat","queue":"cards"}`)
+	c.want(t, "a contact waits", http.StatusCreated)
+	e.call(t, "DELETE", "/v1/queues/cards", key, "").want(t, "a contact waits in it", http.StatusConflict)
+	if _, err := e.api.human.floor.EndByCustomer(context.Background(), mustTenant(t, "acme"), c.body["id"].(string)); err != nil {
+		t.Fatal(err)
+	}
 	e.call(t, "DELETE", "/v1/queues/cards", key, "").want(t, "delete", http.StatusNoContent)
 	e.call(t, "GET", "/v1/queues/cards", key, "").want(t, "deleted", http.StatusNotFound)
 	e.call(t, "PATCH", "/v1/queues/cards", key, `{"name":"x"}`).want(t, "patch deleted", http.StatusNotFound)
@@ -66,7 +75,7 @@ func TestQueues(t *testing.T) {
 			}
 		}
 	}
-	if want := "cards:put loans:put cards:put cards:delete"; strings.Join(changes, " ") != want {
+	if want := "cards:put loans:put cards:put loans:delete cards:delete"; strings.Join(changes, " ") != want {
 		t.Fatalf("queue changes %q, want %q", changes, want)
 	}
 }

@@ -534,6 +534,7 @@ func (api *API) signOut(ctx context.Context, r *httpapi.Request, p auth.Principa
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return httpapi.Response{}, fmt.Errorf("end session: %w", err)
 	}
+	api.signedOut(ctx, p) // agents.go: the last session's sign-out takes the person off the floor
 	return httpapi.Response{Status: http.StatusNoContent}, nil
 }
 
