@@ -22,3 +22,28 @@ func read[T any](e events.Envelope) (T, error) {
 	}
 	return v, nil
 }
+
+// Check reports whether Apply can read e: nil for an event type the board does not read, an
+// ErrBadEvent when e's data does not fit its type.
+func Check(e events.Envelope) error {
+	var err error
+	switch e.Type {
+	case events.TypeContactCreated:
+		_, err = read[events.ContactCreated](e)
+	case events.TypeContactQueued:
+		_, err = read[events.ContactQueued](e)
+	case events.TypeContactOffered:
+		_, err = read[events.ContactOffered](e)
+	case events.TypeContactAssigned:
+		_, err = read[events.ContactAssigned](e)
+	case events.TypeContactAbandoned:
+		_, err = read[events.ContactAbandoned](e)
+	case events.TypeContactTransferred:
+		_, err = read[events.ContactTransferred](e)
+	case events.TypeContactEnded:
+		_, err = read[events.ContactEnded](e)
+	case events.TypeAgentState:
+		_, err = read[events.AgentState](e)
+	}
+	return err
+}

@@ -199,7 +199,8 @@ func mustEvent(t testing.TB, id, typ, subject string, when time.Time, data any) 
 	return e
 }
 
-// Seed adds what the board does not know and keeps what it does; no counter moves.
+// Seed adds what the board does not know and keeps what it does; a seeded waiting contact that
+// entered today counts as offered once, even when its contact.queued comes after.
 func TestSeed(t *testing.T) {
 	s := newDay(t)
 	replay(t, s, recordedDay(t))
@@ -212,8 +213,16 @@ func TestSeed(t *testing.T) {
 		t.Fatalf("agents %s", js(b.Agents))
 	}
 	g := b.Queues[0]
-	if g.Waiting != 3 || g.LongestWaitSeconds != 2700 || g.Offered != before.Queues[0].Offered {
+	if g.Waiting != 3 || g.LongestWaitSeconds != 2700 || g.Offered != before.Queues[0].Offered+1 {
 		t.Fatalf("general %s", js(g))
+	}
+	late := mustEvent(t, "seeded-queued", events.TypeContactQueued, "c-new", at("09:00:00"),
+		events.ContactQueued{Channel: events.ChannelChat, Queue: "general", Reason: events.QueueHandoff})
+	if _, err := s.Apply(late); err != nil {
+		t.Fatal(err)
+	}
+	if g := s.Board(at("09:45:00")).Queues[0]; g.Offered != before.Queues[0].Offered+1 || g.Waiting != 3 {
+		t.Fatalf("the seeded contact's own contact.queued counted again: %s", js(g))
 	}
 	if c, _ := s.Contact("c-new"); c.AgentID != "" {
 		t.Fatalf("a seeded waiting contact has agent %q", c.AgentID)

@@ -481,7 +481,9 @@ type SeedContact struct {
 
 // Seed adds to the live floor what the state does not know yet: agents' statuses and contacts in
 // flight, read from the floor itself. It is for a tenant's first board, which no earlier day
-// carries the floor into; what the state knows already is kept, and no counter moves.
+// carries the floor into; what the state knows already is kept. A seeded contact that waits and
+// entered its queue on the state's day counts as offered to it (its contact.queued, should it come
+// after, finds it waiting there and does not count it again); no other counter moves.
 func (s *State) Seed(agents []SeedAgent, contacts []SeedContact) {
 	for _, a := range agents {
 		if _, ok := s.d.Agents[a.ID]; !ok && a.ID != "" {
@@ -502,6 +504,9 @@ func (s *State) Seed(agents []SeedAgent, contacts []SeedContact) {
 			agent = ""
 		}
 		s.d.Contacts[c.ID] = &contactData{Queue: c.Queue, Channel: c.Channel, Status: c.Status, EnqueuedAt: c.EnqueuedAt, AgentID: agent, Changed: c.Changed}
+		if (c.Status == StatusQueued || c.Status == StatusOffered) && DayOf(c.EnqueuedAt, s.loc) == s.d.Day {
+			s.queue(c.Queue).Offered++
+		}
 	}
 	s.trimContacts()
 }

@@ -17,60 +17,76 @@ import (
 // maxQueues bounds the queues read into a board.
 const maxQueues = 1000
 
-// updated is what one event did to one day's board.
-type updated struct {
-	changed       bool            // false: the board had applied the event already
-	before, after contactView     // e's contact before and after
-	pushNow       bool            // the throttle let this write push the figures
-	board         wallboard.Board // the figures to push, when pushNow
+// note is an event a board applied, with its contact before and after, for the pushes.
+type note struct {
+	e             events.Envelope
+	before, after contactView
 }
 
-// update applies e to t's board of day with a versioned write, reading again and re-applying after
-// a lost race (at most Config.Attempts writes). With pushable (today's board), it decides the
-// wallboard push: now if the last one is at least Config.Throttle old, else the item is marked
-// pending and the batch's end sends it (throttle.go).
-func (h *Handler) update(ctx context.Context, t tenant.ID, day string, e events.Envelope, pushable bool) (updated, error) {
+// written is what one board write did.
+type written struct {
+	notes   []note           // the events applied (not those the board had applied already)
+	state   *wallboard.State // the board as written (or as read, when nothing changed)
+	pushNow bool             // the throttle let this write push the figures
+	board   wallboard.Board  // the figures to push, when pushNow
+}
+
+// writeDay applies evs (in order) to t's board of day with one versioned write, reading again and
+// re-applying after a lost race (at most Config.Attempts writes). With pushable (today's board,
+// or a later one), it decides the wallboard push: now if the last one is at least
+// Config.Throttle old, else the item is marked pending and the batch's end sends it
+// (throttle.go). Nothing is written when every event was applied already.
+func (h *Handler) writeDay(ctx context.Context, t tenant.ID, day string, evs []events.Envelope, pushable bool) (written, error) {
 	for attempt := 1; ; attempt++ {
 		s, it, ver, err := h.load(ctx, t, day)
 		if err != nil {
-			return updated{}, err
+			return written{}, err
 		}
 		now := h.now()
 		h.refreshQueues(ctx, t, s, now)
-		u := updated{before: view(s, e)}
-		changed, err := s.Apply(e)
-		if err != nil || !changed {
-			return updated{}, err
+		w := written{state: s}
+		for _, e := range evs {
+			before := view(s, e)
+			changed, err := s.Apply(e)
+			if err != nil {
+				h.log.WarnContext(ctx, "live: an event the board cannot read was skipped", "tenant", t.String(), "event_id", e.ID, "err", err)
+				continue
+			}
+			if changed {
+				w.notes = append(w.notes, note{e: e, before: before, after: view(s, e)})
+			}
 		}
-		u.changed, u.after = true, view(s, e)
+		if len(w.notes) == 0 {
+			return w, nil
+		}
 		it.Day, it.UpdatedAt = day, now
 		if pushable {
 			if now.Sub(it.PushedAt) >= h.cfg.Throttle {
 				it.PushedAt, it.Pending = now, false
-				u.pushNow, u.board = true, s.Board(now)
+				w.pushNow, w.board = true, s.Board(now)
 			} else {
 				it.Pending = true
 			}
 		}
 		if it.State, err = wallboard.Encode(s); err != nil {
-			return updated{}, err
+			return written{}, err
 		}
 		_, err = h.db.Put(ctx, t, wallboard.Key(day), it, ver, store.WithTTL(now.Add(wallboard.Keep)))
 		if err == nil {
 			if pushable && it.Pending {
 				heldFrom(ctx).add(t, day)
 			}
-			return u, nil
+			return w, nil
 		}
 		if !errors.Is(err, store.ErrConflict) {
-			return updated{}, fmt.Errorf("write wallboard %s of %s: %w", day, t, err)
+			return written{}, fmt.Errorf("write wallboard %s of %s: %w", day, t, err)
 		}
 		if attempt >= h.cfg.Attempts {
-			return updated{}, fmt.Errorf("write wallboard %s of %s: %d lost races: %w", day, t, attempt, err)
+			return written{}, fmt.Errorf("write wallboard %s of %s: %d lost races: %w", day, t, attempt, err)
 		}
 		h.log.DebugContext(ctx, "live: wallboard write lost a race, reading again", "tenant", t.String(), "day", day, "attempt", attempt)
 		if err := h.wait(ctx, jitter(attempt)); err != nil {
-			return updated{}, err
+			return written{}, err
 		}
 	}
 }

@@ -8,14 +8,21 @@
 //     agent and supervisors (messages.go);
 //   - "message" for chat.message to the contact's assigned agent and the conversation's visitors.
 //
-// Files: handler.go (wiring, event routing), board.go (the day item's versioned update),
+// A batch's events are folded per tenant with one versioned write per board and day, so a burst
+// costs one write per tenant and batch, not one per event; their claims are completed only after
+// that write (batch.go).
+//
+// Files: handler.go (wiring, the batch's steps), batch.go (collecting a batch's events, completing
+// or releasing their claims), board.go (the day item's versioned write, seeding a first board),
 // messages.go (what is pushed to whom), throttle.go (the wallboard push's rate).
 package handler
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"log/slog"
+	"maps"
+	"runtime/debug"
 	"slices"
 	"time"
 
@@ -123,57 +130,122 @@ func New(db Store, p Pusher, cfg Config, log *slog.Logger, opts ...Option) *Hand
 	for _, o := range opts {
 		o(h)
 	}
-	h.consumer = stream.NewConsumer(ConsumerName, h.Event, db, stream.WithLogger(log))
+	h.consumer = stream.NewConsumer(ConsumerName, h.Event, deferredCompletion{db}, stream.WithLogger(log))
 	return h
 }
 
-// Handle is the Lambda handler: it runs the batch through the stream consumer (partial batch
-// failures), then sends the wallboards whose push the throttle held back.
+// Handle is the Lambda handler. The stream consumer (partial batch failures, per-subject order,
+// claims) hands each event to Event, which only checks it and collects it; then each tenant's
+// events are folded into its boards with one versioned write per board and day, what changed is
+// pushed, and the claims are completed, or, for a tenant whose boards could not be written,
+// released and its records reported for retry. Last, the wallboards the throttle held back are
+// sent.
 func (h *Handler) Handle(ctx context.Context, ev lambdaevents.KinesisEvent) (lambdaevents.KinesisEventResponse, error) {
-	held := &heldBoards{}
-	resp, err := h.consumer.Handle(withHeld(ctx, held), ev)
-	h.flush(ctx, held)
+	w := newWork()
+	ctx = withWork(withHeld(ctx, &w.held), w)
+	resp, err := h.consumer.Handle(ctx, ev)
+	failed := map[tenant.ID]bool{}
+	for _, t := range w.order {
+		if err := h.safely(ctx, t, w.events[t]); err != nil {
+			h.log.WarnContext(ctx, "live: a tenant's events failed, their records will be retried", "tenant", t.String(), "err", err)
+			failed[t] = true
+		}
+	}
+	resp.BatchItemFailures = append(resp.BatchItemFailures, h.settle(ctx, w, failed, ev)...)
+	h.flush(ctx, &w.held)
 	return resp, err
 }
 
-// Event handles one event (a stream.Handler).
+// Event takes one event from the stream consumer (a stream.Handler). Within Handle it checks and
+// collects the event for the batch's end; called on its own, it processes the event at once.
 func (h *Handler) Event(ctx context.Context, t tenant.ID, e events.Envelope) error {
-	switch {
-	case e.Type == events.TypeChatMessage:
-		return h.message(ctx, t, e)
-	case slices.Contains(wallboard.Types(), e.Type):
-		return h.fold(ctx, t, e)
-	}
-	return nil
-}
-
-// fold applies e to the tenant's board of e's day (and, for a late event of an earlier day, to
-// today's board's live floor), then pushes what changed.
-func (h *Handler) fold(ctx context.Context, t tenant.ID, e events.Envelope) error {
-	loc := wallboard.Location(t)
-	day, today := wallboard.DayOf(e.Time, loc), wallboard.DayOf(h.now(), loc)
-	r, err := h.update(ctx, t, day, e, day >= today)
-	if err != nil {
-		if errors.Is(err, wallboard.ErrBadEvent) {
-			return stream.Permanent(err)
-		}
-		return err
-	}
-	if !r.changed {
+	if e.Type != events.TypeChatMessage && !slices.Contains(wallboard.Types(), e.Type) {
 		return nil
 	}
-	pushNow := r.pushNow
-	board := r.board
-	if day < today {
-		tr, err := h.update(ctx, t, today, e, true)
+	if err := wallboard.Check(e); err != nil {
+		return stream.Permanent(err)
+	}
+	if e.Type == events.TypeChatMessage {
+		if _, err := events.DataAs[events.ChatMessage](e); err != nil {
+			return stream.Permanent(err)
+		}
+	}
+	if w := workFrom(ctx); w != nil {
+		w.add(t, e)
+		return nil
+	}
+	return h.process(ctx, t, []events.Envelope{e})
+}
+
+// safely runs process, turning a panic into an error (the tenant's records are retried) rather
+// than losing the batch.
+func (h *Handler) safely(ctx context.Context, t tenant.ID, evs []events.Envelope) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			h.log.ErrorContext(ctx, "live: processing a tenant's events panicked", "tenant", t.String(), "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			err = fmt.Errorf("panic: %v", r)
+		}
+	}()
+	return h.process(ctx, t, evs)
+}
+
+// process folds t's events (in stream order) into the boards of their days, with one versioned
+// write per board, then pushes: contact and agent updates, the figures (throttled), and chat
+// messages. An error means no board was written for some day: the caller retries every event.
+func (h *Handler) process(ctx context.Context, t tenant.ID, evs []events.Envelope) error {
+	loc := wallboard.Location(t)
+	today := wallboard.DayOf(h.now(), loc)
+	byDay := map[string][]events.Envelope{}
+	pos := map[string]int{} // event id → place in the stream, to push in that order
+	var chats []events.Envelope
+	for i, e := range evs {
+		pos[e.ID] = i
+		if e.Type == events.TypeChatMessage {
+			chats = append(chats, e)
+			continue
+		}
+		day := wallboard.DayOf(e.Time, loc)
+		byDay[day] = append(byDay[day], e)
+		if day < today {
+			byDay[today] = append(byDay[today], e) // a late event moves today's floor too
+		}
+	}
+	var notes []note
+	var todays *wallboard.State
+	var boards []wallboard.Board
+	for _, day := range slices.Sorted(maps.Keys(byDay)) {
+		r, err := h.writeDay(ctx, t, day, byDay[day], day >= today)
 		if err != nil {
 			return err
 		}
-		pushNow, board = tr.pushNow, tr.board
+		for _, n := range r.notes {
+			if wallboard.DayOf(n.e.Time, loc) == day { // a late event's own day tells of it, not today's
+				notes = append(notes, n)
+			}
+		}
+		if day == today {
+			todays = r.state
+		}
+		if r.pushNow {
+			boards = append(boards, r.board)
+		}
 	}
-	h.notify(ctx, t, e, r.before, r.after)
-	if pushNow {
-		h.sendBoard(ctx, t, board)
+	slices.SortStableFunc(notes, func(a, b note) int { return pos[a.e.ID] - pos[b.e.ID] })
+	for _, n := range notes {
+		h.notify(ctx, t, n.e, n.before, n.after)
+	}
+	for _, b := range boards {
+		h.sendBoard(ctx, t, b)
+	}
+	if len(chats) > 0 && todays == nil {
+		s, err := wallboard.Latest(ctx, h.db, t, today)
+		if err != nil {
+			h.log.WarnContext(ctx, "live: read the board for messages' agents failed", "tenant", t.String(), "err", err)
+		}
+		todays = s
+	}
+	for _, e := range chats {
+		h.message(ctx, t, e, todays)
 	}
 	return nil
 }

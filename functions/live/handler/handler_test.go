@@ -12,6 +12,7 @@ import (
 	"github.com/lingxi/lingxi/events"
 	"github.com/lingxi/lingxi/shared/floor"
 	"github.com/lingxi/lingxi/shared/store"
+	"github.com/lingxi/lingxi/shared/tenant"
 	"github.com/lingxi/lingxi/shared/wallboard"
 )
 
@@ -42,8 +43,7 @@ func jsonOf(t *testing.T, v any) string {
 }
 
 // The recorded day through the consumer (one batch, the emulators' table): the stored board is the
-// pure fold's; supervisors get the figures twice (the first event's at once, the rest held by the
-// throttle and sent when the batch is done, as they stand then); agents and supervisors get each
+// pure fold's, written once; supervisors get the figures once; agents and supervisors get each
 // contact and status change; a redelivered batch changes and pushes nothing.
 func TestRecordedDayThroughTheConsumer(t *testing.T) {
 	f := newFixture(t, at("09:45:00"))
@@ -63,23 +63,17 @@ func TestRecordedDayThroughTheConsumer(t *testing.T) {
 
 	sent := f.push.take()
 	boards := of(sent, TypeWallboard)
-	if len(boards) != 2 || boards[0].to != "role:supervisor" || boards[1].to != "role:supervisor" {
-		t.Fatalf("wallboard pushes %+v, want 2 to supervisors", boards)
+	if len(boards) != 1 || boards[0].to != "role:supervisor" {
+		t.Fatalf("wallboard pushes %+v, want 1 (one write for the batch) to supervisors", boards)
 	}
-	if f.clock.waited != time.Second {
-		t.Errorf("the flush waited %v, want the 1 s throttle", f.clock.waited)
-	}
-	last := boards[1].msg
+	last := boards[0].msg
 	delete(last, "type")
-	var want09 map[string]any
-	if err := json.Unmarshal([]byte(jsonOf(t, pureBoard(t, day, at("09:45:01")))), &want09); err != nil {
+	var want0945 map[string]any
+	if err := json.Unmarshal([]byte(jsonOf(t, pureBoard(t, day, at("09:45:00")))), &want0945); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := jsonOf(t, last), jsonOf(t, want09); got != want {
-		t.Fatalf("last pushed board\n got %s\nwant %s", got, want)
-	}
-	if first := boards[0].msg["agents_by_state"].(map[string]any)["available"]; first != 1.0 {
-		t.Errorf("first push shows %v available, want 1 (the first event's state)", first)
+	if got, want := jsonOf(t, last), jsonOf(t, want0945); got != want {
+		t.Fatalf("pushed board\n got %s\nwant %s", got, want)
 	}
 
 	agentMsgs := of(sent, TypeAgent)
@@ -160,7 +154,7 @@ func TestWallboardThrottle(t *testing.T) {
 		}
 	}
 
-	// Within one batch many changes make two pushes: the first at once, the last after the throttle.
+	// Within one batch many changes make one write and one push, of the batch's last state.
 	f.clock.set(f.clock.now().Add(5 * time.Second))
 	var evs []events.Envelope
 	for i := range 20 {
@@ -170,10 +164,10 @@ func TestWallboardThrottle(t *testing.T) {
 	}
 	f.handle(t, evs...)
 	boards := of(f.push.take(), TypeWallboard)
-	if len(boards) != 2 {
-		t.Fatalf("%d pushes for a batch of 20 changes, want 2", len(boards))
+	if len(boards) != 1 {
+		t.Fatalf("%d pushes for a batch of 20 changes, want 1", len(boards))
 	}
-	if w := boards[1].msg["totals"].(map[string]any)["waiting"]; w != 20.0 {
+	if w := boards[0].msg["totals"].(map[string]any)["waiting"]; w != 20.0 {
 		t.Fatalf("last push shows %v waiting, want 20", w)
 	}
 }
@@ -321,7 +315,7 @@ func TestFirstBoardSeededFromTheFloor(t *testing.T) {
 	if len(b.Agents) != 2 || b.Agents[0].AgentID != "usr_a1" || b.Agents[0].Contacts != 1 || !b.Agents[0].Since.Equal(at("07:00:00")) || b.Agents[1].State != events.AgentBreak {
 		t.Fatalf("agents %s", jsonOf(t, b.Agents))
 	}
-	if g := b.Queues[0]; g.Queue != "general" || g.Waiting != 1 || g.LongestWaitSeconds != 1800 || g.Offered != 0 {
+	if g := b.Queues[0]; g.Queue != "general" || g.Waiting != 1 || g.LongestWaitSeconds != 1800 || g.Offered != 1 {
 		t.Fatalf("general %s", jsonOf(t, g))
 	}
 	// The floor's agent has c-old: a customer message reaches them.
@@ -329,5 +323,63 @@ func TestFirstBoardSeededFromTheFloor(t *testing.T) {
 	f.handle(t, event(t, events.TypeChatMessage, "c-old", at("09:00:01"), events.ChatMessage{ConversationID: "c-old", Channel: events.ChannelChat, Role: events.RoleCustomer, Text: "still there?"}))
 	if got := f.push.take(); !slices.ContainsFunc(got, func(p pushed) bool { return p.to == "user:usr_a1" }) {
 		t.Fatalf("message pushed %+v, want usr_a1 among them", got)
+	}
+}
+
+// A tenant whose board cannot be written gets its records reported for retry, its claims
+// released and nothing pushed; other tenants in the batch go on. The redelivery applies the
+// failed tenant's events once and skips the others'.
+func TestFailedWriteIsRetried(t *testing.T) {
+	f := newFixture(t, at("10:00:00"))
+	other, _ := tenant.Parse("other")
+	queued := func(ten tenant.ID, id string) events.Envelope {
+		e, err := events.New(ten, events.TypeContactQueued, id, "test", events.ContactQueued{Channel: events.ChannelChat, Queue: "general", Reason: events.QueueHandoff})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.Time = at("10:00:00")
+		return e
+	}
+	evs := []events.Envelope{queued(f.t, "a1"), queued(other, "o1"), queued(f.t, "a2"), queued(other, "o2")}
+	f.db.failFor.Store(f.t)
+	resp, err := f.h.Handle(t.Context(), batch(t, evs...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seqs []string
+	for _, fl := range resp.BatchItemFailures {
+		seqs = append(seqs, fl.ItemIdentifier)
+	}
+	if slices.Sort(seqs); !reflect.DeepEqual(seqs, []string{"1", "3"}) {
+		t.Fatalf("failures %v, want acme's records 1 and 3", seqs)
+	}
+	for _, p := range f.push.take() {
+		if p.kind != TypeWallboard && p.msg["contact_id"] != "o1" && p.msg["contact_id"] != "o2" {
+			t.Errorf("pushed %+v for a tenant whose board was not written", p)
+		}
+	}
+	f.db.failFor.Store(tenant.ID{})
+	f.handle(t, evs...)
+	for _, ten := range []tenant.ID{f.t, other} {
+		s, _, _, err := wallboard.Read(t.Context(), f.db, ten, "2026-03-02")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b := s.Board(at("10:00:00")); b.Totals.Offered != 2 || b.Totals.Waiting != 2 {
+			t.Errorf("%s: offered %d waiting %d, want 2 and 2", ten, b.Totals.Offered, b.Totals.Waiting)
+		}
+	}
+}
+
+// The same event twice in one batch (a producer's retry) is handled once and fails nothing.
+func TestDuplicateRecordInABatch(t *testing.T) {
+	f := newFixture(t, at("10:00:00"))
+	e := event(t, events.TypeContactQueued, "d1", at("10:00:00"), events.ContactQueued{Channel: events.ChannelChat, Queue: "general", Reason: events.QueueHandoff})
+	f.handle(t, e, e)
+	if b := f.board(t); b.Totals.Offered != 1 {
+		t.Fatalf("offered %d, want 1", b.Totals.Offered)
+	}
+	if n := len(of(f.push.take(), TypeContact)); n != 1 {
+		t.Fatalf("%d contact pushes, want 1", n)
 	}
 }

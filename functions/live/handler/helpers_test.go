@@ -116,13 +116,18 @@ func (c *clock) wait(ctx context.Context, d time.Duration) error {
 	return nil
 }
 
-// conflictCounter wraps the store and counts the writes that lost a race.
+// conflictCounter wraps the store and counts the writes that lost a race; while failFor is set,
+// that tenant's board writes fail.
 type conflictCounter struct {
 	*store.Store
 	conflicts atomic.Int64
+	failFor   atomic.Value // tenant.ID
 }
 
 func (c *conflictCounter) Put(ctx context.Context, t tenant.ID, k store.Key, v any, version int64, opts ...store.Option) (int64, error) {
+	if f, _ := c.failFor.Load().(tenant.ID); f == t && k.Kind == "wallboard" {
+		return 0, errors.New("injected: table unavailable")
+	}
 	n, err := c.Store.Put(ctx, t, k, v, version, opts...)
 	if errors.Is(err, store.ErrConflict) {
 		c.conflicts.Add(1)
@@ -138,7 +143,9 @@ type fixture struct {
 	t     tenant.ID
 }
 
-func newFixture(t *testing.T, now time.Time) *fixture {
+func newFixture(t *testing.T, now time.Time) *fixture { return newBenchFixture(t, now) }
+
+func newBenchFixture(t testing.TB, now time.Time) *fixture {
 	t.Helper()
 	c := &clock{t: now}
 	// The store reads the test's clock too: it decides the items' TTL.
@@ -154,7 +161,7 @@ func newFixture(t *testing.T, now time.Time) *fixture {
 }
 
 // batch wraps envelopes as one Kinesis batch.
-func batch(t *testing.T, evs ...events.Envelope) lambdaevents.KinesisEvent {
+func batch(t testing.TB, evs ...events.Envelope) lambdaevents.KinesisEvent {
 	t.Helper()
 	var ev lambdaevents.KinesisEvent
 	for i, e := range evs {
@@ -208,6 +215,10 @@ func at(clock string) time.Time {
 }
 
 func event(t *testing.T, typ, subject string, when time.Time, data any) events.Envelope {
+	return benchEvent(t, typ, subject, when, data)
+}
+
+func benchEvent(t testing.TB, typ, subject string, when time.Time, data any) events.Envelope {
 	t.Helper()
 	ten, _ := tenant.Parse("acme")
 	e, err := events.New(ten, typ, subject, "test", data)

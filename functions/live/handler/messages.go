@@ -6,7 +6,6 @@ import (
 
 	"github.com/lingxi/lingxi/events"
 	"github.com/lingxi/lingxi/shared/auth"
-	"github.com/lingxi/lingxi/shared/stream"
 	"github.com/lingxi/lingxi/shared/tenant"
 	"github.com/lingxi/lingxi/shared/wallboard"
 )
@@ -148,25 +147,22 @@ func (h *Handler) sendBoard(ctx context.Context, t tenant.ID, b wallboard.Board)
 }
 
 // message pushes a chat.message to the conversation's visitors and, when the contact is with an
-// agent (assigned or in wrap-up on today's board), to that agent.
-func (h *Handler) message(ctx context.Context, t tenant.ID, e events.Envelope) error {
+// agent (assigned or in wrap-up on today's board, nil when it could not be read), to that agent.
+func (h *Handler) message(ctx context.Context, t tenant.ID, e events.Envelope, today *wallboard.State) {
 	p, err := events.DataAs[events.ChatMessage](e)
 	if err != nil {
-		return stream.Permanent(err)
+		return // Event checked it
 	}
 	msg := ChatMessage{Type: TypeMessage, ContactID: p.ConversationID, Role: p.Role, Text: p.Text, Time: e.Time, AgentID: p.AgentID}
 	if err := h.push.NotifyConversation(ctx, t, p.ConversationID, msg); err != nil {
 		h.log.WarnContext(ctx, "live: push to the conversation failed", "tenant", t.String(), "event_id", e.ID, "err", err)
 	}
-	s, err := wallboard.Latest(ctx, h.db, t, wallboard.DayOf(h.now(), wallboard.Location(t)))
-	if err != nil {
-		h.log.WarnContext(ctx, "live: read the board for a message's agent failed", "tenant", t.String(), "event_id", e.ID, "err", err)
-		return nil
+	if today == nil {
+		return
 	}
-	if c, ok := s.Contact(p.ConversationID); ok && c.AgentID != "" && (c.Status == wallboard.StatusAssigned || c.Status == wallboard.StatusWrapup) {
+	if c, ok := today.Contact(p.ConversationID); ok && c.AgentID != "" && (c.Status == wallboard.StatusAssigned || c.Status == wallboard.StatusWrapup) {
 		if err := h.push.NotifyUser(ctx, t, c.AgentID, msg); err != nil {
 			h.log.WarnContext(ctx, "live: push to the agent failed", "tenant", t.String(), "event_id", e.ID, "agent", c.AgentID, "err", err)
 		}
 	}
-	return nil
 }
