@@ -51,7 +51,17 @@ function App() {
         if (!c.websocket) setWsStatus('none');
         return;
       }
-      conn = connect(c.websocket, s.token, { onStatus: setWsStatus });
+      // A closed socket may mean the session ended (signed out elsewhere, revoked, expired):
+      // ask once, and go back to the sign-in page if so.
+      const onStatus = (st) => {
+        setWsStatus(st);
+        if (st === 'closed')
+          call(s.token, 'GET', '/v1/me').catch((err) => {
+            if (err instanceof ApiError && err.status === 401) signOut('Your session has ended. Sign in again.');
+          });
+      };
+      conn = connect(c.websocket, s.token, { onStatus });
+      conn.on('error', (m) => m.error === 'unauthenticated' && signOut('Your session has ended. Sign in again.'));
       setLive(conn);
     });
     return () => {
