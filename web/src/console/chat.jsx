@@ -129,6 +129,14 @@ export function Chat({ id, hidden, state, me, api, live, onLabel, onState, onClo
         )}
         {wrapping || closed ? (
           <Wrapup path={path} api={api} closed={closed} onDone={onClose} onError={setError} />
+        ) : c?.channel === 'voice' ? (
+          <div class="reply row">
+            <span class="muted">A call: talk on your softphone. The transcript above is what the caller told the bot.</span>
+            <span class="grow" />
+            <button type="button" onClick={() => setWrapping(true)}>
+              Wrap up
+            </button>
+          </div>
         ) : (
           <form
             class="reply"
