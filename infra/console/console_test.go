@@ -200,6 +200,13 @@ func TestConsole(t *testing.T) {
 		}
 		s.script(t, "supervisor.mjs", "DEMO_KEY="+s.l.DemoKey)
 	})
+
+	t.Run("offer-gone", func(t *testing.T) {
+		if missing := s.missing(t); len(missing) > 0 {
+			t.Skipf("offers need what is not on this branch yet: %s", strings.Join(missing, "; "))
+		}
+		s.script(t, "offergone.mjs", "DEMO_KEY="+s.l.DemoKey)
+	})
 }
 
 // missing names the parts of the human path the running stack does not have (routes that answer
