@@ -49,7 +49,7 @@ web:
 
 # The browser tests (infra/console) with their screenshots of the desktop and the wallboard kept in docs/.
 screenshots: deps emulators web
-	SCREENSHOTS=$(CURDIR)/docs $(GO) run ./infra/cmd/emulators -- $(GO) test -count=1 -run TestConsole ./infra/console
+	SCREENSHOTS=$(CURDIR)/docs $(GO) test -count=1 -run TestConsole ./infra/console
 
 # One set of emulators serves the whole run; tests that find them through AWS_ENDPOINT_URL_* reuse them.
 test: deps emulators web vet
