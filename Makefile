@@ -7,13 +7,15 @@ LAMBDA_ENV := GOOS=linux GOARCH=arm64 CGO_ENABLED=0
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags='-s -w'
 TEST_FLAGS ?= -timeout 20m
 
-.PHONY: help build test vet deps emulators run bench clean edge-image-binary
+.PHONY: help build test vet deps emulators web screenshots run bench clean edge-image-binary
 
 help:
 	@echo "make run     - bring the whole product up on this machine (local stack)"
 	@echo "make test    - vet and run every test against the AWS API emulators"
 	@echo "make build   - cross-compile every function to build/<name>/bootstrap (linux/arm64)"
 	@echo "make bench   - benchmarks, peers side by side; writes BENCH.md"
+	@echo "make web     - install the console's npm packages (web/package-lock.json) and build web/dist"
+	@echo "make screenshots - run the browser tests and keep their screenshots in docs/"
 	@echo "make edge-image-binary - the media edge's static linux/arm64 binary, as its Dockerfile builds it"
 
 build: $(FUNCTIONS:%=build/%/bootstrap)
@@ -40,12 +42,21 @@ emulators:
 vet:
 	$(GO) vet ./...
 
+# The console and the chat widget (web/): npm packages pinned by web/package-lock.json, built by
+# esbuild into web/dist, which the local stack serves at /console/ and /widget/.
+web:
+	cd web && { [ -d node_modules/esbuild ] && [ -d node_modules/preact ] && [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund --loglevel=error; } && node build.mjs
+
+# The browser tests (infra/console) with their screenshots of the desktop and the wallboard kept in docs/.
+screenshots: deps emulators web
+	SCREENSHOTS=$(CURDIR)/docs $(GO) test -count=1 -run TestConsole ./infra/console
+
 # One set of emulators serves the whole run; tests that find them through AWS_ENDPOINT_URL_* reuse them.
-test: deps emulators vet
+test: deps emulators web vet
 	$(GO) run ./infra/cmd/emulators -- $(GO) test $(TEST_FLAGS) ./...
 
 # The whole product on this machine. CLEAN=1 deletes the state folder (.devstack) first.
-run: deps emulators
+run: deps emulators web
 	$(GO) run ./infra/cmd/run $(if $(CLEAN),-clean)
 
 # NLU: 5 stratified folds of BANKING77 and CLINC150, ours vs fastText and scikit-learn (installed by
@@ -58,4 +69,4 @@ bench:
 	$(GO) run ./infra/bench $(if $(FOLDS),-folds $(FOLDS)) $(if $(DATA),-data $(DATA))
 
 clean:
-	rm -rf build .devstack
+	rm -rf build .devstack web/dist

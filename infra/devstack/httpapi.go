@@ -262,10 +262,39 @@ const apiGatewayTime = "02/Jan/2006:15:04:05 -0700"
 
 func (h *httpAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	if static := h.static(r.URL.Path); static != nil {
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		static.ServeHTTP(sw, r)
+		h.st.sink.line("[static] ", fmt.Sprintf("%s %s %d %s", r.Method, r.URL.RequestURI(), sw.status, time.Since(start).Round(time.Microsecond)))
+		return
+	}
 	reqID := apiRequestID()
 	w.Header().Set("Apigw-Requestid", reqID)
 	status := h.serve(w, r, reqID, start)
 	h.st.sink.line("[HttpApi] ", fmt.Sprintf("%s %s %d %s", r.Method, r.URL.RequestURI(), status, time.Since(start).Round(time.Microsecond)))
+}
+
+// static is the handler of Config.Static with the longest prefix of path, or nil.
+func (h *httpAPI) static(path string) http.Handler {
+	var best http.Handler
+	n := -1
+	for prefix, hd := range h.st.cfg.Static {
+		if strings.HasPrefix(path, prefix) && len(prefix) > n {
+			best, n = hd, len(prefix)
+		}
+	}
+	return best
+}
+
+// statusWriter remembers the status a static handler answered, for the log line.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
 }
 
 func (h *httpAPI) serve(w http.ResponseWriter, r *http.Request, reqID string, start time.Time) int {

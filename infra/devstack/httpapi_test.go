@@ -399,3 +399,34 @@ func TestRouteMatching(t *testing.T) {
 		})
 	}
 }
+
+// Config.Static answers its prefixes on the HTTP API's port before the routes (the console's files,
+// as CloudFront serves them beside the API); every other path still reaches the functions.
+func TestHTTPAPIStatic(t *testing.T) {
+	files := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		io.WriteString(w, "files:"+r.URL.Path)
+	})
+	config := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "config") })
+	st, _ := startStack(t, "http.yaml", func(c *Config) {
+		c.Static = map[string]http.Handler{"/console/": files, "/console/config.json": config}
+	})
+	for path, want := range map[string]string{
+		"/console/":              "files:/console/",
+		"/console/app.js":        "files:/console/app.js",
+		"/console/config.json":   "config",
+		"/console/config.json/x": "config",
+	} {
+		resp, out := do(t, "GET", st.HTTPURL()+path, nil, nil)
+		if resp.StatusCode != 200 || string(out) != want || resp.Header.Get("Apigw-Requestid") != "" {
+			t.Errorf("GET %s: %d %q; want 200 %q from the static handler", path, resp.StatusCode, out, want)
+		}
+	}
+	if n := st.Stats("Echo").Invocations; n != 0 {
+		t.Errorf("the function ran %d times for static paths", n)
+	}
+	resp, _ := do(t, "GET", st.HTTPURL()+"/files/console/app.js", nil, nil)
+	if resp.StatusCode != 200 || resp.Header.Get("Apigw-Requestid") == "" || st.Stats("Echo").Invocations != 1 {
+		t.Errorf("GET /files/console/app.js: %d; want the route's 200 from the function", resp.StatusCode)
+	}
+}

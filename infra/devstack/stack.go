@@ -53,6 +53,10 @@ type Config struct {
 	// Concurrency is the most instances one function runs at once (default 10); a function's
 	// ReservedConcurrentExecutions lowers it.
 	Concurrency int
+	// Static answers the paths under each prefix ("/console/") on the HTTP API's port instead of
+	// its routes, as a CDN in front of the API serves other origins under its own path patterns
+	// (CloudFront with the console's files in S3); the longest matching prefix wins.
+	Static map[string]http.Handler
 	// MaxBodyBytes is the HTTP API's request body limit (default 10 MiB, API Gateway's).
 	MaxBodyBytes int64
 	// InitTimeout bounds a cold start's init phase (default 10s, Lambda's).

@@ -34,7 +34,8 @@ func TestBannerShowsWhereKeysAreNotKeys(t *testing.T) {
 	defer srv.Close()
 
 	b := banner(bannerInfo{HTTPURL: srv.URL, SQSURL: "http://127.0.0.1:9324", StateDir: dir, WebhookPorts: []uint16{40123, 8080},
-		Phone: netip.MustParseAddrPort("127.0.0.1:5060")})
+		Phone: netip.MustParseAddrPort("127.0.0.1:5060"), ConsoleURL: srv.URL + "/console/?tenant=demo",
+		WidgetURL: srv.URL + "/widget/?widget=lxw_demo"})
 	if regexp.MustCompile(`lxk_|lxadmin_`).MatchString(b) {
 		t.Fatalf("the banner shows a key:\n%s", b)
 	}
@@ -48,6 +49,10 @@ func TestBannerShowsWhereKeysAreNotKeys(t *testing.T) {
 		"dial sip:+862150001234@127.0.0.1:5060",
 		"sipp -sn uac -s 862150001234 -m 1 -i 127.0.0.1 -mi 127.0.0.1 127.0.0.1:5060",
 		"register agent1@127.0.0.1:5060, password in '" + dir + "/agent-password'",
+		"console           " + srv.URL + "/console/?tenant=demo",
+		"agent: sign in as agent1, password in '" + dir + "/agent-password'",
+		"supervisor: sign in as supervisor1, password in '" + dir + "/supervisor-password'",
+		"chat widget       " + srv.URL + "/widget/?widget=lxw_demo",
 	} {
 		if !strings.Contains(b, want) {
 			t.Errorf("banner lacks %q:\n%s", want, b)

@@ -2,8 +2,6 @@ package local
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"fmt"
 	"log/slog"
 	"net/netip"
@@ -52,13 +50,7 @@ type EdgeOptions struct {
 // seedVoice gives the demo tenant a number, trunks from loopback (UDP and TCP), an agent's
 // softphone account and a transfer target for each queue.
 func (l *Local) seedVoice(ctx context.Context) error {
-	pw, err := secret(filepath.Join(l.stateDir, agentPasswordFile), func() (string, error) {
-		b := make([]byte, 12)
-		if _, err := rand.Read(b); err != nil {
-			return "", err
-		}
-		return base64.RawURLEncoding.EncodeToString(b), nil
-	})
+	pw, err := secret(filepath.Join(l.stateDir, agentPasswordFile), newPassword)
 	if err != nil {
 		return fmt.Errorf("agent password: %w", err)
 	}

@@ -49,6 +49,10 @@ type Options struct {
 	Log                                  io.Writer // devstack's and the functions' log
 	// Edge says where the media edge listens (its SIP, health and RTP addresses).
 	Edge EdgeOptions
+	// WebDir holds the built console and widget (web/dist: index.html, app.js, style.css under
+	// console/ and widget/), served at /console/ and /widget/ on the HTTP API's port.
+	// Default: web/dist beside the template.
+	WebDir string
 	// HTTPClient is what Start's seeding and Call send the local HTTP API's requests with
 	// (nil: http.DefaultClient). The end-to-end tests give one that checks every exchange
 	// against the OpenAPI contract.
@@ -60,8 +64,11 @@ type Local struct {
 	Stack    *devstack.Stack
 	AdminKey string // the platform-admin key (kept in StateDir/admin-key)
 	DemoKey  string // the demo tenant's admin key (kept in StateDir/demo-key)
-	// AgentPassword is the demo agent's softphone password (kept in StateDir/agent-password).
+	// AgentPassword is the demo agent's console and softphone password (kept in
+	// StateDir/agent-password); the demo supervisor's is in StateDir/supervisor-password.
 	AgentPassword string
+	// WidgetID is the demo tenant's chat widget ("" when the platform has no widgets).
+	WidgetID string
 	// WebhookPorts are the loopback ports flow webhooks may call: the demo bank's first.
 	WebhookPorts []uint16
 	stateDir     string
@@ -127,6 +134,10 @@ func Start(ctx context.Context, opt Options) (*Local, error) {
 	if opt.WebhookRetryMaxAge > 0 {
 		params["WebhookRetryMaxAge"] = opt.WebhookRetryMaxAge.String()
 	}
+	webDir := opt.WebDir
+	if webDir == "" {
+		webDir = filepath.Join(filepath.Dir(opt.Template), "web", "dist")
+	}
 	l.Stack, err = devstack.Start(ctx, devstack.Config{
 		Template:      opt.Template,
 		StackName:     "lingxi",
@@ -135,6 +146,7 @@ func Start(ctx context.Context, opt Options) (*Local, error) {
 		HTTPPort:      opt.HTTPPort,
 		WebSocketPort: opt.WSPort,
 		SQSPort:       opt.SQSPort,
+		Static:        l.staticHandlers(webDir),
 		Log:           opt.Log,
 	})
 	if err != nil {
@@ -147,6 +159,15 @@ func Start(ctx context.Context, opt Options) (*Local, error) {
 	}
 	if err == nil && !opt.Edge.Off {
 		err = l.seedVoice(ctx)
+	}
+	if err == nil {
+		err = l.seedPeople(ctx, !opt.Edge.Off)
+	}
+	if err == nil {
+		err = l.seedWidget(ctx)
+	}
+	if err == nil {
+		err = l.seedQueues(ctx)
 	}
 	if err != nil {
 		l.Close()
@@ -388,6 +409,8 @@ func (l *Local) Banner() string {
 		StateDir:     l.stateDir,
 		WebhookPorts: l.WebhookPorts,
 		Phone:        l.EdgeAddr(),
+		ConsoleURL:   l.ConsoleURL(),
+		WidgetURL:    l.WidgetURL(),
 	}
 	for _, api := range l.Stack.WebSocketAPIs() {
 		info.WebSockets = append(info.WebSockets, [2]string{api, l.Stack.WebSocketURL(api)})
@@ -404,6 +427,8 @@ type bannerInfo struct {
 	StateDir     string // where admin-key and demo-key are kept
 	WebhookPorts []uint16
 	Phone        netip.AddrPort // the media edge's SIP address; zero when it is off
+	ConsoleURL   string         // the console, naming the demo tenant
+	WidgetURL    string         // the demo tenant's chat widget; "" when there is none
 }
 
 func banner(in bannerInfo) string {
@@ -421,6 +446,14 @@ func banner(in bannerInfo) string {
 	fmt.Fprintf(&b, "  demo admin key    in %s\n", demoKey)
 	fmt.Fprintf(&b, "  platform admin    in %s\n", adminKey)
 	fmt.Fprintf(&b, "                    (the folder is readable only by you; keep the keys off screens and logs)\n")
+	if in.ConsoleURL != "" {
+		fmt.Fprintf(&b, "  console           %s\n", in.ConsoleURL)
+		fmt.Fprintf(&b, "                    agent: sign in as %s, password in %s\n", DemoAgent, shellQuote(filepath.Join(in.StateDir, agentPasswordFile)))
+		fmt.Fprintf(&b, "                    supervisor: sign in as %s, password in %s\n", DemoSupervisor, shellQuote(filepath.Join(in.StateDir, supervisorPasswordFile)))
+	}
+	if in.WidgetURL != "" {
+		fmt.Fprintf(&b, "  chat widget       %s\n", in.WidgetURL)
+	}
 	ports := "port " + egress.FormatPorts(in.WebhookPorts) + ", the demo bank's"
 	if len(in.WebhookPorts) > 1 {
 		ports = "ports " + strings.ReplaceAll(egress.FormatPorts(in.WebhookPorts), ",", ", ") + " (the demo bank's first)"

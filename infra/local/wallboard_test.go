@@ -114,7 +114,8 @@ func TestWallboardLiveEndToEnd(t *testing.T) {
 	supervisor := listen("the supervisor", session)
 
 	// A visitor of the demo tenant's widget starts a conversation and connects with its token.
-	widget := call("PUT", "/v1/widget", l.DemoKey, map[string]any{"origins": []string{}}, http.StatusCreated)["widget_id"].(string)
+	// The demo tenant already has its widget (seeded by Start): a PUT changes it (200).
+	widget := call("PUT", "/v1/widget", l.DemoKey, map[string]any{"origins": []string{}}, http.StatusOK)["widget_id"].(string)
 	started := call("POST", "/v1/widgets/"+widget+"/conversations", "", map[string]string{"language": "en"}, http.StatusCreated)
 	convID := started["conversation"].(map[string]any)["id"].(string)
 	visitorToken := started["token"].(string)

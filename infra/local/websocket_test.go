@@ -137,7 +137,8 @@ func TestWebSocketAgentsAndVisitors(t *testing.T) {
 	}
 
 	// A widget visitor.
-	wid := call("PUT", "/v1/widget", l.DemoKey, map[string]any{"origins": []string{}, "title": "Demo"}, 201)["widget_id"].(string)
+	// The demo tenant already has its widget (seeded by Start): a PUT changes it (200).
+	wid := call("PUT", "/v1/widget", l.DemoKey, map[string]any{"origins": []string{}, "title": "Demo"}, 200)["widget_id"].(string)
 	started := call("POST", "/v1/widgets/"+wid+"/conversations", "", map[string]string{"language": "en"}, 201)
 	visitorToken := started["token"].(string)
 	convID := started["conversation"].(map[string]any)["id"].(string)

@@ -399,6 +399,11 @@ func refsIn(v any) []string {
 var unusedAllowed = map[string]string{
 	"Bucket":  "the spine issue declares it; recordings, models and reports land here",
 	"HttpApi": "used through the functions' HttpApi events",
+	// The console's files are served to browsers, not read by functions (docs/console.md).
+	"WebDistribution":        "serves the console and the chat widget from the bucket's web/ prefix beside the HTTP API",
+	"WebOriginAccessControl": "the distribution's signed reads of the bucket",
+	"WebIndexFunction":       "the distribution's index.html for /console/ and /widget/",
+	"WebBucketPolicy":        "lets the distribution, and only it, read web/* of the bucket",
 }
 
 // Every resource is used by some function (environment, policy or event), so the template holds
