@@ -57,10 +57,12 @@
 package conversation
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/lingxi/lingxi/events"
 	"github.com/lingxi/lingxi/shared/botconfig"
+	"github.com/lingxi/lingxi/shared/dialog"
 )
 
 // Kind is the store kind of conversations; ids are conversation ids.
@@ -130,6 +132,19 @@ type RunningFlow struct {
 	FlowIntent string `dynamodbav:"flow_intent,omitempty" json:"-"`
 }
 
+// slots are the values the flow has collected (its dialog.State's), none when no flow runs or its
+// state does not read.
+func (f RunningFlow) slots() map[string]string {
+	if f.FlowState == "" {
+		return nil
+	}
+	var st dialog.State
+	if json.Unmarshal([]byte(f.FlowState), &st) != nil {
+		return nil
+	}
+	return st.Slots
+}
+
 // Suggestion is a guessed question offered at the start (未问先答).
 type Suggestion struct {
 	Intent string `dynamodbav:"intent" json:"intent"`
@@ -166,6 +181,9 @@ type Conversation struct {
 	// Queue and Reason say where and why the conversation was handed off.
 	Queue  string               `dynamodbav:"queue,omitempty" json:"queue,omitempty"`
 	Reason events.HandoffReason `dynamodbav:"reason,omitempty" json:"handoff_reason,omitempty"`
+	// HandoffSlots are the slots the running flow had collected when the conversation was handed
+	// off (the flow itself stops there), so the agent need not ask again. Personal data.
+	HandoffSlots map[string]string `dynamodbav:"handoff_slots,omitempty" json:"-"`
 
 	Suggestions []Suggestion `dynamodbav:"suggestions,omitempty" json:"suggestions,omitempty"`
 	// GuessKinds are the kinds of the customer's recent business events at the start, and

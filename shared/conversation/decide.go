@@ -472,6 +472,9 @@ func (d *decision) handoff(reason events.HandoffReason, queue string, msg botcon
 	if c.LastIntent != "" {
 		c.Intent = c.LastIntent // the intent the customer is handed off for
 	}
+	if slots := c.RunningFlow.slots(); len(slots) > 0 {
+		c.HandoffSlots = slots
+	}
 	c.RunningFlow = RunningFlow{}
 	d.gather, d.transfer = nil, queue
 }

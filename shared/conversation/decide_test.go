@@ -305,3 +305,19 @@ func TestDecideDropsABrokenFlow(t *testing.T) {
 		})
 	}
 }
+
+// A customer who asks for a person in the middle of a flow is handed off with what the flow had
+// collected kept for the agent (the flow itself stops).
+func TestHandoffKeepsTheFlowsSlots(t *testing.T) {
+	for lang, text := range map[botconfig.Lang]string{botconfig.LangZH: "转人工", botconfig.LangEN: "talk to a person"} {
+		c := conv(events.ChannelChat, lang)
+		c.RunningFlow = RunningFlow{Flow: "lost_card", FlowIntent: "lost_card", FlowState: `{"flow_id":"lost_card","flow_version":1,"step":"phone","slots":{"last4":"1234"}}`}
+		d, err := decide(bank(t), c, Input{Text: text}, decideNow)
+		if err != nil || d.need != nil {
+			t.Fatalf("decide: %v, need %+v", err, d.need)
+		}
+		if d.c.State != StateHandoff || d.c.Flow != "" || d.c.HandoffSlots["last4"] != "1234" {
+			t.Errorf("%s: state %s, flow %q, handoff slots %v; want handoff with last4 kept", lang, d.c.State, d.c.Flow, d.c.HandoffSlots)
+		}
+	}
+}

@@ -477,16 +477,19 @@ func (api *API) getContact(ctx context.Context, r *httpapi.Request, p auth.Princ
 	return httpapi.Response{Status: http.StatusOK, Body: out, Headers: etag(ver)}, nil
 }
 
-// flowSlots are the slots the bot's running flow has collected in conv (dialog.State's), none when
-// no flow runs.
+// flowSlots are the slots the bot's flow collected in conv: the running flow's (dialog.State's),
+// else those it had when it handed the conversation off; none otherwise.
 func flowSlots(conv *conversation.Conversation) map[string]string {
 	var st struct {
 		Slots map[string]string `json:"slots"`
 	}
-	if conv.FlowState == "" || json.Unmarshal([]byte(conv.FlowState), &st) != nil || st.Slots == nil {
-		return map[string]string{}
+	if conv.FlowState != "" && json.Unmarshal([]byte(conv.FlowState), &st) == nil && st.Slots != nil {
+		return st.Slots
 	}
-	return st.Slots
+	if conv.HandoffSlots != nil {
+		return conv.HandoffSlots
+	}
+	return map[string]string{}
 }
 
 // transcriptOf is conv's messages as turns.

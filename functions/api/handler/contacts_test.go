@@ -319,7 +319,14 @@ func TestSignOutGoesOffline(t *testing.T) {
 	e, _ := newUsersEnv(t)
 	s := newFloor(t, e, "acme")
 	other := e.signIn(t, "acme", "agent1", pw)
+	if me := e.call(t, "GET", "/v1/me", other, ""); me.body["presence"] != nil {
+		t.Fatalf("presence before the agent ever set a state: %v", me.body["presence"])
+	}
 	e.call(t, "PUT", "/v1/agents/me/state", s.agent1Tok, `{"state":"available"}`).want(t, "available", http.StatusOK)
+	// Another tab (session) of the same person reads the state the floor has.
+	if pr, _ := e.call(t, "GET", "/v1/me", other, "").body["presence"].(map[string]any); pr["state"] != "available" || pr["since"] == nil {
+		t.Fatalf("GET /v1/me presence %v; want available with since", pr)
+	}
 	state := func() any {
 		for _, it := range e.call(t, "GET", "/v1/agents", s.bossTok, "").items() {
 			if it["user_id"] == s.agent1 {

@@ -11,6 +11,7 @@ import (
 
 	lxevents "github.com/lingxi/lingxi/events"
 	"github.com/lingxi/lingxi/shared/auth"
+	"github.com/lingxi/lingxi/shared/floor"
 	"github.com/lingxi/lingxi/shared/httpapi"
 	"github.com/lingxi/lingxi/shared/quota"
 	"github.com/lingxi/lingxi/shared/ratelimit"
@@ -547,5 +548,28 @@ func (api *API) getMe(ctx context.Context, r *httpapi.Request, p auth.Principal)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	return httpapi.Response{Status: http.StatusOK, Body: userOut{User: u, Version: ver}, Headers: etag(ver)}, nil
+	out := meOut{userOut: userOut{User: u, Version: ver}}
+	if api.human.floor != nil {
+		pr, _, err := api.human.floor.Presence(ctx, p.Tenant, p.UserID)
+		switch {
+		case err == nil:
+			out.Presence = &mePresence{State: string(pr.State), Since: pr.Since}
+		case !errors.Is(err, floor.ErrNotFound): // never set: offline, said by no presence
+			return httpapi.Response{}, fmt.Errorf("presence of %s: %w", p.UserID, err)
+		}
+	}
+	return httpapi.Response{Status: http.StatusOK, Body: out, Headers: etag(ver)}, nil
+}
+
+// meOut is GET /v1/me: the person and, once they have set one, their state on the floor (so a
+// desktop opened in a new tab shows what the dispatcher sees).
+type meOut struct {
+	userOut
+	Presence *mePresence `json:"presence,omitempty"`
+}
+
+// mePresence is the person's state and since when.
+type mePresence struct {
+	State string    `json:"state"`
+	Since time.Time `json:"since"`
 }

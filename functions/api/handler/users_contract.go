@@ -50,6 +50,7 @@ func userOperations(op func(openapi.Operation, string) openapi.Operation) []open
 			Summary: "Sign out: end the session whose token the request carries", Body: openapi.BodyEmpty,
 			Responses: []openapi.Response{{Status: http.StatusNoContent, Description: "signed out"}}}, agent),
 		op(openapi.Operation{Route: "GET /v1/me", ID: "getMe", Tag: signIn,
-			Summary: "The signed-in person", Responses: one, Problems: notFound}, agent),
+			Summary:   "The signed-in person, with their state on the floor once they set one",
+			Responses: []openapi.Response{{Status: http.StatusOK, Body: meOut{}, ETag: true}}, Problems: notFound}, agent),
 	}
 }

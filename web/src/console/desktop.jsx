@@ -22,8 +22,9 @@ export function useNow(every = 1000) {
 
 // Desktop is the agent's screen: their state, the offers ringing, and their chats side by side.
 export function Desktop({ token, me, live, onAuthLost }) {
-  // No route reads an agent's own presence: the tab remembers what it last set or was told.
+  // GET /v1/me says the state the floor has (none: never set, offline); pushes keep it current.
   const [state, setStateRaw] = useState(() => {
+    if (me.presence) return { state: me.presence.state, since: me.presence.since };
     try {
       return JSON.parse(sessionStorage.getItem('lingxi.state.' + me.id)) || { state: 'offline', since: null };
     } catch {
