@@ -161,7 +161,7 @@ func TestPartnerWebhooksEndToEnd(t *testing.T) {
 	defer cancel()
 	l, err := Start(ctx, Options{
 		Template: "../../template.yaml", StateDir: t.TempDir(), Log: log, HTTPClient: contractClient(t),
-		WebhookPorts:     []uint16{good.port(), flaky.port(), never.port()},
+		WebhookPorts: []uint16{good.port(), flaky.port(), never.port()},
 		// Retries every second or so, parked after 20 s: room for the recovered endpoint's third
 		// attempt on a loaded machine (with 8 s, a CI run with the browser and hotline tests beside
 		// it parked one of its deliveries), short for the one that never recovers.
