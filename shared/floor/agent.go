@@ -136,19 +136,12 @@ func (f *Floor) TransferAs(ctx context.Context, t tenant.ID, contactID, userID, 
 				return fmt.Errorf("transfer %s: %w: it waits in %s already", c.ID, ErrWrongState, toQueue)
 			}
 			if _, _, err := f.Queue(ctx, t, toQueue); err != nil {
-				return queueMissing(c.ID, toQueue, err)
+				return queueMissing("transfer", c.ID, toQueue, err)
 			}
 			// contact.transferred names the agent it came from; a move has none, so contact.queued
 			// (reason transfer) alone tells it.
-			ops, e, moved, err := f.moveOps(ctx, t, c, cv, toQueue, events.QueueTransfer)
-			if err != nil {
-				return err
-			}
-			if err := f.commit.Commit(ctx, ops, e.out...); err != nil {
-				return fmt.Errorf("transfer %s: %w", c.ID, err)
-			}
-			out = moved
-			return nil
+			out, err = f.move(ctx, t, c, cv, toQueue, events.QueueTransfer, "transfer")
+			return err
 		}
 		if c.State != StateAssigned {
 			return fmt.Errorf("transfer %s: contact is %s: %w", c.ID, c.State, ErrWrongState)
@@ -166,7 +159,7 @@ func (f *Floor) TransferAs(ctx context.Context, t tenant.ID, contactID, userID, 
 		case toQueue == "" && errors.Is(err, store.ErrNotFound):
 			q = Queue{ID: queue} // its queue was deleted meanwhile: the default offer timeout
 		default:
-			return queueMissing(c.ID, queue, err)
+			return queueMissing("transfer", c.ID, queue, err)
 		}
 		now := f.clock()
 		from, fv, err := f.Presence(ctx, t, c.AgentID)
@@ -212,32 +205,39 @@ func (f *Floor) TransferAs(ctx context.Context, t tenant.ID, contactID, userID, 
 	return out, err
 }
 
-// queueMissing is the error of a transfer of contactID to queue when reading it failed with err:
-// ErrInvalid when the queue does not exist (not ErrNotFound, which would read as "no contact").
-func queueMissing(contactID, queue string, err error) error {
+// queueMissing is the error of a verb ("transfer", "requeue") of contactID to queue when reading
+// it failed with err: ErrInvalid when the queue does not exist (not ErrNotFound, which would read
+// as "no contact").
+func queueMissing(verb, contactID, queue string, err error) error {
 	if errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("transfer %s: %w: no queue %q", contactID, ErrInvalid, queue)
+		return fmt.Errorf("%s %s: %w: no queue %q", verb, contactID, ErrInvalid, queue)
 	}
 	return err
 }
 
-// moveOps are the writes that move queued contact c (at version cv) to queue, a new wait
-// beginning, and its contact.queued event with reason; moved is c as written.
-func (f *Floor) moveOps(ctx context.Context, t tenant.ID, c Contact, cv int64, queue string, reason events.QueueReason) (ops []store.Op, e evs, moved Contact, err error) {
-	e = evs{t: t}
+// move moves queued contact c (at version cv) to queue, a new wait beginning, with its
+// contact.queued event with reason, and returns c as written; verb names the move in errors.
+func (f *Floor) move(ctx context.Context, t tenant.ID, c Contact, cv int64, queue string, reason events.QueueReason, verb string) (Contact, error) {
 	var w Contact
 	wv, err := f.db.Get(ctx, t, waitingKey(c.ID), &w)
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) { // offered or ended meanwhile: read again
-			return nil, e, Contact{}, fmt.Errorf("move %s: it no longer waits: %w", c.ID, store.ErrConflict)
+			return Contact{}, fmt.Errorf("move %s: it no longer waits: %w", c.ID, store.ErrConflict)
 		}
-		return nil, e, Contact{}, err
+		return Contact{}, err
 	}
 	now := f.clock()
 	c.Queue, c.EnqueuedAt, c.UpdatedAt = queue, now, now
-	ops = []store.Op{store.PutOp(t, ContactKey(c.ID), c, cv), store.PutOp(t, waitingKey(c.ID), c.waitingCopy(), wv)}
+	ops := []store.Op{store.PutOp(t, ContactKey(c.ID), c, cv), store.PutOp(t, waitingKey(c.ID), c.waitingCopy(), wv)}
+	e := evs{t: t}
 	e.add(events.TypeContactQueued, c.ID, events.ContactQueued{Channel: c.Channel, Queue: queue, Priority: c.Priority, Reason: reason})
-	return ops, e, c, e.err
+	if e.err != nil {
+		return Contact{}, e.err
+	}
+	if err := f.commit.Commit(ctx, ops, e.out...); err != nil {
+		return Contact{}, fmt.Errorf("%s %s: %w", verb, c.ID, err)
+	}
+	return c, nil
 }
 
 // Requeue moves queued contact contactID, stranded in a queue that no longer exists, to queue
@@ -260,17 +260,11 @@ func (f *Floor) Requeue(ctx context.Context, t tenant.ID, contactID, toQueue str
 			return err
 		}
 		if _, _, err := f.Queue(ctx, t, toQueue); err != nil {
-			if errors.Is(err, store.ErrNotFound) {
-				return fmt.Errorf("requeue %s: %w: no queue %q", c.ID, ErrInvalid, toQueue)
-			}
-			return err
+			return queueMissing("requeue", c.ID, toQueue, err)
 		}
-		ops, e, moved, err := f.moveOps(ctx, t, c, cv, toQueue, events.QueueRequeued)
+		moved, err := f.move(ctx, t, c, cv, toQueue, events.QueueRequeued, "requeue")
 		if err != nil {
-			return err
-		}
-		if err := f.commit.Commit(ctx, ops, e.out...); err != nil {
-			return fmt.Errorf("requeue %s: %w", c.ID, err)
+			return err // out stays the contact as read
 		}
 		out = moved
 		return nil
