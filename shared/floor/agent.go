@@ -205,6 +205,19 @@ func (f *Floor) TransferAs(ctx context.Context, t tenant.ID, contactID, userID, 
 	return out, err
 }
 
+// presenceOps is the write of agentID's presence as change makes it, at the version read; none
+// when the agent has no presence.
+func (f *Floor) presenceOps(ctx context.Context, t tenant.ID, agentID string, change func(Presence) Presence) ([]store.Op, error) {
+	p, pv, err := f.Presence(ctx, t, agentID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return []store.Op{store.PutOp(t, PresenceKey(agentID), change(p), pv)}, nil
+}
+
 // queueMissing is the error of a verb ("transfer", "requeue") of contactID to queue when reading
 // it failed with err: ErrInvalid when the queue does not exist (not ErrNotFound, which would read
 // as "no contact").
@@ -293,12 +306,8 @@ func (f *Floor) Wrapup(ctx context.Context, t tenant.ID, contactID, userID, disp
 			return fmt.Errorf("wrap up %s: contact is %s: %w", c.ID, c.State, ErrWrongState)
 		}
 		now := f.clock()
-		var ops []store.Op
-		p, pv, err := f.Presence(ctx, t, c.AgentID)
-		switch {
-		case err == nil:
-			ops = append(ops, store.PutOp(t, PresenceKey(c.AgentID), p.without(c.ID, now), pv))
-		case !errors.Is(err, store.ErrNotFound):
+		ops, err := f.presenceOps(ctx, t, c.AgentID, func(p Presence) Presence { return p.without(c.ID, now) })
+		if err != nil {
 			return err
 		}
 		c.State, c.ClosedAt, c.Disposition, c.Note, c.UpdatedAt = StateClosed, &now, disposition, note, now
@@ -339,20 +348,12 @@ func (f *Floor) EndByCustomer(ctx context.Context, t tenant.ID, contactID string
 		case StateQueued:
 			ops = append(ops, store.DeleteOp(t, waitingKey(c.ID), 0))
 		case StateOffered:
-			p, pv, err := f.Presence(ctx, t, c.Offer.AgentID)
-			switch {
-			case err == nil:
-				ops = append(ops, store.PutOp(t, PresenceKey(p.UserID), p.without(c.ID, now), pv))
-			case !errors.Is(err, store.ErrNotFound):
+			if ops, err = f.presenceOps(ctx, t, c.Offer.AgentID, func(p Presence) Presence { return p.without(c.ID, now) }); err != nil {
 				return err
 			}
 			ops = append(ops, store.DeleteOp(t, openKey(c.Offer.AgentID, c.ID), 0))
 		case StateAssigned:
-			p, pv, err := f.Presence(ctx, t, c.AgentID)
-			switch {
-			case err == nil:
-				ops = append(ops, store.PutOp(t, PresenceKey(p.UserID), p.withStatus(c.ID, StateWrapup, now), pv))
-			case !errors.Is(err, store.ErrNotFound):
+			if ops, err = f.presenceOps(ctx, t, c.AgentID, func(p Presence) Presence { return p.withStatus(c.ID, StateWrapup, now) }); err != nil {
 				return err
 			}
 			c.State, c.EndedAt, c.UpdatedAt = StateWrapup, &now, now
