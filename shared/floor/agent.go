@@ -124,12 +124,9 @@ func (f *Floor) TransferAs(ctx context.Context, t tenant.ID, contactID, userID, 
 	}
 	var out Contact
 	err := retry(ctx, func() error {
-		c, cv, err := f.Contact(ctx, t, contactID)
+		c, cv, err := f.contactOf(ctx, t, contactID, userID, "transfer")
 		if err != nil {
 			return err
-		}
-		if userID != "" && c.AgentID != userID {
-			return fmt.Errorf("transfer %s: %w", c.ID, ErrNotYours)
 		}
 		if c.State == StateQueued && toAgent == "" {
 			if toQueue == c.Queue {
@@ -203,6 +200,19 @@ func (f *Floor) TransferAs(ctx context.Context, t tenant.ID, contactID, userID, 
 		return nil
 	})
 	return out, err
+}
+
+// contactOf reads contactID for a verb ("transfer", "wrap up") asked by agent userID, who must be
+// its agent (ErrNotYours); "" asks as a supervisor.
+func (f *Floor) contactOf(ctx context.Context, t tenant.ID, contactID, userID, verb string) (Contact, int64, error) {
+	c, cv, err := f.Contact(ctx, t, contactID)
+	if err != nil {
+		return Contact{}, 0, err
+	}
+	if userID != "" && c.AgentID != userID {
+		return Contact{}, 0, fmt.Errorf("%s %s: %w", verb, c.ID, ErrNotYours)
+	}
+	return c, cv, nil
 }
 
 // presenceOps is the write of agentID's presence as change makes it, at the version read; none
@@ -295,12 +305,9 @@ func (f *Floor) Wrapup(ctx context.Context, t tenant.ID, contactID, userID, disp
 	}
 	var out Contact
 	err := retry(ctx, func() error {
-		c, cv, err := f.Contact(ctx, t, contactID)
+		c, cv, err := f.contactOf(ctx, t, contactID, userID, "wrap up")
 		if err != nil {
 			return err
-		}
-		if userID != "" && c.AgentID != userID {
-			return fmt.Errorf("wrap up %s: %w", c.ID, ErrNotYours)
 		}
 		if c.State != StateAssigned && c.State != StateWrapup {
 			return fmt.Errorf("wrap up %s: contact is %s: %w", c.ID, c.State, ErrWrongState)
