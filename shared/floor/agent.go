@@ -124,31 +124,21 @@ func (f *Floor) TransferAs(ctx context.Context, t tenant.ID, contactID, userID, 
 	}
 	var out Contact
 	err := retry(ctx, func() error {
-		c, cv, err := f.Contact(ctx, t, contactID)
+		c, cv, err := f.contactOf(ctx, t, contactID, userID, "transfer")
 		if err != nil {
 			return err
-		}
-		if userID != "" && c.AgentID != userID {
-			return fmt.Errorf("transfer %s: %w", c.ID, ErrNotYours)
 		}
 		if c.State == StateQueued && toAgent == "" {
 			if toQueue == c.Queue {
 				return fmt.Errorf("transfer %s: %w: it waits in %s already", c.ID, ErrWrongState, toQueue)
 			}
 			if _, _, err := f.Queue(ctx, t, toQueue); err != nil {
-				return queueMissing(c.ID, toQueue, err)
+				return queueMissing("transfer", c.ID, toQueue, err)
 			}
 			// contact.transferred names the agent it came from; a move has none, so contact.queued
 			// (reason transfer) alone tells it.
-			ops, e, moved, err := f.moveOps(ctx, t, c, cv, toQueue, events.QueueTransfer)
-			if err != nil {
-				return err
-			}
-			if err := f.commit.Commit(ctx, ops, e.out...); err != nil {
-				return fmt.Errorf("transfer %s: %w", c.ID, err)
-			}
-			out = moved
-			return nil
+			out, err = f.move(ctx, t, c, cv, toQueue, events.QueueTransfer, "transfer")
+			return err
 		}
 		if c.State != StateAssigned {
 			return fmt.Errorf("transfer %s: contact is %s: %w", c.ID, c.State, ErrWrongState)
@@ -166,7 +156,7 @@ func (f *Floor) TransferAs(ctx context.Context, t tenant.ID, contactID, userID, 
 		case toQueue == "" && errors.Is(err, store.ErrNotFound):
 			q = Queue{ID: queue} // its queue was deleted meanwhile: the default offer timeout
 		default:
-			return queueMissing(c.ID, queue, err)
+			return queueMissing("transfer", c.ID, queue, err)
 		}
 		now := f.clock()
 		from, fv, err := f.Presence(ctx, t, c.AgentID)
@@ -212,32 +202,65 @@ func (f *Floor) TransferAs(ctx context.Context, t tenant.ID, contactID, userID, 
 	return out, err
 }
 
-// queueMissing is the error of a transfer of contactID to queue when reading it failed with err:
-// ErrInvalid when the queue does not exist (not ErrNotFound, which would read as "no contact").
-func queueMissing(contactID, queue string, err error) error {
+// contactOf reads contactID for a verb ("transfer", "wrap up") asked by agent userID, who must be
+// its agent (ErrNotYours); "" asks as a supervisor.
+func (f *Floor) contactOf(ctx context.Context, t tenant.ID, contactID, userID, verb string) (Contact, int64, error) {
+	c, cv, err := f.Contact(ctx, t, contactID)
+	if err != nil {
+		return Contact{}, 0, err
+	}
+	if userID != "" && c.AgentID != userID {
+		return Contact{}, 0, fmt.Errorf("%s %s: %w", verb, c.ID, ErrNotYours)
+	}
+	return c, cv, nil
+}
+
+// presenceOps is the write of agentID's presence as change makes it, at the version read; none
+// when the agent has no presence.
+func (f *Floor) presenceOps(ctx context.Context, t tenant.ID, agentID string, change func(Presence) Presence) ([]store.Op, error) {
+	p, pv, err := f.Presence(ctx, t, agentID)
 	if errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("transfer %s: %w: no queue %q", contactID, ErrInvalid, queue)
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return []store.Op{store.PutOp(t, PresenceKey(agentID), change(p), pv)}, nil
+}
+
+// queueMissing is the error of a verb ("transfer", "requeue") of contactID to queue when reading
+// it failed with err: ErrInvalid when the queue does not exist (not ErrNotFound, which would read
+// as "no contact").
+func queueMissing(verb, contactID, queue string, err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("%s %s: %w: no queue %q", verb, contactID, ErrInvalid, queue)
 	}
 	return err
 }
 
-// moveOps are the writes that move queued contact c (at version cv) to queue, a new wait
-// beginning, and its contact.queued event with reason; moved is c as written.
-func (f *Floor) moveOps(ctx context.Context, t tenant.ID, c Contact, cv int64, queue string, reason events.QueueReason) (ops []store.Op, e evs, moved Contact, err error) {
-	e = evs{t: t}
+// move moves queued contact c (at version cv) to queue, a new wait beginning, with its
+// contact.queued event with reason, and returns c as written; verb names the move in errors.
+func (f *Floor) move(ctx context.Context, t tenant.ID, c Contact, cv int64, queue string, reason events.QueueReason, verb string) (Contact, error) {
 	var w Contact
 	wv, err := f.db.Get(ctx, t, waitingKey(c.ID), &w)
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) { // offered or ended meanwhile: read again
-			return nil, e, Contact{}, fmt.Errorf("move %s: it no longer waits: %w", c.ID, store.ErrConflict)
+			return Contact{}, fmt.Errorf("move %s: it no longer waits: %w", c.ID, store.ErrConflict)
 		}
-		return nil, e, Contact{}, err
+		return Contact{}, err
 	}
 	now := f.clock()
 	c.Queue, c.EnqueuedAt, c.UpdatedAt = queue, now, now
-	ops = []store.Op{store.PutOp(t, ContactKey(c.ID), c, cv), store.PutOp(t, waitingKey(c.ID), c.waitingCopy(), wv)}
+	ops := []store.Op{store.PutOp(t, ContactKey(c.ID), c, cv), store.PutOp(t, waitingKey(c.ID), c.waitingCopy(), wv)}
+	e := evs{t: t}
 	e.add(events.TypeContactQueued, c.ID, events.ContactQueued{Channel: c.Channel, Queue: queue, Priority: c.Priority, Reason: reason})
-	return ops, e, c, e.err
+	if e.err != nil {
+		return Contact{}, e.err
+	}
+	if err := f.commit.Commit(ctx, ops, e.out...); err != nil {
+		return Contact{}, fmt.Errorf("%s %s: %w", verb, c.ID, err)
+	}
+	return c, nil
 }
 
 // Requeue moves queued contact contactID, stranded in a queue that no longer exists, to queue
@@ -260,17 +283,11 @@ func (f *Floor) Requeue(ctx context.Context, t tenant.ID, contactID, toQueue str
 			return err
 		}
 		if _, _, err := f.Queue(ctx, t, toQueue); err != nil {
-			if errors.Is(err, store.ErrNotFound) {
-				return fmt.Errorf("requeue %s: %w: no queue %q", c.ID, ErrInvalid, toQueue)
-			}
-			return err
+			return queueMissing("requeue", c.ID, toQueue, err)
 		}
-		ops, e, moved, err := f.moveOps(ctx, t, c, cv, toQueue, events.QueueRequeued)
+		moved, err := f.move(ctx, t, c, cv, toQueue, events.QueueRequeued, "requeue")
 		if err != nil {
-			return err
-		}
-		if err := f.commit.Commit(ctx, ops, e.out...); err != nil {
-			return fmt.Errorf("requeue %s: %w", c.ID, err)
+			return err // out stays the contact as read
 		}
 		out = moved
 		return nil
@@ -288,23 +305,16 @@ func (f *Floor) Wrapup(ctx context.Context, t tenant.ID, contactID, userID, disp
 	}
 	var out Contact
 	err := retry(ctx, func() error {
-		c, cv, err := f.Contact(ctx, t, contactID)
+		c, cv, err := f.contactOf(ctx, t, contactID, userID, "wrap up")
 		if err != nil {
 			return err
-		}
-		if userID != "" && c.AgentID != userID {
-			return fmt.Errorf("wrap up %s: %w", c.ID, ErrNotYours)
 		}
 		if c.State != StateAssigned && c.State != StateWrapup {
 			return fmt.Errorf("wrap up %s: contact is %s: %w", c.ID, c.State, ErrWrongState)
 		}
 		now := f.clock()
-		var ops []store.Op
-		p, pv, err := f.Presence(ctx, t, c.AgentID)
-		switch {
-		case err == nil:
-			ops = append(ops, store.PutOp(t, PresenceKey(c.AgentID), p.without(c.ID, now), pv))
-		case !errors.Is(err, store.ErrNotFound):
+		ops, err := f.presenceOps(ctx, t, c.AgentID, func(p Presence) Presence { return p.without(c.ID, now) })
+		if err != nil {
 			return err
 		}
 		c.State, c.ClosedAt, c.Disposition, c.Note, c.UpdatedAt = StateClosed, &now, disposition, note, now
@@ -345,20 +355,12 @@ func (f *Floor) EndByCustomer(ctx context.Context, t tenant.ID, contactID string
 		case StateQueued:
 			ops = append(ops, store.DeleteOp(t, waitingKey(c.ID), 0))
 		case StateOffered:
-			p, pv, err := f.Presence(ctx, t, c.Offer.AgentID)
-			switch {
-			case err == nil:
-				ops = append(ops, store.PutOp(t, PresenceKey(p.UserID), p.without(c.ID, now), pv))
-			case !errors.Is(err, store.ErrNotFound):
+			if ops, err = f.presenceOps(ctx, t, c.Offer.AgentID, func(p Presence) Presence { return p.without(c.ID, now) }); err != nil {
 				return err
 			}
 			ops = append(ops, store.DeleteOp(t, openKey(c.Offer.AgentID, c.ID), 0))
 		case StateAssigned:
-			p, pv, err := f.Presence(ctx, t, c.AgentID)
-			switch {
-			case err == nil:
-				ops = append(ops, store.PutOp(t, PresenceKey(p.UserID), p.withStatus(c.ID, StateWrapup, now), pv))
-			case !errors.Is(err, store.ErrNotFound):
+			if ops, err = f.presenceOps(ctx, t, c.AgentID, func(p Presence) Presence { return p.withStatus(c.ID, StateWrapup, now) }); err != nil {
 				return err
 			}
 			c.State, c.EndedAt, c.UpdatedAt = StateWrapup, &now, now

@@ -114,6 +114,23 @@ func checkPrecondition(pc precondition, current int64, what string) error {
 	return nil
 }
 
+// loadForWrite reads t's item k into out for a write under pc: 400 for If-None-Match (the item
+// is created by the route createdBy names, e.g. "POST /v1/users"), 404 when absent, 412 when pc
+// names another version. what names the item in messages, plural its kind.
+func (api *API) loadForWrite(ctx context.Context, t tenant.ID, k store.Key, what, plural, createdBy string, pc precondition, out any) (int64, error) {
+	if pc.absent {
+		return 0, httpapi.Invalid(httpapi.FieldError{Field: "If-None-Match", Reason: "means nothing here: " + plural + " are created by " + createdBy})
+	}
+	cur, err := api.currentVersion(ctx, t, k, out)
+	if err != nil {
+		return 0, err
+	}
+	if cur == 0 && pc.version == 0 {
+		return 0, httpapi.Errorf(httpapi.KindNotFound, "no %s", what)
+	}
+	return cur, checkPrecondition(pc, cur, what)
+}
+
 // putItem creates or replaces the tenant's item k with build(newVersion) under the request's
 // preconditions, with its event, and returns the new version and whether it created the item.
 func (api *API) putItem(ctx context.Context, p auth.Principal, k store.Key, kind lxevents.BotConfigKind, what string,

@@ -89,17 +89,8 @@ func (api *API) loadCanned(ctx context.Context, r *httpapi.Request, p auth.Princ
 	if err != nil {
 		return "", pc, 0, err
 	}
-	if pc.absent {
-		return "", pc, 0, httpapi.Invalid(httpapi.FieldError{Field: "If-None-Match", Reason: "means nothing here: canned responses are created by POST /v1/canned-responses"})
-	}
-	cur, err := api.currentVersion(ctx, p.Tenant, canned.Key(id), out)
-	if err != nil {
-		return "", pc, 0, err
-	}
-	if cur == 0 && pc.version == 0 {
-		return "", pc, 0, httpapi.Errorf(httpapi.KindNotFound, "no %s", cannedWhat(id))
-	}
-	return id, pc, cur, checkPrecondition(pc, cur, cannedWhat(id))
+	cur, err := api.loadForWrite(ctx, p.Tenant, canned.Key(id), cannedWhat(id), "canned responses", "POST /v1/canned-responses", pc, out)
+	return id, pc, cur, err
 }
 
 func (api *API) patchCanned(ctx context.Context, r *httpapi.Request, p auth.Principal) (httpapi.Response, error) {

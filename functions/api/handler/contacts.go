@@ -609,6 +609,23 @@ func mayHandle(p auth.Principal, c floor.Contact) error {
 	return nil
 }
 
+// loadHandled loads the contact of a request that acts on it as its agent (mayHandle), and whom
+// the floor is to hold to be its agent: p's user when the contact is theirs, "" when a supervisor
+// acts on someone else's (or a queued) contact on behalf of its agent.
+func (api *API) loadHandled(ctx context.Context, r *httpapi.Request, p auth.Principal) (*floor.Floor, floor.Contact, string, error) {
+	f, c, _, err := api.loadContact(ctx, r, p)
+	if err != nil {
+		return nil, floor.Contact{}, "", err
+	}
+	if err := mayHandle(p, c); err != nil {
+		return nil, floor.Contact{}, "", err
+	}
+	if c.AgentID != p.UserID {
+		return f, c, "", nil
+	}
+	return f, c, p.UserID, nil
+}
+
 // messageBody is POST /v1/contacts/{id}/messages.
 type messageBody struct {
 	Text string `json:"text" text:"multiline"`
@@ -719,11 +736,8 @@ func (api *API) transferContact(ctx context.Context, r *httpapi.Request, p auth.
 	if len(fe) > 0 {
 		return httpapi.Response{}, httpapi.Invalid(fe...)
 	}
-	f, c, _, err := api.loadContact(ctx, r, p)
+	f, c, asAgent, err := api.loadHandled(ctx, r, p)
 	if err != nil {
-		return httpapi.Response{}, err
-	}
-	if err := mayHandle(p, c); err != nil {
 		return httpapi.Response{}, err
 	}
 	if body.Queue != "" {
@@ -739,10 +753,6 @@ func (api *API) transferContact(ctx context.Context, r *httpapi.Request, p auth.
 		} else if err != nil {
 			return httpapi.Response{}, fmt.Errorf("read agent %s: %w", body.AgentID, err)
 		}
-	}
-	asAgent := p.UserID
-	if c.AgentID != p.UserID {
-		asAgent = "" // a supervisor's transfer of someone else's (or a queued) contact
 	}
 	c, err = f.TransferAs(ctx, p.Tenant, c.ID, asAgent, p.Actor(), body.Queue, body.AgentID)
 	if err != nil {
@@ -772,16 +782,9 @@ func (api *API) wrapupContact(ctx context.Context, r *httpapi.Request, p auth.Pr
 	if len(fe) > 0 {
 		return httpapi.Response{}, httpapi.Invalid(fe...)
 	}
-	f, c, _, err := api.loadContact(ctx, r, p)
+	f, c, by, err := api.loadHandled(ctx, r, p)
 	if err != nil {
 		return httpapi.Response{}, err
-	}
-	if err := mayHandle(p, c); err != nil {
-		return httpapi.Response{}, err
-	}
-	by := p.UserID
-	if c.AgentID != p.UserID {
-		by = "" // a supervisor's wrap-up on behalf of the contact's agent
 	}
 	c, err = f.Wrapup(ctx, p.Tenant, c.ID, by, strings.TrimSpace(body.Disposition), strings.TrimSpace(body.Note))
 	if err != nil {

@@ -170,17 +170,8 @@ func (api *API) loadQueue(ctx context.Context, r *httpapi.Request, p auth.Princi
 	if err != nil {
 		return "", pc, 0, err
 	}
-	if pc.absent {
-		return "", pc, 0, httpapi.Invalid(httpapi.FieldError{Field: "If-None-Match", Reason: "means nothing here: queues are created by POST /v1/queues"})
-	}
-	cur, err := api.currentVersion(ctx, p.Tenant, floor.QueueKey(id), out)
-	if err != nil {
-		return "", pc, 0, err
-	}
-	if cur == 0 && pc.version == 0 {
-		return "", pc, 0, httpapi.Errorf(httpapi.KindNotFound, "no %s", queueWhat(id))
-	}
-	return id, pc, cur, checkPrecondition(pc, cur, queueWhat(id))
+	cur, err := api.loadForWrite(ctx, p.Tenant, floor.QueueKey(id), queueWhat(id), "queues", "POST /v1/queues", pc, out)
+	return id, pc, cur, err
 }
 
 func (api *API) patchQueue(ctx context.Context, r *httpapi.Request, p auth.Principal) (httpapi.Response, error) {

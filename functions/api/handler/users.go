@@ -248,17 +248,7 @@ func (api *API) endSessionsOps(ctx context.Context, t tenant.ID, id string) ([]s
 
 // loadUser reads user id for a write under pc: 404 when absent, 412 when pc names another version.
 func (api *API) loadUser(ctx context.Context, t tenant.ID, id string, pc precondition, out *users.User) (int64, error) {
-	if pc.absent {
-		return 0, httpapi.Invalid(httpapi.FieldError{Field: "If-None-Match", Reason: "means nothing here: users are created by POST /v1/users"})
-	}
-	cur, err := api.currentVersion(ctx, t, users.Key(id), out)
-	if err != nil {
-		return 0, err
-	}
-	if cur == 0 && pc.version == 0 {
-		return 0, httpapi.Errorf(httpapi.KindNotFound, "no %s", userWhat(id))
-	}
-	return cur, checkPrecondition(pc, cur, userWhat(id))
+	return api.loadForWrite(ctx, t, users.Key(id), userWhat(id), "users", "POST /v1/users", pc, out)
 }
 
 // userWriteConflict maps a refused user transaction: 412 when the request named a version,
