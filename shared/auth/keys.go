@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lingxi/lingxi/shared/randid"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/tenant"
 )
@@ -73,13 +74,7 @@ func NewKey() (string, error) {
 }
 
 // NewID returns a short random id for a key record (not secret).
-func NewID() (string, error) {
-	b := make([]byte, 9)
-	if _, err := rand.Read(b); err != nil {
-		return "", fmt.Errorf("random id: %w", err)
-	}
-	return "key_" + base64.RawURLEncoding.EncodeToString(b), nil
-}
+func NewID() (string, error) { return randid.New("key_", 9), nil }
 
 // Hash returns the hex SHA-256 of key.
 func Hash(key string) string {

@@ -8,8 +8,6 @@ package canned
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"fmt"
 	"strings"
 	"time"
@@ -18,6 +16,7 @@ import (
 	"github.com/lingxi/lingxi/shared/botconfig"
 	"github.com/lingxi/lingxi/shared/httpapi"
 	"github.com/lingxi/lingxi/shared/nlu"
+	"github.com/lingxi/lingxi/shared/randid"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/tenant"
 )
@@ -57,22 +56,16 @@ type Response struct {
 func Key(id string) store.Key { return store.Key{Kind: Kind, ID: id} }
 
 // NewID returns a fresh response id.
-func NewID() (string, error) {
-	b := make([]byte, 9)
-	if _, err := rand.Read(b); err != nil {
-		return "", fmt.Errorf("canned: random id: %w", err)
-	}
-	return "cr_" + base64.RawURLEncoding.EncodeToString(b), nil
-}
+func NewID() (string, error) { return randid.New(idPrefix, idBytes), nil }
 
 // ValidID reports whether id may be a response id (as NewID makes them).
-func ValidID(id string) bool {
-	if len(id) != 15 || !strings.HasPrefix(id, "cr_") {
-		return false
-	}
-	_, err := base64.RawURLEncoding.Strict().DecodeString(id[3:])
-	return err == nil
-}
+func ValidID(id string) bool { return randid.Valid(id, idPrefix, idBytes) }
+
+// A response id is "cr_" and 9 random bytes.
+const (
+	idPrefix = "cr_"
+	idBytes  = 9
+)
 
 // Patch is a change to a response: nil fields stay. A create is a Patch over the zero Response
 // with Title and Text required.

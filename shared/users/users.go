@@ -13,8 +13,6 @@
 package users
 
 import (
-	"crypto/rand"
-	"encoding/base64"
 	"fmt"
 	"strings"
 	"time"
@@ -22,6 +20,7 @@ import (
 
 	"github.com/lingxi/lingxi/shared/auth"
 	"github.com/lingxi/lingxi/shared/httpapi"
+	"github.com/lingxi/lingxi/shared/randid"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/voicecfg"
 )
@@ -95,22 +94,16 @@ func Key(id string) store.Key { return store.Key{Kind: KindUser, ID: id} }
 func UsernameKey(username string) store.Key { return store.Key{Kind: KindUsername, ID: username} }
 
 // NewID returns a fresh user id.
-func NewID() (string, error) {
-	b := make([]byte, 9)
-	if _, err := rand.Read(b); err != nil {
-		return "", fmt.Errorf("users: random id: %w", err)
-	}
-	return "usr_" + base64.RawURLEncoding.EncodeToString(b), nil
-}
+func NewID() (string, error) { return randid.New(idPrefix, idBytes), nil }
 
 // ValidID reports whether id may be a user id (as NewID makes them).
-func ValidID(id string) bool {
-	if len(id) != 16 || !strings.HasPrefix(id, "usr_") {
-		return false
-	}
-	_, err := base64.RawURLEncoding.Strict().DecodeString(id[4:])
-	return err == nil
-}
+func ValidID(id string) bool { return randid.Valid(id, idPrefix, idBytes) }
+
+// A user id is "usr_" and 9 random bytes.
+const (
+	idPrefix = "usr_"
+	idBytes  = 9
+)
 
 // UsernameRule says what ValidUsername wants.
 const UsernameRule = "must be 1–64 lower-case letters, digits and '.', '_', '-', '+', '@', starting with a letter or digit (an e-mail address will do)"

@@ -7,8 +7,6 @@ package widget
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/url"
@@ -17,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/lingxi/lingxi/shared/httpapi"
+	"github.com/lingxi/lingxi/shared/randid"
 	"github.com/lingxi/lingxi/shared/ratelimit"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/tenant"
@@ -66,23 +65,13 @@ func Key() store.Key { return store.Key{Kind: Kind, ID: SettingsID} }
 func OwnerKey(id string) store.Key { return store.Key{Kind: KindOwner, ID: id} }
 
 // NewID returns a fresh widget id: the prefix and 128 random bits in base64url.
-func NewID() (string, error) {
-	b := make([]byte, 16)
-	if _, err := rand.Read(b); err != nil {
-		return "", fmt.Errorf("random widget id: %w", err)
-	}
-	return IDPrefix + base64.RawURLEncoding.EncodeToString(b), nil
-}
+func NewID() (string, error) { return randid.New(IDPrefix, idBytes), nil }
 
 // ValidID reports whether s has the shape of a widget id (before any lookup).
-func ValidID(s string) bool {
-	rest, ok := strings.CutPrefix(s, IDPrefix)
-	if !ok || len(rest) != 22 {
-		return false
-	}
-	_, err := base64.RawURLEncoding.DecodeString(rest)
-	return err == nil
-}
+func ValidID(s string) bool { return randid.Valid(s, IDPrefix, idBytes) }
+
+// idBytes is how many random bytes follow IDPrefix.
+const idBytes = 16
 
 // Normalize trims the title and lower-cases and de-duplicates the origins.
 func (w *Widget) Normalize() {
