@@ -12,7 +12,7 @@ import { Wallboard } from './wallboard.jsx';
 function App() {
   const [s, setS] = useState(session.load());
   const [me, setMe] = useState(null);
-  const [notice, setNotice] = useState('');
+  const [notice, setNotice] = useState(session.takeNotice);
   const [view, setView] = useState(location.hash.replace('#', '') || '');
   const [live, setLive] = useState(null);
   const [wsStatus, setWsStatus] = useState('');
@@ -20,7 +20,7 @@ function App() {
   const signOut = (msg) => {
     live?.close();
     setLive(null);
-    session.clear();
+    session.clear(msg);
     setS(null);
     setMe(null);
     setNotice(msg || '');
@@ -82,6 +82,7 @@ function App() {
         notice={notice}
         onSignedIn={(x) => {
           session.save(x);
+          session.takeNotice();
           setNotice('');
           setS(x);
         }}

@@ -1,5 +1,6 @@
 // The signed-in session, kept in sessionStorage (one per tab; gone when the tab closes).
 const KEY = 'lingxi.session';
+const NOTICE = 'lingxi.notice';
 
 export function load() {
   try {
@@ -14,8 +15,19 @@ export function save(s) {
   if (s?.tenant) localStorage.setItem('lingxi.tenant', s.tenant);
 }
 
-export function clear() {
+// clear forgets the session; a notice (why it ended) is kept for the sign-in page, so a page
+// that noticed the end just before a reload still tells the person after it.
+export function clear(notice) {
   sessionStorage.removeItem(KEY);
+  if (notice) sessionStorage.setItem(NOTICE, notice);
+  else sessionStorage.removeItem(NOTICE);
+}
+
+// takeNotice returns the kept notice once.
+export function takeNotice() {
+  const n = sessionStorage.getItem(NOTICE) || '';
+  sessionStorage.removeItem(NOTICE);
+  return n;
 }
 
 export function lastTenant() {
