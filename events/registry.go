@@ -40,6 +40,7 @@ const (
 	TypeContactAbandoned       = "contact.abandoned"
 	TypeContactTransferred     = "contact.transferred"
 	TypeDispatchDecided        = "dispatch.decided"
+	TypeForecastPublished      = "forecast.published"
 )
 
 // registry maps each known type name to its current version and payload Go type. Adding a type is
@@ -79,6 +80,7 @@ var registry = map[string]entry{
 	TypeContactAbandoned:       payload[ContactAbandoned](1),
 	TypeContactTransferred:     payload[ContactTransferred](1),
 	TypeDispatchDecided:        payload[DispatchDecided](1),
+	TypeForecastPublished:      payload[ForecastPublished](1),
 }
 
 // entry is one registered type: the version producers write and consumers accept, and the Go type
