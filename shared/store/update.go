@@ -61,6 +61,7 @@ func (e *BoundError) Is(target error) bool { return target == ErrConflict }
 type addition struct {
 	deltas map[string]int64
 	bounds []Bound
+	upsert bool // IncrOp (incr.go): no condition, the item is created if absent
 }
 
 // AddOp adds deltas (each may be negative) to number fields of t's item k, which must exist and be
@@ -141,6 +142,9 @@ func (a *addition) expression(now time.Time) (update, cond string, names map[str
 }
 
 func (a *addition) transactItem(r ref, table string, now time.Time) types.TransactWriteItem {
+	if a.upsert {
+		return a.upsertItem(r, table)
+	}
 	update, cond, names, values := a.expression(now)
 	return types.TransactWriteItem{Update: &types.Update{
 		TableName:                 &table,

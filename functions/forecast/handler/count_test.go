@@ -1,0 +1,86 @@
+package handler
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/lingxi/lingxi/events"
+	"github.com/lingxi/lingxi/infra/emulators"
+	"github.com/lingxi/lingxi/shared/intervals"
+	"github.com/lingxi/lingxi/shared/store"
+	"github.com/lingxi/lingxi/shared/stream"
+	"github.com/lingxi/lingxi/shared/tenant"
+)
+
+// The counting table of count.go, event by event, each delivered twice.
+func TestCounterEvents(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	ddb, table := emulators.NewTable(t, store.CreateTable)
+	now := time.Date(2025, 6, 4, 0, 0, 0, 0, time.UTC)
+	ivl := intervals.New(store.New(ddb, table)).WithClock(func() time.Time { return now })
+	k := NewCounter(ivl, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	acme, _ := tenant.Parse("acme")
+	base := time.Date(2025, 6, 3, 9, 0, 0, 0, time.UTC)
+	send := func(typ string, minute int, data any) {
+		t.Helper()
+		env, err := events.New(acme, typ, "ct-1", "test", data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		env.Time = base.Add(time.Duration(minute) * time.Minute)
+		for range 2 { // redelivered: counted once
+			if err := k.Event(ctx, env); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	send(events.TypeContactCreated, 1, events.ContactCreated{Channel: events.ChannelChat, Queue: "billing", Reason: events.ReasonFlow})
+	send(events.TypeContactQueued, 1, events.ContactQueued{Channel: events.ChannelChat, Queue: "billing", Reason: events.QueueHandoff})
+	send(events.TypeContactQueued, 2, events.ContactQueued{Channel: events.ChannelChat, Queue: "billing", Reason: events.QueueDeclined})
+	send(events.TypeContactQueued, 3, events.ContactQueued{Channel: events.ChannelChat, Queue: "billing", Reason: events.QueueAPI})
+	send(events.TypeContactAssigned, 4, events.ContactAssigned{AgentID: "usr_a", Queue: "billing", Channel: events.ChannelChat, OfferID: "o1", WaitMS: 1000})
+	send(events.TypeContactAbandoned, 6, events.ContactAbandoned{Queue: "billing", Channel: events.ChannelChat, WaitMS: 1000, Reason: events.AbandonCustomerLeft})
+	// The bot's part of a contact that started at 08:58 and was handed off at 09:01.
+	send(events.TypeContactEnded, 1, events.ContactEnded{Channel: events.ChannelChat, Outcome: events.OutcomeHandedOff, DurationMS: 180_000})
+	send(events.TypeContactEnded, 7, events.ContactEnded{Channel: events.ChannelChat, Outcome: events.OutcomeResolvedByBot, DurationMS: 60_000})
+	send(events.TypeContactEnded, 9, events.ContactEnded{Channel: events.ChannelChat, Outcome: events.OutcomeResolvedByAgent, DurationMS: 300_400, AgentID: "usr_a"})
+	send(events.TypeChatMessage, 9, events.ChatMessage{ConversationID: "c1", Channel: events.ChannelChat, Role: events.RoleCustomer, Text: "hi"})
+
+	from := base.Add(-5 * time.Minute)
+	tests := map[string]struct {
+		queue, counter string
+		want           []float64 // 08:55, 09:00, 09:05
+	}{
+		"queue offered":      {"billing", intervals.Offered, []float64{0, 2, 0}},
+		"queue handed off":   {"billing", intervals.HandedOff, []float64{0, 1, 0}},
+		"queue answered":     {"billing", intervals.Answered, []float64{0, 1, 0}},
+		"queue abandoned":    {"billing", intervals.Abandoned, []float64{0, 0, 1}},
+		"all offered":        {intervals.AllQueues, intervals.Offered, []float64{1, 1, 1}},
+		"all bot handled":    {intervals.AllQueues, intervals.BotHandled, []float64{0, 0, 1}},
+		"all handed off":     {intervals.AllQueues, intervals.HandedOff, []float64{1, 0, 0}},
+		"all handle seconds": {intervals.AllQueues, intervals.HandleSeconds, []float64{0, 0, 300}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			s, err := ivl.Series(ctx, acme, tc.queue, events.ChannelChat, tc.counter, from, from.Add(15*time.Minute), intervals.Step)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, v := range s.Values {
+				w := tc.want[i]
+				if math.IsNaN(w) != math.IsNaN(v) || !math.IsNaN(w) && v != w {
+					t.Fatalf("got %v, want %v", s.Values, tc.want)
+				}
+			}
+		})
+	}
+	bad := events.Envelope{ID: "x", Type: events.TypeContactQueued, Version: 1, Tenant: "acme", Source: "t", Time: base, Subject: "s", Data: []byte(`{"queue":1}`)}
+	if err := k.Event(ctx, bad); !stream.IsPermanent(err) {
+		t.Fatalf("bad payload: %v, want a permanent error", err)
+	}
+}

@@ -1,0 +1,204 @@
+package intervals
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/lingxi/lingxi/events"
+	"github.com/lingxi/lingxi/infra/emulators"
+	"github.com/lingxi/lingxi/shared/store"
+	"github.com/lingxi/lingxi/shared/tenant"
+)
+
+// now is the tests' clock: the day after the counted days.
+var now = time.Date(2025, 6, 4, 12, 0, 0, 0, time.UTC)
+
+func newCounters(t *testing.T) (*Counters, context.Context) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	t.Cleanup(cancel)
+	ddb, table := emulators.NewTable(t, store.CreateTable)
+	return New(store.New(ddb, table)).WithClock(func() time.Time { return now }), ctx
+}
+
+func mustTenant(t *testing.T, s string) tenant.ID {
+	t.Helper()
+	id, err := tenant.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func at(s string) time.Time {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// sameValues compares series values, NaN equal to NaN.
+func sameValues(got, want []float64) bool {
+	if len(got) != len(want) {
+		return false
+	}
+	for i := range got {
+		if math.IsNaN(got[i]) != math.IsNaN(want[i]) || !math.IsNaN(got[i]) && math.Abs(got[i]-want[i]) > 1e-9 {
+			return false
+		}
+	}
+	return true
+}
+
+var nan = math.NaN()
+
+// Counting: adds land in their 5-minute slot, a redelivered event adds nothing, other tenants and
+// series see nothing, and Series reads the slots back at any step.
+func TestCountAndSeries(t *testing.T) {
+	c, ctx := newCounters(t)
+	acme, other := mustTenant(t, "acme"), mustTenant(t, "other")
+	count := func(id, queue string, when string, d map[string]int64) {
+		t.Helper()
+		if err := c.Count(ctx, acme, id, queue, events.ChannelVoice, at(when), d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	count("e1", "billing", "2025-06-03T09:01:00Z", map[string]int64{Offered: 1})
+	count("e2", "billing", "2025-06-03T09:04:59Z", map[string]int64{Offered: 1, Answered: 1})
+	count("e3", "billing", "2025-06-03T09:05:00Z", map[string]int64{Offered: 1})
+	count("e4", "billing", "2025-06-03T09:31:00Z", map[string]int64{Offered: 2})
+	count("e1", "billing", "2025-06-03T09:01:00Z", map[string]int64{Offered: 1}) // redelivered
+	count("e1", AllQueues, "2025-06-03T09:01:00Z", map[string]int64{Offered: 1}) // same event, another series
+	count("e5", "billing", "2025-06-03T09:02:00Z", map[string]int64{Offered: 0}) // nothing to add
+
+	from, to := at("2025-06-03T09:00:00Z"), at("2025-06-03T10:00:00Z")
+	tests := map[string]struct {
+		queue, counter string
+		step           time.Duration
+		want           []float64
+	}{
+		"5m":        {"billing", Offered, 5 * time.Minute, []float64{2, 1, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0}},
+		"15m":       {"billing", Offered, 15 * time.Minute, []float64{3, 0, 2, 0}},
+		"30m":       {"billing", Offered, 30 * time.Minute, []float64{3, 2}},
+		"answered":  {"billing", Answered, 30 * time.Minute, []float64{1, 0}},
+		"_all":      {AllQueues, Offered, 30 * time.Minute, []float64{1, 0}},
+		"no counts": {"sales", Offered, 30 * time.Minute, []float64{nan, nan}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			s, err := c.Series(ctx, acme, tc.queue, events.ChannelVoice, tc.counter, from, to, tc.step)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !s.Start.Equal(from) || s.Step != tc.step || !sameValues(s.Values, tc.want) {
+				t.Fatalf("got %v from %v step %v; want %v", s.Values, s.Start, s.Step, tc.want)
+			}
+		})
+	}
+	// Before the first counted day: no data; after now: no data yet.
+	s, err := c.Series(ctx, acme, "billing", events.ChannelVoice, Offered, at("2025-06-02T23:00:00Z"), at("2025-06-03T01:00:00Z"), time.Hour)
+	if err != nil || !sameValues(s.Values, []float64{nan, 0}) {
+		t.Fatalf("around the first day: %v %v", s.Values, err)
+	}
+	s, err = c.Series(ctx, acme, "billing", events.ChannelVoice, Offered, at("2025-06-04T11:00:00Z"), at("2025-06-04T13:00:00Z"), time.Hour)
+	if err != nil || !sameValues(s.Values, []float64{0, nan}) {
+		t.Fatalf("around now: %v %v", s.Values, err)
+	}
+	if s, err := c.Series(ctx, other, "billing", events.ChannelVoice, Offered, from, to, time.Hour); err != nil || !math.IsNaN(s.Values[0]) {
+		t.Fatalf("another tenant sees %v %v", s.Values, err)
+	}
+	refs, err := c.Refs(ctx, acme)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(refs) != "[{_all voice} {billing voice}]" {
+		t.Fatalf("refs %v", refs)
+	}
+	for name, f := range map[string]func() error{
+		"bad counter": func() error {
+			return c.Count(ctx, acme, "x", "billing", events.ChannelVoice, now, map[string]int64{"calls": 1})
+		},
+		"bad channel": func() error { return c.Count(ctx, acme, "x", "billing", "fax", now, map[string]int64{Offered: 1}) },
+		"bad queue": func() error {
+			return c.Count(ctx, acme, "x", "a|b", events.ChannelVoice, now, map[string]int64{Offered: 1})
+		},
+		"bad step": func() error {
+			_, err := c.Series(ctx, acme, "billing", events.ChannelVoice, Offered, from, to, 7*time.Minute)
+			return err
+		},
+		"unaligned from": func() error {
+			_, err := c.Series(ctx, acme, "billing", events.ChannelVoice, Offered, from.Add(time.Minute), to, Step)
+			return err
+		},
+	} {
+		if err := f(); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+// Concurrent adds lose nothing, and concurrent redeliveries of one event add once.
+func TestConcurrentCounts(t *testing.T) {
+	c, ctx := newCounters(t)
+	acme := mustTenant(t, "acme")
+	const workers, each = 8, 5
+	var wg sync.WaitGroup
+	errs := make(chan error, workers*each*2)
+	start := make(chan struct{})
+	for w := range workers {
+		wg.Go(func() {
+			<-start
+			for i := range each {
+				id := fmt.Sprintf("w%d-%d", w, i)
+				errs <- c.Count(ctx, acme, id, "billing", events.ChannelChat, at("2025-06-03T09:02:00Z"), map[string]int64{Offered: 1})
+				// Every worker also delivers the shared event "dup".
+				errs <- c.Count(ctx, acme, "dup", "billing", events.ChannelChat, at("2025-06-03T09:02:00Z"), map[string]int64{Offered: 1})
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err := c.Series(ctx, acme, "billing", events.ChannelChat, Offered, at("2025-06-03T09:00:00Z"), at("2025-06-03T09:05:00Z"), Step)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := float64(workers*each + 1); s.Values[0] != want {
+		t.Fatalf("counted %v, want %v", s.Values[0], want)
+	}
+}
+
+// The accumulator shares intervals out by overlap: 60 over an hour is 5 per 5 minutes, 6-minute
+// data sums into 30 minutes, and partial cover is missing.
+func TestAccumulator(t *testing.T) {
+	t0 := at("2025-06-03T00:00:00Z")
+	a := newAccumulator(t0, 5*time.Minute, 12)
+	a.add(t0, time.Hour, 60)
+	for _, v := range a.values() {
+		if v != 5 {
+			t.Fatalf("spread: %v", a.values())
+		}
+	}
+	b := newAccumulator(t0, 30*time.Minute, 3)
+	for i := range 10 {
+		b.add(t0.Add(time.Duration(i)*6*time.Minute), 6*time.Minute, 1)
+	}
+	b.add(t0.Add(60*time.Minute), 6*time.Minute, nan)
+	if got := b.values(); !sameValues(got, []float64{5, 5, nan}) {
+		t.Fatalf("6m into 30m: %v", got)
+	}
+	if !strings.HasPrefix(slotName(at("2025-06-03T09:35:00+08:00")), "s0135") {
+		t.Fatalf("slot name %s", slotName(at("2025-06-03T09:35:00+08:00")))
+	}
+}
