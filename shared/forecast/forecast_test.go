@@ -299,3 +299,85 @@ func TestPredictStopsWithItsContext(t *testing.T) {
 		t.Error("a cancelled context: no error")
 	}
 }
+
+func TestRolling(t *testing.T) {
+	step := 15 * time.Minute
+	plan := Forecast{Start: monday, Step: step, Point: make([]float64, 96)}
+	for i := range plan.Point {
+		plan.Point[i] = 100
+	}
+	plan.Bands = []Band{{Level: 0.8, Lower: make([]float64, 96), Upper: make([]float64, 96)}}
+	for i := range plan.Point {
+		plan.Bands[0].Lower[i], plan.Bands[0].Upper[i] = 80, 120
+	}
+	actual := Series{Start: monday, Step: step, Values: make([]float64, 40)}
+	for i := range actual.Values {
+		actual.Values[i] = 130 // running 30% over plan
+	}
+	now := monday.Add(10*time.Hour + 3*time.Minute)
+	r, err := Rolling(plan, actual, now, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Start.Equal(monday.Add(10*time.Hour)) || len(r.Point) != 8 {
+		t.Fatalf("start %v, %d points", r.Start, len(r.Point))
+	}
+	if r.Point[0] < 125 || r.Point[0] > 130 {
+		t.Errorf("corrected %v, want just under 130", r.Point[0])
+	}
+	if b := r.Bands[0]; b.Lower[0] >= r.Point[0] || b.Upper[0] <= r.Point[0] || b.Upper[0] < 120*1.25 {
+		t.Errorf("band %v..%v around %v", b.Lower[0], b.Upper[0], r.Point[0])
+	}
+	// A quiet start barely moves the plan: 3 calls where 1 was planned.
+	for i := range plan.Point {
+		plan.Point[i] = 1
+	}
+	for i := range actual.Values {
+		actual.Values[i] = 3
+	}
+	plan.Bands = nil
+	r, err = Rolling(plan, actual, now, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Point[0] > 1.5 || len(r.Bands) != 2 || r.Bands[1].Upper[0] <= r.Point[0] {
+		t.Errorf("quiet: %v bands %+v", r.Point[0], r.Bands)
+	}
+	if _, err := Rolling(plan, actual, monday.AddDate(0, 0, 2), 4); err == nil {
+		t.Error("now outside the plan: no error")
+	}
+	if _, err := Rolling(plan, Series{Start: monday, Step: time.Hour}, now, 4); err == nil {
+		t.Error("steps differ: no error")
+	}
+}
+
+func TestReviewForecast(t *testing.T) {
+	f := Forecast{Start: monday, Step: time.Hour, Point: make([]float64, 48)}
+	a := Series{Start: monday, Step: time.Hour, Values: make([]float64, 48)}
+	for i := range f.Point {
+		f.Point[i] = 100
+		a.Values[i] = 100 + float64(i%3-1)*8
+	}
+	for i := 20; i < 23; i++ {
+		a.Values[i] = 400 // an unexplained storm
+	}
+	for i := 30; i < 34; i++ {
+		a.Values[i] = 250 // the campaign did better than forecast
+	}
+	occ := []Occurrence{{ID: "c1", Type: "campaign", Name: "spring", Start: monday.Add(30 * time.Hour), End: monday.Add(34 * time.Hour)}}
+	rv := ReviewForecast(f, a, occ, Calendar{})
+	if len(rv.Events) != 1 || rv.Events[0].Forecast != 400 || rv.Events[0].Actual != 1000 {
+		t.Errorf("events %+v", rv.Events)
+	}
+	if len(rv.Anomalies) != 1 || !rv.Anomalies[0].Start.Equal(monday.Add(20*time.Hour)) || !rv.Anomalies[0].End.Equal(monday.Add(23*time.Hour)) || rv.Anomalies[0].Actual != 1200 {
+		t.Errorf("anomalies %+v", rv.Anomalies)
+	}
+	sumA := 0.0
+	for _, v := range a.Values {
+		sumA += v
+	}
+	parts := 100*(600+900)/sumA + rv.Unexplained
+	if math.Abs(parts-rv.Metrics.WAPE) > 1e-9 {
+		t.Errorf("events + anomalies + unexplained = %v, WAPE %v", parts, rv.Metrics.WAPE)
+	}
+}
