@@ -16,6 +16,8 @@ import (
 	"github.com/lingxi/lingxi/shared/conversation"
 	"github.com/lingxi/lingxi/shared/egress"
 	"github.com/lingxi/lingxi/shared/floor"
+	"github.com/lingxi/lingxi/shared/forecastpub"
+	"github.com/lingxi/lingxi/shared/intervals"
 	"github.com/lingxi/lingxi/shared/lambdaenv"
 	"github.com/lingxi/lingxi/shared/outbox"
 	"github.com/lingxi/lingxi/shared/quota"
@@ -62,9 +64,13 @@ func main() {
 	// The human service: the floor, and the conversations agents write to (no models: the api
 	// never runs a bot turn).
 	conversations := conversation.New(conversation.Config{DB: db, Commit: box, Quota: quota.New(db), Log: log})
+	// Published forecasts and staffing; POST /v1/forecasts/publish publishes within the request.
+	cal := forecastpub.UTCCalendar{}
+	forecasts := forecastpub.New(forecastpub.Config{DB: db, Counts: intervals.New(db), Cal: cal, Commit: box, Log: log, Source: handler.Source})
 	api := handler.New(db, box, authn, log, handler.WithJobQueue(jobs), handler.WithRateLimiter(limits), handler.WithIdempotency(db),
 		handler.WithFloor(floor.New(db, box)), handler.WithConversations(conversations),
 		handler.WithEgress(egress.Policy{LoopbackPorts: loopbackPorts}), handler.WithWebhookReplay(replay),
-		handler.WithSIPEgress(egress.Policy{LoopbackPorts: sipPorts}), handler.WithSignInLimiter(signIn))
+		handler.WithSIPEgress(egress.Policy{LoopbackPorts: sipPorts}), handler.WithSignInLimiter(signIn),
+		handler.WithForecasts(forecasts, cal))
 	lambda.StartHandlerFunc(api.Handle)
 }

@@ -19,12 +19,15 @@ func getAttAttr(v any) string {
 	return attr
 }
 
-// Dispatch alone reads the event stream through an enhanced fan-out consumer (pushed records, not
-// a poll a second: its offers are what an agent waits on), registered on the stream; its role may
-// subscribe to shards through that consumer and describe it. Every other stream consumer polls the
-// stream itself, since each fan-out consumer is billed per shard hour.
+// Dispatch and forecast read the event stream through enhanced fan-out consumers of their own
+// (pushed records, not a poll a second: dispatch's offers are what an agent waits on; forecast's
+// counting sees every record without taking from the polling budget of five reads a second per
+// shard that the other consumers share), registered on the stream; each role may subscribe to
+// shards through its own consumer and describe it. Every other stream consumer polls the stream
+// itself, since each fan-out consumer is billed per shard hour.
 func TestOnlyDispatchReadsThroughEnhancedFanOut(t *testing.T) {
 	tpl := load(t)
+	own := map[string]string{"DispatchFunction": "DispatchStreamConsumer", "ForecastFunction": "ForecastStreamConsumer"}
 	var consumers []string
 	for id, r := range tpl.Resources {
 		if r.Type != "AWS::Kinesis::StreamConsumer" {
@@ -38,8 +41,9 @@ func TestOnlyDispatchReadsThroughEnhancedFanOut(t *testing.T) {
 			t.Errorf("%s: no ConsumerName", id)
 		}
 	}
-	if !slices.Equal(consumers, []string{"DispatchStreamConsumer"}) {
-		t.Fatalf("stream consumers %v, want DispatchStreamConsumer alone", consumers)
+	slices.Sort(consumers)
+	if !slices.Equal(consumers, []string{"DispatchStreamConsumer", "ForecastStreamConsumer"}) {
+		t.Fatalf("stream consumers %v, want DispatchStreamConsumer and ForecastStreamConsumer", consumers)
 	}
 	for _, fn := range functions(tpl) {
 		for name, ev := range m(fn.Properties["Events"]) {
@@ -47,29 +51,32 @@ func TestOnlyDispatchReadsThroughEnhancedFanOut(t *testing.T) {
 				continue
 			}
 			stream := m(m(ev)["Properties"])["Stream"]
-			viaConsumer := refTarget(stream) == "DispatchStreamConsumer"
+			target := refTarget(stream)
+			mine, ok := own[fn.LogicalID]
 			switch {
-			case fn.LogicalID == "DispatchFunction" && (!viaConsumer || getAttAttr(stream) != "ConsumerARN"):
-				t.Errorf("%s.%s: Stream is not DispatchStreamConsumer.ConsumerARN", fn.LogicalID, name)
-			case fn.LogicalID != "DispatchFunction" && viaConsumer:
-				t.Errorf("%s.%s reads through dispatch's fan-out consumer", fn.LogicalID, name)
+			case ok && (target != mine || getAttAttr(stream) != "ConsumerARN"):
+				t.Errorf("%s.%s: Stream is not %s.ConsumerARN", fn.LogicalID, name, mine)
+			case !ok && tpl.Resources[target] != nil && tpl.Resources[target].Type == "AWS::Kinesis::StreamConsumer":
+				t.Errorf("%s.%s reads through another function's fan-out consumer", fn.LogicalID, name)
 			}
 		}
 	}
-	granted := map[string]bool{}
-	for _, pol := range l(tpl.Resources["DispatchFunction"].Properties["Policies"]) {
-		for _, st := range l(m(pol)["Statement"]) {
-			if refTarget(m(st)["Resource"]) != "DispatchStreamConsumer" || getAttAttr(m(st)["Resource"]) != "ConsumerARN" {
-				continue
-			}
-			for _, a := range l(m(st)["Action"]) {
-				granted[s(a)] = true
+	for fn, consumer := range own {
+		granted := map[string]bool{}
+		for _, pol := range l(tpl.Resources[fn].Properties["Policies"]) {
+			for _, st := range l(m(pol)["Statement"]) {
+				if refTarget(m(st)["Resource"]) != consumer || getAttAttr(m(st)["Resource"]) != "ConsumerARN" {
+					continue
+				}
+				for _, a := range l(m(st)["Action"]) {
+					granted[s(a)] = true
+				}
 			}
 		}
-	}
-	for _, a := range []string{"kinesis:SubscribeToShard", "kinesis:DescribeStreamConsumer"} {
-		if !granted[a] {
-			t.Errorf("DispatchFunction may not %s on DispatchStreamConsumer", a)
+		for _, a := range []string{"kinesis:SubscribeToShard", "kinesis:DescribeStreamConsumer"} {
+			if !granted[a] {
+				t.Errorf("%s may not %s on %s", fn, a, consumer)
+			}
 		}
 	}
 }

@@ -125,6 +125,7 @@ func Contract() openapi.Contract {
 		userEnums,
 	}
 	enums = append(enums, humanEnums...)
+	enums = append(enums, forecastReadEnums...)
 	ops := []openapi.Operation{
 		{Route: "GET /v1/openapi.json", ID: "getOpenAPI", Tag: "Contract", Auth: openapi.AuthNone,
 			Summary:   "This OpenAPI document",
@@ -262,6 +263,7 @@ func Contract() openapi.Contract {
 	}
 	ops = append(ops, userOperations(tenantOp)...)
 	ops = append(ops, humanOperations(tenantOp)...)
+	ops = append(ops, forecastReadOperations(tenantOp)...)
 	ops = append(ops, voiceOperations(func(o openapi.Operation) openapi.Operation { return tenantOp(o, admin) })...)
 	ops = append(ops, widgetOperations(func(o openapi.Operation) openapi.Operation { return tenantOp(o, admin) })...)
 	return openapi.Contract{Enums: enums, Operations: ops}

@@ -56,6 +56,7 @@ type API struct {
 	replay Replayer            // webhook deliveries' replay (webhooks.go); nil: the route answers 503
 	sip    egress.Policy       // which loopback ports a transfer target's SIP URI may name (WithSIPEgress); none by default
 	signIn httpapi.RateLimiter // sign-in attempts (users.go, WithSignInLimiter); nil: not limited
+	fc     forecastDeps        // published forecasts and staffing (forecast_read.go, WithForecasts)
 	human  humanDeps           // the human service's floor and conversations (human.go)
 }
 
@@ -102,6 +103,8 @@ func New(s Store, c Committer, a *auth.Authenticator, log *slog.Logger, opts ...
 	api.userRoutes()    // people and their sign-in (users.go)
 	api.humanRoutes()   // human service: queues, contacts, agents, canned responses, knowledge (human.go)
 	api.widgetRoutes()  // the web chat widget (widget.go)
+	// Published forecasts, their accuracy, and staffing (forecast_read.go).
+	api.forecastRoutes()
 	return api
 }
 

@@ -237,7 +237,11 @@ func TestIdempotencyEveryPOST(t *testing.T) {
 		queues  bool
 		quiet   string
 	}{key: key, req: request{"/v1/users", userBody("idem.user", "agent", pw)}, other: request{"/v1/users", userBody("idem.other", "agent", pw)}}
-	for route, c := range humanIdemCases(t, e.env, key) {
+	idemCases := humanIdemCases(t, e.env, key)
+	for route, c := range forecastIdemCases(t, e.env, key, "acme") {
+		idemCases[route] = c
+	}
+	for route, c := range idemCases {
 		tests[route] = struct {
 			key     string
 			req     request

@@ -1,0 +1,179 @@
+package forecastpub
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/lingxi/lingxi/shared/forecast"
+	"github.com/lingxi/lingxi/shared/forecaststore"
+	"github.com/lingxi/lingxi/shared/intervals"
+	"github.com/lingxi/lingxi/shared/store"
+	"github.com/lingxi/lingxi/shared/tenant"
+)
+
+// The rolling product's plan: the day's forecast at the counters' 5-minute step, made once per
+// series and local day from PlanWeeks of history and kept as an item (KindPlan) for the day's
+// refreshes. It covers PlanHours from the day's start, so a 12-hour horizon late in the evening
+// still has a plan.
+const (
+	KindPlan  = "forecast-plan"
+	PlanWeeks = 4
+	PlanHours = 36
+)
+
+// Rolling refreshes the rolling product of every series of t from its live counts: the day's
+// plan corrected by forecast.Rolling with the counts up to the last whole 5-minute slot, over the
+// tenant's rolling horizon and step (staffing settings: rolling_hours, rolling_step_m).
+func (p *Publisher) Rolling(ctx context.Context, t tenant.ID) (Result, error) {
+	refs, err := p.series(ctx, t, "")
+	if err != nil {
+		return Result{}, err
+	}
+	cal, err := p.calendar(ctx, t)
+	if err != nil {
+		return Result{}, err
+	}
+	var res Result
+	for _, ref := range refs {
+		sctx, cancel := context.WithTimeout(ctx, p.cfg.SeriesTimeout)
+		f, err := p.rollingSeries(sctx, t, ref, cal, p.cfg.Now())
+		cancel()
+		if err != nil {
+			res.Failed = append(res.Failed, SeriesError{Queue: ref.Queue, Channel: string(ref.Channel), Product: string(forecaststore.Rolling), Err: err})
+			continue
+		}
+		res.Published = append(res.Published, f)
+	}
+	p.logFailed(ctx, t, "rolling", res.Failed)
+	return res, nil
+}
+
+func (p *Publisher) rollingSeries(ctx context.Context, t tenant.ID, ref intervals.SeriesRef, cal forecast.Calendar, now time.Time) (forecaststore.Forecast, error) {
+	settings, _, err := p.store.Settings(ctx, t)
+	if err != nil {
+		return forecaststore.Forecast{}, err
+	}
+	step := time.Duration(settings.RollingStepM) * time.Minute
+	hours := settings.RollingHours
+	if step < intervals.Step || step%intervals.Step != 0 || hours < 1 {
+		step, hours = 15*time.Minute, 12
+	}
+	today := midnight(now, cal.Location)
+	plan, err := p.plan(ctx, t, ref, today, cal)
+	if err != nil {
+		return forecaststore.Forecast{}, err
+	}
+	last := now.Truncate(intervals.Step) // the slots before it are whole
+	actual, err := p.cfg.Counts.Series(ctx, t, ref.Queue, ref.Channel, intervals.Offered, today, last, intervals.Step)
+	if err != nil {
+		return forecaststore.Forecast{}, fmt.Errorf("read the live counts of %s/%s: %w", ref.Queue, ref.Channel, err)
+	}
+	n := hours*int(time.Hour/intervals.Step) + int(step/intervals.Step) // a step more, to align
+	fine, err := forecast.Rolling(plan, actual, now, n)
+	if err != nil {
+		return forecaststore.Forecast{}, fmt.Errorf("rolling forecast of %s/%s: %w", ref.Queue, ref.Channel, err)
+	}
+	fc := coarsen(fine, step, hours*int(time.Hour/step))
+	if len(fc.Point) == 0 {
+		return forecaststore.Forecast{}, fmt.Errorf("rolling forecast of %s/%s: the plan does not reach %v", ref.Queue, ref.Channel, now)
+	}
+	return p.publishOne(ctx, t, ref, forecaststore.Rolling, fc, forecaststore.FormatStep(step), fc.Start.Add(time.Duration(len(fc.Point))*step), now)
+}
+
+// plan reads the day's fine-step plan of a series, making and keeping it when there is none.
+func (p *Publisher) plan(ctx context.Context, t tenant.ID, ref intervals.SeriesRef, today time.Time, cal forecast.Calendar) (forecast.Forecast, error) {
+	k := store.Key{Kind: KindPlan, ID: forecaststore.SeriesKey(ref.Queue, string(ref.Channel)) + "|" + today.Format("2006-01-02")}
+	var kept forecaststore.Forecast
+	_, err := p.cfg.DB.Get(ctx, t, k, &kept)
+	if err == nil {
+		return Unstored(kept), nil
+	}
+	if !errors.Is(err, store.ErrNotFound) {
+		return forecast.Forecast{}, fmt.Errorf("read the plan of %s/%s: %w", ref.Queue, ref.Channel, err)
+	}
+	occ, err := p.cfg.Cal.Occurrences(ctx, t, ref.Queue)
+	if err != nil {
+		return forecast.Forecast{}, fmt.Errorf("read the events of %s: %w", ref.Queue, err)
+	}
+	fc, err := p.intradayForecast(ctx, t, ref, today, intervals.Step, PlanWeeks*7, PlanHours*int(time.Hour/intervals.Step),
+		forecast.Options{Calendar: cal, Events: occ})
+	if err != nil {
+		return forecast.Forecast{}, err
+	}
+	now := p.cfg.Now()
+	item := forecaststore.FromForecast("plan", ref.Queue, string(ref.Channel), forecaststore.Rolling, fc,
+		forecaststore.FormatStep(intervals.Step), fc.Start.Add(time.Duration(len(fc.Point))*intervals.Step), now)
+	// A concurrent run may have kept its own plan first: either is the day's plan.
+	if _, err := p.cfg.DB.Put(ctx, t, k, item, 0, store.WithTTL(now.Add(2*Day))); err != nil && !errors.Is(err, store.ErrConflict) {
+		return forecast.Forecast{}, fmt.Errorf("keep the plan of %s/%s: %w", ref.Queue, ref.Channel, err)
+	}
+	return Unstored(item), nil
+}
+
+// Unstored turns a stored forecast back into the forecaster's form (not the monthly product,
+// whose months have no one step).
+func Unstored(f forecaststore.Forecast) forecast.Forecast {
+	out := forecast.Forecast{Start: f.Start, Step: f.StepDuration(), Point: f.Points, Baseline: f.Baseline, Model: f.Model,
+		Weights: f.Weights, Backtest: f.Backtest}
+	for _, b := range f.Bands {
+		out.Bands = append(out.Bands, forecast.Band{Level: b.Level, Lower: b.Lower, Upper: b.Upper})
+	}
+	for _, e := range f.Events {
+		out.Events = append(out.Events, forecast.Contribution{ID: e.ID, Type: e.Type, Name: e.Name, Added: e.Added})
+	}
+	return out
+}
+
+// coarsen sums a fine forecast into steps of step, starting at its first interval on a step
+// boundary (counted from the Unix epoch, so 15 minutes start on the quarter hour), at most n of
+// them; a trailing partial step is dropped. Bands are summed (a conservative interval).
+func coarsen(fc forecast.Forecast, step time.Duration, n int) forecast.Forecast {
+	k := int(step / fc.Step)
+	i0 := 0
+	for i0 < len(fc.Point) && at(fc, i0).UnixNano()%int64(step) != 0 {
+		i0++
+	}
+	m := min(n, (len(fc.Point)-i0)/k)
+	if m <= 0 {
+		return forecast.Forecast{Start: at(fc, i0), Step: step}
+	}
+	sum := func(vs []float64) []float64 {
+		if len(vs) != len(fc.Point) {
+			return nil
+		}
+		out := make([]float64, m)
+		for j := range out {
+			for _, v := range vs[i0+j*k : i0+(j+1)*k] {
+				out[j] += v
+			}
+		}
+		return out
+	}
+	out := forecast.Forecast{Start: at(fc, i0), Step: step, Point: sum(fc.Point), Baseline: sum(fc.Baseline), Model: fc.Model,
+		Weights: fc.Weights, Backtest: fc.Backtest}
+	for _, b := range fc.Bands {
+		out.Bands = append(out.Bands, forecast.Band{Level: b.Level, Lower: sum(b.Lower), Upper: sum(b.Upper)})
+	}
+	// Events: the share of their contribution falling in the kept part.
+	total, kept := 0.0, 0.0
+	for i := range fc.Point {
+		if len(fc.Baseline) == len(fc.Point) {
+			d := fc.Point[i] - fc.Baseline[i]
+			total += d
+			if i >= i0 && i < i0+m*k {
+				kept += d
+			}
+		}
+	}
+	for _, e := range fc.Events {
+		if total != 0 {
+			e.Added *= kept / total
+		}
+		if e.Added != 0 {
+			out.Events = append(out.Events, e)
+		}
+	}
+	return out
+}
