@@ -12,8 +12,8 @@ import (
 
 	"github.com/lingxi/lingxi/events"
 	"github.com/lingxi/lingxi/infra/emulators"
-	"github.com/lingxi/lingxi/shared/forecaststore"
 	"github.com/lingxi/lingxi/shared/forecastpub"
+	"github.com/lingxi/lingxi/shared/forecaststore"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/tenant"
 )
