@@ -56,6 +56,9 @@ const countTries = 8
 type Counters struct {
 	db  *store.Store
 	now func() time.Time
+	// beforeSwitch, when set, runs between an import's chunks and its head switch; an error fails
+	// the import there. For tests.
+	beforeSwitch func() error
 }
 
 // New returns Counters over db.

@@ -211,8 +211,8 @@ func ParseHistory(r io.Reader, knownQueue func(string) bool) (History, error) {
 			probs.add(rows, "channel %q: want chat or voice", truncate(rec[2], 20))
 			ok = false
 		}
-		count, cok := parseCount(&probs, rows, rec[3])
-		if !ok || !cok {
+		count, _ := parseCount(&probs, rows, rec[3]) // a bad count still takes its place in the series
+		if !ok {
 			continue
 		}
 		id := seriesID{queue, ch}

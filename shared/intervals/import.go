@@ -60,6 +60,12 @@ type ImportSummary struct {
 // switched; nothing of it is visible.
 var ErrNewerImport = errors.New("intervals: a newer import of the series finished first")
 
+// importStamp is the layout of the time an import id starts with; ids of later imports sort after.
+const importStamp = "20060102T150405.000Z"
+
+// stamp is the time part of import id: imports of one millisecond are neither newer.
+func stamp(id string) string { return id[:min(len(id), len(importStamp))] }
+
 func histPrefix(importID, queue string, ch events.Channel) string {
 	return importID + "|" + queue + "|" + string(ch) + "|"
 }
@@ -85,7 +91,7 @@ func (c *Counters) Import(ctx context.Context, t tenant.ID, h History) (ImportSu
 		return ImportSummary{}, fmt.Errorf("%w: empty history", ErrInvalid)
 	}
 	now := c.now().UTC()
-	id := now.Format("20060102T150405.000Z") + "-" + randid.New("", 6)
+	id := now.Format(importStamp) + "-" + randid.New("", 6)
 	rec := importRecord{CreatedAt: now}
 	for _, s := range h.series {
 		rec.Series = append(rec.Series, SeriesRef{Queue: s.Queue, Channel: s.Channel})
@@ -97,7 +103,14 @@ func (c *Counters) Import(ctx context.Context, t tenant.ID, h History) (ImportSu
 		c.dropImport(context.WithoutCancel(ctx), t, id, rec.Series)
 		return ImportSummary{}, fmt.Errorf("import history of %s: %w", t, err)
 	}
-	replaced, err := c.switchHead(ctx, t, id, h)
+	var replaced []SeriesRef
+	err := error(nil)
+	if c.beforeSwitch != nil {
+		err = c.beforeSwitch()
+	}
+	if err == nil {
+		replaced, err = c.switchHead(ctx, t, id, h)
+	}
 	if err != nil {
 		c.dropImport(context.WithoutCancel(ctx), t, id, rec.Series)
 		return ImportSummary{}, fmt.Errorf("import history of %s: %w", t, err)
@@ -187,7 +200,7 @@ func (c *Counters) switchHead(ctx context.Context, t tenant.ID, id string, h His
 				next.Series = append(next.Series, hs)
 				continue
 			}
-			if next.Series[i].Import > id {
+			if stamp(next.Series[i].Import) > stamp(id) {
 				return nil, fmt.Errorf("%w: %s/%s", ErrNewerImport, s.Queue, s.Channel)
 			}
 			next.Series[i] = hs
@@ -229,7 +242,7 @@ func (c *Counters) collect(ctx context.Context, t tenant.ID) {
 			switch {
 			case cur == rec.Key.ID:
 				keep = append(keep, s)
-			case ok && cur > rec.Key.ID, ir.CreatedAt.Before(cutoff):
+			case ok && stamp(cur) > stamp(rec.Key.ID), ir.CreatedAt.Before(cutoff):
 				drop = append(drop, s)
 			default:
 				keep = append(keep, s) // maybe still being written
