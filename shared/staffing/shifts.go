@@ -194,7 +194,7 @@ func PlanShifts(ctx context.Context, req Requirement, templates []ShiftTemplate,
 		return Plan{}, err
 	}
 	method := MethodGreedy
-	if counts, ok, err := p.lp(ctx); err != nil {
+	if counts, _, ok, err := p.lp(ctx); err != nil {
 		return Plan{}, err
 	} else if ok && p.objective(counts) <= p.objective(best) {
 		best, method = counts, MethodLP
