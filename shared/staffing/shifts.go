@@ -140,10 +140,19 @@ func (s ShiftTemplate) Validate() error {
 	return nil
 }
 
+func digits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
 // parseClock reads "HH:MM" (00:00–23:59) as a duration since midnight.
 func parseClock(s string) (time.Duration, error) {
 	h, m, ok := strings.Cut(s, ":")
-	if !ok || len(h) != 2 || len(m) != 2 {
+	if !ok || len(h) != 2 || len(m) != 2 || !digits(h) || !digits(m) {
 		return 0, fmt.Errorf("want HH:MM, got %q", s)
 	}
 	hh, err1 := strconv.Atoi(h)
