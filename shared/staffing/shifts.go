@@ -171,8 +171,8 @@ func parseClock(s string) (time.Duration, error) {
 //
 // Method rule: when the problem splits into independent blocks (no template has a Max, and the
 // candidate shifts fall into groups that share no interval, such as the days of a centre closed
-// at night) and every block has at most lpMaxRows intervals and lpMaxCols candidate shifts, each
-// block's LP relaxation is solved with gonum's simplex, rounded down and repaired by the same local
+// at night), every block has at most lpMaxRows intervals and lpMaxCols candidate shifts, and
+// Σ rows³ over the blocks is at most lpBudget (the simplex's cost), each block's LP relaxation is solved with gonum's simplex, rounded down and repaired by the same local
 // search the heuristic ends with; otherwise, and when the LP fails numerically, the greedy
 // heuristic runs alone. When the LP runs, the heuristic runs too and the plan with the lower
 // objective is returned (ties go to the LP); Method says which.

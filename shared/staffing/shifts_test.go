@@ -286,3 +286,30 @@ func TestPlanShiftsEmpty(t *testing.T) {
 		t.Errorf("%+v %v", pl, err)
 	}
 }
+
+// BenchmarkPlanMonth15m plans four weeks at 15-minute steps (the week's volumes repeated) with the
+// week's templates starting every 15 minutes and a limit on full-time shifts, which couples the
+// days: the heuristic alone, on 2,688 intervals.
+func BenchmarkPlanMonth15m(b *testing.B) {
+	week, loc := weekRequirement(b)
+	req := Requirement{Start: week.Start, Step: 15 * time.Minute}
+	for range 4 {
+		for _, a := range week.Agents {
+			req.Agents = append(req.Agents, a, a)
+		}
+	}
+	templates := weekTemplates()
+	for i := range templates {
+		templates[i].Every = 15 * time.Minute
+	}
+	templates[0].Max = 600
+	var pl Plan
+	for b.Loop() {
+		var err error
+		if pl, err = PlanShifts(context.Background(), req, templates, loc); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(pl.Over), "over")
+	b.ReportMetric(float64(pl.Under), "under")
+}
