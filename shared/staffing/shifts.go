@@ -140,10 +140,19 @@ func (s ShiftTemplate) Validate() error {
 	return nil
 }
 
+func digits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
 // parseClock reads "HH:MM" (00:00–23:59) as a duration since midnight.
 func parseClock(s string) (time.Duration, error) {
 	h, m, ok := strings.Cut(s, ":")
-	if !ok || len(h) != 2 || len(m) != 2 {
+	if !ok || len(h) != 2 || len(m) != 2 || !digits(h) || !digits(m) {
 		return 0, fmt.Errorf("want HH:MM, got %q", s)
 	}
 	hh, err1 := strconv.Atoi(h)
@@ -162,8 +171,8 @@ func parseClock(s string) (time.Duration, error) {
 //
 // Method rule: when the problem splits into independent blocks (no template has a Max, and the
 // candidate shifts fall into groups that share no interval, such as the days of a centre closed
-// at night) and every block has at most lpMaxRows intervals and lpMaxCols candidate shifts, each
-// block's LP relaxation is solved with gonum's simplex, rounded down and repaired by the same local
+// at night), every block has at most lpMaxRows intervals and lpMaxCols candidate shifts, and
+// Σ rows³ over the blocks is at most lpBudget (the simplex's cost), each block's LP relaxation is solved with gonum's simplex, rounded down and repaired by the same local
 // search the heuristic ends with; otherwise, and when the LP fails numerically, the greedy
 // heuristic runs alone. When the LP runs, the heuristic runs too and the plan with the lower
 // objective is returned (ties go to the LP); Method says which.
@@ -194,7 +203,7 @@ func PlanShifts(ctx context.Context, req Requirement, templates []ShiftTemplate,
 		return Plan{}, err
 	}
 	method := MethodGreedy
-	if counts, ok, err := p.lp(ctx); err != nil {
+	if counts, _, ok, err := p.lp(ctx); err != nil {
 		return Plan{}, err
 	} else if ok && p.objective(counts) <= p.objective(best) {
 		best, method = counts, MethodLP
