@@ -381,3 +381,32 @@ func TestReviewForecast(t *testing.T) {
 		t.Errorf("events + anomalies + unexplained = %v, WAPE %v", parts, rv.Metrics.WAPE)
 	}
 }
+
+// BenchmarkPredictYear30m is the publish job's biggest routine case: a year of 30-minute history,
+// a 31-day horizon, every model and the backtest.
+func BenchmarkPredictYear30m(b *testing.B) {
+	hist := synthetic(monday, 365, 30*time.Minute, 1)
+	for b.Loop() {
+		if _, err := Predict(context.Background(), hist, 31*48, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkPredictYear5m(b *testing.B) {
+	hist := synthetic(monday, 365, 5*time.Minute, 1)
+	for b.Loop() {
+		if _, err := Predict(context.Background(), hist, 31*288, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkPredictDaily3Years(b *testing.B) {
+	hist := synthetic(monday, 3*365, 24*time.Hour, 1)
+	for b.Loop() {
+		if _, err := Predict(context.Background(), hist, 366, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

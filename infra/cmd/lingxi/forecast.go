@@ -38,6 +38,7 @@ func forecastEval(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	modelList := fs.String("models", "", "comma-separated baseline models (default all: "+strings.Join(forecast.ModelNames(), ",")+")")
 	window := fs.String("window", "auto", "scoring window and opening hours: US, IL or auto (from the file's format)")
 	origins := fs.Int("origins", 0, "rolling-origin backtest origins (0: the default)")
+	verbose := fs.Bool("v", false, "print each test day's forecast and actual totals on stderr")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -119,6 +120,9 @@ func forecastEval(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		}
 	}
 	met := bankdata.Evaluate(format, fc, all)
+	if *verbose {
+		printDays(stderr, format, fc, all)
+	}
 	best, bestN := "", 0
 	for m, n := range modelUse {
 		if n > bestN || (n == bestN && m < best) {
@@ -158,3 +162,23 @@ func anyObserved(v []float64) bool {
 }
 
 func round3(x float64) float64 { return math.Round(x*1e3) / 1e3 }
+
+// printDays prints each scored day's forecast and actual totals.
+func printDays(w io.Writer, format bankdata.Format, fc forecast.Forecast, all forecast.Series) {
+	scored := bankdata.Scored(format, all)
+	perDay := int(24 * time.Hour / fc.Step)
+	for off := 0; off < len(fc.Point); off += perDay {
+		f, a := 0.0, 0.0
+		for i := off; i < min(off+perDay, len(fc.Point)); i++ {
+			j := scored.Index(fc.Start.Add(time.Duration(i) * fc.Step))
+			if j >= 0 && j < len(scored.Values) && !math.IsNaN(scored.Values[j]) {
+				f += fc.Point[i]
+				a += scored.Values[j]
+			}
+		}
+		if a > 0 {
+			day := fc.Start.Add(time.Duration(off) * fc.Step)
+			fmt.Fprintf(w, "  %s forecast %8.0f actual %8.0f  %+6.1f%%\n", day.Format("2006-01-02 Mon"), f, a, 100*(f-a)/a)
+		}
+	}
+}
