@@ -3,7 +3,6 @@ package forecast
 import (
 	"context"
 	"math"
-	"time"
 )
 
 // fitETS: exponential smoothing with weekly and intraday seasonality, in two layers. The daily
@@ -82,11 +81,9 @@ func holtWinters(ctx context.Context, x *matrix, tot []float64, hd int) []float6
 		}
 	}
 	st, _ := hwRun(x, tot, first, init, best, false)
-	b := st.trend
-	damp := 0.0
+	damp := 0.0 // φ + φ² + … + φ^h
 	for h := range out {
 		damp = damp*best.phi + best.phi
-		_ = b
 		w := weekdayOf(x.day0 + len(tot) + h)
 		out[h] = max(0, (st.level+damp*st.trend)*st.season[w])
 	}
@@ -138,9 +135,6 @@ func hwRun(x *matrix, tot []float64, first int, st hwState, p hwParams, score bo
 			damp := 0.0
 			for h := 1; h <= 7 && d+h-1 < len(tot); h++ {
 				damp = damp*p.phi + p.phi
-				if h == 1 {
-					damp = p.phi
-				}
 				e := tot[d+h-1]
 				if math.IsNaN(e) {
 					continue
@@ -164,5 +158,3 @@ func hwRun(x *matrix, tot []float64, first int, st hwState, p hwParams, score bo
 	}
 	return st, sse
 }
-
-var _ = time.Second

@@ -24,6 +24,8 @@ type forecastSummary struct {
 	Intervals  int     `json:"intervals"`
 	FitSeconds float64 `json:"fit_seconds"`
 	Model      string  `json:"model"`
+	Coverage80 float64 `json:"coverage_80"` // share of scored intervals inside the 80% band
+	Coverage95 float64 `json:"coverage_95"`
 	Scheme     string  `json:"scheme"`
 	Window     string  `json:"window"`
 }
@@ -102,6 +104,9 @@ func forecastEval(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	case "rolling-daily":
 		perDay := int(24 * time.Hour / *interval)
 		fc = forecast.Forecast{Start: trainS.End(), Step: *interval, Point: make([]float64, horizon)}
+		for _, l := range []float64{0.8, 0.95} {
+			fc.Bands = append(fc.Bands, forecast.Band{Level: l, Lower: make([]float64, horizon), Upper: make([]float64, horizon)})
+		}
 		for off := 0; off < horizon; off += perDay {
 			n := len(trainS.Values) + off
 			if !anyObserved(all.Values[n:min(n+perDay, len(all.Values))]) {
@@ -115,6 +120,10 @@ func forecastEval(ctx context.Context, args []string, stdout, stderr io.Writer) 
 				return fmt.Errorf("day %s: %w", hist.End().Format(time.DateOnly), err)
 			}
 			copy(fc.Point[off:], day.Point)
+			for b := range fc.Bands {
+				copy(fc.Bands[b].Lower[off:], day.Bands[b].Lower)
+				copy(fc.Bands[b].Upper[off:], day.Bands[b].Upper)
+			}
 			modelUse[day.Model]++
 			fmt.Fprintf(stderr, "  %s %s %v\n", hist.End().Format("2006-01-02 Mon"), day.Model, day.Weights)
 		}
@@ -129,7 +138,9 @@ func forecastEval(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			best, bestN = m, n
 		}
 	}
+	cov := coverage(format, fc, all)
 	sum := forecastSummary{
+		Coverage80: round3(cov[0]), Coverage95: round3(cov[1]),
 		WAPE: round3(met.WAPE), MAPE: round3(met.MAPE), Attainment: round3(met.Attainment), DailyWAPE: round3(met.DailyWAPE),
 		Deviation: round3(met.Deviation), Intervals: met.Intervals, FitSeconds: round3(fit.Seconds()), Model: best,
 		Scheme: *scheme, Window: string(format),
@@ -140,6 +151,29 @@ func forecastEval(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	_, err = fmt.Fprintln(stdout, string(line))
 	return err
+}
+
+// coverage is the percentage of scored intervals whose actual lies inside each band.
+func coverage(format bankdata.Format, fc forecast.Forecast, all forecast.Series) []float64 {
+	scored := bankdata.Scored(format, all)
+	out := make([]float64, len(fc.Bands))
+	for b, band := range fc.Bands {
+		in, n := 0, 0
+		for i := range fc.Point {
+			j := scored.Index(fc.Start.Add(time.Duration(i) * fc.Step))
+			if j < 0 || j >= len(scored.Values) || math.IsNaN(scored.Values[j]) {
+				continue
+			}
+			n++
+			if a := scored.Values[j]; a >= band.Lower[i] && a <= band.Upper[i] {
+				in++
+			}
+		}
+		if n > 0 {
+			out[b] = 100 * float64(in) / float64(n)
+		}
+	}
+	return out
 }
 
 // joinSeries lays a and b (same step, b after a) on one series, NaN between them.
