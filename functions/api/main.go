@@ -16,6 +16,7 @@ import (
 	"github.com/lingxi/lingxi/shared/conversation"
 	"github.com/lingxi/lingxi/shared/egress"
 	"github.com/lingxi/lingxi/shared/floor"
+	"github.com/lingxi/lingxi/shared/forecastcal"
 	"github.com/lingxi/lingxi/shared/forecastpub"
 	"github.com/lingxi/lingxi/shared/intervals"
 	"github.com/lingxi/lingxi/shared/lambdaenv"
@@ -65,7 +66,7 @@ func main() {
 	// never runs a bot turn).
 	conversations := conversation.New(conversation.Config{DB: db, Commit: box, Quota: quota.New(db), Log: log})
 	// Published forecasts and staffing; POST /v1/forecasts/publish publishes within the request.
-	cal := forecastpub.UTCCalendar{}
+	cal := forecastcal.New(db)
 	forecasts := forecastpub.New(forecastpub.Config{DB: db, Counts: intervals.New(db), Cal: cal, Commit: box, Log: log, Source: handler.Source})
 	api := handler.New(db, box, authn, log, handler.WithJobQueue(jobs), handler.WithRateLimiter(limits), handler.WithIdempotency(db),
 		handler.WithFloor(floor.New(db, box)), handler.WithConversations(conversations),

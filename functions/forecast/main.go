@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 
 	"github.com/lingxi/lingxi/functions/forecast/handler"
+	"github.com/lingxi/lingxi/shared/forecastcal"
 	"github.com/lingxi/lingxi/shared/forecastpub"
 	"github.com/lingxi/lingxi/shared/intervals"
 	"github.com/lingxi/lingxi/shared/lambdaenv"
@@ -31,7 +32,7 @@ func main() {
 	}
 	db := store.New(dynamodb.NewFromConfig(cfg), table)
 	counters := intervals.New(db)
-	pub := forecastpub.New(forecastpub.Config{DB: db, Counts: counters, Cal: forecastpub.UTCCalendar{}, Log: log, Source: handler.Source,
+	pub := forecastpub.New(forecastpub.Config{DB: db, Counts: counters, Cal: forecastcal.New(db), Log: log, Source: handler.Source,
 		Commit: outbox.New(db, stream.NewPublisher(kinesis.NewFromConfig(cfg), streamName), log)})
 	lambda.StartHandlerFunc(handler.New(db, pub, handler.NewCounter(counters, log), log).Invoke)
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lingxi/lingxi/shared/forecastcal"
 	"github.com/lingxi/lingxi/shared/forecastpub"
 	"github.com/lingxi/lingxi/shared/httpapi/httpapitest"
 	"github.com/lingxi/lingxi/shared/intervals"
@@ -19,7 +20,7 @@ import (
 
 // forecastOptions wire the forecast routes over db and ob as the api's main does.
 func forecastOptions(db *store.Store, ob *outbox.Outbox) []Option {
-	cal := forecastpub.UTCCalendar{}
+	cal := forecastcal.New(db)
 	return []Option{WithForecasts(forecastpub.New(forecastpub.Config{DB: db, Counts: intervals.New(db), Cal: cal, Commit: ob, Source: Source}), cal)}
 }
 
