@@ -53,6 +53,7 @@ func TestBannerShowsWhereKeysAreNotKeys(t *testing.T) {
 		"agent: sign in as agent1, password in '" + dir + "/agent-password'",
 		"supervisor: sign in as supervisor1, password in '" + dir + "/supervisor-password'",
 		"chat widget       " + srv.URL + "/widget/?widget=lxw_demo",
+		`-H "Authorization: Bearer $(cat '` + dir + `/demo-key')" '` + srv.URL + "/v1/forecasts?product=scheduling'",
 	} {
 		if !strings.Contains(b, want) {
 			t.Errorf("banner lacks %q:\n%s", want, b)
