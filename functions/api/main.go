@@ -16,6 +16,8 @@ import (
 	"github.com/lingxi/lingxi/shared/conversation"
 	"github.com/lingxi/lingxi/shared/egress"
 	"github.com/lingxi/lingxi/shared/floor"
+	"github.com/lingxi/lingxi/shared/forecastcal"
+	"github.com/lingxi/lingxi/shared/intervals"
 	"github.com/lingxi/lingxi/shared/lambdaenv"
 	"github.com/lingxi/lingxi/shared/outbox"
 	"github.com/lingxi/lingxi/shared/quota"
@@ -65,6 +67,7 @@ func main() {
 	api := handler.New(db, box, authn, log, handler.WithJobQueue(jobs), handler.WithRateLimiter(limits), handler.WithIdempotency(db),
 		handler.WithFloor(floor.New(db, box)), handler.WithConversations(conversations),
 		handler.WithEgress(egress.Policy{LoopbackPorts: loopbackPorts}), handler.WithWebhookReplay(replay),
-		handler.WithSIPEgress(egress.Policy{LoopbackPorts: sipPorts}), handler.WithSignInLimiter(signIn))
+		handler.WithSIPEgress(egress.Policy{LoopbackPorts: sipPorts}), handler.WithSignInLimiter(signIn),
+		handler.WithForecastData(intervals.New(db), forecastcal.New(db)))
 	lambda.StartHandlerFunc(api.Handle)
 }

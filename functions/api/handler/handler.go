@@ -57,6 +57,7 @@ type API struct {
 	sip    egress.Policy       // which loopback ports a transfer target's SIP URI may name (WithSIPEgress); none by default
 	signIn httpapi.RateLimiter // sign-in attempts (users.go, WithSignInLimiter); nil: not limited
 	human  humanDeps           // the human service's floor and conversations (human.go)
+	fcData forecastData        // the forecast's history, calendar events and settings (forecast_data.go)
 }
 
 // New wires the API.
@@ -102,6 +103,8 @@ func New(s Store, c Committer, a *auth.Authenticator, log *slog.Logger, opts ...
 	api.userRoutes()    // people and their sign-in (users.go)
 	api.humanRoutes()   // human service: queues, contacts, agents, canned responses, knowledge (human.go)
 	api.widgetRoutes()  // the web chat widget (widget.go)
+	// What the forecaster learns from: history, calendar events, settings (forecast_data.go).
+	api.forecastDataRoutes()
 	return api
 }
 

@@ -25,7 +25,8 @@ func humanOptions(db *store.Store, ob *outbox.Outbox, now func() time.Time) []Op
 	if now != nil {
 		f = f.WithClock(now)
 	}
-	return []Option{WithFloor(f), WithConversations(conversation.New(conversation.Config{DB: db, Commit: ob, Quota: quota.New(db), Now: now}))}
+	return []Option{WithFloor(f), WithConversations(conversation.New(conversation.Config{DB: db, Commit: ob, Quota: quota.New(db), Now: now})),
+		forecastDataOption(db)}
 }
 
 // dispatch runs the dispatcher's loop body once for tenant tn, as functions/dispatch does:

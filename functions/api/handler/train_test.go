@@ -66,9 +66,9 @@ func withModels(t *testing.T, e *env, opts ...Option) *trainer {
 	tr := &trainer{ms: modelstore.New(client, bucket), queue: &memQueue{}}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	tr.worker = trainhandler.New(e.api.store.(*store.Store), e.api.commit, tr.ms, log)
-	human := e.api.human // the floor and conversations of humanOptions
+	human, fcData := e.api.human, e.api.fcData // the floor, conversations and forecast data of humanOptions
 	e.api = New(e.api.store, e.api.commit, e.api.auth, log, append([]Option{WithJobQueue(tr.queue)}, opts...)...)
-	e.api.human = human
+	e.api.human, e.api.fcData = human, fcData
 	return tr
 }
 
