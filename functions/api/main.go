@@ -72,6 +72,6 @@ func main() {
 		handler.WithFloor(floor.New(db, box)), handler.WithConversations(conversations),
 		handler.WithEgress(egress.Policy{LoopbackPorts: loopbackPorts}), handler.WithWebhookReplay(replay),
 		handler.WithSIPEgress(egress.Policy{LoopbackPorts: sipPorts}), handler.WithSignInLimiter(signIn),
-		handler.WithForecasts(forecasts, cal))
+		handler.WithForecasts(forecasts, cal), handler.WithForecastData(intervals.New(db), cal))
 	lambda.StartHandlerFunc(api.Handle)
 }

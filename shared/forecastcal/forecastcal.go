@@ -242,7 +242,7 @@ func (c *Cal) Settings(ctx context.Context, t tenant.ID) (Settings, int64, error
 	var s Settings
 	ver, err := c.db.Get(ctx, t, SettingsKey, &s)
 	if errors.Is(err, store.ErrNotFound) {
-		return Settings{Holidays: []Holiday{}}, 0, nil
+		return Settings{TimeZone: "UTC", Holidays: []Holiday{}}, 0, nil
 	}
 	if err != nil {
 		return Settings{}, 0, fmt.Errorf("read calendar settings of %s: %w", t, err)

@@ -284,23 +284,26 @@ func parseCount(probs *problems, row int, s string) (float64, bool) {
 func buildSeries(probs *problems, queue string, ch events.Channel, rows []histRow) (histSeries, bool) {
 	name := queue + "/" + string(ch)
 	slices.SortStableFunc(rows, func(a, b histRow) int { return a.at.Compare(b.at) })
-	bad := false
+	ok := true
 	var step time.Duration
-	for i := 1; i < len(rows); i++ {
-		d := rows[i].at.Sub(rows[i-1].at)
-		if d == 0 {
-			probs.add(max(rows[i].row, rows[i-1].row), "repeats the interval %s of %s (row %d)",
-				rows[i].at.Format(time.RFC3339), name, min(rows[i].row, rows[i-1].row))
-			bad = true
+	uniq := rows[:1]
+	for _, r := range rows[1:] {
+		last := uniq[len(uniq)-1]
+		d := r.at.Sub(last.at)
+		if d == 0 { // the later row repeats the earlier; check the rest without it
+			probs.add(max(r.row, last.row), "repeats the interval %s of %s (row %d)", r.at.Format(time.RFC3339), name, min(r.row, last.row))
+			ok = false
+			if r.row < last.row {
+				uniq[len(uniq)-1] = r
+			}
 			continue
 		}
 		if step == 0 || d < step {
 			step = d
 		}
+		uniq = append(uniq, r)
 	}
-	if bad {
-		return histSeries{}, false
-	}
+	rows = uniq
 	if len(rows) < 2 {
 		probs.add(rows[0].row, "%s has one row; a series needs two or more to tell its step", name)
 		return histSeries{}, false
@@ -317,7 +320,6 @@ func buildSeries(probs *problems, queue string, ch events.Channel, rows []histRo
 		return histSeries{}, false
 	}
 	mins := int(step / time.Minute)
-	ok := true
 	for i, r := range rows {
 		if r.at.Minute()%mins != 0 {
 			probs.add(r.row, "%s starts at minute %d, not on its %dm step", r.at.Format(time.RFC3339), r.at.Minute(), mins)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -281,4 +282,31 @@ func (c *Counters) deleteChunks(ctx context.Context, t tenant.ID, id string, ser
 		}
 	}
 	return c.runTx(ctx, ops)
+}
+
+// ImportedSeries is one series of a tenant's imported history as readers see it.
+type ImportedSeries struct {
+	Queue    string         `json:"queue"`
+	Channel  events.Channel `json:"channel"`
+	Step     string         `json:"step"`
+	From     time.Time      `json:"from"`
+	To       time.Time      `json:"to"`
+	ImportID string         `json:"import_id"`
+}
+
+// Imported lists t's imported history, by queue and channel.
+func (c *Counters) Imported(ctx context.Context, t tenant.ID) ([]ImportedSeries, error) {
+	h, _, err := c.head(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ImportedSeries, 0, len(h.Series))
+	for _, s := range h.Series {
+		out = append(out, ImportedSeries{Queue: s.Queue, Channel: s.Channel, Step: stepName(time.Duration(s.StepMinutes) * time.Minute),
+			From: s.From.UTC(), To: s.To.UTC(), ImportID: s.Import})
+	}
+	slices.SortFunc(out, func(a, b ImportedSeries) int {
+		return strings.Compare(a.Queue+"|"+string(a.Channel), b.Queue+"|"+string(b.Channel))
+	})
+	return out, nil
 }

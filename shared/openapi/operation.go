@@ -37,7 +37,7 @@ type Operation struct {
 	Role string // AuthTenant: the least role the route needs ("admin", "partner")
 
 	Body    Body
-	Request any      // a value of the body's Go type (BodyRequired, BodyOptional)
+	Request any      // a value of the body's Go type (BodyRequired, BodyOptional); nil for a body only of Media types
 	Media   []string // request media types besides application/json ("text/csv")
 
 	Paginated     bool     // ?limit=&cursor= and a next_cursor in the body

@@ -24,15 +24,15 @@ func forecastOptions(db *store.Store, ob *outbox.Outbox) []Option {
 	return []Option{WithForecasts(forecastpub.New(forecastpub.Config{DB: db, Counts: intervals.New(db), Cal: cal, Commit: ob, Source: Source}), cal)}
 }
 
-// importHistory gives tenant id 21 days of hourly history of general/voice up to today.
-func importHistory(t *testing.T, e *env, id string) {
+// importHistory gives tenant id 21 days of hourly history of general on channel ch up to today.
+func importHistory(t *testing.T, e *env, id, ch string) {
 	t.Helper()
 	var b bytes.Buffer
 	b.WriteString("interval_start,queue,channel,count\n")
 	today := time.Now().UTC().Truncate(24 * time.Hour)
 	for at := today.AddDate(0, 0, -21); at.Before(today); at = at.Add(time.Hour) {
 		v := 5 + 40*math.Exp(-math.Pow(float64(at.Hour())-12, 2)/12)
-		fmt.Fprintf(&b, "%s,general,voice,%d\n", at.Format(time.RFC3339), int(v))
+		fmt.Fprintf(&b, "%s,general,%s,%d\n", at.Format(time.RFC3339), ch, int(v))
 	}
 	h, err := intervals.ParseHistory(&b, func(string) bool { return true })
 	if err != nil {
@@ -62,7 +62,7 @@ func TestForecastRoutes(t *testing.T) {
 	e := newEnv(t)
 	key := e.createTenant(t, "fc")
 	e.call(t, "POST", "/v1/forecasts/publish", key, `{}`).want(t, "publish without history", http.StatusConflict)
-	importHistory(t, e, "fc")
+	importHistory(t, e, "fc", "voice")
 	r := e.call(t, "POST", "/v1/forecasts/publish", key, `{"queue":"general","products":["daily","scheduling"]}`)
 	r.want(t, "publish", http.StatusOK)
 	if items := r.body["items"].([]any); len(items) != 2 {
@@ -138,7 +138,7 @@ func TestForecastRoutes(t *testing.T) {
 // forecastIsolationCases: tenant A cannot see, staff from, or publish over B's forecasts.
 func forecastIsolationCases(t *testing.T, e *env, keyA, keyB string) map[string]func(t *testing.T) {
 	t.Helper()
-	importHistory(t, e, "tenant-b")
+	importHistory(t, e, "tenant-b", "voice")
 	bID := publishScheduling(t, e, keyB)
 	e.call(t, "PUT", "/v1/staffing/settings", keyB, `{"aht_s":99,"service_level":0.8,"answer_within_s":20,"asa_s":0,"max_occupancy":0.85,"shrinkage":0.3,"patience_s":0,"rolling_hours":12,"rolling_step_m":15,"shift_templates":[]}`).want(t, "B's settings", http.StatusOK)
 	return map[string]func(t *testing.T){
@@ -194,7 +194,7 @@ func forecastBadInputRoutes() map[string]httpapitest.Route {
 // forecast.published).
 func forecastIdemCases(t *testing.T, e *env, key, id string) map[string]humanIdem {
 	t.Helper()
-	importHistory(t, e, id)
+	importHistory(t, e, id, "chat") // not general/voice, which the history route's case replaces
 	return map[string]humanIdem{
 		"POST /v1/forecasts/publish": {key: key, path: "/v1/forecasts/publish", body: `{"products":["daily"]}`,
 			otherPath: "/v1/forecasts/publish", otherBody: `{"products":["hiring"]}`},

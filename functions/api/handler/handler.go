@@ -58,6 +58,7 @@ type API struct {
 	signIn httpapi.RateLimiter // sign-in attempts (users.go, WithSignInLimiter); nil: not limited
 	fc     forecastDeps        // published forecasts and staffing (forecast_read.go, WithForecasts)
 	human  humanDeps           // the human service's floor and conversations (human.go)
+	fcData forecastData        // the forecast's history, calendar events and settings (forecast_data.go)
 }
 
 // New wires the API.
@@ -105,6 +106,8 @@ func New(s Store, c Committer, a *auth.Authenticator, log *slog.Logger, opts ...
 	api.widgetRoutes()  // the web chat widget (widget.go)
 	// Published forecasts, their accuracy, and staffing (forecast_read.go).
 	api.forecastRoutes()
+	// What the forecaster learns from: history, calendar events, settings (forecast_data.go).
+	api.forecastDataRoutes()
 	return api
 }
 

@@ -237,6 +237,17 @@ func TestIdempotencyEveryPOST(t *testing.T) {
 		queues  bool
 		quiet   string
 	}{key: key, req: request{"/v1/users", userBody("idem.user", "agent", pw)}, other: request{"/v1/users", userBody("idem.other", "agent", pw)}}
+	for route, c := range forecastDataIdemCases() {
+		c.key = key
+		tests[route] = struct {
+			key     string
+			req     request
+			other   request
+			secrets []string
+			queues  bool
+			quiet   string
+		}{key: c.key, req: request{c.path, c.body}, other: request{c.otherPath, c.otherBody}, quiet: c.quiet}
+	}
 	idemCases := humanIdemCases(t, e.env, key)
 	for route, c := range forecastIdemCases(t, e.env, key, "acme") {
 		idemCases[route] = c
@@ -261,7 +272,7 @@ func TestIdempotencyEveryPOST(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			h := idem("every-post-" + name)
 			before := len(e.streamEvents(t))
-			r := e.call(t, "POST", tc.req.path, tc.key, tc.req.body, h)
+			r := e.call(t, "POST", tc.req.path, tc.key, tc.req.body, h, mediaOf(name))
 			if r.status < 200 || r.status > 299 || r.headers[idempotency.ReplayedHeader] != "" {
 				t.Fatalf("first: %d %v %v", r.status, r.body, r.headers)
 			}
@@ -287,14 +298,14 @@ func TestIdempotencyEveryPOST(t *testing.T) {
 				}
 				secrets = append(secrets, s)
 			}
-			again := e.call(t, "POST", tc.req.path, tc.key, tc.req.body, h)
+			again := e.call(t, "POST", tc.req.path, tc.key, tc.req.body, h, mediaOf(name))
 			if again.status != r.status || again.headers[idempotency.ReplayedHeader] != "true" || !reflect.DeepEqual(again.body, want) {
 				t.Fatalf("retry: %d %v %v\nwant %d %v", again.status, again.body, again.headers, r.status, want)
 			}
 			if got := again.headers[idempotency.OmittedHeader]; got != strings.Join(tc.secrets, ",") {
 				t.Fatalf("%s: %q, want %q", idempotency.OmittedHeader, got, strings.Join(tc.secrets, ","))
 			}
-			e.call(t, "POST", tc.other.path, tc.key, tc.other.body, h).problemIs(t, "the key on another request", http.StatusUnprocessableEntity, "idempotency-key-reused")
+			e.call(t, "POST", tc.other.path, tc.key, tc.other.body, h, mediaOf(name)).problemIs(t, "the key on another request", http.StatusUnprocessableEntity, "idempotency-key-reused")
 			if n := len(e.streamEvents(t)); n != emitted {
 				t.Fatalf("%d events after the retries, %d after the first request", n, emitted)
 			}

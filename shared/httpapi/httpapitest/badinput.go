@@ -31,6 +31,10 @@ type Route struct {
 	Get []string
 	// Pending, when not empty, skips the route's cases and says why (whose branch fixes it).
 	Pending string
+	// Media is the route's body media type when it is not JSON ("text/csv"): Body is then a valid
+	// body of that type with the slot in it, the cases are sent as Media (their JSON-only
+	// expectations dropped), and a JSON body must be refused too.
+	Media string
 }
 
 // Case is one bad request.
@@ -103,5 +107,25 @@ func Cases(r Route) []Case {
 	if !r.EmptyOK {
 		cases = append(cases, Case{Name: "empty body", Body: ""}, Case{Name: "blank body", Body: " \r\n\t "})
 	}
+	if r.Media != "" {
+		return mediaCases(r, cases)
+	}
 	return cases
+}
+
+// mediaCases sends the JSON cases to a route whose body is of r.Media: as that type (the slot's
+// text problems must still point at r.Field; an unknown JSON member means nothing there), and a
+// JSON body as JSON, which must be refused.
+func mediaCases(r Route, cases []Case) []Case {
+	out := []Case{{Name: "JSON instead of " + r.Media, Body: `{"rows":[]}`, ContentType: "application/json"}}
+	for _, c := range cases {
+		if c.Name == "unknown field" {
+			continue
+		}
+		if c.ContentType == "" {
+			c.ContentType = r.Media
+		}
+		out = append(out, c)
+	}
+	return out
 }

@@ -206,14 +206,17 @@ func (g *generator) operation(op openapi.Operation, path string) (map[string]any
 
 	switch op.Body {
 	case openapi.BodyRequired, openapi.BodyOptional:
-		if op.Request == nil {
-			return nil, fmt.Errorf("a route with a body names its Go type (Request)")
+		if op.Request == nil && len(op.Media) == 0 {
+			return nil, fmt.Errorf("a route with a body names its Go type (Request) or its media types (Media)")
 		}
-		s, err := g.schema(op.Request, true)
-		if err != nil {
-			return nil, err
+		content := map[string]any{}
+		if op.Request != nil { // nil: the body is only of the Media types (a CSV upload)
+			s, err := g.schema(op.Request, true)
+			if err != nil {
+				return nil, err
+			}
+			content["application/json"] = map[string]any{"schema": s}
 		}
-		content := map[string]any{"application/json": map[string]any{"schema": s}}
 		for _, m := range op.Media {
 			content[m] = map[string]any{"schema": map[string]any{"type": "string"}}
 		}
