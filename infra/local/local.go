@@ -169,6 +169,9 @@ func Start(ctx context.Context, opt Options) (*Local, error) {
 	if err == nil {
 		err = l.seedQueues(ctx)
 	}
+	if err == nil {
+		err = l.seedForecasts(ctx, fresh) // forecast.go
+	}
 	if err != nil {
 		l.Close()
 		return nil, fmt.Errorf("seed demo tenant: %w", err)
@@ -465,6 +468,8 @@ func banner(in bannerInfo) string {
 		"       -d '{\"customer\":{\"id\":\"c-1\"}}' %s/v1/conversations\n", demoKey, url)
 	fmt.Fprintf(&b, "  then POST {\"text\":\"我的银行卡丢了\"} or {\"text\":\"I lost my card\"} to %s/v1/conversations/<id>/messages\n", url)
 	fmt.Fprintf(&b, "  (demo cards: 1234 — born 1990-05-01, phone 13800138000; 5678 — born 1985-12-24, phone +1 415 555 0100)\n")
+	fmt.Fprintf(&b, "  forecasts (docs/forecasting.md): curl -s -H \"Authorization: Bearer $(cat %s)\" '%s/v1/forecasts?product=scheduling'\n", demoKey, url)
+	fmt.Fprintf(&b, "  staffing: curl -s -H \"Authorization: Bearer $(cat %s)\" '%s/v1/staffing?forecast=<id>&sl=80/20'\n", demoKey, url)
 	fmt.Fprintf(&b, "  platform admin: curl -s -H \"Authorization: Bearer $(cat %s)\" -H 'Content-Type: application/json' \\\n"+
 		"       -d '{\"id\":\"acme\",\"name\":\"Acme\"}' %s/v1/tenants\n\n", adminKey, url)
 	if in.Phone.IsValid() {

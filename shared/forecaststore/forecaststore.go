@@ -22,6 +22,7 @@ import (
 // Kinds of the items.
 const (
 	KindForecast = "forecast"          // a published forecast, by id (time-ordered)
+	KindIndex    = "forecast-index"    // product|queue|channel|id → the forecast's Summary
 	KindLatest   = "forecast-latest"   // queue|channel|product → the latest forecast's id
 	KindAccuracy = "forecast-accuracy" // queue|forecast id → the forecast's metrics
 	KindSettings = "staffing-settings" // "settings": the tenant's staffing settings
@@ -282,6 +283,19 @@ func SeriesKey(queue, channel string) string { return queue + "|" + channel }
 // LatestID is the KindLatest item's id of a series and product.
 func LatestID(queue, channel string, p Product) string {
 	return SeriesKey(queue, channel) + "|" + string(p)
+}
+
+// IndexPrefix is the KindIndex id prefix of a product's forecasts, of a queue's when queue is
+// set, of a series' when channel is set too.
+func IndexPrefix(p Product, queue, channel string) string {
+	prefix := string(p) + "|"
+	if queue != "" {
+		prefix += queue + "|"
+		if channel != "" {
+			prefix += channel + "|"
+		}
+	}
+	return prefix
 }
 
 // AccuracyPrefix is the KindAccuracy id prefix of a queue's history.

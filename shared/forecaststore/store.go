@@ -65,8 +65,9 @@ func LatestKey(queue, channel string, p Product) store.Key {
 	return store.Key{Kind: KindLatest, ID: LatestID(queue, channel, p)}
 }
 
-// PublishOps are the writes of publishing f: the forecast item (kept KeepRolling or KeepOthers)
-// and the series' latest pointer, replaced at latestVersion (0: there was none).
+// PublishOps are the writes of publishing f: the forecast item (kept KeepRolling or KeepOthers),
+// its summary in the product's index (listings by product, queue and channel read it) and the
+// series' latest pointer, replaced at latestVersion (0: there was none).
 func PublishOps(t tenant.ID, f Forecast, latestVersion int64) []store.Op {
 	keep := KeepOthers
 	if f.Product == Rolling {
@@ -74,6 +75,7 @@ func PublishOps(t tenant.ID, f Forecast, latestVersion int64) []store.Op {
 	}
 	return []store.Op{
 		store.CreateOp(t, Key(f.ID), f, store.WithTTL(f.PublishedAt.Add(keep))),
+		store.CreateOp(t, store.Key{Kind: KindIndex, ID: IndexPrefix(f.Product, f.Queue, f.Channel) + f.ID}, f.Summary(), store.WithTTL(f.PublishedAt.Add(keep))),
 		store.PutOp(t, LatestKey(f.Queue, f.Channel, f.Product), Latest{ID: f.ID, Start: f.Start, End: f.End, PublishedAt: f.PublishedAt}, latestVersion),
 	}
 }
@@ -124,6 +126,15 @@ func (s *Store) SaveReview(ctx context.Context, t tenant.ID, f Forecast, version
 	}
 	if _, err := s.db.Put(ctx, t, Key(f.ID), f, version, store.WithTTL(f.PublishedAt.Add(keep))); err != nil {
 		return fmt.Errorf("store the review of forecast %s: %w", f.ID, err)
+	}
+	ik := store.Key{Kind: KindIndex, ID: IndexPrefix(f.Product, f.Queue, f.Channel) + f.ID}
+	var sum Summary
+	iv, err := s.db.Get(ctx, t, ik, &sum)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("read the index entry of forecast %s: %w", f.ID, err)
+	}
+	if _, err := s.db.Put(ctx, t, ik, f.Summary(), iv, store.WithTTL(f.PublishedAt.Add(keep))); err != nil {
+		return fmt.Errorf("store the index entry of forecast %s: %w", f.ID, err)
 	}
 	if f.Metrics == nil || f.Review == nil {
 		return nil

@@ -83,7 +83,7 @@ type forecastFilter struct {
 	from, to       time.Time
 }
 
-func (f forecastFilter) keep(fc forecaststore.Forecast) bool {
+func (f forecastFilter) keep(fc forecaststore.Summary) bool {
 	return (f.queue == "" || fc.Queue == f.queue) && (f.channel == "" || fc.Channel == f.channel) &&
 		(f.product == "" || fc.Product == f.product) &&
 		(f.from.IsZero() || fc.End.After(f.from)) && (f.to.IsZero() || fc.Start.Before(f.to))
@@ -130,7 +130,8 @@ func parseForecastFilter(r *httpapi.Request) (forecastFilter, error) {
 	return f, nil
 }
 
-// listForecasts lists summaries (no points), newest first, filtered; paginated like the other
+// listForecasts lists summaries (no points), newest first (with a product: newest first within
+// each queue and channel, read from the product's index), filtered; paginated like the other
 // listings (a page may hold fewer items than limit while next_cursor is set).
 func (api *API) listForecasts(ctx context.Context, r *httpapi.Request, p auth.Principal) (httpapi.Response, error) {
 	if _, err := api.forecastStore(); err != nil {
@@ -146,10 +147,16 @@ func (api *API) listForecasts(ctx context.Context, r *httpapi.Request, p auth.Pr
 	}
 	pr.Descending = true
 	limit := pr.Limit
+	// With a product, the product's index (small summaries, by queue and channel); otherwise
+	// every forecast, filtered.
+	kind, prefix := forecaststore.KindForecast, "fc_"
+	if filter.product != "" {
+		kind, prefix = forecaststore.KindIndex, forecaststore.IndexPrefix(filter.product, filter.queue, filter.channel)
+	}
 	items := []forecaststore.Summary{}
 	for q := 0; q < maxFilterQueries; q++ {
 		pr.Limit = limit - int32(len(items))
-		res, err := api.store.Query(ctx, p.Tenant, forecaststore.KindForecast, "fc_", pr)
+		res, err := api.store.Query(ctx, p.Tenant, kind, prefix, pr)
 		if errors.Is(err, store.ErrInvalidCursor) {
 			return httpapi.Response{}, httpapi.Invalid(httpapi.FieldError{Field: "cursor", Reason: "is not a cursor from this listing"})
 		}
@@ -157,12 +164,20 @@ func (api *API) listForecasts(ctx context.Context, r *httpapi.Request, p auth.Pr
 			return httpapi.Response{}, fmt.Errorf("list forecasts of %s: %w", p.Tenant, err)
 		}
 		for _, rec := range res.Items {
-			var f forecaststore.Forecast
-			if err := rec.Decode(&f); err != nil {
-				return httpapi.Response{}, err
+			var sum forecaststore.Summary
+			if kind == forecaststore.KindIndex {
+				if err := rec.Decode(&sum); err != nil {
+					return httpapi.Response{}, err
+				}
+			} else {
+				var f forecaststore.Forecast
+				if err := rec.Decode(&f); err != nil {
+					return httpapi.Response{}, err
+				}
+				sum = f.Summary()
 			}
-			if filter.keep(f) {
-				items = append(items, f.Summary())
+			if filter.keep(sum) {
+				items = append(items, sum)
 			}
 		}
 		pr.Cursor = res.Next
