@@ -2,6 +2,7 @@
 // channel: the live counters the forecast function's stream consumer adds to (counters.go), the
 // history a tenant imports as CSV when it onboards (history.go parses and validates it, import.go
 // stores it all or nothing), and the series the forecaster reads back at any step (series.go).
+// errors.go holds the sentinels. docs/forecast-history.md is the tenant's view of the same rules.
 //
 // # Counters
 //
