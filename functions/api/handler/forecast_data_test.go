@@ -143,6 +143,7 @@ func TestForecastEventRoutes(t *testing.T) {
 		t.Fatalf("events of sales %v", r.body)
 	}
 	e.call(t, "GET", "/v1/forecast/events/summer-sale", key, "").want(t, "get", http.StatusOK)
+	e.call(t, "PUT", "/v1/forecast/events/Summer%20Sale", key, plannedEvent).want(t, "bad id", http.StatusBadRequest, "id")
 	e.call(t, "DELETE", "/v1/forecast/events/summer-sale", key, "", "If-Match: 1").want(t, "stale delete", http.StatusPreconditionFailed)
 	e.call(t, "DELETE", "/v1/forecast/events/summer-sale", key, "").want(t, "delete", http.StatusNoContent)
 	e.call(t, "GET", "/v1/forecast/events/summer-sale", key, "").want(t, "deleted", http.StatusNotFound)
