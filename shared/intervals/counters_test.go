@@ -117,6 +117,9 @@ func TestCountAndSeries(t *testing.T) {
 	if err != nil || !sameValues(s.Values, []float64{0, nan}) {
 		t.Fatalf("around now: %v %v", s.Values, err)
 	}
+	if s, err := c.Series(ctx, acme, "billing", events.ChannelVoice, Offered, from, from, Step); err != nil || len(s.Values) != 0 {
+		t.Fatalf("an empty range: %v %v", s.Values, err)
+	}
 	if s, err := c.Series(ctx, other, "billing", events.ChannelVoice, Offered, from, to, time.Hour); err != nil || !math.IsNaN(s.Values[0]) {
 		t.Fatalf("another tenant sees %v %v", s.Values, err)
 	}
