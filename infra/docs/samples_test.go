@@ -39,6 +39,8 @@ var runnable = []string{
 	"sh make", "log emulators", "yaml template", "output go-bench",
 	"http ratelimit-headers", "http ratelimit-refusal", "json tenant",
 	"http webhook-request",
+	"csv forecast-history", "csv forecast-history-rejected", "json forecast-event",
+	"json forecast-event-history", "json forecast-settings",
 }
 
 func allBlocks(t *testing.T) []Block {

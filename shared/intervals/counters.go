@@ -90,9 +90,6 @@ func checkSeries(queue string, ch events.Channel) error {
 	return nil
 }
 
-// ErrInvalid is the error of a call with a bad queue, channel, counter, step or range.
-var ErrInvalid = errors.New("intervals: invalid argument")
-
 // slotName is the attribute of the 5-minute (or history step) slot starting at t (UTC).
 func slotName(t time.Time) string {
 	t = t.UTC()

@@ -2,12 +2,19 @@ package intervals
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go/middleware"
 
 	"github.com/lingxi/lingxi/events"
 	"github.com/lingxi/lingxi/infra/emulators"
@@ -110,6 +117,9 @@ func TestCountAndSeries(t *testing.T) {
 	if err != nil || !sameValues(s.Values, []float64{0, nan}) {
 		t.Fatalf("around now: %v %v", s.Values, err)
 	}
+	if s, err := c.Series(ctx, acme, "billing", events.ChannelVoice, Offered, from, from, Step); err != nil || len(s.Values) != 0 {
+		t.Fatalf("an empty range: %v %v", s.Values, err)
+	}
 	if s, err := c.Series(ctx, other, "billing", events.ChannelVoice, Offered, from, to, time.Hour); err != nil || !math.IsNaN(s.Values[0]) {
 		t.Fatalf("another tenant sees %v %v", s.Values, err)
 	}
@@ -200,5 +210,41 @@ func TestAccumulator(t *testing.T) {
 	}
 	if !strings.HasPrefix(slotName(at("2025-06-03T09:35:00+08:00")), "s0135") {
 		t.Fatalf("slot name %s", slotName(at("2025-06-03T09:35:00+08:00")))
+	}
+}
+
+// A transaction cancelled by a concurrent one (TransactionConflict, which the emulators never
+// answer, so it is injected here) is tried again whole, and counts once; one that keeps being
+// cancelled fails with store.ErrTxConflict for the stream to retry.
+func TestCountRetriesTransactionConflicts(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	ddb, table := emulators.NewTable(t, store.CreateTable)
+	var conflicts atomic.Int64
+	inject := func(stack *middleware.Stack) error {
+		return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("conflict", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+			if _, ok := in.Parameters.(*dynamodb.TransactWriteItemsInput); ok && conflicts.Add(-1) >= 0 {
+				return middleware.InitializeOutput{}, middleware.Metadata{}, &types.TransactionCanceledException{Message: aws.String("injected"),
+					CancellationReasons: []types.CancellationReason{{Code: aws.String("None")}, {Code: aws.String("TransactionConflict")}}}
+			}
+			return next.HandleInitialize(ctx, in)
+		}), middleware.Before)
+	}
+	client := dynamodb.New(ddb.Options(), func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, inject) })
+	c := New(store.New(client, table)).WithClock(func() time.Time { return now })
+	acme := mustTenant(t, "acme")
+	conflicts.Store(3)
+	if err := c.Count(ctx, acme, "e1", "billing", events.ChannelChat, at("2025-06-03T09:00:00Z"), map[string]int64{Offered: 1}); err != nil {
+		t.Fatalf("after 3 conflicts: %v", err)
+	}
+	conflicts.Store(countTries)
+	err := c.Count(ctx, acme, "e2", "billing", events.ChannelChat, at("2025-06-03T09:00:00Z"), map[string]int64{Offered: 1})
+	if !errors.Is(err, store.ErrTxConflict) {
+		t.Fatalf("after %d conflicts: %v, want ErrTxConflict", countTries, err)
+	}
+	conflicts.Store(0)
+	s, err := c.Series(ctx, acme, "billing", events.ChannelChat, Offered, at("2025-06-03T09:00:00Z"), at("2025-06-03T09:05:00Z"), Step)
+	if err != nil || s.Values[0] != 1 {
+		t.Fatalf("counted %v %v, want 1", s.Values, err)
 	}
 }

@@ -2,6 +2,7 @@
 // channel: the live counters the forecast function's stream consumer adds to (counters.go), the
 // history a tenant imports as CSV when it onboards (history.go parses and validates it, import.go
 // stores it all or nothing), and the series the forecaster reads back at any step (series.go).
+// errors.go holds the sentinels. docs/forecast-history.md is the tenant's view of the same rules.
 //
 // # Counters
 //
@@ -32,6 +33,17 @@
 //     they see the old history or the complete new one, never a part. Chunks that no head names
 //     (a replaced series, an import that failed before its switch) are deleted after the switch
 //     and, should that fail, by the next import.
+//
+// # Limits
+//
+// A tenant's live counters share one partition key (store's "T#<tenant>#ivl"), and all the events
+// of a queue's day add to one item per counter. DynamoDB takes about 1,000 write units a second
+// per partition key and a transactional write costs two, so a tenant's counting tops out at a few
+// hundred events a second; concurrent transactions on one item are cancelled and tried again
+// (countTries), so the stream consumer's concurrency per tenant, not the table, is what keeps
+// conflicts rare. Measured against the emulators: importing a year of 30-minute history (17,520
+// rows, 366 items) takes under a second, and reading it back about 0.15 s at 30 minutes or 5
+// minutes, 0.08 s at a day.
 //
 // # Reading
 //

@@ -39,9 +39,6 @@ const HistoryHeader = "interval_start,queue,channel,count"
 // HistorySteps are the steps a history series may have, in minutes.
 var HistorySteps = []int{5, 6, 10, 15, 30, 60}
 
-// ErrTooLarge is the error of a history over MaxHistoryBytes, MaxHistoryRows or MaxHistorySeries.
-var ErrTooLarge = errors.New("intervals: history too large")
-
 // RowProblem is one thing wrong with a history file: Row is the 1-based data row (the header is
 // row 0, and problems with the whole file too).
 type RowProblem struct {

@@ -224,3 +224,53 @@ func TestImport(t *testing.T) {
 		t.Fatalf("history then live: %v", got)
 	}
 }
+
+// Of two imports of one series, the later-started wins even when the earlier one switches last: the
+// earlier one fails with ErrNewerImport and leaves nothing (its chunks deleted), readers see the
+// later one. The later import runs inside the earlier one's last step, so the race always happens.
+func TestImportNewestWins(t *testing.T) {
+	base, ctx := newCounters(t)
+	var tick atomic.Int64
+	c := base.WithClock(func() time.Time { return now.Add(time.Duration(tick.Add(1)) * time.Millisecond) })
+	acme := mustTenant(t, "acme")
+	parse := func(count int) History {
+		t.Helper()
+		var b strings.Builder
+		b.WriteString(HistoryHeader + "\n")
+		for h := range 4 {
+			fmt.Fprintf(&b, "2025-01-01T%02d:00:00Z,billing,voice,%d\n", h, count)
+		}
+		h, err := ParseHistory(strings.NewReader(b.String()), known)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	later := *c // no hook
+	ran := false
+	c.beforeSwitch = func() error {
+		ran = true
+		_, err := later.Import(ctx, acme, parse(2))
+		return err
+	}
+	if _, err := c.Import(ctx, acme, parse(1)); !errors.Is(err, ErrNewerImport) {
+		t.Fatalf("the earlier import: %v, want ErrNewerImport", err)
+	}
+	if !ran {
+		t.Fatal("the later import never ran inside the earlier one")
+	}
+	s, err := c.Series(ctx, acme, "billing", events.ChannelVoice, Offered, at("2025-01-01T00:00:00Z"), at("2025-01-01T04:00:00Z"), time.Hour)
+	if err != nil || !sameValues(s.Values, []float64{2, 2, 2, 2}) {
+		t.Fatalf("readers see %v %v, want the later import's", s.Values, err)
+	}
+	n := 0
+	for _, err := range store.Records(ctx, c.db, acme, kindHist, "", store.PageRequest{}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+	if n != 1 {
+		t.Fatalf("%d history items, want the later import's 1", n)
+	}
+}

@@ -57,10 +57,6 @@ type ImportSummary struct {
 	Replaced []SeriesRef `json:"replaced"`
 }
 
-// ErrNewerImport is the error of an import that finished after a newer one of the same series
-// switched; nothing of it is visible.
-var ErrNewerImport = errors.New("intervals: a newer import of the series finished first")
-
 // importStamp is the layout of the time an import id starts with; ids of later imports sort after.
 const importStamp = "20060102T150405.000Z"
 

@@ -53,7 +53,7 @@ func (c *Counters) Refs(ctx context.Context, t tenant.ID) ([]SeriesRef, error) {
 }
 
 // Series reads counter of (queue, ch) over [from, to) at step, a multiple of Step; from must be on
-// a 5-minute boundary. Live counts cover every slot from the series' first counted UTC day up to
+// a 5-minute boundary (to == from is an empty series; a last partial step is read whole). Live counts cover every slot from the series' first counted UTC day up to
 // now; imported history (Offered only) fills in before that; sources on another step are shared
 // out by overlap, and an interval not fully covered by observed data is NaN (doc.go).
 func (c *Counters) Series(ctx context.Context, t tenant.ID, queue string, ch events.Channel, counter string, from, to time.Time, step time.Duration) (forecast.Series, error) {
@@ -66,8 +66,11 @@ func (c *Counters) Series(ctx context.Context, t tenant.ID, queue string, ch eve
 	if step <= 0 || step%Step != 0 {
 		return forecast.Series{}, fmt.Errorf("%w: step %v is not a multiple of %v", ErrInvalid, step, Step)
 	}
-	if from.UnixNano()%int64(Step) != 0 || !to.After(from) {
-		return forecast.Series{}, fmt.Errorf("%w: range %v to %v (from must be on a 5-minute boundary, before to)", ErrInvalid, from, to)
+	if from.UnixNano()%int64(Step) != 0 || to.Before(from) {
+		return forecast.Series{}, fmt.Errorf("%w: range %v to %v (from must be on a 5-minute boundary, not after to)", ErrInvalid, from, to)
+	}
+	if !to.After(from) {
+		return forecast.Series{Start: from.UTC(), Step: step, Values: []float64{}}, nil
 	}
 	n := int((to.Sub(from) + step - 1) / step)
 	if n > MaxSeriesLen {

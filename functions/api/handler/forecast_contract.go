@@ -14,7 +14,7 @@ func forecastDataOperations(op func(openapi.Operation, string) openapi.Operation
 	const tag = "Forecast data"
 	admin, reader := "admin", "supervisor"
 	rejectedOr := func(kinds ...*httpapi.Kind) []*httpapi.Kind {
-		return append([]*httpapi.Kind{kindForecastRejected, httpapi.KindUnavailable}, kinds...)
+		return append(openapi.Problems(kindForecastRejected, httpapi.KindUnavailable), kinds...)
 	}
 	oneEvent := []openapi.Response{{Status: http.StatusOK, Body: forecastEventOut{}, ETag: true}}
 	settings := []openapi.Response{{Status: http.StatusOK, Body: forecastSettingsOut{}, ETag: true}}

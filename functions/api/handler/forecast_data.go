@@ -178,15 +178,6 @@ type forecastEventOut struct {
 
 func forecastEventWhat(id string) string { return fmt.Sprintf("forecast event %q", id) }
 
-// pathForecastEvent reads {id}; an id no event can have is 404, as an unknown one is.
-func pathForecastEvent(r *httpapi.Request) (string, error) {
-	id := r.Params["id"]
-	if !botconfig.ValidID(id) {
-		return "", httpapi.Errorf(httpapi.KindNotFound, "no %s", forecastEventWhat(id))
-	}
-	return id, nil
-}
-
 // event builds the event the body describes.
 func (b forecastEventBody) event(id, source string) forecastcal.Event {
 	return forecastcal.Event{ID: id, Type: b.Type, Name: strings.TrimSpace(b.Name), Queue: b.Queue, Windows: b.Windows, Source: source}
@@ -208,7 +199,7 @@ func (api *API) listForecastEvents(ctx context.Context, r *httpapi.Request, p au
 }
 
 func (api *API) getForecastEvent(ctx context.Context, r *httpapi.Request, p auth.Principal) (httpapi.Response, error) {
-	id, err := pathForecastEvent(r)
+	id, err := pathID(r, "forecast event", false)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -224,7 +215,10 @@ func (api *API) putForecastEvent(ctx context.Context, r *httpapi.Request, p auth
 	if _, err := api.forecastDeps(); err != nil {
 		return httpapi.Response{}, err
 	}
-	id := r.Params["id"]
+	id, err := pathID(r, "forecast event", true)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
 	var body forecastEventBody
 	if err := r.DecodeJSON(&body); err != nil {
 		return httpapi.Response{}, err
@@ -286,7 +280,7 @@ func (api *API) roomForEvents(ctx context.Context, t tenant.ID, adding int) erro
 }
 
 func (api *API) deleteForecastEvent(ctx context.Context, r *httpapi.Request, p auth.Principal) (httpapi.Response, error) {
-	id, err := pathForecastEvent(r)
+	id, err := pathID(r, "forecast event", false)
 	if err != nil {
 		return httpapi.Response{}, err
 	}

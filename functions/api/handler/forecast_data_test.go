@@ -76,6 +76,25 @@ func TestForecastHistoryRoute(t *testing.T) {
 	e.call(t, "GET", "/v1/forecast/history", partner, "").want(t, "partner reads", http.StatusForbidden)
 }
 
+// Admins write the forecast data; supervisors read it and may not write; agents and partners may
+// do neither.
+func TestForecastDataRoles(t *testing.T) {
+	e := newEnv(t)
+	key := e.createTenant(t, "acme")
+	e.createUser(t, key, "sup", "supervisor", pw)
+	e.createUser(t, key, "agent", "agent", pw)
+	sup, agent := e.signIn(t, "acme", "sup", pw), e.signIn(t, "acme", "agent", pw)
+	partner := e.call(t, "POST", "/v1/api-keys", key, `{"role":"partner","name":"crm"}`).body["key"].(string)
+	for _, path := range []string{"/v1/forecast/history", "/v1/forecast/events", "/v1/forecast/settings"} {
+		e.call(t, "GET", path, sup, "").want(t, "supervisor reads "+path, http.StatusOK)
+		e.call(t, "GET", path, agent, "").want(t, "agent reads "+path, http.StatusForbidden)
+		e.call(t, "GET", path, partner, "").want(t, "partner reads "+path, http.StatusForbidden)
+	}
+	e.call(t, "PUT", "/v1/forecast/events/sale", sup, plannedEvent).want(t, "supervisor plans", http.StatusForbidden)
+	e.call(t, "POST", "/v1/forecast/history", sup, historyCSV(1), csvType).want(t, "supervisor imports", http.StatusForbidden)
+	e.call(t, "PUT", "/v1/forecast/settings", sup, `{"time_zone":"UTC","holidays":[]}`).want(t, "supervisor sets", http.StatusForbidden)
+}
+
 func TestForecastEventRoutes(t *testing.T) {
 	e := newEnv(t)
 	key := e.createTenant(t, "acme")
@@ -124,6 +143,7 @@ func TestForecastEventRoutes(t *testing.T) {
 		t.Fatalf("events of sales %v", r.body)
 	}
 	e.call(t, "GET", "/v1/forecast/events/summer-sale", key, "").want(t, "get", http.StatusOK)
+	e.call(t, "PUT", "/v1/forecast/events/Summer%20Sale", key, plannedEvent).want(t, "bad id", http.StatusBadRequest, "id")
 	e.call(t, "DELETE", "/v1/forecast/events/summer-sale", key, "", "If-Match: 1").want(t, "stale delete", http.StatusPreconditionFailed)
 	e.call(t, "DELETE", "/v1/forecast/events/summer-sale", key, "").want(t, "delete", http.StatusNoContent)
 	e.call(t, "GET", "/v1/forecast/events/summer-sale", key, "").want(t, "deleted", http.StatusNotFound)
