@@ -22,6 +22,8 @@ type dayShape struct {
 // ([1 2 1]/4) when the step is under 30 minutes or a slot averages fewer than smoothBelow calls,
 // so a share is not one interval's Poisson noise (on busy 30-minute slots smoothing only blurs
 // real edges such as the opening ramp); a weekday without such days borrows the all-days profile.
+// A weekday's profile pools the days of every weekday whose raw profile is within poolC times the
+// Poisson noise distance of its own, so quiet centres get profiles from more days.
 func shapes(x *matrix) dayShape {
 	var s dayShape
 	if x.slots == 1 {
@@ -38,20 +40,34 @@ func shapes(x *matrix) dayShape {
 		return maxObs > 0 && float64(observed(x.rows[d])) >= 0.9*float64(usualSlots(x, x.weekday(d)))
 	}
 	var all []int
+	var days [7][]int
+	var raw [7][]float64
+	var calls [7]float64
 	for w := range s.share {
-		var days []int
 		for _, d := range daysOf(x, time.Weekday(w)) {
 			if full(d) {
-				days = append(days, d)
-				if len(days) == profileDays {
+				days[w] = append(days[w], d)
+				if len(days[w]) == profileDays {
 					break
 				}
 			}
 		}
-		all = append(all, days...)
-		s.share[w] = sharesOf(x, days)
+		all = append(all, days[w]...)
+		raw[w], calls[w] = sharesOf(x, days[w], false)
 	}
-	fallback := sharesOf(x, all)
+	for w := range s.share {
+		if raw[w] == nil {
+			continue
+		}
+		var like []int
+		for v := range raw {
+			if v == w || (raw[v] != nil && profileDistance(raw[w], raw[v]) < poolC*profileNoise(raw[w], raw[v], calls[w], calls[v])) {
+				like = append(like, days[v]...)
+			}
+		}
+		s.share[w], _ = sharesOf(x, like, true)
+	}
+	fallback, _ := sharesOf(x, all, true)
 	for w := range s.share {
 		if s.share[w] == nil {
 			s.share[w] = fallback
@@ -85,9 +101,33 @@ func usualSlots(x *matrix, w time.Weekday) int {
 	return n
 }
 
-func sharesOf(x *matrix, days []int) []float64 {
+// profileDistance is the L1 distance between two profiles.
+func profileDistance(a, b []float64) float64 {
+	d := 0.0
+	for p := range a {
+		d += math.Abs(a[p] - b[p])
+	}
+	return d
+}
+
+// profileNoise is the L1 distance two profiles of the same true shape would show from Poisson
+// noise alone, estimated from n1 and n2 calls: Σ √(2/π)·√(p̄·(1/n1 + 1/n2)).
+func profileNoise(a, b []float64, n1, n2 float64) float64 {
+	if n1 <= 0 || n2 <= 0 {
+		return 0
+	}
+	d := 0.0
+	for p := range a {
+		d += math.Sqrt(2 / math.Pi * (a[p] + b[p]) / 2 * (1/n1 + 1/n2))
+	}
+	return d
+}
+
+// sharesOf is the profile of the given days (ratio of sums), smoothed when asked and the counts
+// are low (see shapes), and the calls it was made from.
+func sharesOf(x *matrix, days []int, smooth bool) ([]float64, float64) {
 	if len(days) == 0 {
-		return nil
+		return nil, 0
 	}
 	sum := make([]float64, x.slots)
 	cnt := make([]int, x.slots)
@@ -115,7 +155,7 @@ func sharesOf(x *matrix, days []int) []float64 {
 	if k > 0 {
 		level /= float64(k)
 	}
-	if x.step < 30*time.Minute || level < smoothBelow {
+	if smooth && (x.step < 30*time.Minute || level < smoothBelow) {
 		sm := make([]float64, x.slots)
 		for p := range mean {
 			l, r := mean[max(p-1, 0)], mean[min(p+1, x.slots-1)]
@@ -131,21 +171,27 @@ func sharesOf(x *matrix, days []int) []float64 {
 		}
 		mean = sm
 	}
-	total := 0.0
-	for _, v := range mean {
+	total, calls := 0.0, 0.0
+	for p, v := range mean {
 		total += v
+		calls += sum[p]
 	}
 	if total <= 0 {
-		return nil
+		return nil, 0
 	}
 	for p := range mean {
 		mean[p] /= total
 	}
-	return mean
+	return mean, calls
 }
 
 // smoothBelow: profiles of slots averaging fewer calls than this are smoothed whatever the step.
 const smoothBelow = 200
+
+// poolC: weekdays whose profiles differ by less than poolC times what Poisson noise alone would
+// explain share their days (Sunday to Thursday at a quiet centre; each weekday alone at a busy one
+// whose weekdays really differ).
+const poolC = 2.5
 
 // dailyTotals estimates each training day's total: the sum of its observed slots divided by their
 // share of its weekday's profile; NaN for a day with less than half its usual slots observed.
