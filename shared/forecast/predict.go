@@ -194,7 +194,7 @@ func backtest(ctx context.Context, c *cleaned, ms []model, hd, origins int) (*ba
 		minTrain = max(7, n/2)
 		bh = min(bh, n-minTrain)
 	}
-	r := &backtestResult{wape: map[string]float64{}, preds: map[string][]float64{}, days: bh}
+	r := &backtestResult{wape: map[string]float64{}, preds: map[string][]float64{}, days: max(bh, 0)}
 	if bh < 1 {
 		return r, nil
 	}
