@@ -8,8 +8,14 @@ import (
 // The multiplicative layout the ets and regression models share: a day's volume is its total
 // times its weekday's intraday profile (each slot's share of the day).
 
-// profileDays is how many recent days of a weekday make its profile.
-const profileDays = 8
+// Profile estimation, tuned on rolling origins inside the two bank training files: a weekday's
+// clustering uses its last profileDays full days; its profile uses up to profileMaxDays, each
+// weighted 0.5^(age in weeks / profileHalfLife).
+const (
+	profileDays     = 8
+	profileMaxDays  = 26
+	profileHalfLife = 4.0
+)
 
 // dayShape is each weekday's intraday profile (shares summing to 1 over the slots it has data
 // for) and the slots it usually has data for.
@@ -17,13 +23,22 @@ type dayShape struct {
 	share [7][]float64
 }
 
-// shapes computes the profiles: the mean of each slot over the weekday's last profileDays days that
-// are at least 90% observed, normalised to shares, and lightly smoothed across neighbouring slots
-// ([1 2 1]/4) when the step is under 30 minutes or a slot averages fewer than smoothBelow calls,
-// so a share is not one interval's Poisson noise (on busy 30-minute slots smoothing only blurs
-// real edges such as the opening ramp); a weekday without such days borrows the all-days profile.
-// A weekday's profile pools the days of every weekday whose raw profile is within poolC times the
-// Poisson noise distance of its own, so quiet centres get profiles from more days.
+// shapes computes the profiles. Weekdays whose raw profiles (their last profileDays days that
+// are at least 90% observed, as a ratio of sums) differ by less than poolC times what Poisson noise
+// alone would explain form a group (Sunday to Thursday at a quiet centre; each weekday alone at a
+// busy one whose weekdays really differ). A weekday's profile is then its own recency-weighted
+// profile (weightedShares over its last profileMaxDays full days) shrunk, slot by slot, towards
+// its group's pooled profile by an empirical-Bayes weight: τ²/(τ² + σ²), σ² the sampling variance
+// of its own share (from the spread of its days' shares) and τ² the variance of the group's
+// weekdays' shares beyond their sampling variance — so a slot where the weekdays really differ keeps its
+// own share, and one where they differ by noise takes the pooled one. Profiles are smoothed across
+// neighbouring slots ([1 2 1]/4 on the square-root scale) when the step is under 30 minutes or a
+// slot averages fewer than smoothBelow calls, so a share is not one interval's Poisson noise (on
+// busy 30-minute slots smoothing only blurs real edges such as the opening ramp). A weekday
+// without full days borrows the all-days profile.
+//
+// Measured against the plain mean of the last eight days pooled by group (rolling origins inside
+// the training files, perfect daily totals): US 4.06 → 3.95% WAPE; IL 19.85 → 19.9 (no change).
 func shapes(x *matrix) dayShape {
 	var s dayShape
 	if x.slots == 1 {
@@ -39,33 +54,62 @@ func shapes(x *matrix) dayShape {
 	full := func(d int) bool {
 		return maxObs > 0 && float64(observed(x.rows[d])) >= 0.9*float64(usualSlots(x, x.weekday(d)))
 	}
+	ref := len(x.rows) - 1
 	var all []int
 	var days [7][]int
-	var raw [7][]float64
+	var raw, own, ownVar [7][]float64
 	var calls [7]float64
 	for w := range s.share {
 		for _, d := range daysOf(x, time.Weekday(w)) {
 			if full(d) {
 				days[w] = append(days[w], d)
-				if len(days[w]) == profileDays {
+				if len(days[w]) == profileMaxDays {
 					break
 				}
 			}
 		}
-		all = append(all, days[w]...)
-		raw[w], calls[w] = sharesOf(x, days[w], false)
+		recent := days[w][:min(len(days[w]), profileDays)]
+		all = append(all, recent...)
+		raw[w], calls[w] = sharesOf(x, recent, false)
+		own[w], ownVar[w], _ = weightedShares(x, days[w], ref)
 	}
 	for w := range s.share {
 		if raw[w] == nil {
 			continue
 		}
-		var like []int
+		var like, group []int
 		for v := range raw {
 			if v == w || (raw[v] != nil && profileDistance(raw[w], raw[v]) < poolC*profileNoise(raw[w], raw[v], calls[w], calls[v])) {
 				like = append(like, days[v]...)
+				group = append(group, v)
 			}
 		}
-		s.share[w], _ = sharesOf(x, like, true)
+		pool, _, level := weightedShares(x, like, ref)
+		sh := own[w]
+		if len(group) > 1 {
+			sh = make([]float64, x.slots)
+			for p := range sh {
+				m, between, noise := 0.0, 0.0, 0.0
+				for _, v := range group {
+					m += own[v][p]
+				}
+				m /= float64(len(group))
+				for _, v := range group {
+					between += (own[v][p] - m) * (own[v][p] - m)
+					noise += ownVar[v][p]
+				}
+				tau2 := max(between/float64(len(group)-1)-noise/float64(len(group)), 0)
+				b := 1.0
+				if tau2+ownVar[w][p] > 0 {
+					b = tau2 / (tau2 + ownVar[w][p])
+				}
+				sh[p] = pool[p] + b*(own[w][p]-pool[p])
+			}
+		}
+		if x.step < 30*time.Minute || level < smoothBelow {
+			sh = sqrtSmooth(sh, 0.25)
+		}
+		s.share[w] = sh
 	}
 	fallback, _ := sharesOf(x, all, true)
 	for w := range s.share {
@@ -225,6 +269,101 @@ func spread(x *matrix, s dayShape, totals []float64) [][]float64 {
 		for p := range out[h] {
 			out[h][p] = tot * sh[p]
 		}
+	}
+	return out
+}
+
+// weightedShares is the profile of the given days, each weighted by 0.5^(age in weeks /
+// profileHalfLife) where the age counts from row ref (the ratio of the weighted slot means to
+// their sum); the sampling variance of each share, from the weighted spread of the days' own
+// shares and the weights' effective number of days; and the mean calls of a slot with data.
+func weightedShares(x *matrix, days []int, ref int) (share, variance []float64, level float64) {
+	if len(days) == 0 {
+		return nil, nil, 0
+	}
+	sum := make([]float64, x.slots)
+	wsum := make([]float64, x.slots)
+	wts := make([]float64, len(days))
+	for i, d := range days {
+		wts[i] = math.Pow(0.5, float64(ref-d)/7/profileHalfLife)
+		for p, v := range x.rows[d] {
+			if !math.IsNaN(v) {
+				sum[p] += wts[i] * v
+				wsum[p] += wts[i]
+			}
+		}
+	}
+	mean := make([]float64, x.slots)
+	total, k := 0.0, 0
+	for p := range mean {
+		if wsum[p] > 0 {
+			mean[p] = sum[p] / wsum[p]
+			k++
+		}
+		total += mean[p]
+	}
+	if total <= 0 {
+		return nil, nil, 0
+	}
+	level = total / float64(k)
+	for p := range mean {
+		mean[p] /= total
+	}
+	// the days' own shares' weighted spread, over the effective number of days (Σw)²/Σw²
+	vr := make([]float64, x.slots)
+	sw, sw2 := 0.0, 0.0
+	for i, d := range days {
+		t := 0.0
+		for _, v := range x.rows[d] {
+			if !math.IsNaN(v) {
+				t += v
+			}
+		}
+		if t <= 0 {
+			continue
+		}
+		sw += wts[i]
+		sw2 += wts[i] * wts[i]
+		for p, v := range x.rows[d] {
+			if !math.IsNaN(v) {
+				e := v/t - mean[p]
+				vr[p] += wts[i] * e * e
+			}
+		}
+	}
+	for p := range vr {
+		if sw > 0 {
+			vr[p] = vr[p] / sw * sw2 / (sw * sw)
+		}
+	}
+	return mean, vr, level
+}
+
+// sqrtSmooth smooths a profile across neighbouring slots with the kernel [a, 1−2a, a] on the
+// square-root scale, keeping empty slots empty, and renormalises it.
+func sqrtSmooth(sh []float64, a float64) []float64 {
+	if a <= 0 || len(sh) < 3 {
+		return sh
+	}
+	out := make([]float64, len(sh))
+	total := 0.0
+	for p := range sh {
+		if sh[p] <= 0 {
+			continue
+		}
+		l, r := sh[p], sh[p]
+		if p > 0 && sh[p-1] > 0 {
+			l = sh[p-1]
+		}
+		if p+1 < len(sh) && sh[p+1] > 0 {
+			r = sh[p+1]
+		}
+		v := a*math.Sqrt(l) + (1-2*a)*math.Sqrt(sh[p]) + a*math.Sqrt(r)
+		out[p] = v * v
+		total += out[p]
+	}
+	for p := range out {
+		out[p] /= total
 	}
 	return out
 }
