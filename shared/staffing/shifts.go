@@ -66,6 +66,15 @@ const (
 	OverWeight  = 1
 )
 
+// Size limits of PlanShifts: a requirement of at most MaxPlanIntervals intervals (five weeks at
+// 5-minute steps, a year at 1-hour ones) and at most MaxPlanCandidates candidate shifts (the
+// templates' start times over the requirement's days). Bigger problems are refused (ErrInvalid)
+// rather than left to run for minutes.
+const (
+	MaxPlanIntervals  = 10_080
+	MaxPlanCandidates = 50_000
+)
+
 // Methods named in Plan.Method.
 const (
 	MethodLP     = "lp"
@@ -85,6 +94,9 @@ type candidate struct {
 func (r Requirement) Validate() error {
 	if r.Step <= 0 {
 		return fmt.Errorf("%w: requirement step must be positive, got %v", ErrInvalid, r.Step)
+	}
+	if len(r.Agents) > MaxPlanIntervals {
+		return fmt.Errorf("%w: requirement has %d intervals, at most %d can be planned at once", ErrInvalid, len(r.Agents), MaxPlanIntervals)
 	}
 	for i, a := range r.Agents {
 		if a < 0 {
@@ -194,6 +206,9 @@ func PlanShifts(ctx context.Context, req Requirement, templates []ShiftTemplate,
 		names[t.Name] = true
 	}
 	cands := candidates(req, templates, loc)
+	if len(cands) > MaxPlanCandidates {
+		return Plan{}, fmt.Errorf("%w: the templates allow %d shifts over the requirement, at most %d can be planned at once (fewer start times or a shorter requirement)", ErrInvalid, len(cands), MaxPlanCandidates)
+	}
 	if err := ctx.Err(); err != nil {
 		return Plan{}, err
 	}
