@@ -49,6 +49,7 @@ type Shift struct {
 // Plan is a set of shifts with the agents they put on the floor per requirement interval
 // (Coverage), the agent-intervals above (Over) and below (Under) the requirement, and the Method
 // that produced it ("lp": the LP relaxation rounded and repaired; "greedy": the heuristic).
+// docs/staffing.md has the method and its measured gap to the LP bound.
 type Plan struct {
 	Shifts   []Shift
 	Coverage []int
@@ -181,13 +182,14 @@ func parseClock(s string) (time.Duration, error) {
 // covered). Start times are wall-clock times in loc (nil → UTC) on the days the template allows,
 // from the day before the requirement starts (a shift may run into it) to its last day.
 //
-// Method rule: when the problem splits into independent blocks (no template has a Max, and the
-// candidate shifts fall into groups that share no interval, such as the days of a centre closed
-// at night), every block has at most lpMaxRows intervals and lpMaxCols candidate shifts, and
-// Σ rows³ over the blocks is at most lpBudget (the simplex's cost), each block's LP relaxation is solved with gonum's simplex, rounded down and repaired by the same local
-// search the heuristic ends with; otherwise, and when the LP fails numerically, the greedy
-// heuristic runs alone. When the LP runs, the heuristic runs too and the plan with the lower
-// objective is returned (ties go to the LP); Method says which.
+// Method rule: the candidate shifts are split into independent blocks (groups that share no
+// interval, such as the days of a centre closed at night; a template with a Max couples
+// everything into one block). When every block has at most lpMaxRows intervals and lpMaxCols
+// candidates and Σ rows³ over the blocks is at most lpBudget (the dense simplex's cost), each
+// block's LP relaxation is solved with gonum's simplex, rounded, and repaired by the heuristic's
+// local search and ruin and recreate. The heuristic always runs; the plan with the lower objective
+// is returned (ties go to the LP), and Method says which. When the LP is too big or fails
+// numerically the heuristic's plan is returned.
 func PlanShifts(ctx context.Context, req Requirement, templates []ShiftTemplate, loc *time.Location) (Plan, error) {
 	if loc == nil {
 		loc = time.UTC
