@@ -215,17 +215,24 @@ func PlanShifts(ctx context.Context, req Requirement, templates []ShiftTemplate,
 		return Plan{}, err
 	}
 	p := problem{req: req.Agents, templates: templates, cands: cands}
-	best, err := p.greedy(ctx)
+	greedy, err := p.greedy(ctx)
 	if err != nil {
 		return Plan{}, err
 	}
-	method := MethodGreedy
-	if counts, _, ok, err := p.lp(ctx); err != nil {
+	lp, _, ok, err := p.lp(ctx)
+	if err != nil {
 		return Plan{}, err
-	} else if ok && p.objective(counts) <= p.objective(best) {
-		best, method = counts, MethodLP
 	}
-	return p.plan(req, best, method), nil
+	return p.choose(req, greedy, lp, ok), nil
+}
+
+// choose is the plan of the LP's counts when the LP ran (lpOK) and its objective is no worse than
+// the heuristic's, else the heuristic's.
+func (p *problem) choose(req Requirement, greedy, lp []int, lpOK bool) Plan {
+	if lpOK && p.objective(lp) <= p.objective(greedy) {
+		return p.plan(req, lp, MethodLP)
+	}
+	return p.plan(req, greedy, MethodGreedy)
 }
 
 // candidates lists every shift the templates allow that covers at least one interval.
