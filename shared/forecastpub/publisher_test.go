@@ -152,4 +152,18 @@ func TestPublishRollingReview(t *testing.T) {
 		t.Fatalf("rolling did not rise after a burst: %v then %v", roll.Points[:4], r2.Published[0].Points[:4])
 	}
 	t.Logf("rolling, next quarter hour: %.1f before the burst, %.1f after", roll.Points[0], r2.Published[0].Points[0])
+
+	// The wallboard's curve of today: the scheduling forecast per quarter hour, the rolling one
+	// where it covers a quarter hour.
+	pts, err := f.pub.Today(ctx, f.t)
+	if err != nil || len(pts) != 96 {
+		t.Fatalf("today: %d points, %v", len(pts), err)
+	}
+	q := int(r2.Published[0].Start.Sub(pts[0].Start) / QuarterHour)
+	if got, want := pts[q].Contacts, r2.Published[0].Points[0]; math.Abs(got-want) > 0.01 {
+		t.Fatalf("today at %v: %v, want the rolling forecast's %v", pts[q].Start, got, want)
+	}
+	if pts[0].Contacts <= 0 {
+		t.Fatalf("today at midnight: %v, want the scheduling forecast's", pts[0])
+	}
 }

@@ -131,7 +131,7 @@ func Staff(ctx context.Context, f forecaststore.Forecast, s forecaststore.Settin
 		}
 		r, err := staffing.Required(staffing.Interval{Calls: f.Points[i], AHT: aht, Length: step}, target)
 		if err != nil {
-			return Staffing{}, fmt.Errorf("staffing of interval %d: %w", i, err)
+			return Staffing{}, fmt.Errorf("%w: interval %d (%v): %w", ErrStaffing, i, f.Start.Add(time.Duration(i)*step), err)
 		}
 		out.Intervals = append(out.Intervals, Needed{Start: f.Start.Add(time.Duration(i) * step), Calls: f.Points[i],
 			Agents: r.Agents, Scheduled: r.Scheduled, ServiceLevel: round4(r.ServiceLevel), ASASeconds: round2(r.ASA.Seconds()),
@@ -139,6 +139,9 @@ func Staff(ctx context.Context, f forecaststore.Forecast, s forecaststore.Settin
 		req.Agents = append(req.Agents, r.Scheduled)
 	}
 	plan, err := staffing.PlanShifts(ctx, req, Templates(s), loc)
+	if errors.Is(err, staffing.ErrInvalid) {
+		return Staffing{}, fmt.Errorf("%w: shift plan: %w", ErrStaffing, err)
+	}
 	if err != nil {
 		return Staffing{}, fmt.Errorf("shift plan of forecast %s: %w", f.ID, err)
 	}
@@ -151,6 +154,10 @@ func Staff(ctx context.Context, f forecaststore.Forecast, s forecaststore.Settin
 	}
 	return out, nil
 }
+
+// ErrStaffing wraps what the staffing package refuses for this forecast and these settings (a
+// load too high, a target no agent count meets, a plan too big): the caller's input, not a fault.
+var ErrStaffing = errors.New("staffing refused")
 
 // ErrSpan is returned when the span asked for holds no interval of the forecast.
 var ErrSpan = errors.New("the span asked for holds no interval of the forecast")

@@ -101,8 +101,8 @@ func (s Settings) Check() []httpapi.FieldError {
 	if s.ASASeconds == 0 && (s.AnswerWithinS < 1 || s.AnswerWithinS > 3600) {
 		bad("/answer_within_s", "must be 1-3600 seconds with a service-level target")
 	}
-	if s.MaxOccupancy < 0 || s.MaxOccupancy > 1 {
-		bad("/max_occupancy", "must be 0 (no cap) to 1")
+	if s.MaxOccupancy != 0 && (s.MaxOccupancy < 0.1 || s.MaxOccupancy > 1) {
+		bad("/max_occupancy", "must be 0 (no cap) or from 0.1 to 1")
 	}
 	if s.Shrinkage < 0 || s.Shrinkage > 0.95 {
 		bad("/shrinkage", "must be 0-0.95")

@@ -29,6 +29,7 @@ import (
 	"github.com/lingxi/lingxi/shared/httpapi"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/tenant"
+	"github.com/lingxi/lingxi/shared/wallboard"
 )
 
 // PublishTimeout bounds POST /v1/forecasts/publish (under the HTTP API's 30-second limit).
@@ -37,6 +38,7 @@ const PublishTimeout = 25 * time.Second
 // ForecastPublisher publishes a tenant's forecasts now; *forecastpub.Publisher is one.
 type ForecastPublisher interface {
 	Publish(ctx context.Context, t tenant.ID, req forecastpub.Request) (forecastpub.Result, error)
+	Today(ctx context.Context, t tenant.ID) ([]forecastpub.Point, error)
 	Store() *forecaststore.Store
 }
 
@@ -404,6 +406,8 @@ func (api *API) getStaffing(ctx context.Context, r *httpapi.Request, p auth.Prin
 	switch {
 	case errors.Is(err, forecastpub.ErrNotIntraday):
 		return httpapi.Response{}, httpapi.Invalid(httpapi.FieldError{Field: "forecast", Reason: fmt.Sprintf("is a %s forecast: staffing needs an intraday one (scheduling or rolling)", f.Product)})
+	case errors.Is(err, forecastpub.ErrStaffing):
+		return httpapi.Response{}, httpapi.Invalid(httpapi.FieldError{Field: "forecast", Reason: "cannot be staffed with these targets: " + strings.TrimPrefix(err.Error(), forecastpub.ErrStaffing.Error()+": ")})
 	case errors.Is(err, forecastpub.ErrSpan):
 		return httpapi.Response{}, httpapi.Invalid(httpapi.FieldError{Field: "from", Reason: "the span holds no interval of the forecast"})
 	case err != nil:
@@ -488,4 +492,27 @@ func (api *API) putStaffingSettings(ctx context.Context, r *httpapi.Request, p a
 		return httpapi.Response{}, writeConflict(err, pc, "the staffing settings")
 	}
 	return httpapi.Response{Status: http.StatusOK, Body: staffingSettingsOut{Settings: s, Version: cur + 1}, Headers: etag(cur + 1)}, nil
+}
+
+// wallboardOut is GET /v1/wallboard's answer: the board, and today's forecast per 15 minutes
+// beside its arrivals (forecastpub.Today; empty when nothing is published).
+type wallboardOut struct {
+	wallboard.Board
+	Forecast []forecastpub.Point `json:"forecast"`
+}
+
+// withForecast adds today's forecast to b. The board never fails for it: a forecast that cannot
+// be read is logged and left empty.
+func (api *API) withForecast(ctx context.Context, t tenant.ID, b wallboard.Board) wallboardOut {
+	out := wallboardOut{Board: b, Forecast: []forecastpub.Point{}}
+	if api.fc.pub == nil {
+		return out
+	}
+	f, err := api.fc.pub.Today(ctx, t)
+	if err != nil {
+		api.log.WarnContext(ctx, "wallboard: today's forecast", "tenant", t.String(), "err", err)
+		return out
+	}
+	out.Forecast = f
+	return out
 }

@@ -7,7 +7,6 @@ import (
 	"github.com/lingxi/lingxi/shared/floor"
 	"github.com/lingxi/lingxi/shared/httpapi"
 	"github.com/lingxi/lingxi/shared/openapi"
-	"github.com/lingxi/lingxi/shared/wallboard"
 )
 
 // humanEnums are the enums of the human-service bodies.
@@ -95,9 +94,9 @@ func humanOperations(op func(openapi.Operation, string) openapi.Operation) []ope
 			Problems:  openapi.Problems(httpapi.KindNotFound, httpapi.KindConflict, httpapi.KindUnavailable)}, agent),
 
 		op(openapi.Operation{Route: "GET /v1/wallboard", ID: "getWallboard", Tag: agentTag,
-			Summary:     "The supervisor's wallboard figures now: per queue waiting, longest wait, service level, ASA, abandon rate, offered and answered today; agents by state; arrivals per 15 minutes",
+			Summary:     "The supervisor's wallboard figures now: per queue waiting, longest wait, service level, ASA, abandon rate, offered and answered today; agents by state; arrivals per 15 minutes, and today's forecast beside them",
 			Description: "The same figures the WebSocket pushes to supervisors as they change (docs/wallboard.md).",
-			Responses:   []openapi.Response{{Status: http.StatusOK, Body: wallboard.Board{}}}}, supervisor),
+			Responses:   []openapi.Response{{Status: http.StatusOK, Body: wallboardOut{}}}}, supervisor),
 
 		op(openapi.Operation{Route: "POST /v1/canned-responses", ID: "createCannedResponse", Tag: cannedTag,
 			Summary:     "Create a canned response (话术) agents send or adapt: title, text, language, tags",
