@@ -20,6 +20,13 @@ await main(async (browser) => {
   await row.locator('.pill.break').waitFor();
   step('the supervisor puts the agent on a break; the desktop shows it at once');
 
+  // The demo tenant's forecasts were published at start: the wallboard draws today's beside the
+  // arrivals.
+  const line = sup.getByTestId('forecast');
+  await line.waitFor();
+  check(Number(await line.getAttribute('data-total')) > 0, "today's forecast on the wallboard is empty");
+  step("today's forecast is drawn beside the arrivals");
+
   // A partner's system hands over a contact (POST /v1/contacts, the tenant's key).
   const res = await fetch(base() + '/v1/contacts', {
     method: 'POST',

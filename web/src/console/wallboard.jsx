@@ -9,6 +9,7 @@ import * as N from './normalize.js';
 // arrive over the WebSocket as they change; without it the page reads them every 10 seconds.
 export function Wallboard({ token, live, onAuthLost }) {
   const [board, setBoard] = useState(null);
+  const [forecast, setForecast] = useState([]); // today's forecast per 15 minutes (GET /v1/wallboard only)
   const [agents, setAgents] = useState([]);
   const [waiting, setWaiting] = useState([]);
   const [handled, setHandled] = useState([]); // offered to or with an agent now
@@ -31,7 +32,10 @@ export function Wallboard({ token, live, onAuthLost }) {
       ['/v1/wallboard', '/v1/agents', '/v1/contacts?state=queued', '/v1/contacts?state=offered', '/v1/contacts?state=assigned', '/v1/queues'].map((p) => api('GET', p)),
     );
     if (q.status === 'fulfilled') setQueueIDs(items(q.value, 'queues').map((x) => x.id));
-    if (b.status === 'fulfilled') setBoard(b.value);
+    if (b.status === 'fulfilled') {
+      setBoard(b.value);
+      if (Array.isArray(b.value?.forecast)) setForecast(b.value.forecast);
+    }
     if (a.status === 'fulfilled') setAgents(items(a.value, 'agents'));
     if (w.status === 'fulfilled') setWaiting(items(w.value, 'contacts'));
     if (o.status === 'fulfilled' && h.status === 'fulfilled') setHandled([...items(o.value, 'contacts'), ...items(h.value, 'contacts')]);
@@ -230,9 +234,9 @@ export function Wallboard({ token, live, onAuthLost }) {
 
       <section aria-label="Arrivals">
         <h2>
-          Arrivals per 15 minutes <span class="muted small">today</span>
+          Arrivals per 15 minutes <span class="muted small">today{forecast.length > 0 ? ', beside the forecast (line)' : ''}</span>
         </h2>
-        <Arrivals series={N.pick(board, 'arrivals')} day={N.pick(board, 'day')} zone={N.pick(board, 'time_zone')} now={now} />
+        <Arrivals series={N.pick(board, 'arrivals')} forecast={forecast} day={N.pick(board, 'day')} zone={N.pick(board, 'time_zone')} now={now} />
       </section>
     </main>
   );
@@ -303,8 +307,8 @@ function Move({ contact, queues, agents, onMove }) {
 
 // Arrivals draws the day's arrivals per 15-minute interval as SVG bars: series is the board's
 // [{start, contacts}] of the tenant's day (in its time zone; UTC shown as UTC, other zones as this
-// browser's local time).
-export function Arrivals({ series, day, zone, now }) {
+// browser's local time), and forecast the day's forecast in the same shape, drawn as a line.
+export function Arrivals({ series, forecast, day, zone, now }) {
   const utc = !zone || zone === 'UTC';
   const slotOf = (t) => {
     const d = new Date(t);
@@ -315,9 +319,16 @@ export function Arrivals({ series, day, zone, now }) {
     const slot = slotOf(N.pick(x, 'start'));
     if (slot >= 0 && slot < 96) counts[slot] += N.pick(x, 'contacts', 'count') || 0;
   }
+  const expected = new Array(96).fill(null);
+  for (const x of Array.isArray(forecast) ? forecast : []) {
+    const slot = slotOf(N.pick(x, 'start'));
+    if (slot >= 0 && slot < 96) expected[slot] = (expected[slot] || 0) + (N.pick(x, 'contacts') || 0);
+  }
+  const hasForecast = expected.some((v) => v !== null);
+  const forecastTotal = Math.round(expected.reduce((a, b) => a + (b || 0), 0));
   const current = slotOf(now);
   const total = counts.reduce((a, b) => a + b, 0);
-  const max = Math.max(4, ...counts);
+  const max = Math.max(4, ...counts, ...expected.map((v) => Math.ceil(v || 0)));
   const W = 960;
   const H = 160;
   const bw = W / 96;
@@ -333,6 +344,14 @@ export function Arrivals({ series, day, zone, now }) {
           </title>
         </rect>
       ))}
+      {hasForecast && (
+        <polyline
+          class="forecast"
+          data-testid="forecast"
+          data-total={forecastTotal}
+          points={expected.map((v, i) => `${(i + 0.5) * bw},${H - ((v || 0) / max) * H}`).join(' ')}
+        />
+      )}
       <rect x={current * bw} y="0" width={bw} height={H} class="cursor" />
       {[0, 3, 6, 9, 12, 15, 18, 21].map((h) => (
         <text key={h} x={h * 4 * bw + 2} y={H + 15} class="axis">
@@ -341,7 +360,7 @@ export function Arrivals({ series, day, zone, now }) {
       ))}
       <text x={W - 4} y="12" class="axis" text-anchor="end">
         {day ? day + (utc ? ' UTC' : '') + ' · ' : ''}
-        {total} today · scale {max}
+        {total} today{hasForecast ? ` · forecast ${forecastTotal}` : ''} · scale {max}
       </text>
     </svg>
   );
