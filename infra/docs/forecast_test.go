@@ -3,14 +3,24 @@ package docs
 import (
 	"encoding/json"
 	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/lingxi/lingxi/functions/api/handler"
+	"github.com/lingxi/lingxi/infra/emulators"
+	"github.com/lingxi/lingxi/shared/auth"
 	"github.com/lingxi/lingxi/shared/forecastcal"
 	"github.com/lingxi/lingxi/shared/httpapi"
 	"github.com/lingxi/lingxi/shared/intervals"
+	"github.com/lingxi/lingxi/shared/outbox"
+	"github.com/lingxi/lingxi/shared/store"
+	"github.com/lingxi/lingxi/shared/stream"
 )
 
 // samplesNow is the time the event samples of docs/forecast-history.md are checked at: their
@@ -98,6 +108,44 @@ func TestForecastDataSamples(t *testing.T) {
 		}
 		if fe := s.Check(); len(fe) > 0 || s.TimeZone == "" {
 			t.Errorf("%s: %v", b.Where(), fe)
+		}
+	}
+}
+
+// The history samples of docs/forecast-history.md sent to POST /v1/forecast/history through the
+// api function's handler against the emulators: the file is stored (201, its rows counted), and
+// the rejected file's answer is the page's problem sample, member for member.
+func TestForecastHistorySamplesThroughTheAPI(t *testing.T) {
+	ddb, table := emulators.NewTable(t, store.CreateTable)
+	kin, streamName := emulators.NewStream(t, 1)
+	db := store.New(ddb, table)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	authn, err := auth.NewAuthenticator(db, auth.Hash(platformKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &apiEnv{api: handler.New(db, outbox.New(db, stream.NewPublisher(kin, streamName), log), authn, log,
+		handler.WithForecastData(intervals.New(db), forecastcal.New(db)))}
+	key := e.tenantKey(t, "docs-forecast")
+	for _, b := range blocksOf(t, "csv forecast-history") {
+		code, body := e.call(t, "POST", "/v1/forecast/history", key, "text/csv", b.Body)
+		if code != http.StatusCreated || body["rows"] != float64(strings.Count(b.Body, "\n")-1) {
+			t.Errorf("%s: %d %v", b.Where(), code, body)
+		}
+	}
+	var want map[string]any
+	for _, b := range blocksOf(t, "json problem") {
+		if b.File == "forecast-history.md" {
+			if err := json.Unmarshal([]byte(b.Body), &want); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, b := range blocksOf(t, "csv forecast-history-rejected") {
+		code, got := e.call(t, "POST", "/v1/forecast/history", key, "text/csv", b.Body)
+		if code != http.StatusUnprocessableEntity || !reflect.DeepEqual(got, want) {
+			g, _ := json.MarshalIndent(got, "", "  ")
+			t.Errorf("%s: %d\n%s\nthe page's problem sample is the answer the file must get", b.Where(), code, g)
 		}
 	}
 }
