@@ -90,6 +90,9 @@ func TestTuneRollingOrigins(t *testing.T) {
 				}
 				m = bankdata.Evaluate(d.Format, f, act)
 			}
+			if m.Intervals == 0 { // a day the centre is closed: nothing scored
+				continue
+			}
 			if os.Getenv("FC_V") != "" {
 				t.Logf("%s origin %d cut %s: wape %.2f daily %.2f model %s", c.name, k, s.Time(cut*per).Format(time.DateOnly), m.WAPE, m.DailyWAPE, f.Model)
 			}
