@@ -274,6 +274,9 @@ func monthly(fc forecast.Forecast, today time.Time, loc *time.Location, actualMo
 		}
 	}
 	out.Events = recount(forecast.Forecast{Start: fc.Start, Step: fc.Step, Point: fc.Point, Baseline: fc.Baseline}, fc.Events, occ)
+	if len(fc.Baseline) != len(fc.Point) {
+		out.Baseline = nil // no baseline to sum: the item's baseline is its points
+	}
 	return out
 }
 
