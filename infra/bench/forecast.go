@@ -1,0 +1,604 @@
+package main
+
+// Forecasting (issue 11): 30-minute call volumes of the two public bank datasets, ours
+// (`lingxi forecast eval`) against R's forecast package (stlm-ETS, stlm-ARIMA, TBATS), prophet
+// and two simple baselines (peers.R), on rolling origins inside the training files; and our
+// Erlang C/A (`lingxi staffing erlang`) against an independent implementation in R (erlang.R)
+// and a published example.
+//
+// Every system reads the same split files. The peers write their forecasts as CSV and this file
+// scores them (fcScore) by the protocol `lingxi forecast eval` scores ours with: 30-minute
+// intervals; the US bank on weekdays 07:00–21:00 (28 half-hours, the partial 21:00–21:05 slot
+// dropped, days absent from the test file not scored); the Israeli bank on all 48 half-hours of
+// every day; WAPE = 100·Σ|F−A|/ΣA; MAPE and attainment (|F−A| ≤ 10%·A) over intervals with
+// A ≥ 10; daily WAPE the WAPE of the scored days' sums.
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// forecastHeading starts the forecasting section of BENCH.md.
+const forecastHeading = "## Forecasting and staffing: bank call volumes vs R forecast/prophet, Erlang C/A vs a reference"
+
+// fcPlan is what the forecast part runs.
+type fcPlan struct {
+	banks   []string        // "us", "il"
+	peers   []string        // peers.R peers, one-shot
+	rolling map[string]bool // the peers also run rolling-daily
+	origins int             // rolling origins inside each training file, 6 weeks apart
+	parts   map[string]bool // "accuracy", "erlang"
+	schemes []string        // "one-shot", "rolling-daily"
+}
+
+// fcTestDays is the length of each origin's test period: the last six weeks.
+const fcTestDays = 42
+
+// fcBank is one of the two datasets.
+type fcBank struct {
+	key, title, file string
+}
+
+var fcBanks = []fcBank{
+	{"us", "US bank 2003 (5-minute counts, weekdays 07:00–21:05)", "callcenter_us_bank_2003/train.csv"},
+	{"il", "Israeli bank 1999 (6-minute counts, every day, 24 h)", "callcenter_anonymous_bank_1999/train.csv"},
+}
+
+var fcPeerNotes = map[string]string{
+	"lingxi":     "ours: `lingxi forecast eval` (shared/forecast: model choice and ensemble weights by rolling-origin backtest on the training part)",
+	"snaive":     "seasonal naive: the same half-hour of the same weekday one week earlier (peers.R)",
+	"wmean4":     "weekday × half-hour mean of the last 4 weeks (peers.R)",
+	"stlm_ets":   "R forecast `stlm(msts(y, c(day, week)), method = \"ets\")`: MSTL decomposition, ETS on the seasonally adjusted series (US periods 28 and 140 half-hours over the open window, Israel 48 and 336)",
+	"stlm_arima": "R forecast `stlm(..., method = \"arima\")`: MSTL, then auto.arima on the adjusted series",
+	"tbats":      "R forecast `tbats(msts(y, c(day, week)), use.parallel = FALSE)`",
+	"prophet":    "R prophet `prophet(daily.seasonality = TRUE, weekly.seasonality = TRUE, yearly.seasonality = FALSE)` on the observed intervals",
+}
+
+// fcMetrics is one system's figures on one split and scheme, in percent.
+type fcMetrics struct {
+	WAPE       float64 `json:"wape"`
+	MAPE       float64 `json:"mape"`
+	Attainment float64 `json:"attainment"`
+	DailyWAPE  float64 `json:"daily_wape"`
+	Intervals  int     `json:"intervals"`
+	FitSeconds float64 `json:"fit_seconds"`
+	Model      string  `json:"model"`
+	Fits       int     `json:"fits"`
+}
+
+// fcSplit is one origin's train and test files.
+type fcSplit struct {
+	origin              int
+	train, test         string
+	trainFrom, trainTo  string
+	testFrom, testTo    string
+	trainDays, testDays int
+	trainRows, testRows int
+}
+
+// fcRun is a system's result on one bank, scheme and origin.
+type fcRun struct {
+	bank, scheme, system string
+	origin               int
+	m                    fcMetrics
+}
+
+// runForecastBench runs the forecasting part and returns its section of BENCH.md.
+func runForecastBench(ctx context.Context, cfg config, work, lingxi string) (string, error) {
+	plan := cfg.forecast
+	var b strings.Builder
+	b.WriteString(forecastHeading + "\n\n")
+	// Each part ends with its own run line: a run of one part (-forecast-parts) replaces only its
+	// part of the section (mergeParts).
+	runLine := func(started time.Time) {
+		fmt.Fprintf(&b, "Run: `go run ./infra/bench %s`, %s–%s; %s; %s.\n\n", strings.Join(os.Args[1:], " "),
+			started.UTC().Format("2006-01-02 15:04"), time.Now().UTC().Format("15:04 UTC"),
+			cmdVersion("Rscript", "-e", `cat(R.version.string, "; forecast", format(packageVersion("forecast")), "; prophet", format(packageVersion("prophet")))`),
+			cpuModel())
+	}
+	if plan.parts["accuracy"] {
+		started := time.Now()
+		if err := runForecastAccuracy(ctx, cfg, plan, work, lingxi, &b); err != nil {
+			return "", err
+		}
+		runLine(started)
+	}
+	if plan.parts["erlang"] {
+		started := time.Now()
+		if err := runErlangCheck(ctx, cfg, work, lingxi, &b); err != nil {
+			return "", err
+		}
+		runLine(started)
+	}
+	return b.String(), nil
+}
+
+func runForecastAccuracy(ctx context.Context, cfg config, plan fcPlan, work, lingxi string, b *strings.Builder) error {
+	script := filepath.Join(cfg.repoRoot, "infra/bench/forecast/peers.R")
+	var runs []fcRun
+	splits := map[string][]fcSplit{}
+	for _, key := range plan.banks {
+		bank, ok := fcBankByKey(key)
+		if !ok {
+			return fmt.Errorf("unknown bank %q (us, il)", key)
+		}
+		for origin := 1; origin <= plan.origins; origin++ {
+			dir := filepath.Join(work, fmt.Sprintf("forecast-%s-%d", key, origin))
+			sp, err := writeBankSplit(filepath.Join(cfg.dataDir, bank.file), dir, origin)
+			if err != nil {
+				return fmt.Errorf("%s origin %d: %w", key, origin, err)
+			}
+			splits[key] = append(splits[key], sp)
+			actual, err := readBankActuals(sp.test)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(os.Stderr, "== forecast %s origin %d: train %s..%s, test %s..%s\n", key, origin, sp.trainFrom, sp.trainTo, sp.testFrom, sp.testTo)
+			for _, scheme := range plan.schemes {
+				m, err := runOursForecast(ctx, lingxi, sp, scheme)
+				if err != nil {
+					return fmt.Errorf("ours %s %s origin %d: %w", key, scheme, origin, err)
+				}
+				logFc(key, scheme, "lingxi", m)
+				runs = append(runs, fcRun{key, scheme, "lingxi", origin, m})
+				for _, peer := range plan.peers {
+					if scheme == "rolling-daily" && !plan.rolling[peer] {
+						continue
+					}
+					m, err := runPeerForecast(ctx, script, dir, sp, peer, scheme, actual)
+					if err != nil {
+						return fmt.Errorf("%s %s %s origin %d: %w", peer, key, scheme, origin, err)
+					}
+					logFc(key, scheme, peer, m)
+					runs = append(runs, fcRun{key, scheme, peer, origin, m})
+				}
+			}
+		}
+	}
+	renderForecast(b, plan, splits, runs)
+	return nil
+}
+
+func logFc(bank, scheme, system string, m fcMetrics) {
+	fmt.Fprintf(os.Stderr, "   %s %-13s %-10s WAPE %6.2f MAPE %6.2f att %5.1f daily %6.2f n %d fit %.1fs %s\n",
+		bank, scheme, system, m.WAPE, m.MAPE, m.Attainment, m.DailyWAPE, m.Intervals, m.FitSeconds, m.Model)
+}
+
+func fcBankByKey(key string) (fcBank, bool) {
+	for _, b := range fcBanks {
+		if b.key == key {
+			return b, true
+		}
+	}
+	return fcBank{}, false
+}
+
+// writeBankSplit writes one origin of a training file as train.csv and test.csv in dir, rows as
+// they are: origin 1 tests on the file's last fcTestDays calendar days, origin 2 on the
+// fcTestDays before those, and so on; train is every day before the test.
+func writeBankSplit(path, dir string, origin int) (fcSplit, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fcSplit{}, err
+	}
+	header, rows, dateCol, err := bankRows(data)
+	if err != nil {
+		return fcSplit{}, fmt.Errorf("%s: %w", path, err)
+	}
+	last, err := time.Parse(time.DateOnly, rowField(rows[len(rows)-1], dateCol))
+	if err != nil {
+		return fcSplit{}, fmt.Errorf("%s: last row: %w", path, err)
+	}
+	testTo := last.AddDate(0, 0, -fcTestDays*(origin-1))
+	testFrom := testTo.AddDate(0, 0, -(fcTestDays - 1))
+	from, to := testFrom.Format(time.DateOnly), testTo.Format(time.DateOnly)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fcSplit{}, err
+	}
+	sp := fcSplit{origin: origin, train: filepath.Join(dir, "train.csv"), test: filepath.Join(dir, "test.csv")}
+	var train, test bytes.Buffer
+	train.WriteString(header + "\n")
+	test.WriteString(header + "\n")
+	trainDays, testDays := map[string]bool{}, map[string]bool{}
+	for _, r := range rows {
+		d := rowField(r, dateCol)
+		switch {
+		case d < from:
+			train.WriteString(r + "\n")
+			trainDays[d] = true
+			sp.trainRows++
+		case d <= to:
+			test.WriteString(r + "\n")
+			testDays[d] = true
+			sp.testRows++
+		}
+	}
+	if len(trainDays) < 14 || len(testDays) == 0 {
+		return fcSplit{}, fmt.Errorf("origin %d leaves %d training and %d test days", origin, len(trainDays), len(testDays))
+	}
+	sp.trainFrom, sp.trainTo = minMaxKey(trainDays)
+	sp.testFrom, sp.testTo = minMaxKey(testDays)
+	sp.trainDays, sp.testDays = len(trainDays), len(testDays)
+	if err := os.WriteFile(sp.train, train.Bytes(), 0o644); err != nil {
+		return fcSplit{}, err
+	}
+	return sp, os.WriteFile(sp.test, test.Bytes(), 0o644)
+}
+
+func minMaxKey(m map[string]bool) (string, string) {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys[0], keys[len(keys)-1]
+}
+
+// bankRows splits a bank CSV into its header and data rows and finds the date column.
+func bankRows(data []byte) (header string, rows []string, dateCol int, err error) {
+	lines := strings.Split(strings.TrimRight(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n"), "\n")
+	if len(lines) < 2 {
+		return "", nil, 0, errors.New("no data rows")
+	}
+	switch lines[0] {
+	case usHeader:
+		dateCol = 1
+	case ilHeader:
+		dateCol = 0
+	default:
+		return "", nil, 0, fmt.Errorf("unknown header %q", lines[0])
+	}
+	return lines[0], lines[1:], dateCol, nil
+}
+
+func rowField(row string, i int) string {
+	f := strings.Split(row, ",")
+	if i < len(f) {
+		return f[i]
+	}
+	return ""
+}
+
+const (
+	usHeader = "datetime_local,date,interval_start,calls"
+	ilHeader = "date,interval_index,interval_start,weekday,calls"
+)
+
+// readBankActuals reads a bank CSV file into its scored 30-minute actuals.
+func readBankActuals(path string) (map[time.Time]float64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	a, err := parseBankActuals(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return a, nil
+}
+
+// parseBankActuals sums a bank CSV's rows into 30-minute intervals and keeps the complete ones
+// inside the scoring window (US: Monday–Friday, 07:00–21:00; Israel: every day, all day). Times
+// are the bank's wall clock, read as UTC.
+func parseBankActuals(r io.Reader) (map[time.Time]float64, error) {
+	cr := csv.NewReader(r)
+	cr.ReuseRecord = true
+	head, err := cr.Read()
+	if err != nil {
+		return nil, fmt.Errorf("header: %w", err)
+	}
+	var dateCol, timeCol, callsCol, first, last, perSlot int
+	var weekdays bool
+	switch strings.Join(head, ",") {
+	case usHeader:
+		dateCol, timeCol, callsCol, first, last, perSlot, weekdays = 1, 2, 3, 7*60, 21*60, 6, true
+	case ilHeader:
+		dateCol, timeCol, callsCol, first, last, perSlot = 0, 2, 4, 0, 24*60, 5
+	default:
+		return nil, fmt.Errorf("unknown header %q", strings.Join(head, ","))
+	}
+	sum := map[time.Time]float64{}
+	n := map[time.Time]int{}
+	for line := 2; ; line++ {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		day, err := time.Parse(time.DateOnly, rec[dateCol])
+		if err != nil {
+			return nil, fmt.Errorf("line %d: date: %w", line, err)
+		}
+		hm, err := time.Parse("15:04", rec[timeCol])
+		if err != nil {
+			return nil, fmt.Errorf("line %d: interval_start: %w", line, err)
+		}
+		calls, err := strconv.ParseFloat(rec[callsCol], 64)
+		if err != nil || calls < 0 || math.IsInf(calls, 0) || math.IsNaN(calls) {
+			return nil, fmt.Errorf("line %d: calls %q", line, rec[callsCol])
+		}
+		min := hm.Hour()*60 + hm.Minute()
+		if min < first || min >= last || (weekdays && (day.Weekday() == time.Saturday || day.Weekday() == time.Sunday)) {
+			continue
+		}
+		at := day.Add(time.Duration(min-min%30) * time.Minute)
+		sum[at] += calls
+		n[at]++
+	}
+	for at, k := range n {
+		if k != perSlot {
+			delete(sum, at)
+		}
+	}
+	if len(sum) == 0 {
+		return nil, errors.New("no complete 30-minute interval in the scoring window")
+	}
+	return sum, nil
+}
+
+// parseForecastCSV reads peers.R's `interval_start,forecast` output.
+func parseForecastCSV(r io.Reader) (map[time.Time]float64, error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = 2
+	head, err := cr.Read()
+	if err != nil {
+		return nil, fmt.Errorf("header: %w", err)
+	}
+	if head[0] != "interval_start" || head[1] != "forecast" {
+		return nil, fmt.Errorf("header %q", strings.Join(head, ","))
+	}
+	out := map[time.Time]float64{}
+	for line := 2; ; line++ {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		at, err := time.Parse("2006-01-02T15:04:05", rec[0])
+		if err != nil {
+			return nil, fmt.Errorf("line %d: %w", line, err)
+		}
+		v, err := strconv.ParseFloat(rec[1], 64)
+		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("line %d: forecast %q", line, rec[1])
+		}
+		if _, dup := out[at]; dup {
+			return nil, fmt.Errorf("line %d: %s twice", line, rec[0])
+		}
+		out[at] = v
+	}
+}
+
+// fcMinActual is the smallest actual MAPE and attainment count.
+const fcMinActual = 10
+
+// fcScore scores forecasts against actuals (every actual interval must have a forecast).
+func fcScore(actual, forecast map[time.Time]float64) (fcMetrics, error) {
+	var absErr, sumA, ape float64
+	var nMAPE, hits int
+	dayF, dayA := map[time.Time]float64{}, map[time.Time]float64{}
+	for at, a := range actual {
+		f, ok := forecast[at]
+		if !ok {
+			return fcMetrics{}, fmt.Errorf("no forecast for %s", at.Format("2006-01-02 15:04"))
+		}
+		absErr += math.Abs(f - a)
+		sumA += a
+		day := at.Truncate(24 * time.Hour)
+		dayF[day] += f
+		dayA[day] += a
+		if a >= fcMinActual {
+			nMAPE++
+			ape += math.Abs(f-a) / a
+			if math.Abs(f-a) <= 0.1*a {
+				hits++
+			}
+		}
+	}
+	if sumA <= 0 {
+		return fcMetrics{}, errors.New("no calls in the scored intervals")
+	}
+	var dayErr float64
+	for d, a := range dayA {
+		dayErr += math.Abs(dayF[d] - a)
+	}
+	m := fcMetrics{WAPE: 100 * absErr / sumA, DailyWAPE: 100 * dayErr / sumA, Intervals: len(actual)}
+	if nMAPE > 0 {
+		m.MAPE = 100 * ape / float64(nMAPE)
+		m.Attainment = 100 * float64(hits) / float64(nMAPE)
+	}
+	return m, nil
+}
+
+// runOursForecast runs `lingxi forecast eval` on a split.
+func runOursForecast(ctx context.Context, lingxi string, sp fcSplit, scheme string) (fcMetrics, error) {
+	cmd := exec.CommandContext(ctx, lingxi, "forecast", "eval", "--train", sp.train, "--test", sp.test, "--interval", "30m", "--scheme", scheme)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		return fcMetrics{}, fmt.Errorf("%w: %s", err, lastLines(stderr.String(), 5))
+	}
+	wall := time.Since(start).Seconds()
+	m, err := parseEvalLine(stdout.String())
+	if err != nil {
+		return fcMetrics{}, err
+	}
+	if m.FitSeconds == 0 {
+		m.FitSeconds = wall
+	}
+	if m.Model == "" {
+		m.Model = "lingxi"
+	}
+	return m, nil
+}
+
+// parseEvalLine reads the last JSON line of `lingxi forecast eval` or peers.R.
+func parseEvalLine(out string) (fcMetrics, error) {
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	last := strings.TrimSpace(lines[len(lines)-1])
+	var m fcMetrics
+	if err := json.Unmarshal([]byte(last), &m); err != nil {
+		return fcMetrics{}, fmt.Errorf("last line %q: %w", last, err)
+	}
+	for _, v := range []float64{m.WAPE, m.MAPE, m.Attainment, m.DailyWAPE, m.FitSeconds} {
+		if math.IsNaN(v) || v < 0 {
+			return fcMetrics{}, fmt.Errorf("last line %q: a negative figure", last)
+		}
+	}
+	return m, nil
+}
+
+// runPeerForecast runs one peer of peers.R on a split and scores its forecasts.
+func runPeerForecast(ctx context.Context, script, dir string, sp fcSplit, peer, scheme string, actual map[time.Time]float64) (fcMetrics, error) {
+	out := filepath.Join(dir, peer+"-"+scheme+".csv")
+	cmd := exec.CommandContext(ctx, "Rscript", script, "--train", sp.train, "--test", sp.test, "--peer", peer, "--scheme", scheme, "--out", out)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return fcMetrics{}, fmt.Errorf("%w: %s", err, lastLines(stderr.String(), 5))
+	}
+	info, err := parseEvalLine(stdout.String())
+	if err != nil {
+		return fcMetrics{}, err
+	}
+	f, err := os.Open(out)
+	if err != nil {
+		return fcMetrics{}, err
+	}
+	defer f.Close()
+	fc, err := parseForecastCSV(bufio.NewReader(f))
+	if err != nil {
+		return fcMetrics{}, fmt.Errorf("%s: %w", out, err)
+	}
+	m, err := fcScore(actual, fc)
+	if err != nil {
+		return fcMetrics{}, err
+	}
+	m.FitSeconds, m.Fits, m.Model = info.FitSeconds, info.Fits, peer
+	return m, nil
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, " | ")
+}
+
+// fcAgg is the mean over origins of one system's figures.
+type fcAgg struct {
+	m       fcMetrics
+	byOrig  []float64 // WAPE per origin
+	origins int
+}
+
+func aggregateRuns(runs []fcRun, bank, scheme, system string) (fcAgg, bool) {
+	var a fcAgg
+	for _, r := range runs {
+		if r.bank != bank || r.scheme != scheme || r.system != system {
+			continue
+		}
+		a.origins++
+		a.m.WAPE += r.m.WAPE
+		a.m.MAPE += r.m.MAPE
+		a.m.Attainment += r.m.Attainment
+		a.m.DailyWAPE += r.m.DailyWAPE
+		a.m.FitSeconds += r.m.FitSeconds
+		a.m.Intervals += r.m.Intervals
+		a.byOrig = append(a.byOrig, r.m.WAPE)
+		if a.m.Model == "" || a.m.Model == r.m.Model {
+			a.m.Model = r.m.Model
+		} else if !strings.Contains(a.m.Model, r.m.Model) {
+			a.m.Model += ", " + r.m.Model
+		}
+	}
+	if a.origins == 0 {
+		return a, false
+	}
+	k := float64(a.origins)
+	a.m.WAPE /= k
+	a.m.MAPE /= k
+	a.m.Attainment /= k
+	a.m.DailyWAPE /= k
+	a.m.FitSeconds /= k
+	return a, true
+}
+
+var fcGoals = map[string]string{
+	"us": "The issue's goal, on the official split (the held-back last six weeks, not used here): WAPE ≤ 4.0% one-shot (best peer there: stlm-ETS 5.49%).",
+	"il": "The issue's goal, on the official split (the held-back last six weeks, not used here): WAPE ≤ 18% one-shot (best peer there: the weekday × interval 4-week mean, 20.3%).",
+}
+
+func renderForecast(b *strings.Builder, plan fcPlan, splits map[string][]fcSplit, runs []fcRun) {
+	b.WriteString("### Forecast accuracy on rolling origins inside the training files\n\n")
+	fmt.Fprintf(b, "Only the training files are used (the official test weeks stay held back). Origin k tests on the %d calendar days that end %d×(k−1) days before the file's last day and trains on every day before them; %d origin(s) per bank. Every system reads the same two CSV files per origin. `one-shot`: fit once on the training file, forecast the whole test period. `rolling-daily`: each test day is forecast from a fit on all days before it (the earlier test days included). ", fcTestDays, fcTestDays, plan.origins)
+	b.WriteString("Ours is scored by `lingxi forecast eval`; the peers write their forecasts as CSV and the harness scores them by the same protocol (30-minute intervals; US weekdays 07:00–21:00, 28 half-hours, days absent from the file not scored; Israel all 48 half-hours; WAPE = 100·Σ|F−A|/ΣA; MAPE and attainment, the share of intervals within ±10%, over intervals with A ≥ 10; daily WAPE on the scored days' sums). Figures are means over the origins, in percent; fit s is the wall-clock time of fitting and forecasting per origin (for rolling-daily, all the day's refits summed; peers: inside R, without R's start-up; ours: as `lingxi forecast eval` reports it). WAPE ratio = ours / the peer (below 1: ours is better).\n\n")
+	for _, key := range plan.banks {
+		bank, _ := fcBankByKey(key)
+		fmt.Fprintf(b, "#### %s\n\n", bank.title)
+		for _, sp := range splits[key] {
+			fmt.Fprintf(b, "- origin %d: train %s … %s (%d days), test %s … %s (%d days in the file)\n", sp.origin, sp.trainFrom, sp.trainTo, sp.trainDays, sp.testFrom, sp.testTo, sp.testDays)
+		}
+		b.WriteString("\n| scheme | system | WAPE | MAPE | attainment | daily WAPE | fit s | WAPE per origin | WAPE ratio ours/peer |\n|---|---|---|---|---|---|---|---|---|\n")
+		for _, scheme := range plan.schemes {
+			ours, hasOurs := aggregateRuns(runs, key, scheme, "lingxi")
+			for _, sys := range append([]string{"lingxi"}, plan.peers...) {
+				a, ok := aggregateRuns(runs, key, scheme, sys)
+				if !ok {
+					continue
+				}
+				var per []string
+				for _, w := range a.byOrig {
+					per = append(per, fmt.Sprintf("%.2f", w))
+				}
+				ratio := "—"
+				if sys != "lingxi" && hasOurs && a.m.WAPE > 0 {
+					ratio = fmt.Sprintf("%.3f", ours.m.WAPE/a.m.WAPE)
+				}
+				name := sys
+				if sys == "lingxi" {
+					name = "**lingxi** (" + a.m.Model + ")"
+				}
+				fmt.Fprintf(b, "| %s | %s | %.2f | %.2f | %.1f | %.2f | %.1f | %s | %s |\n", scheme, name, a.m.WAPE, a.m.MAPE, a.m.Attainment, a.m.DailyWAPE, a.m.FitSeconds, strings.Join(per, ", "), ratio)
+			}
+		}
+		var oneShotOnly []string
+		for _, p := range plan.peers {
+			if !plan.rolling[p] && slices.Contains(plan.schemes, "rolling-daily") {
+				oneShotOnly = append(oneShotOnly, p)
+			}
+		}
+		if len(oneShotOnly) > 0 {
+			fmt.Fprintf(b, "\nRun one-shot only (too slow to refit every test day): %s.\n", strings.Join(oneShotOnly, ", "))
+		}
+		fmt.Fprintf(b, "\n%s\n\n", fcGoals[key])
+	}
+	b.WriteString("Systems:\n\n")
+	for _, sys := range append([]string{"lingxi"}, plan.peers...) {
+		if n, ok := fcPeerNotes[sys]; ok {
+			fmt.Fprintf(b, "- `%s`: %s\n", sys, n)
+		}
+	}
+	b.WriteString("\nThe peers lay the days on a grid (US Monday–Friday, Israel every day); a day absent from the files is filled by `forecast::na.interp` for the peers that need a complete series (prophet skips it); forecasts below 0 are set to 0. Script: `infra/bench/forecast/peers.R`.\n\n")
+}
