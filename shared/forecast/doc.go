@@ -3,5 +3,9 @@
 // uplift of the tenant's events, with prediction intervals; and the metrics that compare a
 // published forecast with what happened. Pure Go over gonum; no I/O.
 //
-// Files: types.go (series, forecasts, events, metrics).
+// Files: types.go (series, forecasts, events, metrics); grid.go (a series as local days × slots);
+// clean.go (holidays, event windows and anomalies out of the training data); models.go and one
+// file per model; predict.go (Predict: the rolling-origin backtest and the ensemble); bands.go
+// (prediction intervals); events.go (event uplift); score.go (Score). Package bankdata reads the
+// two public bank datasets and scores by the peers' protocol.
 package forecast

@@ -1,0 +1,160 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/lingxi/lingxi/shared/forecast"
+	"github.com/lingxi/lingxi/shared/forecast/bankdata"
+)
+
+// forecastSummary is the JSON line `forecast eval` prints last; the metrics are percent.
+type forecastSummary struct {
+	WAPE       float64 `json:"wape"`
+	MAPE       float64 `json:"mape"`
+	Attainment float64 `json:"attainment"`
+	DailyWAPE  float64 `json:"daily_wape"`
+	Deviation  float64 `json:"deviation"`
+	Intervals  int     `json:"intervals"`
+	FitSeconds float64 `json:"fit_seconds"`
+	Model      string  `json:"model"`
+	Scheme     string  `json:"scheme"`
+	Window     string  `json:"window"`
+}
+
+func forecastEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("lingxi forecast eval", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	trainPath := fs.String("train", "", "training CSV (either bank format)")
+	testPath := fs.String("test", "", "test CSV (the same format), the period to forecast and score")
+	interval := fs.Duration("interval", 30*time.Minute, "forecast and scoring interval (a multiple of the data's step)")
+	scheme := fs.String("scheme", "one-shot", "one-shot: fit on --train, forecast the whole test period; rolling-daily: re-fit before each test day on every day before it")
+	modelList := fs.String("models", "", "comma-separated baseline models (default all: "+strings.Join(forecast.ModelNames(), ",")+")")
+	window := fs.String("window", "auto", "scoring window and opening hours: US, IL or auto (from the file's format)")
+	origins := fs.Int("origins", 0, "rolling-origin backtest origins (0: the default)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *trainPath == "" || *testPath == "" || fs.NArg() > 0 || (*scheme != "one-shot" && *scheme != "rolling-daily") {
+		fs.Usage()
+		return errUsage
+	}
+	train, err := bankdata.ReadFile(*trainPath)
+	if err != nil {
+		return err
+	}
+	test, err := bankdata.ReadFile(*testPath)
+	if err != nil {
+		return err
+	}
+	if train.Format != test.Format {
+		return fmt.Errorf("--train is the %s format, --test the %s one", train.Format, test.Format)
+	}
+	format := train.Format
+	switch *window {
+	case "auto":
+	case string(bankdata.US), string(bankdata.IL):
+		format = bankdata.Format(*window)
+	default:
+		fs.Usage()
+		return errUsage
+	}
+	trainS, err := train.Series.Aggregate(*interval)
+	if err != nil {
+		return fmt.Errorf("--interval: %w", err)
+	}
+	testS, err := test.Series.Aggregate(*interval)
+	if err != nil {
+		return fmt.Errorf("--interval: %w", err)
+	}
+	if testS.Start.Before(trainS.End()) {
+		return fmt.Errorf("the test period starts %s, before the training data ends (%s)", testS.Start.Format(time.DateOnly), trainS.End().Format(time.DateOnly))
+	}
+	opt := forecast.Options{Open: bankdata.Open(format, *interval), Origins: *origins}
+	if *modelList != "" {
+		opt.Models = strings.Split(*modelList, ",")
+	}
+	all := joinSeries(trainS, testS)
+	horizon := all.Index(testS.End()) - len(trainS.Values)
+	fmt.Fprintf(stderr, "%s bank: %d training days, %d test days at %v, scheme %s\n", format,
+		len(trainS.Values)*int(*interval)/int(24*time.Hour), len(testS.Values)*int(*interval)/int(24*time.Hour), *interval, *scheme)
+
+	var fc forecast.Forecast
+	var fit time.Duration
+	modelUse := map[string]int{}
+	switch *scheme {
+	case "one-shot":
+		t0 := time.Now()
+		fc, err = forecast.Predict(ctx, trainS, horizon, opt)
+		fit = time.Since(t0)
+		if err != nil {
+			return err
+		}
+		modelUse[fc.Model]++
+		fmt.Fprintf(stderr, "model %s, weights %v, backtest WAPE %v\n", fc.Model, fc.Weights, fc.Backtest)
+	case "rolling-daily":
+		perDay := int(24 * time.Hour / *interval)
+		fc = forecast.Forecast{Start: trainS.End(), Step: *interval, Point: make([]float64, horizon)}
+		for off := 0; off < horizon; off += perDay {
+			n := len(trainS.Values) + off
+			if !anyObserved(all.Values[n:min(n+perDay, len(all.Values))]) {
+				continue // a day absent from the test file is not scored
+			}
+			hist := forecast.Series{Start: all.Start, Step: all.Step, Values: all.Values[:n]}
+			t0 := time.Now()
+			day, err := forecast.Predict(ctx, hist, min(perDay, horizon-off), opt)
+			fit += time.Since(t0)
+			if err != nil {
+				return fmt.Errorf("day %s: %w", hist.End().Format(time.DateOnly), err)
+			}
+			copy(fc.Point[off:], day.Point)
+			modelUse[day.Model]++
+			fmt.Fprintf(stderr, "  %s %s %v\n", hist.End().Format("2006-01-02 Mon"), day.Model, day.Weights)
+		}
+	}
+	met := bankdata.Evaluate(format, fc, all)
+	best, bestN := "", 0
+	for m, n := range modelUse {
+		if n > bestN || (n == bestN && m < best) {
+			best, bestN = m, n
+		}
+	}
+	sum := forecastSummary{
+		WAPE: round3(met.WAPE), MAPE: round3(met.MAPE), Attainment: round3(met.Attainment), DailyWAPE: round3(met.DailyWAPE),
+		Deviation: round3(met.Deviation), Intervals: met.Intervals, FitSeconds: round3(fit.Seconds()), Model: best,
+		Scheme: *scheme, Window: string(format),
+	}
+	line, err := json.Marshal(sum)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(stdout, string(line))
+	return err
+}
+
+// joinSeries lays a and b (same step, b after a) on one series, NaN between them.
+func joinSeries(a, b forecast.Series) forecast.Series {
+	out := forecast.Series{Start: a.Start, Step: a.Step, Values: append([]float64(nil), a.Values...)}
+	for len(out.Values) < a.Index(b.Start) {
+		out.Values = append(out.Values, math.NaN())
+	}
+	out.Values = append(out.Values, b.Values...)
+	return out
+}
+
+func anyObserved(v []float64) bool {
+	for _, x := range v {
+		if !math.IsNaN(x) {
+			return true
+		}
+	}
+	return false
+}
+
+func round3(x float64) float64 { return math.Round(x*1e3) / 1e3 }
