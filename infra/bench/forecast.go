@@ -7,7 +7,8 @@ package main
 // and a published example.
 //
 // Every system reads the same split files. The peers write their forecasts as CSV and this file
-// scores them (fcScore) by the protocol `lingxi forecast eval` scores ours with: 30-minute
+// scores them (fcScore) with the code `lingxi forecast eval` scores ours with
+// (shared/forecast/bankdata.Evaluate), the peers' protocol: 30-minute
 // intervals; the US bank on weekdays 07:00–21:00 (28 half-hours, the partial 21:00–21:05 slot
 // dropped, days absent from the test file not scored); the Israeli bank on all 48 half-hours of
 // every day; WAPE = 100·Σ|F−A|/ΣA; MAPE and attainment (|F−A| ≤ 10%·A) over intervals with
@@ -30,6 +31,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/lingxi/lingxi/shared/forecast"
+	"github.com/lingxi/lingxi/shared/forecast/bankdata"
 )
 
 // forecastHeading starts the forecasting section of BENCH.md.
@@ -278,79 +282,24 @@ const (
 	ilHeader = "date,interval_index,interval_start,weekday,calls"
 )
 
-// readBankActuals reads a bank CSV file into its scored 30-minute actuals.
-func readBankActuals(path string) (map[time.Time]float64, error) {
-	f, err := os.Open(path)
+// readBankActuals reads a bank CSV file (shared/forecast/bankdata, as `lingxi forecast eval` does)
+// into 30-minute actuals.
+func readBankActuals(path string) (fcActual, error) {
+	d, err := bankdata.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return fcActual{}, err
 	}
-	defer f.Close()
-	a, err := parseBankActuals(f)
+	s, err := d.Series.Aggregate(bankdata.ScoreStep)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return fcActual{}, fmt.Errorf("%s: %w", path, err)
 	}
-	return a, nil
+	return fcActual{format: d.Format, series: s}, nil
 }
 
-// parseBankActuals sums a bank CSV's rows into 30-minute intervals and keeps the complete ones
-// inside the scoring window (US: Monday–Friday, 07:00–21:00; Israel: every day, all day). Times
-// are the bank's wall clock, read as UTC.
-func parseBankActuals(r io.Reader) (map[time.Time]float64, error) {
-	cr := csv.NewReader(r)
-	cr.ReuseRecord = true
-	head, err := cr.Read()
-	if err != nil {
-		return nil, fmt.Errorf("header: %w", err)
-	}
-	var dateCol, timeCol, callsCol, first, last, perSlot int
-	var weekdays bool
-	switch strings.Join(head, ",") {
-	case usHeader:
-		dateCol, timeCol, callsCol, first, last, perSlot, weekdays = 1, 2, 3, 7*60, 21*60, 6, true
-	case ilHeader:
-		dateCol, timeCol, callsCol, first, last, perSlot = 0, 2, 4, 0, 24*60, 5
-	default:
-		return nil, fmt.Errorf("unknown header %q", strings.Join(head, ","))
-	}
-	sum := map[time.Time]float64{}
-	n := map[time.Time]int{}
-	for line := 2; ; line++ {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		day, err := time.Parse(time.DateOnly, rec[dateCol])
-		if err != nil {
-			return nil, fmt.Errorf("line %d: date: %w", line, err)
-		}
-		hm, err := time.Parse("15:04", rec[timeCol])
-		if err != nil {
-			return nil, fmt.Errorf("line %d: interval_start: %w", line, err)
-		}
-		calls, err := strconv.ParseFloat(rec[callsCol], 64)
-		if err != nil || calls < 0 || math.IsInf(calls, 0) || math.IsNaN(calls) {
-			return nil, fmt.Errorf("line %d: calls %q", line, rec[callsCol])
-		}
-		min := hm.Hour()*60 + hm.Minute()
-		if min < first || min >= last || (weekdays && (day.Weekday() == time.Saturday || day.Weekday() == time.Sunday)) {
-			continue
-		}
-		at := day.Add(time.Duration(min-min%30) * time.Minute)
-		sum[at] += calls
-		n[at]++
-	}
-	for at, k := range n {
-		if k != perSlot {
-			delete(sum, at)
-		}
-	}
-	if len(sum) == 0 {
-		return nil, errors.New("no complete 30-minute interval in the scoring window")
-	}
-	return sum, nil
+// fcActual is a test file's actuals at bankdata.ScoreStep.
+type fcActual struct {
+	format bankdata.Format
+	series forecast.Series
 }
 
 // parseForecastCSV reads peers.R's `interval_start,forecast` output.
@@ -388,45 +337,31 @@ func parseForecastCSV(r io.Reader) (map[time.Time]float64, error) {
 	}
 }
 
-// fcMinActual is the smallest actual MAPE and attainment count.
-const fcMinActual = 10
-
-// fcScore scores forecasts against actuals (every actual interval must have a forecast).
-func fcScore(actual, forecast map[time.Time]float64) (fcMetrics, error) {
-	var absErr, sumA, ape float64
-	var nMAPE, hits int
-	dayF, dayA := map[time.Time]float64{}, map[time.Time]float64{}
-	for at, a := range actual {
-		f, ok := forecast[at]
+// fcScore scores a peer's forecasts with bankdata.Evaluate, the scorer of `lingxi forecast eval`;
+// every interval the protocol scores must have a forecast.
+func fcScore(actual fcActual, fc map[time.Time]float64) (fcMetrics, error) {
+	s := actual.series
+	f := forecast.Forecast{Start: s.Start, Step: s.Step, Point: make([]float64, len(s.Values))}
+	scored := bankdata.Scored(actual.format, s)
+	want := 0
+	for i := range f.Point {
+		v, ok := fc[s.Time(i)]
 		if !ok {
-			return fcMetrics{}, fmt.Errorf("no forecast for %s", at.Format("2006-01-02 15:04"))
+			v = math.NaN()
 		}
-		absErr += math.Abs(f - a)
-		sumA += a
-		day := at.Truncate(24 * time.Hour)
-		dayF[day] += f
-		dayA[day] += a
-		if a >= fcMinActual {
-			nMAPE++
-			ape += math.Abs(f-a) / a
-			if math.Abs(f-a) <= 0.1*a {
-				hits++
+		f.Point[i] = v
+		if !math.IsNaN(scored.Values[i]) {
+			want++
+			if !ok {
+				return fcMetrics{}, fmt.Errorf("no forecast for %s", s.Time(i).Format("2006-01-02 15:04"))
 			}
 		}
 	}
-	if sumA <= 0 {
-		return fcMetrics{}, errors.New("no calls in the scored intervals")
+	m := bankdata.Evaluate(actual.format, f, s)
+	if m.Intervals != want || want == 0 {
+		return fcMetrics{}, fmt.Errorf("%d intervals scored of %d", m.Intervals, want)
 	}
-	var dayErr float64
-	for d, a := range dayA {
-		dayErr += math.Abs(dayF[d] - a)
-	}
-	m := fcMetrics{WAPE: 100 * absErr / sumA, DailyWAPE: 100 * dayErr / sumA, Intervals: len(actual)}
-	if nMAPE > 0 {
-		m.MAPE = 100 * ape / float64(nMAPE)
-		m.Attainment = 100 * float64(hits) / float64(nMAPE)
-	}
-	return m, nil
+	return fcMetrics{WAPE: m.WAPE, MAPE: m.MAPE, Attainment: m.Attainment, DailyWAPE: m.DailyWAPE, Intervals: m.Intervals}, nil
 }
 
 // runOursForecast runs `lingxi forecast eval` on a split.
@@ -469,7 +404,7 @@ func parseEvalLine(out string) (fcMetrics, error) {
 }
 
 // runPeerForecast runs one peer of peers.R on a split and scores its forecasts.
-func runPeerForecast(ctx context.Context, script, dir string, sp fcSplit, peer, scheme string, actual map[time.Time]float64) (fcMetrics, error) {
+func runPeerForecast(ctx context.Context, script, dir string, sp fcSplit, peer, scheme string, actual fcActual) (fcMetrics, error) {
 	out := filepath.Join(dir, peer+"-"+scheme+".csv")
 	cmd := exec.CommandContext(ctx, "Rscript", script, "--train", sp.train, "--test", sp.test, "--peer", peer, "--scheme", scheme, "--out", out)
 	var stdout, stderr bytes.Buffer

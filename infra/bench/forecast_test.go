@@ -18,70 +18,40 @@ func at(s string) time.Time {
 	return t
 }
 
-func TestParseBankActualsUS(t *testing.T) {
+func TestFcScore(t *testing.T) {
+	// Two US weekdays, 07:00–08:00 in 5-minute slots: 2003-03-03 has 12 calls a slot (72 a
+	// half-hour), 2003-03-04 1 a slot (6 a half-hour: below 10, out of MAPE and attainment).
 	var b strings.Builder
 	b.WriteString(usHeader + "\n")
-	// Monday 2003-03-03: 07:00–07:25 (a complete half-hour of 6 slots), 07:30–07:50 (5 slots:
-	// incomplete, not scored), 21:00 (the partial slot, dropped); Saturday 2003-03-08 07:00–07:25
-	// (not a weekday, not scored).
-	for _, day := range []string{"2003-03-03", "2003-03-08"} {
-		for m := 0; m < 30; m += 5 {
-			fmt.Fprintf(&b, "%sT07:%02d:00,%s,07:%02d,10\n", day, m, day, m)
+	for d, per := range map[string]int{"2003-03-03": 12, "2003-03-04": 1} {
+		for m := 0; m < 60; m += 5 {
+			fmt.Fprintf(&b, "%sT07:%02d:00,%s,07:%02d,%d\n", d, m, d, m, per)
 		}
 	}
-	for m := 30; m < 55; m += 5 {
-		fmt.Fprintf(&b, "2003-03-03T07:%02d:00,2003-03-03,07:%02d,1\n", m, m)
+	path := filepath.Join(t.TempDir(), "test.csv")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
 	}
-	b.WriteString("2003-03-03T21:00:00,2003-03-03,21:00,7\n")
-	got, err := parseBankActuals(strings.NewReader(b.String()))
+	actual, err := readBankActuals(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 1 || got[at("2003-03-03T07:00")] != 60 {
-		t.Fatalf("actuals %v, want only 2003-03-03 07:00 = 60", got)
+	fc := map[time.Time]float64{
+		at("2003-03-03T07:00"): 72, at("2003-03-03T07:30"): 90, // 0 and 25% off
+		at("2003-03-04T07:00"): 6, at("2003-03-04T07:30"): 12,
+		at("2003-03-05T07:00"): 1e9, // no actual: not scored
 	}
-}
-
-func TestParseBankActualsIL(t *testing.T) {
-	in := ilHeader + "\n" +
-		"1999-01-02,1,00:00,Saturday,1\n1999-01-02,2,00:06,Saturday,2\n1999-01-02,3,00:12,Saturday,3\n" +
-		"1999-01-02,4,00:18,Saturday,4.5\n1999-01-02,5,00:24,Saturday,0\n" +
-		"1999-01-02,240,23:54,Saturday,9\n"
-	got, err := parseBankActuals(strings.NewReader(in))
+	m, err := fcScore(actual, fc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 1 || got[at("1999-01-02T00:00")] != 10.5 {
-		t.Fatalf("actuals %v, want only 1999-01-02 00:00 = 10.5 (a Saturday counts in Israel)", got)
+	// WAPE = (0+18+0+6)/156; MAPE = (0 + 25%)/2; attainment 1 of 2; daily: |162−144| + |18−12| = 24.
+	if math.Abs(m.WAPE-100*24.0/156) > 1e-9 || math.Abs(m.MAPE-12.5) > 1e-9 || m.Attainment != 50 ||
+		math.Abs(m.DailyWAPE-100*24.0/156) > 1e-9 || m.Intervals != 4 {
+		t.Fatalf("got %+v", m)
 	}
-	for _, bad := range []string{"", "a,b\n1,2\n", ilHeader + "\n1999-01-02,1,00:00,Saturday,-1\n", ilHeader + "\n1999-13-02,1,00:00,Saturday,1\n"} {
-		if _, err := parseBankActuals(strings.NewReader(bad)); err == nil {
-			t.Errorf("%q accepted", bad)
-		}
-	}
-}
-
-func TestFcScore(t *testing.T) {
-	actual := map[time.Time]float64{
-		at("2003-03-03T07:00"): 100, at("2003-03-03T07:30"): 5, // 5 < 10: not in MAPE/attainment
-		at("2003-03-04T07:00"): 50,
-	}
-	forecast := map[time.Time]float64{
-		at("2003-03-03T07:00"): 95, at("2003-03-03T07:30"): 15,
-		at("2003-03-04T07:00"): 60, at("2003-03-05T07:00"): 1e9, // not scored: no actual
-	}
-	m, err := fcScore(actual, forecast)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// WAPE = (5+10+10)/155; MAPE = (5% + 20%)/2; attainment 1 of 2; daily: |110−105| + |60−50| = 15.
-	want := fcMetrics{WAPE: 100 * 25.0 / 155, MAPE: 12.5, Attainment: 50, DailyWAPE: 100 * 15.0 / 155, Intervals: 3}
-	if math.Abs(m.WAPE-want.WAPE) > 1e-9 || math.Abs(m.MAPE-want.MAPE) > 1e-9 || m.Attainment != want.Attainment ||
-		math.Abs(m.DailyWAPE-want.DailyWAPE) > 1e-9 || m.Intervals != 3 {
-		t.Fatalf("got %+v, want %+v", m, want)
-	}
-	delete(forecast, at("2003-03-04T07:00"))
-	if _, err := fcScore(actual, forecast); err == nil {
+	delete(fc, at("2003-03-04T07:30"))
+	if _, err := fcScore(actual, fc); err == nil {
 		t.Fatal("a scored interval without a forecast was accepted")
 	}
 }

@@ -33,25 +33,6 @@ func FuzzAnswerRTP(f *testing.F) {
 	})
 }
 
-// FuzzParseBankActuals: a bank CSV never panics the reader, and what it accepts is half-hours
-// with finite, non-negative sums.
-func FuzzParseBankActuals(f *testing.F) {
-	f.Add(usHeader + "\n2003-03-03T07:00:00,2003-03-03,07:00,1\n")
-	f.Add(ilHeader + "\n1999-01-02,1,00:00,Saturday,1\n1999-01-02,2,00:06,Saturday,2\n1999-01-02,3,00:12,Saturday,3\n1999-01-02,4,00:18,Saturday,4\n1999-01-02,5,00:24,Saturday,5\n")
-	f.Add("")
-	f.Fuzz(func(t *testing.T, s string) {
-		got, err := parseBankActuals(strings.NewReader(s))
-		if err != nil {
-			return
-		}
-		for at, v := range got {
-			if v < 0 || math.IsNaN(v) || math.IsInf(v, 0) || at.Minute()%30 != 0 {
-				t.Fatalf("%v = %v from %q", at, v, s)
-			}
-		}
-	})
-}
-
 // FuzzParseForecastCSV: peers.R's output never panics the reader, and what it accepts is finite.
 func FuzzParseForecastCSV(f *testing.F) {
 	f.Add("interval_start,forecast\n2003-08-04T07:00:00,453.6\n")
