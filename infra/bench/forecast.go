@@ -152,6 +152,16 @@ func runForecastAccuracy(ctx context.Context, cfg config, plan fcPlan, work, lin
 				return err
 			}
 			fmt.Fprintf(os.Stderr, "== forecast %s origin %d: train %s..%s, test %s..%s\n", key, origin, sp.trainFrom, sp.trainTo, sp.testFrom, sp.testTo)
+			if slices.Contains(plan.peers, "wmean4") {
+				// The cross-check of the two scorings: ours restricted to its weekday × interval
+				// means, the same method as the wmean4 peer.
+				m, err := runOursForecast(ctx, lingxi, sp, "one-shot", "--models", "weekday_means")
+				if err != nil {
+					return fmt.Errorf("ours weekday_means %s origin %d: %w", key, origin, err)
+				}
+				logFc(key, "one-shot", fcCrossCheck, m)
+				runs = append(runs, fcRun{key, "one-shot", fcCrossCheck, origin, m})
+			}
 			for _, scheme := range plan.schemes {
 				m, err := runOursForecast(ctx, lingxi, sp, scheme)
 				if err != nil {
@@ -176,6 +186,9 @@ func runForecastAccuracy(ctx context.Context, cfg config, plan fcPlan, work, lin
 	renderForecast(b, plan, splits, runs)
 	return nil
 }
+
+// fcCrossCheck names ours restricted to weekday_means in the runs.
+const fcCrossCheck = "lingxi/weekday_means"
 
 func logFc(bank, scheme, system string, m fcMetrics) {
 	fmt.Fprintf(os.Stderr, "   %s %-13s %-10s WAPE %6.2f MAPE %6.2f att %5.1f daily %6.2f n %d fit %.1fs %s\n",
@@ -365,8 +378,9 @@ func fcScore(actual fcActual, fc map[time.Time]float64) (fcMetrics, error) {
 }
 
 // runOursForecast runs `lingxi forecast eval` on a split.
-func runOursForecast(ctx context.Context, lingxi string, sp fcSplit, scheme string) (fcMetrics, error) {
-	cmd := exec.CommandContext(ctx, lingxi, "forecast", "eval", "--train", sp.train, "--test", sp.test, "--interval", "30m", "--scheme", scheme)
+func runOursForecast(ctx context.Context, lingxi string, sp fcSplit, scheme string, extra ...string) (fcMetrics, error) {
+	args := append([]string{"forecast", "eval", "--train", sp.train, "--test", sp.test, "--interval", "30m", "--scheme", scheme}, extra...)
+	cmd := exec.CommandContext(ctx, lingxi, args...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
@@ -515,7 +529,7 @@ func renderForecast(b *strings.Builder, plan fcPlan, splits map[string][]fcSplit
 				if sys == "lingxi" {
 					name = "**lingxi** (" + a.m.Model + ")"
 				}
-				fmt.Fprintf(b, "| %s | %s | %.2f | %.2f | %.1f | %.2f | %.1f | %s | %s |\n", scheme, name, a.m.WAPE, a.m.MAPE, a.m.Attainment, a.m.DailyWAPE, a.m.FitSeconds, strings.Join(per, ", "), ratio)
+				fmt.Fprintf(b, "| %s | %s | %.2f | %.2f | %.1f | %.2f | %.2f | %s | %s |\n", scheme, name, a.m.WAPE, a.m.MAPE, a.m.Attainment, a.m.DailyWAPE, a.m.FitSeconds, strings.Join(per, ", "), ratio)
 			}
 		}
 		var oneShotOnly []string
@@ -526,6 +540,12 @@ func renderForecast(b *strings.Builder, plan fcPlan, splits map[string][]fcSplit
 		}
 		if len(oneShotOnly) > 0 {
 			fmt.Fprintf(b, "\nRun one-shot only (too slow to refit every test day): %s.\n", strings.Join(oneShotOnly, ", "))
+		}
+		if x, ok := aggregateRuns(runs, key, "one-shot", fcCrossCheck); ok {
+			if p, ok := aggregateRuns(runs, key, "one-shot", "wmean4"); ok {
+				fmt.Fprintf(b, "\nScoring cross-check: ours restricted to its weekday × half-hour means (`--models weekday_means`, one-shot), scored inside `lingxi forecast eval`, against the wmean4 peer scored here: WAPE %.3f vs %.3f, MAPE %.3f vs %.3f, attainment %.2f vs %.2f, daily WAPE %.3f vs %.3f (both average the same weekday and half-hour over the last four weeks; ours first replaces the anomalies it finds, so a difference can come from that, not from the scoring).\n",
+					x.m.WAPE, p.m.WAPE, x.m.MAPE, p.m.MAPE, x.m.Attainment, p.m.Attainment, x.m.DailyWAPE, p.m.DailyWAPE)
+			}
 		}
 		fmt.Fprintf(b, "\n%s\n\n", fcGoals[key])
 	}

@@ -130,7 +130,7 @@ func TestRenderForecast(t *testing.T) {
 	renderForecast(&b, plan, map[string][]fcSplit{"us": {{origin: 1, trainFrom: "2003-03-03"}}}, runs)
 	for _, want := range []string{
 		"| one-shot | **lingxi** (ensemble) | 5.00 |",
-		"| one-shot | stlm_ets | 10.00 | 0.00 | 0.0 | 0.00 | 0.0 | 10.00, 10.00 | 0.500 |",
+		"| one-shot | stlm_ets | 10.00 | 0.00 | 0.0 | 0.00 | 0.00 | 10.00, 10.00 | 0.500 |",
 		"| one-shot | tbats | 8.00 |", "| 8.00 | 0.625 |",
 		"| rolling-daily | stlm_ets | 6.00 |", "| 6.00 | 0.500 |",
 		"one-shot only (too slow to refit every test day): tbats.",
