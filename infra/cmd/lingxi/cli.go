@@ -24,6 +24,9 @@ var commands = map[string]map[string]command{
 		"match": {summary: "train a question-pair matcher on --train, score it on --test, print a JSON summary last", run: nluMatch},
 	},
 	"forecast": {"eval": {summary: "fit on --train (bank CSV), forecast --test one-shot or rolling-daily, print the peers' metrics as JSON last", run: forecastEval}},
+	"staffing": {
+		"erlang": {summary: "agents one interval needs for --sl X/T or --asa (Erlang C; Erlang A with --patience), one JSON line", run: staffingErlang},
+	},
 	"voice": {
 		"vad":       {summary: "find speech in 8 kHz mono WAV files, one JSON line per file", run: voiceVAD},
 		"say":       {summary: "--lang zh|en TEXT -o FILE.wav: write what the local TTS would play", run: voiceSay},
