@@ -160,7 +160,7 @@ func TestErlangParsing(t *testing.T) {
 		t.Fatal("a short answer was accepted")
 	}
 	cases := []erlangCase{{calls: 57, aht: 1110, interval: time.Hour, sl: 0.8, within: 20}, {calls: 200, aht: 300, interval: 30 * time.Minute, sl: 0.8, within: 20, patience: 60}}
-	if got := strings.Join(cases[0].args(), " "); got != "staffing erlang --calls 57 --aht 1110 --interval 1h0m0s --sl 80/20" {
+	if got := strings.Join(cases[0].args(), " "); got != "staffing erlang --calls 57 --aht 1110 --interval 60m --sl 80/20" {
 		t.Fatalf("args %q", got)
 	}
 	s := summarizeErlang(cases, []erlangOurs{{Agents: 23, ServiceLevel: 0.81}, {Agents: 40, AbandonRate: 0.02}},
