@@ -198,13 +198,19 @@ func (c *cleaned) cleanDays() {
 	}
 }
 
-// holidayFactor is the median ratio of past holidays' totals to their seasonal expectation; with
-// none observed, the quietest weekday's mean total over the mean day's (a holiday behaves like the
-// quietest day of the week).
+// holidayFactor is the median ratio of past holidays' totals to their seasonal expectation. Past
+// holidays without any data mean the centre closes on holidays when they outnumber the ones with
+// data (factor 0). With no past holiday at all, the quietest weekday's mean total over the mean
+// day's (a holiday behaves like the quietest day of the week).
 func (c *cleaned) holidayFactor() float64 {
 	var ratios []float64
+	closed := 0
 	for d, row := range c.raw.rows {
 		if !c.holiday[d] {
+			continue
+		}
+		if observed(row) == 0 {
+			closed++
 			continue
 		}
 		got, want := 0.0, 0.0
@@ -217,6 +223,9 @@ func (c *cleaned) holidayFactor() float64 {
 		if want > 0 {
 			ratios = append(ratios, got/want)
 		}
+	}
+	if closed > len(ratios) {
+		return 0
 	}
 	if len(ratios) > 0 {
 		return median(ratios)

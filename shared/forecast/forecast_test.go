@@ -381,3 +381,72 @@ func TestReviewForecast(t *testing.T) {
 		t.Errorf("events + anomalies + unexplained = %v, WAPE %v", parts, rv.Metrics.WAPE)
 	}
 }
+
+// BenchmarkPredictYear30m is the publish job's biggest routine case: a year of 30-minute history,
+// a 31-day horizon, every model and the backtest.
+func BenchmarkPredictYear30m(b *testing.B) {
+	hist := synthetic(monday, 365, 30*time.Minute, 1)
+	for b.Loop() {
+		if _, err := Predict(context.Background(), hist, 31*48, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkPredictYear5m(b *testing.B) {
+	hist := synthetic(monday, 365, 5*time.Minute, 1)
+	for b.Loop() {
+		if _, err := Predict(context.Background(), hist, 31*288, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkPredictDaily3Years(b *testing.B) {
+	hist := synthetic(monday, 3*365, 24*time.Hour, 1)
+	for b.Loop() {
+		if _, err := Predict(context.Background(), hist, 366, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func TestHolidaysTheCentreClosesOn(t *testing.T) {
+	hist := synthetic(monday, 8*7, time.Hour, 10)
+	cal := Calendar{Holidays: map[string]string{}}
+	for _, d := range []int{10, 31, 58} { // two past holidays with no data, one ahead
+		cal.Holidays[monday.AddDate(0, 0, d).Format(time.DateOnly)] = "closed"
+		for h := range 24 {
+			if d < 56 {
+				hist.Values[d*24+h] = math.NaN()
+			}
+		}
+	}
+	f, err := Predict(context.Background(), hist, 7*24, Options{Calendar: cal})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for h := 2 * 24; h < 3*24; h++ {
+		if f.Point[h] != 0 {
+			t.Fatalf("hour %d of a closed holiday: %v", h, f.Point[h])
+		}
+	}
+}
+
+func TestLocalCalendar(t *testing.T) {
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Skip(err)
+	}
+	start := time.Date(2025, 3, 3, 0, 0, 0, 0, loc) // the synthetic pattern follows local clock time
+	hist := synthetic(start, 8*7, 30*time.Minute, 11)
+	hist.Start = hist.Start.UTC() // the store hands out UTC times
+	f, err := Predict(context.Background(), hist, 7*48, Options{Calendar: Calendar{Location: loc}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Start = f.Start.In(loc)
+	if w := wapeVsExpected(t, f); w > 8 {
+		t.Errorf("WAPE %.1f%% in the tenant's zone", w)
+	}
+}

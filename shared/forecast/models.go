@@ -25,6 +25,8 @@ const (
 
 // models is every baseline model, in the order ties are broken.
 var models = []model{
+	{ModelRegression, fitRegression},
+	{ModelETS, fitETS},
 	{ModelWeekdayMeans, fitWeekdayMeans},
 	{ModelSeasonalNaive, fitSeasonalNaive},
 }

@@ -19,13 +19,15 @@ type Options struct {
 	Open     func(t time.Time) bool // optional: false for intervals the centre is closed (forecast 0, not scored)
 }
 
-// Backtest shape: DefaultOrigins windows, each as long as the horizon in days but at least
-// minBacktestDays and at most maxBacktestDays, taken back to back from the end of the history; an
-// origin needs minTrainDays of training before it.
+// Backtest shape: DefaultOrigins origins originSpacing days apart, the last one window-length
+// before the end of the history; each window as long as the horizon in days but at least
+// minBacktestDays and at most maxBacktestDays (so windows overlap for long horizons); an origin
+// needs minTrainDays of training before it.
 const (
 	DefaultOrigins  = 3
 	minBacktestDays = 7
 	maxBacktestDays = 28
+	originSpacing   = 7 // days between backtest origins (windows overlap when longer)
 	minTrainDays    = 14
 )
 
@@ -36,7 +38,7 @@ var ErrInput = errors.New("forecast input")
 //
 // Method: the history is laid out as local days × slots; holidays, past event windows and
 // anomalies are taken out (clean.go); each baseline model is scored by a rolling-origin backtest
-// inside the history (backtest windows back to back at its end), and the ensemble weighs the
+// inside the history (see the backtest shape above), and the ensemble weighs the
 // models within ensembleSlack of the best backtest WAPE by inverse squared WAPE (so a clearly
 // worse model gets nothing; one model when only one qualifies). Future holidays get the holiday
 // factor; future event occurrences their type's learnt uplift (events.go). Prediction intervals
@@ -169,7 +171,7 @@ func pick(names []string) ([]model, error) {
 }
 
 // ensembleSlack: models whose backtest WAPE is within this factor of the best share the ensemble.
-const ensembleSlack = 1.2
+const ensembleSlack = 1.1
 
 // backtestResult is what the rolling-origin backtest learnt.
 type backtestResult struct {
@@ -197,7 +199,7 @@ func backtest(ctx context.Context, c *cleaned, ms []model, hd, origins int) (*ba
 		return r, nil
 	}
 	for k := 1; k <= origins; k++ {
-		cut := n - k*bh
+		cut := n - bh - (k-1)*originSpacing
 		if cut < minTrain {
 			break
 		}

@@ -24,6 +24,8 @@ type forecastSummary struct {
 	Intervals  int     `json:"intervals"`
 	FitSeconds float64 `json:"fit_seconds"`
 	Model      string  `json:"model"`
+	Coverage80 float64 `json:"coverage_80"` // share of scored intervals inside the 80% band
+	Coverage95 float64 `json:"coverage_95"`
 	Scheme     string  `json:"scheme"`
 	Window     string  `json:"window"`
 }
@@ -38,6 +40,7 @@ func forecastEval(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	modelList := fs.String("models", "", "comma-separated baseline models (default all: "+strings.Join(forecast.ModelNames(), ",")+")")
 	window := fs.String("window", "auto", "scoring window and opening hours: US, IL or auto (from the file's format)")
 	origins := fs.Int("origins", 0, "rolling-origin backtest origins (0: the default)")
+	verbose := fs.Bool("v", false, "print each test day's forecast and actual totals on stderr")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -101,6 +104,9 @@ func forecastEval(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	case "rolling-daily":
 		perDay := int(24 * time.Hour / *interval)
 		fc = forecast.Forecast{Start: trainS.End(), Step: *interval, Point: make([]float64, horizon)}
+		for _, l := range []float64{0.8, 0.95} {
+			fc.Bands = append(fc.Bands, forecast.Band{Level: l, Lower: make([]float64, horizon), Upper: make([]float64, horizon)})
+		}
 		for off := 0; off < horizon; off += perDay {
 			n := len(trainS.Values) + off
 			if !anyObserved(all.Values[n:min(n+perDay, len(all.Values))]) {
@@ -114,18 +120,27 @@ func forecastEval(ctx context.Context, args []string, stdout, stderr io.Writer) 
 				return fmt.Errorf("day %s: %w", hist.End().Format(time.DateOnly), err)
 			}
 			copy(fc.Point[off:], day.Point)
+			for b := range fc.Bands {
+				copy(fc.Bands[b].Lower[off:], day.Bands[b].Lower)
+				copy(fc.Bands[b].Upper[off:], day.Bands[b].Upper)
+			}
 			modelUse[day.Model]++
 			fmt.Fprintf(stderr, "  %s %s %v\n", hist.End().Format("2006-01-02 Mon"), day.Model, day.Weights)
 		}
 	}
 	met := bankdata.Evaluate(format, fc, all)
+	if *verbose {
+		printDays(stderr, format, fc, all)
+	}
 	best, bestN := "", 0
 	for m, n := range modelUse {
 		if n > bestN || (n == bestN && m < best) {
 			best, bestN = m, n
 		}
 	}
+	cov := coverage(format, fc, all)
 	sum := forecastSummary{
+		Coverage80: round3(cov[0]), Coverage95: round3(cov[1]),
 		WAPE: round3(met.WAPE), MAPE: round3(met.MAPE), Attainment: round3(met.Attainment), DailyWAPE: round3(met.DailyWAPE),
 		Deviation: round3(met.Deviation), Intervals: met.Intervals, FitSeconds: round3(fit.Seconds()), Model: best,
 		Scheme: *scheme, Window: string(format),
@@ -136,6 +151,29 @@ func forecastEval(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	_, err = fmt.Fprintln(stdout, string(line))
 	return err
+}
+
+// coverage is the percentage of scored intervals whose actual lies inside each band.
+func coverage(format bankdata.Format, fc forecast.Forecast, all forecast.Series) []float64 {
+	scored := bankdata.Scored(format, all)
+	out := make([]float64, len(fc.Bands))
+	for b, band := range fc.Bands {
+		in, n := 0, 0
+		for i := range fc.Point {
+			j := scored.Index(fc.Start.Add(time.Duration(i) * fc.Step))
+			if j < 0 || j >= len(scored.Values) || math.IsNaN(scored.Values[j]) {
+				continue
+			}
+			n++
+			if a := scored.Values[j]; a >= band.Lower[i] && a <= band.Upper[i] {
+				in++
+			}
+		}
+		if n > 0 {
+			out[b] = 100 * float64(in) / float64(n)
+		}
+	}
+	return out
 }
 
 // joinSeries lays a and b (same step, b after a) on one series, NaN between them.
@@ -158,3 +196,23 @@ func anyObserved(v []float64) bool {
 }
 
 func round3(x float64) float64 { return math.Round(x*1e3) / 1e3 }
+
+// printDays prints each scored day's forecast and actual totals.
+func printDays(w io.Writer, format bankdata.Format, fc forecast.Forecast, all forecast.Series) {
+	scored := bankdata.Scored(format, all)
+	perDay := int(24 * time.Hour / fc.Step)
+	for off := 0; off < len(fc.Point); off += perDay {
+		f, a := 0.0, 0.0
+		for i := off; i < min(off+perDay, len(fc.Point)); i++ {
+			j := scored.Index(fc.Start.Add(time.Duration(i) * fc.Step))
+			if j >= 0 && j < len(scored.Values) && !math.IsNaN(scored.Values[j]) {
+				f += fc.Point[i]
+				a += scored.Values[j]
+			}
+		}
+		if a > 0 {
+			day := fc.Start.Add(time.Duration(off) * fc.Step)
+			fmt.Fprintf(w, "  %s forecast %8.0f actual %8.0f  %+6.1f%%\n", day.Format("2006-01-02 Mon"), f, a, 100*(f-a)/a)
+		}
+	}
+}
