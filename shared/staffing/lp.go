@@ -86,20 +86,25 @@ func (p *problem) blocks() []block {
 	return out
 }
 
-// lp solves the LP relaxation block by block, rounds each solution down and up (at ½), repairs
-// both with the local search the heuristic ends with, and keeps the better. ok is false when the
-// method rule sends the problem to the heuristic alone (a block too large) or the simplex fails
-// numerically; bound is the LP optimum, a lower bound on any plan's objective.
+// lp solves the LP relaxation block by block, rounds each solution down and at ½, repairs both
+// with the local search the heuristic ends with, and keeps the better. bound is the LP optimum, a
+// lower bound on any plan's objective. ok is false when the method rule sends the problem to the
+// heuristic alone (a block or the whole too large for the simplex) or the simplex fails
+// numerically.
+//
+// A rolling horizon (windows of 72 intervals, each solved with what earlier windows decided held
+// fixed) was tried for the weeks too big for one LP and dropped: on the test week it came within
+// 16% of the bound where the heuristic came within 22%, but on the same week open around the clock
+// it did no better than the heuristic (270 against 267, bound 230) at twice the time.
 func (p *problem) lp(ctx context.Context) (counts []int, bound float64, ok bool, err error) {
 	bs := p.blocks()
 	cost := 0
+	fits := true
 	for _, b := range bs {
-		if len(b.rows) > lpMaxRows || len(b.cands) > lpMaxCols {
-			return nil, 0, false, nil
-		}
+		fits = fits && len(b.rows) <= lpMaxRows && len(b.cands) <= lpMaxCols
 		cost += len(b.rows) * len(b.rows) * len(b.rows)
 	}
-	if cost > lpBudget {
+	if !fits || cost > lpBudget {
 		return nil, 0, false, nil
 	}
 	x := make([]float64, len(p.cands))
@@ -108,11 +113,14 @@ func (p *problem) lp(ctx context.Context) (counts []int, bound float64, ok bool,
 		if err := ctx.Err(); err != nil {
 			return nil, 0, false, err
 		}
-		f, err := p.solveBlock(b, x)
+		f, xb, err := p.solveLP(b.rows, b.cands, func(i int) int { return p.req[i] }, func(t int) int { return p.templates[t].Max })
 		if err != nil {
 			return nil, 0, false, nil
 		}
 		bound += f
+		for k, j := range b.cands {
+			x[j] = xb[k]
+		}
 		for _, i := range b.rows {
 			covered[i] = true
 		}
@@ -158,36 +166,40 @@ func (p *problem) clampMax(counts []int) {
 	}
 }
 
-// solveBlock solves one block's LP in standard form and writes its shift counts into x:
+// solveLP solves the LP of some intervals (rows) and candidates in standard form, with need(i)
+// agents required on interval i and limit(t) the most shifts of template t (0: no limit), and
+// returns its optimum and the candidates' values:
 //
 //	minimise   Σ_i OverWeight·o_i + UnderWeight·u_i
-//	subject to Σ_j a_ij·x_j − o_i + u_i = r_i   (each interval i of the block)
-//	           Σ_{j of t} x_j + s_t = Max_t     (each template t with a limit)
+//	subject to Σ_j a_ij·x_j − o_i + u_i = need(i)   (each interval i)
+//	           Σ_{j of t} x_j + s_t = limit(t)      (each template t with a limit)
 //	           x, o, u, s ≥ 0
 //
-// a_ij = 1 when candidate j works interval i in full. The u_i and s_t columns form a feasible
-// starting basis (u = r, s = Max), so no phase one is needed.
-func (p *problem) solveBlock(b block, x []float64) (float64, error) {
-	rowOf := make(map[int]int, len(b.rows))
-	for k, i := range b.rows {
+// a_ij = 1 when candidate j works interval i in full. The u_i (o_i where need is negative) and s_t
+// columns form a feasible starting basis (u = need, s = limit), so no phase one is needed.
+func (p *problem) solveLP(rows, cands []int, need func(i int) int, limit func(t int) int) (float64, []float64, error) {
+	rowOf := make(map[int]int, len(rows))
+	for k, i := range rows {
 		rowOf[i] = k
 	}
 	var limited []int
-	for t, tm := range p.templates {
-		if tm.Max > 0 && slices.ContainsFunc(b.cands, func(j int) bool { return p.cands[j].tmpl == t }) {
+	for t := range p.templates {
+		if limit(t) > 0 && slices.ContainsFunc(cands, func(j int) bool { return p.cands[j].tmpl == t }) {
 			limited = append(limited, t)
 		}
 	}
-	nr, nj := len(b.rows), len(b.cands)
+	nr, nj := len(rows), len(cands)
 	m := nr + len(limited)
 	n := nj + 2*nr + len(limited)
 	a := mat.NewDense(m, n, nil)
 	c := make([]float64, n)
 	rhs := make([]float64, m)
 	basis := make([]int, 0, m)
-	for k, j := range b.cands {
+	for k, j := range cands {
 		for _, i := range p.cands[j].cover {
-			a.Set(rowOf[i], k, 1)
+			if r, ok := rowOf[i]; ok {
+				a.Set(r, k, 1)
+			}
 		}
 		for l, t := range limited {
 			if p.cands[j].tmpl == t {
@@ -195,26 +207,27 @@ func (p *problem) solveBlock(b block, x []float64) (float64, error) {
 			}
 		}
 	}
-	for k, i := range b.rows {
+	for k, i := range rows {
 		o, u := nj+k, nj+nr+k
 		a.Set(k, o, -1)
 		a.Set(k, u, 1)
 		c[o], c[u] = OverWeight, UnderWeight
-		rhs[k] = float64(p.req[i])
-		basis = append(basis, u)
+		rhs[k] = float64(need(i))
+		if rhs[k] >= 0 {
+			basis = append(basis, u)
+		} else {
+			basis = append(basis, o)
+		}
 	}
 	for l, t := range limited {
 		s := nj + 2*nr + l
 		a.Set(nr+l, s, 1)
-		rhs[nr+l] = float64(p.templates[t].Max)
+		rhs[nr+l] = float64(limit(t))
 		basis = append(basis, s)
 	}
 	f, sol, err := lp.Simplex(c, a, rhs, 1e-9, basis)
 	if err != nil {
-		return 0, fmt.Errorf("shift plan LP: %w", err)
+		return 0, nil, fmt.Errorf("shift plan LP: %w", err)
 	}
-	for k, j := range b.cands {
-		x[j] = sol[k]
-	}
-	return f, nil
+	return f, sol[:nj], nil
 }

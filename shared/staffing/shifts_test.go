@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"os"
 	"slices"
 	"testing"
 	"time"
@@ -312,4 +313,44 @@ func BenchmarkPlanMonth15m(b *testing.B) {
 	}
 	b.ReportMetric(float64(pl.Over), "over")
 	b.ReportMetric(float64(pl.Under), "under")
+}
+
+// The test week open around the clock (3 agents needed at night, a night template from
+// 21:30–23:00): one block of 336 intervals, too big for the dense simplex within the rule, so the
+// heuristic plans it. With LINGXI_STAFFING_FULL_LP=1 the test also solves the whole LP (about 20 s
+// on this machine) and logs the heuristic's gap to its bound.
+func TestPlanWeekAroundTheClock(t *testing.T) {
+	req, loc := weekRequirement(t)
+	for i := range req.Agents {
+		req.Agents[i] = max(req.Agents[i], 3)
+	}
+	templates := append(weekTemplates(), ShiftTemplate{Name: "night", Length: 8*time.Hour + 30*time.Minute,
+		Earliest: "21:30", Latest: "23:00", Every: 30 * time.Minute, Breaks: []Break{{After: 4 * time.Hour, Length: 30 * time.Minute}}})
+	ctx := context.Background()
+	pl, err := PlanShifts(ctx, req, templates, loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pl.Method != MethodGreedy {
+		t.Errorf("method %s", pl.Method)
+	}
+	checkPlan(t, req, templates, loc, pl)
+	obj := UnderWeight*pl.Under + OverWeight*pl.Over
+	t.Logf("greedy over %d under %d objective %d", pl.Over, pl.Under, obj)
+	if os.Getenv("LINGXI_STAFFING_FULL_LP") == "" {
+		return
+	}
+	p := problem{req: req.Agents, templates: templates, cands: candidates(req, templates, loc)}
+	bound := 0.0
+	for _, b := range p.blocks() {
+		f, _, err := p.solveLP(b.rows, b.cands, func(i int) int { return p.req[i] }, func(t int) int { return p.templates[t].Max })
+		if err != nil {
+			t.Fatal(err)
+		}
+		bound += f
+	}
+	if float64(obj) < bound-1e-6 {
+		t.Errorf("objective %d below the LP bound %.1f", obj, bound)
+	}
+	t.Logf("LP bound %.1f: the heuristic is %.1f%% above it", bound, 100*(float64(obj)-bound)/bound)
 }
