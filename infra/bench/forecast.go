@@ -82,6 +82,10 @@ type fcMetrics struct {
 	FitSeconds float64 `json:"fit_seconds"`
 	Model      string  `json:"model"`
 	Fits       int     `json:"fits"`
+	// Coverage80 and Coverage95 are the shares of scored intervals whose actual lies inside the
+	// 80% and 95% prediction intervals; nil for a system without intervals.
+	Coverage80 *float64 `json:"coverage_80"`
+	Coverage95 *float64 `json:"coverage_95"`
 }
 
 // fcSplit is one origin's train and test files.
@@ -315,18 +319,24 @@ type fcActual struct {
 	series forecast.Series
 }
 
-// parseForecastCSV reads peers.R's `interval_start,forecast` output.
-func parseForecastCSV(r io.Reader) (map[time.Time]float64, error) {
+// fcPoint is one interval of a peer's forecast: the point and the 80% and 95% intervals (NaN
+// when the peer has none).
+type fcPoint struct {
+	f, lo80, hi80, lo95, hi95 float64
+}
+
+// parseForecastCSV reads peers.R's `interval_start,forecast,lo80,hi80,lo95,hi95` output.
+func parseForecastCSV(r io.Reader) (map[time.Time]fcPoint, error) {
 	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = 2
+	cr.FieldsPerRecord = 6
 	head, err := cr.Read()
 	if err != nil {
 		return nil, fmt.Errorf("header: %w", err)
 	}
-	if head[0] != "interval_start" || head[1] != "forecast" {
+	if strings.Join(head, ",") != "interval_start,forecast,lo80,hi80,lo95,hi95" {
 		return nil, fmt.Errorf("header %q", strings.Join(head, ","))
 	}
-	out := map[time.Time]float64{}
+	out := map[time.Time]fcPoint{}
 	for line := 2; ; line++ {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -339,42 +349,68 @@ func parseForecastCSV(r io.Reader) (map[time.Time]float64, error) {
 		if err != nil {
 			return nil, fmt.Errorf("line %d: %w", line, err)
 		}
-		v, err := strconv.ParseFloat(rec[1], 64)
-		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-			return nil, fmt.Errorf("line %d: forecast %q", line, rec[1])
+		var v [5]float64
+		for i, f := range rec[1:] {
+			if f == "NA" && i > 0 {
+				v[i] = math.NaN()
+				continue
+			}
+			v[i], err = strconv.ParseFloat(f, 64)
+			if err != nil || math.IsNaN(v[i]) || math.IsInf(v[i], 0) {
+				return nil, fmt.Errorf("line %d: %s %q", line, head[i+1], f)
+			}
 		}
 		if _, dup := out[at]; dup {
 			return nil, fmt.Errorf("line %d: %s twice", line, rec[0])
 		}
-		out[at] = v
+		out[at] = fcPoint{v[0], v[1], v[2], v[3], v[4]}
 	}
 }
 
 // fcScore scores a peer's forecasts with bankdata.Evaluate, the scorer of `lingxi forecast eval`;
 // every interval the protocol scores must have a forecast.
-func fcScore(actual fcActual, fc map[time.Time]float64) (fcMetrics, error) {
+// The intervals' coverage is counted over the same scored intervals, as `lingxi forecast eval`
+// counts ours.
+func fcScore(actual fcActual, fc map[time.Time]fcPoint) (fcMetrics, error) {
 	s := actual.series
 	f := forecast.Forecast{Start: s.Start, Step: s.Step, Point: make([]float64, len(s.Values))}
 	scored := bankdata.Scored(actual.format, s)
-	want := 0
+	want, in80, in95, banded := 0, 0, 0, 0
 	for i := range f.Point {
-		v, ok := fc[s.Time(i)]
+		p, ok := fc[s.Time(i)]
 		if !ok {
-			v = math.NaN()
+			p.f = math.NaN()
 		}
-		f.Point[i] = v
-		if !math.IsNaN(scored.Values[i]) {
-			want++
-			if !ok {
-				return fcMetrics{}, fmt.Errorf("no forecast for %s", s.Time(i).Format("2006-01-02 15:04"))
-			}
+		f.Point[i] = p.f
+		a := scored.Values[i]
+		if math.IsNaN(a) {
+			continue
+		}
+		want++
+		if !ok {
+			return fcMetrics{}, fmt.Errorf("no forecast for %s", s.Time(i).Format("2006-01-02 15:04"))
+		}
+		if math.IsNaN(p.lo80) || math.IsNaN(p.hi80) || math.IsNaN(p.lo95) || math.IsNaN(p.hi95) {
+			continue
+		}
+		banded++
+		if a >= p.lo80 && a <= p.hi80 {
+			in80++
+		}
+		if a >= p.lo95 && a <= p.hi95 {
+			in95++
 		}
 	}
 	m := bankdata.Evaluate(actual.format, f, s)
 	if m.Intervals != want || want == 0 {
 		return fcMetrics{}, fmt.Errorf("%d intervals scored of %d", m.Intervals, want)
 	}
-	return fcMetrics{WAPE: m.WAPE, MAPE: m.MAPE, Attainment: m.Attainment, DailyWAPE: m.DailyWAPE, Intervals: m.Intervals}, nil
+	out := fcMetrics{WAPE: m.WAPE, MAPE: m.MAPE, Attainment: m.Attainment, DailyWAPE: m.DailyWAPE, Intervals: m.Intervals}
+	if banded == want {
+		c80, c95 := 100*float64(in80)/float64(want), 100*float64(in95)/float64(want)
+		out.Coverage80, out.Coverage95 = &c80, &c95
+	}
+	return out, nil
 }
 
 // runOursForecast runs `lingxi forecast eval` on a split.
@@ -457,9 +493,19 @@ func lastLines(s string, n int) string {
 
 // fcAgg is the mean over origins of one system's figures.
 type fcAgg struct {
-	m       fcMetrics
-	byOrig  []float64 // WAPE per origin
-	origins int
+	m            fcMetrics
+	byOrig       []float64 // WAPE per origin
+	origins      int
+	cov80, cov95 float64 // sums over the origins with intervals
+	banded       int     // origins with intervals
+}
+
+// coverage is "80% / 95%" band coverage, or "—" unless every origin had intervals.
+func (a fcAgg) coverage() string {
+	if a.banded == 0 || a.banded != a.origins {
+		return "—"
+	}
+	return fmt.Sprintf("%.1f / %.1f", a.cov80/float64(a.banded), a.cov95/float64(a.banded))
 }
 
 func aggregateRuns(runs []fcRun, bank, scheme, system string) (fcAgg, bool) {
@@ -476,6 +522,11 @@ func aggregateRuns(runs []fcRun, bank, scheme, system string) (fcAgg, bool) {
 		a.m.FitSeconds += r.m.FitSeconds
 		a.m.Intervals += r.m.Intervals
 		a.byOrig = append(a.byOrig, r.m.WAPE)
+		if r.m.Coverage80 != nil && r.m.Coverage95 != nil {
+			a.cov80 += *r.m.Coverage80
+			a.cov95 += *r.m.Coverage95
+			a.banded++
+		}
 		if a.m.Model == "" || a.m.Model == r.m.Model {
 			a.m.Model = r.m.Model
 		} else if !strings.Contains(a.m.Model, r.m.Model) {
@@ -502,14 +553,14 @@ var fcGoals = map[string]string{
 func renderForecast(b *strings.Builder, plan fcPlan, splits map[string][]fcSplit, runs []fcRun) {
 	b.WriteString("### Forecast accuracy on rolling origins inside the training files\n\n")
 	fmt.Fprintf(b, "Only the training files are used (the official test weeks stay held back). Origin k tests on the %d calendar days that end %d×(k−1) days before the file's last day and trains on every day before them; %d origin(s) per bank. Every system reads the same two CSV files per origin. `one-shot`: fit once on the training file, forecast the whole test period. `rolling-daily`: each test day is forecast from a fit on all days before it (the earlier test days included). ", fcTestDays, fcTestDays, plan.origins)
-	b.WriteString("Ours is scored by `lingxi forecast eval`; the peers write their forecasts as CSV and the harness scores them by the same protocol (30-minute intervals; US weekdays 07:00–21:00, 28 half-hours, days absent from the file not scored; Israel all 48 half-hours; WAPE = 100·Σ|F−A|/ΣA; MAPE and attainment, the share of intervals within ±10%, over intervals with A ≥ 10; daily WAPE on the scored days' sums). Figures are means over the origins, in percent; fit s is the wall-clock time of fitting and forecasting per origin (for rolling-daily, all the day's refits summed; peers: inside R, without R's start-up; ours: as `lingxi forecast eval` reports it). WAPE ratio = ours / the peer (below 1: ours is better).\n\n")
+	b.WriteString("Ours is scored by `lingxi forecast eval`; the peers write their forecasts as CSV and the harness scores them by the same protocol (30-minute intervals; US weekdays 07:00–21:00, 28 half-hours, days absent from the file not scored; Israel all 48 half-hours; WAPE = 100·Σ|F−A|/ΣA; MAPE and attainment, the share of intervals within ±10%, over intervals with A ≥ 10; daily WAPE on the scored days' sums; interval coverage, the share of scored intervals whose actual lies inside the 80% and 95% prediction intervals, for the systems that give intervals). Figures are means over the origins, in percent; fit s is the wall-clock time of fitting and forecasting per origin (for rolling-daily, all the day's refits summed; peers: inside R, without R's start-up; ours: as `lingxi forecast eval` reports it). WAPE ratio = ours / the peer (below 1: ours is better).\n\n")
 	for _, key := range plan.banks {
 		bank, _ := fcBankByKey(key)
 		fmt.Fprintf(b, "#### %s\n\n", bank.title)
 		for _, sp := range splits[key] {
 			fmt.Fprintf(b, "- origin %d: train %s … %s (%d days), test %s … %s (%d days in the file)\n", sp.origin, sp.trainFrom, sp.trainTo, sp.trainDays, sp.testFrom, sp.testTo, sp.testDays)
 		}
-		b.WriteString("\n| scheme | system | WAPE | MAPE | attainment | daily WAPE | fit s | WAPE per origin | WAPE ratio ours/peer |\n|---|---|---|---|---|---|---|---|---|\n")
+		b.WriteString("\n| scheme | system | WAPE | MAPE | attainment | daily WAPE | 80% / 95% interval coverage | fit s | WAPE per origin | WAPE ratio ours/peer |\n|---|---|---|---|---|---|---|---|---|---|\n")
 		for _, scheme := range plan.schemes {
 			ours, hasOurs := aggregateRuns(runs, key, scheme, "lingxi")
 			for _, sys := range append([]string{"lingxi"}, plan.peers...) {
@@ -529,7 +580,7 @@ func renderForecast(b *strings.Builder, plan fcPlan, splits map[string][]fcSplit
 				if sys == "lingxi" {
 					name = "**lingxi** (" + a.m.Model + ")"
 				}
-				fmt.Fprintf(b, "| %s | %s | %.2f | %.2f | %.1f | %.2f | %.2f | %s | %s |\n", scheme, name, a.m.WAPE, a.m.MAPE, a.m.Attainment, a.m.DailyWAPE, a.m.FitSeconds, strings.Join(per, ", "), ratio)
+				fmt.Fprintf(b, "| %s | %s | %.2f | %.2f | %.1f | %.2f | %s | %.2f | %s | %s |\n", scheme, name, a.m.WAPE, a.m.MAPE, a.m.Attainment, a.m.DailyWAPE, a.coverage(), a.m.FitSeconds, strings.Join(per, ", "), ratio)
 			}
 		}
 		var oneShotOnly []string

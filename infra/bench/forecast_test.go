@@ -36,10 +36,11 @@ func TestFcScore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fc := map[time.Time]float64{
-		at("2003-03-03T07:00"): 72, at("2003-03-03T07:30"): 90, // 0 and 25% off
-		at("2003-03-04T07:00"): 6, at("2003-03-04T07:30"): 12,
-		at("2003-03-05T07:00"): 1e9, // no actual: not scored
+	nan := math.NaN()
+	fc := map[time.Time]fcPoint{
+		at("2003-03-03T07:00"): {72, 70, 74, 60, 80}, at("2003-03-03T07:30"): {90, 85, 95, 60, 100}, // 0 and 25% off; 72 outside the 80% band
+		at("2003-03-04T07:00"): {6, 5, 7, 4, 8}, at("2003-03-04T07:30"): {12, 10, 14, 8, 16}, // 6 outside both
+		at("2003-03-05T07:00"): {1e9, nan, nan, nan, nan}, // no actual: not scored
 	}
 	m, err := fcScore(actual, fc)
 	if err != nil {
@@ -50,6 +51,15 @@ func TestFcScore(t *testing.T) {
 		math.Abs(m.DailyWAPE-100*24.0/156) > 1e-9 || m.Intervals != 4 {
 		t.Fatalf("got %+v", m)
 	}
+	if m.Coverage80 == nil || *m.Coverage80 != 50 || *m.Coverage95 != 75 {
+		t.Fatalf("coverage %v %v, want 50 and 75", m.Coverage80, m.Coverage95)
+	}
+	p := fc[at("2003-03-04T07:00")]
+	p.lo80 = nan
+	fc[at("2003-03-04T07:00")] = p
+	if m, err := fcScore(actual, fc); err != nil || m.Coverage80 != nil {
+		t.Fatalf("an interval without a band: coverage %v, %v", m.Coverage80, err)
+	}
 	delete(fc, at("2003-03-04T07:30"))
 	if _, err := fcScore(actual, fc); err == nil {
 		t.Fatal("a scored interval without a forecast was accepted")
@@ -57,12 +67,13 @@ func TestFcScore(t *testing.T) {
 }
 
 func TestParseForecastCSV(t *testing.T) {
-	got, err := parseForecastCSV(strings.NewReader("interval_start,forecast\n2003-08-04T07:00:00,453.6\n2003-08-04T07:30:00,0\n"))
-	if err != nil || len(got) != 2 || got[at("2003-08-04T07:00")] != 453.6 {
+	const h = "interval_start,forecast,lo80,hi80,lo95,hi95\n"
+	got, err := parseForecastCSV(strings.NewReader(h + "2003-08-04T07:00:00,453.6,400,500,380,520.5\n2003-08-04T07:30:00,0,NA,NA,NA,NA\n"))
+	if err != nil || len(got) != 2 || got[at("2003-08-04T07:00")] != (fcPoint{453.6, 400, 500, 380, 520.5}) || !math.IsNaN(got[at("2003-08-04T07:30")].hi95) {
 		t.Fatalf("%v %v", got, err)
 	}
-	for _, bad := range []string{"", "x,forecast\n", "interval_start,forecast\n2003-08-04T07:00:00,NaN\n",
-		"interval_start,forecast\n2003-08-04T07:00:00,1\n2003-08-04T07:00:00,2\n", "interval_start,forecast\n2003-08-04,1\n"} {
+	for _, bad := range []string{"", "x,forecast,lo80,hi80,lo95,hi95\n", h + "2003-08-04T07:00:00,NaN,1,1,1,1\n", h + "2003-08-04T07:00:00,NA,1,1,1,1\n",
+		h + "2003-08-04T07:00:00,1,1,1,1,1\n2003-08-04T07:00:00,2,1,1,1,1\n", h + "2003-08-04,1,1,1,1,1\n", h + "2003-08-04T07:00:00,1\n"} {
 		if _, err := parseForecastCSV(strings.NewReader(bad)); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
@@ -114,14 +125,16 @@ func TestWriteBankSplit(t *testing.T) {
 	}
 }
 
+func ptr(v float64) *float64 { return &v }
+
 func TestRenderForecast(t *testing.T) {
 	plan := fcPlan{banks: []string{"us"}, peers: []string{"stlm_ets", "tbats"}, rolling: map[string]bool{"stlm_ets": true},
 		origins: 2, schemes: []string{"one-shot", "rolling-daily"}}
 	runs := []fcRun{
 		{"us", "one-shot", "lingxi", 1, fcMetrics{WAPE: 4, Model: "ensemble"}},
 		{"us", "one-shot", "lingxi", 2, fcMetrics{WAPE: 6, Model: "ensemble"}},
-		{"us", "one-shot", "stlm_ets", 1, fcMetrics{WAPE: 10}},
-		{"us", "one-shot", "stlm_ets", 2, fcMetrics{WAPE: 10}},
+		{"us", "one-shot", "stlm_ets", 1, fcMetrics{WAPE: 10, Coverage80: ptr(70), Coverage95: ptr(90)}},
+		{"us", "one-shot", "stlm_ets", 2, fcMetrics{WAPE: 10, Coverage80: ptr(80), Coverage95: ptr(94)}},
 		{"us", "one-shot", "tbats", 1, fcMetrics{WAPE: 8}},
 		{"us", "rolling-daily", "lingxi", 1, fcMetrics{WAPE: 3, Model: "ets"}},
 		{"us", "rolling-daily", "stlm_ets", 1, fcMetrics{WAPE: 6}},
@@ -130,7 +143,7 @@ func TestRenderForecast(t *testing.T) {
 	renderForecast(&b, plan, map[string][]fcSplit{"us": {{origin: 1, trainFrom: "2003-03-03"}}}, runs)
 	for _, want := range []string{
 		"| one-shot | **lingxi** (ensemble) | 5.00 |",
-		"| one-shot | stlm_ets | 10.00 | 0.00 | 0.0 | 0.00 | 0.00 | 10.00, 10.00 | 0.500 |",
+		"| one-shot | stlm_ets | 10.00 | 0.00 | 0.0 | 0.00 | 75.0 / 92.0 | 0.00 | 10.00, 10.00 | 0.500 |",
 		"| one-shot | tbats | 8.00 |", "| 8.00 | 0.625 |",
 		"| rolling-daily | stlm_ets | 6.00 |", "| 6.00 | 0.500 |",
 		"one-shot only (too slow to refit every test day): tbats.",

@@ -14,9 +14,10 @@
 # (one-shot), or each test day from all days before it, the test file's earlier days included
 # (rolling-daily: one fit per test day). Forecasts below 0 are set to 0.
 #
-# Writes the forecasts to --out as CSV `interval_start,forecast` (local wall-clock time,
-# 2006-01-02T15:04:05) for every interval of the test days present in the test file; the Go harness
-# scores them with the same code as ours. Prints one JSON line last:
+# Writes the forecasts to --out as CSV `interval_start,forecast,lo80,hi80,lo95,hi95` (local
+# wall-clock time, 2006-01-02T15:04:05; the prediction intervals NA for the baselines, which have
+# none) for every interval of the test days present in the test file; the Go harness scores them
+# with the same code as ours. Prints one JSON line last:
 #   {"peer":…,"scheme":…,"fit_seconds":…,"fits":…,"points":…}
 # fit_seconds is the wall-clock time of fitting and forecasting, summed over the fits.
 #
@@ -27,6 +28,7 @@
 #   stlm_arima forecast::stlm(..., method = "arima")
 #   tbats      forecast::tbats(msts(y, periods), use.parallel = FALSE)
 #   prophet    prophet::prophet(daily and weekly seasonality, no yearly), on the observed intervals
+#              (its 95% interval: the same fit predicted again with interval.width 0.95)
 
 suppressPackageStartupMessages({
   library(forecast)
@@ -125,13 +127,18 @@ fill <- function(y) {
   if (anyNA(x)) x <- na.interp(x)
   x
 }
+# A peer's forecast is a matrix of h rows: mean, lo80, hi80, lo95, hi95.
+bands <- function(fc) {
+  cbind(as.numeric(fc$mean), fc$lower[, 1], fc$upper[, 1], fc$lower[, 2], fc$upper[, 2])
+}
+point_only <- function(x) cbind(x, NA, NA, NA, NA)
 peer_f <- function(y, h, first_day) {
   switch(opt$peer,
-    snaive = snaive_f(y, h),
-    wmean4 = wmean4_f(y, h),
-    stlm_ets = as.numeric(forecast(stlm(fill(y), method = "ets"), h = h)$mean),
-    stlm_arima = as.numeric(forecast(stlm(fill(y), method = "arima"), h = h)$mean),
-    tbats = as.numeric(forecast(tbats(fill(y), use.parallel = FALSE), h = h)$mean),
+    snaive = point_only(snaive_f(y, h)),
+    wmean4 = point_only(wmean4_f(y, h)),
+    stlm_ets = bands(forecast(stlm(fill(y), method = "ets"), h = h, level = c(80, 95))),
+    stlm_arima = bands(forecast(stlm(fill(y), method = "arima"), h = h, level = c(80, 95))),
+    tbats = bands(forecast(tbats(fill(y), use.parallel = FALSE), h = h, level = c(80, 95))),
     prophet = prophet_f(y, h, first_day),
     stop(sprintf("unknown peer %s", opt$peer))
   )
@@ -146,13 +153,16 @@ prophet_f <- function(y, h, first_day) {
   }
   ok <- which(!is.na(y))
   df <- data.frame(ds = ds_of(ok), y = y[ok])
-  m <- prophet(df, daily.seasonality = TRUE, weekly.seasonality = TRUE, yearly.seasonality = FALSE)
+  m <- prophet(df, daily.seasonality = TRUE, weekly.seasonality = TRUE, yearly.seasonality = FALSE, interval.width = 0.8)
   fut <- data.frame(ds = ds_of(n + seq_len(h)))
-  predict(m, fut)$yhat
+  p80 <- predict(m, fut)
+  m$interval.width <- 0.95
+  p95 <- predict(m, fut)
+  cbind(p80$yhat, p80$yhat_lower, p80$yhat_upper, p95$yhat_lower, p95$yhat_upper)
 }
 
 test_days <- which(all_days >= test_start & all_days %in% te$obs$date)
-fc <- rep(NA_real_, length(y_all))
+fc <- matrix(NA_real_, nrow = length(y_all), ncol = 5)
 fit_seconds <- 0
 fits <- 0
 timed <- function(expr) {
@@ -165,19 +175,21 @@ timed <- function(expr) {
 if (opt$scheme == "one-shot") {
   n <- n_train_days * P
   h <- length(y_all) - n
-  fc[n + seq_len(h)] <- timed(peer_f(y_all[seq_len(n)], h, n_train_days + 1))
+  fc[n + seq_len(h), ] <- timed(peer_f(y_all[seq_len(n)], h, n_train_days + 1))
 } else {
   for (d in test_days) {
     n <- (d - 1) * P
-    fc[n + seq_len(P)] <- timed(peer_f(y_all[seq_len(n)], P, d))
+    fc[n + seq_len(P), ] <- timed(peer_f(y_all[seq_len(n)], P, d))
   }
 }
-fc <- pmax(fc, 0)
+fc[] <- pmax(fc, 0) # NA stays NA
 
 rows <- unlist(lapply(test_days, function(d) (d - 1) * P + seq_len(P)))
+num <- function(x) ifelse(is.na(x), "NA", sprintf("%.4f", x))
 out <- data.frame(
   interval_start = stamp((rows - 1) %/% P + 1, (rows - 1) %% P),
-  forecast = sprintf("%.4f", fc[rows])
+  forecast = num(fc[rows, 1]),
+  lo80 = num(fc[rows, 2]), hi80 = num(fc[rows, 3]), lo95 = num(fc[rows, 4]), hi95 = num(fc[rows, 5])
 )
 write.csv(out, opt$out, row.names = FALSE, quote = FALSE)
 cat(sprintf("{\"peer\":\"%s\",\"scheme\":\"%s\",\"fit_seconds\":%.3f,\"fits\":%d,\"points\":%d}\n",
