@@ -115,7 +115,7 @@ func runForecastBench(ctx context.Context, cfg config, work, lingxi string) (str
 	runLine := func(started time.Time) {
 		fmt.Fprintf(&b, "Run: `go run ./infra/bench %s`, %s–%s; %s; %s.\n\n", strings.Join(os.Args[1:], " "),
 			started.UTC().Format("2006-01-02 15:04"), time.Now().UTC().Format("15:04 UTC"),
-			cmdVersion("Rscript", "-e", `cat(R.version.string, "; forecast", format(packageVersion("forecast")), "; prophet", format(packageVersion("prophet")))`),
+			cmdVersion("Rscript", "-e", `cat(R.version.string, "; forecast ", format(packageVersion("forecast")), "; prophet ", format(packageVersion("prophet")), sep = "")`),
 			cpuModel())
 	}
 	if plan.parts["accuracy"] {
@@ -606,5 +606,5 @@ func renderForecast(b *strings.Builder, plan fcPlan, splits map[string][]fcSplit
 			fmt.Fprintf(b, "- `%s`: %s\n", sys, n)
 		}
 	}
-	b.WriteString("\nThe peers lay the days on a grid (US Monday–Friday, Israel every day); a day absent from the files is filled by `forecast::na.interp` for the peers that need a complete series (prophet skips it); forecasts below 0 are set to 0. Script: `infra/bench/forecast/peers.R`.\n\n")
+	b.WriteString("\nInterval coverage above the nominal level means intervals wider than they need be (a one-shot ETS or TBATS interval widens over the six-week horizon). The peers lay the days on a grid (US Monday–Friday, Israel every day); a day absent from the files is filled by `forecast::na.interp` for the peers that need a complete series (prophet skips it); forecasts below 0 are set to 0. Script: `infra/bench/forecast/peers.R`.\n\n")
 }
