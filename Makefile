@@ -63,8 +63,10 @@ run: deps emulators web
 # infra/bench/install-peers.sh), AFQMC question matching vs scikit-learn and BM25, plus
 # BenchmarkPredict150, the rate limiter's cost, the spike test through the local stack
 # (docs/limits.md) and the media edge (calls per core, SIPp call setup, voice-turn latency, VAD on
-# FSDD vs Silero); writes BENCH.md (~30 min on 2 cores). FOLDS=2 for a quicker run; DATA=DIR names
-# the datasets folder; `go run ./infra/bench -only spike|afqmc|edge` runs one part alone.
+# FSDD vs Silero), forecasting of the two bank datasets vs R's forecast (stlm-ETS, TBATS) and
+# prophet and Erlang C/A vs a reference in R; writes BENCH.md (~30 min on 2 cores). FOLDS=2 for a
+# quicker run; DATA=DIR names the datasets folder; `go run ./infra/bench -only
+# spike|afqmc|edge|human|forecast` runs one part alone.
 bench:
 	$(GO) run ./infra/bench $(if $(FOLDS),-folds $(FOLDS)) $(if $(DATA),-data $(DATA))
 

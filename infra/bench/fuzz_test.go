@@ -1,6 +1,10 @@
 package main
 
-import "testing"
+import (
+	"math"
+	"strings"
+	"testing"
+)
 
 // FuzzParseSippStat: SIPp's statistics file never panics the parser, and what it accepts has a
 // data line.
@@ -25,6 +29,24 @@ func FuzzAnswerRTP(f *testing.F) {
 		a, err := answerRTP(b)
 		if err == nil && !a.Addr().IsValid() {
 			t.Fatalf("accepted %q with an invalid address", b)
+		}
+	})
+}
+
+// FuzzParseForecastCSV: peers.R's output never panics the reader, and what it accepts is finite.
+func FuzzParseForecastCSV(f *testing.F) {
+	f.Add("interval_start,forecast,lo80,hi80,lo95,hi95\n2003-08-04T07:00:00,453.6,400,500,380,520\n")
+	f.Add("interval_start,forecast,lo80,hi80,lo95,hi95\n2003-08-04T07:00:00,1e400,NA,NA,NA,NA\n")
+	f.Add("")
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := parseForecastCSV(strings.NewReader(s))
+		if err != nil {
+			return
+		}
+		for at, p := range got {
+			if math.IsNaN(p.f) || math.IsInf(p.f, 0) || math.IsInf(p.lo80, 0) || math.IsInf(p.hi95, 0) {
+				t.Fatalf("%v = %v from %q", at, p, s)
+			}
 		}
 	})
 }

@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
-# Installs the peer systems the NLU bench compares against (fastText and
-# scikit-learn), from Debian packages, only when they are missing.
+# Installs the peer systems the benchmarks compare against, from Debian packages, only when they
+# are missing: fastText and scikit-learn (NLU); R with the forecast and prophet packages
+# (forecasting, infra/bench/forecast/*.R).
 set -euo pipefail
 
 need=()
 command -v fasttext >/dev/null 2>&1 || need+=(fasttext)
 /usr/bin/python3 -c 'import sklearn' >/dev/null 2>&1 || need+=(python3-sklearn)
+command -v Rscript >/dev/null 2>&1 || need+=(r-base-core)
+for pkg in forecast prophet; do
+	if ! command -v Rscript >/dev/null 2>&1 || ! Rscript -e "quit(status = !requireNamespace('$pkg', quietly = TRUE))" >/dev/null 2>&1; then
+		need+=("r-cran-$pkg")
+	fi
+done
 
 if [ ${#need[@]} -eq 0 ]; then
 	exit 0

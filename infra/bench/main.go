@@ -7,6 +7,8 @@
 //	go run ./infra/bench -only afqmc    # AFQMC question matching alone (afqmc.go); replaces its section
 //	go run ./infra/bench -only edge     # the media edge alone (edgebench.go); replaces its section
 //	go run ./infra/bench -only human    # the human service alone (human.go); replaces its section
+//	go run ./infra/bench -only forecast # forecasting vs R forecast/prophet and Erlang vs R (forecast.go); replaces its section
+//	go run ./infra/bench -only forecast -forecast-origins 1 -forecast-peers snaive,stlm_ets   # quick look
 //	go run ./infra/bench -only human -human-parts decide   # the routing decision alone
 //	go run ./infra/bench -only edge -edge-parts load -edge-steps 100,200 -edge-window 5s   # quick look
 //
@@ -65,6 +67,18 @@ type config struct {
 	edge      edgePlan
 	// humanParts are the human service's parts to run (decide, latency, burst).
 	humanParts map[string]bool
+	forecast   fcPlan
+}
+
+// commaList splits "a, b,c" into its non-empty items.
+func commaList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // intList parses "1,2,3".
@@ -103,7 +117,7 @@ func main() {
 	flag.BoolVar(&cfg.skipPeers, "ours-only", false, "skip the peers")
 	flag.Uint64Var(&cfg.seed, "seed", 1, "fold seed")
 	flag.BoolVar(&cfg.goBench, "gobench", true, "also run the Go benchmarks (BenchmarkPredict150, devstack overhead, guess-your-question) and report them")
-	flag.StringVar(&cfg.only, "only", "", `run one part alone and update its section of the report: "spike", "afqmc", "edge" or "human"`)
+	flag.StringVar(&cfg.only, "only", "", `run one part alone and update its section of the report: "spike", "afqmc", "edge", "human" or "forecast"`)
 	var edgeSteps, edgeParts, setupRates string
 	flag.StringVar(&edgeSteps, "edge-steps", "25,50,100,150,200,300,500,1000,1500,2000,3000", "media edge: concurrent calls per load step")
 	flag.DurationVar(&cfg.edge.window, "edge-window", 15*time.Second, "media edge: measured time per load step")
@@ -114,10 +128,27 @@ func main() {
 	flag.IntVar(&cfg.edge.turns, "edge-turns", 12, "media edge: voice turns timed for the latency")
 	var humanParts string
 	flag.StringVar(&humanParts, "human-parts", "decide,latency,burst", "human service: the parts to run")
+	var fcPeers, fcRolling, fcParts, fcBanksFlag, fcSchemes string
+	flag.StringVar(&fcPeers, "forecast-peers", "snaive,wmean4,stlm_ets,stlm_arima,tbats,prophet", "forecast: the R peers (infra/bench/forecast/peers.R)")
+	flag.StringVar(&fcRolling, "forecast-rolling", "snaive,wmean4,stlm_ets,stlm_arima", "forecast: the peers also run rolling-daily (one fit per test day)")
+	flag.IntVar(&cfg.forecast.origins, "forecast-origins", 2, "forecast: rolling origins, 6 weeks apart, inside each training file")
+	flag.StringVar(&fcParts, "forecast-parts", "accuracy,erlang", "forecast: the parts to run")
+	flag.StringVar(&fcBanksFlag, "forecast-banks", "us,il", "forecast: the banks")
+	flag.StringVar(&fcSchemes, "forecast-schemes", "one-shot,rolling-daily", "forecast: the schemes")
 	flag.Parse()
-	if cfg.only != "" && cfg.only != "spike" && cfg.only != "afqmc" && cfg.only != "edge" && cfg.only != "human" {
-		fmt.Fprintf(os.Stderr, "bench: -only %q: the parts are: spike, afqmc, edge, human\n", cfg.only)
+	if cfg.only != "" && cfg.only != "spike" && cfg.only != "afqmc" && cfg.only != "edge" && cfg.only != "human" && cfg.only != "forecast" {
+		fmt.Fprintf(os.Stderr, "bench: -only %q: the parts are: spike, afqmc, edge, human, forecast\n", cfg.only)
 		os.Exit(2)
+	}
+	cfg.forecast.peers = commaList(fcPeers)
+	cfg.forecast.banks = commaList(fcBanksFlag)
+	cfg.forecast.schemes = commaList(fcSchemes)
+	cfg.forecast.rolling, cfg.forecast.parts = map[string]bool{}, map[string]bool{}
+	for _, p := range commaList(fcRolling) {
+		cfg.forecast.rolling[p] = true
+	}
+	for _, p := range commaList(fcParts) {
+		cfg.forecast.parts[p] = true
 	}
 	var err error
 	if cfg.edge.steps, err = intList(edgeSteps); err == nil {
@@ -240,6 +271,16 @@ func run(ctx context.Context, cfg config) error {
 		}
 		return writeSection(cfg.out, "AFQMC", section)
 	}
+	if cfg.only == "forecast" {
+		section, err := runForecastBench(ctx, cfg, work, lingxi)
+		if err != nil {
+			return fmt.Errorf("forecast: %w", err)
+		}
+		if old, rerr := os.ReadFile(cfg.out); rerr == nil {
+			section = mergeParts(string(old), forecastHeading, section)
+		}
+		return writeSection(cfg.out, "forecast", section)
+	}
 
 	results := map[string]map[string][]foldResult{} // dataset -> system -> folds
 	sizes := map[string][2]int{}
@@ -328,6 +369,11 @@ func run(ctx context.Context, cfg config) error {
 		return fmt.Errorf("human: %w", err)
 	}
 	goBench += human
+	fc, err := runForecastBench(ctx, cfg, work, lingxi)
+	if err != nil {
+		return fmt.Errorf("forecast: %w", err)
+	}
+	goBench += fc
 	report := render(cfg, results, sizes, time.Since(started), goBench)
 	if err := os.WriteFile(cfg.out, []byte(report), 0o644); err != nil {
 		return err
