@@ -18,12 +18,13 @@ import (
 // forecasts' points): id = the forecast's id.
 const KindDue = "forecast-due"
 
-// due is a forecast still to be scored.
+// dueItem is a forecast still to be scored.
 type dueItem struct {
 	ID      string                `dynamodbav:"id"`
 	Product forecaststore.Product `dynamodbav:"product"`
 	Start   time.Time             `dynamodbav:"start"`
 	End     time.Time             `dynamodbav:"end"`
+	Through time.Time             `dynamodbav:"through"` // scored up to here (zero: not yet)
 }
 
 // publishOne stores fc as product pr of a series, moves the series' latest pointer to it and

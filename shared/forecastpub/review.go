@@ -19,8 +19,9 @@ import (
 // issue's scoring protocol).
 const MinActual = 10
 
-// Review scores every forecast of t still due (published, not yet scored to its end) whose
-// period has begun, against the actuals up to now: forecast.Score's metrics and
+// Review scores every forecast of t still due (published, not yet scored to its end) with more
+// to score than at its last review (reviewUpTo: whole local days, whole months for the monthly
+// product, a rolling forecast once it has ended), against the actuals: forecast.Score's metrics and
 // forecast.ReviewForecast's attribution to events and anomalies, stored with the forecast and in
 // its queue's accuracy history. A forecast scored to its end leaves the due list. It returns how
 // many forecasts were scored; one forecast's failure is logged and the others go on.
@@ -39,10 +40,11 @@ func (p *Publisher) Review(ctx context.Context, t tenant.ID) (int, error) {
 		if err := rec.Decode(&d); err != nil {
 			return n, err
 		}
-		if !d.Start.Before(now) {
-			continue
+		upTo := reviewUpTo(d, now, cal.Location)
+		if !upTo.After(d.Start) || !upTo.After(d.Through) {
+			continue // nothing new to score since the last review
 		}
-		final, err := p.reviewOne(ctx, t, d.ID, cal, now)
+		final, err := p.reviewOne(ctx, t, d.ID, cal, upTo)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 			final = true // the forecast is gone (its time to keep passed)
@@ -56,12 +58,33 @@ func (p *Publisher) Review(ctx context.Context, t tenant.ID) (int, error) {
 			if err := p.cfg.DB.Delete(ctx, t, rec.Key, rec.Version); err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrConflict) {
 				return n, fmt.Errorf("take %s off the review list: %w", d.ID, err)
 			}
+		} else {
+			d.Through = upTo
+			if _, err := p.cfg.DB.Put(ctx, t, rec.Key, d, rec.Version, store.WithTTL(d.End.Add(7*Day))); err != nil && !errors.Is(err, store.ErrConflict) {
+				return n, fmt.Errorf("note the review of %s: %w", d.ID, err)
+			}
 		}
 		if ctx.Err() != nil {
 			return n, ctx.Err()
 		}
 	}
 	return n, nil
+}
+
+// reviewUpTo is how far a due forecast is scored at now: the whole local days passed (whole
+// months for the monthly product), so a forecast is scored at most once a day however often the
+// review runs; a rolling forecast once, when it has ended.
+func reviewUpTo(d dueItem, now time.Time, loc *time.Location) time.Time {
+	switch d.Product {
+	case forecaststore.Rolling:
+		if now.Before(d.End) {
+			return time.Time{}
+		}
+		return d.End
+	case forecaststore.Monthly:
+		return earlier(d.End, firstOfMonth(now, loc, 0))
+	}
+	return earlier(d.End, midnight(now, loc))
 }
 
 // reviewOne scores forecast id against the actuals up to now; final says it was scored to its end.

@@ -501,11 +501,13 @@ type wallboardOut struct {
 	Forecast []forecastpub.Point `json:"forecast"`
 }
 
-// withForecast adds today's forecast to b. The board never fails for it: a forecast that cannot
-// be read is logged and left empty.
-func (api *API) withForecast(ctx context.Context, t tenant.ID, b wallboard.Board) wallboardOut {
+// withForecast adds today's forecast to b when the request asks for it (?forecast=today: it reads
+// every series' latest scheduling and rolling forecasts, so the console asks every few minutes,
+// not on each refresh). The board never fails for it: a forecast that cannot be read is logged and
+// left empty.
+func (api *API) withForecast(ctx context.Context, r *httpapi.Request, t tenant.ID, b wallboard.Board) wallboardOut {
 	out := wallboardOut{Board: b, Forecast: []forecastpub.Point{}}
-	if api.fc.pub == nil {
+	if api.fc.pub == nil || r.QueryStringParameters["forecast"] != "today" {
 		return out
 	}
 	f, err := api.fc.pub.Today(ctx, t)

@@ -78,9 +78,12 @@ func TestForecastRoutes(t *testing.T) {
 	if n := items[0].(map[string]any)["intervals"].(float64); n != 31*48 {
 		t.Fatalf("scheduling has %v intervals", n)
 	}
-	r = e.call(t, "GET", "/v1/wallboard", key, "")
+	r = e.call(t, "GET", "/v1/wallboard?forecast=today", key, "")
 	if r.want(t, "wallboard", http.StatusOK); len(r.body["forecast"].([]any)) != 96 {
 		t.Fatalf("the wallboard's forecast of today: %v", r.body["forecast"])
+	}
+	if r = e.call(t, "GET", "/v1/wallboard", key, ""); len(r.body["forecast"].([]any)) != 0 {
+		t.Fatalf("the wallboard read the forecast unasked: %d points", len(r.body["forecast"].([]any)))
 	}
 	r = e.call(t, "GET", "/v1/forecasts?product=daily&from=2001-01-01&to=2001-02-01", key, "")
 	if r.want(t, "list by range", http.StatusOK); len(r.body["items"].([]any)) != 0 {

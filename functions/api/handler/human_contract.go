@@ -96,6 +96,7 @@ func humanOperations(op func(openapi.Operation, string) openapi.Operation) []ope
 		op(openapi.Operation{Route: "GET /v1/wallboard", ID: "getWallboard", Tag: agentTag,
 			Summary:     "The supervisor's wallboard figures now: per queue waiting, longest wait, service level, ASA, abandon rate, offered and answered today; agents by state; arrivals per 15 minutes, and today's forecast beside them",
 			Description: "The same figures the WebSocket pushes to supervisors as they change (docs/wallboard.md).",
+			Query:       []openapi.Param{{Name: "forecast", Description: "today: also today's forecast per 15 minutes (docs/forecasting.md)", Pattern: "^today$"}},
 			Responses:   []openapi.Response{{Status: http.StatusOK, Body: wallboardOut{}}}}, supervisor),
 
 		op(openapi.Operation{Route: "POST /v1/canned-responses", ID: "createCannedResponse", Tag: cannedTag,

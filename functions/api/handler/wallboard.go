@@ -23,5 +23,5 @@ func (api *API) getWallboard(ctx context.Context, r *httpapi.Request, p auth.Pri
 	if err != nil {
 		return httpapi.Response{}, fmt.Errorf("wallboard of %s: %w", p.Tenant, err)
 	}
-	return httpapi.JSON(http.StatusOK, api.withForecast(ctx, p.Tenant, b)), nil // forecast_read.go
+	return httpapi.JSON(http.StatusOK, api.withForecast(ctx, r, p.Tenant, b)), nil // forecast_read.go
 }

@@ -7,7 +7,7 @@
 //     every tenant, refreshed from the live counts (shared/forecastpub);
 //   - the schedule {"job":"publish"} every hour: the daily, monthly, hiring and scheduling
 //     products of every series whose latest forecast is from before the tenant's current day, then
-//     the metrics and review of every published forecast whose period has begun.
+//     the metrics and review of the published forecasts with a whole day (or month) more to score.
 //
 // A job may name one tenant and force a publish ({"job":"publish","tenant":"demo","force":true}),
 // as the local demo does at start. Each tenant's work is bounded (forecastpub's timeouts) and one

@@ -17,6 +17,7 @@ export function Wallboard({ token, live, onAuthLost }) {
   const [error, setError] = useState('');
   const now = useNow();
   const timer = useRef(null);
+  const forecastAt = useRef(0); // when today's forecast was last read (every 5 minutes)
 
   const api = async (method, path, body) => {
     try {
@@ -28,13 +29,17 @@ export function Wallboard({ token, live, onAuthLost }) {
   };
 
   const refresh = async () => {
+    const withForecast = Date.now() - forecastAt.current > 5 * 60 * 1000;
     const [b, a, w, o, h, q] = await Promise.allSettled(
-      ['/v1/wallboard', '/v1/agents', '/v1/contacts?state=queued', '/v1/contacts?state=offered', '/v1/contacts?state=assigned', '/v1/queues'].map((p) => api('GET', p)),
+      [withForecast ? '/v1/wallboard?forecast=today' : '/v1/wallboard', '/v1/agents', '/v1/contacts?state=queued', '/v1/contacts?state=offered', '/v1/contacts?state=assigned', '/v1/queues'].map((p) => api('GET', p)),
     );
     if (q.status === 'fulfilled') setQueueIDs(items(q.value, 'queues').map((x) => x.id));
     if (b.status === 'fulfilled') {
       setBoard(b.value);
-      if (Array.isArray(b.value?.forecast)) setForecast(b.value.forecast);
+      if (withForecast && Array.isArray(b.value?.forecast)) {
+        setForecast(b.value.forecast);
+        forecastAt.current = Date.now();
+      }
     }
     if (a.status === 'fulfilled') setAgents(items(a.value, 'agents'));
     if (w.status === 'fulfilled') setWaiting(items(w.value, 'contacts'));
