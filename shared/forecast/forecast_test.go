@@ -450,3 +450,34 @@ func TestLocalCalendar(t *testing.T) {
 		t.Errorf("WAPE %.1f%% in the tenant's zone", w)
 	}
 }
+
+// TestRollingCountsTheOpenInterval: a burst inside the interval holding now moves the forecast at
+// once, weighed against the part of that interval's plan that has elapsed (before, the open
+// interval was ignored and a burst waited for its interval to close).
+func TestRollingCountsTheOpenInterval(t *testing.T) {
+	step := 5 * time.Minute
+	plan := Forecast{Start: monday, Step: step, Point: make([]float64, 288)}
+	for i := range plan.Point {
+		plan.Point[i] = 10
+	}
+	now := monday.Add(10*time.Hour + 2*time.Minute + 30*time.Second) // half of the 10:00 slot
+	actual := Series{Start: monday, Step: step, Values: make([]float64, 121)} // up to and with 10:00
+	for i := range actual.Values {
+		actual.Values[i] = 10
+	}
+	steady, err := Rolling(plan, actual, now, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(steady.Point[1]-10) > 0.5 {
+		t.Fatalf("on plan: %v, want 10 (half the open slot's plan is 5, and 10 came: %v)", steady.Point[1], steady.Point)
+	}
+	actual.Values[120] = 5 + 200 // a burst of 200 in the open slot
+	burst, err := Rolling(plan, actual, now, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if burst.Point[1] < steady.Point[1]*1.5 {
+		t.Fatalf("a burst of 200 in the open slot moved the next slot from %v to %v only", steady.Point[1], burst.Point[1])
+	}
+}

@@ -8,7 +8,9 @@ import (
 )
 
 // The intraday update. The ratio of actual to plan over the last complete intervals (at least
-// rollingMinIntervals, covering rollingWindow) says how far today runs above or below the plan;
+// rollingMinIntervals, covering rollingWindow), plus the interval holding now against the part of
+// its plan that has elapsed (so a burst moves the forecast at the next run, not only once its
+// interval closes), says how far today runs above or below the plan;
 // it is shrunk towards 1 as if rollingPrior more calls had arrived exactly as planned (so a quiet
 // hour with a handful of calls barely moves it), clamped to [1/4, 4], and multiplies the plan over
 // the horizon. Bands: the plan's, scaled by the ratio and widened by the ratio's own uncertainty
@@ -20,9 +22,9 @@ const (
 	rollingPrior        = 30.0
 )
 
-// Rolling corrects plan from `now` on (the first interval returned is the one holding now, whose
-// count so far is partial and so not used) by the recent ratio of actual to plan. actual must
-// have the plan's step; horizon is cut to what the plan covers.
+// Rolling corrects plan from `now` on (the first interval returned is the one holding now) by the
+// recent ratio of actual to plan; actual may include the interval holding now with its count so
+// far. actual must have the plan's step; horizon is cut to what the plan covers.
 func Rolling(plan Forecast, actual Series, now time.Time, horizon int) (Forecast, error) {
 	if plan.Step <= 0 || actual.Step != plan.Step {
 		return Forecast{}, fmt.Errorf("%w: rolling: plan step %v, actual step %v", ErrInput, plan.Step, actual.Step)
@@ -45,6 +47,11 @@ func Rolling(plan Forecast, actual Series, now time.Time, horizon int) (Forecast
 		}
 		sumA += actual.Values[k]
 		sumF += plan.Point[j]
+	}
+	if k := actual.Index(ps.Time(cur)); k >= 0 && k < len(actual.Values) && !math.IsNaN(actual.Values[k]) && !math.IsNaN(plan.Point[cur]) {
+		elapsed := float64(now.Sub(ps.Time(cur))) / float64(plan.Step)
+		sumA += actual.Values[k]
+		sumF += plan.Point[cur] * elapsed
 	}
 	ratio := min(max((sumA+rollingPrior)/(sumF+rollingPrior), 0.25), 4)
 	relSE := 1 / math.Sqrt(sumF+rollingPrior)

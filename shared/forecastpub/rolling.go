@@ -65,8 +65,9 @@ func (p *Publisher) rollingSeries(ctx context.Context, t tenant.ID, ref interval
 	if err != nil {
 		return forecaststore.Forecast{}, err
 	}
-	last := now.Truncate(intervals.Step) // the slots before it are whole
-	actual, err := p.cfg.Counts.Series(ctx, t, ref.Queue, ref.Channel, intervals.Offered, today, last, intervals.Step)
+	// The slots so far, the open one with its count so far (Rolling weighs it by the time elapsed).
+	open := now.Truncate(intervals.Step).Add(intervals.Step)
+	actual, err := p.cfg.Counts.Series(ctx, t, ref.Queue, ref.Channel, intervals.Offered, today, open, intervals.Step)
 	if err != nil {
 		return forecaststore.Forecast{}, fmt.Errorf("read the live counts of %s/%s: %w", ref.Queue, ref.Channel, err)
 	}
