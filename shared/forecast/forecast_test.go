@@ -460,7 +460,7 @@ func TestRollingCountsTheOpenInterval(t *testing.T) {
 	for i := range plan.Point {
 		plan.Point[i] = 10
 	}
-	now := monday.Add(10*time.Hour + 2*time.Minute + 30*time.Second) // half of the 10:00 slot
+	now := monday.Add(10*time.Hour + 2*time.Minute + 30*time.Second)          // half of the 10:00 slot
 	actual := Series{Start: monday, Step: step, Values: make([]float64, 121)} // up to and with 10:00
 	for i := range actual.Values {
 		actual.Values[i] = 10
