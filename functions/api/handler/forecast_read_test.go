@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -159,8 +160,20 @@ func forecastIsolationCases(t *testing.T, e *env, keyA, keyB string) map[string]
 			e.call(t, "GET", "/v1/forecasts/"+bID, keyA, "").want(t, "B's forecast", http.StatusNotFound)
 		},
 		"POST /v1/forecasts/publish": func(t *testing.T) {
-			// A has no series of its own; B's are not A's.
-			e.call(t, "POST", "/v1/forecasts/publish", keyA, `{"queue":"general"}`).want(t, "A publishes", http.StatusConflict)
+			// A publishes over its own series only (none, or the one another case imported, in
+			// whatever order the cases run): B's forecasts stay as they were.
+			before := e.call(t, "GET", "/v1/forecasts", keyB, "")
+			r := e.call(t, "POST", "/v1/forecasts/publish", keyA, `{"queue":"general"}`)
+			if r.status != http.StatusConflict && r.status != http.StatusOK {
+				t.Fatalf("A publishes: %d %v", r.status, r.body)
+			}
+			if strings.Contains(r.String(), bID) {
+				t.Fatalf("A's publish answered with B's forecast %s: %s", bID, r.String())
+			}
+			after := e.call(t, "GET", "/v1/forecasts", keyB, "")
+			if before.String() != after.String() {
+				t.Fatalf("A's publish changed B's forecasts:\n%s\n%s", before.String(), after.String())
+			}
 		},
 		"GET /v1/forecast/accuracy": func(t *testing.T) {
 			r := e.call(t, "GET", "/v1/forecast/accuracy?queue=general", keyA, "")
