@@ -65,6 +65,10 @@ var trustedParsers = map[string]string{
 		"writes at $connect, from the tenant of the token it authenticated",
 	"shared/widget": "reads the tenant of a platform mapping of a widget id, which only the api function writes, " +
 		"under the owning tenant's own authentication (as a dialled number's)",
+	"functions/forecast/handler": "reads the tenant of a job invoked directly (a schedule's input or the local stack), " +
+		"which only the template's schedules and operators may send; it only forecasts what is recorded under that tenant",
+	"shared/forecaststore": "reads the tenant of a platform record listing the tenants to forecast, which only the " +
+		"forecast function (from an event envelope's tenant) and the api function (under the tenant's own authentication) write",
 	"infra/devstack":   "the local stack seeds its demo tenant",
 	"infra/cmd/run":    "the local stack seeds its demo tenant",
 	"infra/cmd/lingxi": "operator tooling acting for a named tenant",
