@@ -57,24 +57,29 @@ func TestParseHistoryRejects(t *testing.T) {
 		rows []int
 		want string
 	}{
-		"no header":         {"a,b,c,d\n", []int{0}, "header"},
-		"empty":             {"", []int{0}, "header"},
-		"header only":       {h, []int{0}, "no data rows"},
-		"bad time":          {h + "yesterday,billing,voice,1\n" + csvOf("2025-06-03T09:00:00Z", 2, 30, "billing", "voice"), []int{1}, "RFC 3339"},
-		"no offset":         {h + "2025-06-03T09:00:00,billing,voice,1\n", []int{1}, "RFC 3339"},
-		"seconds":           {h + "2025-06-03T09:00:30Z,billing,voice,1\n", []int{1}, "whole minute"},
-		"unknown queue":     {h + csvOf("2025-06-03T09:00:00Z", 2, 30, "refunds", "voice"), []int{1, 2}, "not a queue"},
-		"bad channel":       {h + "2025-06-03T09:00:00Z,billing,fax,1\n", []int{1}, "channel"},
-		"negative":          {h + "2025-06-03T09:00:00Z,billing,voice,-1\n2025-06-03T09:30:00Z,billing,voice,1\n", []int{1}, "negative"},
-		"fraction":          {h + "2025-06-03T09:00:00Z,billing,voice,1.5\n2025-06-03T09:30:00Z,billing,voice,1\n", []int{1}, "whole number"},
-		"field count":       {h + "2025-06-03T09:00:00Z,billing,voice\n", []int{1}, "4"},
-		"broken quote":      {h + "\"2025,billing,voice,1\n", []int{1}, "not CSV"},
-		"duplicate":         {h + csvOf("2025-06-03T09:00:00Z", 3, 30, "billing", "voice") + "2025-06-03T17:30:00+08:00,billing,voice,4\n", []int{4}, "repeats"},
-		"gap":               {h + csvOf("2025-06-03T09:00:00Z", 2, 30, "billing", "voice") + "2025-06-03T11:00:00Z,billing,voice,1\n", []int{3}, "gap"},
-		"mixed steps":       {h + csvOf("2025-06-03T09:00:00Z", 3, 30, "billing", "voice") + "2025-06-03T10:45:00Z,billing,voice,1\n", []int{4}, "not on its 30m step"},
-		"step not allowed":  {h + csvOf("2025-06-03T09:00:00Z", 3, 20, "billing", "voice"), []int{2}, "one of 5, 6"},
-		"one row":           {h + "2025-06-03T09:00:00Z,billing,voice,1\n", []int{1}, "one row"},
-		"unaligned":         {h + csvOf("2025-06-03T09:10:00Z", 3, 15, "billing", "voice"), []int{1, 2, 3}, "not on its 15m step"},
+		"no header":        {"a,b,c,d\n", []int{0}, "header"},
+		"empty":            {"", []int{0}, "header"},
+		"header only":      {h, []int{0}, "no data rows"},
+		"bad time":         {h + "yesterday,billing,voice,1\n" + csvOf("2025-06-03T09:00:00Z", 2, 30, "billing", "voice"), []int{1}, "RFC 3339"},
+		"no offset":        {h + "2025-06-03T09:00:00,billing,voice,1\n", []int{1}, "RFC 3339"},
+		"seconds":          {h + "2025-06-03T09:00:30Z,billing,voice,1\n", []int{1}, "whole minute"},
+		"unknown queue":    {h + csvOf("2025-06-03T09:00:00Z", 2, 30, "refunds", "voice"), []int{1, 2}, "not a queue"},
+		"bad channel":      {h + "2025-06-03T09:00:00Z,billing,fax,1\n", []int{1}, "channel"},
+		"negative":         {h + "2025-06-03T09:00:00Z,billing,voice,-1\n2025-06-03T09:30:00Z,billing,voice,1\n", []int{1}, "negative"},
+		"fraction":         {h + "2025-06-03T09:00:00Z,billing,voice,1.5\n2025-06-03T09:30:00Z,billing,voice,1\n", []int{1}, "whole number"},
+		"field count":      {h + "2025-06-03T09:00:00Z,billing,voice\n", []int{1}, "4"},
+		"broken quote":     {h + "\"2025,billing,voice,1\n", []int{1}, "not CSV"},
+		"duplicate":        {h + csvOf("2025-06-03T09:00:00Z", 3, 30, "billing", "voice") + "2025-06-03T17:30:00+08:00,billing,voice,4\n", []int{4}, "repeats"},
+		"gap":              {h + csvOf("2025-06-03T09:00:00Z", 2, 30, "billing", "voice") + "2025-06-03T11:00:00Z,billing,voice,1\n", []int{3}, "gap"},
+		"mixed steps":      {h + csvOf("2025-06-03T09:00:00Z", 3, 30, "billing", "voice") + "2025-06-03T10:45:00Z,billing,voice,1\n", []int{4}, "not on its 30m step"},
+		"step not allowed": {h + csvOf("2025-06-03T09:00:00Z", 3, 20, "billing", "voice"), []int{2}, "one of 5, 6"},
+		"one row":          {h + "2025-06-03T09:00:00Z,billing,voice,1\n", []int{1}, "one row"},
+		"unaligned":        {h + csvOf("2025-06-03T09:10:00Z", 3, 15, "billing", "voice"), []int{1, 2, 3}, "not on its 15m step"},
+		// One stray row in a 30-minute series: reported at that row, not as gaps around it.
+		"stray row": {h + "2025-06-03T09:00:00Z,billing,voice,1\n2025-06-03T09:30:00Z,billing,voice,1\n2025-06-03T09:45:00Z,billing,voice,1\n" +
+			csvOf("2025-06-03T10:00:00Z", 3, 30, "billing", "voice"), []int{3}, "mixes steps"},
+		"gap after stray": {h + "2025-06-03T09:00:00Z,billing,voice,1\n2025-06-03T09:30:00Z,billing,voice,1\n2025-06-03T09:45:00Z,billing,voice,1\n" +
+			csvOf("2025-06-03T10:30:00Z", 3, 30, "billing", "voice"), []int{3, 4}, "mixes steps"},
 		"irregular in step": {h + "2025-06-03T09:00:00Z,billing,voice,1\n2025-06-03T09:10:00Z,billing,voice,1\n2025-06-03T09:25:00Z,billing,voice,1\n", []int{3}, "not on its 10m step"},
 	}
 	for name, tc := range tests {
