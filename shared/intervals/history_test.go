@@ -221,11 +221,12 @@ func TestImport(t *testing.T) {
 	if err != nil || fmt.Sprint(refs) != "[{billing voice} {sales chat}]" {
 		t.Fatalf("refs %v %v", refs, err)
 	}
-	// Live counts win from their first day on.
+	// Live counts win from their first slot (00:10) on; the history hour they start in gives its
+	// share before it (10 of 60 minutes of its 7).
 	if err := c.Count(ctx, acme, "e1", "billing", events.ChannelVoice, at("2025-01-02T00:10:00Z"), map[string]int64{Offered: 3}); err != nil {
 		t.Fatal(err)
 	}
-	if got := read("billing", events.ChannelVoice, "2025-01-01T23:00:00Z", 2, time.Hour); !sameValues(got, []float64{7, 3}) {
+	if got := read("billing", events.ChannelVoice, "2025-01-01T23:00:00Z", 2, time.Hour); !sameValues(got, []float64{7, 3 + 7.0/6}) {
 		t.Fatalf("history then live: %v", got)
 	}
 }
