@@ -318,3 +318,22 @@ func TestRefWrittenOnlyForEarlierSlots(t *testing.T) {
 		t.Fatalf("another process moved first to %v (version %d)", first, ver)
 	}
 }
+
+// Reads under about 13 months query by month, so a 12-week read does not fetch the day items of
+// whole years; longer ones by year.
+func TestDatePrefixes(t *testing.T) {
+	tests := []struct {
+		from, to string
+		want     string
+	}{
+		{"2025-12-20T00:00:00Z", "2026-01-05T00:00:00Z", "[2025-12- 2026-01-]"},
+		{"2025-11-10T00:00:00Z", "2026-02-02T00:00:00Z", "[2025-11- 2025-12- 2026-01- 2026-02-]"}, // 12 weeks
+		{"2025-01-01T00:00:00Z", "2026-01-01T00:00:00Z", "[2025-01- 2025-02- 2025-03- 2025-04- 2025-05- 2025-06- 2025-07- 2025-08- 2025-09- 2025-10- 2025-11- 2025-12-]"},
+		{"2024-01-01T00:00:00Z", "2026-01-01T00:00:00Z", "[2024- 2025-]"},
+	}
+	for _, tc := range tests {
+		if got := fmt.Sprint(datePrefixes(at(tc.from), at(tc.to))); got != tc.want {
+			t.Errorf("%s to %s: %s, want %s", tc.from, tc.to, got, tc.want)
+		}
+	}
+}

@@ -17,7 +17,7 @@
 //     "s<HHMM>" (the slot's UTC start, "s0935" for 09:35–09:40), each a number; an absent slot of
 //     a day that has an item is 0. So an item holds at most 288 numbers (under 5 KB), a day of a
 //     counter is one read, and a year of one counter is 365 items read by one query per calendar
-//     month (or per year for long ranges), about 1.5 MB at most.
+//     month (per year for ranges over about 13 months), about 1.5 MB at most.
 //   - Exactly once: each Count is one TransactWriteItems of a marker (kind "ivlmark", id
 //     "<event id>|<queue>|<channel>", created only if absent, TTL MarkerTTL) and one ADD per
 //     counter item touched (store.IncrOp, which creates the item on its first add). A redelivered

@@ -173,12 +173,16 @@ func (c *Counters) readDays(ctx context.Context, t tenant.ID, kind, prefix strin
 	return days, nil
 }
 
+// monthPrefixDays is the longest range datePrefixes reads by month (about 13 months): a query per
+// month reads no day outside the range's months, one per year up to a year of other days.
+const monthPrefixDays = 400
+
 // datePrefixes are the id prefixes that hold the UTC days of [from, to): one per month for up to
-// two months, else one per year.
+// monthPrefixDays, else one per year.
 func datePrefixes(from, to time.Time) []string {
 	from, last := from.UTC(), to.Add(-time.Nanosecond).UTC()
 	var out []string
-	if last.Sub(from) <= 62*24*time.Hour {
+	if last.Sub(from) <= monthPrefixDays*24*time.Hour {
 		for m := time.Date(from.Year(), from.Month(), 1, 0, 0, 0, 0, time.UTC); !m.After(last); m = m.AddDate(0, 1, 0) {
 			out = append(out, m.Format("2006-01-"))
 		}
