@@ -233,14 +233,16 @@ func (api *API) putForecastEvent(ctx context.Context, r *httpapi.Request, p auth
 	}
 	now := api.now().UTC()
 	e := body.event(id, forecastcal.SourcePlanned)
-	if fe := e.Check(now, known); len(fe) > 0 {
-		return httpapi.Response{}, rejected(fe, "")
-	}
 	var old forecastcal.Event
 	k, what := forecastcal.EventKey(id), forecastEventWhat(id)
 	cur, err := api.currentVersion(ctx, p.Tenant, k, &old)
 	if err != nil {
 		return httpapi.Response{}, err
+	}
+	// Windows kept unchanged from the stored event may have passed; the write is conditional on
+	// its version, so they are checked against what is replaced.
+	if fe := e.CheckReplacing(old, now, known); len(fe) > 0 {
+		return httpapi.Response{}, rejected(fe, "")
 	}
 	if err := checkPrecondition(pc, cur, what); err != nil {
 		return httpapi.Response{}, err
