@@ -140,6 +140,14 @@ func (api *API) importHistory(ctx context.Context, r *httpapi.Request, p auth.Pr
 	if err != nil {
 		return httpapi.Response{}, err
 	}
+	// The forecast function's schedules go through the registered tenants: a tenant that imported
+	// history is forecast before its first live contact. Registering is idempotent, so a client
+	// that sees this fail sends the import again.
+	if api.fc.pub != nil {
+		if err := api.fc.pub.Store().Register(ctx, p.Tenant, api.now()); err != nil {
+			return httpapi.Response{}, fmt.Errorf("history %s stored, but not registered for forecasting: %w", sum.ImportID, err)
+		}
+	}
 	api.log.InfoContext(ctx, "history imported", "tenant", p.Tenant.String(), "import_id", sum.ImportID, "rows", sum.Rows, "series", len(sum.Series))
 	return httpapi.JSON(http.StatusCreated, sum), nil
 }

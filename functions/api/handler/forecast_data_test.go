@@ -3,6 +3,7 @@ package handler
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -41,6 +42,17 @@ func TestForecastHistoryRoute(t *testing.T) {
 	key := e.createTenant(t, "acme")
 	r := e.call(t, "POST", "/v1/forecast/history", key, historyCSV(5), csvType)
 	r.want(t, "import", http.StatusCreated)
+	// The import registers the tenant for the forecast schedules.
+	var registered []string
+	for id, err := range e.api.fc.pub.Store().Tenants(t.Context()) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		registered = append(registered, id.String())
+	}
+	if !slices.Contains(registered, "acme") {
+		t.Fatalf("registered tenants %v, want acme", registered)
+	}
 	series := r.body["series"].([]any)
 	if r.body["rows"] != float64(24) || len(series) != 1 || series[0].(map[string]any)["step"] != "60m" || series[0].(map[string]any)["total"] != float64(120) {
 		t.Fatalf("summary %v", r.body)
