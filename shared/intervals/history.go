@@ -24,7 +24,9 @@ const (
 	// MaxHistoryRows is the most data rows one import takes (a year of 5-minute data of one series
 	// is 105,120).
 	MaxHistoryRows = 150_000
-	// MaxHistorySeries is the most (queue, channel) series one import takes.
+	// MaxHistorySeries is the most (queue, channel) series one import takes, and the most a tenant
+	// has imported in all (the history head names each; at this many it stays under 100 KB of
+	// DynamoDB's 400 KB item limit).
 	MaxHistorySeries = 200
 	// MaxHistoryCount is the largest count one interval may have.
 	MaxHistoryCount = 1_000_000_000

@@ -280,3 +280,47 @@ func TestImportNewestWins(t *testing.T) {
 		t.Fatalf("%d history items, want the later import's 1", n)
 	}
 }
+
+// A tenant has at most MaxHistorySeries imported series in all, across imports, so the history
+// head that names each stays far under DynamoDB's item limit: an import beyond is refused with
+// ErrTooLarge and stores nothing; importing series the tenant has again still works.
+func TestImportSeriesCap(t *testing.T) {
+	c, ctx := newCounters(t)
+	acme := mustTenant(t, "acme")
+	series := func(from, to int) History {
+		t.Helper()
+		var b strings.Builder
+		b.WriteString(HistoryHeader + "\n")
+		for i := from; i < to; i++ {
+			b.WriteString(csvOf("2025-06-03T09:00:00Z", 2, 60, fmt.Sprintf("q%03d", i), "voice"))
+		}
+		h, err := ParseHistory(strings.NewReader(b.String()), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	if _, err := c.Import(ctx, acme, series(0, 150)); err != nil {
+		t.Fatal(err)
+	}
+	before, err := c.Imported(ctx, acme)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(before) != 150 {
+		t.Fatalf("%d series imported, want 150", len(before))
+	}
+	if _, err := c.Import(ctx, acme, series(100, 260)); !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "260") {
+		t.Fatalf("import to 260 series: %v, want ErrTooLarge", err)
+	}
+	after, err := c.Imported(ctx, acme)
+	if err != nil || fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Fatalf("a refused import changed the head: %d series, %v", len(after), err)
+	}
+	if _, err := c.Import(ctx, acme, series(100, 150)); err != nil { // again: replaces, takes no room
+		t.Fatal(err)
+	}
+	if _, err := c.Import(ctx, acme, series(150, 200)); err != nil { // exactly the cap
+		t.Fatal(err)
+	}
+}

@@ -134,6 +134,9 @@ func (api *API) importHistory(ctx context.Context, r *httpapi.Request, p auth.Pr
 		return httpapi.Response{}, err
 	}
 	sum, err := fc.counters.Import(ctx, p.Tenant, h)
+	if errors.Is(err, intervals.ErrTooLarge) { // the tenant's imported series in all
+		return httpapi.Response{}, httpapi.Errorf(httpapi.KindTooLarge, "%s; nothing was stored", strings.TrimPrefix(err.Error(), "intervals: "))
+	}
 	if errors.Is(err, intervals.ErrNewerImport) {
 		return httpapi.Response{}, httpapi.Errorf(httpapi.KindConflict, "a newer import of the same series finished first; nothing of this one was stored")
 	}
