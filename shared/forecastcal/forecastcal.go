@@ -108,6 +108,14 @@ func (p *problems) add(field, format string, args ...any) {
 // MaxWindows, each ending after it starts and within MaxWindowLen, none overlapping another, and,
 // by Source, every one ending after now (planned) or by now (history).
 func (e Event) Check(now time.Time, knownQueue func(string) bool) []jsonptr.FieldError {
+	return e.CheckReplacing(Event{}, now, knownQueue)
+}
+
+// CheckReplacing is Check of e as the new version of the planned event old (the zero Event when
+// there is none): a window of e that old has too, with the same start and end, may have ended
+// (a planned event stays editable once some of its windows have passed); new and changed windows
+// must still end after now.
+func (e Event) CheckReplacing(old Event, now time.Time, knownQueue func(string) bool) []jsonptr.FieldError {
 	var p problems
 	if !botconfig.ValidID(e.ID) {
 		p.add("/id", "%s", botconfig.IDRule)
@@ -127,12 +135,20 @@ func (e Event) Check(now time.Time, knownQueue func(string) bool) []jsonptr.Fiel
 	case len(e.Windows) > MaxWindows:
 		p.add("/windows", "%d windows; at most %d", len(e.Windows), MaxWindows)
 	default:
-		checkWindows(&p, e.Windows, e.Source, now)
+		var kept []Window
+		if e.Source == SourcePlanned && old.Source == SourcePlanned {
+			kept = old.Windows
+		}
+		checkWindows(&p, e.Windows, e.Source, now, kept)
 	}
 	return p
 }
 
-func checkWindows(p *problems, ws []Window, source string, now time.Time) {
+// checkWindows checks ws; a planned window equal to one of kept may have ended.
+func checkWindows(p *problems, ws []Window, source string, now time.Time, kept []Window) {
+	unchanged := func(w Window) bool {
+		return slices.ContainsFunc(kept, func(k Window) bool { return k.Start.Equal(w.Start) && k.End.Equal(w.End) })
+	}
 	ok := make([]bool, len(ws))
 	for i, w := range ws {
 		ptr := jsonptr.Index("/windows", i)
@@ -147,7 +163,7 @@ func checkWindows(p *problems, ws []Window, source string, now time.Time) {
 			p.add(ptr+"/end", "must be after start")
 		case w.End.Sub(w.Start) > MaxWindowLen:
 			p.add(ptr+"/end", "the window is longer than %d days", int(MaxWindowLen.Hours()/24))
-		case source == SourcePlanned && !w.End.After(now):
+		case source == SourcePlanned && !w.End.After(now) && !unchanged(w):
 			p.add(ptr+"/end", "is in the past; record past occurrences with POST /v1/forecast/event-history")
 		case source == SourceHistory && w.End.After(now):
 			p.add(ptr+"/end", "has not passed yet; plan future windows with PUT /v1/forecast/events/{id}")
@@ -162,10 +178,15 @@ func checkWindows(p *problems, ws []Window, source string, now time.Time) {
 		}
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return ws[a].Start.Compare(ws[b].Start) })
-	for k := 1; k < len(order); k++ {
-		prev, cur := order[k-1], order[k]
-		if ws[cur].Start.Before(ws[prev].End) {
-			p.add(jsonptr.Index("/windows", cur), "overlaps /windows/%d", prev)
+	// latest is the window, of those before, that ends last: every window starting before its end
+	// overlaps it, however many windows lie between them in start order.
+	latest := -1
+	for _, cur := range order {
+		if latest >= 0 && ws[cur].Start.Before(ws[latest].End) {
+			p.add(jsonptr.Index("/windows", cur), "overlaps /windows/%d", latest)
+		}
+		if latest < 0 || ws[cur].End.After(ws[latest].End) {
+			latest = cur
 		}
 	}
 }

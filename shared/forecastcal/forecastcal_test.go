@@ -26,22 +26,25 @@ func TestEventCheck(t *testing.T) {
 		mut  func(e *Event)
 		want []string
 	}{
-		"good":            {func(e *Event) {}, nil},
-		"all queues":      {func(e *Event) { e.Queue = "" }, nil},
-		"bad id":          {func(e *Event) { e.ID = "Summer Sale" }, []string{"/id"}},
-		"bad type":        {func(e *Event) { e.Type = "party" }, []string{"/type"}},
-		"no name":         {func(e *Event) { e.Name = " " }, []string{"/name"}},
-		"unknown queue":   {func(e *Event) { e.Queue = "refunds" }, []string{"/queue"}},
-		"no windows":      {func(e *Event) { e.Windows = nil }, []string{"/windows"}},
-		"end before":      {func(e *Event) { e.Windows[1] = hours(96, 72) }, []string{"/windows/1/end"}},
-		"empty window":    {func(e *Event) { e.Windows[1] = hours(72, 72) }, []string{"/windows/1/end"}},
-		"in the past":     {func(e *Event) { e.Windows[0] = hours(-48, -24) }, []string{"/windows/0/end"}},
-		"ending now":      {func(e *Event) { e.Windows[0] = hours(-1, 0) }, []string{"/windows/0/end"}},
-		"overlap":         {func(e *Event) { e.Windows = append(e.Windows, hours(40, 50)) }, []string{"/windows/2"}},
-		"too long":        {func(e *Event) { e.Windows[0] = hours(1, 24*100) }, []string{"/windows/0/end"}},
-		"history":         {func(e *Event) { e.Source = SourceHistory; e.Windows = []Window{hours(-48, -24)} }, nil},
-		"history running": {func(e *Event) { e.Source = SourceHistory; e.Windows = []Window{hours(-1, 1)} }, []string{"/windows/0/end"}},
-		"missing start":   {func(e *Event) { e.Windows[0].Start = time.Time{} }, []string{"/windows/0/start"}},
+		"good":          {func(e *Event) {}, nil},
+		"all queues":    {func(e *Event) { e.Queue = "" }, nil},
+		"bad id":        {func(e *Event) { e.ID = "Summer Sale" }, []string{"/id"}},
+		"bad type":      {func(e *Event) { e.Type = "party" }, []string{"/type"}},
+		"no name":       {func(e *Event) { e.Name = " " }, []string{"/name"}},
+		"unknown queue": {func(e *Event) { e.Queue = "refunds" }, []string{"/queue"}},
+		"no windows":    {func(e *Event) { e.Windows = nil }, []string{"/windows"}},
+		"end before":    {func(e *Event) { e.Windows[1] = hours(96, 72) }, []string{"/windows/1/end"}},
+		"empty window":  {func(e *Event) { e.Windows[1] = hours(72, 72) }, []string{"/windows/1/end"}},
+		"in the past":   {func(e *Event) { e.Windows[0] = hours(-48, -24) }, []string{"/windows/0/end"}},
+		"ending now":    {func(e *Event) { e.Windows[0] = hours(-1, 0) }, []string{"/windows/0/end"}},
+		"overlap":       {func(e *Event) { e.Windows = append(e.Windows, hours(40, 50)) }, []string{"/windows/2"}},
+		// Every window starting before the end of the one that ends last overlaps it, not only
+		// the neighbour in start order.
+		"overlap not neighbour": {func(e *Event) { e.Windows = []Window{hours(24, 96), hours(30, 40), hours(50, 60)} }, []string{"/windows/1", "/windows/2"}},
+		"too long":              {func(e *Event) { e.Windows[0] = hours(1, 24*100) }, []string{"/windows/0/end"}},
+		"history":               {func(e *Event) { e.Source = SourceHistory; e.Windows = []Window{hours(-48, -24)} }, nil},
+		"history running":       {func(e *Event) { e.Source = SourceHistory; e.Windows = []Window{hours(-1, 1)} }, []string{"/windows/0/end"}},
+		"missing start":         {func(e *Event) { e.Windows[0].Start = time.Time{} }, []string{"/windows/0/start"}},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -50,6 +53,38 @@ func TestEventCheck(t *testing.T) {
 			tc.mut(&e)
 			var got []string
 			for _, f := range e.Check(now, known) {
+				got = append(got, f.Field)
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Fatalf("fields %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+// A planned event stays editable once some of its windows have passed: windows unchanged from the
+// stored event may have ended; new or changed ones must end after now.
+func TestEventCheckReplacing(t *testing.T) {
+	old := Event{ID: "summer-sale", Type: "campaign", Name: "Summer sale", Windows: []Window{hours(-48, -24), hours(24, 48)}, Source: SourcePlanned}
+	tests := map[string]struct {
+		windows []Window
+		old     Event
+		want    []string
+	}{
+		"unchanged past window":  {[]Window{hours(-48, -24), hours(24, 72)}, old, nil},
+		"changed past window":    {[]Window{hours(-48, -20), hours(24, 48)}, old, []string{"/windows/0/end"}},
+		"new past window":        {[]Window{hours(-48, -24), hours(-10, -5), hours(24, 48)}, old, []string{"/windows/1/end"}},
+		"no stored event":        {[]Window{hours(-48, -24), hours(24, 48)}, Event{}, []string{"/windows/0/end"}},
+		"stored event history":   {[]Window{hours(-48, -24), hours(24, 48)}, Event{Source: SourceHistory, Windows: old.Windows}, []string{"/windows/0/end"}},
+		"overlaps a kept window": {[]Window{hours(-48, -24), hours(-30, 48)}, old, []string{"/windows/1"}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			e := old
+			e.Name = "Summer sale, extended"
+			e.Windows = tc.windows
+			var got []string
+			for _, f := range e.CheckReplacing(tc.old, now, nil) {
 				got = append(got, f.Field)
 			}
 			if !slices.Equal(got, tc.want) {

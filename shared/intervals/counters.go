@@ -56,13 +56,17 @@ const countTries = 8
 type Counters struct {
 	db  *store.Store
 	now func() time.Time
+	// firsts remembers the first counted slot of the series this process counted (refs.go).
+	firsts *firstCache
 	// beforeSwitch, when set, runs between an import's chunks and its head switch; an error fails
 	// the import there. For tests.
 	beforeSwitch func() error
 }
 
 // New returns Counters over db.
-func New(db *store.Store) *Counters { return &Counters{db: db, now: time.Now} }
+func New(db *store.Store) *Counters {
+	return &Counters{db: db, now: time.Now, firsts: &firstCache{m: map[string]time.Time{}}}
+}
 
 // WithClock returns a copy of c that reads the time from now (which slots are in the future, the
 // markers' TTL). For tests.
@@ -135,7 +139,11 @@ func (c *Counters) Count(ctx context.Context, t tenant.ID, eventID, queue string
 	if len(ops) == 1 {
 		return nil
 	}
-	ops = append(ops, store.IncrOp(t, refKey(queue, ch), map[string]int64{"counted": 1}))
+	// The ref is written before the counts (and only when this slot is earlier than the series'
+	// recorded first), so no reader sees a count its series' first slot does not cover.
+	if err := c.noteFirst(ctx, t, queue, ch, at.Truncate(Step)); err != nil {
+		return fmt.Errorf("count %s for %s: %w", eventID, t, err)
+	}
 	for try := 0; ; try++ {
 		err := c.db.Tx(ctx, ops...)
 		switch {

@@ -108,10 +108,10 @@ func TestCountAndSeries(t *testing.T) {
 			}
 		})
 	}
-	// Before the first counted day: no data; after now: no data yet.
-	s, err := c.Series(ctx, acme, "billing", events.ChannelVoice, Offered, at("2025-06-02T23:00:00Z"), at("2025-06-03T01:00:00Z"), time.Hour)
-	if err != nil || !sameValues(s.Values, []float64{nan, 0}) {
-		t.Fatalf("around the first day: %v %v", s.Values, err)
+	// Before the first counted slot: no data; after now: no data yet.
+	s, err := c.Series(ctx, acme, "billing", events.ChannelVoice, Offered, at("2025-06-03T08:30:00Z"), at("2025-06-03T09:30:00Z"), 30*time.Minute)
+	if err != nil || !sameValues(s.Values, []float64{nan, 3}) {
+		t.Fatalf("around the first slot: %v %v", s.Values, err)
 	}
 	s, err = c.Series(ctx, acme, "billing", events.ChannelVoice, Offered, at("2025-06-04T11:00:00Z"), at("2025-06-04T13:00:00Z"), time.Hour)
 	if err != nil || !sameValues(s.Values, []float64{0, nan}) {
@@ -246,5 +246,94 @@ func TestCountRetriesTransactionConflicts(t *testing.T) {
 	s, err := c.Series(ctx, acme, "billing", events.ChannelChat, Offered, at("2025-06-03T09:00:00Z"), at("2025-06-03T09:05:00Z"), Step)
 	if err != nil || s.Values[0] != 1 {
 		t.Fatalf("counted %v %v, want 1", s.Values, err)
+	}
+}
+
+// History fills every slot before the series' first counted 5-minute slot, also on that slot's
+// UTC day; live counts (0 where nothing was counted) from that slot on. A 30-minute history
+// interval live counts take over part of gives its share of the rest.
+func TestHistoryUntilFirstCountedSlot(t *testing.T) {
+	c, ctx := newCounters(t)
+	acme := mustTenant(t, "acme")
+	var body strings.Builder
+	body.WriteString(HistoryHeader + "\n")
+	for i := range 48 {
+		fmt.Fprintf(&body, "%s,billing,voice,6\n", at("2025-06-03T00:00:00Z").Add(time.Duration(i)*30*time.Minute).Format(time.RFC3339))
+	}
+	h, err := ParseHistory(strings.NewReader(body.String()), known)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Import(ctx, acme, h); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Count(ctx, acme, "e1", "billing", events.ChannelVoice, at("2025-06-03T09:37:00Z"), map[string]int64{Offered: 1}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Series(ctx, acme, "billing", events.ChannelVoice, Offered, at("2025-06-03T08:00:00Z"), at("2025-06-03T11:00:00Z"), 30*time.Minute)
+	if err != nil || !sameValues(s.Values, []float64{6, 6, 6, 1 + 1, 0, 0}) {
+		t.Fatalf("30m: %v %v", s.Values, err)
+	}
+	s, err = c.Series(ctx, acme, "billing", events.ChannelVoice, Offered, at("2025-06-03T09:25:00Z"), at("2025-06-03T09:45:00Z"), Step)
+	if err != nil || !sameValues(s.Values, []float64{1, 1, 1, 0}) {
+		t.Fatalf("5m: %v %v", s.Values, err)
+	}
+}
+
+// The series' ref item is written when a series is first counted and when an earlier slot is
+// counted, not on every count (it would be one hot item per series); a new process reads it
+// once. Its first slot moves only earlier.
+func TestRefWrittenOnlyForEarlierSlots(t *testing.T) {
+	c, ctx := newCounters(t)
+	acme := mustTenant(t, "acme")
+	ref := func() (time.Time, int64) {
+		t.Helper()
+		var r refItem
+		ver, err := c.db.Get(ctx, acme, refKey("billing", events.ChannelChat), &r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.First, ver
+	}
+	count := func(c *Counters, id, when string) {
+		t.Helper()
+		if err := c.Count(ctx, acme, id, "billing", events.ChannelChat, at(when), map[string]int64{Offered: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	count(c, "e1", "2025-06-03T09:12:00Z")
+	for i := range 5 {
+		count(c, fmt.Sprint("later", i), "2025-06-03T10:00:00Z")
+	}
+	if first, ver := ref(); !first.Equal(at("2025-06-03T09:10:00Z")) || ver != 1 {
+		t.Fatalf("after later counts: first %v version %d, want 09:10 at version 1", first, ver)
+	}
+	count(c, "late", "2025-06-03T08:59:00Z")
+	if first, ver := ref(); !first.Equal(at("2025-06-03T08:55:00Z")) || ver != 2 {
+		t.Fatalf("after an earlier count: first %v version %d", first, ver)
+	}
+	other := New(c.db).WithClock(func() time.Time { return now }) // another process
+	count(other, "e2", "2025-06-03T09:00:00Z")
+	if first, ver := ref(); !first.Equal(at("2025-06-03T08:55:00Z")) || ver != 2 {
+		t.Fatalf("another process moved first to %v (version %d)", first, ver)
+	}
+}
+
+// Reads under about 13 months query by month, so a 12-week read does not fetch the day items of
+// whole years; longer ones by year.
+func TestDatePrefixes(t *testing.T) {
+	tests := []struct {
+		from, to string
+		want     string
+	}{
+		{"2025-12-20T00:00:00Z", "2026-01-05T00:00:00Z", "[2025-12- 2026-01-]"},
+		{"2025-11-10T00:00:00Z", "2026-02-02T00:00:00Z", "[2025-11- 2025-12- 2026-01- 2026-02-]"}, // 12 weeks
+		{"2025-01-01T00:00:00Z", "2026-01-01T00:00:00Z", "[2025-01- 2025-02- 2025-03- 2025-04- 2025-05- 2025-06- 2025-07- 2025-08- 2025-09- 2025-10- 2025-11- 2025-12-]"},
+		{"2024-01-01T00:00:00Z", "2026-01-01T00:00:00Z", "[2024- 2025-]"},
+	}
+	for _, tc := range tests {
+		if got := fmt.Sprint(datePrefixes(at(tc.from), at(tc.to))); got != tc.want {
+			t.Errorf("%s to %s: %s, want %s", tc.from, tc.to, got, tc.want)
+		}
 	}
 }

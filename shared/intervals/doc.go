@@ -17,13 +17,18 @@
 //     "s<HHMM>" (the slot's UTC start, "s0935" for 09:35–09:40), each a number; an absent slot of
 //     a day that has an item is 0. So an item holds at most 288 numbers (under 5 KB), a day of a
 //     counter is one read, and a year of one counter is 365 items read by one query per calendar
-//     month (or per year for long ranges), about 1.5 MB at most.
+//     month (per year for ranges over about 13 months), about 1.5 MB at most.
 //   - Exactly once: each Count is one TransactWriteItems of a marker (kind "ivlmark", id
 //     "<event id>|<queue>|<channel>", created only if absent, TTL MarkerTTL) and one ADD per
-//     counter item touched (store.IncrOp, which creates the item on its first add), plus an ADD to
-//     the series' ref item (kind "ivlref", id "<queue>|<channel>") that Refs lists. A redelivered
+//     counter item touched (store.IncrOp, which creates the item on its first add). A redelivered
 //     event finds its marker and adds nothing; concurrent adds never lose one (ADD is atomic, and a
 //     transaction cancelled by a concurrent one is retried whole).
+//   - Series ref: kind "ivlref", id "<queue>|<channel>", which Refs lists; its "first" is the UTC
+//     start of the earliest 5-minute slot ever counted in the series. Count writes it before its
+//     transaction, outside it, and only when it counts a slot before the recorded one (a
+//     conditional create for the series' first count, else a versioned put that only moves it
+//     earlier); each process remembers the recorded slots in a small bounded cache, so the ref is
+//     read once per process and series and is never a hot item the counting transactions share.
 //   - History: kind "ivlhist", id "<import id>|<queue>|<channel>|<YYYY-MM-DD>", one item per
 //     imported series and UTC day, attributes "s<HHMM>" at the series' own step (5 to 60 minutes);
 //     inside the series' range an absent slot is an interval the tenant marked as not observed.
@@ -48,8 +53,10 @@
 // # Reading
 //
 // Series reads a counter over [from, to) at any step that is a multiple of 5 minutes. Live counts
-// cover every slot from the series' first counted UTC day up to now (slots with no item are 0);
-// before that, imported history (Offered only: the CSV's count is the volume offered) fills in.
+// cover every slot from the series' first counted 5-minute slot (its ref's "first") up to now
+// (slots with no count are 0); every instant before that slot, also earlier on the same UTC day,
+// is imported history's (Offered only: the CSV's count is the volume offered). A history interval
+// that live counting starts inside gives the share of its count before that slot.
 // Data coarser or finer than the step, or on another grid (6 minutes), is shared out by time:
 // a source interval adds to each output interval in proportion to their overlap, so an hour of 60
 // spread to 5-minute steps gives 5 per slot. An output interval not fully covered by observed

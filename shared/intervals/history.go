@@ -24,7 +24,9 @@ const (
 	// MaxHistoryRows is the most data rows one import takes (a year of 5-minute data of one series
 	// is 105,120).
 	MaxHistoryRows = 150_000
-	// MaxHistorySeries is the most (queue, channel) series one import takes.
+	// MaxHistorySeries is the most (queue, channel) series one import takes, and the most a tenant
+	// has imported in all (the history head names each; at this many it stays under 100 KB of
+	// DynamoDB's 400 KB item limit).
 	MaxHistorySeries = 200
 	// MaxHistoryCount is the largest count one interval may have.
 	MaxHistoryCount = 1_000_000_000
@@ -148,7 +150,7 @@ func (p problems) err() error {
 // row per interval: its start (RFC 3339 with offset), the queue (one knownQueue accepts, or
 // AllQueues), the channel (chat or voice) and the count (a whole number ≥ 0; empty when the
 // interval was not observed). Rows may come in any order. Each (queue, channel) series has one
-// step from HistorySteps, inferred from its rows: the shortest distance between two of them. It
+// step from HistorySteps, inferred from its rows: the most common distance between consecutive ones. It
 // fails with a *HistoryError listing row pointers for bad fields, duplicates, gaps, unaligned rows
 // and mixed steps; with ErrTooLarge over the limits.
 func ParseHistory(r io.Reader, knownQueue func(string) bool) (History, error) {
@@ -277,26 +279,23 @@ func parseCount(probs *problems, row int, s string) (float64, bool) {
 }
 
 // buildSeries orders one series' rows and checks them: no duplicates, a step from HistorySteps,
-// every row aligned to it, no gaps, no other step.
+// every row aligned to it, no gaps, no other step. The step is the most common distance between
+// consecutive rows (a tie goes to an allowed step, then the shorter), so one stray row is reported
+// at that row, as mixing steps, rather than as gaps around it.
 func buildSeries(probs *problems, queue string, ch events.Channel, rows []histRow) (histSeries, bool) {
 	name := queue + "/" + string(ch)
 	slices.SortStableFunc(rows, func(a, b histRow) int { return a.at.Compare(b.at) })
 	ok := true
-	var step time.Duration
 	uniq := rows[:1]
 	for _, r := range rows[1:] {
 		last := uniq[len(uniq)-1]
-		d := r.at.Sub(last.at)
-		if d == 0 { // the later row repeats the earlier; check the rest without it
+		if r.at.Equal(last.at) { // the later row repeats the earlier; check the rest without it
 			probs.add(max(r.row, last.row), "repeats the interval %s of %s (row %d)", r.at.Format(time.RFC3339), name, min(r.row, last.row))
 			ok = false
 			if r.row < last.row {
 				uniq[len(uniq)-1] = r
 			}
 			continue
-		}
-		if step == 0 || d < step {
-			step = d
 		}
 		uniq = append(uniq, r)
 	}
@@ -305,7 +304,8 @@ func buildSeries(probs *problems, queue string, ch events.Channel, rows []histRo
 		probs.add(rows[0].row, "%s has one row; a series needs two or more to tell its step", name)
 		return histSeries{}, false
 	}
-	if step%time.Minute != 0 || !slices.Contains(HistorySteps, int(step/time.Minute)) {
+	step := commonStep(rows)
+	if !allowedStep(step) {
 		at := rows[1].row
 		for i := 1; i < len(rows); i++ {
 			if rows[i].at.Sub(rows[i-1].at) == step {
@@ -317,26 +317,34 @@ func buildSeries(probs *problems, queue string, ch events.Channel, rows []histRo
 		return histSeries{}, false
 	}
 	mins := int(step / time.Minute)
+	prev := -1 // the last row on the series' grid
 	for i, r := range rows {
 		if r.at.Minute()%mins != 0 {
-			probs.add(r.row, "%s starts at minute %d, not on its %dm step", r.at.Format(time.RFC3339), r.at.Minute(), mins)
+			after := ""
+			if i > 0 {
+				after = fmt.Sprintf(", %v after %s", r.at.Sub(rows[i-1].at), rows[i-1].at.Format(time.RFC3339))
+			}
+			probs.add(r.row, "%s mixes steps: %s starts at minute %d, not on its %dm step%s", name, r.at.Format(time.RFC3339), r.at.Minute(), mins, after)
 			ok = false
 			continue
 		}
-		if i == 0 {
+		if prev < 0 {
+			prev = i
 			continue
 		}
-		d := r.at.Sub(rows[i-1].at)
+		d := r.at.Sub(rows[prev].at)
 		switch {
 		case d == step:
-		case d%step == 0:
+		case d > step && d%step == 0:
 			probs.add(r.row, "gap in %s: %d intervals of %dm missing from %s (give every interval; an empty count marks one not observed)",
-				name, int(d/step)-1, mins, rows[i-1].at.Add(step).Format(time.RFC3339))
+				name, int(d/step)-1, mins, rows[prev].at.Add(step).Format(time.RFC3339))
 			ok = false
 		default:
-			probs.add(r.row, "%s mixes steps: %v after %s where the series' step is %dm", name, d, rows[i-1].at.Format(time.RFC3339), mins)
+			probs.add(r.row, "%s mixes steps: %v after %s where the series' step is %dm", name, d, rows[prev].at.Format(time.RFC3339), mins)
 			ok = false
+			continue
 		}
+		prev = i
 	}
 	if !ok {
 		return histSeries{}, false
@@ -346,6 +354,26 @@ func buildSeries(probs *problems, queue string, ch events.Channel, rows []histRo
 		s.Values[i] = r.count
 	}
 	return s, true
+}
+
+// commonStep is the most common distance between consecutive rows (sorted, no duplicates); of
+// equally common ones, an allowed step, then the shorter.
+func commonStep(rows []histRow) time.Duration {
+	n := map[time.Duration]int{}
+	for i := 1; i < len(rows); i++ {
+		n[rows[i].at.Sub(rows[i-1].at)]++
+	}
+	var best time.Duration
+	for d, k := range n {
+		if best == 0 || k > n[best] || k == n[best] && (allowedStep(d) && !allowedStep(best) || allowedStep(d) == allowedStep(best) && d < best) {
+			best = d
+		}
+	}
+	return best
+}
+
+func allowedStep(d time.Duration) bool {
+	return d%time.Minute == 0 && slices.Contains(HistorySteps, int(d/time.Minute))
 }
 
 func trimAll(rec []string) []string {

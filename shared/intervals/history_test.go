@@ -57,24 +57,29 @@ func TestParseHistoryRejects(t *testing.T) {
 		rows []int
 		want string
 	}{
-		"no header":         {"a,b,c,d\n", []int{0}, "header"},
-		"empty":             {"", []int{0}, "header"},
-		"header only":       {h, []int{0}, "no data rows"},
-		"bad time":          {h + "yesterday,billing,voice,1\n" + csvOf("2025-06-03T09:00:00Z", 2, 30, "billing", "voice"), []int{1}, "RFC 3339"},
-		"no offset":         {h + "2025-06-03T09:00:00,billing,voice,1\n", []int{1}, "RFC 3339"},
-		"seconds":           {h + "2025-06-03T09:00:30Z,billing,voice,1\n", []int{1}, "whole minute"},
-		"unknown queue":     {h + csvOf("2025-06-03T09:00:00Z", 2, 30, "refunds", "voice"), []int{1, 2}, "not a queue"},
-		"bad channel":       {h + "2025-06-03T09:00:00Z,billing,fax,1\n", []int{1}, "channel"},
-		"negative":          {h + "2025-06-03T09:00:00Z,billing,voice,-1\n2025-06-03T09:30:00Z,billing,voice,1\n", []int{1}, "negative"},
-		"fraction":          {h + "2025-06-03T09:00:00Z,billing,voice,1.5\n2025-06-03T09:30:00Z,billing,voice,1\n", []int{1}, "whole number"},
-		"field count":       {h + "2025-06-03T09:00:00Z,billing,voice\n", []int{1}, "4"},
-		"broken quote":      {h + "\"2025,billing,voice,1\n", []int{1}, "not CSV"},
-		"duplicate":         {h + csvOf("2025-06-03T09:00:00Z", 3, 30, "billing", "voice") + "2025-06-03T17:30:00+08:00,billing,voice,4\n", []int{4}, "repeats"},
-		"gap":               {h + csvOf("2025-06-03T09:00:00Z", 2, 30, "billing", "voice") + "2025-06-03T11:00:00Z,billing,voice,1\n", []int{3}, "gap"},
-		"mixed steps":       {h + csvOf("2025-06-03T09:00:00Z", 3, 30, "billing", "voice") + "2025-06-03T10:45:00Z,billing,voice,1\n", []int{4}, "not on its 30m step"},
-		"step not allowed":  {h + csvOf("2025-06-03T09:00:00Z", 3, 20, "billing", "voice"), []int{2}, "one of 5, 6"},
-		"one row":           {h + "2025-06-03T09:00:00Z,billing,voice,1\n", []int{1}, "one row"},
-		"unaligned":         {h + csvOf("2025-06-03T09:10:00Z", 3, 15, "billing", "voice"), []int{1, 2, 3}, "not on its 15m step"},
+		"no header":        {"a,b,c,d\n", []int{0}, "header"},
+		"empty":            {"", []int{0}, "header"},
+		"header only":      {h, []int{0}, "no data rows"},
+		"bad time":         {h + "yesterday,billing,voice,1\n" + csvOf("2025-06-03T09:00:00Z", 2, 30, "billing", "voice"), []int{1}, "RFC 3339"},
+		"no offset":        {h + "2025-06-03T09:00:00,billing,voice,1\n", []int{1}, "RFC 3339"},
+		"seconds":          {h + "2025-06-03T09:00:30Z,billing,voice,1\n", []int{1}, "whole minute"},
+		"unknown queue":    {h + csvOf("2025-06-03T09:00:00Z", 2, 30, "refunds", "voice"), []int{1, 2}, "not a queue"},
+		"bad channel":      {h + "2025-06-03T09:00:00Z,billing,fax,1\n", []int{1}, "channel"},
+		"negative":         {h + "2025-06-03T09:00:00Z,billing,voice,-1\n2025-06-03T09:30:00Z,billing,voice,1\n", []int{1}, "negative"},
+		"fraction":         {h + "2025-06-03T09:00:00Z,billing,voice,1.5\n2025-06-03T09:30:00Z,billing,voice,1\n", []int{1}, "whole number"},
+		"field count":      {h + "2025-06-03T09:00:00Z,billing,voice\n", []int{1}, "4"},
+		"broken quote":     {h + "\"2025,billing,voice,1\n", []int{1}, "not CSV"},
+		"duplicate":        {h + csvOf("2025-06-03T09:00:00Z", 3, 30, "billing", "voice") + "2025-06-03T17:30:00+08:00,billing,voice,4\n", []int{4}, "repeats"},
+		"gap":              {h + csvOf("2025-06-03T09:00:00Z", 2, 30, "billing", "voice") + "2025-06-03T11:00:00Z,billing,voice,1\n", []int{3}, "gap"},
+		"mixed steps":      {h + csvOf("2025-06-03T09:00:00Z", 3, 30, "billing", "voice") + "2025-06-03T10:45:00Z,billing,voice,1\n", []int{4}, "not on its 30m step"},
+		"step not allowed": {h + csvOf("2025-06-03T09:00:00Z", 3, 20, "billing", "voice"), []int{2}, "one of 5, 6"},
+		"one row":          {h + "2025-06-03T09:00:00Z,billing,voice,1\n", []int{1}, "one row"},
+		"unaligned":        {h + csvOf("2025-06-03T09:10:00Z", 3, 15, "billing", "voice"), []int{1, 2, 3}, "not on its 15m step"},
+		// One stray row in a 30-minute series: reported at that row, not as gaps around it.
+		"stray row": {h + "2025-06-03T09:00:00Z,billing,voice,1\n2025-06-03T09:30:00Z,billing,voice,1\n2025-06-03T09:45:00Z,billing,voice,1\n" +
+			csvOf("2025-06-03T10:00:00Z", 3, 30, "billing", "voice"), []int{3}, "mixes steps"},
+		"gap after stray": {h + "2025-06-03T09:00:00Z,billing,voice,1\n2025-06-03T09:30:00Z,billing,voice,1\n2025-06-03T09:45:00Z,billing,voice,1\n" +
+			csvOf("2025-06-03T10:30:00Z", 3, 30, "billing", "voice"), []int{3, 4}, "mixes steps"},
 		"irregular in step": {h + "2025-06-03T09:00:00Z,billing,voice,1\n2025-06-03T09:10:00Z,billing,voice,1\n2025-06-03T09:25:00Z,billing,voice,1\n", []int{3}, "not on its 10m step"},
 	}
 	for name, tc := range tests {
@@ -216,11 +221,12 @@ func TestImport(t *testing.T) {
 	if err != nil || fmt.Sprint(refs) != "[{billing voice} {sales chat}]" {
 		t.Fatalf("refs %v %v", refs, err)
 	}
-	// Live counts win from their first day on.
+	// Live counts win from their first slot (00:10) on; the history hour they start in gives its
+	// share before it (10 of 60 minutes of its 7).
 	if err := c.Count(ctx, acme, "e1", "billing", events.ChannelVoice, at("2025-01-02T00:10:00Z"), map[string]int64{Offered: 3}); err != nil {
 		t.Fatal(err)
 	}
-	if got := read("billing", events.ChannelVoice, "2025-01-01T23:00:00Z", 2, time.Hour); !sameValues(got, []float64{7, 3}) {
+	if got := read("billing", events.ChannelVoice, "2025-01-01T23:00:00Z", 2, time.Hour); !sameValues(got, []float64{7, 3 + 7.0/6}) {
 		t.Fatalf("history then live: %v", got)
 	}
 }
@@ -272,5 +278,49 @@ func TestImportNewestWins(t *testing.T) {
 	}
 	if n != 1 {
 		t.Fatalf("%d history items, want the later import's 1", n)
+	}
+}
+
+// A tenant has at most MaxHistorySeries imported series in all, across imports, so the history
+// head that names each stays far under DynamoDB's item limit: an import beyond is refused with
+// ErrTooLarge and stores nothing; importing series the tenant has again still works.
+func TestImportSeriesCap(t *testing.T) {
+	c, ctx := newCounters(t)
+	acme := mustTenant(t, "acme")
+	series := func(from, to int) History {
+		t.Helper()
+		var b strings.Builder
+		b.WriteString(HistoryHeader + "\n")
+		for i := from; i < to; i++ {
+			b.WriteString(csvOf("2025-06-03T09:00:00Z", 2, 60, fmt.Sprintf("q%03d", i), "voice"))
+		}
+		h, err := ParseHistory(strings.NewReader(b.String()), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	if _, err := c.Import(ctx, acme, series(0, 150)); err != nil {
+		t.Fatal(err)
+	}
+	before, err := c.Imported(ctx, acme)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(before) != 150 {
+		t.Fatalf("%d series imported, want 150", len(before))
+	}
+	if _, err := c.Import(ctx, acme, series(100, 260)); !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "260") {
+		t.Fatalf("import to 260 series: %v, want ErrTooLarge", err)
+	}
+	after, err := c.Imported(ctx, acme)
+	if err != nil || fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Fatalf("a refused import changed the head: %d series, %v", len(after), err)
+	}
+	if _, err := c.Import(ctx, acme, series(100, 150)); err != nil { // again: replaces, takes no room
+		t.Fatal(err)
+	}
+	if _, err := c.Import(ctx, acme, series(150, 200)); err != nil { // exactly the cap
+		t.Fatal(err)
 	}
 }

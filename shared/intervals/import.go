@@ -87,6 +87,13 @@ func (c *Counters) Import(ctx context.Context, t tenant.ID, h History) (ImportSu
 	if len(h.series) == 0 {
 		return ImportSummary{}, fmt.Errorf("%w: empty history", ErrInvalid)
 	}
+	// Refused before any chunk is written when the head could not take the new series; switchHead
+	// checks again against the head it replaces.
+	if cur, _, err := c.head(ctx, t); err != nil {
+		return ImportSummary{}, fmt.Errorf("import history of %s: %w", t, err)
+	} else if err := roomForSeries(cur, h); err != nil {
+		return ImportSummary{}, err
+	}
 	now := c.now().UTC()
 	id := now.Format(importStamp) + "-" + randid.New("", 6)
 	rec := importRecord{CreatedAt: now}
@@ -203,6 +210,9 @@ func (c *Counters) switchHead(ctx context.Context, t tenant.ID, id string, h His
 			next.Series[i] = hs
 			replaced = append(replaced, SeriesRef{Queue: s.Queue, Channel: s.Channel})
 		}
+		if len(next.Series) > MaxHistorySeries {
+			return nil, roomForSeries(old, h)
+		}
 		if _, err := c.db.Put(ctx, t, headKey, next, ver); errors.Is(err, store.ErrConflict) {
 			continue // another import switched meanwhile: merge again
 		} else if err != nil {
@@ -211,6 +221,22 @@ func (c *Counters) switchHead(ctx context.Context, t tenant.ID, id string, h His
 		return replaced, nil
 	}
 	return nil, fmt.Errorf("switch history head: %w: other imports kept switching it", store.ErrConflict)
+}
+
+// roomForSeries is ErrTooLarge when importing h would leave the tenant more than
+// MaxHistorySeries imported series (a series imported again replaces itself and takes no room).
+func roomForSeries(cur headItem, h History) error {
+	n := len(cur.Series)
+	for _, s := range h.series {
+		if !slices.ContainsFunc(cur.Series, func(o headSeries) bool { return o.Queue == s.Queue && o.Channel == s.Channel }) {
+			n++
+		}
+	}
+	if n > MaxHistorySeries {
+		return fmt.Errorf("%w: the tenant would have %d imported series (queue and channel pairs); at most %d: import again only series it has (%d)",
+			ErrTooLarge, n, MaxHistorySeries, len(cur.Series))
+	}
+	return nil
 }
 
 // collect deletes the chunks no head names: series an import replaced, and imports that never

@@ -53,9 +53,10 @@ func (c *Counters) Refs(ctx context.Context, t tenant.ID) ([]SeriesRef, error) {
 }
 
 // Series reads counter of (queue, ch) over [from, to) at step, a multiple of Step; from must be on
-// a 5-minute boundary (to == from is an empty series; a last partial step is read whole). Live counts cover every slot from the series' first counted UTC day up to
-// now; imported history (Offered only) fills in before that; sources on another step are shared
-// out by overlap, and an interval not fully covered by observed data is NaN (doc.go).
+// a 5-minute boundary (to == from is an empty series; a last partial step is read whole). Live
+// counts cover every slot from the series' first counted 5-minute slot up to now; imported history
+// (Offered only) fills in every instant before that slot; sources on another step are shared out
+// by overlap, and an interval not fully covered by observed data is NaN (doc.go).
 func (c *Counters) Series(ctx context.Context, t tenant.ID, queue string, ch events.Channel, counter string, from, to time.Time, step time.Duration) (forecast.Series, error) {
 	if err := checkSeries(queue, ch); err != nil {
 		return forecast.Series{}, err
@@ -79,7 +80,7 @@ func (c *Counters) Series(ctx context.Context, t tenant.ID, queue string, ch eve
 	from = from.UTC()
 	to = from.Add(time.Duration(n) * step)
 	acc := newAccumulator(from, step, n)
-	liveFrom, err := c.liveSince(ctx, t, queue, ch, counter)
+	liveFrom, err := c.liveSince(ctx, t, queue, ch)
 	if err != nil {
 		return forecast.Series{}, err
 	}
@@ -96,26 +97,6 @@ func (c *Counters) Series(ctx context.Context, t tenant.ID, queue string, ch eve
 		}
 	}
 	return forecast.Series{Start: from, Step: step, Values: acc.values()}, nil
-}
-
-// liveSince is the start of the first UTC day with a live item of the counter; zero if none.
-func (c *Counters) liveSince(ctx context.Context, t tenant.ID, queue string, ch events.Channel, counter string) (time.Time, error) {
-	prefix := liveKey(queue, ch, counter, "").ID
-	res, err := c.db.Query(ctx, t, kindLive, prefix, store.PageRequest{Limit: 1})
-	for err == nil && len(res.Items) == 0 && res.Next != "" {
-		res, err = c.db.Query(ctx, t, kindLive, prefix, store.PageRequest{Limit: 1, Cursor: res.Next})
-	}
-	if err != nil {
-		return time.Time{}, fmt.Errorf("read %s%s: %w", t, prefix, err)
-	}
-	if len(res.Items) == 0 {
-		return time.Time{}, nil
-	}
-	d, err := time.Parse(time.DateOnly, strings.TrimPrefix(res.Items[0].Key.ID, prefix))
-	if err != nil {
-		return time.Time{}, fmt.Errorf("live item %s: %w", res.Items[0].Key.ID, err)
-	}
-	return d, nil
 }
 
 // addLive adds every 5-minute slot of [from, to) that has begun by now.
@@ -161,10 +142,10 @@ func (c *Counters) addHistory(ctx context.Context, acc *accumulator, t tenant.ID
 	for s := start; s.Before(hi); s = s.Add(step) {
 		v, ok := days[day(s)][slotName(s)]
 		if !ok {
-			acc.add(s, step, math.NaN())
+			acc.addUntil(s, step, math.NaN(), hi)
 			continue
 		}
-		acc.add(s, step, float64(v))
+		acc.addUntil(s, step, float64(v), hi) // an interval live counts take over part of gives only its share before
 	}
 	return nil
 }
@@ -192,12 +173,16 @@ func (c *Counters) readDays(ctx context.Context, t tenant.ID, kind, prefix strin
 	return days, nil
 }
 
+// monthPrefixDays is the longest range datePrefixes reads by month (about 13 months): a query per
+// month reads no day outside the range's months, one per year up to a year of other days.
+const monthPrefixDays = 400
+
 // datePrefixes are the id prefixes that hold the UTC days of [from, to): one per month for up to
-// two months, else one per year.
+// monthPrefixDays, else one per year.
 func datePrefixes(from, to time.Time) []string {
 	from, last := from.UTC(), to.Add(-time.Nanosecond).UTC()
 	var out []string
-	if last.Sub(from) <= 62*24*time.Hour {
+	if last.Sub(from) <= monthPrefixDays*24*time.Hour {
 		for m := time.Date(from.Year(), from.Month(), 1, 0, 0, 0, 0, time.UTC); !m.After(last); m = m.AddDate(0, 1, 0) {
 			out = append(out, m.Format("2006-01-"))
 		}
@@ -225,7 +210,12 @@ func newAccumulator(start time.Time, step time.Duration, n int) *accumulator {
 // add spreads v, the count of [s, s+length), over the output intervals it overlaps; NaN marks
 // them missing.
 func (a *accumulator) add(s time.Time, length time.Duration, v float64) {
-	e := s.Add(length)
+	a.addUntil(s, length, v, s.Add(length))
+}
+
+// addUntil is add of only the part of [s, s+length) before until (its share of v by time).
+func (a *accumulator) addUntil(s time.Time, length time.Duration, v float64, until time.Time) {
+	e := minTime(s.Add(length), until)
 	i := int(s.Sub(a.start) / a.step)
 	if s.Before(a.start) {
 		i = 0

@@ -43,7 +43,8 @@ func forecastDataOperations(op func(openapi.Operation, string) openapi.Operation
 		op(openapi.Operation{Route: "PUT /v1/forecast/events/{id}", ID: "putForecastEvent", Tag: tag,
 			Summary: "Plan a calendar event (campaign, product launch, outage, billing day, holiday) for a queue or all, with its windows",
 			Description: "Every window must end after now and after its start, and no two may overlap: 422 forecast-data-rejected with " +
-				"`/windows/<n>/end` or `/windows/<n>`. Past occurrences go to POST /v1/forecast/event-history.",
+				"`/windows/<n>/end` or `/windows/<n>`. On a replace, windows sent unchanged from the stored event may have ended. " +
+				"Past occurrences go to POST /v1/forecast/event-history.",
 			Body: openapi.BodyRequired, Request: forecastEventBody{}, Preconditions: true,
 			Responses: []openapi.Response{{Status: http.StatusOK, Body: forecastEventOut{}, ETag: true}, {Status: http.StatusCreated, Body: forecastEventOut{}, ETag: true}},
 			Problems:  rejectedOr(kindPrecondition, httpapi.KindConflict)}, admin),

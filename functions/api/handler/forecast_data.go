@@ -134,11 +134,22 @@ func (api *API) importHistory(ctx context.Context, r *httpapi.Request, p auth.Pr
 		return httpapi.Response{}, err
 	}
 	sum, err := fc.counters.Import(ctx, p.Tenant, h)
+	if errors.Is(err, intervals.ErrTooLarge) { // the tenant's imported series in all
+		return httpapi.Response{}, httpapi.Errorf(httpapi.KindTooLarge, "%s; nothing was stored", strings.TrimPrefix(err.Error(), "intervals: "))
+	}
 	if errors.Is(err, intervals.ErrNewerImport) {
 		return httpapi.Response{}, httpapi.Errorf(httpapi.KindConflict, "a newer import of the same series finished first; nothing of this one was stored")
 	}
 	if err != nil {
 		return httpapi.Response{}, err
+	}
+	// The forecast function's schedules go through the registered tenants: a tenant that imported
+	// history is forecast before its first live contact. Registering is idempotent, so a client
+	// that sees this fail sends the import again.
+	if api.fc.pub != nil {
+		if err := api.fc.pub.Store().Register(ctx, p.Tenant, api.now()); err != nil {
+			return httpapi.Response{}, fmt.Errorf("history %s stored, but not registered for forecasting: %w", sum.ImportID, err)
+		}
 	}
 	api.log.InfoContext(ctx, "history imported", "tenant", p.Tenant.String(), "import_id", sum.ImportID, "rows", sum.Rows, "series", len(sum.Series))
 	return httpapi.JSON(http.StatusCreated, sum), nil
@@ -233,14 +244,16 @@ func (api *API) putForecastEvent(ctx context.Context, r *httpapi.Request, p auth
 	}
 	now := api.now().UTC()
 	e := body.event(id, forecastcal.SourcePlanned)
-	if fe := e.Check(now, known); len(fe) > 0 {
-		return httpapi.Response{}, rejected(fe, "")
-	}
 	var old forecastcal.Event
 	k, what := forecastcal.EventKey(id), forecastEventWhat(id)
 	cur, err := api.currentVersion(ctx, p.Tenant, k, &old)
 	if err != nil {
 		return httpapi.Response{}, err
+	}
+	// Windows kept unchanged from the stored event may have passed; the write is conditional on
+	// its version, so they are checked against what is replaced.
+	if fe := e.CheckReplacing(old, now, known); len(fe) > 0 {
+		return httpapi.Response{}, rejected(fe, "")
 	}
 	if err := checkPrecondition(pc, cur, what); err != nil {
 		return httpapi.Response{}, err

@@ -3,8 +3,10 @@ package handler
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lingxi/lingxi/shared/forecastcal"
 	"github.com/lingxi/lingxi/shared/httpapi/httpapitest"
@@ -40,6 +42,17 @@ func TestForecastHistoryRoute(t *testing.T) {
 	key := e.createTenant(t, "acme")
 	r := e.call(t, "POST", "/v1/forecast/history", key, historyCSV(5), csvType)
 	r.want(t, "import", http.StatusCreated)
+	// The import registers the tenant for the forecast schedules.
+	var registered []string
+	for id, err := range e.api.fc.pub.Store().Tenants(t.Context()) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		registered = append(registered, id.String())
+	}
+	if !slices.Contains(registered, "acme") {
+		t.Fatalf("registered tenants %v, want acme", registered)
+	}
 	series := r.body["series"].([]any)
 	if r.body["rows"] != float64(24) || len(series) != 1 || series[0].(map[string]any)["step"] != "60m" || series[0].(map[string]any)["total"] != float64(120) {
 		t.Fatalf("summary %v", r.body)
@@ -147,6 +160,22 @@ func TestForecastEventRoutes(t *testing.T) {
 	e.call(t, "DELETE", "/v1/forecast/events/summer-sale", key, "", "If-Match: 1").want(t, "stale delete", http.StatusPreconditionFailed)
 	e.call(t, "DELETE", "/v1/forecast/events/summer-sale", key, "").want(t, "delete", http.StatusNoContent)
 	e.call(t, "GET", "/v1/forecast/events/summer-sale", key, "").want(t, "deleted", http.StatusNotFound)
+}
+
+// A planned event stays editable once one of its windows has passed: the passed window, sent
+// unchanged, is accepted; changing it, or adding a window in the past, is not.
+func TestForecastEventEditAfterAWindowPassed(t *testing.T) {
+	e := newEnv(t)
+	key := e.createTenant(t, "acme")
+	e.call(t, "PUT", "/v1/forecast/events/summer-sale", key, plannedEvent).want(t, "plan", http.StatusCreated)
+	e.api.now = func() time.Time { return time.Date(2099, 6, 20, 0, 0, 0, 0, time.UTC) } // the June window has passed
+	e.call(t, "PUT", "/v1/forecast/events/summer-sale", key, strings.Replace(plannedEvent, "2099-07-02T00", "2099-07-03T00", 1), "If-Match: 1").
+		want(t, "extend the July window", http.StatusOK)
+	e.call(t, "PUT", "/v1/forecast/events/summer-sale", key, strings.Replace(plannedEvent, "2099-06-08T00", "2099-06-09T00", 1)).
+		want(t, "change the passed window", http.StatusUnprocessableEntity, "/windows/0/end")
+	added := strings.Replace(plannedEvent, `]}`, `,{"start":"2099-06-10T00:00:00Z","end":"2099-06-11T00:00:00Z"}]}`, 1)
+	e.call(t, "PUT", "/v1/forecast/events/summer-sale", key, added).want(t, "add a past window", http.StatusUnprocessableEntity, "/windows/2/end")
+	e.call(t, "PUT", "/v1/forecast/events/other", key, plannedEvent).want(t, "a new event with a passed window", http.StatusUnprocessableEntity, "/windows/0/end")
 }
 
 func TestForecastSettingsRoute(t *testing.T) {
