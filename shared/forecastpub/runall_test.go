@@ -122,3 +122,32 @@ func TestRunAllDeadline(t *testing.T) {
 		t.Fatalf("RunAll after its deadline: %d started, %v", started, err)
 	}
 }
+
+// Monthly forecasts are scored once a month: the first published for its start month only, so
+// the review does not score a year-long forecast for every day of the year.
+func TestScoredMonthlyOncePerMonth(t *testing.T) {
+	march := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	april := time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)
+	now := time.Date(2026, 4, 1, 10, 30, 0, 0, time.UTC)
+	f := forecaststore.Forecast{Start: april}
+	for _, c := range []struct {
+		name string
+		prev forecaststore.Latest
+		v    int64
+		want bool
+	}{
+		{"first ever", forecaststore.Latest{}, 0, true},
+		{"first of the month", forecaststore.Latest{Start: march}, 3, true},
+		{"later in the month", forecaststore.Latest{Start: april}, 4, false},
+	} {
+		if got := scored(forecaststore.Monthly, f, c.prev, c.v, now); got != c.want {
+			t.Errorf("%s: scored %v, want %v", c.name, got, c.want)
+		}
+	}
+	if !scored(forecaststore.Daily, f, forecaststore.Latest{Start: april}, 4, now) {
+		t.Error("a daily forecast is not scored")
+	}
+	if scored(forecaststore.Rolling, f, forecaststore.Latest{}, 4, now) {
+		t.Error("a rolling forecast at :30 is scored")
+	}
+}
