@@ -27,7 +27,8 @@ const (
 )
 
 // Rolling refreshes the rolling product of every series of t from its live counts: the day's
-// plan corrected by forecast.Rolling with the counts up to the last whole 5-minute slot, over the
+// plan corrected by forecast.Rolling with the counts of the day so far, the open 5-minute slot's
+// count so far included (weighed against the elapsed part of its plan), over the
 // tenant's rolling horizon and step (staffing settings: rolling_hours, rolling_step_m).
 func (p *Publisher) Rolling(ctx context.Context, t tenant.ID) (Result, error) {
 	refs, err := p.series(ctx, t, "")
