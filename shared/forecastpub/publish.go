@@ -46,14 +46,12 @@ func (p *Publisher) publishOne(ctx context.Context, t tenant.ID, ref intervals.S
 		return forecaststore.Forecast{}, fmt.Errorf("forecast.published of %s: %w", f.ID, err)
 	}
 	for attempt := 0; ; attempt++ {
-		_, v, err := p.store.Latest(ctx, t, f.Queue, f.Channel, pr)
+		prev, v, err := p.store.Latest(ctx, t, f.Queue, f.Channel, pr)
 		if err != nil {
 			return forecaststore.Forecast{}, err
 		}
 		ops := forecaststore.PublishOps(t, f, v)
-		// Rolling forecasts are scored once an hour's worth (the one published in each hour's first
-		// five minutes), the others all.
-		if pr != forecaststore.Rolling || now.Minute() < 5 {
+		if scored(pr, f, prev, v, now) {
 			ops = append(ops, store.CreateOp(t, store.Key{Kind: KindDue, ID: f.ID},
 				dueItem{ID: f.ID, Product: pr, Start: f.Start, End: f.End}, store.WithTTL(f.End.Add(7*Day))))
 		}
@@ -65,4 +63,19 @@ func (p *Publisher) publishOne(ctx context.Context, t tenant.ID, ref intervals.S
 			return forecaststore.Forecast{}, fmt.Errorf("publish %s forecast of %s/%s: %w", pr, f.Queue, f.Channel, err)
 		}
 	}
+}
+
+// scored says whether forecast f, published at now over the series' latest prev (version v; 0:
+// none), is to be scored: rolling forecasts once an hour's worth (the one published in each
+// hour's first five minutes); monthly ones once a month (the first published for its start
+// month: each reads up to a year of actuals, so scoring every day's would cost the square of the
+// days); the others all.
+func scored(pr forecaststore.Product, f forecaststore.Forecast, prev forecaststore.Latest, v int64, now time.Time) bool {
+	switch pr {
+	case forecaststore.Rolling:
+		return now.Minute() < 5
+	case forecaststore.Monthly:
+		return v == 0 || !prev.Start.Equal(f.Start)
+	}
+	return true
 }

@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/lingxi/lingxi/events"
@@ -57,7 +58,13 @@ var _ DB = (*store.Store)(nil)
 const (
 	DefaultSeriesTimeout = 2 * time.Minute
 	DefaultTenantTimeout = 10 * time.Minute
+	DefaultWorkers       = 4
 )
+
+// RollingDeadline bounds a whole run of the rolling job over every tenant: it runs every 5
+// minutes, so a run must end before the next starts. Tenants not reached are refreshed by the
+// next run.
+const RollingDeadline = 4 * time.Minute
 
 // Config wires a Publisher.
 type Config struct {
@@ -70,7 +77,9 @@ type Config struct {
 	// SeriesTimeout bounds the work on one series (DefaultSeriesTimeout); TenantTimeout a tenant's
 	// (DefaultTenantTimeout). A series that runs out is reported and the next one goes on.
 	SeriesTimeout, TenantTimeout time.Duration
-	Now                          func() time.Time // nil: time.Now
+	// Workers is how many tenants RunAll runs at once (DefaultWorkers).
+	Workers int
+	Now     func() time.Time // nil: time.Now
 }
 
 // Publisher publishes, refreshes and reviews forecasts. It is safe for concurrent use.
@@ -86,6 +95,9 @@ func New(cfg Config) *Publisher {
 	}
 	if cfg.TenantTimeout <= 0 {
 		cfg.TenantTimeout = DefaultTenantTimeout
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = DefaultWorkers
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -106,6 +118,9 @@ type Request struct {
 	// Force publishes every product asked for; otherwise only those due (docs/forecasting.md: a
 	// product is due once its latest forecast is from before the tenant's current day).
 	Force bool
+	// Plans also makes the rolling plans of the current and the next local day where missing (the
+	// hourly publish job), so the 5-minute rolling job only reads them.
+	Plans bool
 }
 
 // SeriesError is a series that could not be published.
@@ -185,30 +200,67 @@ func (p *Publisher) Publish(ctx context.Context, t tenant.ID, req Request) (Resu
 		out, failed := p.publishSeries(ctx, t, ref, cal, products, req.Force)
 		res.Published = append(res.Published, out...)
 		res.Failed = append(res.Failed, failed...)
+		if req.Plans {
+			sctx, cancel := context.WithTimeout(ctx, p.cfg.SeriesTimeout)
+			err := p.planAhead(sctx, t, ref, cal)
+			cancel()
+			if err != nil {
+				res.Failed = append(res.Failed, SeriesError{Queue: ref.Queue, Channel: string(ref.Channel), Product: string(forecaststore.Rolling), Err: err})
+			}
+		}
 	}
 	return res, nil
 }
 
-// RunAll runs f for every registered tenant, each within its bound; a tenant's failure is logged
-// and the others go on. It returns how many tenants failed.
+// RunAll runs f for every registered tenant, Config.Workers tenants at a time, each within its
+// bound; a tenant's failure is logged and the others go on, and a slow tenant holds up only its
+// worker. Once ctx is done no tenant is started; RunAll returns when every started one has
+// returned, with how many tenants failed (and ctx's error when it ended the run early). f must be
+// safe for concurrent use.
 func (p *Publisher) RunAll(ctx context.Context, what string, f func(ctx context.Context, t tenant.ID) error) (int, error) {
-	failed := 0
+	var (
+		mu     sync.Mutex
+		failed int
+		wg     sync.WaitGroup
+	)
+	todo := make(chan tenant.ID)
+	for range p.cfg.Workers {
+		wg.Go(func() {
+			for t := range todo {
+				tctx, cancel := context.WithTimeout(ctx, p.cfg.TenantTimeout)
+				err := f(tctx, t)
+				cancel()
+				if err != nil && !errors.Is(err, ErrNoSeries) {
+					mu.Lock()
+					failed++
+					mu.Unlock()
+					p.cfg.Log.WarnContext(ctx, "forecast: a tenant's run failed", "what", what, "tenant", t.String(), "err", err)
+				}
+			}
+		})
+	}
+	var listErr error
 	for t, err := range p.store.Tenants(ctx) {
 		if err != nil {
-			return failed, fmt.Errorf("%s: list the tenants: %w", what, err)
-		}
-		tctx, cancel := context.WithTimeout(ctx, p.cfg.TenantTimeout)
-		err := f(tctx, t)
-		cancel()
-		if err != nil && !errors.Is(err, ErrNoSeries) {
-			failed++
-			p.cfg.Log.WarnContext(ctx, "forecast: a tenant's run failed", "what", what, "tenant", t.String(), "err", err)
+			listErr = fmt.Errorf("%s: list the tenants: %w", what, err)
+			break
 		}
 		if ctx.Err() != nil {
-			return failed, ctx.Err()
+			break
 		}
+		select {
+		case todo <- t:
+			continue
+		case <-ctx.Done():
+		}
+		break
 	}
-	return failed, nil
+	close(todo)
+	wg.Wait()
+	if listErr == nil {
+		listErr = ctx.Err()
+	}
+	return failed, listErr
 }
 
 // logFailed logs a run's failed series.

@@ -13,10 +13,13 @@ import (
 	"github.com/lingxi/lingxi/shared/tenant"
 )
 
-// The rolling product's plan: the day's forecast at the counters' 5-minute step, made once per
-// series and local day from PlanWeeks of history and kept as an item (KindPlan) for the day's
+// The rolling product's plan: the day's forecast at the counters' 5-minute step, from PlanWeeks
+// of history, kept as an item (KindPlan, keyed by the series and the local date) for the day's
 // refreshes. It covers PlanHours from the day's start, so a 12-hour horizon late in the evening
-// still has a plan.
+// still has a plan. The hourly publish job (Request.Plans) makes the next day's plan ahead, from
+// the history up to the current day's start, so the 5-minute rolling job normally only reads it;
+// a plan still missing when its day comes is made by the rolling job from the history up to the
+// day's start.
 const (
 	KindPlan  = "forecast-plan"
 	PlanWeeks = 4
@@ -24,7 +27,8 @@ const (
 )
 
 // Rolling refreshes the rolling product of every series of t from its live counts: the day's
-// plan corrected by forecast.Rolling with the counts up to the last whole 5-minute slot, over the
+// plan corrected by forecast.Rolling with the counts of the day so far, the open 5-minute slot's
+// count so far included (weighed against the elapsed part of its plan), over the
 // tenant's rolling horizon and step (staffing settings: rolling_hours, rolling_step_m).
 func (p *Publisher) Rolling(ctx context.Context, t tenant.ID) (Result, error) {
 	refs, err := p.series(ctx, t, "")
@@ -61,7 +65,7 @@ func (p *Publisher) rollingSeries(ctx context.Context, t tenant.ID, ref interval
 		step, hours = 15*time.Minute, 12
 	}
 	today := midnight(now, cal.Location)
-	plan, err := p.plan(ctx, t, ref, today, cal)
+	plan, err := p.plan(ctx, t, ref, today, today, cal)
 	if err != nil {
 		return forecaststore.Forecast{}, err
 	}
@@ -83,9 +87,10 @@ func (p *Publisher) rollingSeries(ctx context.Context, t tenant.ID, ref interval
 	return p.publishOne(ctx, t, ref, forecaststore.Rolling, fc, forecaststore.FormatStep(step), fc.Start.Add(time.Duration(len(fc.Point))*step), now)
 }
 
-// plan reads the day's fine-step plan of a series, making and keeping it when there is none.
-func (p *Publisher) plan(ctx context.Context, t tenant.ID, ref intervals.SeriesRef, today time.Time, cal forecast.Calendar) (forecast.Forecast, error) {
-	k := store.Key{Kind: KindPlan, ID: forecaststore.SeriesKey(ref.Queue, string(ref.Channel)) + "|" + today.Format("2006-01-02")}
+// plan reads the fine-step plan of day (a local midnight) of a series, making and keeping it from
+// the history up to histEnd (a local midnight, not after day) when there is none.
+func (p *Publisher) plan(ctx context.Context, t tenant.ID, ref intervals.SeriesRef, day, histEnd time.Time, cal forecast.Calendar) (forecast.Forecast, error) {
+	k := planKey(ref, day)
 	var kept forecaststore.Forecast
 	_, err := p.cfg.DB.Get(ctx, t, k, &kept)
 	if err == nil {
@@ -98,19 +103,46 @@ func (p *Publisher) plan(ctx context.Context, t tenant.ID, ref intervals.SeriesR
 	if err != nil {
 		return forecast.Forecast{}, fmt.Errorf("read the events of %s: %w", ref.Queue, err)
 	}
-	fc, err := p.intradayForecast(ctx, t, ref, today, intervals.Step, PlanWeeks*7, PlanHours*int(time.Hour/intervals.Step),
+	skip := max(0, int(day.Sub(histEnd)/intervals.Step))
+	n := PlanHours * int(time.Hour/intervals.Step)
+	fc, err := p.intradayForecast(ctx, t, ref, histEnd, intervals.Step, PlanWeeks*7, skip+n,
 		forecast.Options{Calendar: cal, Events: occ})
 	if err != nil {
 		return forecast.Forecast{}, err
+	}
+	if skip > 0 {
+		if len(fc.Point) < skip+n {
+			return forecast.Forecast{}, fmt.Errorf("plan of %s/%s: %d intervals, want %d", ref.Queue, ref.Channel, len(fc.Point), skip+n)
+		}
+		fc = slice(fc, skip, skip+n, occ)
 	}
 	now := p.cfg.Now()
 	item := forecaststore.FromForecast("plan", ref.Queue, string(ref.Channel), forecaststore.Rolling, fc,
 		forecaststore.FormatStep(intervals.Step), fc.Start.Add(time.Duration(len(fc.Point))*intervals.Step), now)
 	// A concurrent run may have kept its own plan first: either is the day's plan.
-	if _, err := p.cfg.DB.Put(ctx, t, k, item, 0, store.WithTTL(now.Add(2*Day))); err != nil && !errors.Is(err, store.ErrConflict) {
+	if _, err := p.cfg.DB.Put(ctx, t, k, item, 0, store.WithTTL(day.Add(3*Day))); err != nil && !errors.Is(err, store.ErrConflict) {
 		return forecast.Forecast{}, fmt.Errorf("keep the plan of %s/%s: %w", ref.Queue, ref.Channel, err)
 	}
 	return Unstored(item), nil
+}
+
+// planKey is the key of a series' plan of day.
+func planKey(ref intervals.SeriesRef, day time.Time) store.Key {
+	return store.Key{Kind: KindPlan, ID: forecaststore.SeriesKey(ref.Queue, string(ref.Channel)) + "|" + day.Format("2006-01-02")}
+}
+
+// planAhead makes sure a series has the plans of the current local day and the next one, the
+// next one from the history up to the current day's start.
+func (p *Publisher) planAhead(ctx context.Context, t tenant.ID, ref intervals.SeriesRef, cal forecast.Calendar) error {
+	today := midnight(p.cfg.Now(), cal.Location)
+	y, m, d := today.Date()
+	tomorrow := time.Date(y, m, d+1, 0, 0, 0, 0, cal.Location)
+	for _, day := range []time.Time{today, tomorrow} {
+		if _, err := p.plan(ctx, t, ref, day, today, cal); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Unstored turns a stored forecast back into the forecaster's form (not the monthly product,

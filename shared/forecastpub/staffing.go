@@ -92,8 +92,8 @@ func Templates(s forecaststore.Settings) []staffing.ShiftTemplate {
 	return out
 }
 
-// Staff works out forecast f's staffing over [from, to) (zero: from its start, at most
-// MaxPlanSpan) under settings s (its targets, already overridden by the caller): agents per
+// Staff works out forecast f's staffing over [from, to) (zero from: its start; zero to: its end),
+// never more than MaxPlanSpan from from (a longer span is cut there) under settings s (its targets, already overridden by the caller): agents per
 // interval by staffing.Required, then a shift plan of s's templates covering the scheduled agents.
 func Staff(ctx context.Context, f forecaststore.Forecast, s forecaststore.Settings, from, to time.Time, loc *time.Location) (Staffing, error) {
 	step := f.StepDuration()
@@ -103,7 +103,7 @@ func Staff(ctx context.Context, f forecaststore.Forecast, s forecaststore.Settin
 	if from.IsZero() || from.Before(f.Start) {
 		from = f.Start
 	}
-	if to.IsZero() {
+	if to.IsZero() || to.After(from.Add(MaxPlanSpan)) {
 		to = from.Add(MaxPlanSpan)
 	}
 	if to.After(f.End) {

@@ -22,7 +22,7 @@ type Point struct {
 }
 
 // Today is the tenant's forecast of contacts offered to its queues today, per 15 minutes from
-// local midnight (96 intervals): per series (every queue but AllQueues) its latest scheduling
+// local midnight to the next (96 intervals; 92 or 100 on a day the clocks change): per series (every queue but AllQueues) its latest scheduling
 // forecast spread evenly over the quarter hours, replaced where its latest rolling forecast covers
 // a quarter hour whole; summed over the series. Empty when nothing is published.
 func (p *Publisher) Today(ctx context.Context, t tenant.ID) ([]Point, error) {
@@ -34,8 +34,7 @@ func (p *Publisher) Today(ctx context.Context, t tenant.ID) ([]Point, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list the series of %s: %w", t, err)
 	}
-	day := midnight(p.cfg.Now(), cal.Location)
-	const n = 96
+	day, n := quarterHours(p.cfg.Now(), cal.Location)
 	total := make([]float64, n)
 	any := false
 	for _, ref := range refs {
@@ -119,4 +118,13 @@ func earlier(a, b time.Time) time.Time {
 		return a
 	}
 	return b
+}
+
+// quarterHours returns the local midnight starting now's day in loc and how many quarter hours
+// run from it to the next local midnight (92, 96 or 100).
+func quarterHours(now time.Time, loc *time.Location) (time.Time, int) {
+	day := midnight(now, loc)
+	y, m, d := day.Date()
+	next := time.Date(y, m, d+1, 0, 0, 0, 0, loc)
+	return day, int(next.Sub(day) / QuarterHour)
 }

@@ -132,9 +132,11 @@ func parseForecastFilter(r *httpapi.Request) (forecastFilter, error) {
 	return f, nil
 }
 
-// listForecasts lists summaries (no points), newest first (with a product: newest first within
-// each queue and channel, read from the product's index), filtered; paginated like the other
-// listings (a page may hold fewer items than limit while next_cursor is set).
+// listForecasts lists summaries (no points) from the products' index (small summaries keyed
+// product|queue|channel|id, never the forecasts with their points): newest first within each
+// product, queue and channel (with a product, its index from that product's prefix; without, every
+// product's index one after the other), filtered; paginated like the other listings (a page may
+// hold fewer items than limit while next_cursor is set).
 func (api *API) listForecasts(ctx context.Context, r *httpapi.Request, p auth.Principal) (httpapi.Response, error) {
 	if _, err := api.forecastStore(); err != nil {
 		return httpapi.Response{}, err
@@ -149,16 +151,14 @@ func (api *API) listForecasts(ctx context.Context, r *httpapi.Request, p auth.Pr
 	}
 	pr.Descending = true
 	limit := pr.Limit
-	// With a product, the product's index (small summaries, by queue and channel); otherwise
-	// every forecast, filtered.
-	kind, prefix := forecaststore.KindForecast, "fc_"
+	prefix := ""
 	if filter.product != "" {
-		kind, prefix = forecaststore.KindIndex, forecaststore.IndexPrefix(filter.product, filter.queue, filter.channel)
+		prefix = forecaststore.IndexPrefix(filter.product, filter.queue, filter.channel)
 	}
 	items := []forecaststore.Summary{}
 	for q := 0; q < maxFilterQueries; q++ {
 		pr.Limit = limit - int32(len(items))
-		res, err := api.store.Query(ctx, p.Tenant, kind, prefix, pr)
+		res, err := api.store.Query(ctx, p.Tenant, forecaststore.KindIndex, prefix, pr)
 		if errors.Is(err, store.ErrInvalidCursor) {
 			return httpapi.Response{}, httpapi.Invalid(httpapi.FieldError{Field: "cursor", Reason: "is not a cursor from this listing"})
 		}
@@ -167,16 +167,8 @@ func (api *API) listForecasts(ctx context.Context, r *httpapi.Request, p auth.Pr
 		}
 		for _, rec := range res.Items {
 			var sum forecaststore.Summary
-			if kind == forecaststore.KindIndex {
-				if err := rec.Decode(&sum); err != nil {
-					return httpapi.Response{}, err
-				}
-			} else {
-				var f forecaststore.Forecast
-				if err := rec.Decode(&f); err != nil {
-					return httpapi.Response{}, err
-				}
-				sum = f.Summary()
+			if err := rec.Decode(&sum); err != nil {
+				return httpapi.Response{}, err
 			}
 			if filter.keep(sum) {
 				items = append(items, sum)

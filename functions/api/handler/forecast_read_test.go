@@ -69,6 +69,19 @@ func TestForecastRoutes(t *testing.T) {
 	if items := r.body["items"].([]any); len(items) != 2 {
 		t.Fatalf("published %v", r.body)
 	}
+	// Without a product: every product's index, the summaries of both.
+	r = e.call(t, "GET", "/v1/forecasts?queue=general&channel=voice", key, "")
+	r.want(t, "list every product", http.StatusOK)
+	products := map[string]bool{}
+	for _, it := range r.body["items"].([]any) {
+		products[it.(map[string]any)["product"].(string)] = true
+		if _, ok := it.(map[string]any)["points"]; ok {
+			t.Fatalf("a listed forecast has its points: %v", it)
+		}
+	}
+	if len(products) != 2 || !products["daily"] || !products["scheduling"] {
+		t.Fatalf("list without a product: %v", r.body)
+	}
 	r = e.call(t, "GET", "/v1/forecasts?product=scheduling&queue=general&channel=voice", key, "")
 	r.want(t, "list", http.StatusOK)
 	items := r.body["items"].([]any)

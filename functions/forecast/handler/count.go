@@ -14,13 +14,17 @@ package handler
 //   - abandoned: contact.abandoned.
 //
 // Per channel, in the queue intervals.AllQueues ("_all", every contact, bot ones included):
-//   - offered: every contact once, in the interval of its start: the bot's part of it ending
-//     (contact.ended with outcome resolved_by_bot, handed_off or abandoned, counted at the event's
-//     time minus its duration), or, for a contact a partner queued through the API without a bot,
-//     contact.queued with reason api;
+//   - offered: every contact once, in the interval it arrives, counted by its first event that
+//     every contact of its kind has, so a contact still with the bot is in the latest slots
+//     (the open one the rolling update reads) rather than only once the bot is done with it:
+//     call.started (inbound) for a call, the first chat.message of role customer for a chat (and
+//     for a call whose call.started was not seen), contact.queued with reason api for a contact a
+//     partner queued through the API without a bot. All three count under one key per contact
+//     ("contact-start:" + the conversation's or contact's id; a call's conversation id is
+//     conversation.VoiceConversationID of its call id), so whichever comes first counts it and
+//     the others add nothing. A chat whose customer never writes is not offered;
 //   - bot_handled, handed_off, abandoned: contact.ended with that outcome (resolved_by_bot,
-//     handed_off, abandoned), also at the contact's start, so their ratio to offered is per
-//     interval of arrival;
+//     handed_off, abandoned), in the interval the bot's part ended (the event's time);
 //   - handle_seconds: contact.ended with an agent_id (the agent's wrap-up), its duration in whole
 //     seconds, in the interval it ended. contact.ended names no queue, so handle time is per
 //     channel only; the duration runs from the contact's queueing to its wrap-up.
@@ -35,6 +39,7 @@ import (
 	"time"
 
 	"github.com/lingxi/lingxi/events"
+	"github.com/lingxi/lingxi/shared/conversation"
 	"github.com/lingxi/lingxi/shared/intervals"
 	"github.com/lingxi/lingxi/shared/stream"
 )
@@ -53,11 +58,12 @@ func NewCounter(c *intervals.Counters, log *slog.Logger) *Counter {
 // CountedTypes are the event types Event counts; it ignores the others.
 var CountedTypes = []string{
 	events.TypeContactQueued, events.TypeContactCreated, events.TypeContactAssigned,
-	events.TypeContactAbandoned, events.TypeContactEnded,
+	events.TypeContactAbandoned, events.TypeContactEnded, events.TypeCallStarted, events.TypeChatMessage,
 }
 
 // count is one Count call an event makes.
 type count struct {
+	key    string // counted once per key; "" = the event's id
 	queue  string
 	ch     events.Channel
 	at     time.Time
@@ -79,7 +85,11 @@ func (k *Counter) Event(ctx context.Context, env events.Envelope) error {
 		return stream.Permanent(fmt.Errorf("count %s %s: %w", env.Type, env.ID, err))
 	}
 	for _, c := range counts {
-		if err := k.c.Count(ctx, t, env.ID, c.queue, c.ch, c.at, c.deltas); err != nil {
+		key := c.key
+		if key == "" {
+			key = env.ID
+		}
+		if err := k.c.Count(ctx, t, key, c.queue, c.ch, c.at, c.deltas); err != nil {
 			return fmt.Errorf("count %s %s: %w", env.Type, env.ID, err)
 		}
 	}
@@ -98,11 +108,11 @@ func countsOf(env events.Envelope) ([]count, error) {
 		}
 		switch d.Reason {
 		case events.QueueHandoff, events.QueueTransfer:
-			return []count{{d.Queue, d.Channel, env.Time, one(intervals.Offered)}}, nil
+			return []count{{"", d.Queue, d.Channel, env.Time, one(intervals.Offered)}}, nil
 		case events.QueueAPI:
 			return []count{
-				{d.Queue, d.Channel, env.Time, one(intervals.Offered)},
-				{intervals.AllQueues, d.Channel, env.Time, one(intervals.Offered)},
+				{"", d.Queue, d.Channel, env.Time, one(intervals.Offered)},
+				{startKey(env.Subject), intervals.AllQueues, d.Channel, env.Time, one(intervals.Offered)},
 			}, nil
 		}
 		return nil, nil
@@ -111,19 +121,19 @@ func countsOf(env events.Envelope) ([]count, error) {
 		if err != nil {
 			return nil, err
 		}
-		return []count{{d.Queue, d.Channel, env.Time, one(intervals.HandedOff)}}, nil
+		return []count{{"", d.Queue, d.Channel, env.Time, one(intervals.HandedOff)}}, nil
 	case events.TypeContactAssigned:
 		d, err := events.DataAs[events.ContactAssigned](env)
 		if err != nil {
 			return nil, err
 		}
-		return []count{{d.Queue, d.Channel, env.Time, one(intervals.Answered)}}, nil
+		return []count{{"", d.Queue, d.Channel, env.Time, one(intervals.Answered)}}, nil
 	case events.TypeContactAbandoned:
 		d, err := events.DataAs[events.ContactAbandoned](env)
 		if err != nil {
 			return nil, err
 		}
-		return []count{{d.Queue, d.Channel, env.Time, one(intervals.Abandoned)}}, nil
+		return []count{{"", d.Queue, d.Channel, env.Time, one(intervals.Abandoned)}}, nil
 	case events.TypeContactEnded:
 		d, err := events.DataAs[events.ContactEnded](env)
 		if err != nil {
@@ -134,21 +144,42 @@ func countsOf(env events.Envelope) ([]count, error) {
 			if secs == 0 {
 				return nil, nil
 			}
-			return []count{{intervals.AllQueues, d.Channel, env.Time, map[string]int64{intervals.HandleSeconds: secs}}}, nil
+			return []count{{"", intervals.AllQueues, d.Channel, env.Time, map[string]int64{intervals.HandleSeconds: secs}}}, nil
 		}
-		start := env.Time.Add(-time.Duration(d.DurationMS) * time.Millisecond)
-		deltas := one(intervals.Offered)
+		var name string
 		switch d.Outcome {
 		case events.OutcomeResolvedByBot:
-			deltas[intervals.BotHandled] = 1
+			name = intervals.BotHandled
 		case events.OutcomeHandedOff:
-			deltas[intervals.HandedOff] = 1
+			name = intervals.HandedOff
 		case events.OutcomeAbandoned:
-			deltas[intervals.Abandoned] = 1
+			name = intervals.Abandoned
 		default:
 			return nil, nil
 		}
-		return []count{{intervals.AllQueues, d.Channel, start, deltas}}, nil
+		return []count{{"", intervals.AllQueues, d.Channel, env.Time, one(name)}}, nil
+	case events.TypeCallStarted:
+		d, err := events.DataAs[events.CallStarted](env)
+		if err != nil {
+			return nil, err
+		}
+		if d.Direction != events.DirectionInbound {
+			return nil, nil
+		}
+		return []count{{startKey(conversation.VoiceConversationID(d.CallID)), intervals.AllQueues, events.ChannelVoice, env.Time, one(intervals.Offered)}}, nil
+	case events.TypeChatMessage:
+		d, err := events.DataAs[events.ChatMessage](env)
+		if err != nil {
+			return nil, err
+		}
+		if d.Role != events.RoleCustomer {
+			return nil, nil
+		}
+		return []count{{startKey(d.ConversationID), intervals.AllQueues, d.Channel, env.Time, one(intervals.Offered)}}, nil
 	}
 	return nil, nil
 }
+
+// startKey is the key a contact's arrival is counted under in AllQueues' offered: one per
+// contact, whichever of its first events comes first.
+func startKey(contact string) string { return "contact-start:" + contact }

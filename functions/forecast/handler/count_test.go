@@ -10,6 +10,7 @@ import (
 
 	"github.com/lingxi/lingxi/events"
 	"github.com/lingxi/lingxi/infra/emulators"
+	"github.com/lingxi/lingxi/shared/conversation"
 	"github.com/lingxi/lingxi/shared/intervals"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/stream"
@@ -45,29 +46,41 @@ func TestCounterEvents(t *testing.T) {
 	send(events.TypeContactQueued, 3, events.ContactQueued{Channel: events.ChannelChat, Queue: "billing", Reason: events.QueueAPI})
 	send(events.TypeContactAssigned, 4, events.ContactAssigned{AgentID: "usr_a", Queue: "billing", Channel: events.ChannelChat, OfferID: "o1", WaitMS: 1000})
 	send(events.TypeContactAbandoned, 6, events.ContactAbandoned{Queue: "billing", Channel: events.ChannelChat, WaitMS: 1000, Reason: events.AbandonCustomerLeft})
-	// The bot's part of a contact that started at 08:58 and was handed off at 09:01.
+	// The bot's outcomes, in the interval the bot's part ended: handed off at 09:01, resolved at 09:07.
 	send(events.TypeContactEnded, 1, events.ContactEnded{Channel: events.ChannelChat, Outcome: events.OutcomeHandedOff, DurationMS: 180_000})
 	send(events.TypeContactEnded, 7, events.ContactEnded{Channel: events.ChannelChat, Outcome: events.OutcomeResolvedByBot, DurationMS: 60_000})
 	send(events.TypeContactEnded, 9, events.ContactEnded{Channel: events.ChannelChat, Outcome: events.OutcomeResolvedByAgent, DurationMS: 300_400, AgentID: "usr_a"})
+	// A chat arrives with its customer's first message (09:09); its later messages, the bot's, and
+	// a message of the contact the API queued (ct-1, counted at 09:03) add nothing.
+	send(events.TypeChatMessage, 9, events.ChatMessage{ConversationID: "c1", Channel: events.ChannelChat, Role: events.RoleBot, Text: "hello"})
 	send(events.TypeChatMessage, 9, events.ChatMessage{ConversationID: "c1", Channel: events.ChannelChat, Role: events.RoleCustomer, Text: "hi"})
+	send(events.TypeChatMessage, 10, events.ChatMessage{ConversationID: "c1", Channel: events.ChannelChat, Role: events.RoleCustomer, Text: "again"})
+	send(events.TypeChatMessage, 8, events.ChatMessage{ConversationID: "ct-1", Channel: events.ChannelChat, Role: events.RoleCustomer, Text: "me too"})
+	// A call arrives at call.started (08:57), still with the bot; its voice turns add nothing, an
+	// outbound call is not offered.
+	send(events.TypeCallStarted, -3, events.CallStarted{CallID: "call-1", Direction: events.DirectionInbound, From: "+8613800138000", To: "+861010000"})
+	send(events.TypeChatMessage, 6, events.ChatMessage{ConversationID: conversation.VoiceConversationID("call-1"), Channel: events.ChannelVoice, Role: events.RoleCustomer, Text: "hello"})
+	send(events.TypeCallStarted, 6, events.CallStarted{CallID: "call-2", Direction: events.DirectionOutbound, From: "+861010000", To: "+8613800138000"})
 
 	from := base.Add(-5 * time.Minute)
 	tests := map[string]struct {
 		queue, counter string
 		want           []float64 // 08:55, 09:00, 09:05
+		ch             events.Channel
 	}{
-		"queue offered":      {"billing", intervals.Offered, []float64{0, 2, 0}},
-		"queue handed off":   {"billing", intervals.HandedOff, []float64{0, 1, 0}},
-		"queue answered":     {"billing", intervals.Answered, []float64{0, 1, 0}},
-		"queue abandoned":    {"billing", intervals.Abandoned, []float64{0, 0, 1}},
-		"all offered":        {intervals.AllQueues, intervals.Offered, []float64{1, 1, 1}},
-		"all bot handled":    {intervals.AllQueues, intervals.BotHandled, []float64{0, 0, 1}},
-		"all handed off":     {intervals.AllQueues, intervals.HandedOff, []float64{1, 0, 0}},
-		"all handle seconds": {intervals.AllQueues, intervals.HandleSeconds, []float64{0, 0, 300}},
+		"queue offered":      {"billing", intervals.Offered, []float64{0, 2, 0}, events.ChannelChat},
+		"queue handed off":   {"billing", intervals.HandedOff, []float64{0, 1, 0}, events.ChannelChat},
+		"queue answered":     {"billing", intervals.Answered, []float64{0, 1, 0}, events.ChannelChat},
+		"queue abandoned":    {"billing", intervals.Abandoned, []float64{0, 0, 1}, events.ChannelChat},
+		"all offered":        {intervals.AllQueues, intervals.Offered, []float64{0, 1, 1}, events.ChannelChat},
+		"all offered voice":  {intervals.AllQueues, intervals.Offered, []float64{1, 0, 0}, events.ChannelVoice},
+		"all bot handled":    {intervals.AllQueues, intervals.BotHandled, []float64{0, 0, 1}, events.ChannelChat},
+		"all handed off":     {intervals.AllQueues, intervals.HandedOff, []float64{0, 1, 0}, events.ChannelChat},
+		"all handle seconds": {intervals.AllQueues, intervals.HandleSeconds, []float64{0, 0, 300}, events.ChannelChat},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			s, err := ivl.Series(ctx, acme, tc.queue, events.ChannelChat, tc.counter, from, from.Add(15*time.Minute), intervals.Step)
+			s, err := ivl.Series(ctx, acme, tc.queue, tc.ch, tc.counter, from, from.Add(15*time.Minute), intervals.Step)
 			if err != nil {
 				t.Fatal(err)
 			}

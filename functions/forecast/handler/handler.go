@@ -4,14 +4,17 @@
 //     5-minute interval counters (count.go, shared/intervals), exactly once per event; nothing
 //     else happens on the stream path;
 //   - the schedule {"job":"rolling"} every 5 minutes: the rolling product of every series of
-//     every tenant, refreshed from the live counts (shared/forecastpub);
+//     every tenant, refreshed from the live counts and the day's kept plan (shared/forecastpub),
+//     within forecastpub.RollingDeadline for the whole run;
 //   - the schedule {"job":"publish"} every hour: the daily, monthly, hiring and scheduling
 //     products of every series whose latest forecast is from before the tenant's current day, then
-//     the metrics and review of the published forecasts with a whole day (or month) more to score.
+//     the metrics and review of the published forecasts with a whole day (or month) more to score,
+//     and the rolling plans of the current and the next local day where missing.
 //
 // A job may name one tenant and force a publish ({"job":"publish","tenant":"demo","force":true}),
-// as the local demo does at start. Each tenant's work is bounded (forecastpub's timeouts) and one
-// tenant's or series' failure does not stop the others.
+// as the local demo does at start. Tenants run a few at a time (forecastpub.Publisher.RunAll);
+// each tenant's work is bounded (forecastpub's timeouts) and one tenant's or series' failure or
+// slowness does not stop the others.
 //
 // Files: handler.go (the triggers), count.go (the stream's counting, fc-data).
 package handler
@@ -139,19 +142,27 @@ func (h *Handler) event(ctx context.Context, t tenant.ID, env events.Envelope) e
 // Run runs a job for its tenant or for every registered tenant.
 func (h *Handler) Run(ctx context.Context, job Job) (JobResult, error) {
 	res := JobResult{Job: job.Job, Published: []string{}}
+	var mu sync.Mutex // RunAll runs tenants concurrently
 	var run func(ctx context.Context, t tenant.ID) error
 	switch job.Job {
 	case JobRolling:
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, forecastpub.RollingDeadline)
+		defer cancel()
 		run = func(ctx context.Context, t tenant.ID) error {
 			r, err := h.pub.Rolling(ctx, t)
+			mu.Lock()
+			defer mu.Unlock()
 			h.collect(&res, r)
 			return err
 		}
 	case JobPublish:
 		run = func(ctx context.Context, t tenant.ID) error {
-			r, err := h.pub.Publish(ctx, t, forecastpub.Request{Force: job.Force})
-			h.collect(&res, r)
+			r, err := h.pub.Publish(ctx, t, forecastpub.Request{Force: job.Force, Plans: true})
 			n, rerr := h.pub.Review(ctx, t)
+			mu.Lock()
+			defer mu.Unlock()
+			h.collect(&res, r)
 			res.Reviewed += n
 			if err != nil {
 				return err
@@ -162,7 +173,9 @@ func (h *Handler) Run(ctx context.Context, job Job) (JobResult, error) {
 		return res, fmt.Errorf("unknown job %q: want %q or %q", job.Job, JobRolling, JobPublish)
 	}
 	counted := func(ctx context.Context, t tenant.ID) error {
+		mu.Lock()
 		res.Tenants++
+		mu.Unlock()
 		return run(ctx, t)
 	}
 	if job.Tenant != "" {
@@ -177,6 +190,8 @@ func (h *Handler) Run(ctx context.Context, job Job) (JobResult, error) {
 		return res, nil
 	}
 	failed, err := h.pub.RunAll(ctx, job.Job, counted)
+	mu.Lock()
+	defer mu.Unlock()
 	res.Failed = failed
 	h.log.InfoContext(ctx, "forecast: job done", "job", job.Job, "tenants", res.Tenants, "failed", failed,
 		"published", len(res.Published), "reviewed", res.Reviewed)
