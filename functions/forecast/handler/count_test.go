@@ -63,20 +63,21 @@ func TestCounterEvents(t *testing.T) {
 	send(events.TypeCallStarted, 6, events.CallStarted{CallID: "call-2", Direction: events.DirectionOutbound, From: "+861010000", To: "+8613800138000"})
 
 	from := base.Add(-5 * time.Minute)
+	nan := math.NaN()
 	tests := map[string]struct {
 		queue, counter string
-		want           []float64 // 08:55, 09:00, 09:05
+		want           []float64 // 08:55, 09:00, 09:05 (NaN: before the series' first counted slot, no data)
 		ch             events.Channel
 	}{
-		"queue offered":      {"billing", intervals.Offered, []float64{0, 2, 0}, events.ChannelChat},
-		"queue handed off":   {"billing", intervals.HandedOff, []float64{0, 1, 0}, events.ChannelChat},
-		"queue answered":     {"billing", intervals.Answered, []float64{0, 1, 0}, events.ChannelChat},
-		"queue abandoned":    {"billing", intervals.Abandoned, []float64{0, 0, 1}, events.ChannelChat},
-		"all offered":        {intervals.AllQueues, intervals.Offered, []float64{0, 1, 1}, events.ChannelChat},
+		"queue offered":      {"billing", intervals.Offered, []float64{nan, 2, 0}, events.ChannelChat},
+		"queue handed off":   {"billing", intervals.HandedOff, []float64{nan, 1, 0}, events.ChannelChat},
+		"queue answered":     {"billing", intervals.Answered, []float64{nan, 1, 0}, events.ChannelChat},
+		"queue abandoned":    {"billing", intervals.Abandoned, []float64{nan, 0, 1}, events.ChannelChat},
+		"all offered":        {intervals.AllQueues, intervals.Offered, []float64{nan, 1, 1}, events.ChannelChat},
 		"all offered voice":  {intervals.AllQueues, intervals.Offered, []float64{1, 0, 0}, events.ChannelVoice},
-		"all bot handled":    {intervals.AllQueues, intervals.BotHandled, []float64{0, 0, 1}, events.ChannelChat},
-		"all handed off":     {intervals.AllQueues, intervals.HandedOff, []float64{0, 1, 0}, events.ChannelChat},
-		"all handle seconds": {intervals.AllQueues, intervals.HandleSeconds, []float64{0, 0, 300}, events.ChannelChat},
+		"all bot handled":    {intervals.AllQueues, intervals.BotHandled, []float64{nan, 0, 1}, events.ChannelChat},
+		"all handed off":     {intervals.AllQueues, intervals.HandedOff, []float64{nan, 1, 0}, events.ChannelChat},
+		"all handle seconds": {intervals.AllQueues, intervals.HandleSeconds, []float64{nan, 0, 300}, events.ChannelChat},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
