@@ -24,7 +24,7 @@ func forecastReadOperations(op func(openapi.Operation, string) openapi.Operation
 	}
 	return []openapi.Operation{
 		op(openapi.Operation{Route: "GET /v1/forecasts", ID: "listForecasts", Tag: fcTag,
-			Summary:     "List published forecasts, newest first, without their points",
+			Summary:     "List published forecasts without their points: newest first within each product, queue and channel",
 			Description: "docs/forecasting.md. Filters: queue, channel, product, and from/to (forecasts whose period overlaps).",
 			Paginated:   true,
 			Query: []openapi.Param{{Name: "queue", Description: "a queue id, or _all for every contact of a channel"},
