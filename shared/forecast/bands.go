@@ -17,7 +17,7 @@ func (r *backtestResult) bands(point []float64, lead []int, closed []bool, level
 	const minResiduals = 30
 	res := slices.Clone(r.resid)
 	slices.Sort(res)
-	meanLead := float64(r.days+1) / 2
+	meanLead := max(float64(r.days+1)/2, 1)
 	out := make([]Band, len(levels))
 	for li, l := range levels {
 		b := Band{Level: l, Lower: make([]float64, len(point)), Upper: make([]float64, len(point))}

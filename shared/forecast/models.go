@@ -12,6 +12,7 @@ import (
 type model struct {
 	name string
 	fit  func(ctx context.Context, x *matrix, hd int) [][]float64
+	core bool // a structured model (level, calendar, profile) the ensemble averages with equal weights
 }
 
 // Model names, as in Forecast.Weights and Forecast.Backtest.
@@ -25,10 +26,10 @@ const (
 
 // models is every baseline model, in the order ties are broken.
 var models = []model{
-	{ModelRegression, fitRegression},
-	{ModelETS, fitETS},
-	{ModelWeekdayMeans, fitWeekdayMeans},
-	{ModelSeasonalNaive, fitSeasonalNaive},
+	{ModelRegression, fitRegression, true},
+	{ModelETS, fitETS, true},
+	{ModelWeekdayMeans, fitWeekdayMeans, false},
+	{ModelSeasonalNaive, fitSeasonalNaive, false},
 }
 
 // ModelNames lists the baseline models Options.Models may name.
