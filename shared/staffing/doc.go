@@ -8,9 +8,12 @@
 //   - erlang.go: Erlang B by its recurrence, Erlang C's measures for n agents.
 //   - erlanga.go: Erlang A (M/M/n+M, exponential patience) in log-scaled series.
 //   - required.go: Required, the smallest agent count meeting a target.
-//   - shifts.go: ShiftTemplate, Requirement, Plan and PlanShifts (candidate shifts, the method rule).
-//   - lp.go: the LP relaxation of the covering problem (gonum's simplex) and its rounding and repair.
-//   - greedy.go: the greedy heuristic.
+//   - parse.go: ParseServiceLevel ("80/20").
+//   - shifts.go: ShiftTemplate, Requirement, Plan and PlanShifts (candidate shifts, coverage, the
+//     objective and the method rule).
+//   - lp.go: the LP relaxation of the covering problem (gonum's simplex), its blocks, rounding and
+//     repair.
+//   - greedy.go: the heuristic (greedy fill, local search, ruin and recreate).
 //   - errors.go: the sentinel errors.
 //
 // docs/staffing.md has the formulas and the measured gap between the heuristic and the LP.

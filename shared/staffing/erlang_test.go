@@ -87,6 +87,7 @@ func TestTargetValidate(t *testing.T) {
 		"answer without sl":  {AnswerWithin: 20 * time.Second, ASA: time.Second},
 		"negative asa":       {ASA: -time.Second},
 		"occupancy > 1":      {ASA: time.Second, MaxOccupancy: 1.2},
+		"occupancy 5%":       {ASA: time.Second, MaxOccupancy: 0.05},
 		"shrinkage 1":        {ASA: time.Second, Shrinkage: 1},
 		"negative shrinkage": {ASA: time.Second, Shrinkage: -0.1},
 		"negative patience":  {ASA: time.Second, Patience: -time.Second},
@@ -106,6 +107,7 @@ func TestTargetValidate(t *testing.T) {
 		"NaN calls":      {Calls: math.NaN(), AHT: time.Minute, Length: time.Hour},
 		"zero aht":       {Calls: 1, Length: time.Hour},
 		"zero length":    {Calls: 1, AHT: time.Minute},
+		"load too high":  {Calls: 1e9, AHT: time.Minute, Length: time.Hour},
 	} {
 		if _, err := Required(iv, ok); !errors.Is(err, ErrInvalid) {
 			t.Errorf("%s: %v", name, err)

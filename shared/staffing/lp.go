@@ -87,7 +87,8 @@ func (p *problem) blocks() []block {
 }
 
 // lp solves the LP relaxation block by block, rounds each solution down and at ½, repairs both
-// with the local search the heuristic ends with, and keeps the better. bound is the LP optimum, a
+// with the heuristic's local search, keeps the better and runs the heuristic's ruin and recreate
+// on it (on the test week: 173 → 171, 5.2% above the bound). bound is the LP optimum, a
 // lower bound on any plan's objective. ok is false when the method rule sends the problem to the
 // heuristic alone (a block or the whole too large for the simplex) or the simplex fails
 // numerically.
@@ -146,6 +147,9 @@ func (p *problem) lp(ctx context.Context) (counts []int, bound float64, ok bool,
 		if best == nil || p.objective(c) < p.objective(best) {
 			best = c
 		}
+	}
+	if err := p.ruinRecreate(ctx, best); err != nil {
+		return nil, 0, false, err
 	}
 	return best, bound, true, nil
 }

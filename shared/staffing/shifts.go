@@ -49,6 +49,7 @@ type Shift struct {
 // Plan is a set of shifts with the agents they put on the floor per requirement interval
 // (Coverage), the agent-intervals above (Over) and below (Under) the requirement, and the Method
 // that produced it ("lp": the LP relaxation rounded and repaired; "greedy": the heuristic).
+// docs/staffing.md has the method and its measured gap to the LP bound.
 type Plan struct {
 	Shifts   []Shift
 	Coverage []int
@@ -64,6 +65,15 @@ type Plan struct {
 const (
 	UnderWeight = 2
 	OverWeight  = 1
+)
+
+// Size limits of PlanShifts: a requirement of at most MaxPlanIntervals intervals (five weeks at
+// 5-minute steps, a year at 1-hour ones) and at most MaxPlanCandidates candidate shifts (the
+// templates' start times over the requirement's days). Bigger problems are refused (ErrInvalid)
+// rather than left to run for minutes.
+const (
+	MaxPlanIntervals  = 10_080
+	MaxPlanCandidates = 50_000
 )
 
 // Methods named in Plan.Method.
@@ -85,6 +95,9 @@ type candidate struct {
 func (r Requirement) Validate() error {
 	if r.Step <= 0 {
 		return fmt.Errorf("%w: requirement step must be positive, got %v", ErrInvalid, r.Step)
+	}
+	if len(r.Agents) > MaxPlanIntervals {
+		return fmt.Errorf("%w: requirement has %d intervals, at most %d can be planned at once", ErrInvalid, len(r.Agents), MaxPlanIntervals)
 	}
 	for i, a := range r.Agents {
 		if a < 0 {
@@ -169,13 +182,14 @@ func parseClock(s string) (time.Duration, error) {
 // covered). Start times are wall-clock times in loc (nil → UTC) on the days the template allows,
 // from the day before the requirement starts (a shift may run into it) to its last day.
 //
-// Method rule: when the problem splits into independent blocks (no template has a Max, and the
-// candidate shifts fall into groups that share no interval, such as the days of a centre closed
-// at night), every block has at most lpMaxRows intervals and lpMaxCols candidate shifts, and
-// Σ rows³ over the blocks is at most lpBudget (the simplex's cost), each block's LP relaxation is solved with gonum's simplex, rounded down and repaired by the same local
-// search the heuristic ends with; otherwise, and when the LP fails numerically, the greedy
-// heuristic runs alone. When the LP runs, the heuristic runs too and the plan with the lower
-// objective is returned (ties go to the LP); Method says which.
+// Method rule: the candidate shifts are split into independent blocks (groups that share no
+// interval, such as the days of a centre closed at night; a template with a Max couples
+// everything into one block). When every block has at most lpMaxRows intervals and lpMaxCols
+// candidates and Σ rows³ over the blocks is at most lpBudget (the dense simplex's cost), each
+// block's LP relaxation is solved with gonum's simplex, rounded, and repaired by the heuristic's
+// local search and ruin and recreate. The heuristic always runs; the plan with the lower objective
+// is returned (ties go to the LP), and Method says which. When the LP is too big or fails
+// numerically the heuristic's plan is returned.
 func PlanShifts(ctx context.Context, req Requirement, templates []ShiftTemplate, loc *time.Location) (Plan, error) {
 	if loc == nil {
 		loc = time.UTC
@@ -194,21 +208,31 @@ func PlanShifts(ctx context.Context, req Requirement, templates []ShiftTemplate,
 		names[t.Name] = true
 	}
 	cands := candidates(req, templates, loc)
+	if len(cands) > MaxPlanCandidates {
+		return Plan{}, fmt.Errorf("%w: the templates allow %d shifts over the requirement, at most %d can be planned at once (fewer start times or a shorter requirement)", ErrInvalid, len(cands), MaxPlanCandidates)
+	}
 	if err := ctx.Err(); err != nil {
 		return Plan{}, err
 	}
 	p := problem{req: req.Agents, templates: templates, cands: cands}
-	best, err := p.greedy(ctx)
+	greedy, err := p.greedy(ctx)
 	if err != nil {
 		return Plan{}, err
 	}
-	method := MethodGreedy
-	if counts, _, ok, err := p.lp(ctx); err != nil {
+	lp, _, ok, err := p.lp(ctx)
+	if err != nil {
 		return Plan{}, err
-	} else if ok && p.objective(counts) <= p.objective(best) {
-		best, method = counts, MethodLP
 	}
-	return p.plan(req, best, method), nil
+	return p.choose(req, greedy, lp, ok), nil
+}
+
+// choose is the plan of the LP's counts when the LP ran (lpOK) and its objective is no worse than
+// the heuristic's, else the heuristic's.
+func (p *problem) choose(req Requirement, greedy, lp []int, lpOK bool) Plan {
+	if lpOK && p.objective(lp) <= p.objective(greedy) {
+		return p.plan(req, lp, MethodLP)
+	}
+	return p.plan(req, greedy, MethodGreedy)
 }
 
 // candidates lists every shift the templates allow that covers at least one interval.

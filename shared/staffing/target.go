@@ -10,6 +10,14 @@ import (
 // and it keeps Erlang A's series (whose length grows with patience) short.
 const MaxPatience = 24 * time.Hour
 
+// MinOccupancyCap is the lowest occupancy cap accepted (besides 0, no cap): below it agents would
+// be idle nine tenths of the time, and the search would have to look at ten times the load.
+const MinOccupancyCap = 0.1
+
+// MaxLoad bounds an interval's offered load in Erlangs: a hundred thousand agents busy at once is
+// beyond any centre, and it bounds the work and memory of one interval's search.
+const MaxLoad = 100_000
+
 // Target is what an interval's staffing must achieve. At least one of ServiceLevel and ASA is set;
 // when both are, both must be met.
 type Target struct {
@@ -59,8 +67,8 @@ func (t Target) Validate() error {
 		return bad("asa", "must not be negative, got %v", t.ASA)
 	case t.ServiceLevel == 0 && t.ASA == 0:
 		return bad("target", "needs a service level (X%% in T s) or an ASA")
-	case math.IsNaN(t.MaxOccupancy) || t.MaxOccupancy < 0 || t.MaxOccupancy > 1:
-		return bad("max_occupancy", "must be a fraction in (0, 1] (0 = no cap), got %v", t.MaxOccupancy)
+	case math.IsNaN(t.MaxOccupancy) || t.MaxOccupancy < 0 || t.MaxOccupancy > 1 || t.MaxOccupancy > 0 && t.MaxOccupancy < MinOccupancyCap:
+		return bad("max_occupancy", "must be a fraction from %v to 1 (0 = no cap), got %v", MinOccupancyCap, t.MaxOccupancy)
 	case math.IsNaN(t.Shrinkage) || t.Shrinkage < 0 || t.Shrinkage >= 1:
 		return bad("shrinkage", "must be a fraction in [0, 1), got %v", t.Shrinkage)
 	case t.Patience < 0:
@@ -80,6 +88,8 @@ func (iv Interval) Validate() error {
 		return fmt.Errorf("%w: aht must be positive, got %v", ErrInvalid, iv.AHT)
 	case iv.Length <= 0:
 		return fmt.Errorf("%w: interval length must be positive, got %v", ErrInvalid, iv.Length)
+	case iv.Load() > MaxLoad:
+		return fmt.Errorf("%w: offered load %.0f Erlangs (calls × aht / length) is above %d", ErrInvalid, iv.Load(), MaxLoad)
 	}
 	return nil
 }

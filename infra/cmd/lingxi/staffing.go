@@ -139,14 +139,15 @@ func staffSeconds(s string) (time.Duration, error) {
 	return time.Duration(math.Round(v * float64(time.Second))), nil
 }
 
-// staffShare reads a share written 0.3 or 30%; it must lie in [0, 1).
+// staffShare reads a share written 0.3 or 30%, at most 1 (the target's validation says which
+// fields take 1).
 func staffShare(s string) (float64, error) {
 	pct := strings.HasSuffix(s, "%")
 	v, err := staffNumber(strings.TrimSuffix(s, "%"))
 	if pct {
 		v /= 100
 	}
-	if err != nil || v >= 1 && !(v == 1 && pct) {
+	if err != nil || v > 1 {
 		return 0, fmt.Errorf("want a share such as 0.3 or 30%%, got %q", s)
 	}
 	return v, nil
