@@ -325,16 +325,26 @@ type fcPoint struct {
 	f, lo80, hi80, lo95, hi95 float64
 }
 
-// parseForecastCSV reads peers.R's `interval_start,forecast,lo80,hi80,lo95,hi95` output.
-func parseForecastCSV(r io.Reader) (map[time.Time]fcPoint, error) {
+// csvWithHeader reads a CSV's header, which must be header, and returns the reader for the rest,
+// every row as many fields as the header, and the header's fields.
+func csvWithHeader(r io.Reader, header string) (*csv.Reader, []string, error) {
 	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = 6
+	cr.FieldsPerRecord = strings.Count(header, ",") + 1
 	head, err := cr.Read()
 	if err != nil {
-		return nil, fmt.Errorf("header: %w", err)
+		return nil, nil, fmt.Errorf("header: %w", err)
 	}
-	if strings.Join(head, ",") != "interval_start,forecast,lo80,hi80,lo95,hi95" {
-		return nil, fmt.Errorf("header %q", strings.Join(head, ","))
+	if strings.Join(head, ",") != header {
+		return nil, nil, fmt.Errorf("header %q", strings.Join(head, ","))
+	}
+	return cr, head, nil
+}
+
+// parseForecastCSV reads peers.R's `interval_start,forecast,lo80,hi80,lo95,hi95` output.
+func parseForecastCSV(r io.Reader) (map[time.Time]fcPoint, error) {
+	cr, head, err := csvWithHeader(r, "interval_start,forecast,lo80,hi80,lo95,hi95")
+	if err != nil {
+		return nil, err
 	}
 	out := map[time.Time]fcPoint{}
 	for line := 2; ; line++ {

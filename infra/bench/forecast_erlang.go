@@ -6,7 +6,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -115,14 +114,9 @@ func parseErlangLine(out string) (erlangOurs, error) {
 
 // parseErlangRef reads erlang.R's CSV output: want rows.
 func parseErlangRef(r io.Reader, want int) ([]erlangRef, error) {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = 5
-	head, err := cr.Read()
+	cr, _, err := csvWithHeader(r, "ref_agents,sl,asa_s,pwait,abandon")
 	if err != nil {
-		return nil, fmt.Errorf("header: %w", err)
-	}
-	if strings.Join(head, ",") != "ref_agents,sl,asa_s,pwait,abandon" {
-		return nil, fmt.Errorf("header %q", strings.Join(head, ","))
+		return nil, err
 	}
 	var out []erlangRef
 	for {
