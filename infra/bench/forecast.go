@@ -325,16 +325,26 @@ type fcPoint struct {
 	f, lo80, hi80, lo95, hi95 float64
 }
 
-// parseForecastCSV reads peers.R's `interval_start,forecast,lo80,hi80,lo95,hi95` output.
-func parseForecastCSV(r io.Reader) (map[time.Time]fcPoint, error) {
+// csvWithHeader reads a CSV's header, which must be header, and returns the reader for the rest,
+// every row as many fields as the header, and the header's fields.
+func csvWithHeader(r io.Reader, header string) (*csv.Reader, []string, error) {
 	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = 6
+	cr.FieldsPerRecord = strings.Count(header, ",") + 1
 	head, err := cr.Read()
 	if err != nil {
-		return nil, fmt.Errorf("header: %w", err)
+		return nil, nil, fmt.Errorf("header: %w", err)
 	}
-	if strings.Join(head, ",") != "interval_start,forecast,lo80,hi80,lo95,hi95" {
-		return nil, fmt.Errorf("header %q", strings.Join(head, ","))
+	if strings.Join(head, ",") != header {
+		return nil, nil, fmt.Errorf("header %q", strings.Join(head, ","))
+	}
+	return cr, head, nil
+}
+
+// parseForecastCSV reads peers.R's `interval_start,forecast,lo80,hi80,lo95,hi95` output.
+func parseForecastCSV(r io.Reader) (map[time.Time]fcPoint, error) {
+	cr, head, err := csvWithHeader(r, "interval_start,forecast,lo80,hi80,lo95,hi95")
+	if err != nil {
+		return nil, err
 	}
 	out := map[time.Time]fcPoint{}
 	for line := 2; ; line++ {
@@ -416,15 +426,13 @@ func fcScore(actual fcActual, fc map[time.Time]fcPoint) (fcMetrics, error) {
 // runOursForecast runs `lingxi forecast eval` on a split.
 func runOursForecast(ctx context.Context, lingxi string, sp fcSplit, scheme string, extra ...string) (fcMetrics, error) {
 	args := append([]string{"forecast", "eval", "--train", sp.train, "--test", sp.test, "--interval", "30m", "--scheme", scheme}, extra...)
-	cmd := exec.CommandContext(ctx, lingxi, args...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
-	if err := cmd.Run(); err != nil {
-		return fcMetrics{}, fmt.Errorf("%w: %s", err, lastLines(stderr.String(), 5))
+	stdout, err := runTail(ctx, 5, lingxi, args...)
+	if err != nil {
+		return fcMetrics{}, err
 	}
 	wall := time.Since(start).Seconds()
-	m, err := parseEvalLine(stdout.String())
+	m, err := parseEvalLine(stdout)
 	if err != nil {
 		return fcMetrics{}, err
 	}
@@ -439,11 +447,10 @@ func runOursForecast(ctx context.Context, lingxi string, sp fcSplit, scheme stri
 
 // parseEvalLine reads the last JSON line of `lingxi forecast eval` or peers.R.
 func parseEvalLine(out string) (fcMetrics, error) {
-	lines := strings.Split(strings.TrimSpace(out), "\n")
-	last := strings.TrimSpace(lines[len(lines)-1])
 	var m fcMetrics
-	if err := json.Unmarshal([]byte(last), &m); err != nil {
-		return fcMetrics{}, fmt.Errorf("last line %q: %w", last, err)
+	last, err := decodeLastLine(out, &m)
+	if err != nil {
+		return fcMetrics{}, err
 	}
 	for _, v := range []float64{m.WAPE, m.MAPE, m.Attainment, m.DailyWAPE, m.FitSeconds} {
 		if math.IsNaN(v) || v < 0 {
@@ -456,13 +463,11 @@ func parseEvalLine(out string) (fcMetrics, error) {
 // runPeerForecast runs one peer of peers.R on a split and scores its forecasts.
 func runPeerForecast(ctx context.Context, script, dir string, sp fcSplit, peer, scheme string, actual fcActual) (fcMetrics, error) {
 	out := filepath.Join(dir, peer+"-"+scheme+".csv")
-	cmd := exec.CommandContext(ctx, "Rscript", script, "--train", sp.train, "--test", sp.test, "--peer", peer, "--scheme", scheme, "--out", out)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		return fcMetrics{}, fmt.Errorf("%w: %s", err, lastLines(stderr.String(), 5))
+	stdout, err := runTail(ctx, 5, "Rscript", script, "--train", sp.train, "--test", sp.test, "--peer", peer, "--scheme", scheme, "--out", out)
+	if err != nil {
+		return fcMetrics{}, err
 	}
-	info, err := parseEvalLine(stdout.String())
+	info, err := parseEvalLine(stdout)
 	if err != nil {
 		return fcMetrics{}, err
 	}
@@ -481,6 +486,28 @@ func runPeerForecast(ctx context.Context, script, dir string, sp fcSplit, peer, 
 	}
 	m.FitSeconds, m.Fits, m.Model = info.FitSeconds, info.Fits, peer
 	return m, nil
+}
+
+// runTail runs a command and returns its standard output; when it fails, the error ends with
+// the last tail lines of its standard error.
+func runTail(ctx context.Context, tail int, name string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, name, args...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("%w: %s", err, lastLines(stderr.String(), tail))
+	}
+	return stdout.String(), nil
+}
+
+// decodeLastLine decodes the last line of a command's output into v and returns that line.
+func decodeLastLine(out string, v any) (string, error) {
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	last := strings.TrimSpace(lines[len(lines)-1])
+	if err := json.Unmarshal([]byte(last), v); err != nil {
+		return last, fmt.Errorf("last line %q: %w", last, err)
+	}
+	return last, nil
 }
 
 func lastLines(s string, n int) string {

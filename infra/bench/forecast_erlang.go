@@ -6,14 +6,11 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -104,11 +101,10 @@ func fmtNum(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
 // parseErlangLine reads the last line of `lingxi staffing erlang`.
 func parseErlangLine(out string) (erlangOurs, error) {
-	lines := strings.Split(strings.TrimSpace(out), "\n")
-	last := strings.TrimSpace(lines[len(lines)-1])
 	var o erlangOurs
-	if err := json.Unmarshal([]byte(last), &o); err != nil {
-		return erlangOurs{}, fmt.Errorf("last line %q: %w", last, err)
+	last, err := decodeLastLine(out, &o)
+	if err != nil {
+		return erlangOurs{}, err
 	}
 	if o.Agents <= 0 || o.ServiceLevel < 0 || o.ServiceLevel > 1 || o.AbandonRate < 0 || o.AbandonRate > 1 {
 		return erlangOurs{}, fmt.Errorf("last line %q: figures out of range", last)
@@ -118,14 +114,9 @@ func parseErlangLine(out string) (erlangOurs, error) {
 
 // parseErlangRef reads erlang.R's CSV output: want rows.
 func parseErlangRef(r io.Reader, want int) ([]erlangRef, error) {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = 5
-	head, err := cr.Read()
+	cr, _, err := csvWithHeader(r, "ref_agents,sl,asa_s,pwait,abandon")
 	if err != nil {
-		return nil, fmt.Errorf("header: %w", err)
-	}
-	if strings.Join(head, ",") != "ref_agents,sl,asa_s,pwait,abandon" {
-		return nil, fmt.Errorf("header %q", strings.Join(head, ","))
+		return nil, err
 	}
 	var out []erlangRef
 	for {
@@ -163,13 +154,11 @@ func runErlangCheck(ctx context.Context, cfg config, work, lingxi string, b *str
 	var grid bytes.Buffer
 	grid.WriteString("calls,aht_s,interval_s,sl,within_s,patience_s,agents\n")
 	for i, c := range cases {
-		cmd := exec.CommandContext(ctx, lingxi, c.args()...)
-		var stdout, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		if err := cmd.Run(); err != nil {
-			return fmt.Errorf("lingxi %s: %w: %s", strings.Join(c.args(), " "), err, lastLines(stderr.String(), 3))
+		stdout, err := runTail(ctx, 3, lingxi, c.args()...)
+		if err != nil {
+			return fmt.Errorf("lingxi %s: %w", strings.Join(c.args(), " "), err)
 		}
-		o, err := parseErlangLine(stdout.String())
+		o, err := parseErlangLine(stdout)
 		if err != nil {
 			return fmt.Errorf("lingxi %s: %w", strings.Join(c.args(), " "), err)
 		}
@@ -180,13 +169,11 @@ func runErlangCheck(ctx context.Context, cfg config, work, lingxi string, b *str
 	if err := os.WriteFile(gridPath, grid.Bytes(), 0o644); err != nil {
 		return err
 	}
-	cmd := exec.CommandContext(ctx, "Rscript", filepath.Join(cfg.repoRoot, "infra/bench/forecast/erlang.R"), gridPath)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("erlang.R: %w: %s", err, lastLines(stderr.String(), 5))
+	stdout, err := runTail(ctx, 5, "Rscript", filepath.Join(cfg.repoRoot, "infra/bench/forecast/erlang.R"), gridPath)
+	if err != nil {
+		return fmt.Errorf("erlang.R: %w", err)
 	}
-	refs, err := parseErlangRef(&stdout, len(cases))
+	refs, err := parseErlangRef(strings.NewReader(stdout), len(cases))
 	if err != nil {
 		return fmt.Errorf("erlang.R: %w", err)
 	}

@@ -213,7 +213,8 @@ func (l *Local) ForecastJob(ctx context.Context, job, tenant string, force bool)
 	return out, nil
 }
 
-// callRaw sends one request with a raw body of the given media type to the local HTTP API.
+// callRaw sends one request with a raw body of the given media type (none: "", with no body) to
+// the local HTTP API and returns the status and body.
 func (l *Local) callRaw(ctx context.Context, method, path, key, media string, body []byte) (int, []byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
@@ -221,7 +222,9 @@ func (l *Local) callRaw(ctx context.Context, method, path, key, media string, bo
 	if err != nil {
 		return 0, nil, err
 	}
-	req.Header.Set("Content-Type", media)
+	if media != "" {
+		req.Header.Set("Content-Type", media)
+	}
 	if key != "" {
 		req.Header.Set("Authorization", "Bearer "+key)
 	}

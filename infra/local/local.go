@@ -374,33 +374,14 @@ func (l *Local) WaitJob(ctx context.Context, key, id string) (Job, error) {
 
 // Call sends one JSON request to the local HTTP API and returns the status and body.
 func (l *Local) Call(ctx context.Context, method, path, key string, body any) (int, []byte, error) {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return 0, nil, err
-		}
-		rd = bytes.NewReader(b)
+	if body == nil {
+		return l.callRaw(ctx, method, path, key, "", nil)
 	}
-	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, method, l.Stack.HTTPURL()+path, rd)
+	b, err := json.Marshal(body)
 	if err != nil {
 		return 0, nil, err
 	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if key != "" {
-		req.Header.Set("Authorization", "Bearer "+key)
-	}
-	resp, err := l.client.Do(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, b, err
+	return l.callRaw(ctx, method, path, key, "application/json", b)
 }
 
 // Banner is what `make run` prints once the product is up: where things listen and where the

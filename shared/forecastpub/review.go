@@ -82,9 +82,9 @@ func reviewUpTo(d dueItem, now time.Time, loc *time.Location) time.Time {
 		}
 		return d.End
 	case forecaststore.Monthly:
-		return earlier(d.End, firstOfMonth(now, loc, 0))
+		return forecast.Earlier(d.End, firstOfMonth(now, loc, 0))
 	}
-	return earlier(d.End, midnight(now, loc))
+	return forecast.Earlier(d.End, midnight(now, loc))
 }
 
 // reviewOne scores forecast id against the actuals up to now; final says it was scored to its end.

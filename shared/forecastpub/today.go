@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/lingxi/lingxi/shared/forecast"
 	"github.com/lingxi/lingxi/shared/forecaststore"
 	"github.com/lingxi/lingxi/shared/intervals"
 	"github.com/lingxi/lingxi/shared/store"
@@ -89,7 +90,7 @@ func spread(curve []float64, f forecaststore.Forecast, day time.Time, step time.
 			if !qa.Before(b) {
 				break
 			}
-			lo, hi := later(a, qa), earlier(b, qb)
+			lo, hi := forecast.Later(a, qa), forecast.Earlier(b, qb)
 			if hi.After(lo) {
 				add[q] += v * float64(hi.Sub(lo)) / float64(step)
 				whole[q] += hi.Sub(lo)
@@ -104,20 +105,6 @@ func spread(curve []float64, f forecaststore.Forecast, day time.Time, step time.
 			curve[q] = add[q]
 		}
 	}
-}
-
-func later(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
-}
-
-func earlier(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
-	}
-	return b
 }
 
 // quarterHours returns the local midnight starting now's day in loc and how many quarter hours

@@ -87,7 +87,7 @@ func (c *Counters) Series(ctx context.Context, t tenant.ID, queue string, ch eve
 	histEnd := to
 	if !liveFrom.IsZero() {
 		histEnd = liveFrom
-		if err := c.addLive(ctx, acc, t, queue, ch, counter, maxTime(from, liveFrom), to); err != nil {
+		if err := c.addLive(ctx, acc, t, queue, ch, counter, forecast.Later(from, liveFrom), to); err != nil {
 			return forecast.Series{}, err
 		}
 	}
@@ -101,7 +101,7 @@ func (c *Counters) Series(ctx context.Context, t tenant.ID, queue string, ch eve
 
 // addLive adds every 5-minute slot of [from, to) that has begun by now.
 func (c *Counters) addLive(ctx context.Context, acc *accumulator, t tenant.ID, queue string, ch events.Channel, counter string, from, to time.Time) error {
-	end := minTime(to, c.now().Truncate(Step).Add(Step))
+	end := forecast.Earlier(to, c.now().Truncate(Step).Add(Step))
 	if !end.After(from) {
 		return nil
 	}
@@ -128,7 +128,7 @@ func (c *Counters) addHistory(ctx context.Context, acc *accumulator, t tenant.ID
 	}
 	hs := h.Series[i]
 	step := time.Duration(hs.StepMinutes) * time.Minute
-	lo, hi := maxTime(from, hs.From), minTime(to, hs.To)
+	lo, hi := forecast.Later(from, hs.From), forecast.Earlier(to, hs.To)
 	if !hi.After(lo) {
 		return nil
 	}
@@ -215,7 +215,7 @@ func (a *accumulator) add(s time.Time, length time.Duration, v float64) {
 
 // addUntil is add of only the part of [s, s+length) before until (its share of v by time).
 func (a *accumulator) addUntil(s time.Time, length time.Duration, v float64, until time.Time) {
-	e := minTime(s.Add(length), until)
+	e := forecast.Earlier(s.Add(length), until)
 	i := int(s.Sub(a.start) / a.step)
 	if s.Before(a.start) {
 		i = 0
@@ -226,7 +226,7 @@ func (a *accumulator) addUntil(s time.Time, length time.Duration, v float64, unt
 		if !lo.Before(e) {
 			break
 		}
-		o := minTime(hi, e).Sub(maxTime(lo, s))
+		o := forecast.Earlier(hi, e).Sub(forecast.Later(lo, s))
 		if o <= 0 {
 			continue
 		}
@@ -249,18 +249,4 @@ func (a *accumulator) values() []float64 {
 		out[i] = a.sum[i]
 	}
 	return out
-}
-
-func minTime(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
-	}
-	return b
-}
-
-func maxTime(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
 }

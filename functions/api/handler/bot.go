@@ -308,6 +308,23 @@ func pathID(r *httpapi.Request, what string, write bool) (string, error) {
 	return "", httpapi.Errorf(httpapi.KindNotFound, "no %s %q", what, id)
 }
 
+// deleteTarget reads what a DELETE of /{id} needs, in the order every such route checks it: the
+// {id} path parameter (404 if invalid), no body, then the If-Match/If-None-Match preconditions.
+func deleteTarget(r *httpapi.Request, what string) (string, precondition, error) {
+	id, err := pathID(r, what, false)
+	if err != nil {
+		return "", precondition{}, err
+	}
+	if err := r.NoBody(); err != nil {
+		return "", precondition{}, err
+	}
+	pc, err := preconditions(r)
+	if err != nil {
+		return "", precondition{}, err
+	}
+	return id, pc, nil
+}
+
 // checkFlowRefs reports intents (at ptr(i)) whose flow does not exist.
 func (api *API) checkFlowRefs(ctx context.Context, t tenant.ID, intents []botconfig.Intent, ptr func(i int) string) (botconfig.Problems, error) {
 	var p botconfig.Problems
@@ -394,14 +411,7 @@ func (api *API) listIntents(ctx context.Context, r *httpapi.Request, p auth.Prin
 }
 
 func (api *API) deleteIntent(ctx context.Context, r *httpapi.Request, p auth.Principal) (httpapi.Response, error) {
-	id, err := pathID(r, "intent", false)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	if err := r.NoBody(); err != nil {
-		return httpapi.Response{}, err
-	}
-	pc, err := preconditions(r)
+	id, pc, err := deleteTarget(r, "intent")
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -538,14 +548,7 @@ func (api *API) listArticles(ctx context.Context, r *httpapi.Request, p auth.Pri
 }
 
 func (api *API) deleteArticle(ctx context.Context, r *httpapi.Request, p auth.Principal) (httpapi.Response, error) {
-	id, err := pathID(r, "article", false)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	if err := r.NoBody(); err != nil {
-		return httpapi.Response{}, err
-	}
-	pc, err := preconditions(r)
+	id, pc, err := deleteTarget(r, "article")
 	if err != nil {
 		return httpapi.Response{}, err
 	}

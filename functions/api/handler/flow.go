@@ -168,14 +168,7 @@ func (api *API) listFlows(ctx context.Context, r *httpapi.Request, p auth.Princi
 // deleteFlow deletes a flow no intent starts; deleting one that intents still name is a 409 that
 // lists them.
 func (api *API) deleteFlow(ctx context.Context, r *httpapi.Request, p auth.Principal) (httpapi.Response, error) {
-	id, err := pathID(r, "flow", false)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	if err := r.NoBody(); err != nil {
-		return httpapi.Response{}, err
-	}
-	pc, err := preconditions(r)
+	id, pc, err := deleteTarget(r, "flow")
 	if err != nil {
 		return httpapi.Response{}, err
 	}

@@ -293,14 +293,7 @@ func (api *API) roomForEvents(ctx context.Context, t tenant.ID, adding int) erro
 }
 
 func (api *API) deleteForecastEvent(ctx context.Context, r *httpapi.Request, p auth.Principal) (httpapi.Response, error) {
-	id, err := pathID(r, "forecast event", false)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	if err := r.NoBody(); err != nil {
-		return httpapi.Response{}, err
-	}
-	pc, err := preconditions(r)
+	id, pc, err := deleteTarget(r, "forecast event")
 	if err != nil {
 		return httpapi.Response{}, err
 	}

@@ -187,18 +187,23 @@ func (api *API) getForecast(ctx context.Context, r *httpapi.Request, p auth.Prin
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	id := r.Params["id"]
-	if !forecaststore.ValidID(id) {
-		return httpapi.Response{}, httpapi.Errorf(httpapi.KindNotFound, "no forecast %q", id)
-	}
-	f, _, err := fs.Get(ctx, p.Tenant, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return httpapi.Response{}, httpapi.Errorf(httpapi.KindNotFound, "no forecast %q", id)
-	}
+	f, err := loadForecast(ctx, fs, p.Tenant, r.Params["id"])
 	if err != nil {
 		return httpapi.Response{}, err
 	}
 	return httpapi.JSON(http.StatusOK, f), nil
+}
+
+// loadForecast reads forecast id; an invalid id or one not stored is a 404.
+func loadForecast(ctx context.Context, fs *forecaststore.Store, t tenant.ID, id string) (forecaststore.Forecast, error) {
+	if !forecaststore.ValidID(id) {
+		return forecaststore.Forecast{}, httpapi.Errorf(httpapi.KindNotFound, "no forecast %q", id)
+	}
+	f, _, err := fs.Get(ctx, t, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return forecaststore.Forecast{}, httpapi.Errorf(httpapi.KindNotFound, "no forecast %q", id)
+	}
+	return f, err
 }
 
 // publishBody is the body of POST /v1/forecasts/publish.
@@ -374,13 +379,7 @@ func (api *API) getStaffing(ctx context.Context, r *httpapi.Request, p auth.Prin
 	if fe := settings.Check(); len(fe) > 0 {
 		return httpapi.Response{}, httpapi.Invalid(fe...)
 	}
-	if !forecaststore.ValidID(id) {
-		return httpapi.Response{}, httpapi.Errorf(httpapi.KindNotFound, "no forecast %q", id)
-	}
-	f, _, err := fs.Get(ctx, p.Tenant, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return httpapi.Response{}, httpapi.Errorf(httpapi.KindNotFound, "no forecast %q", id)
-	}
+	f, err := loadForecast(ctx, fs, p.Tenant, id)
 	if err != nil {
 		return httpapi.Response{}, err
 	}

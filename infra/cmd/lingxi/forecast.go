@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -145,12 +144,7 @@ func forecastEval(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		Deviation: round3(met.Deviation), Intervals: met.Intervals, FitSeconds: round3(fit.Seconds()), Model: best,
 		Scheme: *scheme, Window: string(format),
 	}
-	line, err := json.Marshal(sum)
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintln(stdout, string(line))
-	return err
+	return printJSONLine(stdout, sum)
 }
 
 // coverage is the percentage of scored intervals whose actual lies inside each band.

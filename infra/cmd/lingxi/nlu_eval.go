@@ -131,12 +131,7 @@ func nluEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		in, rec, prec := round(report.InScopeAccuracy), round(report.OOSRecall), round(report.OOSPrecision)
 		sum.InScopeAccuracy, sum.OOSRecall, sum.OOSPrecision = &in, &rec, &prec
 	}
-	line, err := json.Marshal(sum)
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintln(stdout, string(line))
-	return err
+	return printJSONLine(stdout, sum)
 }
 
 // latency times Predict on every test message, one at a time, after one
@@ -162,6 +157,11 @@ func quantile(sorted []float64, q float64) float64 {
 	}
 	i := int(math.Ceil(q*float64(len(sorted)))) - 1
 	return sorted[max(0, min(i, len(sorted)-1))]
+}
+
+// printJSONLine prints v as one JSON line: the summary line an eval command prints last.
+func printJSONLine(w io.Writer, v any) error {
+	return json.NewEncoder(w).Encode(v)
 }
 
 func round(x float64) float64 { return math.Round(x*1e4) / 1e4 }

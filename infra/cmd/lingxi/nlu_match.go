@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -109,12 +108,7 @@ func nluMatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintf(stdout, "retrieval over %d questions, %d queries: recall@1 %.4f @5 %.4f (BM25 alone %.4f / %.4f)\n",
 			r.kb, r.queries, sum.RecallAt1, sum.RecallAt5, sum.BM25RecallAt1, sum.BM25RecallAt5)
 	}
-	line, err := json.Marshal(sum)
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintln(stdout, string(line))
-	return err
+	return printJSONLine(stdout, sum)
 }
 
 type retrievalResult struct {

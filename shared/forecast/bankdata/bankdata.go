@@ -115,7 +115,7 @@ func Read(r io.Reader) (Data, error) {
 	}
 	first, last := rows[0].t, rows[0].t
 	for _, rw := range rows {
-		first, last = minTime(first, rw.t), maxTime(last, rw.t)
+		first, last = forecast.Earlier(first, rw.t), forecast.Later(last, rw.t)
 	}
 	start := first.Truncate(24 * time.Hour)
 	end := last.Truncate(24 * time.Hour).Add(24 * time.Hour)
@@ -135,20 +135,6 @@ func Read(r io.Reader) (Data, error) {
 		d.Series.Values[i] = rw.calls
 	}
 	return d, nil
-}
-
-func minTime(a, b time.Time) time.Time {
-	if b.Before(a) {
-		return b
-	}
-	return a
-}
-
-func maxTime(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
-	}
-	return a
 }
 
 func parseCalls(s string) (float64, error) {
