@@ -16,7 +16,7 @@
 // each tenant's work is bounded (forecastpub's timeouts) and one tenant's or series' failure or
 // slowness does not stop the others.
 //
-// Files: handler.go (the triggers), count.go (the stream's counting, fc-data).
+// Files: handler.go (the triggers), count.go (the stream's counting).
 package handler
 
 import (
