@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -214,9 +215,10 @@ func (p *Publisher) Publish(ctx context.Context, t tenant.ID, req Request) (Resu
 
 // RunAll runs f for every registered tenant, Config.Workers tenants at a time, each within its
 // bound; a tenant's failure is logged and the others go on, and a slow tenant holds up only its
-// worker. Once ctx is done no tenant is started; RunAll returns when every started one has
-// returned, with how many tenants failed (and ctx's error when it ended the run early). f must be
-// safe for concurrent use.
+// worker. The tenants go in a new random order each run, so when runs are cut short by their
+// deadline it is not always the same tenants that are left out. Once ctx is done no tenant is
+// started; RunAll returns when every started one has returned, with how many tenants failed (and
+// ctx's error when it ended the run early). f must be safe for concurrent use.
 func (p *Publisher) RunAll(ctx context.Context, what string, f func(ctx context.Context, t tenant.ID) error) (int, error) {
 	var (
 		mu     sync.Mutex
@@ -239,12 +241,19 @@ func (p *Publisher) RunAll(ctx context.Context, what string, f func(ctx context.
 			}
 		})
 	}
-	var listErr error
+	var (
+		listErr error
+		all     []tenant.ID
+	)
 	for t, err := range p.store.Tenants(ctx) {
 		if err != nil {
 			listErr = fmt.Errorf("%s: list the tenants: %w", what, err)
 			break
 		}
+		all = append(all, t)
+	}
+	rand.Shuffle(len(all), func(i, j int) { all[i], all[j] = all[j], all[i] })
+	for _, t := range all {
 		if ctx.Err() != nil {
 			break
 		}

@@ -2,8 +2,12 @@ package forecastpub
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/lingxi/lingxi/shared/forecast"
@@ -14,9 +18,9 @@ import (
 )
 
 // The rolling product's plan: the day's forecast at the counters' 5-minute step, from PlanWeeks
-// of history, kept as an item (KindPlan, keyed by the series and the local date) for the day's
-// refreshes. It covers PlanHours from the day's start, so a 12-hour horizon late in the evening
-// still has a plan. The hourly publish job (Request.Plans) makes the next day's plan ahead, from
+// of history, kept as an item (KindPlan, keyed by the series, the local date and its events'
+// fingerprint) for the day's refreshes. It covers PlanHours from the day's start, so a 12-hour
+// horizon late in the evening still has a plan. The hourly publish job (Request.Plans) makes the next day's plan ahead, from
 // the history up to the current day's start, so the 5-minute rolling job normally only reads it;
 // a plan still missing when its day comes is made by the rolling job from the history up to the
 // day's start.
@@ -88,20 +92,23 @@ func (p *Publisher) rollingSeries(ctx context.Context, t tenant.ID, ref interval
 }
 
 // plan reads the fine-step plan of day (a local midnight) of a series, making and keeping it from
-// the history up to histEnd (a local midnight, not after day) when there is none.
+// the history up to histEnd (a local midnight, not after day) when there is none. A plan is kept
+// under a fingerprint of the series' events as they were when it was made, so an event planned,
+// changed or deleted after a plan was made ahead (the hourly job makes tomorrow's) is in the plan
+// the rolling job reads next: the old one is no longer found and a new one is made.
 func (p *Publisher) plan(ctx context.Context, t tenant.ID, ref intervals.SeriesRef, day, histEnd time.Time, cal forecast.Calendar) (forecast.Forecast, error) {
-	k := planKey(ref, day)
+	occ, err := p.cfg.Cal.Occurrences(ctx, t, ref.Queue)
+	if err != nil {
+		return forecast.Forecast{}, fmt.Errorf("read the events of %s: %w", ref.Queue, err)
+	}
+	k := planKey(ref, day, occ)
 	var kept forecaststore.Forecast
-	_, err := p.cfg.DB.Get(ctx, t, k, &kept)
+	_, err = p.cfg.DB.Get(ctx, t, k, &kept)
 	if err == nil {
 		return Unstored(kept), nil
 	}
 	if !errors.Is(err, store.ErrNotFound) {
 		return forecast.Forecast{}, fmt.Errorf("read the plan of %s/%s: %w", ref.Queue, ref.Channel, err)
-	}
-	occ, err := p.cfg.Cal.Occurrences(ctx, t, ref.Queue)
-	if err != nil {
-		return forecast.Forecast{}, fmt.Errorf("read the events of %s: %w", ref.Queue, err)
 	}
 	skip := max(0, int(day.Sub(histEnd)/intervals.Step))
 	n := PlanHours * int(time.Hour/intervals.Step)
@@ -126,9 +133,17 @@ func (p *Publisher) plan(ctx context.Context, t tenant.ID, ref intervals.SeriesR
 	return Unstored(item), nil
 }
 
-// planKey is the key of a series' plan of day.
-func planKey(ref intervals.SeriesRef, day time.Time) store.Key {
-	return store.Key{Kind: KindPlan, ID: forecaststore.SeriesKey(ref.Queue, string(ref.Channel)) + "|" + day.Format("2006-01-02")}
+// planKey is the key of a series' plan of day made with the events occ: the day, then a
+// fingerprint of every occurrence's id, type and window.
+func planKey(ref intervals.SeriesRef, day time.Time, occ []forecast.Occurrence) store.Key {
+	lines := make([]string, len(occ))
+	for i, o := range occ {
+		lines[i] = fmt.Sprintf("%s|%s|%d|%d", o.ID, o.Type, o.Start.UnixNano(), o.End.UnixNano())
+	}
+	slices.Sort(lines)
+	sum := sha256.Sum256([]byte(strings.Join(lines, "\n")))
+	return store.Key{Kind: KindPlan, ID: forecaststore.SeriesKey(ref.Queue, string(ref.Channel)) + "|" + day.Format("2006-01-02") +
+		"|" + hex.EncodeToString(sum[:6])}
 }
 
 // planAhead makes sure a series has the plans of the current local day and the next one, the

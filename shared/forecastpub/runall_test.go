@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/lingxi/lingxi/events"
+	"github.com/lingxi/lingxi/shared/forecast"
 	"github.com/lingxi/lingxi/shared/forecaststore"
 	"github.com/lingxi/lingxi/shared/intervals"
 	"github.com/lingxi/lingxi/shared/tenant"
@@ -28,14 +29,14 @@ func TestPlanAheadReused(t *testing.T) {
 	}
 	ref := intervals.SeriesRef{Queue: "general", Channel: events.ChannelVoice}
 	var kept forecaststore.Forecast
-	v, err := f.db.Get(ctx, f.t, planKey(ref, tomorrow), &kept)
+	v, err := f.db.Get(ctx, f.t, planKey(ref, tomorrow, nil), &kept)
 	if err != nil {
 		t.Fatalf("tomorrow's plan: %v", err)
 	}
 	if n := PlanHours * int(time.Hour/intervals.Step); !kept.Start.Equal(tomorrow) || len(kept.Points) != n || !kept.PublishedAt.Equal(now) {
 		t.Fatalf("tomorrow's plan: %d points from %v made %v, want %d from %v made %v", len(kept.Points), kept.Start, kept.PublishedAt, n, tomorrow, now)
 	}
-	if _, err := f.db.Get(ctx, f.t, planKey(ref, today), &forecaststore.Forecast{}); err != nil {
+	if _, err := f.db.Get(ctx, f.t, planKey(ref, today, nil), &forecaststore.Forecast{}); err != nil {
 		t.Fatalf("today's plan: %v", err)
 	}
 
@@ -45,7 +46,7 @@ func TestPlanAheadReused(t *testing.T) {
 		t.Fatalf("rolling tomorrow: %+v %v", r, err)
 	}
 	var after forecaststore.Forecast
-	v2, err := f.db.Get(ctx, f.t, planKey(ref, tomorrow), &after)
+	v2, err := f.db.Get(ctx, f.t, planKey(ref, tomorrow, nil), &after)
 	if err != nil || v2 != v || !after.PublishedAt.Equal(now) {
 		t.Fatalf("rolling made its own plan: version %d→%d, made %v (%v)", v, v2, after.PublishedAt, err)
 	}
@@ -149,5 +150,48 @@ func TestScoredMonthlyOncePerMonth(t *testing.T) {
 	}
 	if scored(forecaststore.Rolling, f, forecaststore.Latest{}, 4, now) {
 		t.Error("a rolling forecast at :30 is scored")
+	}
+}
+
+// eventsCal is UTCCalendar with events that a test may add.
+type eventsCal struct {
+	UTCCalendar
+	occ []forecast.Occurrence
+}
+
+func (c *eventsCal) Occurrences(context.Context, tenant.ID, string) ([]forecast.Occurrence, error) {
+	return c.occ, nil
+}
+
+// A plan made ahead is made again once the series' events change: a campaign planned today for
+// tomorrow, after the hourly job made tomorrow's plan, is in the plan tomorrow's rolling job reads
+// (before, the plan made ahead was kept as it was, without the campaign).
+func TestPlanAheadRemadeWhenEventsChange(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 3, 18, 10, 7, 0, 0, time.UTC)
+	today := time.Date(2026, 3, 18, 0, 0, 0, 0, time.UTC)
+	tomorrow := today.AddDate(0, 0, 1)
+	f := newFixture(t, now, today.AddDate(0, 0, -28), 28)
+	cal := &eventsCal{}
+	f.pub.cfg.Cal = cal
+	if res, err := f.pub.Publish(ctx, f.t, Request{Products: []forecaststore.Product{}, Plans: true}); err != nil || len(res.Failed) > 0 {
+		t.Fatalf("publish plans: %v %+v", err, res.Failed)
+	}
+	ref := intervals.SeriesRef{Queue: "general", Channel: events.ChannelVoice}
+	if _, err := f.db.Get(ctx, f.t, planKey(ref, tomorrow, nil), &forecaststore.Forecast{}); err != nil {
+		t.Fatalf("tomorrow's plan: %v", err)
+	}
+	cal.occ = []forecast.Occurrence{{ID: "spring-sale", Type: "campaign", Name: "Spring sale",
+		Start: tomorrow.Add(9 * time.Hour), End: tomorrow.Add(12 * time.Hour)}}
+	f.now = tomorrow.Add(10*time.Hour + 7*time.Minute)
+	if r, err := f.pub.Rolling(ctx, f.t); err != nil || len(r.Published) != 1 {
+		t.Fatalf("rolling tomorrow: %+v %v", r, err)
+	}
+	var remade forecaststore.Forecast
+	if _, err := f.db.Get(ctx, f.t, planKey(ref, tomorrow, cal.occ), &remade); err != nil {
+		t.Fatalf("the plan with the campaign: %v", err)
+	}
+	if !remade.PublishedAt.Equal(f.now) || len(remade.Events) != 1 || remade.Events[0].ID != "spring-sale" {
+		t.Fatalf("the plan read tomorrow was made %v with events %+v, want now with the campaign", remade.PublishedAt, remade.Events)
 	}
 }

@@ -48,6 +48,11 @@ func (f *firstCache) put(k string, v time.Time) {
 
 // noteFirst makes the series' ref item record slot as its first counted slot unless it records
 // an earlier one: a conditional create, or a versioned put that only ever moves First earlier.
+// It runs before the counting transaction: should that transaction then fail for good (the event
+// goes to the failure destination), First stays at a slot that holds no count, and imported
+// history between it and the previous First reads as live zeros. That needs a late event of a
+// series with history after its first count and a permanent failure; replaying the event from
+// the failure destination fills the slot.
 func (c *Counters) noteFirst(ctx context.Context, t tenant.ID, queue string, ch events.Channel, slot time.Time) error {
 	slot = slot.UTC()
 	ck := t.String() + "|" + queue + "|" + string(ch)

@@ -36,23 +36,50 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/lingxi/lingxi/events"
 	"github.com/lingxi/lingxi/shared/conversation"
 	"github.com/lingxi/lingxi/shared/intervals"
 	"github.com/lingxi/lingxi/shared/stream"
+	"github.com/lingxi/lingxi/shared/tenant"
 )
 
 // Counter turns contact events into interval counts.
 type Counter struct {
 	c   *intervals.Counters
 	log *slog.Logger
+
+	mu      sync.Mutex
+	started map[string]bool // tenant + start key of the contacts this process counted (startsKept at most)
 }
+
+// startsKept bounds Counter.started; when full it starts afresh (a miss only costs the
+// transaction whose marker refuses the second count).
+const startsKept = 4096
 
 // NewCounter returns a Counter adding to c.
 func NewCounter(c *intervals.Counters, log *slog.Logger) *Counter {
-	return &Counter{c: c, log: log}
+	return &Counter{c: c, log: log, started: map[string]bool{}}
+}
+
+// counted reports whether this process already counted a contact's start; a contact's every
+// customer message after its first would otherwise cost a transaction refused by its marker, on
+// the tenant's busiest counter item.
+func (k *Counter) counted(t tenant.ID, key string) bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.started[t.String()+"/"+key]
+}
+
+func (k *Counter) keepStarted(t tenant.ID, key string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if len(k.started) >= startsKept {
+		clear(k.started)
+	}
+	k.started[t.String()+"/"+key] = true
 }
 
 // CountedTypes are the event types Event counts; it ignores the others.
@@ -89,8 +116,14 @@ func (k *Counter) Event(ctx context.Context, env events.Envelope) error {
 		if key == "" {
 			key = env.ID
 		}
+		if c.key != "" && k.counted(t, key) {
+			continue
+		}
 		if err := k.c.Count(ctx, t, key, c.queue, c.ch, c.at, c.deltas); err != nil {
 			return fmt.Errorf("count %s %s: %w", env.Type, env.ID, err)
+		}
+		if c.key != "" {
+			k.keepStarted(t, key)
 		}
 	}
 	k.log.DebugContext(ctx, "counted", "tenant", env.Tenant, "event_id", env.ID, "type", env.Type, "series", len(counts))

@@ -2,6 +2,7 @@ package handler
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"math"
@@ -34,8 +35,10 @@ func TestCounterEvents(t *testing.T) {
 			t.Fatal(err)
 		}
 		env.Time = base.Add(time.Duration(minute) * time.Minute)
-		for range 2 { // redelivered: counted once
-			if err := k.Event(ctx, env); err != nil {
+		// Redelivered to this process (its cache of counted starts), then to another process
+		// (the marker in the table): counted once.
+		for _, c := range []*Counter{k, k, NewCounter(ivl, slog.New(slog.NewTextHandler(io.Discard, nil)))} {
+			if err := c.Event(ctx, env); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -96,5 +99,20 @@ func TestCounterEvents(t *testing.T) {
 	bad := events.Envelope{ID: "x", Type: events.TypeContactQueued, Version: 1, Tenant: "acme", Source: "t", Time: base, Subject: "s", Data: []byte(`{"queue":1}`)}
 	if err := k.Event(ctx, bad); !stream.IsPermanent(err) {
 		t.Fatalf("bad payload: %v, want a permanent error", err)
+	}
+}
+
+// The cache of counted contact starts stays bounded: when full it starts afresh.
+func TestCountedStartsBounded(t *testing.T) {
+	k := NewCounter(nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	acme, _ := tenant.Parse("acme")
+	for i := range startsKept + 10 {
+		k.keepStarted(acme, startKey(fmt.Sprintf("cv-%d", i)))
+	}
+	if len(k.started) > startsKept || !k.counted(acme, startKey(fmt.Sprintf("cv-%d", startsKept+9))) {
+		t.Fatalf("%d kept, the last one kept: %v", len(k.started), k.counted(acme, startKey(fmt.Sprintf("cv-%d", startsKept+9))))
+	}
+	if other, _ := tenant.Parse("other"); k.counted(other, startKey(fmt.Sprintf("cv-%d", startsKept+9))) {
+		t.Fatal("another tenant's contact of the same id counted as started")
 	}
 }

@@ -3,6 +3,7 @@ package handler
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"testing"
@@ -24,6 +25,7 @@ type fakePub struct {
 	tenants  []tenant.ID
 	calls    []string
 	requests []forecastpub.Request
+	runErr   error // what RunAll returns, as a run cut short by its context would
 }
 
 func (f *fakePub) Publish(_ context.Context, t tenant.ID, req forecastpub.Request) (forecastpub.Result, error) {
@@ -49,7 +51,7 @@ func (f *fakePub) RunAll(ctx context.Context, _ string, run func(context.Context
 			failed++
 		}
 	}
-	return failed, nil
+	return failed, f.runErr
 }
 
 func (f *fakePub) Store() *forecaststore.Store { return f.store }
@@ -91,6 +93,14 @@ func TestInvoke(t *testing.T) {
 	if _, err := h.Invoke(ctx, json.RawMessage(`{"job":"nap"}`)); err == nil {
 		t.Fatal("an unknown job ran")
 	}
+	// A rolling run cut short by its own deadline is not a failure (Lambda would retry the
+	// schedule's invocation on top of the next runs); a publish run cut short is.
+	pub.runErr = context.DeadlineExceeded
+	run(`{"job":"rolling"}`)
+	if _, err := h.Invoke(ctx, json.RawMessage(`{"job":"publish"}`)); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("a publish run cut short answered %v", err)
+	}
+	pub.runErr = nil
 
 	// A stream batch: each record counted once, its tenant registered.
 	env, err := events.New(acme, events.TypeContactQueued, "ct-1", "test",
