@@ -63,8 +63,8 @@ const (
 )
 
 // RollingDeadline bounds a whole run of the rolling job over every tenant: it runs every 5
-// minutes, so a run must end before the next starts. Tenants not reached are refreshed by the
-// next run.
+// minutes, so a run must end before the next starts. RunAll takes the tenants in a random order,
+// so those a run does not reach are likely reached by the next.
 const RollingDeadline = 4 * time.Minute
 
 // Config wires a Publisher.

@@ -20,8 +20,9 @@ import (
 // The rolling product's plan: the day's forecast at the counters' 5-minute step, from PlanWeeks
 // of history, kept as an item (KindPlan, keyed by the series, the local date and its events'
 // fingerprint) for the day's refreshes. It covers PlanHours from the day's start, so a 12-hour
-// horizon late in the evening still has a plan. The hourly publish job (Request.Plans) makes the next day's plan ahead, from
-// the history up to the current day's start, so the 5-minute rolling job normally only reads it;
+// horizon late in the evening still has a plan. The hourly publish job (Request.Plans) makes the
+// next day's plan ahead, from the history up to the current day's start, so the 5-minute rolling
+// job normally only reads it;
 // a plan still missing when its day comes is made by the rolling job from the history up to the
 // day's start.
 const (
