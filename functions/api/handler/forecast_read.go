@@ -469,8 +469,7 @@ func (api *API) putStaffingSettings(ctx context.Context, r *httpapi.Request, p a
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	var old forecaststore.Settings
-	cur, err := api.currentVersion(ctx, p.Tenant, forecaststore.SettingsKey, &old)
+	cur, err := api.currentVersion(ctx, p.Tenant, forecaststore.SettingsKey, nil)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
