@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -124,24 +123,27 @@ func (c *Counters) Count(ctx context.Context, t tenant.ID, eventID, queue string
 	if at.IsZero() {
 		return fmt.Errorf("%w: zero time", ErrInvalid)
 	}
-	slot := slotName(at.Truncate(Step))
-	ops := []store.Op{store.CreateOp(t, store.Key{Kind: kindMarker, ID: eventID + "|" + queue + "|" + string(ch)},
-		marker{At: at.UTC()}, store.WithTTL(c.now().Add(MarkerTTL)))}
-	for _, name := range slices.Sorted(maps.Keys(deltas)) {
+	for name := range deltas {
 		if !ValidCounter(name) {
 			return fmt.Errorf("%w: counter %q", ErrInvalid, name)
 		}
+	}
+	start := at.Truncate(Step)
+	slot, d := slotName(start), day(at)
+	ops := []store.Op{store.CreateOp(t, store.Key{Kind: kindMarker, ID: eventID + "|" + queue + "|" + string(ch)},
+		marker{At: at.UTC()}, store.WithTTL(c.now().Add(MarkerTTL)))}
+	for _, name := range counterNames {
 		if deltas[name] == 0 {
 			continue
 		}
-		ops = append(ops, store.IncrOp(t, liveKey(queue, ch, name, day(at)), map[string]int64{slot: deltas[name]}))
+		ops = append(ops, store.IncrOp(t, liveKey(queue, ch, name, d), map[string]int64{slot: deltas[name]}))
 	}
 	if len(ops) == 1 {
 		return nil
 	}
 	// The ref is written before the counts (and only when this slot is earlier than the series'
 	// recorded first), so no reader sees a count its series' first slot does not cover.
-	if err := c.noteFirst(ctx, t, queue, ch, at.Truncate(Step)); err != nil {
+	if err := c.noteFirst(ctx, t, queue, ch, start); err != nil {
 		return fmt.Errorf("count %s for %s: %w", eventID, t, err)
 	}
 	for try := 0; ; try++ {
