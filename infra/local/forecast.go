@@ -135,10 +135,11 @@ func (l *Local) seedForecasts(ctx context.Context, fresh bool) error {
 	now := time.Now().In(loc)
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
 	if fresh {
-		steps := []struct {
+		type step struct {
 			method, path string
 			body         any
-		}{
+		}
+		steps := []step{
 			{"PUT", "/v1/forecast/settings", map[string]any{"time_zone": DemoTimeZone, "holidays": []any{}}},
 			{"PUT", "/v1/staffing/settings", map[string]any{"aht_s": 240, "service_level": 0.8, "answer_within_s": 20,
 				"max_occupancy": 0.85, "shrinkage": 0.3, "patience_s": 120, "rolling_hours": 12, "rolling_step_m": 15,
@@ -150,15 +151,9 @@ func (l *Local) seedForecasts(ctx context.Context, fresh bool) error {
 			past = append(past, map[string]any{"id": c.ID, "type": "campaign", "name": c.Name,
 				"windows": []map[string]string{{"start": s.Format(time.RFC3339), "end": s.AddDate(0, 0, c.Days).Format(time.RFC3339)}}})
 		}
-		steps = append(steps, struct {
-			method, path string
-			body         any
-		}{"POST", "/v1/forecast/event-history", map[string]any{"events": past}})
+		steps = append(steps, step{"POST", "/v1/forecast/event-history", map[string]any{"events": past}})
 		up := today.AddDate(0, 0, 10)
-		steps = append(steps, struct {
-			method, path string
-			body         any
-		}{"PUT", "/v1/forecast/events/winter-rewards", map[string]any{"type": "campaign", "name": "Winter rewards",
+		steps = append(steps, step{"PUT", "/v1/forecast/events/winter-rewards", map[string]any{"type": "campaign", "name": "Winter rewards",
 			"windows": []map[string]string{{"start": up.Format(time.RFC3339), "end": up.AddDate(0, 0, 3).Format(time.RFC3339)}}}})
 		for _, st := range steps {
 			code, body, err := l.Call(ctx, st.method, st.path, l.DemoKey, st.body)
