@@ -139,9 +139,9 @@ func forecastEval(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	cov := coverage(format, fc, all)
 	sum := forecastSummary{
-		Coverage80: round3(cov[0]), Coverage95: round3(cov[1]),
-		WAPE: round3(met.WAPE), MAPE: round3(met.MAPE), Attainment: round3(met.Attainment), DailyWAPE: round3(met.DailyWAPE),
-		Deviation: round3(met.Deviation), Intervals: met.Intervals, FitSeconds: round3(fit.Seconds()), Model: best,
+		Coverage80: roundTo(cov[0], 3), Coverage95: roundTo(cov[1], 3),
+		WAPE: roundTo(met.WAPE, 3), MAPE: roundTo(met.MAPE, 3), Attainment: roundTo(met.Attainment, 3), DailyWAPE: roundTo(met.DailyWAPE, 3),
+		Deviation: roundTo(met.Deviation, 3), Intervals: met.Intervals, FitSeconds: roundTo(fit.Seconds(), 3), Model: best,
 		Scheme: *scheme, Window: string(format),
 	}
 	return printJSONLine(stdout, sum)
@@ -188,8 +188,6 @@ func anyObserved(v []float64) bool {
 	}
 	return false
 }
-
-func round3(x float64) float64 { return math.Round(x*1e3) / 1e3 }
 
 // printDays prints each scored day's forecast and actual totals.
 func printDays(w io.Writer, format bankdata.Format, fc forecast.Forecast, all forecast.Series) {

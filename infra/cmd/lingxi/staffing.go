@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -108,7 +107,7 @@ Prints one JSON line: {"agents":…,"scheduled":…,"service_level":…,"asa_s":
 		}
 		return err
 	}
-	return json.NewEncoder(stdout).Encode(erlangLine{
+	return printJSONLine(stdout, erlangLine{
 		Agents:       r.Agents,
 		Scheduled:    r.Scheduled,
 		ServiceLevel: roundTo(r.ServiceLevel, 6),
