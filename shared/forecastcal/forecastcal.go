@@ -238,16 +238,6 @@ type Cal struct {
 // New returns a Cal over db.
 func New(db *store.Store) *Cal { return &Cal{db: db} }
 
-// Event returns event id and its version; store.ErrNotFound if there is none.
-func (c *Cal) Event(ctx context.Context, t tenant.ID, id string) (Event, int64, error) {
-	var e Event
-	ver, err := c.db.Get(ctx, t, EventKey(id), &e)
-	if err != nil {
-		return Event{}, 0, fmt.Errorf("read event %s: %w", id, err)
-	}
-	return e, ver, nil
-}
-
 // Events returns every event of t in id order.
 func (c *Cal) Events(ctx context.Context, t tenant.ID) ([]Event, error) {
 	evs, _, err := store.QueryAll[Event](ctx, c.db, t, KindEvent, "", MaxEvents)
