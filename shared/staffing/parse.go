@@ -10,7 +10,8 @@ import (
 
 // ParseServiceLevel reads a service-level target written "X/T": X percent of calls answered
 // within T seconds, as in "80/20" (0.8, 20s) or "90/15.5". X is in (0, 100), T in [0, 3600]
-// seconds; T may end in "s". Used for the CLI's --sl and the API's sl parameter.
+// seconds; T may end in "s". Used for the CLI's --sl (the API's sl parameter is read by the
+// api handler, in whole seconds from 1).
 func ParseServiceLevel(s string) (level float64, within time.Duration, err error) {
 	bad := func(why string) error {
 		return fmt.Errorf("%w: service level %q: %s (want X/T: X%% answered within T seconds, e.g. 80/20)", ErrInvalid, s, why)
