@@ -279,17 +279,45 @@ func (api *API) putForecastEvent(ctx context.Context, r *httpapi.Request, p auth
 
 // roomForEvents refuses (409) events beyond forecastcal.MaxEvents.
 func (api *API) roomForEvents(ctx context.Context, t tenant.ID, adding int) error {
-	n := 0
-	for _, err := range store.Records(ctx, api.store, t, forecastcal.KindEvent, "", store.PageRequest{Limit: store.MaxLimit}) {
-		if err != nil {
-			return fmt.Errorf("count forecast events of %s: %w", t, err)
-		}
-		n++
+	n, err := api.storedEvents(ctx, t, nil)
+	if err != nil {
+		return err
 	}
+	return eventRoom(n, adding)
+}
+
+// eventRoom refuses (409) adding events to n stored ones beyond forecastcal.MaxEvents.
+func eventRoom(n, adding int) error {
 	if n+adding > forecastcal.MaxEvents {
 		return httpapi.Errorf(httpapi.KindConflict, "%d forecast events; a tenant keeps at most %d: delete old ones first", n, forecastcal.MaxEvents)
 	}
 	return nil
+}
+
+// storedEvent is a stored event and its version.
+type storedEvent struct {
+	forecastcal.Event
+	version int64
+}
+
+// storedEvents counts t's events in one pass, and fills in want (when not nil) the stored event
+// of each id it holds as a key.
+func (api *API) storedEvents(ctx context.Context, t tenant.ID, want map[string]storedEvent) (int, error) {
+	n := 0
+	for rec, err := range store.Records(ctx, api.store, t, forecastcal.KindEvent, "", store.PageRequest{Limit: store.MaxLimit}) {
+		if err != nil {
+			return 0, fmt.Errorf("count forecast events of %s: %w", t, err)
+		}
+		n++
+		if _, ok := want[rec.Key.ID]; ok {
+			se := storedEvent{version: rec.Version}
+			if err := rec.Decode(&se.Event); err != nil {
+				return 0, fmt.Errorf("forecast event %s of %s: %w", rec.Key.ID, t, err)
+			}
+			want[rec.Key.ID] = se
+		}
+	}
+	return n, nil
 }
 
 func (api *API) deleteForecastEvent(ctx context.Context, r *httpapi.Request, p auth.Principal) (httpapi.Response, error) {
@@ -359,14 +387,19 @@ func (api *API) importEventHistory(ctx context.Context, r *httpapi.Request, p au
 	if len(fields) > 0 {
 		return httpapi.Response{}, rejected(fields, "")
 	}
+	// One pass over the stored events gives both the versions of the ids sent and the count.
+	stored := make(map[string]storedEvent, len(evs))
+	for _, e := range evs {
+		stored[e.ID] = storedEvent{}
+	}
+	n, err := api.storedEvents(ctx, p.Tenant, stored)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
 	var ops []store.Op
 	out := eventHistoryOut{Created: []string{}, Replaced: []string{}}
 	for i, e := range evs {
-		var old forecastcal.Event
-		cur, err := api.currentVersion(ctx, p.Tenant, forecastcal.EventKey(e.ID), &old)
-		if err != nil {
-			return httpapi.Response{}, err
-		}
+		old, cur := stored[e.ID].Event, stored[e.ID].version
 		e.CreatedAt, e.UpdatedAt = now, now
 		if cur > 0 {
 			if old.Source != forecastcal.SourceHistory {
@@ -383,7 +416,7 @@ func (api *API) importEventHistory(ctx context.Context, r *httpapi.Request, p au
 	if len(fields) > 0 {
 		return httpapi.Response{}, rejected(fields, "")
 	}
-	if err := api.roomForEvents(ctx, p.Tenant, len(out.Created)); err != nil {
+	if err := eventRoom(n, len(out.Created)); err != nil {
 		return httpapi.Response{}, err
 	}
 	if err := api.commit.Commit(ctx, ops); err != nil {
