@@ -322,6 +322,11 @@ func (c *Counters) Imported(ctx context.Context, t tenant.ID) ([]ImportedSeries,
 	if err != nil {
 		return nil, err
 	}
+	return h.imported(), nil
+}
+
+// imported lists the head's series by queue and channel.
+func (h headItem) imported() []ImportedSeries {
 	out := make([]ImportedSeries, 0, len(h.Series))
 	for _, s := range h.Series {
 		out = append(out, ImportedSeries{Queue: s.Queue, Channel: s.Channel, Step: stepName(time.Duration(s.StepMinutes) * time.Minute),
@@ -330,5 +335,5 @@ func (c *Counters) Imported(ctx context.Context, t tenant.ID) ([]ImportedSeries,
 	slices.SortFunc(out, func(a, b ImportedSeries) int {
 		return strings.Compare(a.Queue+"|"+string(a.Channel), b.Queue+"|"+string(b.Channel))
 	})
-	return out, nil
+	return out
 }

@@ -25,6 +25,28 @@ type SeriesRef struct {
 
 // Refs lists every series of t that was counted or imported, by queue and channel.
 func (c *Counters) Refs(ctx context.Context, t tenant.ID) ([]SeriesRef, error) {
+	h, _, err := c.head(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	return c.refs(ctx, t, h)
+}
+
+// Overview is Imported and Refs from one read of the history head (GET /v1/forecast/history).
+func (c *Counters) Overview(ctx context.Context, t tenant.ID) ([]ImportedSeries, []SeriesRef, error) {
+	h, _, err := c.head(ctx, t)
+	if err != nil {
+		return nil, nil, err
+	}
+	refs, err := c.refs(ctx, t, h)
+	if err != nil {
+		return nil, nil, err
+	}
+	return h.imported(), refs, nil
+}
+
+// refs is Refs with the history head h.
+func (c *Counters) refs(ctx context.Context, t tenant.ID, h headItem) ([]SeriesRef, error) {
 	seen := map[SeriesRef]bool{}
 	for rec, err := range store.Records(ctx, c.db, t, kindRef, "", store.PageRequest{Limit: store.MaxLimit}) {
 		if err != nil {
@@ -34,10 +56,6 @@ func (c *Counters) Refs(ctx context.Context, t tenant.ID) ([]SeriesRef, error) {
 		if ok {
 			seen[SeriesRef{Queue: q, Channel: events.Channel(ch)}] = true
 		}
-	}
-	h, _, err := c.head(ctx, t)
-	if err != nil {
-		return nil, err
 	}
 	for _, s := range h.Series {
 		seen[SeriesRef{Queue: s.Queue, Channel: s.Channel}] = true

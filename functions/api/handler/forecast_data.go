@@ -160,11 +160,7 @@ func (api *API) getHistory(ctx context.Context, r *httpapi.Request, p auth.Princ
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	imported, err := fc.counters.Imported(ctx, p.Tenant)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	refs, err := fc.counters.Refs(ctx, p.Tenant)
+	imported, refs, err := fc.counters.Overview(ctx, p.Tenant)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
