@@ -124,7 +124,11 @@ func (p *Publisher) publishSeries(ctx context.Context, t tenant.ID, ref interval
 		}
 	}
 	if want[forecaststore.Rolling] {
-		f, err := p.rollingSeries(ctx, t, ref, cal, now)
+		settings, _, err := p.store.Settings(ctx, t)
+		var f forecaststore.Forecast
+		if err == nil {
+			f, err = p.rollingSeries(ctx, t, ref, cal, settings, now)
+		}
 		if err != nil {
 			failed = append(failed, fail(forecaststore.Rolling, err))
 		} else {

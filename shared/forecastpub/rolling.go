@@ -44,10 +44,14 @@ func (p *Publisher) Rolling(ctx context.Context, t tenant.ID) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	settings, _, err := p.store.Settings(ctx, t)
+	if err != nil {
+		return Result{}, err
+	}
 	var res Result
 	for _, ref := range refs {
 		sctx, cancel := context.WithTimeout(ctx, p.cfg.SeriesTimeout)
-		f, err := p.rollingSeries(sctx, t, ref, cal, p.cfg.Now())
+		f, err := p.rollingSeries(sctx, t, ref, cal, settings, p.cfg.Now())
 		cancel()
 		if err != nil {
 			res.Failed = append(res.Failed, SeriesError{Queue: ref.Queue, Channel: string(ref.Channel), Product: string(forecaststore.Rolling), Err: err})
@@ -59,11 +63,10 @@ func (p *Publisher) Rolling(ctx context.Context, t tenant.ID) (Result, error) {
 	return res, nil
 }
 
-func (p *Publisher) rollingSeries(ctx context.Context, t tenant.ID, ref intervals.SeriesRef, cal forecast.Calendar, now time.Time) (forecaststore.Forecast, error) {
-	settings, _, err := p.store.Settings(ctx, t)
-	if err != nil {
-		return forecaststore.Forecast{}, err
-	}
+// rollingSeries refreshes the rolling product of one series, over the horizon and step of the
+// tenant's settings (read once per run by the caller).
+func (p *Publisher) rollingSeries(ctx context.Context, t tenant.ID, ref intervals.SeriesRef, cal forecast.Calendar,
+	settings forecaststore.Settings, now time.Time) (forecaststore.Forecast, error) {
 	step := time.Duration(settings.RollingStepM) * time.Minute
 	hours := settings.RollingHours
 	if step < intervals.Step || step%intervals.Step != 0 || hours < 1 {
