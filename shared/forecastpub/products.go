@@ -70,9 +70,9 @@ func (p *Publisher) publishSeries(ctx context.Context, t tenant.ID, ref interval
 		}
 		want[pr] = ok
 	}
-	occ, err := p.cfg.Cal.Occurrences(ctx, t, ref.Queue)
+	occ, err := p.occurrences(ctx, t, ref.Queue)
 	if err != nil {
-		return nil, append(failed, fail("", fmt.Errorf("read the events of %s: %w", ref.Queue, err)))
+		return nil, append(failed, fail("", err))
 	}
 	opt := forecast.Options{Calendar: cal, Events: occ}
 	today := midnight(now, loc)
@@ -127,7 +127,7 @@ func (p *Publisher) publishSeries(ctx context.Context, t tenant.ID, ref interval
 		settings, _, err := p.store.Settings(ctx, t)
 		var f forecaststore.Forecast
 		if err == nil {
-			f, err = p.rollingSeries(ctx, t, ref, cal, settings, now)
+			f, err = p.rollingSeries(ctx, t, ref, cal, occ, settings, now)
 		}
 		if err != nil {
 			failed = append(failed, fail(forecaststore.Rolling, err))

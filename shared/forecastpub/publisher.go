@@ -172,6 +172,15 @@ func (p *Publisher) calendar(ctx context.Context, t tenant.ID) (forecast.Calenda
 	return cal, nil
 }
 
+// occurrences reads the events of queue.
+func (p *Publisher) occurrences(ctx context.Context, t tenant.ID, queue string) ([]forecast.Occurrence, error) {
+	occ, err := p.cfg.Cal.Occurrences(ctx, t, queue)
+	if err != nil {
+		return nil, fmt.Errorf("read the events of %s: %w", queue, err)
+	}
+	return occ, nil
+}
+
 // Publish publishes the products req asks for, for every series of t (or req.Queue's), within
 // the tenant's bound; one series' failure is reported in Result.Failed and the others go on.
 func (p *Publisher) Publish(ctx context.Context, t tenant.ID, req Request) (Result, error) {

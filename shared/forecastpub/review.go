@@ -116,9 +116,9 @@ func (p *Publisher) reviewOne(ctx context.Context, t tenant.ID, id string, cal f
 	}
 	fc := Unstored(f)
 	fc = truncate(fc, k)
-	occ, err := p.cfg.Cal.Occurrences(ctx, t, f.Queue)
+	occ, err := p.occurrences(ctx, t, f.Queue)
 	if err != nil {
-		return false, fmt.Errorf("read the events of %s: %w", f.Queue, err)
+		return false, err
 	}
 	m := forecast.Score(fc, actual, cal.Location, MinActual)
 	rv := forecast.ReviewForecast(fc, actual, occ, cal)
