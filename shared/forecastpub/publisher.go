@@ -181,6 +181,31 @@ func (p *Publisher) occurrences(ctx context.Context, t tenant.ID, queue string) 
 	return occ, nil
 }
 
+// queueEvents reads each queue's events of a tenant once within one run (a run's series and due
+// forecasts share their queues' events); a failed read is not kept, so the next asks again.
+type queueEvents struct {
+	p   *Publisher
+	t   tenant.ID
+	occ map[string][]forecast.Occurrence
+}
+
+func (p *Publisher) queueEvents(t tenant.ID) *queueEvents {
+	return &queueEvents{p: p, t: t, occ: map[string][]forecast.Occurrence{}}
+}
+
+// of returns the events of queue, read on first use.
+func (q *queueEvents) of(ctx context.Context, queue string) ([]forecast.Occurrence, error) {
+	if occ, ok := q.occ[queue]; ok {
+		return occ, nil
+	}
+	occ, err := q.p.occurrences(ctx, q.t, queue)
+	if err != nil {
+		return nil, err
+	}
+	q.occ[queue] = occ
+	return occ, nil
+}
+
 // Publish publishes the products req asks for, for every series of t (or req.Queue's), within
 // the tenant's bound; one series' failure is reported in Result.Failed and the others go on.
 func (p *Publisher) Publish(ctx context.Context, t tenant.ID, req Request) (Result, error) {

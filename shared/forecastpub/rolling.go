@@ -49,17 +49,10 @@ func (p *Publisher) Rolling(ctx context.Context, t tenant.ID) (Result, error) {
 		return Result{}, err
 	}
 	var res Result
-	occs := map[string][]forecast.Occurrence{} // a queue's events, read once for its channels
+	qe := p.queueEvents(t) // a queue's events, read once for its channels
 	for _, ref := range refs {
 		sctx, cancel := context.WithTimeout(ctx, p.cfg.SeriesTimeout)
-		var err error
-		occ, ok := occs[ref.Queue]
-		if !ok {
-			occ, err = p.occurrences(sctx, t, ref.Queue)
-			if err == nil {
-				occs[ref.Queue] = occ
-			}
-		}
+		occ, err := qe.of(sctx, ref.Queue)
 		var f forecaststore.Forecast
 		if err == nil {
 			f, err = p.rollingSeries(sctx, t, ref, cal, occ, settings, p.cfg.Now())
