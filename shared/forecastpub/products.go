@@ -46,8 +46,9 @@ func (p *Publisher) due(ctx context.Context, t tenant.ID, ref intervals.SeriesRe
 	return v == 0 || l.PublishedAt.Before(midnight(now, loc)), nil
 }
 
-// publishSeries makes and publishes the products of one series, within the series' bound.
-func (p *Publisher) publishSeries(ctx context.Context, t tenant.ID, ref intervals.SeriesRef, cal forecast.Calendar,
+// publishSeries makes and publishes the products of one series, within the series' bound, with its
+// queue's events from qe.
+func (p *Publisher) publishSeries(ctx context.Context, t tenant.ID, ref intervals.SeriesRef, cal forecast.Calendar, qe *queueEvents,
 	products []forecaststore.Product, force bool) ([]forecaststore.Forecast, []SeriesError) {
 	ctx, cancel := context.WithTimeout(ctx, p.cfg.SeriesTimeout)
 	defer cancel()
@@ -70,7 +71,7 @@ func (p *Publisher) publishSeries(ctx context.Context, t tenant.ID, ref interval
 		}
 		want[pr] = ok
 	}
-	occ, err := p.occurrences(ctx, t, ref.Queue)
+	occ, err := qe.of(ctx, ref.Queue)
 	if err != nil {
 		return nil, append(failed, fail("", err))
 	}

@@ -227,17 +227,18 @@ func (p *Publisher) Publish(ctx context.Context, t tenant.ID, req Request) (Resu
 		products = []forecaststore.Product{forecaststore.Daily, forecaststore.Monthly, forecaststore.Hiring, forecaststore.Scheduling}
 	}
 	var res Result
+	qe := p.queueEvents(t) // a queue's events, read once for its channels, products and plans
 	for _, ref := range refs {
 		if ctx.Err() != nil {
 			res.Failed = append(res.Failed, SeriesError{Queue: ref.Queue, Channel: string(ref.Channel), Err: ctx.Err()})
 			continue
 		}
-		out, failed := p.publishSeries(ctx, t, ref, cal, products, req.Force)
+		out, failed := p.publishSeries(ctx, t, ref, cal, qe, products, req.Force)
 		res.Published = append(res.Published, out...)
 		res.Failed = append(res.Failed, failed...)
 		if req.Plans {
 			sctx, cancel := context.WithTimeout(ctx, p.cfg.SeriesTimeout)
-			err := p.planAhead(sctx, t, ref, cal)
+			err := p.planAhead(sctx, t, ref, cal, qe)
 			cancel()
 			if err != nil {
 				res.Failed = append(res.Failed, SeriesError{Queue: ref.Queue, Channel: string(ref.Channel), Product: string(forecaststore.Rolling), Err: err})

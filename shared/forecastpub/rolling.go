@@ -154,9 +154,9 @@ func planKey(ref intervals.SeriesRef, day time.Time, occ []forecast.Occurrence) 
 }
 
 // planAhead makes sure a series has the plans of the current local day and the next one, the
-// next one from the history up to the current day's start (the queue's events read once for both).
-func (p *Publisher) planAhead(ctx context.Context, t tenant.ID, ref intervals.SeriesRef, cal forecast.Calendar) error {
-	occ, err := p.occurrences(ctx, t, ref.Queue)
+// next one from the history up to the current day's start, with the queue's events from qe.
+func (p *Publisher) planAhead(ctx context.Context, t tenant.ID, ref intervals.SeriesRef, cal forecast.Calendar, qe *queueEvents) error {
+	occ, err := qe.of(ctx, ref.Queue)
 	if err != nil {
 		return err
 	}
