@@ -141,7 +141,7 @@ func Predict(ctx context.Context, history Series, horizon int, opt Options) (For
 		d, p := full.cell(t)
 		lead[i] = d - fd
 		isClosed[i] = closed(t)
-		if closed(t) || d < fd || d-fd >= hd || p >= full.slots {
+		if isClosed[i] || d < fd || d-fd >= hd || p >= full.slots {
 			continue
 		}
 		f.Point[i] = rows[d-fd][p]
