@@ -141,7 +141,7 @@ func Predict(ctx context.Context, history Series, horizon int, opt Options) (For
 		d, p := full.cell(t)
 		lead[i] = d - fd
 		isClosed[i] = closed(t)
-		if closed(t) || d < fd || d-fd >= hd || p >= full.slots {
+		if isClosed[i] || d < fd || d-fd >= hd || p >= full.slots {
 			continue
 		}
 		f.Point[i] = rows[d-fd][p]
@@ -183,13 +183,11 @@ const coreSlack = 1.5
 // backtestResult is what the rolling-origin backtest learnt.
 type backtestResult struct {
 	wape map[string]float64 // per model, percent; "ensemble" too once weighed
-	// per backtest cell: the actual (raw, holidays and events out), each model's forecast, the lead
+	// per backtest cell: the actual (raw, holidays and events out), each model's forecast
 	actual []float64
 	preds  map[string][]float64
-	lead   []int
-	days   int // backtest window length
-	resid  []float64
-	rlead  []int
+	days   int       // backtest window length
+	resid  []float64 // the ensemble's residuals on the square-root scale (bands.go)
 }
 
 // backtest fits every model at up to `origins` origins and scores them on the windows after.
@@ -225,7 +223,6 @@ func backtest(ctx context.Context, c *cleaned, ms []model, hd, origins int) (*ba
 					}
 					if first {
 						r.actual = append(r.actual, a)
-						r.lead = append(r.lead, d)
 					}
 					r.preds[m.name] = append(r.preds[m.name], max(pred[d][p], 0))
 				}
@@ -307,7 +304,6 @@ func (r *backtestResult) weigh(ms []model) map[string]float64 {
 	}
 	for i, a := range r.actual {
 		r.resid = append(r.resid, math.Sqrt(a)-math.Sqrt(ens[i]))
-		r.rlead = append(r.rlead, r.lead[i])
 	}
 	return w
 }

@@ -46,8 +46,9 @@ func (p *Publisher) due(ctx context.Context, t tenant.ID, ref intervals.SeriesRe
 	return v == 0 || l.PublishedAt.Before(midnight(now, loc)), nil
 }
 
-// publishSeries makes and publishes the products of one series, within the series' bound.
-func (p *Publisher) publishSeries(ctx context.Context, t tenant.ID, ref intervals.SeriesRef, cal forecast.Calendar,
+// publishSeries makes and publishes the products of one series, within the series' bound, with its
+// queue's events from qe.
+func (p *Publisher) publishSeries(ctx context.Context, t tenant.ID, ref intervals.SeriesRef, cal forecast.Calendar, qe *queueEvents,
 	products []forecaststore.Product, force bool) ([]forecaststore.Forecast, []SeriesError) {
 	ctx, cancel := context.WithTimeout(ctx, p.cfg.SeriesTimeout)
 	defer cancel()
@@ -70,9 +71,9 @@ func (p *Publisher) publishSeries(ctx context.Context, t tenant.ID, ref interval
 		}
 		want[pr] = ok
 	}
-	occ, err := p.cfg.Cal.Occurrences(ctx, t, ref.Queue)
+	occ, err := qe.of(ctx, ref.Queue)
 	if err != nil {
-		return nil, append(failed, fail("", fmt.Errorf("read the events of %s: %w", ref.Queue, err)))
+		return nil, append(failed, fail("", err))
 	}
 	opt := forecast.Options{Calendar: cal, Events: occ}
 	today := midnight(now, loc)
@@ -124,7 +125,11 @@ func (p *Publisher) publishSeries(ctx context.Context, t tenant.ID, ref interval
 		}
 	}
 	if want[forecaststore.Rolling] {
-		f, err := p.rollingSeries(ctx, t, ref, cal, now)
+		settings, _, err := p.store.Settings(ctx, t)
+		var f forecaststore.Forecast
+		if err == nil {
+			f, err = p.rollingSeries(ctx, t, ref, cal, occ, settings, now)
+		}
 		if err != nil {
 			failed = append(failed, fail(forecaststore.Rolling, err))
 		} else {

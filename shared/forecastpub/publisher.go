@@ -172,6 +172,40 @@ func (p *Publisher) calendar(ctx context.Context, t tenant.ID) (forecast.Calenda
 	return cal, nil
 }
 
+// occurrences reads the events of queue.
+func (p *Publisher) occurrences(ctx context.Context, t tenant.ID, queue string) ([]forecast.Occurrence, error) {
+	occ, err := p.cfg.Cal.Occurrences(ctx, t, queue)
+	if err != nil {
+		return nil, fmt.Errorf("read the events of %s: %w", queue, err)
+	}
+	return occ, nil
+}
+
+// queueEvents reads each queue's events of a tenant once within one run (a run's series and due
+// forecasts share their queues' events); a failed read is not kept, so the next asks again.
+type queueEvents struct {
+	p   *Publisher
+	t   tenant.ID
+	occ map[string][]forecast.Occurrence
+}
+
+func (p *Publisher) queueEvents(t tenant.ID) *queueEvents {
+	return &queueEvents{p: p, t: t, occ: map[string][]forecast.Occurrence{}}
+}
+
+// of returns the events of queue, read on first use.
+func (q *queueEvents) of(ctx context.Context, queue string) ([]forecast.Occurrence, error) {
+	if occ, ok := q.occ[queue]; ok {
+		return occ, nil
+	}
+	occ, err := q.p.occurrences(ctx, q.t, queue)
+	if err != nil {
+		return nil, err
+	}
+	q.occ[queue] = occ
+	return occ, nil
+}
+
 // Publish publishes the products req asks for, for every series of t (or req.Queue's), within
 // the tenant's bound; one series' failure is reported in Result.Failed and the others go on.
 func (p *Publisher) Publish(ctx context.Context, t tenant.ID, req Request) (Result, error) {
@@ -193,17 +227,18 @@ func (p *Publisher) Publish(ctx context.Context, t tenant.ID, req Request) (Resu
 		products = []forecaststore.Product{forecaststore.Daily, forecaststore.Monthly, forecaststore.Hiring, forecaststore.Scheduling}
 	}
 	var res Result
+	qe := p.queueEvents(t) // a queue's events, read once for its channels, products and plans
 	for _, ref := range refs {
 		if ctx.Err() != nil {
 			res.Failed = append(res.Failed, SeriesError{Queue: ref.Queue, Channel: string(ref.Channel), Err: ctx.Err()})
 			continue
 		}
-		out, failed := p.publishSeries(ctx, t, ref, cal, products, req.Force)
+		out, failed := p.publishSeries(ctx, t, ref, cal, qe, products, req.Force)
 		res.Published = append(res.Published, out...)
 		res.Failed = append(res.Failed, failed...)
 		if req.Plans {
 			sctx, cancel := context.WithTimeout(ctx, p.cfg.SeriesTimeout)
-			err := p.planAhead(sctx, t, ref, cal)
+			err := p.planAhead(sctx, t, ref, cal, qe)
 			cancel()
 			if err != nil {
 				res.Failed = append(res.Failed, SeriesError{Queue: ref.Queue, Channel: string(ref.Channel), Product: string(forecaststore.Rolling), Err: err})

@@ -31,6 +31,7 @@ func (p *Publisher) Review(ctx context.Context, t tenant.ID) (int, error) {
 		return 0, err
 	}
 	now := p.cfg.Now()
+	qe := p.queueEvents(t) // a queue's events, read once for all its due forecasts
 	n := 0
 	for rec, err := range store.Records(ctx, p.cfg.DB, t, KindDue, "", store.PageRequest{Limit: 100}) {
 		if err != nil {
@@ -44,7 +45,7 @@ func (p *Publisher) Review(ctx context.Context, t tenant.ID) (int, error) {
 		if !upTo.After(d.Start) || !upTo.After(d.Through) {
 			continue // nothing new to score since the last review
 		}
-		final, err := p.reviewOne(ctx, t, d.ID, cal, upTo)
+		final, err := p.reviewOne(ctx, t, d.ID, cal, qe, upTo)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 			final = true // the forecast is gone (its time to keep passed)
@@ -87,8 +88,9 @@ func reviewUpTo(d dueItem, now time.Time, loc *time.Location) time.Time {
 	return forecast.Earlier(d.End, midnight(now, loc))
 }
 
-// reviewOne scores forecast id against the actuals up to now; final says it was scored to its end.
-func (p *Publisher) reviewOne(ctx context.Context, t tenant.ID, id string, cal forecast.Calendar, now time.Time) (bool, error) {
+// reviewOne scores forecast id against the actuals up to now (with its queue's events from qe);
+// final says it was scored to its end.
+func (p *Publisher) reviewOne(ctx context.Context, t tenant.ID, id string, cal forecast.Calendar, qe *queueEvents, now time.Time) (bool, error) {
 	f, v, err := p.store.Get(ctx, t, id)
 	if err != nil {
 		return false, err
@@ -116,9 +118,9 @@ func (p *Publisher) reviewOne(ctx context.Context, t tenant.ID, id string, cal f
 	}
 	fc := Unstored(f)
 	fc = truncate(fc, k)
-	occ, err := p.cfg.Cal.Occurrences(ctx, t, f.Queue)
+	occ, err := qe.of(ctx, f.Queue)
 	if err != nil {
-		return false, fmt.Errorf("read the events of %s: %w", f.Queue, err)
+		return false, err
 	}
 	m := forecast.Score(fc, actual, cal.Location, MinActual)
 	rv := forecast.ReviewForecast(fc, actual, occ, cal)

@@ -44,10 +44,19 @@ func (p *Publisher) Rolling(ctx context.Context, t tenant.ID) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	settings, _, err := p.store.Settings(ctx, t)
+	if err != nil {
+		return Result{}, err
+	}
 	var res Result
+	qe := p.queueEvents(t) // a queue's events, read once for its channels
 	for _, ref := range refs {
 		sctx, cancel := context.WithTimeout(ctx, p.cfg.SeriesTimeout)
-		f, err := p.rollingSeries(sctx, t, ref, cal, p.cfg.Now())
+		occ, err := qe.of(sctx, ref.Queue)
+		var f forecaststore.Forecast
+		if err == nil {
+			f, err = p.rollingSeries(sctx, t, ref, cal, occ, settings, p.cfg.Now())
+		}
 		cancel()
 		if err != nil {
 			res.Failed = append(res.Failed, SeriesError{Queue: ref.Queue, Channel: string(ref.Channel), Product: string(forecaststore.Rolling), Err: err})
@@ -59,18 +68,17 @@ func (p *Publisher) Rolling(ctx context.Context, t tenant.ID) (Result, error) {
 	return res, nil
 }
 
-func (p *Publisher) rollingSeries(ctx context.Context, t tenant.ID, ref intervals.SeriesRef, cal forecast.Calendar, now time.Time) (forecaststore.Forecast, error) {
-	settings, _, err := p.store.Settings(ctx, t)
-	if err != nil {
-		return forecaststore.Forecast{}, err
-	}
+// rollingSeries refreshes the rolling product of one series, over the horizon and step of the
+// tenant's settings and with the events occ of its queue (both read once per run by the caller).
+func (p *Publisher) rollingSeries(ctx context.Context, t tenant.ID, ref intervals.SeriesRef, cal forecast.Calendar,
+	occ []forecast.Occurrence, settings forecaststore.Settings, now time.Time) (forecaststore.Forecast, error) {
 	step := time.Duration(settings.RollingStepM) * time.Minute
 	hours := settings.RollingHours
 	if step < intervals.Step || step%intervals.Step != 0 || hours < 1 {
 		step, hours = 15*time.Minute, 12
 	}
 	today := midnight(now, cal.Location)
-	plan, err := p.plan(ctx, t, ref, today, today, cal)
+	plan, err := p.plan(ctx, t, ref, today, today, cal, occ)
 	if err != nil {
 		return forecaststore.Forecast{}, err
 	}
@@ -93,18 +101,16 @@ func (p *Publisher) rollingSeries(ctx context.Context, t tenant.ID, ref interval
 }
 
 // plan reads the fine-step plan of day (a local midnight) of a series, making and keeping it from
-// the history up to histEnd (a local midnight, not after day) when there is none. A plan is kept
+// the history up to histEnd (a local midnight, not after day) with the events occ of the series'
+// queue when there is none. A plan is kept
 // under a fingerprint of the series' events as they were when it was made, so an event planned,
 // changed or deleted after a plan was made ahead (the hourly job makes tomorrow's) is in the plan
 // the rolling job reads next: the old one is no longer found and a new one is made.
-func (p *Publisher) plan(ctx context.Context, t tenant.ID, ref intervals.SeriesRef, day, histEnd time.Time, cal forecast.Calendar) (forecast.Forecast, error) {
-	occ, err := p.cfg.Cal.Occurrences(ctx, t, ref.Queue)
-	if err != nil {
-		return forecast.Forecast{}, fmt.Errorf("read the events of %s: %w", ref.Queue, err)
-	}
+func (p *Publisher) plan(ctx context.Context, t tenant.ID, ref intervals.SeriesRef, day, histEnd time.Time, cal forecast.Calendar,
+	occ []forecast.Occurrence) (forecast.Forecast, error) {
 	k := planKey(ref, day, occ)
 	var kept forecaststore.Forecast
-	_, err = p.cfg.DB.Get(ctx, t, k, &kept)
+	_, err := p.cfg.DB.Get(ctx, t, k, &kept)
 	if err == nil {
 		return Unstored(kept), nil
 	}
@@ -148,13 +154,17 @@ func planKey(ref intervals.SeriesRef, day time.Time, occ []forecast.Occurrence) 
 }
 
 // planAhead makes sure a series has the plans of the current local day and the next one, the
-// next one from the history up to the current day's start.
-func (p *Publisher) planAhead(ctx context.Context, t tenant.ID, ref intervals.SeriesRef, cal forecast.Calendar) error {
+// next one from the history up to the current day's start, with the queue's events from qe.
+func (p *Publisher) planAhead(ctx context.Context, t tenant.ID, ref intervals.SeriesRef, cal forecast.Calendar, qe *queueEvents) error {
+	occ, err := qe.of(ctx, ref.Queue)
+	if err != nil {
+		return err
+	}
 	today := midnight(p.cfg.Now(), cal.Location)
 	y, m, d := today.Date()
 	tomorrow := time.Date(y, m, d+1, 0, 0, 0, 0, cal.Location)
 	for _, day := range []time.Time{today, tomorrow} {
-		if _, err := p.plan(ctx, t, ref, day, today, cal); err != nil {
+		if _, err := p.plan(ctx, t, ref, day, today, cal, occ); err != nil {
 			return err
 		}
 	}

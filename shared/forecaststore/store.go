@@ -177,35 +177,27 @@ func (s *Store) Accuracy(ctx context.Context, t tenant.ID, queue string, page st
 	return out, nil
 }
 
-// Since yields t's forecasts published at or after since, oldest first.
+// Since yields t's forecasts published at or after since, newest first.
 func (s *Store) Since(ctx context.Context, t tenant.ID, since time.Time) iter.Seq2[Forecast, error] {
 	return func(yield func(Forecast, error) bool) {
 		from := "fc_" + since.UTC().Format("20060102T150405")
-		page := store.PageRequest{Limit: 50, Descending: true}
 		// Newest first, stopping at the first one older than since.
-		for {
-			res, err := s.db.Query(ctx, t, KindForecast, "fc_", page)
+		for rec, err := range store.Records(ctx, s.db, t, KindForecast, "fc_", store.PageRequest{Limit: 50, Descending: true}) {
 			if err != nil {
 				yield(Forecast{}, fmt.Errorf("list forecasts of %s: %w", t, err))
 				return
 			}
-			for _, rec := range res.Items {
-				if rec.Key.ID < from {
-					return
-				}
-				var f Forecast
-				if err := rec.Decode(&f); err != nil {
-					yield(Forecast{}, err)
-					return
-				}
-				if !yield(f, nil) {
-					return
-				}
-			}
-			if res.Next == "" {
+			if rec.Key.ID < from {
 				return
 			}
-			page.Cursor = res.Next
+			var f Forecast
+			if err := rec.Decode(&f); err != nil {
+				yield(Forecast{}, err)
+				return
+			}
+			if !yield(f, nil) {
+				return
+			}
 		}
 	}
 }
