@@ -41,6 +41,7 @@ const (
 	TypeContactTransferred     = "contact.transferred"
 	TypeDispatchDecided        = "dispatch.decided"
 	TypeForecastPublished      = "forecast.published"
+	TypeDispatchStrategy       = "dispatch.strategy"
 )
 
 // registry maps each known type name to its current version and payload Go type. Adding a type is
@@ -81,6 +82,7 @@ var registry = map[string]entry{
 	TypeContactTransferred:     payload[ContactTransferred](1),
 	TypeDispatchDecided:        payload[DispatchDecided](1),
 	TypeForecastPublished:      payload[ForecastPublished](1),
+	TypeDispatchStrategy:       payload[DispatchStrategy](1),
 }
 
 // entry is one registered type: the version producers write and consumers accept, and the Go type
