@@ -145,8 +145,8 @@ type Activation struct {
 	Expected Effect  `json:"expected"`
 	Context  Context `json:"context"`
 	// DecisionID is the decision that activated it ("" for an override); OverrideID the override.
-	DecisionID string `json:"decision_id,omitempty"`
-	OverrideID string `json:"override_id,omitempty"`
+	DecisionID string    `json:"decision_id,omitempty"`
+	OverrideID string    `json:"override_id,omitempty"`
 	Since      time.Time `json:"since"`
 	// Until is when it lapses unless a decision renews it.
 	Until time.Time `json:"until"`
