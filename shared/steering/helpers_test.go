@@ -167,7 +167,11 @@ func (fx *fixture) presence(tb testing.TB, t tenant.ID, id string, skills map[st
 	for i := range busy {
 		p.Slots = append(p.Slots, floor.Slot{ContactID: fmt.Sprintf("%s-busy%d", id, i), Channel: events.ChannelVoice, Status: floor.StateAssigned, Since: start})
 	}
-	if _, err := fx.db.Put(context.Background(), t, floor.PresenceKey(id), p, 0); err != nil {
+	ver, err := fx.db.Get(context.Background(), t, floor.PresenceKey(id), nil)
+	if err != nil && ver != 0 {
+		tb.Fatal(err)
+	}
+	if _, err := fx.db.Put(context.Background(), t, floor.PresenceKey(id), p, ver); err != nil {
 		tb.Fatal(err)
 	}
 }

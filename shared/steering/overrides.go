@@ -156,7 +156,7 @@ func (e *Engine) applyOverride(ctx context.Context, t tenant.ID, o strategy.Over
 		evs = append(evs, ev)
 	}
 	if o.On {
-		id := "act-" + strategy.DecisionID(now) + "-" + o.Queue + "-" + string(o.Strategy)
+		id := strategy.ActivationID(strategy.DecisionID(now), o.Queue, o.Strategy)
 		if slices.ContainsFunc(st.Active, func(a strategy.Activation) bool { return a.ID == id }) {
 			id += "-" + o.ID
 		}
