@@ -14,6 +14,7 @@ import (
 	"github.com/lingxi/lingxi/shared/forecast"
 	"github.com/lingxi/lingxi/shared/forecaststore"
 	"github.com/lingxi/lingxi/shared/outbox"
+	"github.com/lingxi/lingxi/shared/sim"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/strategy"
 	"github.com/lingxi/lingxi/shared/tenant"
@@ -62,19 +63,7 @@ type Pusher interface {
 
 // Counterfactual says what would have happened on a queue over a window without a strategy: the
 // judge's counterfactual (sim.Counterfactual).
-type Counterfactual func(ctx context.Context, w Window) strategy.Outcome
-
-// Window is one judged activation's window as the counterfactual replays it.
-type Window struct {
-	From, To          time.Time
-	ArrivalsPerMinute []float64
-	Agents            int
-	StartWaiting      int
-	HandleSeconds     float64
-	PatienceSeconds   float64
-	TargetSeconds     int
-	Seed              uint64
-}
+type Counterfactual func(ctx context.Context, w sim.Window) strategy.Outcome
 
 // Config wires an Engine. DB, Commit, Floor, Counts and Forecasts are required.
 type Config struct {
@@ -86,8 +75,7 @@ type Config struct {
 	// Push sends CallIn's notifications to the on-call users; nil sends none (the event still
 	// reaches the tenant's webhooks).
 	Push Pusher
-	// Counterfactual is the judge's; nil judges against the activation's start rates (no
-	// simulation).
+	// Counterfactual is the judge's (sim.Counterfactual when nil).
 	Counterfactual Counterfactual
 	// Decide is the decision core (strategy.Decide when nil).
 	Decide func(strategy.Input) strategy.Decision
@@ -109,6 +97,9 @@ type Engine struct {
 func New(cfg Config) *Engine {
 	if cfg.Decide == nil {
 		cfg.Decide = strategy.Decide
+	}
+	if cfg.Counterfactual == nil {
+		cfg.Counterfactual = sim.Counterfactual
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/lingxi/lingxi/shared/intervals"
+	"github.com/lingxi/lingxi/shared/sim"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/strategy"
 	"github.com/lingxi/lingxi/shared/tenant"
@@ -26,7 +27,7 @@ const judgeTries = 3
 // judgeDue judges what res withdrew and the activations in force whose window reached
 // JudgeEvery.
 func (e *Engine) judgeDue(ctx context.Context, t tenant.ID, res runResult) error {
-	if e.cfg.Counterfactual == nil || len(res.seen.snaps) == 0 {
+	if len(res.seen.snaps) == 0 {
 		return nil
 	}
 	var errs []error
@@ -127,8 +128,8 @@ func observedOutcome(from, to Snapshot) strategy.Outcome {
 // window is the counterfactual's replay of rec's queue over [from, to): the arrivals counted per
 // 5 minutes (every channel), spread over their minutes, with the agents, backlog, handle time and
 // patience at the start.
-func (e *Engine) window(ctx context.Context, t tenant.ID, rec ActivationRecord, from, to time.Time) (Window, error) {
-	w := Window{From: from, To: to, Agents: rec.Start.Agents, StartWaiting: rec.Start.Waiting,
+func (e *Engine) window(ctx context.Context, t tenant.ID, rec ActivationRecord, from, to time.Time) (sim.Window, error) {
+	w := sim.Window{From: from, To: to, Agents: rec.Start.Agents, StartWaiting: rec.Start.Waiting,
 		HandleSeconds: rec.Start.HandleSeconds, PatienceSeconds: rec.Start.PatienceSeconds,
 		TargetSeconds: rec.Start.TargetSeconds, Seed: seed(t, rec.ID)}
 	minutes := int(to.Sub(from) / time.Minute)
@@ -140,7 +141,7 @@ func (e *Engine) window(ctx context.Context, t tenant.ID, rec ActivationRecord, 
 	for _, ch := range channels {
 		s, err := e.cfg.Counts.Series(ctx, t, rec.Queue, ch, intervals.Offered, start, to, intervals.Step)
 		if err != nil {
-			return Window{}, fmt.Errorf("judge %s: arrivals of %s/%s: %w", rec.ID, rec.Queue, ch, err)
+			return sim.Window{}, fmt.Errorf("judge %s: arrivals of %s/%s: %w", rec.ID, rec.Queue, ch, err)
 		}
 		for i, v := range s.Values {
 			if v != v || v == 0 { // NaN: not observed
