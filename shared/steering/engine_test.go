@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/lingxi/lingxi/events"
+	"github.com/lingxi/lingxi/shared/steering/overlay"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/strategy"
 )
@@ -355,5 +356,49 @@ func TestSettings(t *testing.T) {
 	}
 	if st, _ := fx.eng.State(ctx, fx.acme); st.LastDecision != "" {
 		t.Fatalf("engine off kept a decision: %+v", st)
+	}
+}
+
+// An idle floor's minute writes nothing: the state keeps its version while nothing in it changes.
+func TestIdleMinuteWritesNothing(t *testing.T) {
+	ctx := context.Background()
+	fx := newFixture(t, nil)
+	fx.floorOf(t, fx.acme, 2)
+	fx.calm(t)
+	if _, err := fx.eng.RunTenant(ctx, fx.acme); err != nil {
+		t.Fatal(err)
+	}
+	_, v1, err := overlay.Read(ctx, fx.db, fx.acme)
+	if err != nil || v1 == 0 {
+		t.Fatalf("first minute: version %d %v", v1, err)
+	}
+	for m := 1; m <= 3; m++ {
+		fx.clk.set(start.Add(time.Duration(m) * time.Minute))
+		if _, err := fx.eng.RunTenant(ctx, fx.acme); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, v2, _ := overlay.Read(ctx, fx.db, fx.acme); v2 > v1+1 {
+		t.Fatalf("the state was written %d times by idle minutes", v2-v1)
+	}
+}
+
+// An on override of CallIn notifies the on-call users at once.
+func TestCallInOverrideNotifies(t *testing.T) {
+	ctx := context.Background()
+	fx := newFixture(t, nil)
+	fx.floorOf(t, fx.acme, 1)
+	set := strategy.Defaults()
+	set.OnCall = []string{"oncall1", "oncall2"}
+	if _, err := fx.eng.PutSettings(ctx, fx.acme, set); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fx.eng.PutOverride(ctx, fx.acme, strategy.Override{Queue: "general", Strategy: strategy.CallIn, On: true, By: "sup1", Until: start.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range set.OnCall {
+		if got := fx.push.to(fx.acme, u); len(got) != 1 || got[0].(CallInMessage).Queue != "general" {
+			t.Fatalf("%s got %+v", u, got)
+		}
 	}
 }
