@@ -402,3 +402,26 @@ func TestCallInOverrideNotifies(t *testing.T) {
 		}
 	}
 }
+
+// A new override of a queue's strategy replaces the older one: on then off leaves only the off,
+// and the on's activation withdrawn.
+func TestOverrideReplacesOlder(t *testing.T) {
+	ctx := context.Background()
+	fx := newFixture(t, nil)
+	fx.floorOf(t, fx.acme, 1)
+	on, err := fx.eng.PutOverride(ctx, fx.acme, strategy.Override{Queue: "general", Strategy: strategy.Divert, On: true, By: "sup1", Until: start.Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	off, err := fx.eng.PutOverride(ctx, fx.acme, strategy.Override{Queue: "general", Strategy: strategy.Divert, By: "sup2", Until: start.Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ovs, err := fx.eng.Overrides(ctx, fx.acme)
+	if err != nil || len(ovs) != 1 || ovs[0].ID != off.ID {
+		t.Fatalf("overrides %+v %v, want only %s", ovs, err, off.ID)
+	}
+	if st, _ := fx.eng.State(ctx, fx.acme); len(st.Active) != 0 {
+		t.Fatalf("%s's activation still in force: %+v", on.ID, st.Active)
+	}
+}

@@ -63,7 +63,8 @@ func checkOverride(o strategy.Override, now time.Time) []httpapi.FieldError {
 }
 
 // PutOverride records o and applies it at once; o.ID and o.Created are filled when empty. It
-// returns the override as kept. A bad override is an *httpapi.Error of kind validation.
+// replaces the tenant's earlier overrides of the same queue and strategy (deleted, their
+// activation withdrawn). It returns the override as kept. A bad override is an *httpapi.Error of kind validation.
 func (e *Engine) PutOverride(ctx context.Context, t tenant.ID, o strategy.Override) (strategy.Override, error) {
 	now := e.now()
 	if o.ID == "" {
@@ -150,6 +151,19 @@ func (e *Engine) applyOverride(ctx context.Context, t tenant.ID, o strategy.Over
 		why = ": " + strings.TrimSuffix(o.Reason, ".")
 	}
 	ops := []store.Op{store.CreateOp(t, overrideKey(o.ID), o, store.WithTTL(o.Until.Add(OverrideKeep)))}
+	// The newest order for a queue's strategy replaces the older ones: they end here.
+	for rec, err := range store.Records(ctx, e.db, t, KindOverride, "", store.PageRequest{Limit: store.MaxLimit}) {
+		if err != nil {
+			return nil, fmt.Errorf("read the overrides: %w", err)
+		}
+		var old strategy.Override
+		if err := rec.Decode(&old); err != nil {
+			return nil, fmt.Errorf("read the overrides: %w", err)
+		}
+		if old.ID != o.ID && old.Queue == o.Queue && old.Strategy == o.Strategy {
+			ops = append(ops, store.DeleteOp(t, overrideKey(old.ID), rec.Version))
+		}
+	}
 	var evs []events.Envelope
 	keep := make([]strategy.Activation, 0, len(st.Active))
 	for _, a := range st.Active {
