@@ -12,6 +12,9 @@ type cand struct {
 	eff    []float64
 	cost   float64
 	forced bool // in force or overridden on: in every combination
+	// explore marks the option being explored: its cost is paid by the exploration budget and
+	// equals prefer combinations with it.
+	explore bool
 	// Divert: effect and cost per unit of share, the share's bounds (min: the share in force).
 	divert             bool
 	perShare           []float64
@@ -33,6 +36,8 @@ type combo struct {
 	share  float64 // Divert's, when a member
 	n      int
 	valid  bool // within the divert cap
+	// explore says the combination holds the option being explored.
+	explore bool
 }
 
 // CloseMostTolerance: when nothing closes the gap, combinations closing at least this share of the
@@ -89,10 +94,14 @@ func search(g []float64, cands []cand, capShare float64, buf []float64, seen []c
 	return best, seen
 }
 
-// better orders equals: less cost, then fewer members, then the lower mask (catalog order).
+// better orders equals: less cost, then the one exploring, then fewer members, then the lower mask
+// (catalog order).
 func better(a, b combo) bool {
 	if math.Abs(a.cost-b.cost) > 1e-9 {
 		return a.cost < b.cost
+	}
+	if a.explore != b.explore {
+		return a.explore
 	}
 	if a.n != b.n {
 		return a.n < b.n
@@ -114,6 +123,7 @@ func evaluate(g []float64, cands []cand, capShare float64, mask uint32, buf []fl
 			capNew = capNew || !cands[i].forced
 			continue
 		}
+		c.explore = c.explore || cands[i].explore
 		if cands[i].capUse > 0 {
 			capUsed += cands[i].capUse
 			capNew = capNew || !cands[i].forced
@@ -141,6 +151,7 @@ func evaluate(g []float64, cands []cand, capShare float64, mask uint32, buf []fl
 			}
 			c.cost += share*d.costPerShare + d.cost
 			c.share = share
+			c.explore = c.explore || d.explore
 			capUsed += share
 		}
 	}

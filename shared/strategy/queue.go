@@ -171,7 +171,7 @@ func (w *work) queue(d *Decision, o Observation) {
 			c.costPerShare = s.costPerCustomer(k) * cust
 			c.cost = catalog[i].FixedCost
 			c.maxShare = 1
-			c.unitAgents, c.unitCustomers = sumAt(c.perShare, C, J, grossPeak), cust
+			c.unitAgents, c.unitCustomers = mostAt(c.perShare, C, J), cust
 			if c.forced {
 				c.minShare = min(1, finite(params.DivertShare))
 			}
@@ -190,7 +190,7 @@ func (w *work) queue(d *Decision, o Observation) {
 				c.capUse = cust / q.capBase()
 			}
 			opt.Params = params
-			opt.Expected = Effect{Agents: sumAt(eff, C, J, grossPeak), CustomersPerHour: cust, Cost: c.cost}
+			opt.Expected = Effect{Agents: mostAt(eff, C, J), CustomersPerHour: cust, Cost: c.cost}
 		}
 		qd.Options[i] = opt
 		if opt.Feasible {
@@ -215,7 +215,8 @@ func (w *work) queue(d *Decision, o Observation) {
 			w.seen = seen
 			cands[e] = c
 			if alt.mask&(1<<e) != 0 && chosen.mask&(1<<e) == 0 {
-				chosen, explored = alt, e
+				// The optimistic choice, with its true effects and costs.
+				chosen, explored = evaluate(gross, cands, capShare, alt.mask, w.buf[:n]), e
 				qd.Options[c.opt].Explore = true
 			}
 		}
@@ -323,12 +324,10 @@ func (w *work) precondition(q *queueGap, k Kind, p *Params, capShare float64) st
 				wait = max(wait, c.asa)
 			}
 		}
-		if wait <= 0 && p.ExpectedWaitSeconds <= 0 {
-			return "nobody has to wait"
+		if wait <= q.target.AnswerWithin.Seconds() {
+			return fmt.Sprintf("the expected wait (%.0f s) is within the target", wait)
 		}
-		if wait > 0 {
-			p.ExpectedWaitSeconds = int(math.Round(min(wait, 3600)))
-		}
+		p.ExpectedWaitSeconds = int(math.Round(min(wait, 3600)))
 	}
 	return ""
 }
@@ -360,8 +359,11 @@ func (w *work) explorable(cands []cand, opts []Option, ctx Context, queue string
 	return idx[h%uint64(len(idx))]
 }
 
-// boosted is c with its effect scaled by f (the optimism of exploration).
+// boosted is c explored: its effect scaled by f (the optimism of exploration) and its cost paid
+// by the exploration budget (it fits, or it would not be explored).
 func boosted(c cand, f float64) cand {
+	c.explore = true
+	c.cost, c.costPerShare = 0, 0
 	if c.divert {
 		c.perShare = append([]float64(nil), c.perShare...)
 		scale(c.perShare, f)
@@ -396,6 +398,15 @@ func sumAt(v []float64, C, J, j int) float64 {
 		t += v[ci*J+j]
 	}
 	return t
+}
+
+// mostAt is the most v adds in one interval, summed over the channels.
+func mostAt(v []float64, C, J int) float64 {
+	m := 0.0
+	for j := range J {
+		m = max(m, sumAt(v, C, J, j))
+	}
+	return m
 }
 
 // peakOf is the interval of the largest gap in g (positive parts summed over channels, or the
