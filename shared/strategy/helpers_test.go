@@ -48,8 +48,8 @@ func randomInput(r *rand.Rand, n int) strategy.Input {
 		o := strategy.Observation{
 			Queue: name, TargetSeconds: 10 + r.IntN(50), TargetPercent: 60 + r.IntN(35),
 			BackupAgents: r.IntN(4), MovableAgents: r.IntN(3), OutboundAgents: r.IntN(2) * r.IntN(5), OnCall: r.IntN(3),
-			Divertible: r.Float64() / 2,
-			BotResolution: map[string]float64{"balance": 0.5 + r.Float64()/2, "card": r.Float64()},
+			Divertible:     r.Float64() / 2,
+			BotResolution:  map[string]float64{"balance": 0.5 + r.Float64()/2, "card": r.Float64()},
 			HandoffIntents: map[string]float64{"balance": r.Float64() / 2, "card": r.Float64() / 2},
 		}
 		for _, ch := range []string{strategy.Voice, strategy.Chat} {
