@@ -22,7 +22,9 @@
 //   - choose.go: the search for the least costly combination closing the gap.
 //   - decide.go, queue.go: Decide; per queue the overrides, hysteresis, feasibility, exploration.
 //   - explain.go: the activations' and queues' sentences.
-//   - judge.go: Judge; scores.go: Scores.Learn, Score, Bonus (the contextual bandit).
+//   - judge.go: Judge, JudgeTogether; outcome.go: Outcome.Rated and Outcome.Since (the
+//     wallboard's rates, counters between two snapshots); scores.go: Scores.Learn, Score, Bonus
+//     (the contextual bandit).
 //   - ids.go: DecisionID, ActivationID.
 //
 // # Perception
@@ -157,7 +159,12 @@
 // counterfactual − observed abandon rate. The share of the counterfactual's shortfall recovered
 // (gain ÷ (100 − counterfactual SL), drop ÷ counterfactual abandon rate; their mean, in [−1, 2])
 // times the gap the activation was made for is the measured effect in agents; Ratio = measured ÷
-// expected agents; Reward = gain + drop − CostWeight × expected cost × hours.
+// expected agents; Reward = gain + drop − CostWeight × expected cost × hours. A judgement with
+// nothing to learn — nothing expected, no contacts, no shortfall without the strategy — is
+// Skipped, and Learn ignores it. Strategies that ran together on a queue against one
+// counterfactual without all of them are judged with JudgeTogether: the measured effect is
+// shared in proportion to their expected effects. Outcome.Rated computes the rates as the
+// wallboard does (service level = answered in target ÷ (answered + abandoned after the target)).
 //
 // Scores are a contextual bandit: an arm per strategy and Context (gap small < 2, medium < 6,
 // large; the channel with most load). Scores.Learn keeps each arm's running mean and M2 of the

@@ -162,3 +162,69 @@ func TestExplorationBound(t *testing.T) {
 		t.Fatal("never explored with a large budget")
 	}
 }
+
+func TestOutcomeRated(t *testing.T) {
+	o := strategy.Outcome{Arrived: 100, Answered: 80, AnsweredInTarget: 60, Abandoned: 20, AbandonedAfterTarget: 15, Diverted: 5}.Rated()
+	if o.ServiceLevel != 63.2 || o.AbandonRate != 20 {
+		t.Fatalf("rated %+v", o)
+	}
+	if z := (strategy.Outcome{}).Rated(); z.ServiceLevel != 100 || z.AbandonRate != 0 {
+		t.Fatalf("empty %+v", z)
+	}
+	start := strategy.Outcome{Arrived: 40, Answered: 30, AnsweredInTarget: 30, Abandoned: 2, AbandonedAfterTarget: 1}
+	w := o.Since(start)
+	if w.Arrived != 60 || w.Answered != 50 || w.AnsweredInTarget != 30 || w.Abandoned != 18 || w.AbandonedAfterTarget != 14 || w.Diverted != 5 {
+		t.Fatalf("since %+v", w)
+	}
+	if w.ServiceLevel != 46.9 {
+		t.Fatalf("since rated %+v", w)
+	}
+	// Counters reset (midnight): the later count alone.
+	if r := start.Since(o); r.Arrived != 40 {
+		t.Fatalf("after a reset %+v", r)
+	}
+}
+
+func TestJudgeSkipsWhatTeachesNothing(t *testing.T) {
+	a := strategy.Activation{ID: "a", Strategy: strategy.Divert, Expected: strategy.Effect{Agents: 2}, GapAgents: 3}
+	for name, tc := range map[string]struct {
+		a       strategy.Activation
+		obs, cf strategy.Outcome
+	}{
+		"no contacts":    {a, strategy.Outcome{}.Rated(), strategy.Outcome{}.Rated()},
+		"no shortfall":   {a, strategy.Outcome{Arrived: 10, Answered: 10, AnsweredInTarget: 10}.Rated(), strategy.Outcome{Arrived: 10, Answered: 10, AnsweredInTarget: 10}.Rated()},
+		"nothing expect": {strategy.Activation{Strategy: strategy.Divert}, strategy.Outcome{Arrived: 10, ServiceLevel: 50}, strategy.Outcome{Arrived: 10, ServiceLevel: 40}},
+	} {
+		j := strategy.Judge(tc.a, tc.obs, tc.cf, t0, t0.Add(time.Hour))
+		if j.Skipped == "" {
+			t.Errorf("%s: not skipped: %+v", name, j)
+		}
+		var s strategy.Scores
+		if got := s.Learn(j); len(got.Arms) != 0 {
+			t.Errorf("%s: learnt from a skipped judgement", name)
+		}
+	}
+}
+
+func TestJudgeTogether(t *testing.T) {
+	as := []strategy.Activation{
+		{ID: "a", Queue: "billing", Strategy: strategy.Overflow, Expected: strategy.Effect{Agents: 2, Cost: 1}, GapAgents: 6},
+		{ID: "b", Queue: "billing", Strategy: strategy.Divert, Expected: strategy.Effect{Agents: 4, Cost: 10}, GapAgents: 6},
+	}
+	obs := strategy.Outcome{Arrived: 100, ServiceLevel: 70, AbandonRate: 5}
+	cf := strategy.Outcome{Arrived: 100, ServiceLevel: 40, AbandonRate: 10}
+	js := strategy.JudgeTogether(as, obs, cf, t0, t0.Add(time.Hour))
+	if len(js) != 2 || js[0].ActivationID != "a" || js[1].ActivationID != "b" {
+		t.Fatalf("judgements %+v", js)
+	}
+	// Half the shortfall recovered of a gap of 6: 3 agents, shared 1:2; both at ratio 0.5.
+	if math.Abs(js[0].Measured-1) > 1e-9 || math.Abs(js[1].Measured-2) > 1e-9 || math.Abs(js[0].Ratio-0.5) > 1e-9 || math.Abs(js[1].Ratio-0.5) > 1e-9 {
+		t.Fatalf("measured %v %v ratios %v %v", js[0].Measured, js[1].Measured, js[0].Ratio, js[1].Ratio)
+	}
+	if js[0].Reward <= js[1].Reward {
+		t.Fatalf("the cheaper one should have the larger reward: %v %v", js[0].Reward, js[1].Reward)
+	}
+	if strategy.JudgeTogether(nil, obs, cf, t0, t0) != nil {
+		t.Fatal("judged nothing")
+	}
+}
