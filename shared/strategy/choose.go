@@ -23,8 +23,13 @@ type cand struct {
 	// unitAgents and unitCustomers are Divert's expected agents (at the peak) and customers per
 	// hour for a share of 1.
 	unitAgents, unitCustomers float64
-	// capUse is the share of the cap base a BotFirst member takes (its customers ÷ the base).
-	capUse float64
+	// capUse is the share of the cap base a BotFirst member takes (its customers ÷ the base);
+	// capPerShare the share Divert takes per unit of its share (the callers who take the offer).
+	capUse, capPerShare float64
+	// callbackAfter is Callback's offer time in this version.
+	callbackAfter int
+	// alt is a stronger version of the strategy (Callback offered sooner) the search also tries.
+	alt *cand
 }
 
 // combo is one combination the search looked at.
@@ -34,6 +39,7 @@ type combo struct {
 	closed float64 // gap closed, agent-intervals
 	cost   float64
 	share  float64 // Divert's, when a member
+	alt    bool    // the member with an alternative uses it
 	n      int
 	valid  bool // within the divert cap
 	// explore says the combination holds the option being explored.
@@ -65,6 +71,17 @@ func search(g []float64, cands []cand, capShare float64, buf []float64, seen []c
 	for {
 		mask := forced | sub
 		seen = append(seen, evaluate(g, cands, capShare, mask, buf))
+		for i := range cands {
+			if mask&(1<<i) != 0 && cands[i].alt != nil {
+				saved := cands[i]
+				cands[i] = *saved.alt
+				c := evaluate(g, cands, capShare, mask, buf)
+				cands[i] = saved
+				c.alt = true
+				seen = append(seen, c)
+				break
+			}
+		}
 		if sub == free {
 			break
 		}
@@ -102,6 +119,9 @@ func better(a, b combo) bool {
 	}
 	if a.explore != b.explore {
 		return a.explore
+	}
+	if a.alt != b.alt {
+		return !a.alt
 	}
 	if a.n != b.n {
 		return a.n < b.n
@@ -142,7 +162,7 @@ func evaluate(g []float64, cands []cand, capShare float64, mask uint32, buf []fl
 			}
 		}
 		share := math.Ceil(need/DivertStep-1e-9) * DivertStep
-		share = max(d.minShare, min(d.maxShare, capShare-capUsed, share))
+		share = max(d.minShare, min(d.maxShare, (capShare-capUsed)/d.capPerShare, share))
 		if share <= 0 && !d.forced {
 			c.mask &^= 1 << div // a share of 0 is no divert
 		} else {
@@ -152,7 +172,7 @@ func evaluate(g []float64, cands []cand, capShare float64, mask uint32, buf []fl
 			c.cost += share*d.costPerShare + d.cost
 			c.share = share
 			c.explore = c.explore || d.explore
-			capUsed += share
+			capUsed += share * d.capPerShare
 		}
 	}
 	if capNew && capUsed > capShare+1e-9 {

@@ -51,18 +51,22 @@
 //
 // # Hysteresis
 //
-// The gap seen is what remains with the strategies in force (their effect is in the figures).
-// Gap.Covered is what the strategies kept in force are modelled to add (load-based ones, Divert,
-// BotFirst, Callback and AnnounceWait, recomputed on today's load; resource ones, Overflow,
-// PauseOutbound and MoveAgents, at least what they were activated with, since their agents are
-// busy now; CallIn until its staff have had CallInDelay to arrive); the gap without them is the
-// seen gap plus Covered.
+// The observation is taken as the floor without the engine's strategies: arrivals count every
+// contact that reached the queue (diverted and called-back ones included) and available agents
+// are the queue's own (backup agents taking overflowed contacts, moved agents and outbound agents
+// are not among them). What the strategies kept in force are modelled to add is Gap.Covered
+// (load-based ones, Divert, BotFirst, Callback and AnnounceWait, recomputed on today's load;
+// resource ones, Overflow, PauseOutbound and MoveAgents, at least what they were activated with,
+// since their agents are busy now; CallIn until its staff have had CallInDelay to arrive). The
+// gap a decision reports (Gap.Projected, its band and service level) is what remains: the
+// observed gap minus Covered, the service level Erlang A's with the covered agents added.
 //
-//   - Memory.GapStreak counts the decisions in a row that saw an open gap; the engine activates
-//     only once it reaches ActivateAfterMinutes.
-//   - Memory.ClosedSince is when the gap without the strategies in force was first seen closed
-//     (projected < 1 agent, service level within the margin) in the current run; the floor
-//     closed counts as closed.
+//   - Memory.GapStreak counts the decisions in a row that saw an open gap (what remains with the
+//     strategies in force); the engine activates only once it reaches ActivateAfterMinutes.
+//   - Memory.ClosedSince is when the observed gap, without the strategies in force, was first
+//     seen closed (projected < 1 agent, service level within the margin) in the current run; the
+//     floor closed counts as closed. So a strategy that closes the gap by itself is not
+//     withdrawn for it: only the end of the need withdraws it.
 //   - An engine activation is withdrawn when that gap has been closed for WithdrawAfterMinutes
 //     and the activation is MinActiveMinutes old; when it reached its MaxMinutes (the settings'
 //     or the catalog's DefaultMaxMinutes), after which the strategy is not chosen again in the
@@ -89,24 +93,32 @@
 // enabled in the settings, not overridden off, not just ended by MaxMinutes, and its
 // preconditions — Divert and Callback need voice callers, BotFirst chat handoffs with intents
 // whose BotResolution ≥ 0.6 (params.Intents, best first), Overflow BackupAgents > 0,
-// PauseOutbound OutboundAgents > 0, CallIn OnCall > 0, MoveAgents MovableAgents > 0, a voice gap
-// and chat not short at the same interval, AnnounceWait an expected wait (Erlang A) longer than the target.
+// PauseOutbound OutboundAgents > 0, CallIn OnCall > 0, MoveAgents MovableAgents > 0, a voice
+// gap and chat not short at the same interval, AnnounceWait an expected wait (Erlang A's ASA)
+// longer than the target answer time.
 //
-// Each feasible option's expected effect is its model (below) per channel and interval times its
-// score (Scores.Score: the arm's mean measured/modelled ratio shrunk toward 1 by PriorWeight).
-// The search is exhaustive over the subsets of the feasible options (≤ 256), the ones in force
-// and overridden on always included: the least costly subset whose summed effect covers the gap
-// without the strategies in force in every channel and interval where it is positive; ties go to
-// fewer strategies, then to catalog order. Divert is sized last, to the residual gap, in
-// DivertStep (5 %) steps, never below the share in force (a share in force may be raised while
-// the gap stays open, never lowered). When no subset closes the gap, the ones closing at least
-// CloseMostTolerance (95 %) of the most any closes are equals and the least costly of them wins.
+// Each feasible option's expected effect is its model (below) per channel and interval times
+// its score (Scores.Score: the arm's mean measured/modelled ratio shrunk toward 1 by
+// PriorWeight). The search is exhaustive over the subsets of the feasible options (≤ 256), the
+// ones in force and overridden on always included: the least costly subset whose summed effect
+// covers the observed gap in every channel and interval where it is positive; ties go to fewer
+// strategies, then to catalog order. When no subset closes the gap, the ones closing at least
+// CloseMostTolerance (95 %) of the most any closes are equals and the least costly of them
+// wins.
 //
-// The divert cap: Divert's share of voice callers plus BotFirst's customers (as a share of the
-// queue's voice arrivals, or chat arrivals for a queue without voice) stay within
-// DivertCapPercent in every combination that adds either; BotFirst drops its least resolved
-// intents until it fits alone. Overrides may exceed the cap (the supervisor's order); what they
-// take counts against it.
+// Divert is sized last, to what the others leave, in DivertStep (5 %) steps, never below the
+// share in force (a share in force may be raised while the gap stays open, never lowered).
+// Callback is tried as offered after twice the target answer time and, as a stronger
+// alternative, at the target answer time (soonCallbackAfter); a callback in force may be moved
+// sooner, never later.
+//
+// The divert cap: the callers Divert diverts plus BotFirst's customers, as a share of the
+// queue's voice arrivals (chat arrivals for a queue without voice), stay within
+// DivertCapPercent in every combination that adds either. The callers diverted are Divert's
+// share × the observation's Divertible × DivertCapMargin (1.1, for chance) when the
+// observation gives it, and the whole share offered when it does not (then the cap bounds the
+// offer itself). BotFirst drops its least resolved intents until it fits alone. Overrides may
+// exceed the cap (the supervisor's order); what they take counts against it.
 //
 // Exploration: per queue one feasible option not in force whose arm is unsure (fewer than
 // ExploreUntil judgements, Scores.Bonus > 0) and whose cost per hour (at Divert's largest share)
@@ -132,10 +144,12 @@
 //
 //   - Divert: share × divertible share of callers (Observation.Divertible, DefaultDivertible
 //     0.3 when unknown) × voice arrival rate × handle time. Customers touched: share × arrivals.
-//   - Callback: the callers still waiting after CallbackAfterSeconds (twice the target answer
-//     time, 30 s to 2 min) with today's agents — 1 − Erlang A's service level for that time − half
-//     its abandonment — × CallbackAccept (0.6) move out of the peak: × arrival rate × handle
-//     time. Customers touched: those offered. Promised within PromiseMinutes (60).
+//   - Callback: the callers an offer after CallbackAfterSeconds (twice the target answer time,
+//     30 s to 2 min) reaches with today's agents — not answered by then (1 − Erlang A's service
+//     level for that time) and patient that long (exp(−after ÷ patience)) — × CallbackAccept
+//     (0.6) move out of the peak; only those who would have been served (1 − Erlang A's abandon
+//     rate) would have taken an agent's time: × arrival rate × handle time. Customers touched:
+//     those offered. Promised within PromiseMinutes (60).
 //   - Option.Expected.Agents is the most the option adds in one interval.
 //   - Overflow: BackupAgents; PauseOutbound: OutboundAgents — to the short channels first (voice,
 //     then chat), the rest to the main channel. Overflow touches the contacts those agents take.
