@@ -474,3 +474,105 @@ func TestExplanationsNameTheGapAndOptions(t *testing.T) {
 		t.Errorf("chosen empty")
 	}
 }
+
+func TestStrategiesInForceCoverTheGap(t *testing.T) {
+	// Overflow in force covers its two agents: the gap reported is what remains, and the engine
+	// does not add more when that is closed.
+	o := voiceQueue("billing", 10, 150)
+	o.BackupAgents = 0 // busy with the overflowed calls
+	o.OnCall = 3
+	a := engineActivation(strategy.Overflow, 5)
+	a.Expected.Agents = 3
+	streak := strategy.Memory{Queues: map[string]strategy.QueueMemory{"billing": {GapStreak: 3}}}
+	without := strategy.Decide(strategy.Input{Now: t0, Settings: strategy.Defaults(), Queues: []strategy.Observation{o}, Memory: streak})
+	with := strategy.Decide(strategy.Input{Now: t0, Settings: strategy.Defaults(), Queues: []strategy.Observation{o}, Memory: streak, Active: []strategy.Activation{a}})
+	gw, g := without.Queues[0].Gap, with.Queues[0].Gap
+	if g.Covered != 3 || g.Projected != gw.Projected-3 || g.ServiceLevel <= gw.ServiceLevel {
+		t.Fatalf("gap without %+v, with overflow in force %+v", gw, g)
+	}
+	if g.Open || len(with.Activate) != 0 || len(with.Withdraw) != 0 || !has(with.Active, strategy.Overflow) {
+		t.Fatalf("with overflow in force: activate %v withdraw %+v: %s", kinds(with.Activate), with.Withdraw, with.Queues[0].Why)
+	}
+	if !strings.Contains(with.Queues[0].Why, "in force cover 3.0 agents") {
+		t.Errorf("why %q", with.Queues[0].Why)
+	}
+	// The need lasts (the observed gap is open), so the clock of withdrawal does not run.
+	if m := with.Memory.Queues["billing"]; !m.ClosedSince.IsZero() || m.GapStreak != 0 {
+		t.Fatalf("memory %+v", m)
+	}
+}
+
+func TestCallbackOfferedSooner(t *testing.T) {
+	streak := strategy.Memory{Queues: map[string]strategy.QueueMemory{"billing": {GapStreak: 3}}}
+	// Nothing closes this gap: the sooner offer, which reaches more callers, is chosen.
+	huge := withForecast(voiceQueue("billing", 10, 600), 600, 600)
+	d := strategy.Decide(strategy.Input{Now: t0, Settings: strategy.Defaults(), Queues: []strategy.Observation{huge}, Memory: streak})
+	var cb strategy.Activation
+	for _, a := range d.Activate {
+		if a.Strategy == strategy.Callback {
+			cb = a
+		}
+	}
+	if cb.Params.CallbackAfterSeconds != 20 {
+		t.Fatalf("callback %+v: want offered at 20 s: %s", cb.Params, d.Queues[0].Why)
+	}
+	// In force at 40 s, it is moved sooner while the gap stays open, and never back.
+	old := engineActivation(strategy.Callback, 5)
+	old.Params = strategy.Params{CallbackAfterSeconds: 40, PromiseMinutes: 60}
+	d = strategy.Decide(strategy.Input{Now: t0, Settings: strategy.Defaults(), Queues: []strategy.Observation{huge}, Memory: streak, Active: []strategy.Activation{old}})
+	for _, a := range d.Active {
+		if a.Strategy == strategy.Callback && (a.ID != old.ID || a.Params.CallbackAfterSeconds != 20) {
+			t.Fatalf("callback in force %+v", a)
+		}
+	}
+	if !strings.Contains(d.Queues[0].Why, "callback offered sooner (after 20 s)") {
+		t.Errorf("why %q", d.Queues[0].Why)
+	}
+	// Before a choice, the option is offered after twice the target; one in force at 20 s stays
+	// there.
+	small := voiceQueue("billing", 10, 140)
+	wait := strategy.Defaults()
+	wait.ActivateAfterMinutes = 2
+	d = strategy.Decide(strategy.Input{Now: t0, Settings: wait, Queues: []strategy.Observation{small}})
+	if o := option(d.Queues[0], strategy.Callback); o.Params.CallbackAfterSeconds != 40 {
+		t.Fatalf("callback option %+v: %s", o.Params, d.Queues[0].Why)
+	}
+	soon := old
+	soon.Params.CallbackAfterSeconds = 20
+	d = strategy.Decide(strategy.Input{Now: t0, Settings: strategy.Defaults(), Queues: []strategy.Observation{small}, Memory: streak, Active: []strategy.Activation{soon}})
+	for _, a := range d.Active {
+		if a.Strategy == strategy.Callback && a.Params.CallbackAfterSeconds != 20 {
+			t.Fatalf("callback in force moved later: %+v", a.Params)
+		}
+	}
+}
+
+func TestDivertCap(t *testing.T) {
+	streak := strategy.Memory{Queues: map[string]strategy.QueueMemory{"billing": {GapStreak: 3}}}
+	huge := withForecast(voiceQueue("billing", 10, 600), 600, 600)
+	share := func(s strategy.Settings, divertible float64) float64 {
+		o := huge
+		o.Divertible = divertible
+		d := strategy.Decide(strategy.Input{Now: t0, Settings: s, Queues: []strategy.Observation{o}, Memory: streak})
+		for _, a := range d.Active {
+			if a.Strategy == strategy.Divert {
+				return a.Params.DivertShare
+			}
+		}
+		if o := option(d.Queues[0], strategy.Divert); !o.Feasible {
+			return -1
+		}
+		return 0
+	}
+	s := strategy.Defaults()
+	if got := share(s, 0); got != 0.2 {
+		t.Errorf("divertible unknown: share %v, want the cap 0.2 offered", got)
+	}
+	if got := share(s, 0.4); got < 0.45 || got*0.4*strategy.DivertCapMargin > 0.2+1e-9 {
+		t.Errorf("divertible 0.4: share %v, want 0.2 ÷ (0.4 × margin)", got)
+	}
+	s.DivertCapPercent = 5
+	if got := share(s, 0); got != 0.05 {
+		t.Errorf("cap 5 %%: share %v", got)
+	}
+}
