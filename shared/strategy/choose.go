@@ -191,3 +191,21 @@ func evaluate(g []float64, cands []cand, capShare float64, mask uint32, buf []fl
 	c.n = bits.OnesCount32(c.mask)
 	return c
 }
+
+// reevaluate is c evaluated again on cands (after the search ran on changed ones), with the
+// alternative it chose.
+func reevaluate(g []float64, cands []cand, capShare float64, c combo, buf []float64) combo {
+	if c.alt {
+		for i := range cands {
+			if c.mask&(1<<i) != 0 && cands[i].alt != nil {
+				saved := cands[i]
+				cands[i] = *saved.alt
+				out := evaluate(g, cands, capShare, c.mask, buf)
+				cands[i] = saved
+				out.alt = true
+				return out
+			}
+		}
+	}
+	return evaluate(g, cands, capShare, c.mask, buf)
+}

@@ -16,6 +16,7 @@ type held struct {
 // queue decides one queue: its part of d.
 func (w *work) queue(d *Decision, o Observation) {
 	now, s := w.in.Now, w.s
+	w.memo.keys, w.memo.vals = w.memo.keys[:0], w.memo.vals[:0] // queues rarely share a load
 	q := perceive(o, now, w.horizon, &w.memo)
 	C, J := len(q.ch), len(q.starts)
 	n := C * J
@@ -129,6 +130,9 @@ func (w *work) queue(d *Decision, o Observation) {
 		switch {
 		case hasOvr && x.On:
 			opt.Feasible = true
+			if inForce != nil {
+				params, since = inForce.a.Params, inForce.a.Since
+			}
 			if x.Params != nil {
 				params = *x.Params
 			}
@@ -178,6 +182,9 @@ func (w *work) queue(d *Decision, o Observation) {
 			opt.Params.DivertShare = c.maxShareFor(capShare)
 		} else if k == Callback {
 			c = w.callbackCand(&q, c, params, since, opt.Score, catalog[i].FixedCost, n)
+			if hasOvr && x.On {
+				c.alt = nil // the supervisor's params stand
+			}
 			opt.Params = params
 			opt.Expected = Effect{Agents: mostAt(c.eff, C, J), CustomersPerHour: c.unitCustomers, Cost: c.cost}
 		} else {
@@ -215,7 +222,7 @@ func (w *work) queue(d *Decision, o Observation) {
 			cands[e] = c
 			if alt.mask&(1<<e) != 0 && chosen.mask&(1<<e) == 0 {
 				// The optimistic choice, with its true effects and costs.
-				chosen, explored = evaluate(gross, cands, capShare, alt.mask, w.buf[:n]), e
+				chosen, explored = reevaluate(gross, cands, capShare, alt, w.buf[:n]), e
 				qd.Options[c.opt].Explore = true
 			}
 		}
