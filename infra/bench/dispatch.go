@@ -382,6 +382,21 @@ func renderDispatch(cfg config, days []dpDay, tuned []string, runs []dpRun, synt
 					dpFmt(dpMedian(a.abRatio), "%.2f"), dpMedian(a.asa), dpMedian(a.divert), dpFmt(dpMedian(a.callbacks), "%.1f"), dpFmt(dpMedian(a.late), "%.0f"), dpMedian(a.occ))
 			}
 			b.WriteString("\n")
+			var inForce []string
+			for _, spec := range strategy.Catalog() {
+				var mins []float64
+				for _, r := range runs {
+					if r.bank == bk.key && r.factor == factor && r.res.Policy == "engine" {
+						mins = append(mins, float64(r.res.StrategyMinutes[spec.Kind]))
+					}
+				}
+				if m := dpMedian(mins); m > 0 {
+					inForce = append(inForce, fmt.Sprintf("%s %.0f", spec.Kind, m))
+				}
+			}
+			if len(inForce) > 0 {
+				fmt.Fprintf(&b, "The engine's strategies in force during the spike's %d minutes (median minutes): %s.\n\n", dpSpikeHours*60, strings.Join(inForce, ", "))
+			}
 			if factor == 3 {
 				e := aggs["engine"]
 				cap := strategy.Defaults().DivertCapPercent
