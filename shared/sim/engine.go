@@ -9,10 +9,11 @@ import (
 
 // engine is an engine policy's state between its minutes: what Decide remembers.
 type engine struct {
-	settings strategy.Settings
-	memory   strategy.Memory
-	active   []strategy.Activation
-	seed     uint64
+	settings  strategy.Settings
+	overrides []strategy.Override
+	memory    strategy.Memory
+	active    []strategy.Activation
+	seed      uint64
 }
 
 // simTenant is the tenant the simulated decisions are made for.
@@ -23,7 +24,7 @@ func newEngine(sc Scenario, p Policy) *engine {
 	if p.Only != "" {
 		s = onlySettings(s, p.Only)
 	}
-	return &engine{settings: s, seed: sc.Seed}
+	return &engine{settings: s, overrides: sc.Overrides, seed: sc.Seed}
 }
 
 // onlySettings are s with the engine on and every strategy disabled but k.
@@ -42,14 +43,21 @@ func onlySettings(s strategy.Settings, k strategy.Kind) strategy.Settings {
 // tick is one engine minute: observe the floor, decide, apply the active set.
 func (e *engine) tick(f *floor, minute int) error {
 	now := f.sc.Start.Add(time.Duration(minute) * time.Minute)
+	var overrides []strategy.Override
+	for _, o := range e.overrides {
+		if !now.Before(o.Created) && now.Before(o.Until) {
+			overrides = append(overrides, o)
+		}
+	}
 	in := strategy.Input{
-		Tenant:   simTenant,
-		Now:      now,
-		Settings: e.settings,
-		Queues:   []strategy.Observation{f.observe(now, e.settings)},
-		Active:   e.active,
-		Memory:   e.memory,
-		Seed:     e.seed ^ uint64(minute)*0x9e3779b97f4a7c15,
+		Tenant:    simTenant,
+		Now:       now,
+		Settings:  e.settings,
+		Queues:    []strategy.Observation{f.observe(now, e.settings)},
+		Active:    e.active,
+		Overrides: overrides,
+		Memory:    e.memory,
+		Seed:      e.seed ^ uint64(minute)*0x9e3779b97f4a7c15,
 	}
 	started := time.Now()
 	d := strategy.Decide(in)
@@ -66,12 +74,24 @@ func (f *floor) observe(now time.Time, s strategy.Settings) strategy.Observation
 	if c := f.head(); c >= 0 {
 		longest = int(f.now - f.custs[c].at)
 	}
+	// The queue's own agents (the plan's): the reserves a strategy brought in are what the engine
+	// counts as that strategy's cover, not as agents the queue has.
+	available, busy := 0, 0
+	for _, a := range f.agents {
+		if a.kind == kindPlan && a.present {
+			if a.busy {
+				busy++
+			} else {
+				available++
+			}
+		}
+	}
 	v := strategy.ChannelView{
 		Channel:            strategy.Voice,
 		Waiting:            f.nWait,
 		LongestWaitSeconds: longest,
-		Available:          len(f.idle),
-		Busy:               f.nBusy,
+		Available:          available,
+		Busy:               busy,
 		Capacity:           1,
 		ArrivalsPerHour:    f.recentRate(),
 		HandleSeconds:      f.recentHandle(),

@@ -70,3 +70,24 @@ func TestOnlyPolicyKeepsToItsStrategy(t *testing.T) {
 		}
 	}
 }
+
+// A supervisor's override reaches Decide in simulation too: forced on with its params, it is in
+// force from its start to its end whatever the gap; forced off, the engine keeps away from it.
+func TestOverridesInSimulation(t *testing.T) {
+	sc := spiked()
+	sc.Overrides = []strategy.Override{
+		{ID: "ov-1", Queue: QueueName, Strategy: strategy.Callback, On: true, By: "sup", Created: day.Add(30 * time.Minute), Until: day.Add(90 * time.Minute),
+			Params: &strategy.Params{CallbackAfterSeconds: 5, PromiseMinutes: 240}},
+		{ID: "ov-2", Queue: QueueName, Strategy: strategy.Overflow, On: false, By: "sup", Created: day, Until: day.Add(8 * time.Hour)},
+	}
+	r, err := Run(context.Background(), sc, EngineAll)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.StrategyMinutes[strategy.Overflow] != 0 {
+		t.Errorf("overflow overridden off was in force %d minutes", r.StrategyMinutes[strategy.Overflow])
+	}
+	if m := r.StrategyMinutes[strategy.Callback]; m < 60 {
+		t.Errorf("callback forced on for an hour was in force %d minutes", m)
+	}
+}

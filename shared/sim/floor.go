@@ -228,13 +228,15 @@ func (f *floor) run() error {
 			if err := f.ctx.Err(); err != nil {
 				return err
 			}
-			for k, a := range f.active {
-				if f.now < a.Until.Sub(f.sc.Start).Seconds() {
-					f.strategyMinutes[k]++
-				}
-			}
 			if err := f.onTick(f, e.id); err != nil {
 				return err
+			}
+			if f.now >= f.mFrom && f.now < f.mTo {
+				for k, a := range f.active {
+					if f.now < f.seconds(a.Until) {
+						f.strategyMinutes[k]++
+					}
+				}
 			}
 			if next := float64(e.id+1) * 60; next < f.ticksUntil {
 				f.push(next, evTick, e.id+1, 0)

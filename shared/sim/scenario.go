@@ -39,7 +39,11 @@ type Scenario struct {
 	BackupAgents, OnCallAgents, MovableAgents, OutboundAgents int
 	// Settings are the engine's (strategy.Defaults() when zero).
 	Settings strategy.Settings
-	Seed     uint64
+	// Overrides are supervisors' overrides the engine policies pass to every decision while they
+	// are in force (their Queue should be QueueName): forcing a strategy on with chosen params, or
+	// keeping one off.
+	Overrides []strategy.Override
+	Seed      uint64
 	// MeasureFrom and MeasureTo, when set, restrict the Result to the customers arriving between
 	// them (e.g. a spike's two hours); zero: every customer.
 	MeasureFrom, MeasureTo time.Time
@@ -258,7 +262,8 @@ type Result struct {
 	// run ended first).
 	CallbacksServed int `json:"callbacks_served"`
 	CallbacksLate   int `json:"callbacks_late"`
-	// StrategyMinutes is, per strategy, the minutes it was in force.
+	// StrategyMinutes is, per strategy, the minutes it was in force after the minute's decision
+	// (inside the measured window).
 	StrategyMinutes map[strategy.Kind]int `json:"strategy_minutes,omitempty"`
 }
 
