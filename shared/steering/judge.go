@@ -132,26 +132,20 @@ func (e *Engine) judge(ctx context.Context, t tenant.ID, group []versioned, res 
 	}
 }
 
-// observedOutcome is what happened between two snapshots of a queue's counters. Counters restart
-// with the wallboard's day: across midnight the window is measured from the day's start.
+// observedOutcome is what happened between two snapshots of a queue's counters
+// (strategy.Outcome.Since: the wallboard's rates). Counters restart with the wallboard's day:
+// across midnight the window is measured from the day's start.
 func observedOutcome(from, to Snapshot) strategy.Outcome {
 	if from.Day != to.Day {
 		from = Snapshot{}
 	}
-	o := strategy.Outcome{
-		Arrived:              max(to.Offered-from.Offered, 0),
-		Answered:             max(to.Answered-from.Answered, 0),
-		AnsweredInTarget:     max(to.AnsweredInTarget-from.AnsweredInTarget, 0),
-		Abandoned:            max(to.Abandoned-from.Abandoned, 0),
-		AbandonedAfterTarget: max(to.AbandonedAfterTarget-from.AbandonedAfterTarget, 0),
-	}
-	if n := o.Answered + o.AbandonedAfterTarget; n > 0 {
-		o.ServiceLevel = round2(100 * float64(o.AnsweredInTarget) / float64(n))
-	}
-	if n := o.Answered + o.Abandoned; n > 0 {
-		o.AbandonRate = round2(100 * float64(o.Abandoned) / float64(n))
-	}
-	return o
+	return to.outcome().Since(from.outcome())
+}
+
+// outcome is the snapshot's counters as cumulative outcome counts.
+func (s Snapshot) outcome() strategy.Outcome {
+	return strategy.Outcome{Arrived: s.Offered, Answered: s.Answered, AnsweredInTarget: s.AnsweredInTarget,
+		Abandoned: s.Abandoned, AbandonedAfterTarget: s.AbandonedAfterTarget}
 }
 
 // window is the counterfactual's replay of rec's queue over [from, to): the arrivals counted per
