@@ -7,6 +7,12 @@ package steering
 // (arrivals over the last 15 minutes, handle time over the last hour), the rolling forecast
 // (forecaststore's latest rolling product per queue and channel, with its 80% band) and the
 // tenant's settings (on-call staff) and bot statistics (botstats.go).
+//
+// Where a source has no per-channel figure the queue's is told on each channel: the wallboard's
+// service level and abandon rate are per queue; the measured handle time is per channel over every
+// queue (the counters' handle_seconds names no queue), less the day's mean wait (it runs from the
+// queueing), else the staffing settings' handle time; patience is the staffing settings' or a
+// channel default. Outbound agents are 0: the product has no outbound campaigns yet.
 
 import (
 	"cmp"
