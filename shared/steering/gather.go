@@ -84,9 +84,12 @@ func (e *Engine) perceive(ctx context.Context, t tenant.ID, now time.Time, set s
 	if err != nil {
 		return perception{}, fmt.Errorf("perceive: %w", err)
 	}
-	bot, err := e.botStats(ctx, t, now)
-	if err != nil {
-		return perception{}, err
+	var bot BotStats
+	if set.Enabled && set.Strategies[strategy.BotFirst].Enabled {
+		// Only BotFirst reads the bot's figures: a tenant without it does not pay for counting.
+		if bot, err = e.botStats(ctx, t, now); err != nil {
+			return perception{}, err
+		}
 	}
 	byID := map[string]floor.Queue{}
 	for _, q := range queues {
