@@ -113,7 +113,7 @@ func (e *Engine) decideOnce(ctx context.Context, t tenant.ID) (strategy.Decision
 		}
 		evs = append(evs, ev)
 	}
-	next := overlay.State{Active: d.Active, Memory: d.Memory, LastDecision: st.LastDecision, LastAt: now, Queues: d.Queues}
+	next := overlay.State{Active: d.Active, Memory: d.Memory, LastDecision: st.LastDecision, LastAt: now, Queues: fitting(d.Queues)}
 	if next.Active == nil {
 		next.Active = []strategy.Activation{}
 	}
@@ -124,7 +124,9 @@ func (e *Engine) decideOnce(ctx context.Context, t tenant.ID) (strategy.Decision
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return d, res, fmt.Errorf("read decision %s: %w", d.ID, err)
 		}
-		ops = append(ops, store.PutOp(t, decisionKey(d.ID), d, dv, store.WithTTL(now.Add(DecisionKeep))))
+		kept := d
+		kept.Queues = fitting(d.Queues)
+		ops = append(ops, store.PutOp(t, decisionKey(d.ID), kept, dv, store.WithTTL(now.Add(DecisionKeep))))
 	}
 	if len(ops) == 0 && len(evs) == 0 && ver > 0 && same(st, next) {
 		res.active = next.Active
@@ -139,6 +141,25 @@ func (e *Engine) decideOnce(ctx context.Context, t tenant.ID) (strategy.Decision
 	}
 	res.active = next.Active
 	return d, res, nil
+}
+
+// maxExplained is the most bytes of queue explanations an item keeps with every option: a tenant
+// with very many queues keeps each queue's gap, choice and sentence (which names the options)
+// without the options' details, so its items stay under DynamoDB's 400 KB.
+const maxExplained = 200 << 10
+
+// fitting returns qs, or a copy without the options when they would make an item too large.
+func fitting(qs []strategy.QueueDecision) []strategy.QueueDecision {
+	b, err := json.Marshal(qs)
+	if err == nil && len(b) <= maxExplained {
+		return qs
+	}
+	out := make([]strategy.QueueDecision, len(qs))
+	for i, q := range qs {
+		q.Options = nil
+		out[i] = q
+	}
+	return out
 }
 
 // same reports whether two states hold the same activations, memory and explanations (LastAt
