@@ -288,3 +288,42 @@ func TestManyQueuesFitTheItems(t *testing.T) {
 		t.Fatalf("state %d queues %v", len(st.Queues), err)
 	}
 }
+
+// A minute with more activations than one transaction takes starts those that fit and leaves the
+// rest to the next minute, which starts them.
+func TestManyActivationsSpreadOverMinutes(t *testing.T) {
+	ctx := context.Background()
+	fx := newFixture(t, scripted(func(in strategy.Input) strategy.Decision {
+		d := strategy.Decision{Active: slices.Clone(in.Active)}
+		for i := range 70 {
+			q := fmt.Sprintf("q%02d", i)
+			if slices.ContainsFunc(in.Active, func(a strategy.Activation) bool { return a.Queue == q }) {
+				continue
+			}
+			a := act(in, strategy.AnnounceWait, strategy.Params{ExpectedWaitSeconds: 60})
+			a.ID, a.Queue = strategy.ActivationID(strategy.DecisionID(in.Now), q, strategy.AnnounceWait), q
+			d.Activate = append(d.Activate, a)
+			d.Active = append(d.Active, a)
+		}
+		return d
+	}))
+	fx.floorOf(t, fx.acme, 1)
+	d, err := fx.eng.RunTenant(ctx, fx.acme)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(d.Activate); n == 0 || n == 70 {
+		t.Fatalf("first minute started %d of 70", n)
+	}
+	fx.clk.set(start.Add(time.Minute))
+	if _, err := fx.eng.RunTenant(ctx, fx.acme); err != nil {
+		t.Fatal(err)
+	}
+	st, err := fx.eng.State(ctx, fx.acme)
+	if err != nil || len(st.Active) != 70 {
+		t.Fatalf("in force after two minutes: %d %v", len(st.Active), err)
+	}
+	if evs := fx.rec.strategies(t, fx.acme); len(evs) != 70 {
+		t.Fatalf("%d events for 70 activations", len(evs))
+	}
+}

@@ -74,6 +74,9 @@ func (e *Engine) decideOnce(ctx context.Context, t tenant.ID) (strategy.Decision
 		Active: st.Active, Overrides: ovs, Scores: scores, Memory: st.Memory, Seed: seed(t, id)})
 	lapsed := lapsedOf(st.Active, d, now)
 	d.Withdraw = append(d.Withdraw, lapsed...)
+	if n := deferOverflow(&d, st.Active); n > 0 {
+		e.cfg.Log.WarnContext(ctx, "steer: more changes than one transaction takes; the rest next minute", "tenant", t.String(), "deferred", n)
+	}
 
 	var (
 		ops []store.Op
@@ -160,6 +163,40 @@ func fitting(qs []strategy.QueueDecision) []strategy.QueueDecision {
 		out[i] = q
 	}
 	return out
+}
+
+// perChange is the writes one activation or withdrawal costs (its record and its event); the
+// minute's state and decision take the rest of a transaction.
+const perChange = 2
+
+// deferOverflow keeps d within one transaction: withdrawals first, then activations, as many as
+// fit; what does not fit is left as it was (an activation not started, a withdrawal not made:
+// the activation stays in force) for the next minute's decision. It returns how many were
+// deferred.
+func deferOverflow(d *strategy.Decision, before []strategy.Activation) int {
+	room := (store.MaxTxOps - 2) / perChange
+	if len(d.Withdraw)+len(d.Activate) <= room {
+		return 0
+	}
+	deferred := 0
+	if len(d.Withdraw) > room {
+		for _, w := range d.Withdraw[room:] {
+			if i := slices.IndexFunc(before, func(a strategy.Activation) bool { return a.ID == w.ActivationID }); i >= 0 {
+				d.Active = append(d.Active, before[i])
+			}
+			deferred++
+		}
+		d.Withdraw = d.Withdraw[:room]
+	}
+	room -= len(d.Withdraw)
+	if len(d.Activate) > room {
+		for _, a := range d.Activate[room:] {
+			d.Active = slices.DeleteFunc(d.Active, func(b strategy.Activation) bool { return b.ID == a.ID })
+			deferred++
+		}
+		d.Activate = d.Activate[:room]
+	}
+	return deferred
 }
 
 // same reports whether two states hold the same activations, memory and explanations (LastAt
