@@ -40,8 +40,8 @@ type versioned struct {
 	ver int64
 }
 
-// decideOnce perceives, decides and commits one minute of t. A store.ErrConflict means the state
-// changed since it was read: decide again.
+// decideOnce perceives, decides and commits one minute of t. An error stateRace recognises means
+// the state changed since it was read: decide again.
 func (e *Engine) decideOnce(ctx context.Context, t tenant.ID) (strategy.Decision, runResult, error) {
 	now := e.now()
 	res := runResult{now: now}
@@ -127,9 +127,9 @@ func (e *Engine) decideOnce(ctx context.Context, t tenant.ID) (strategy.Decision
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return d, res, fmt.Errorf("read decision %s: %w", d.ID, err)
 		}
-		kept := d
-		kept.Queues = fitting(d.Queues)
-		ops = append(ops, store.PutOp(t, decisionKey(d.ID), kept, dv, store.WithTTL(now.Add(DecisionKeep))))
+		item := d
+		item.Queues = fitting(d.Queues)
+		ops = append(ops, store.PutOp(t, decisionKey(d.ID), item, dv, store.WithTTL(now.Add(DecisionKeep))))
 	}
 	if len(ops) == 0 && len(evs) == 0 && ver > 0 && same(st, next) {
 		res.active = next.Active
