@@ -24,13 +24,14 @@
 //   - explain.go: the activations' and queues' sentences.
 //   - judge.go: Judge, JudgeTogether; outcome.go: Outcome.Rated and Outcome.Since (the
 //     wallboard's rates, counters between two snapshots); scores.go: Scores.Learn, Score, Bonus
-//     (the contextual bandit).
+//     (the contextual bandit), Scores.For (a strategy's arms).
 //   - ids.go: DecisionID, ActivationID.
 //
 // # Perception
 //
 // Per queue and channel, the decision's intervals are now and every forecast interval starting
-// within Settings.HorizonMinutes. An interval's arrival rate is the larger of the recent rate
+// within Settings.HorizonMinutes (one of the queue's channels' forecasts; starts closer than
+// MinIntervalSpacing, 15 minutes, to the previous one are skipped). An interval's arrival rate is the larger of the recent rate
 // (ChannelView.ArrivalsPerHour) and the forecast's; now adds the backlog, Waiting cleared over
 // BacklogMinutes (15). The required agents are Erlang A's (staffing.Required: the queue's target,
 // 80/20 when unset, the channel's mean handle time and patience, DefaultHandleSeconds and
