@@ -43,6 +43,12 @@
 // intervals, Low and High the same at that interval for the forecast's 80 % band, ServiceLevel the
 // worst channel's Erlang A service level there with today's agents (staffing.Evaluate).
 //
+// The figures are bounded so that no observation makes a decision slow: handle times from
+// MinHandleSeconds (10) to MaxHandleSeconds (4 h), patience at most MaxPatienceSeconds (1 h) and
+// MaxPatienceRatio (60) handle times, MaxAgents (100 000) agents and MaxCapacity (100)
+// contacts per agent; beyond MaxErlangLoad (2000 Erlangs) square-root staffing (load + √load)
+// stands in for Erlang A.
+//
 // The floor is closed when nobody is signed in on any channel of the queue and nothing waits: the
 // gap is not open and nothing is activated ("the floor is closed"). Contacts waiting with nobody
 // signed in are a gap.
