@@ -576,3 +576,68 @@ func TestDivertCap(t *testing.T) {
 		t.Errorf("cap 5 %%: share %v", got)
 	}
 }
+
+func TestUnknownStrategyInForceIsWithdrawn(t *testing.T) {
+	a := engineActivation("teleport", 5)
+	d := strategy.Decide(strategy.Input{Now: t0, Settings: strategy.Defaults(), Queues: []strategy.Observation{voiceQueue("billing", 30, 100)}, Active: []strategy.Activation{a}})
+	if len(d.Withdraw) != 1 || !strings.Contains(d.Withdraw[0].Reason, "not a strategy") || len(d.Active) != 0 {
+		t.Fatalf("withdraw %+v active %v", d.Withdraw, kinds(d.Active))
+	}
+}
+
+func TestChatStrategies(t *testing.T) {
+	streak := strategy.Memory{Queues: map[string]strategy.QueueMemory{"support": {GapStreak: 3}}}
+	chat := strategy.Observation{
+		Queue: "support", TargetSeconds: 60, TargetPercent: 80,
+		BotResolution:  map[string]float64{"balance": 0.85, "dispute": 0.2, "card": 0.7},
+		HandoffIntents: map[string]float64{"balance": 0.1, "dispute": 0.5, "card": 0.08},
+		Channels: []strategy.ChannelView{{
+			Channel: strategy.Chat, Busy: 8, Capacity: 3, ArrivalsPerHour: 220, HandleSeconds: 600, PatienceSeconds: 300,
+		}},
+	}
+	d := strategy.Decide(strategy.Input{Now: t0, Settings: strategy.Defaults(), Queues: []strategy.Observation{chat}, Memory: streak})
+	qd := d.Queues[0]
+	if !qd.Gap.Open {
+		t.Fatalf("gap %+v", qd.Gap)
+	}
+	bot := option(qd, strategy.BotFirst)
+	if !bot.Feasible || len(bot.Params.Intents) != 2 || bot.Params.Intents[0] != "balance" || bot.Params.Intents[1] != "card" {
+		t.Fatalf("bot first %+v", bot)
+	}
+	if bot.Expected.CustomersPerHour > 0.2*220+1e-9 || bot.Expected.Agents <= 0 {
+		t.Fatalf("bot first expected %+v", bot.Expected)
+	}
+	for _, k := range []strategy.Kind{strategy.Divert, strategy.Callback} {
+		if o := option(qd, k); o.Feasible {
+			t.Errorf("%s feasible on a chat queue", k)
+		}
+	}
+	if !has(d.Activate, strategy.BotFirst) {
+		t.Fatalf("activated %v: %s", kinds(d.Activate), qd.Why)
+	}
+	// A cap of 5 % leaves room for the best intent only; of 1 %, for none.
+	s := strategy.Defaults()
+	s.DivertCapPercent = 5
+	d = strategy.Decide(strategy.Input{Now: t0, Settings: s, Queues: []strategy.Observation{chat}, Memory: streak})
+	if o := option(d.Queues[0], strategy.BotFirst); len(o.Params.Intents) != 0 && (len(o.Params.Intents) != 1 || o.Params.Intents[0] != "balance") {
+		t.Fatalf("cap 5 %%: %+v", o.Params.Intents)
+	}
+	s.DivertCapPercent = 1
+	d = strategy.Decide(strategy.Input{Now: t0, Settings: s, Queues: []strategy.Observation{chat}, Memory: streak})
+	if o := option(d.Queues[0], strategy.BotFirst); o.Feasible || !strings.Contains(o.Blocked, "divert cap") {
+		t.Fatalf("cap 1 %%: %+v", o)
+	}
+
+	// Voice short, chat with room: multi-skilled agents move to voice.
+	both := voiceQueue("support", 10, 170)
+	both.MovableAgents = 3
+	both.Channels = append(both.Channels, strategy.ChannelView{Channel: strategy.Chat, Busy: 6, Available: 6, Capacity: 3, ArrivalsPerHour: 40, HandleSeconds: 600})
+	d = strategy.Decide(strategy.Input{Now: t0, Settings: strategy.Defaults(), Queues: []strategy.Observation{both}, Memory: streak})
+	mv := option(d.Queues[0], strategy.MoveAgents)
+	if !mv.Feasible || mv.Params.Agents < 1 || mv.Params.Agents > 3 || !has(d.Activate, strategy.MoveAgents) {
+		t.Fatalf("move agents %+v, activated %v: %s", mv, kinds(d.Activate), d.Queues[0].Why)
+	}
+	if c := d.Activate[0].Context; c.Channel != strategy.Voice {
+		t.Errorf("context %+v", c)
+	}
+}
