@@ -29,11 +29,11 @@
 //
 // # Perception
 //
-// Per queue and channel, the decision's intervals are now and every forecast interval starting
-// within Settings.HorizonMinutes (one of the queue's channels' forecasts; starts closer than
-// MinIntervalSpacing, 15 minutes, to the previous one are skipped). An interval's arrival rate is the larger of the recent rate
-// (ChannelView.ArrivalsPerHour) and the forecast's; now adds the backlog, Waiting cleared over
-// BacklogMinutes (15). The required agents are Erlang A's (staffing.Required: the queue's target,
+// Per queue and channel, the decision's intervals are now and every forecast interval (of any of
+// the queue's channels) starting within Settings.HorizonMinutes; starts closer than
+// MinIntervalSpacing (15 minutes) to the previous one are skipped. An interval's arrival rate is
+// the larger of the recent rate (ChannelView.ArrivalsPerHour) and the forecast's; now adds the
+// backlog, Waiting cleared over BacklogMinutes (15). The required agents are Erlang A's (staffing.Required: the queue's target,
 // 80/20 when unset, the channel's mean handle time and patience, DefaultHandleSeconds and
 // DefaultPatienceSeconds when unknown); a chat agent serves Capacity contacts at once, so chat
 // needs ⌈servers ÷ Capacity⌉ agents. Available are the agents signed in on the channel (Available
@@ -91,7 +91,8 @@
 // override lasts. Off withdraws any activation of the strategy on the queue and blocks the option
 // ("overridden off by <user>"). An override activation whose override ended (deleted, lapsed or
 // replaced) is withdrawn. Strategies overridden on are in every combination the choice weighs,
-// with their effect.
+// with their effect. A queue with activations or overrides but no observation is decided on an
+// empty one (the floor closed), after the observed queues.
 //
 // # Choice
 //
@@ -146,8 +147,8 @@
 // # Effect models
 //
 // In agent equivalents (Erlangs removed from a channel, divided by its capacity), per interval,
-// before the score; the assumptions are deliberately simple, the scores correct them per tenant
-// and context:
+// before the score; Option.Expected.Agents is the most an option adds in one interval. The
+// assumptions are deliberately simple; the scores correct them per tenant and context:
 //
 //   - Divert: share × divertible share of callers (Observation.Divertible, DefaultDivertible
 //     0.3 when unknown) × voice arrival rate × handle time. Customers touched: share × arrivals.
@@ -157,7 +158,6 @@
 //     (0.6) move out of the peak; only those who would have been served (1 − Erlang A's abandon
 //     rate) would have taken an agent's time: × arrival rate × handle time. Customers touched:
 //     those offered. Promised within PromiseMinutes (60).
-//   - Option.Expected.Agents is the most the option adds in one interval.
 //   - Overflow: BackupAgents; PauseOutbound: OutboundAgents — to the short channels first (voice,
 //     then chat), the rest to the main channel. Overflow touches the contacts those agents take.
 //   - MoveAgents: min(MovableAgents, ⌈voice gap⌉) agents to voice; touches the chats they would
@@ -187,8 +187,10 @@
 // shared in proportion to their expected effects. Outcome.Rated computes the rates as the
 // wallboard does (service level = answered in target ÷ (answered + abandoned after the target)).
 //
-// Scores are a contextual bandit: an arm per strategy and Context (gap small < 2, medium < 6,
-// large; the channel with most load). Scores.Learn keeps each arm's running mean and M2 of the
+// Scores are a contextual bandit: an arm per strategy and Context (ContextOf: the projected gap
+// when activated, small < 2 agents, medium < 6, large; the channel with most load, voice or
+// chat). An activation's GapAgents is the observed projected gap (without the strategies in
+// force). Scores.Learn keeps each arm's running mean and M2 of the
 // ratio (bounded to [0, MaxRatio]) and the running mean reward (Welford). Score shrinks the mean
 // toward 1 by PriorWeight (3) judgements; Bonus is ExploreBonus × √(ln(N + 2) ÷ (n + 1)), n the
 // arm's judgements and N those of every arm of the context, until ExploreUntil (10).
