@@ -33,15 +33,16 @@
 // the queue's channels) starting within Settings.HorizonMinutes; starts closer than
 // MinIntervalSpacing (15 minutes) to the previous one are skipped. An interval's arrival rate is
 // the larger of the recent rate (ChannelView.ArrivalsPerHour) and the forecast's; now adds the
-// backlog, Waiting cleared over BacklogMinutes (15). The required agents are Erlang A's (staffing.Required: the queue's target,
-// 80/20 when unset, the channel's mean handle time and patience, DefaultHandleSeconds and
-// DefaultPatienceSeconds when unknown); a chat agent serves Capacity contacts at once, so chat
-// needs ⌈servers ÷ Capacity⌉ agents. Available are the agents signed in on the channel (Available
-// + Busy). A channel's gap is required − available per interval; the queue's gap in an interval is
-// the channels' positive gaps summed (an idle chat agent takes no calls unless MoveAgents moves
-// them), or their signed sum when no channel is short. Gap.Projected is the largest over the
-// intervals, Low and High the same at that interval for the forecast's 80 % band, ServiceLevel the
-// worst channel's Erlang A service level there with today's agents (staffing.Evaluate).
+// backlog, Waiting cleared over BacklogMinutes (15). The required agents are Erlang A's
+// (staffing.Required: the queue's target, 80/20 when unset, the channel's mean handle time and
+// patience, DefaultHandleSeconds and DefaultPatienceSeconds when unknown); a chat agent serves
+// Capacity contacts at once, so chat needs ⌈servers ÷ Capacity⌉ agents. Available are the agents
+// signed in on the channel (Available + Busy). A channel's gap is required − available per
+// interval; the queue's gap in an interval is the channels' positive gaps summed (an idle chat
+// agent takes no calls unless MoveAgents moves them), or their signed sum when no channel is
+// short. Gap.Projected is the largest over the intervals, Low and High the same at that interval
+// for the forecast's 80 % band, ServiceLevel the worst channel's Erlang A service level there
+// with today's agents (staffing.Evaluate).
 //
 // The figures are bounded so that no observation makes a decision slow: handle times from
 // MinHandleSeconds (10) to MaxHandleSeconds (4 h), patience at most MaxPatienceSeconds (1 h) and
@@ -177,21 +178,22 @@
 //
 // Judge compares the observed outcome of an activation's window with the simulator's
 // counterfactual: ServiceLevelGain = observed − counterfactual service level, AbandonRateDrop =
-// counterfactual − observed abandon rate. The share of the counterfactual's shortfall recovered
-// (gain ÷ (100 − counterfactual SL), drop ÷ counterfactual abandon rate; their mean, in [−1, 2])
-// times the gap the activation was made for is the measured effect in agents; Ratio = measured ÷
-// expected agents; Reward = gain + drop − CostWeight × expected cost × hours. A judgement with
-// nothing to learn — nothing expected, no contacts, no shortfall without the strategy — is
-// Skipped, and Learn ignores it. Strategies that ran together on a queue against one
-// counterfactual without all of them are judged with JudgeTogether: the measured effect is
-// shared in proportion to their expected effects. Outcome.Rated computes the rates as the
-// wallboard does (service level = answered in target ÷ (answered + abandoned after the target)).
+// counterfactual − observed abandon rate. The share of the counterfactual's shortfall
+// recovered (gain ÷ (100 − counterfactual SL), drop ÷ counterfactual abandon rate; their mean,
+// within [−1, 2]) times the gap the activation was made for is the measured effect in agents;
+// Ratio = measured ÷ expected agents; Reward = gain + drop − CostWeight × expected cost ×
+// hours. A judgement with nothing to learn — nothing expected, no contacts, no shortfall
+// without the strategy — is Skipped, and Learn ignores it. Strategies that ran together on a
+// queue against one counterfactual without all of them are judged with JudgeTogether: the
+// measured effect is shared in proportion to their expected effects. Outcome.Rated computes the
+// rates as the wallboard does (service level = answered in target ÷ (answered + abandoned
+// after the target)).
 //
 // Scores are a contextual bandit: an arm per strategy and Context (ContextOf: the projected gap
 // when activated, small < 2 agents, medium < 6, large; the channel with most load, voice or
 // chat). An activation's GapAgents is the observed projected gap (without the strategies in
-// force). Scores.Learn keeps each arm's running mean and M2 of the
-// ratio (bounded to [0, MaxRatio]) and the running mean reward (Welford). Score shrinks the mean
-// toward 1 by PriorWeight (3) judgements; Bonus is ExploreBonus × √(ln(N + 2) ÷ (n + 1)), n the
-// arm's judgements and N those of every arm of the context, until ExploreUntil (10).
+// force). Scores.Learn keeps each arm's running mean and M2 of the ratio (bounded to
+// [0, MaxRatio]) and the running mean reward (Welford). Score shrinks the mean toward 1 by
+// PriorWeight (3) judgements; Bonus is ExploreBonus × √(ln(N + 2) ÷ (n + 1)), n the arm's
+// judgements and N those of every arm of the context, until ExploreUntil (10).
 package strategy
