@@ -641,3 +641,44 @@ func TestChatStrategies(t *testing.T) {
 		t.Errorf("context %+v", c)
 	}
 }
+
+func TestManyQueues(t *testing.T) {
+	quiet := voiceQueue("a-quiet", 30, 100)
+	busy := spike()
+	busy.Queue = "b-busy"
+	gone := engineActivation(strategy.Overflow, 30)
+	gone.Queue = "c-gone"
+	in := strategy.Input{
+		Now: t0, Settings: strategy.Defaults(), Queues: []strategy.Observation{busy, quiet, busy},
+		Active: []strategy.Activation{gone},
+		Memory: strategy.Memory{Queues: map[string]strategy.QueueMemory{"b-busy": {GapStreak: 2}, "old": {GapStreak: 9}}},
+	}
+	d := strategy.Decide(in)
+	if len(d.Queues) != 3 || d.Queues[0].Queue != "b-busy" || d.Queues[1].Queue != "a-quiet" || d.Queues[2].Queue != "c-gone" {
+		t.Fatalf("queues %v", d.Queues)
+	}
+	if !strings.Contains(d.Queues[2].Why, "The floor is closed") {
+		t.Errorf("unobserved queue: %s", d.Queues[2].Why)
+	}
+	if _, ok := d.Memory.Queues["old"]; ok || d.Memory.Queues["b-busy"].GapStreak != 3 || d.Memory.Queues["a-quiet"].GapStreak != 0 {
+		t.Fatalf("memory %+v", d.Memory)
+	}
+	for i := 1; i < len(d.Active); i++ {
+		if d.Active[i-1].Queue == "c-gone" && d.Active[i].Queue == "b-busy" {
+			t.Fatalf("active not in the queues' order: %v", d.Active)
+		}
+	}
+	// The unobserved queue's activation is kept until the gap has been closed long enough.
+	if !has(d.Active, strategy.Overflow) {
+		t.Fatalf("active %v", kinds(d.Active))
+	}
+	in.Memory = d.Memory
+	in.Active = d.Active
+	in.Now = t0.Add(6 * time.Minute)
+	d = strategy.Decide(in)
+	for _, a := range d.Active {
+		if a.Queue == "c-gone" {
+			t.Fatalf("c-gone still active after 6 minutes closed: %+v", d.Withdraw)
+		}
+	}
+}
