@@ -31,8 +31,6 @@ func TestWithDefaults(t *testing.T) {
 	if got := zero.WithDefaults(); !got.Enabled || got.HorizonMinutes != 60 || len(got.Strategies) != 8 {
 		t.Fatalf("zero settings → %+v, want Defaults()", got)
 	}
-	off := false
-	_ = off
 	partial := strategy.Settings{
 		Enabled: false, ExplorationBudget: 0, HorizonMinutes: 90,
 		Strategies: map[strategy.Kind]strategy.StrategySettings{strategy.Divert: {Enabled: false}},
