@@ -34,8 +34,9 @@
 // MinIntervalSpacing (15 minutes) to the previous one are skipped. An interval's arrival rate is
 // the larger of the recent rate (ChannelView.ArrivalsPerHour) and the forecast's; now adds the
 // backlog, Waiting cleared over BacklogMinutes (15). The required agents are Erlang A's
-// (staffing.Required: the queue's target, 80/20 when unset, the channel's mean handle time and
-// patience, DefaultHandleSeconds and DefaultPatienceSeconds when unknown); a chat agent serves
+// (staffing.Required: the queue's target, 80/20 when unset, at most 99 % and an hour; the
+// channel's mean handle time and patience, DefaultHandleSeconds and DefaultPatienceSeconds when
+// unknown); a chat agent serves
 // Capacity contacts at once, so chat needs ⌈servers ÷ Capacity⌉ agents. Available are the agents
 // signed in on the channel (Available + Busy). A channel's gap is required − available per
 // interval; the queue's gap in an interval is the channels' positive gaps summed (an idle chat
@@ -117,9 +118,9 @@
 //
 // Divert is sized last, to what the others leave, in DivertStep (5 %) steps, never below the
 // share in force (a share in force may be raised while the gap stays open, never lowered).
-// Callback is tried as offered after twice the target answer time and, as a stronger
-// alternative, at the target answer time (soonCallbackAfter); a callback in force may be moved
-// sooner, never later.
+// Callback is tried as offered after twice the target answer time (30 s to 2 min) and, as a
+// stronger alternative, at the target answer time (10 s to 2 min; soonCallbackAfter); a callback
+// in force may be moved sooner, never later.
 //
 // The divert cap: the callers Divert diverts plus BotFirst's customers, as a share of the
 // queue's voice arrivals (chat arrivals for a queue without voice), stay within
