@@ -114,13 +114,15 @@
 // covers the observed gap in every channel and interval where it is positive; ties go to fewer
 // strategies, then to catalog order. When no subset closes the gap, the ones closing at least
 // CloseMostTolerance (95 %) of the most any closes are equals and the least costly of them
-// wins.
+// wins, with its callback (if any) offered at its soonest: in an overload the offer's worth in
+// abandonment avoided is more than the agents it frees.
 //
 // Divert is sized last, to what the others leave, in DivertStep (5 %) steps, never below the
 // share in force (a share in force may be raised while the gap stays open, never lowered).
-// Callback is tried as offered after twice the target answer time (30 s to 2 min) and, as a
-// stronger alternative, at the target answer time (10 s to 2 min; soonCallbackAfter); a callback
-// in force may be moved sooner, never later.
+// Callback is tried as offered after twice the target answer time (30 s to 2 min) and, as
+// stronger alternatives, at the target answer time (10 s to 2 min) and at once
+// (AtOnceCallbackSeconds, 5 s; callbackLevels); a callback in force may be moved sooner, never
+// later.
 //
 // The divert cap: the callers Divert diverts plus BotFirst's customers, as a share of the
 // queue's voice arrivals (chat arrivals for a queue without voice), stay within

@@ -54,14 +54,19 @@ func DefaultParams(k Kind, s Settings, o Observation) Params {
 	return Params{}
 }
 
-// soonCallbackAfter is the callback offer the engine makes when the gap needs more: at the target
-// answer time, at least 10 s.
-func soonCallbackAfter(o Observation) int {
+// AtOnceCallbackSeconds is the soonest callback offer: a few seconds into the wait, for a gap
+// nothing else closes.
+const AtOnceCallbackSeconds = 5
+
+// callbackLevels are the sooner offers the engine may move a callback to when the gap needs
+// more, weakest first: at the target answer time (10 s to 2 min), then at once
+// (AtOnceCallbackSeconds).
+func callbackLevels(o Observation) []int {
 	ts := o.TargetSeconds
 	if ts <= 0 {
 		ts = DefaultTargetSeconds
 	}
-	return min(120, max(10, ts))
+	return []int{min(120, max(10, ts)), AtOnceCallbackSeconds}
 }
 
 // callbackAfter is when callers are offered a callback: twice the target answer time, from 30 s

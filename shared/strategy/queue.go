@@ -185,10 +185,10 @@ func (w *work) queue(d *Decision, o Observation) {
 		} else if k == Callback {
 			c = w.callbackCand(&q, c, params, since, opt.Score, catalog[i].FixedCost, n)
 			if hasOvr && x.On {
-				c.alt = nil // the supervisor's params stand
+				c.alts = nil // the supervisor's params stand
 			}
 			opt.Params = params
-			opt.Expected = Effect{Agents: mostAt(c.eff, C, J), CustomersPerHour: c.unitCustomers, Cost: c.cost}
+			opt.Expected = c.callbackEffect()
 		} else {
 			cust := q.effect(k, params, since, res, &w.memo, eff)
 			scale(eff, opt.Score)
@@ -393,13 +393,13 @@ func (c cand) maxShareFor(capShare float64) float64 {
 	return max(c.minShare, min(c.maxShare, capShare/c.capPerShare))
 }
 
-// altAgents is the most the stronger alternative adds in one interval.
-func (c cand) altAgents() float64 {
+// callbackEffect is a Callback candidate's expected effect: the most it adds in one interval.
+func (c cand) callbackEffect() Effect {
 	m := 0.0
-	for _, e := range c.alt.eff {
+	for _, e := range c.eff {
 		m = max(m, e)
 	}
-	return m
+	return Effect{Agents: m, CustomersPerHour: c.unitCustomers, Cost: c.cost}
 }
 
 // divertCapPerShare is the share of the cap one unit of divert share takes: the callers expected
@@ -412,8 +412,8 @@ func (q *queueGap) divertCapPerShare() float64 {
 	return 1
 }
 
-// callbackCand is Callback's candidate with params p, and, unless p already offers it at the
-// earliest, the stronger alternative offering it after SoonCallbackAfter(target).
+// callbackCand is Callback's candidate with params p and, as alternatives, the sooner offers
+// (callbackLevels) it may move to.
 func (w *work) callbackCand(q *queueGap, c cand, p Params, since time.Time, score, fixed float64, n int) cand {
 	mk := func(p Params) cand {
 		x := c
@@ -426,11 +426,12 @@ func (w *work) callbackCand(q *queueGap, c cand, p Params, since time.Time, scor
 		return x
 	}
 	primary := mk(p)
-	if soon := soonCallbackAfter(q.obs); p.CallbackAfterSeconds > soon {
-		q2 := p
-		q2.CallbackAfterSeconds = soon
-		alt := mk(q2)
-		primary.alt = &alt
+	for _, after := range callbackLevels(q.obs) {
+		if after < p.CallbackAfterSeconds {
+			sooner := p
+			sooner.CallbackAfterSeconds = after
+			primary.alts = append(primary.alts, mk(sooner))
+		}
 	}
 	return primary
 }
