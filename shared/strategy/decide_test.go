@@ -519,12 +519,12 @@ func TestCallbackOfferedSooner(t *testing.T) {
 		}
 		return 0, d
 	}
-	// The least costly offer that closes the gap with overflow: after 40 s for 2 agents, at 20 s
-	// for 3; when nothing closes it, at once (5 s).
+	// The least costly offer that closes the gap with overflow: at 20 s for 3 agents; when
+	// nothing closes it, at once (5 s).
 	for _, tc := range []struct {
 		rate  float64
 		after int
-	}{{140, 40}, {150, 20}, {250, 5}, {600, 5}} {
+	}{{150, 20}, {250, 5}, {600, 5}} {
 		if after, d := offer(tc.rate); after != tc.after {
 			t.Errorf("rate %v: offered after %d s, want %d: %s", tc.rate, after, tc.after, d.Queues[0].Why)
 		}

@@ -160,8 +160,10 @@
 //     30 s to 2 min) reaches with today's agents — not answered by then (1 − Erlang A's service
 //     level for that time) and patient that long (exp(−after ÷ patience)) — × CallbackAccept
 //     (0.6) move out of the peak; only those who would have been served (1 − Erlang A's abandon
-//     rate) would have taken an agent's time: × arrival rate × handle time. Customers touched:
-//     those offered. Promised within PromiseMinutes (60).
+//     rate) would have taken an agent's time: × arrival rate × handle time; and an offer after
+//     the target answer time takes callers who already missed it, so it counts for target ÷
+//     after of that (a callback at 40 s holds waits near 40 s, not within 20 s). Customers
+//     touched: those offered. Promised within PromiseMinutes (60).
 //   - Overflow: BackupAgents; PauseOutbound: OutboundAgents — to the short channels first (voice,
 //     then chat), the rest to the main channel. Overflow touches the contacts those agents take.
 //   - MoveAgents: min(MovableAgents, ⌈voice gap⌉) agents to voice; touches the chats they would

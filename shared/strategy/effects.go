@@ -196,9 +196,12 @@ func (q *queueGap) effect(k Kind, p Params, since time.Time, n float64, m *memo,
 			return 0
 		}
 		reached, served := q.beyond(p.CallbackAfterSeconds, m)
+		// An offer after the target answer time takes callers who already missed it: it counts
+		// for target ÷ after of the load it removes.
+		timely := min(1, q.target.AnswerWithin.Seconds()/float64(max(1, p.CallbackAfterSeconds)))
 		c := &q.ch[q.voice]
 		for j := range J {
-			eff[q.voice*J+j] += CallbackAccept * reached * served * c.loadAgents(c.rate[j])
+			eff[q.voice*J+j] += CallbackAccept * reached * served * timely * c.loadAgents(c.rate[j])
 		}
 		return reached * c.rate[c.worst]
 	case AnnounceWait:
