@@ -685,3 +685,33 @@ func TestManyQueues(t *testing.T) {
 		}
 	}
 }
+
+func TestCallbackPromise(t *testing.T) {
+	streak := strategy.Memory{Queues: map[string]strategy.QueueMemory{"billing": {GapStreak: 3}}}
+	s := strategy.Defaults()
+	s.HorizonMinutes = 120
+	promise := func(o strategy.Observation, active ...strategy.Activation) int {
+		d := strategy.Decide(strategy.Input{Now: t0, Settings: s, Queues: []strategy.Observation{o}, Memory: streak, Active: active})
+		for _, a := range d.Active {
+			if a.Strategy == strategy.Callback {
+				return a.Params.PromiseMinutes
+			}
+		}
+		t.Fatalf("no callback: %s", d.Queues[0].Why)
+		return 0
+	}
+	// The forecast's peak ends at 11:30: promised by 12:00.
+	if got := promise(withForecast(voiceQueue("billing", 10, 100), 400, 400, 400, 100)); got != 120 {
+		t.Errorf("peak ending in 90 min: promise %d min", got)
+	}
+	// Open all along the two hours: the horizon and the margin.
+	if got := promise(withForecast(voiceQueue("billing", 10, 400), 400, 400, 400, 400, 400)); got != 150 {
+		t.Errorf("open all along: promise %d min", got)
+	}
+	// In force with a longer promise: never lowered.
+	old := engineActivation(strategy.Callback, 5)
+	old.Params = strategy.Params{CallbackAfterSeconds: 20, PromiseMinutes: 200}
+	if got := promise(withForecast(voiceQueue("billing", 10, 100), 400, 400, 400, 100), old); got != 200 {
+		t.Errorf("in force: promise %d min", got)
+	}
+}

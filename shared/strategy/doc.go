@@ -163,7 +163,10 @@
 //     rate) would have taken an agent's time: × arrival rate × handle time; and an offer after
 //     the target answer time takes callers who already missed it, so it counts for target ÷
 //     after of that (a callback at 40 s holds waits near 40 s, not within 20 s). Customers
-//     touched: those offered. Promised within PromiseMinutes (60).
+//     touched: those offered. Promised CallbackMargin (30 minutes) after the first interval
+//     whose observed gap is closed, or after the horizon when none is: from PromiseMinutes (60)
+//     to MaxPromiseMinutes (240); a callback kept in force has its promise raised, never
+//     lowered, as the projection moves.
 //   - Overflow: BackupAgents; PauseOutbound: OutboundAgents — to the short channels first (voice,
 //     then chat), the rest to the main channel. Overflow touches the contacts those agents take.
 //   - MoveAgents: min(MovableAgents, ⌈voice gap⌉) agents to voice; touches the chats they would

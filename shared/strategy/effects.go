@@ -14,8 +14,12 @@ const (
 	DefaultDivertible = 0.3
 	// CallbackAccept is the share of callers offered a callback who accept it.
 	CallbackAccept = 0.6
-	// PromiseMinutes is the callback promised by default: within an hour.
-	PromiseMinutes = 60
+	// PromiseMinutes is the callback promised by default and at least: within an hour; the
+	// engine promises CallbackMargin after the gap is projected to close, at most
+	// MaxPromiseMinutes.
+	PromiseMinutes    = 60
+	MaxPromiseMinutes = 240
+	CallbackMargin    = 30 * time.Minute
 	// CallInShow is the share of on-call staff who come; CallInDelay how long they take.
 	CallInShow  = 0.5
 	CallInDelay = 30 * time.Minute

@@ -42,6 +42,10 @@ func (w *work) apply(d *Decision, q *queueGap, qd *QueueDecision, hs []held, can
 			}
 		} else {
 			a.Until = minTime(now.Add(minutes(RenewMinutes)), a.Since.Add(minutes(s.maxMinutes(a.Strategy))))
+			if a.Strategy == Callback && q.staffed {
+				// Callers from now on are promised what the gap allows; never less than before.
+				a.Params.PromiseMinutes = max(a.Params.PromiseMinutes, q.promiseMinutes(w.horizon))
+			}
 			if i, ok := candOf(Callback); ok && a.Strategy == Callback && act && chosen.alt > 0 && chosen.mask&(1<<i) != 0 && len(cands[i].alts) >= chosen.alt {
 				alt := cands[i].alts[chosen.alt-1]
 				a.Params.CallbackAfterSeconds = alt.callbackAfter

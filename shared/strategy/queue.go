@@ -242,6 +242,20 @@ func (w *work) queue(d *Decision, o Observation) {
 	d.Queues = append(d.Queues, qd)
 }
 
+// promiseMinutes is the callback promise for q: CallbackMargin after the first interval the
+// observed gap is closed in, or after the horizon when it stays open all along; from
+// PromiseMinutes to MaxPromiseMinutes.
+func (q *queueGap) promiseMinutes(horizon time.Duration) int {
+	until := horizon
+	for j := 1; j < len(q.starts); j++ {
+		if q.total[j] < OpenGapAgents {
+			until = q.starts[j].Sub(q.starts[0])
+			break
+		}
+	}
+	return min(MaxPromiseMinutes, max(PromiseMinutes, int((until+CallbackMargin).Minutes())))
+}
+
 // resources is the agents a resource strategy adds (Overflow: backup agents; PauseOutbound:
 // outbound agents; CallIn: on-call staff before the show rate), at least what it was activated
 // with when it is in force (its agents are busy now, so no longer counted as available).
@@ -280,6 +294,7 @@ func (w *work) precondition(q *queueGap, k Kind, p *Params, capShare float64) st
 		if p.CallbackAfterSeconds <= 0 {
 			p.CallbackAfterSeconds = callbackAfter(q.obs)
 		}
+		p.PromiseMinutes = q.promiseMinutes(w.horizon)
 	case BotFirst:
 		if q.chat < 0 || q.ch[q.chat].rate[q.peak] <= 0 {
 			return "no chat handoffs"
