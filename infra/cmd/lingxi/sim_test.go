@@ -226,3 +226,19 @@ func FuzzReadSeries(f *testing.F) {
 		}
 	})
 }
+
+func FuzzParseSpike(f *testing.F) {
+	f.Add("2003-03-03T08:00,2003-03-03T10:00,3")
+	f.Add("2003-03-03 08:00:00, 2003-03-03 10:00:00, 2.5")
+	f.Add("2003-03-03T08:00,2003-03-03T07:00,3")
+	f.Add(",,")
+	f.Fuzz(func(t *testing.T, s string) {
+		sp, err := parseSpike(s)
+		if err != nil {
+			return
+		}
+		if !sp.to.After(sp.from) || !(sp.factor >= 0 && sp.factor <= 100) {
+			t.Fatalf("%q gave %+v", s, sp)
+		}
+	})
+}
