@@ -223,6 +223,14 @@ func TestScenarioErrors(t *testing.T) {
 		"measure backwards":  func(s *Scenario) { s.MeasureFrom, s.MeasureTo = day.Add(time.Hour), day },
 		"negative agents":    func(s *Scenario) { s.Agents[0] = -3 },
 		"target percent 101": func(s *Scenario) { s.TargetPercent = 101 },
+		"too many customers": func(s *Scenario) {
+			s.Arrivals[0], s.Arrivals[1] = 1e6, 1e6
+			s.Arrivals = append(s.Arrivals, make([]float64, 10)...)
+			s.Agents = append(s.Agents, make([]int, 10)...)
+			for i := range s.Arrivals {
+				s.Arrivals[i] = 1e6
+			}
+		},
 	}
 	for name, mut := range cases {
 		sc := good

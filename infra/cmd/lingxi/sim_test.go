@@ -152,6 +152,10 @@ func TestSimBadFlags(t *testing.T) {
 			t.Errorf("%s: exit %d, stdout %q, stderr %q (want 2 and %q)", name, code, out, errOut, c.msg)
 		}
 	}
+	huge := writeSeries(t, dir, "huge.csv", "calls", "1000000", "1000000", "1000000", "1000000", "1000000", "1000000")
+	if code, _, errOut := runSim(t, "--arrivals", huge, "--aht", "180", "--patience", "120", "--agents", "3"); code != 2 || !strings.Contains(errOut, "expected arrivals in all") {
+		t.Errorf("six million calls: exit %d %q", code, errOut)
+	}
 	if code, _, errOut := runSim(t, "--arrivals", filepath.Join(dir, "missing.csv"), "--aht", "180", "--patience", "120", "--agents", "3"); code != 1 || !strings.Contains(errOut, "missing.csv") {
 		t.Errorf("missing file: exit %d %q", code, errOut)
 	}
