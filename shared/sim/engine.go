@@ -102,8 +102,8 @@ func (f *floor) observe(now time.Time, s strategy.Settings) strategy.Observation
 		sl := 100 * d.serviceLevel()
 		v.ServiceLevel = &sl
 	}
-	if d := f.day; d.arrived > 0 {
-		ar := 100 * float64(d.abandoned) / float64(d.arrived)
+	if d := f.day; d.answered+d.abandoned > 0 {
+		ar := 100 * float64(d.abandoned) / float64(d.answered+d.abandoned) // the wallboard's
 		v.AbandonRate = &ar
 	}
 	routine := f.sc.BotResolution / BotResolutionGood
