@@ -103,7 +103,9 @@ func Counterfactual(ctx context.Context, w Window) strategy.Outcome {
 		AnsweredInTarget:     mean(sum.inTarget),
 		Abandoned:            mean(sum.abandoned),
 		AbandonedAfterTarget: mean(sum.afterTarget),
-		ServiceLevel:         100 * sum.serviceLevel(),
+	}
+	if sum.answered+sum.afterTarget > 0 { // 0 when nobody counts, as the observed outcome
+		out.ServiceLevel = 100 * sum.serviceLevel()
 	}
 	if n := sum.answered + sum.abandoned; n > 0 {
 		// As the wallboard counts it (what the judge compares with): of those settled.
