@@ -154,7 +154,9 @@ func (f *floor) apply(active []strategy.Activation) {
 		}
 	}
 	if a, ok := f.active[strategy.Callback]; ok {
-		if _, was := prev[strategy.Callback]; !was {
+		// Those already waiting are offered too once Callback starts or its offer comes sooner
+		// (an offer made twice is decided by the same draw, so it changes nothing).
+		if p, was := prev[strategy.Callback]; !was || a.Params.CallbackAfterSeconds < p.Params.CallbackAfterSeconds {
 			f.offerWaiting(a.Params.CallbackAfterSeconds)
 		}
 	}
