@@ -24,13 +24,14 @@
 //   - explain.go: the activations' and queues' sentences.
 //   - judge.go: Judge, JudgeTogether; outcome.go: Outcome.Rated and Outcome.Since (the
 //     wallboard's rates, counters between two snapshots); scores.go: Scores.Learn, Score, Bonus
-//     (the contextual bandit).
+//     (the contextual bandit), Scores.For (a strategy's arms).
 //   - ids.go: DecisionID, ActivationID.
 //
 // # Perception
 //
 // Per queue and channel, the decision's intervals are now and every forecast interval starting
-// within Settings.HorizonMinutes. An interval's arrival rate is the larger of the recent rate
+// within Settings.HorizonMinutes (one of the queue's channels' forecasts; starts closer than
+// MinIntervalSpacing, 15 minutes, to the previous one are skipped). An interval's arrival rate is the larger of the recent rate
 // (ChannelView.ArrivalsPerHour) and the forecast's; now adds the backlog, Waiting cleared over
 // BacklogMinutes (15). The required agents are Erlang A's (staffing.Required: the queue's target,
 // 80/20 when unset, the channel's mean handle time and patience, DefaultHandleSeconds and
@@ -41,6 +42,12 @@
 // them), or their signed sum when no channel is short. Gap.Projected is the largest over the
 // intervals, Low and High the same at that interval for the forecast's 80 % band, ServiceLevel the
 // worst channel's Erlang A service level there with today's agents (staffing.Evaluate).
+//
+// The figures are bounded so that no observation makes a decision slow: handle times from
+// MinHandleSeconds (10) to MaxHandleSeconds (4 h), patience at most MaxPatienceSeconds (1 h) and
+// MaxPatienceRatio (60) handle times, MaxAgents (100 000) agents and MaxCapacity (100)
+// contacts per agent; beyond MaxErlangLoad (2000 Erlangs) square-root staffing (load + √load)
+// stands in for Erlang A.
 //
 // The floor is closed when nobody is signed in on any channel of the queue and nothing waits: the
 // gap is not open and nothing is activated ("the floor is closed"). Contacts waiting with nobody

@@ -79,12 +79,8 @@ func callbackAfter(o Observation) int {
 func roughWait(o Observation) int {
 	w := 0.0
 	for _, v := range o.Channels {
-		h := finite(v.HandleSeconds)
-		if h < 1 {
-			h = DefaultHandleSeconds
-		}
-		servers := float64(max(1, (max(0, v.Available)+max(0, v.Busy))*max(1, v.Capacity)))
-		w = max(w, float64(max(0, v.LongestWaitSeconds)), float64(max(0, v.Waiting)+1)*h/servers)
+		servers := float64(max(1, agentsOf(v)*capacityOf(v)))
+		w = max(w, float64(max(0, v.LongestWaitSeconds)), (float64(max(0, v.Waiting))+1)*handleOf(v)/servers)
 	}
 	return int(math.Round(min(w, 3600)))
 }
@@ -130,11 +126,7 @@ func ContextOf(o Observation, gapAgents float64) Context {
 	}
 	best := -1.0
 	for _, v := range o.Channels {
-		h := finite(v.HandleSeconds)
-		if h < 1 {
-			h = DefaultHandleSeconds
-		}
-		load := finite(v.ArrivalsPerHour) * h / float64(max(1, v.Capacity))
+		load := finite(v.ArrivalsPerHour) * handleOf(v) / float64(capacityOf(v))
 		if v.Channel == Voice || v.Channel == Chat {
 			if load > best || (load == best && v.Channel == Voice) {
 				best, c.Channel = load, v.Channel

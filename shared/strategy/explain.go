@@ -127,8 +127,12 @@ func (w *work) apply(d *Decision, q *queueGap, qd *QueueDecision, hs []held, can
 				Until:     minTime(now.Add(minutes(RenewMinutes)), now.Add(minutes(s.maxMinutes(k)))),
 				GapAgents: max(gap.Projected, grossProjected),
 			}
-			a.Reason = fmt.Sprintf("Projected gap of %.1f agents on %s within %d min (service level %.0f %% against %.0f %%): %s (%s) is %s.",
-				a.GapAgents, queue, int(w.horizon.Minutes()), gap.ServiceLevel, gap.Target, k, effectText(opt.Expected, opt.Params, k), why)
+			inForce := ""
+			if gap.Covered > 0 {
+				inForce = fmt.Sprintf("%.1f with the strategies in force, ", gap.Projected)
+			}
+			a.Reason = fmt.Sprintf("Projected gap of %.1f agents on %s within %d min (%sservice level %.0f %% against %.0f %%): %s %s is %s.",
+				a.GapAgents, queue, int(w.horizon.Minutes()), inForce, gap.ServiceLevel, gap.Target, k, effectText(opt.Expected, opt.Params, k), why)
 			d.Activate = append(d.Activate, a)
 			d.Active = append(d.Active, a)
 			added = append(added, string(k))
@@ -151,11 +155,12 @@ func (w *work) why(q *queueGap, qd *QueueDecision, gap Gap, chosen combo, combin
 	case !q.staffed:
 		fmt.Fprintf(&b, "The floor is closed: nobody is signed in on %s and nothing waits, so there is no gap to close.", queue)
 	default:
-		fmt.Fprintf(&b, "%s needs %.0f agents now with %.0f signed in; the projected gap within %d min is %.1f agents (80 %% band %.1f to %.1f), service level %.0f %% against %.0f %%.",
-			queue, gap.RequiredNow, gap.AvailableNow, int(w.horizon.Minutes()), gap.Projected, gap.Low, gap.High, gap.ServiceLevel, gap.Target)
+		fmt.Fprintf(&b, "%s needs %.0f agents now with %.0f signed in; ", queue, gap.RequiredNow, gap.AvailableNow)
 		if gap.Covered > 0 {
-			fmt.Fprintf(&b, " The strategies in force cover %.1f agents more.", gap.Covered)
+			fmt.Fprintf(&b, "the strategies in force cover %.1f agents, leaving ", gap.Covered)
 		}
+		fmt.Fprintf(&b, "%s within %d min (80 %% band %.1f to %.1f), service level %.0f %% against %.0f %%.",
+			gapText(gap.Projected), int(w.horizon.Minutes()), gap.Low, gap.High, gap.ServiceLevel, gap.Target)
 	}
 	switch {
 	case !s.Enabled:
@@ -201,6 +206,14 @@ func (w *work) why(q *queueGap, qd *QueueDecision, gap Gap, chosen combo, combin
 		fmt.Fprintf(&b, " Withdrawn: %s.", strings.Join(withdrawn, ", "))
 	}
 	return b.String()
+}
+
+// gapText says a projected gap in words.
+func gapText(g float64) string {
+	if g < 0 {
+		return fmt.Sprintf("%.1f agents to spare", -g)
+	}
+	return fmt.Sprintf("a projected gap of %.1f agents", g)
 }
 
 // effectText is an option's expected effect in words: "(+2.0 agents, 40 customers/h, cost 1.4)".
