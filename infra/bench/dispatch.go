@@ -85,6 +85,8 @@ type dpRun struct {
 	factor float64
 	seed   uint64
 	res    sim.Result
+	// wholeDay marks a run measured over the whole simulated day, not the spike's two hours.
+	wholeDay bool
 }
 
 // runDispatchBench runs the scenarios; days is "scored" (the report) or "tune".
@@ -136,7 +138,17 @@ func runDispatchBench(ctx context.Context, cfg config) (string, error) {
 					}
 					r.Policy = dpNoReserves
 					runs = append(runs, dpRun{bank: bk.key, day: date, factor: factor, seed: s + 1, res: r})
-					n := len(sim.Policies(true)) + 1
+					// The whole day, for what the strategies cost outside the spike.
+					whole := sc
+					whole.MeasureFrom, whole.MeasureTo = time.Time{}, time.Time{}
+					for _, p := range []sim.Policy{sim.Static, sim.EngineAll} {
+						r, err := sim.Run(ctx, whole, p)
+						if err != nil {
+							return "", fmt.Errorf("%s %s %.0f× %s, whole day: %w", bk.key, date.Format(time.DateOnly), factor, p.Name, err)
+						}
+						runs = append(runs, dpRun{bank: bk.key, day: date, factor: factor, seed: s + 1, res: r, wholeDay: true})
+					}
+					n := len(sim.Policies(true)) + 3
 					fmt.Fprintf(os.Stderr, "   dispatch %s %s %.0f× seed %d: static SL %.1f%%, engine SL %.1f%%\n", bk.key, date.Format(time.DateOnly), factor, s+1,
 						100*runs[len(runs)-n].res.ServiceLevel, 100*runs[len(runs)-n+1].res.ServiceLevel)
 				}
@@ -372,12 +384,12 @@ func renderDispatch(cfg config, days []dpDay, tuned []string, runs []dpRun, synt
 			aggs := map[string]*dpAgg{}
 			static := map[string]sim.Result{}
 			for _, r := range runs {
-				if r.bank == bk.key && r.factor == factor && r.res.Policy == "static" {
+				if r.bank == bk.key && r.factor == factor && r.res.Policy == "static" && !r.wholeDay {
 					static[fmt.Sprint(r.day, r.seed)] = r.res
 				}
 			}
 			for _, r := range runs {
-				if r.bank != bk.key || r.factor != factor {
+				if r.bank != bk.key || r.factor != factor || r.wholeDay {
 					continue
 				}
 				a := aggs[r.res.Policy]
@@ -405,7 +417,7 @@ func renderDispatch(cfg config, days []dpDay, tuned []string, runs []dpRun, synt
 			for _, spec := range strategy.Catalog() {
 				var mins []float64
 				for _, r := range runs {
-					if r.bank == bk.key && r.factor == factor && r.res.Policy == "engine" {
+					if r.bank == bk.key && r.factor == factor && r.res.Policy == "engine" && !r.wholeDay {
 						mins = append(mins, float64(r.res.StrategyMinutes[spec.Kind]))
 					}
 				}
@@ -434,10 +446,11 @@ func renderDispatch(cfg config, days []dpDay, tuned []string, runs []dpRun, synt
 			}
 		}
 	}
+	renderWholeDay(&b, runs)
 	var engine []int64
 	decisions := 0
 	for _, r := range runs {
-		if r.res.Policy == "engine" {
+		if r.res.Policy == "engine" && !r.wholeDay {
 			engine = append(engine, r.res.DecideNanos...)
 			decisions += r.res.Decisions
 		}
@@ -454,4 +467,50 @@ func renderDispatch(cfg config, days []dpDay, tuned []string, runs []dpRun, synt
 	}
 	b.WriteString("\nThe goals: one decision per tenant-minute under 5 ms; 10,000 tenants' minute inside one function invocation's budget (the schedule runs every minute, so the budget is the minute; Lambda's hard limit is 15 minutes). The projection is compute only, one core, sequential; the store reads and writes per tenant come on top and are what shared/steering's pool overlaps.\n\n")
 	return b.String()
+}
+
+// renderWholeDay is the whole simulated day, static vs engine: what the strategies cost (and
+// what they were in force for) outside the spike too.
+func renderWholeDay(b *strings.Builder, runs []dpRun) {
+	static := map[string]sim.Result{}
+	for _, r := range runs {
+		if r.wholeDay && r.res.Policy == "static" {
+			static[fmt.Sprint(r.bank, r.day, r.factor, r.seed)] = r.res
+		}
+	}
+	if len(static) == 0 {
+		return
+	}
+	b.WriteString("### The whole day (static vs engine)\n\n")
+	b.WriteString("The same scenarios measured over every caller of the simulated day, so the cost of what the engine does outside the spike shows (medians over the scored days × draws; strategy minutes over the whole day).\n\n")
+	b.WriteString("| bank | spike | static SL % | engine SL % | static abandoned % | engine abandoned % | engine diverted % | engine callbacks % | engine callbacks late % | engine's strategies in force (median minutes) |\n|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, bk := range dpBanks {
+		for _, factor := range dpFactors {
+			var st, en dpAgg
+			mins := map[strategy.Kind][]float64{}
+			for _, r := range runs {
+				if !r.wholeDay || r.bank != bk.key || r.factor != factor || r.res.Policy != "engine" {
+					continue
+				}
+				s0 := static[fmt.Sprint(r.bank, r.day, r.factor, r.seed)]
+				st.add(s0, s0)
+				en.add(r.res, s0)
+				for _, spec := range strategy.Catalog() {
+					mins[spec.Kind] = append(mins[spec.Kind], float64(r.res.StrategyMinutes[spec.Kind]))
+				}
+			}
+			if len(en.sl) == 0 {
+				continue
+			}
+			var inForce []string
+			for _, spec := range strategy.Catalog() {
+				if m := dpMedian(mins[spec.Kind]); m > 0 {
+					inForce = append(inForce, fmt.Sprintf("%s %.0f", spec.Kind, m))
+				}
+			}
+			fmt.Fprintf(b, "| %s | %.0f× | %.1f | %.1f | %.1f | %.1f | %.1f | %s | %s | %s |\n", bk.key, factor, dpMedian(st.sl), dpMedian(en.sl), dpMedian(st.abandon), dpMedian(en.abandon),
+				dpMedian(en.divert), dpFmt(dpMedian(en.callbacks), "%.1f"), dpFmt(dpMedian(en.late), "%.0f"), strings.Join(inForce, ", "))
+		}
+	}
+	b.WriteString("\n")
 }
