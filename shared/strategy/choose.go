@@ -52,10 +52,11 @@ const CloseMostTolerance = 0.95
 
 // search returns the least costly combination of cands (forced members always in) that closes
 // every positive cell of the gap g, or, when none does, the least costly of those closing the
-// most. buf is scratch of len(g); seen collects every combination (reused storage).
-// capShare is the divert cap as a share of the cap base: Divert's share plus the BotFirst
-// members' capUse stay within it whenever the combination adds a member that counts toward it
-// (the ones already in force or overridden are kept as they are).
+// most; a member with an alternative is tried both ways. capShare is the divert cap as a share
+// of the cap base: Divert's diverted share plus the BotFirst members' capUse stay within it
+// whenever the combination adds a member that counts toward it (those in force or overridden
+// are kept as they are). buf is scratch of len(g); seen collects every combination (its storage
+// is reused).
 func search(g []float64, cands []cand, capShare float64, buf []float64, seen []combo) (combo, []combo) {
 	var forced, free uint32
 	for i, c := range cands {
@@ -66,7 +67,7 @@ func search(g []float64, cands []cand, capShare float64, buf []float64, seen []c
 		}
 	}
 	seen = seen[:0]
-	// Enumerate the subsets of free (Gosper-free: walk sub = (sub - free) & free).
+	// Every subset of free, from none to all: sub = (sub − free) & free steps to the next one.
 	sub := uint32(0)
 	for {
 		mask := forced | sub

@@ -61,7 +61,7 @@ func soonCallbackAfter(o Observation) int {
 	if ts <= 0 {
 		ts = DefaultTargetSeconds
 	}
-	return max(10, ts)
+	return min(120, max(10, ts))
 }
 
 // callbackAfter is when callers are offered a callback: twice the target answer time, from 30 s

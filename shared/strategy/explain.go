@@ -159,8 +159,11 @@ func (w *work) why(q *queueGap, qd *QueueDecision, gap Gap, chosen combo, combin
 		if gap.Covered > 0 {
 			fmt.Fprintf(&b, "the strategies in force cover %.1f agents, leaving ", gap.Covered)
 		}
-		fmt.Fprintf(&b, "%s within %d min (80 %% band %.1f to %.1f), service level %.0f %% against %.0f %%.",
-			gapText(gap.Projected), int(w.horizon.Minutes()), gap.Low, gap.High, gap.ServiceLevel, gap.Target)
+		fmt.Fprintf(&b, "%s within %d min", gapText(gap.Projected), int(w.horizon.Minutes()))
+		if gap.Projected > 0 && gap.High > gap.Low {
+			fmt.Fprintf(&b, " (80 %% band %.1f to %.1f)", gap.Low, gap.High)
+		}
+		fmt.Fprintf(&b, ", service level %.0f %% against %.0f %%.", gap.ServiceLevel, gap.Target)
 	}
 	switch {
 	case !s.Enabled:

@@ -208,13 +208,15 @@ func finite(f float64) float64 {
 func perceive(o Observation, now time.Time, horizon time.Duration, m *memo) queueGap {
 	q := queueGap{obs: o, voice: -1, chat: -1}
 	tp := o.TargetPercent
-	if tp <= 0 || tp > 99 {
+	if tp <= 0 {
 		tp = DefaultTargetPercent
 	}
+	tp = min(tp, 99) // Erlang A's targets are below 100 %
 	ts := o.TargetSeconds
 	if ts <= 0 {
 		ts = DefaultTargetSeconds
 	}
+	ts = min(ts, 3600)
 	q.target = staffing.Target{ServiceLevel: float64(tp) / 100, AnswerWithin: time.Duration(ts) * time.Second}
 	end := now.Add(horizon)
 	// The intervals: now, then each forecast interval starting within the horizon (the union over

@@ -37,6 +37,8 @@ func (w *work) queue(d *Decision, o Observation) {
 		h := held{a: a}
 		x, hasOvr := override(a.Strategy)
 		switch {
+		case kindIndex(a.Strategy) < 0:
+			h.withdraw = fmt.Sprintf("%q is not a strategy of the catalog", a.Strategy)
 		case a.Source == ByEngine && !now.Before(a.Since.Add(minutes(s.maxMinutes(a.Strategy)))):
 			h.withdraw = fmt.Sprintf("it ran %d minutes, the most for one activation", s.maxMinutes(a.Strategy))
 			maxed[a.Strategy] = true
