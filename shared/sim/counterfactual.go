@@ -28,8 +28,7 @@ const CounterfactualReps = 20
 // replayed CounterfactualReps times on fresh customers (arrival rate per minute as observed, the
 // agents constant, StartWaiting callers queued at From), counting the customers whose fate was
 // settled before To. Counts are means over the replays (rounded); the percentages come from the
-// summed counts, as the wallboard computes them (service level: answered in target ÷ (answered +
-// abandoned after target); abandon rate: abandoned ÷ (answered + abandoned)). A window that is empty or not understood gives the zero Outcome.
+// summed counts, as the wallboard computes them (strategy.Outcome.Rated). A window that is empty or not understood gives the zero Outcome.
 func Counterfactual(ctx context.Context, w Window) strategy.Outcome {
 	minutes := int(math.Ceil(w.To.Sub(w.From).Minutes()))
 	if minutes <= 0 || minutes > 7*24*60 || w.Agents < 0 || w.StartWaiting < 0 || w.StartWaiting > 1e6 {
@@ -97,19 +96,19 @@ func Counterfactual(ctx context.Context, w Window) strategy.Outcome {
 		return strategy.Outcome{}
 	}
 	mean := func(n int) int { return int(math.Round(float64(n) / float64(reps))) }
-	out := strategy.Outcome{
+	// The rates from the summed counts, by the wallboard's one definition (Outcome.Rated); the
+	// counts are the replays' means.
+	rated := strategy.Outcome{
+		Answered: sum.answered, AnsweredInTarget: sum.inTarget,
+		Abandoned: sum.abandoned, AbandonedAfterTarget: sum.afterTarget,
+	}.Rated()
+	return strategy.Outcome{
 		Arrived:              mean(sum.arrived),
 		Answered:             mean(sum.answered),
 		AnsweredInTarget:     mean(sum.inTarget),
 		Abandoned:            mean(sum.abandoned),
 		AbandonedAfterTarget: mean(sum.afterTarget),
+		ServiceLevel:         rated.ServiceLevel,
+		AbandonRate:          rated.AbandonRate,
 	}
-	if sum.answered+sum.afterTarget > 0 { // 0 when nobody counts, as the observed outcome
-		out.ServiceLevel = 100 * sum.serviceLevel()
-	}
-	if n := sum.answered + sum.abandoned; n > 0 {
-		// As the wallboard counts it (what the judge compares with): of those settled.
-		out.AbandonRate = 100 * float64(sum.abandoned) / float64(n)
-	}
-	return out
 }

@@ -98,13 +98,14 @@ func (f *floor) observe(now time.Time, s strategy.Settings) strategy.Observation
 		PatienceSeconds:    f.sc.PatienceSeconds,
 		Forecast:           f.forecastFrom(now, s.HorizonMinutes),
 	}
-	if d := f.day; d.answered+d.afterTarget > 0 {
-		sl := 100 * d.serviceLevel()
-		v.ServiceLevel = &sl
+	// Today's rates so far, by the wallboard's definition; absent while nothing counts.
+	d := f.day
+	today := strategy.Outcome{Answered: d.answered, AnsweredInTarget: d.inTarget, Abandoned: d.abandoned, AbandonedAfterTarget: d.afterTarget}.Rated()
+	if d.answered+d.afterTarget > 0 {
+		v.ServiceLevel = &today.ServiceLevel
 	}
-	if d := f.day; d.answered+d.abandoned > 0 {
-		ar := 100 * float64(d.abandoned) / float64(d.answered+d.abandoned) // the wallboard's
-		v.AbandonRate = &ar
+	if d.answered+d.abandoned > 0 {
+		v.AbandonRate = &today.AbandonRate
 	}
 	routine := f.sc.BotResolution / BotResolutionGood
 	return strategy.Observation{
