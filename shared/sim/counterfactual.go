@@ -21,8 +21,13 @@ type Window struct {
 	Seed              uint64
 }
 
-// CounterfactualReps is how many replays Counterfactual averages.
-const CounterfactualReps = 20
+// CounterfactualReps is how many replays Counterfactual averages; counterfactualWork bounds the
+// customers simulated in all (a window with more than counterfactualWork ÷ CounterfactualReps
+// customers is replayed fewer times, at least once), so one judgement stays quick.
+const (
+	CounterfactualReps = 20
+	counterfactualWork = 2_000_000
+)
 
 // Counterfactual is what the window would have given without any strategy: the static floor
 // replayed CounterfactualReps times on fresh customers (arrival rate per minute as observed, the
@@ -31,7 +36,7 @@ const CounterfactualReps = 20
 // summed counts, as the wallboard computes them (strategy.Outcome.Rated). A window that is empty or not understood gives the zero Outcome.
 func Counterfactual(ctx context.Context, w Window) strategy.Outcome {
 	minutes := int(math.Ceil(w.To.Sub(w.From).Minutes()))
-	if minutes <= 0 || minutes > 7*24*60 || w.Agents < 0 || w.StartWaiting < 0 || w.StartWaiting > 1e6 {
+	if minutes <= 0 || minutes > 7*24*60 || w.Agents < 0 || w.Agents > 100000 || w.StartWaiting < 0 || w.StartWaiting > 100000 {
 		return strategy.Outcome{}
 	}
 	arrivals := make([]float64, minutes)
@@ -67,7 +72,12 @@ func Counterfactual(ctx context.Context, w Window) strategy.Outcome {
 	}
 	var sum tally
 	reps := 0
-	for r := range CounterfactualReps {
+	expected := float64(w.StartWaiting)
+	for _, a := range arrivals {
+		expected += a
+	}
+	runs := max(1, min(CounterfactualReps, int(counterfactualWork/math.Max(1, expected))))
+	for r := range runs {
 		if ctx.Err() != nil {
 			break
 		}
