@@ -147,7 +147,8 @@ func TestSimBadFlags(t *testing.T) {
 		"plan too short":    {append(base, "--staffing", short), "no row for 2003-03-03T07:30"},
 		"unknown flag":      {append(base, "--agents", "3", "--frobnicate"), "flag provided but not defined"},
 		"stray argument":    {append(base, "--agents", "3", "extra"), "unexpected arguments"},
-		"agents not a num":  {append(base, "--agents", "many"), "invalid value"},
+		"agents not a num":  {append(base, "--agents", "many"), "--agents: want a whole number"},
+		"negative agents":   {append(base, "--agents", "-2"), "--agents: want a whole number"},
 		"zero-length spike": {append(base, "--agents", "3", "--spike", "2003-03-03T07:00,2003-03-03T07:00,2"), "not after"},
 	}
 	for name, c := range cases {
