@@ -30,7 +30,7 @@ type Board struct {
 	// start to the interval of At.
 	Arrivals []Interval `json:"arrivals"`
 	// Strategies are the dispatch engine's strategies in force at At (dispatch.strategy
-	// activated or overridden, not withdrawn, not lapsed), by queue and strategy.
+	// activated or overridden, not withdrawn), by queue and strategy.
 	Strategies []StrategyFigures `json:"strategies"`
 }
 

@@ -18,7 +18,7 @@
 //   - item.go: the store item that keeps a tenant's day (kind "wallboard", id the day), Encode,
 //     Decode, Read and Current for readers such as the api's GET /v1/wallboard.
 //   - strategies.go: the dispatch engine's activations (dispatch.strategy activated or overridden:
-//     in force until their Until; withdrawn: gone), bounded by MaxStrategies.
+//     in force; withdrawn: gone), bounded by MaxStrategies.
 //   - day.go: which day an event belongs to (the tenant's day; UTC until tenants have a time zone).
 //   - errors.go: the errors callers match.
 package wallboard

@@ -14,6 +14,10 @@ import (
 // recently changed is forgotten.
 const MaxStrategies = 500
 
+// staleStrategy: an activation whose last event is this old is neither shown (its withdrawal was
+// lost) nor carried into the next day.
+const staleStrategy = 24 * time.Hour
+
 // strategyData is one activation of the dispatch engine as its dispatch.strategy events left it.
 type strategyData struct {
 	Queue    string                `json:"q"`
@@ -29,9 +33,12 @@ type strategyData struct {
 	Changed time.Time `json:"c"`
 }
 
-// inForce reports whether the activation is in force at now: not withdrawn, started, not lapsed.
+// inForce reports whether the activation is in force at now: started and not withdrawn. Its Until
+// does not end it here: the engine renews an activation it keeps (a later Until) without an event,
+// and announces every end, a lapse included, as withdrawn. An activation whose last event is a day
+// old is taken for ended (its withdrawal was lost).
 func (d *strategyData) inForce(now time.Time) bool {
-	return !d.Withdrawn && !now.Before(d.Since) && (d.Until == nil || now.Before(*d.Until))
+	return !d.Withdrawn && !now.Before(d.Since) && now.Sub(d.Changed) < staleStrategy
 }
 
 // StrategyFigures is one strategy of the dispatch engine in force on a queue.
@@ -43,7 +50,9 @@ type StrategyFigures struct {
 	Strategy events.StrategyKind `json:"strategy"`
 	// Source is who decided it: the engine, or a supervisor's override.
 	Source events.StrategySource `json:"source"`
-	// Since is when it started; Until when it lapses unless renewed (null: no end known).
+	// Since is when it started; Until when it lapses unless renewed, as its last event said (null:
+	// no end known). The engine renews an activation it keeps without an event, so Until may have
+	// passed while it is still in force: it is shown until withdrawn.
 	Since time.Time  `json:"since"`
 	Until *time.Time `json:"until"`
 	// Reason is the one sentence of why it was turned on.
@@ -51,7 +60,7 @@ type StrategyFigures struct {
 }
 
 // strategy folds a dispatch.strategy event: activated and overridden put the activation in force
-// (until the event's Until), withdrawn ends it. An event older than the one the activation last
+// (with the event's Until), withdrawn ends it. An event older than the one the activation last
 // changed with is ignored, and at the same time withdrawn wins, so the order of delivery does not
 // matter.
 func (s *State) strategy(e events.Envelope) error {
@@ -113,11 +122,11 @@ func (s *State) strategiesAt(now time.Time) []StrategyFigures {
 	return out
 }
 
-// carryStrategies copies into n, a later day's state, the activations still worth knowing: those
-// changed within the last day (the withdrawn ones among them keep late copies out).
+// carryStrategies copies into n, a later day's state, the activations changed within the last day:
+// those in force, and the withdrawn ones that keep late copies of their events out.
 func (s *State) carryStrategies(n *State) {
 	for id, d := range s.d.Strategies {
-		if n.start.Sub(d.Changed) >= staleContact && !d.inForce(n.start) {
+		if n.start.Sub(d.Changed) >= staleStrategy {
 			continue
 		}
 		if n.d.Strategies == nil {

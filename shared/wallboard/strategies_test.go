@@ -10,52 +10,45 @@ import (
 	"github.com/lingxi/lingxi/events"
 )
 
-// The recorded day's dispatch.strategy events (ev-045 … ev-050), by hand:
+// The recorded day's dispatch.strategy events (ev-045 … ev-051), by hand:
 //
-//   - vip divert, activated 09:00 until 09:15, never withdrawn: lapsed at 09:15;
+//   - vip divert, activated 09:00 until 09:15, not renewed: withdrawn at 09:16;
 //   - general callback, activated 09:10 until 09:25, renewed at 09:24 until 10:10;
 //   - vip overflow, activated 09:15 until 09:30, withdrawn at 09:26;
 //   - general announce_wait, a supervisor's override from 09:32 until 11:00.
 //
 // The fold keeps each activation's latest state, so a board rendered at 09:20 from the whole day
 // shows the callback (renewed) without the overflow withdrawn since; at 09:45 the callback and the
-// override; at 10:30 the override; at 11:00 nothing.
+// override. Past their Until they are still shown (the engine renews without an event and
+// announces every end as withdrawn), until a day after their last event.
 func TestRecordedDayStrategies(t *testing.T) {
 	s := newDay(t)
 	replay(t, s, recordedDay(t))
 	const (
 		callback = "act-20260302T0910-general-callback"
-		overflow = "act-20260302T0915-vip-overflow"
 		announce = "ovr-announce-general"
 	)
+	cb := StrategyFigures{ActivationID: callback, Queue: "general", Strategy: events.StrategyCallback, Source: events.StrategyByEngine,
+		Since: at("09:10:00"), Until: tp("10:10:00"), Reason: "The gap on general stays open (2.4 agents): callbacks renewed."}
+	an := StrategyFigures{ActivationID: announce, Queue: "general", Strategy: events.StrategyAnnounceWait, Source: events.StrategyByOverride,
+		Since: at("09:32:00"), Until: tp("11:00:00"), Reason: "Forced on by usr_sup: tell callers the wait."}
 	for _, c := range []struct {
-		at   string
+		at   time.Time
 		want []StrategyFigures
 	}{
-		{"08:59:00", []StrategyFigures{}},
-		{"09:20:00", []StrategyFigures{
-			{ActivationID: callback, Queue: "general", Strategy: events.StrategyCallback, Source: events.StrategyByEngine,
-				Since: at("09:10:00"), Until: tp("10:10:00"), Reason: "The gap on general stays open (2.4 agents): callbacks renewed."},
-			// Withdrawn at 09:26: the fold knows the end, so an earlier board no longer shows it.
-		}},
-		{"09:45:00", []StrategyFigures{
-			{ActivationID: announce, Queue: "general", Strategy: events.StrategyAnnounceWait, Source: events.StrategyByOverride,
-				Since: at("09:32:00"), Until: tp("11:00:00"), Reason: "Forced on by usr_sup: tell callers the wait."},
-			{ActivationID: callback, Queue: "general", Strategy: events.StrategyCallback, Source: events.StrategyByEngine,
-				Since: at("09:10:00"), Until: tp("10:10:00"), Reason: "The gap on general stays open (2.4 agents): callbacks renewed."},
-		}},
-		{"10:30:00", []StrategyFigures{
-			{ActivationID: announce, Queue: "general", Strategy: events.StrategyAnnounceWait, Source: events.StrategyByOverride,
-				Since: at("09:32:00"), Until: tp("11:00:00"), Reason: "Forced on by usr_sup: tell callers the wait."},
-		}},
-		{"11:00:00", []StrategyFigures{}},
+		{at("08:59:00"), []StrategyFigures{}},
+		{at("09:20:00"), []StrategyFigures{cb}},
+		{at("09:45:00"), []StrategyFigures{an, cb}},
+		{at("12:00:00"), []StrategyFigures{an, cb}},
+		{at("09:24:00").Add(staleStrategy), []StrategyFigures{an}},
+		{at("09:32:00").Add(staleStrategy), []StrategyFigures{}},
 	} {
-		if got := s.Board(at(c.at)).Strategies; !reflect.DeepEqual(got, c.want) {
+		if got := s.Board(c.at).Strategies; !reflect.DeepEqual(got, c.want) {
 			t.Errorf("strategies at %s\n got %s\nwant %s", c.at, js(got), js(c.want))
 		}
 	}
 	if n := len(s.d.Strategies); n != 4 {
-		t.Errorf("%d activations remembered, want 4 (the withdrawn and the lapsed kept)", n)
+		t.Errorf("%d activations remembered, want 4 (the withdrawn kept)", n)
 	}
 }
 
@@ -161,13 +154,14 @@ func TestStrategiesBounded(t *testing.T) {
 	}
 }
 
-// A later day carries the activations in force and those changed within the last day; older
-// ended ones are forgotten.
+// A later day carries the activations changed within the last day (in force, and withdrawn ones
+// that keep late copies out); older ones are forgotten.
 func TestStrategiesRollover(t *testing.T) {
 	s := newDay(t)
 	replay(t, s, []events.Envelope{
-		strategyEvent(t, "e1", "act-on", events.StrategyActivated, "23:50:00", ""),          // no end known
-		strategyEvent(t, "e2", "act-off", events.StrategyActivated, "09:00:00", "09:15:00"), // lapsed
+		strategyEvent(t, "e1", "act-on", events.StrategyActivated, "23:50:00", ""), // no end known
+		strategyEvent(t, "e2", "act-off", events.StrategyActivated, "09:00:00", "09:15:00"),
+		strategyEvent(t, "e3", "act-off", events.StrategyWithdrawn, "09:16:00", ""),
 	})
 	n, err := s.Rollover("2026-03-03")
 	if err != nil {
@@ -178,16 +172,18 @@ func TestStrategiesRollover(t *testing.T) {
 		t.Fatalf("next day's strategies %s, want act-on", js(got))
 	}
 	if _, ok := n.d.Strategies["act-off"]; !ok {
-		t.Fatal("an activation changed within the day was not carried (it keeps late copies out)")
+		t.Fatal("an activation withdrawn within the day was not carried (it keeps late copies out)")
+	}
+	// A late copy of act-off's activation does not bring it back on the next day.
+	replay(t, n, []events.Envelope{strategyEvent(t, "e2-copy", "act-off", events.StrategyActivated, "09:00:00", "09:15:00")})
+	if got := n.Board(next).Strategies; len(got) != 1 {
+		t.Fatalf("a late copy brought a withdrawn activation back: %s", js(got))
 	}
 	n2, err := n.Rollover("2026-03-05")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := n2.d.Strategies["act-off"]; ok {
-		t.Fatal("a lapsed activation of days ago was carried")
-	}
-	if _, ok := n2.d.Strategies["act-on"]; !ok {
-		t.Fatal("the activation in force was not carried")
+	if len(n2.d.Strategies) != 0 {
+		t.Fatalf("activations of days ago were carried: %v", js(n2.Board(next.Add(48*time.Hour)).Strategies))
 	}
 }

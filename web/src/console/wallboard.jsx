@@ -263,10 +263,10 @@ const strategyNames = {
 
 // Strategies lists the dispatch engine's strategies in force (the board's strategies, pushed live
 // with the figures): per queue which strategy, since when and until when, why, and whether the
-// engine or a supervisor's override decided it. One whose until has passed is left out between
-// pushes.
-function Strategies({ list, now }) {
-  const live = list.filter((s) => !s.until || Date.parse(s.until) > now);
+// engine or a supervisor's override decided it. The engine renews a strategy it keeps without
+// telling the board, so an until that has passed reads "renewed": the strategy stays listed until
+// it is withdrawn.
+function Strategies({ list: live, now }) {
   return (
     <section aria-label="Strategies">
       <h2>
@@ -297,7 +297,7 @@ function Strategies({ list, now }) {
                   {clock(s.since)} · {since(s.since, now)}
                 </td>
                 <td class="num" title={s.until || ''}>
-                  {s.until ? clock(s.until) : '–'}
+                  {!s.until ? '–' : Date.parse(s.until) > now ? clock(s.until) : 'renewed'}
                 </td>
                 <td class="why">{s.reason}</td>
                 <td>
