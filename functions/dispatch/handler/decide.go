@@ -11,7 +11,6 @@ import (
 	"github.com/lingxi/lingxi/events"
 	"github.com/lingxi/lingxi/shared/floor"
 	"github.com/lingxi/lingxi/shared/routing"
-	"github.com/lingxi/lingxi/shared/steering/overlay"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/stream"
 	"github.com/lingxi/lingxi/shared/tenant"
@@ -58,12 +57,9 @@ func (h *Handler) decideOrRetry(ctx context.Context, t tenant.ID) error {
 // waited their queue's maximum are abandoned or kept for a callback. An offer lost to a race
 // (store.ErrConflict) makes it read and decide again, at most MaxRounds times.
 func (h *Handler) decide(ctx context.Context, t tenant.ID) error {
-	st, err := h.readSteering(ctx, t)
-	if err != nil {
-		return err
-	}
+	var st steeringRead
 	for round := 1; ; round++ {
-		lost, err := h.decideOnce(ctx, t, st)
+		lost, err := h.decideOnce(ctx, t, &st)
 		if err != nil || lost == 0 {
 			return err
 		}
@@ -74,9 +70,9 @@ func (h *Handler) decide(ctx context.Context, t tenant.ID) error {
 	}
 }
 
-// decideOnce is one round of decide under the dispatch engine's strategies st (strategies.go);
-// lost counts the offers that lost a race.
-func (h *Handler) decideOnce(ctx context.Context, t tenant.ID, st overlay.State) (lost int, err error) {
+// decideOnce is one round of decide under the dispatch engine's strategies (strategies.go), read
+// into sr the first time a round has contacts waiting; lost counts the offers that lost a race.
+func (h *Handler) decideOnce(ctx context.Context, t tenant.ID, sr *steeringRead) (lost int, err error) {
 	fl := h.cfg.Floor
 	qs, err := fl.Queues(ctx, t)
 	if err != nil {
@@ -97,6 +93,10 @@ func (h *Handler) decideOnce(ctx context.Context, t tenant.ID, st overlay.State)
 	}
 	waiting, err := fl.Waiting(ctx, t)
 	if err != nil || len(waiting) == 0 {
+		return 0, err
+	}
+	st, err := sr.get(ctx, h, t)
+	if err != nil {
 		return 0, err
 	}
 	now := h.now().UTC()

@@ -57,6 +57,25 @@ func (h *Handler) readSteering(ctx context.Context, t tenant.ID) (overlay.State,
 	return st, nil
 }
 
+// steeringRead is a decision's one read of the overlay, made when a round first has contacts
+// waiting (a decision with nobody waiting reads none) and kept for its later rounds.
+type steeringRead struct {
+	st   overlay.State
+	done bool
+}
+
+func (r *steeringRead) get(ctx context.Context, h *Handler, t tenant.ID) (overlay.State, error) {
+	if r.done {
+		return r.st, nil
+	}
+	st, err := h.readSteering(ctx, t)
+	if err != nil {
+		return overlay.State{}, err
+	}
+	r.st, r.done = st, true
+	return st, nil
+}
+
 // newSteering resolves st's activations in force at now over the tenant's queues.
 func newSteering(st overlay.State, now time.Time, queues map[string]floor.Queue) *steering {
 	s := &steering{now: now, queues: map[string]*queueSteer{}, held: map[string]string{}}

@@ -254,3 +254,62 @@ func TestMoveAgentsHoldsChats(t *testing.T) {
 		}
 	}
 }
+
+// Which overflow step a strategy adds, and when none: the activation's skills, else its queue's
+// agents, else the queue's backup skills; nothing to overflow to, no step.
+func TestOverflowRule(t *testing.T) {
+	queues := map[string]floor.Queue{
+		"billing": {ID: "billing", Skills: []string{"billing"}, BackupSkills: []string{"general"}},
+		"bare":    {ID: "bare", Skills: []string{"bare"}},
+		"cards":   {ID: "cards", Skills: []string{"cards"}},
+	}
+	for name, c := range map[string]struct {
+		queue  string
+		params strategy.Params
+		skills []string
+		to     string
+		ok     bool
+	}{
+		"skills given":           {queue: "bare", params: strategy.Params{OverflowSkills: []string{"sales"}}, skills: []string{"sales"}, ok: true},
+		"queue given":            {queue: "bare", params: strategy.Params{OverflowQueue: "cards"}, to: "cards", ok: true},
+		"skills before queue":    {queue: "bare", params: strategy.Params{OverflowSkills: []string{"sales"}, OverflowQueue: "cards"}, skills: []string{"sales"}, ok: true},
+		"backup skills":          {queue: "billing", skills: []string{"general"}, ok: true},
+		"no backup skills":       {queue: "bare"},
+		"unknown overflow queue": {queue: "billing", params: strategy.Params{OverflowQueue: "nope"}},
+		"itself":                 {queue: "cards", params: strategy.Params{OverflowQueue: "cards"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			r, why, ok := overflowRule(strategy.Activation{Queue: c.queue, Strategy: strategy.Overflow, Params: c.params}, queues[c.queue], queues)
+			if ok != c.ok || r.After != 0 || strings.Join(r.Skills, ",") != strings.Join(c.skills, ",") || r.ToQueue != c.to || (ok && why == "") {
+				t.Fatalf("rule %+v %q %v, want skills %v to %q ok %v", r, why, ok, c.skills, c.to, c.ok)
+			}
+		})
+	}
+}
+
+// The callback threshold is the smaller of the queue's own maximum wait and the strategy's; with
+// neither there is none.
+func TestCallbackRule(t *testing.T) {
+	now := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
+	for name, c := range map[string]struct {
+		own, after, promise int
+		want                time.Duration
+		by                  string
+		ok                  bool
+	}{
+		"strategy's":                 {after: 90, promise: 20, want: 90 * time.Second, by: "2026-12-06T09:20:00Z", ok: true},
+		"own shorter":                {own: 60, after: 90, promise: 20, want: 60 * time.Second, by: "2026-12-06T09:20:00Z", ok: true},
+		"own longer":                 {own: 600, after: 90, promise: 20, want: 90 * time.Second, by: "2026-12-06T09:20:00Z", ok: true},
+		"no threshold in the params": {own: 300, want: 300 * time.Second, by: "2026-12-06T09:30:00Z", ok: true},
+		"none at all":                {},
+	} {
+		t.Run(name, func(t *testing.T) {
+			q := floor.Queue{ID: "sales", MaxWaitSeconds: c.own}
+			r, _, ok := callbackRule(strategy.Activation{Queue: "sales", Strategy: strategy.Callback,
+				Params: strategy.Params{CallbackAfterSeconds: c.after, PromiseMinutes: c.promise}}, q, now)
+			if ok != c.ok || (ok && (r.MaxWait != c.want || !r.Callback || r.Attributes[floor.AttrCallbackPromisedBy] != c.by)) {
+				t.Fatalf("rule %+v %v, want %v promised by %s ok %v", r, ok, c.want, c.by, c.ok)
+			}
+		})
+	}
+}
