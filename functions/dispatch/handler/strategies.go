@@ -291,10 +291,11 @@ func (h *Handler) strategyChanged(ctx context.Context, t tenant.ID, e events.Env
 		return err
 	}
 	now := h.now().UTC()
-	rule := newSteering(st, now, map[string]floor.Queue{q.ID: q}).waitRule(q)
-	if !rule.Callback || rule.MaxWait <= 0 {
-		return nil
+	steer := newSteering(st, now, map[string]floor.Queue{q.ID: q})
+	if qs := steer.queues[q.ID]; qs == nil || qs.callback == nil {
+		return nil // not in force (an override kept it off): the queue's own timers stand
 	}
+	rule := steer.waitRule(q)
 	waiting, err := h.cfg.Floor.Waiting(ctx, t)
 	if err != nil {
 		return err
