@@ -201,6 +201,13 @@ func TestConsole(t *testing.T) {
 		s.script(t, "supervisor.mjs", "DEMO_KEY="+s.l.DemoKey)
 	})
 
+	t.Run("strategies", func(t *testing.T) {
+		if s.l.Stack.WebSocketURL("") == "" {
+			t.Skip("the live wallboard needs the WebSocket API (hs-ws)")
+		}
+		s.strategies(t)
+	})
+
 	t.Run("offer-gone", func(t *testing.T) {
 		if missing := s.missing(t); len(missing) > 0 {
 			t.Skipf("offers need what is not on this branch yet: %s", strings.Join(missing, "; "))

@@ -190,6 +190,14 @@ func (f *Floor) requeueOps(ctx context.Context, t tenant.ID, c Contact, cv int64
 // is abandoned (contact.abandoned, reason max_wait). A contact no longer queued, or whose current
 // wait is shorter (it was transferred meanwhile), is returned unchanged.
 func (f *Floor) ExpireWait(ctx context.Context, t tenant.ID, contactID string) (Contact, error) {
+	return f.ExpireWaitBy(ctx, t, contactID, Queue.WaitRule)
+}
+
+// ExpireWaitBy is ExpireWait under the rule rule gives for the contact's queue instead of the
+// queue's own (Queue.WaitRule): the dispatch function passes the rule with the dispatch engine's
+// callback in force. A contact kept for a callback gets the rule's Attributes besides
+// callback_offered=true.
+func (f *Floor) ExpireWaitBy(ctx context.Context, t tenant.ID, contactID string, rule func(Queue) WaitRule) (Contact, error) {
 	var out Contact
 	err := retry(ctx, func() error {
 		c, cv, err := f.Contact(ctx, t, contactID)
@@ -209,7 +217,8 @@ func (f *Floor) ExpireWait(ctx context.Context, t tenant.ID, contactID string) (
 		}
 		now := f.clock()
 		wait := now.Sub(c.EnqueuedAt)
-		if q.MaxWaitSeconds <= 0 || wait+time.Second < time.Duration(q.MaxWaitSeconds)*time.Second {
+		r := rule(q)
+		if r.MaxWait <= 0 || wait+time.Second < r.MaxWait {
 			return nil
 		}
 		var w Contact
@@ -218,9 +227,12 @@ func (f *Floor) ExpireWait(ctx context.Context, t tenant.ID, contactID string) (
 			return err
 		}
 		c.UpdatedAt = now
-		if q.Callback {
-			attrs := make(map[string]string, len(c.Attributes)+1)
+		if r.Callback {
+			attrs := make(map[string]string, len(c.Attributes)+len(r.Attributes)+1)
 			for k, v := range c.Attributes {
+				attrs[k] = v
+			}
+			for k, v := range r.Attributes {
 				attrs[k] = v
 			}
 			attrs[AttrCallbackOffered] = "true"

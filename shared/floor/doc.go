@@ -11,7 +11,9 @@
 //   - contact.go: Contact, Offer, Decision, ContactState and the store kinds of contacts.
 //   - presence.go: Presence, Slot, AgentState.
 //   - read.go: Queue(s), Contact, Waiting, OpenFor, Presence(s), Snapshot.
-//   - dispatch.go: Enqueue, Offer, ExpireOffer — the dispatcher's writes.
+//   - dispatch.go: Enqueue, Offer, ExpireOffer, ExpireWait(By) — the dispatcher's writes.
+//   - waitrule.go: WaitRule (a queue's maximum wait and callback, or the dispatch engine's in
+//     force) and the callback_promised_by attribute.
 //   - agent.go: Accept, Decline, Transfer, Wrapup, EndByCustomer — the contact's life after an offer.
 //   - state.go: SetState, Refresh — an agent's presence.
 //

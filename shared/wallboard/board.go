@@ -29,6 +29,9 @@ type Board struct {
 	// Arrivals are contacts handed to people (contact.created) per 15 minutes, from the day's
 	// start to the interval of At.
 	Arrivals []Interval `json:"arrivals"`
+	// Strategies are the dispatch engine's strategies in force at At (dispatch.strategy
+	// activated or overridden, not withdrawn), by queue and strategy.
+	Strategies []StrategyFigures `json:"strategies"`
 }
 
 // QueueFigures are one queue's figures.
@@ -163,6 +166,7 @@ func (s *State) Board(now time.Time) Board {
 	for i := 0; i <= last; i++ {
 		b.Arrivals = append(b.Arrivals, Interval{Start: s.start.Add(time.Duration(i) * IntervalMinutes * time.Minute), Contacts: s.d.Arrivals[i]})
 	}
+	b.Strategies = s.strategiesAt(now)
 	return b
 }
 

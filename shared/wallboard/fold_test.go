@@ -12,7 +12,8 @@ import (
 )
 
 // recordedDay reads testdata/day.json: a morning of tenant acme on 2026-03-02 (UTC), two queues
-// (general: 80% in 20 s; vip: 90% in 10 s), three agents, nine contacts. Each event passes
+// (general: 80% in 20 s; vip: 90% in 10 s), three agents, nine contacts, and four activations of
+// the dispatch engine (TestRecordedDayStrategies). Each event passes
 // events.Decode, as the stream consumer would read it. Across subjects the events are not in time
 // order, as shards deliver them.
 func recordedDay(t testing.TB) []events.Envelope {
@@ -167,7 +168,7 @@ func TestBoardJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(js(s.Board(at("00:10:00")))), &m); err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []string{"day", "time_zone", "at", "queues", "totals", "agents_by_state", "agents", "arrivals"} {
+	for _, k := range []string{"day", "time_zone", "at", "queues", "totals", "agents_by_state", "agents", "arrivals", "strategies"} {
 		if _, ok := m[k]; !ok {
 			t.Errorf("board JSON lacks %q", k)
 		}
@@ -177,6 +178,9 @@ func TestBoardJSON(t *testing.T) {
 		if v, ok := q[k]; !ok || v != nil {
 			t.Errorf("empty queue's %s = %v (present %v), want null", k, v, ok)
 		}
+	}
+	if st, ok := m["strategies"].([]any); !ok || len(st) != 0 {
+		t.Errorf("strategies %v, want [] with none in force", m["strategies"])
 	}
 	if n := len(m["arrivals"].([]any)); n != 1 {
 		t.Errorf("%d intervals at 00:10, want 1", n)

@@ -10,7 +10,7 @@ import (
 func Types() []string {
 	return []string{events.TypeContactCreated, events.TypeContactQueued, events.TypeContactOffered,
 		events.TypeContactAssigned, events.TypeContactAbandoned, events.TypeContactTransferred,
-		events.TypeContactEnded, events.TypeAgentState}
+		events.TypeContactEnded, events.TypeAgentState, events.TypeDispatchStrategy}
 }
 
 // read decodes e's data as T, validated against its type's schema (events.DataAs); the error
@@ -44,6 +44,8 @@ func Check(e events.Envelope) error {
 		_, err = read[events.ContactEnded](e)
 	case events.TypeAgentState:
 		_, err = read[events.AgentState](e)
+	case events.TypeDispatchStrategy:
+		_, err = read[events.DispatchStrategy](e)
 	}
 	return err
 }

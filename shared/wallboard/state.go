@@ -84,6 +84,8 @@ type data struct {
 	Agents   map[string]*agentData   `json:"agents"`
 	Arrivals []int                   `json:"arrivals"`
 	Seen     []string                `json:"seen"` // oldest first
+	// Strategies are the dispatch engine's activations, by activation id (strategies.go).
+	Strategies map[string]*strategyData `json:"strategies,omitempty"`
 }
 
 // State is the fold of one tenant's day: the live floor (who waits, who has which contact, each
@@ -144,6 +146,7 @@ func (s *State) Rollover(day string) (*State, error) {
 			n.d.Agents[id] = &aa
 		}
 	}
+	s.carryStrategies(n)
 	for _, id := range s.d.Seen {
 		n.remember(id)
 	}
@@ -222,6 +225,8 @@ func (s *State) Apply(e events.Envelope) (bool, error) {
 		err = s.ended(e)
 	case events.TypeAgentState:
 		err = s.agent(e)
+	case events.TypeDispatchStrategy:
+		err = s.strategy(e)
 	default:
 		return false, nil
 	}
@@ -454,6 +459,15 @@ func (s *State) UnmarshalJSON(b []byte) error {
 		}
 		n.d.Agents[id] = a
 	}
+	if len(d.Strategies) > MaxStrategies {
+		return fmt.Errorf("%w: %d strategies, at most %d", ErrBadItem, len(d.Strategies), MaxStrategies)
+	}
+	for id, st := range d.Strategies {
+		if st == nil {
+			return fmt.Errorf("%w: strategy %q is null", ErrBadItem, id)
+		}
+	}
+	n.d.Strategies = d.Strategies
 	n.d.Arrivals = d.Arrivals
 	n.d.QueuesAt = d.QueuesAt
 	for _, id := range d.Seen {

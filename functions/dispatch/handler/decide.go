@@ -57,8 +57,9 @@ func (h *Handler) decideOrRetry(ctx context.Context, t tenant.ID) error {
 // waited their queue's maximum are abandoned or kept for a callback. An offer lost to a race
 // (store.ErrConflict) makes it read and decide again, at most MaxRounds times.
 func (h *Handler) decide(ctx context.Context, t tenant.ID) error {
+	var st steeringRead
 	for round := 1; ; round++ {
-		lost, err := h.decideOnce(ctx, t)
+		lost, err := h.decideOnce(ctx, t, &st)
 		if err != nil || lost == 0 {
 			return err
 		}
@@ -69,8 +70,9 @@ func (h *Handler) decide(ctx context.Context, t tenant.ID) error {
 	}
 }
 
-// decideOnce is one round of decide; lost counts the offers that lost a race.
-func (h *Handler) decideOnce(ctx context.Context, t tenant.ID) (lost int, err error) {
+// decideOnce is one round of decide under the dispatch engine's strategies (strategies.go), read
+// into sr the first time a round has contacts waiting; lost counts the offers that lost a race.
+func (h *Handler) decideOnce(ctx context.Context, t tenant.ID, sr *steeringRead) (lost int, err error) {
 	fl := h.cfg.Floor
 	qs, err := fl.Queues(ctx, t)
 	if err != nil {
@@ -93,10 +95,19 @@ func (h *Handler) decideOnce(ctx context.Context, t tenant.ID) (lost int, err er
 	if err != nil || len(waiting) == 0 {
 		return 0, err
 	}
+	st, err := sr.get(ctx, h, t)
+	if err != nil {
+		return 0, err
+	}
+	now := h.now().UTC()
 	queues := make(map[string]floor.Queue, len(qs))
+	for _, q := range qs {
+		queues[q.ID] = q
+	}
+	steer := newSteering(st, now, queues)
 	rq := make(map[string]routing.Queue, len(qs))
 	for _, q := range qs {
-		queues[q.ID], rq[q.ID] = q, q.Routing()
+		rq[q.ID] = steer.routing(q)
 	}
 	if waiting, err = h.rescue(ctx, t, queues, waiting); err != nil {
 		return 0, err
@@ -109,10 +120,16 @@ func (h *Handler) decideOnce(ctx context.Context, t tenant.ID) (lost int, err er
 	for i, p := range ps {
 		ra[i] = p.Routing()
 	}
-	now := h.now().UTC()
+	steer.hold(st, queues, waiting, ps, ra)
+	if applied := steer.applied(); len(applied) > 0 {
+		h.log.InfoContext(ctx, "dispatch strategies applied", "tenant", t.String(), "strategies", applied)
+	}
 	plan := routing.Decide(now, rq, rc, ra)
+	for i := range plan.Assignments {
+		steer.explain(&plan.Assignments[i])
+	}
 	for _, id := range plan.Expired {
-		c, err := fl.ExpireWait(ctx, t, id)
+		c, err := fl.ExpireWaitBy(ctx, t, id, steer.waitRule)
 		if err != nil {
 			return lost, fmt.Errorf("max wait of %s: %w", id, err)
 		}

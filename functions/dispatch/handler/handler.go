@@ -12,10 +12,13 @@
 //   - decide.go: the decision for a tenant: read the floor, routing.Decide, Offer each assignment,
 //     push the offer to the agent, schedule its timeout; re-read and decide again after a lost race.
 //   - timers.go: Timer (the SQS message), scheduling, and what each kind does when it fires.
+//   - strategies.go: the dispatch engine's strategies in force (shared/steering/overlay, read once
+//     per decision) applied to the queues routed: overflow at once, callbacks, agents moved to voice.
 //
 // What triggers a decision: contact.created (queued first), contact.queued, contact.ended,
 // contact.abandoned, contact.transferred, agent.state (to available), user.changed (the agent's
-// skills or capacity), and the timers: an offer's timeout (the offer expires first), an overflow
+// skills or capacity), dispatch.strategy (the dispatch engine's strategies, strategies.go), and
+// the timers: an offer's timeout (the offer expires first), an overflow
 // step, a maximum wait (the contact is abandoned, or kept with callback_offered=true when the
 // queue offers callbacks), the end of an agent's miss cooldown.
 package handler
@@ -159,6 +162,10 @@ func (h *Handler) Handle(ctx context.Context, t tenant.ID, e events.Envelope) er
 			return err
 		}
 	case events.TypeContactTransferred:
+	case events.TypeDispatchStrategy:
+		if err := h.strategyChanged(ctx, t, e); err != nil {
+			return err
+		}
 	default:
 		return nil
 	}

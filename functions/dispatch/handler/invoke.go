@@ -98,7 +98,7 @@ func (h *Handler) HandleStream(ctx context.Context, ev lambdaevents.KinesisEvent
 var asksDecision = map[string]bool{
 	events.TypeContactCreated: true, events.TypeContactQueued: true, events.TypeContactEnded: true,
 	events.TypeContactAbandoned: true, events.TypeContactTransferred: true, events.TypeAgentState: true,
-	events.TypeUserChanged: true,
+	events.TypeUserChanged: true, events.TypeDispatchStrategy: true,
 }
 
 type batchKey struct{}

@@ -146,7 +146,17 @@ func (h *Handler) fire(ctx context.Context, t tenant.ID, tm Timer) (fired bool, 
 			h.log.InfoContext(ctx, "offer timed out", "tenant", t.String(), "contact", tm.ContactID, "offer", tm.OfferID)
 		}
 	case TimerMaxWait:
-		if _, err := h.cfg.Floor.ExpireWait(ctx, t, tm.ContactID); err != nil && !errors.Is(err, floor.ErrNotFound) {
+		// Under the dispatch engine's callback in force, if any (strategies.go).
+		st, err := h.readSteering(ctx, t)
+		if err != nil {
+			return false, err
+		}
+		qs, err := h.cfg.Floor.Queues(ctx, t)
+		if err != nil {
+			return false, err
+		}
+		steer := newSteering(st, h.now().UTC(), queuesByID(qs))
+		if _, err := h.cfg.Floor.ExpireWaitBy(ctx, t, tm.ContactID, steer.waitRule); err != nil && !errors.Is(err, floor.ErrNotFound) {
 			return false, err
 		}
 	}
@@ -154,8 +164,9 @@ func (h *Handler) fire(ctx context.Context, t tenant.ID, tm Timer) (fired bool, 
 }
 
 // queued schedules the timers of a contact that entered a queue: a new wait gets its queue's
-// overflow steps and maximum wait; a contact back from a declined or unanswered offer gets the end
-// of that agent's miss cooldown. Then the caller decides.
+// overflow steps and maximum wait (the dispatch engine's callback threshold when one is in force
+// and earlier); a contact back from a declined or unanswered offer gets the end of that agent's
+// miss cooldown. Then the caller decides.
 func (h *Handler) queued(ctx context.Context, t tenant.ID, e events.Envelope) error {
 	var d events.ContactQueued
 	if err := json.Unmarshal(e.Data, &d); err != nil {
@@ -179,12 +190,17 @@ func (h *Handler) queued(ctx context.Context, t tenant.ID, e events.Envelope) er
 	if err != nil {
 		return err
 	}
+	st, err := h.readSteering(ctx, t)
+	if err != nil {
+		return err
+	}
+	rule := newSteering(st, now.UTC(), map[string]floor.Queue{q.ID: q}).waitRule(q)
 	var timers []Timer
 	for _, o := range q.Overflow {
 		timers = append(timers, Timer{Kind: TimerOverflow, ContactID: c.ID, Due: c.EnqueuedAt.Add(time.Duration(o.AfterSeconds) * time.Second)})
 	}
-	if q.MaxWaitSeconds > 0 {
-		timers = append(timers, Timer{Kind: TimerMaxWait, ContactID: c.ID, Due: c.EnqueuedAt.Add(time.Duration(q.MaxWaitSeconds) * time.Second)})
+	if rule.MaxWait > 0 {
+		timers = append(timers, Timer{Kind: TimerMaxWait, ContactID: c.ID, Due: c.EnqueuedAt.Add(rule.MaxWait)})
 	}
 	for _, tm := range timers {
 		if !tm.Due.After(now) {

@@ -2,8 +2,9 @@
 // store item per tenant and day, shared/wallboard) and pushes what changes to the people and
 // visitors connected over the WebSocket API (shared/push):
 //
-//   - "wallboard" (the figures) to supervisors and admins, at most once per tenant per second,
-//     the last state always sent (throttle.go);
+//   - "wallboard" (the figures, with the dispatch engine's strategies in force from
+//     dispatch.strategy) to supervisors and admins, at most once per tenant per second, the last
+//     state always sent (throttle.go);
 //   - "contact" updates to the agents concerned and supervisors, "agent" status changes to the
 //     agent and supervisors (messages.go);
 //   - "message" for chat.message to the contact's assigned agent and the conversation's visitors.

@@ -383,3 +383,42 @@ func TestDuplicateRecordInABatch(t *testing.T) {
 		t.Fatalf("%d contact pushes, want 1", n)
 	}
 }
+
+// The dispatch engine's strategies reach the supervisors' wallboard: an activation is pushed in
+// the figures' strategies at once, and its withdrawal takes it off; neither is a contact or agent
+// push.
+func TestStrategiesPushed(t *testing.T) {
+	f := newFixture(t, at("10:00:00"))
+	until := at("10:15:00")
+	act := events.DispatchStrategy{ActivationID: "act-20260302T1000-general-overflow", Action: events.StrategyActivated,
+		Strategy: events.StrategyOverflow, Queue: "general", Source: events.StrategyByEngine, Since: at("10:00:00"), Until: &until,
+		DecisionID: "20260302T1000", Reason: "A gap of 2 agents on general: backup skills take its contacts at once.", GapAgents: 2}
+	f.handle(t, event(t, events.TypeDispatchStrategy, act.ActivationID, at("10:00:00"), act))
+	sent := f.push.take()
+	boards := of(sent, TypeWallboard)
+	if len(boards) != 1 || len(sent) != 1 {
+		t.Fatalf("pushes %+v, want the figures alone", sent)
+	}
+	st, _ := boards[0].msg["strategies"].([]any)
+	if len(st) != 1 {
+		t.Fatalf("pushed strategies %v, want the overflow", boards[0].msg["strategies"])
+	}
+	got := st[0].(map[string]any)
+	for k, want := range map[string]any{"activation_id": act.ActivationID, "queue": "general", "strategy": "overflow",
+		"source": "engine", "since": "2026-03-02T10:00:00Z", "until": "2026-03-02T10:15:00Z", "reason": act.Reason} {
+		if got[k] != want {
+			t.Errorf("pushed strategy's %s = %v, want %v", k, got[k], want)
+		}
+	}
+
+	f.clock.set(at("10:05:00"))
+	act.Action, act.Until, act.Reason = events.StrategyWithdrawn, nil, "The gap on general closed."
+	f.handle(t, event(t, events.TypeDispatchStrategy, act.ActivationID, at("10:05:00"), act))
+	boards = of(f.push.take(), TypeWallboard)
+	if len(boards) != 1 {
+		t.Fatalf("%d wallboard pushes after the withdrawal, want 1", len(boards))
+	}
+	if st, _ := boards[0].msg["strategies"].([]any); st == nil || len(st) != 0 {
+		t.Fatalf("strategies after the withdrawal %v, want []", boards[0].msg["strategies"])
+	}
+}

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { call, items, ApiError } from '../lib/api.js';
-import { duration, percent, since } from '../lib/format.js';
+import { clock, duration, percent, since } from '../lib/format.js';
 import { useNow } from './desktop.jsx';
 import * as N from './normalize.js';
 
@@ -162,6 +162,8 @@ export function Wallboard({ token, live, onAuthLost }) {
         </table>
       </section>
 
+      <Strategies list={N.arr(board, 'strategies')} now={now} />
+
       <div class="cols">
         <section aria-label="Agents">
           <h2>
@@ -244,6 +246,69 @@ export function Wallboard({ token, live, onAuthLost }) {
         <Arrivals series={N.pick(board, 'arrivals')} forecast={forecast} day={N.pick(board, 'day')} zone={N.pick(board, 'time_zone')} now={now} />
       </section>
     </main>
+  );
+}
+
+// strategyNames are the dispatch engine's strategies as a supervisor reads them.
+const strategyNames = {
+  divert: 'Divert to self-service',
+  bot_first: 'Bot first',
+  callback: 'Offer callbacks',
+  overflow: 'Overflow to backup skills',
+  announce_wait: 'Announce the wait',
+  pause_outbound: 'Pause outbound',
+  move_agents: 'Move agents to voice',
+  call_in: 'Call in on-call staff',
+};
+
+// Strategies lists the dispatch engine's strategies in force (the board's strategies, pushed live
+// with the figures): per queue which strategy, since when and until when, why, and whether the
+// engine or a supervisor's override decided it. The engine renews a strategy it keeps without
+// telling the board, so an until that has passed reads "renewed": the strategy stays listed until
+// it is withdrawn.
+function Strategies({ list: live, now }) {
+  return (
+    <section aria-label="Strategies">
+      <h2>
+        Strategies <span class="muted small">the dispatch engine's, in force now</span>
+      </h2>
+      {live.length === 0 ? (
+        <p class="muted" data-testid="no-strategies">
+          No strategy in force.
+        </p>
+      ) : (
+        <table class="figures" data-testid="strategies">
+          <thead>
+            <tr>
+              <th>Queue</th>
+              <th>Strategy</th>
+              <th>Since</th>
+              <th>Until</th>
+              <th>Why</th>
+              <th>By</th>
+            </tr>
+          </thead>
+          <tbody>
+            {live.map((s) => (
+              <tr key={s.activation_id} data-activation={s.activation_id} data-strategy={s.strategy} data-queue={s.queue}>
+                <th>{s.queue}</th>
+                <td title={s.strategy}>{strategyNames[s.strategy] || s.strategy}</td>
+                <td class="num" title={s.since}>
+                  {clock(s.since)} · {since(s.since, now)}
+                </td>
+                <td class="num" title={s.until || ''}>
+                  {!s.until ? '–' : Date.parse(s.until) > now ? clock(s.until) : 'renewed'}
+                </td>
+                <td class="why">{s.reason}</td>
+                <td>
+                  <span class={'pill ' + (s.source === 'override' ? 'override' : 'engine')}>{s.source === 'override' ? 'override' : 'engine'}</span>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
   );
 }
 
