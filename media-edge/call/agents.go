@@ -372,6 +372,8 @@ func (x *callRun) joinQueue(ctx context.Context, wg *sync.WaitGroup, queue strin
 				q.offerBy = offerBy
 			}
 			x.playback = x.sess.Play(&holdSource{prompt: pcm})
+			x.log.Info("the caller waits in the queue", "queue", queue, "expected_wait", st.ExpectedWait, "diverted", q.diverted,
+				"callback_offered", !q.offerBy.IsZero(), "callback_after", callbackAfter(st.Callback))
 			if callback && st.Callback.After > 0 {
 				x.offerCallbackLater(wctx, wg, q, *st.Callback, lang, st.Location)
 			}

@@ -119,3 +119,11 @@ func (x *callRun) calledBack(q *queueWait, by time.Time) []Command {
 	x.log.Info("the caller will be called back", "queue", q.queue, "by", by.UTC().Format(time.RFC3339))
 	return x.nav.End(x.now, callbackConfirmation(x.nav.Lang(), by, q.loc), "callback")
 }
+
+// callbackAfter is when the callback offer comes, for the log: -1 without one.
+func callbackAfter(o *CallbackOffer) time.Duration {
+	if o == nil {
+		return -1
+	}
+	return o.After
+}
