@@ -259,14 +259,20 @@ func (h *Handler) ServeCall(ctx context.Context, c *sip.Call) {
 	if x.release != nil {
 		x.release(context.Canceled)
 	}
-	how := LeftHungUp
-	if q := x.queued; q != nil && q.diverted {
-		how = LeftDiverted
-		if disposition == DispositionAbandoned {
-			disposition = DispositionDiverted
+	how, calledBack := LeftHungUp, false
+	if q := x.queued; q != nil {
+		calledBack = q.done || q.taken.Load() // the caller may hang up before the loop heard
+		switch {
+		case calledBack:
+			disposition = DispositionCallbackRequested
+		case q.diverted:
+			how = LeftDiverted
+			if disposition == DispositionAbandoned {
+				disposition = DispositionDiverted
+			}
 		}
 	}
-	if x.handedOff && x.h.Floor != nil && (x.queued == nil || !x.queued.done) {
+	if x.handedOff && x.h.Floor != nil && !calledBack {
 		x.leave(ctx, how, log) // nothing of a call that is over stays queued for an agent
 	}
 	side, cause := c.Ended()

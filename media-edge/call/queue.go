@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -26,6 +27,9 @@ type queueWait struct {
 	requestedBy time.Time
 	// done: the callback was taken; the call ends with the confirmation.
 	done bool
+	// taken is set off the loop as soon as the floor took the callback: a caller who hangs up
+	// before the loop hears of it still ends as a callback.
+	taken atomic.Bool
 }
 
 // steering reads what the dispatch engine has in force for queue; none when it cannot be read (the
@@ -88,6 +92,9 @@ func (x *callRun) queueDigit(ctx context.Context, wg *sync.WaitGroup, key byte) 
 		ctx, cancel := context.WithTimeout(ctx, floorTimeout)
 		defer cancel()
 		err := x.h.Floor.RequestCallback(ctx, x.info.Tenant, x.info.ID, x.info.From, by)
+		if err == nil {
+			q.taken.Store(true)
+		}
 		return func() []Command {
 			q.requesting = false
 			switch {
