@@ -361,7 +361,7 @@ func (x *callRun) joinQueue(ctx context.Context, wg *sync.WaitGroup, queue strin
 			if x.bridge != nil || x.nav.mode != bridged || q.done {
 				return nil // an agent already answered, or the wait failed
 			}
-			q.loc = st.Location
+			q.loc, q.announced = st.Location, true
 			if err != nil {
 				x.log.Warn("synthesise the hold prompt", "err", err) // the tone alone then: nothing was offered
 			} else {
@@ -372,6 +372,7 @@ func (x *callRun) joinQueue(ctx context.Context, wg *sync.WaitGroup, queue strin
 				q.offerBy = offerBy
 			}
 			x.playback = x.sess.Play(&holdSource{prompt: pcm})
+			q.promptEnd = time.Now().Add(pcmDuration(pcm))
 			x.log.Info("the caller waits in the queue", "queue", queue, "expected_wait", st.ExpectedWait, "diverted", q.diverted,
 				"callback_offered", !q.offerBy.IsZero(), "callback_after", callbackAfter(st.Callback))
 			if callback && st.Callback.After > 0 {

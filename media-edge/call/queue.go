@@ -22,6 +22,10 @@ type queueWait struct {
 	// offerBy is the callback time promised by the offer the caller heard; zero before (or
 	// without) an offer: a 1 then is only a key.
 	offerBy time.Time
+	// announced: the join announcement started (or failed to); promptEnd is when the prompt
+	// playing ends, so that a later offer does not cut it.
+	announced bool
+	promptEnd time.Time
 	// requesting: a callback request is in flight; requestedBy is its promise.
 	requesting  bool
 	requestedBy time.Time
@@ -52,31 +56,66 @@ func (x *callRun) steering(ctx context.Context, queue string) QueueSteering {
 // an agent answering or the call ending stops it).
 func (x *callRun) offerCallbackLater(ctx context.Context, wg *sync.WaitGroup, q *queueWait, o CallbackOffer, lang string, loc *time.Location) {
 	x.async(ctx, wg, func(ctx context.Context) func() []Command {
-		t := time.NewTimer(o.After)
-		defer t.Stop()
-		select {
-		case <-ctx.Done():
+		if !sleep(ctx, o.After) {
 			return func() []Command { return nil }
-		case <-t.C:
 		}
 		by := time.Now().Add(cmp.Or(o.Promise, DefaultPromise))
 		sctx, cancel := context.WithTimeout(ctx, engineTimeout)
 		defer cancel()
 		pcm, err := x.h.Prompts.Prompt(sctx, callbackOffer(lang, by, loc), lang)
 		return func() []Command {
-			if x.bridge != nil || x.nav.mode != bridged || q.done {
-				return nil
-			}
 			if err != nil {
 				x.log.Warn("synthesise the callback offer", "err", err)
 				return nil
 			}
-			q.offerBy = by
-			x.playback = x.sess.Play(&holdSource{prompt: pcm})
-			return nil
+			return x.sayOffer(ctx, wg, q, pcm, by)
 		}
 	})
 }
+
+// A callback offer ready before the join announcement is over looks again after the prompt's end,
+// at least offerRecheck and at most offerRecheckMax later.
+const (
+	offerRecheck    = 200 * time.Millisecond
+	offerRecheckMax = time.Second
+)
+
+// sayOffer plays the callback offer promising by, once the join announcement is over: the caller
+// may press 1 from then on.
+func (x *callRun) sayOffer(ctx context.Context, wg *sync.WaitGroup, q *queueWait, pcm []int16, by time.Time) []Command {
+	if x.bridge != nil || x.nav.mode != bridged || q.done {
+		return nil
+	}
+	if wait := time.Until(q.promptEnd); !q.announced || wait > 0 {
+		x.async(ctx, wg, func(ctx context.Context) func() []Command {
+			if !sleep(ctx, min(max(wait, offerRecheck), offerRecheckMax)) {
+				return func() []Command { return nil }
+			}
+			return func() []Command { return x.sayOffer(ctx, wg, q, pcm, by) }
+		})
+		return nil
+	}
+	q.offerBy = by
+	x.playback = x.sess.Play(&holdSource{prompt: pcm})
+	q.promptEnd = time.Now().Add(pcmDuration(pcm))
+	x.log.Info("the caller is offered a callback", "queue", q.queue)
+	return nil
+}
+
+// sleep waits d; false when ctx ended first.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// pcmDuration is how long 8 kHz audio plays.
+func pcmDuration(pcm []int16) time.Duration { return time.Duration(len(pcm)) * time.Second / 8000 }
 
 // queueDigit takes a key the caller pressed while waiting: 1 after a callback offer asks for the
 // callback (off the loop); the contact then stays queued as a callback and the call ends with a
