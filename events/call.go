@@ -132,6 +132,12 @@ const (
 	DispositionAbandoned CallDisposition = "abandoned"
 	// DispositionFailed: signalling or media failed, or the edge could not serve the call.
 	DispositionFailed CallDisposition = "failed"
+	// DispositionCallbackRequested: the caller waiting in a queue pressed 1 to be called back and
+	// the edge ended the call; the contact stays queued as a callback.
+	DispositionCallbackRequested CallDisposition = "callback_requested"
+	// DispositionDiverted: the caller hung up while queued after being offered self-service
+	// (call.diverted).
+	DispositionDiverted CallDisposition = "diverted"
 )
 
 // HangupSide is who ended a call.

@@ -121,6 +121,9 @@ const (
 	AbandonCustomerLeft AbandonReason = "customer_left"
 	// AbandonMaxWait: the contact waited the queue's maximum wait without an agent.
 	AbandonMaxWait AbandonReason = "max_wait"
+	// AbandonDiverted: the caller hung up after the dispatch engine offered self-service
+	// (call.diverted): served elsewhere, not lost.
+	AbandonDiverted AbandonReason = "diverted"
 )
 
 // ContactAbandoned (contact.abandoned) records that a contact left its queue without reaching an

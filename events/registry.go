@@ -42,6 +42,7 @@ const (
 	TypeDispatchDecided        = "dispatch.decided"
 	TypeForecastPublished      = "forecast.published"
 	TypeDispatchStrategy       = "dispatch.strategy"
+	TypeCallDiverted           = "call.diverted"
 )
 
 // registry maps each known type name to its current version and payload Go type. Adding a type is
@@ -83,6 +84,7 @@ var registry = map[string]entry{
 	TypeDispatchDecided:        payload[DispatchDecided](1),
 	TypeForecastPublished:      payload[ForecastPublished](1),
 	TypeDispatchStrategy:       payload[DispatchStrategy](1),
+	TypeCallDiverted:           payload[CallDiverted](1),
 }
 
 // entry is one registered type: the version producers write and consumers accept, and the Go type

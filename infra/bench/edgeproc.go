@@ -360,3 +360,4 @@ func (noFacts) Utterance(context.Context, call.Info, string, float64, time.Durat
 func (noFacts) BargedIn(context.Context, call.Info, call.BargeInFact)                               {}
 func (noFacts) Transferred(context.Context, call.Info, call.TransferFact)                           {}
 func (noFacts) Ended(context.Context, call.Info, call.Ending)                                       {}
+func (noFacts) Diverted(context.Context, call.Info, call.DivertFact)                                {}

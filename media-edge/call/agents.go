@@ -29,9 +29,26 @@ type Floor interface {
 	Accept(ctx context.Context, t tenant.ID, callID, offerID, agentID string) error
 	// Decline gives the offer back: the agent did not answer (dispatch offers the next one).
 	Decline(ctx context.Context, t tenant.ID, callID, offerID, agentID string) error
-	// Leave: the caller is gone (queued → abandoned, assigned → wrap-up).
-	Leave(ctx context.Context, t tenant.ID, callID string) error
+	// Leave: the caller is gone (queued → abandoned, assigned → wrap-up); how says whether the
+	// caller had been offered self-service (then an abandon is recorded as diverted). A contact
+	// whose caller asked for a callback stays queued.
+	Leave(ctx context.Context, t tenant.ID, callID string, how Left) error
+	// RequestCallback keeps the call's queued contact waiting as a callback to number, promised by
+	// by; ErrNotWaiting when it is no longer queued (offered to an agent meanwhile): nothing
+	// changed.
+	RequestCallback(ctx context.Context, t tenant.ID, callID, number string, by time.Time) error
 }
+
+// Left is how a caller left the queue.
+type Left string
+
+// Ways of leaving.
+const (
+	// LeftHungUp: the caller hung up (or the call ended otherwise).
+	LeftHungUp Left = "customer_left"
+	// LeftDiverted: the caller hung up after hearing the self-service offer.
+	LeftDiverted Left = "diverted"
+)
 
 // Routing states of a voice contact (shared/floor's).
 const (
@@ -51,6 +68,9 @@ type VoiceContact struct {
 	Offer *VoiceOffer
 	// AgentID is the agent the contact is assigned to (state assigned and after).
 	AgentID string
+	// Callback: the caller asked to be called back; an offer of it is the agent's to call back,
+	// not a call to ring through.
+	Callback bool
 }
 
 // VoiceOffer is an offer of the contact to one agent.
@@ -68,6 +88,10 @@ var (
 	errNotQueued = errors.New("call: the handoff was not queued")
 	// errGaveUp: routing gave the contact up (maximum wait: abandoned) before an agent answered.
 	errGaveUp = errors.New("call: routing gave the contact up")
+	// ErrNotWaiting: the contact is no longer queued (a callback cannot be taken).
+	ErrNotWaiting = errors.New("call: the contact no longer waits in its queue")
+	// errCalledBack: the caller took a callback; the wait for an agent on the line is over.
+	errCalledBack = errors.New("call: the caller will be called back")
 )
 
 // Timings of the wait for an agent.
@@ -129,6 +153,8 @@ func (w *agentWait) run(ctx context.Context) (answered, error) {
 				return answered{}, context.Cause(ctx)
 			}
 			w.log.Warn("read the call's contact", "err", err) // the next poll tries again
+		case c.Callback:
+			return answered{}, errCalledBack
 		case c.State == ContactAbandoned || c.State == ContactClosed || c.State == ContactWrapup:
 			return answered{}, fmt.Errorf("%w: contact %s", errGaveUp, c.State)
 		case c.State == ContactOffered && c.Offer != nil && !tried[c.Offer.ID]:
@@ -311,27 +337,47 @@ func (h *holdSource) Next(buf *[media.FrameSamples]int16) bool {
 }
 
 // joinQueue: the queue has no transfer target, so the call waits for a person. The caller hears
-// the hold prompt and the comfort tone while the wait runs off the loop; when an agent answers,
-// the caller is bridged to them (as a transfer to a target is).
+// the hold prompt — with what the dispatch engine has in force for the queue: the expected wait
+// first, self-service, a callback offer — and the comfort tone while the wait runs off the loop;
+// when an agent answers, the caller is bridged to them (as a transfer to a target is).
 func (x *callRun) joinQueue(ctx context.Context, wg *sync.WaitGroup, queue string) []Command {
 	joinedAt := time.Now()
-	text, ok := holdPrompts[x.nav.Lang()]
-	if !ok {
-		text = holdPrompts["en"]
-	}
 	lang := x.nav.Lang()
+	wctx, stop := context.WithCancelCause(ctx)
+	q := &queueWait{queue: queue, stop: stop}
+	x.queued = q
 	x.async(ctx, wg, func(ctx context.Context) func() []Command {
-		ctx, cancel := context.WithTimeout(ctx, engineTimeout)
+		st := x.steering(ctx, queue)
+		divert := st.Divert != nil && reachable(x.info.From) && Diverts(x.info.ID, st.Divert.Share)
+		callback := st.Callback != nil && reachable(x.info.From)
+		var offerBy time.Time
+		if callback && st.Callback.After <= 0 {
+			offerBy = time.Now().Add(cmp.Or(st.Callback.Promise, DefaultPromise))
+		}
+		sctx, cancel := context.WithTimeout(ctx, engineTimeout)
 		defer cancel()
-		pcm, err := x.h.Prompts.Prompt(ctx, text, lang)
+		pcm, err := x.h.Prompts.Prompt(sctx, joinAnnouncement(lang, st, divert, offerBy), lang)
 		return func() []Command {
-			if x.bridge != nil || x.nav.mode != bridged {
+			if x.bridge != nil || x.nav.mode != bridged || q.done {
 				return nil // an agent already answered, or the wait failed
 			}
+			q.loc, q.announced = st.Location, true
 			if err != nil {
-				x.log.Warn("synthesise the hold prompt", "err", err) // the tone alone then
+				x.log.Warn("synthesise the hold prompt", "err", err) // the tone alone then: nothing was offered
+			} else {
+				if divert {
+					q.diverted = true
+					x.h.Facts.Diverted(ctx, x.info, DivertFact{Queue: queue, ActivationID: st.Divert.ActivationID, Link: st.Divert.Link})
+				}
+				q.offerBy = offerBy
 			}
 			x.playback = x.sess.Play(&holdSource{prompt: pcm})
+			q.promptEnd = time.Now().Add(pcmDuration(pcm))
+			x.log.Info("the caller waits in the queue", "queue", queue, "expected_wait", st.ExpectedWait, "diverted", q.diverted,
+				"callback_offered", !q.offerBy.IsZero(), "callback_after", callbackAfter(st.Callback))
+			if callback && st.Callback.After > 0 {
+				x.offerCallbackLater(wctx, wg, q, *st.Callback, lang, st.Location)
+			}
 			return nil
 		}
 	})
@@ -345,10 +391,19 @@ func (x *callRun) joinQueue(ctx context.Context, wg *sync.WaitGroup, queue strin
 		grace:  cmp.Or(x.h.QueueGrace, DefaultQueueGrace),
 		log:    x.log.With("queue", queue),
 	}
-	x.async(ctx, wg, func(ctx context.Context) func() []Command {
+	x.async(wctx, wg, func(ctx context.Context) func() []Command {
 		a, err := w.run(ctx)
 		return func() []Command {
-			if err != nil {
+			switch {
+			case q.done:
+				if err == nil {
+					a.leg.Hangup("offer_gone")
+					a.release(errCalledBack)
+				}
+				return nil
+			case errors.Is(err, errCalledBack): // the floor has the callback before its reply came
+				return x.calledBack(q, q.requestedBy)
+			case err != nil:
 				x.log.Error("no agent took the call", "queue", queue, "waited", time.Since(joinedAt), "err", err)
 				x.cause = "transfer_failed"
 				return x.nav.Fail(x.now)
@@ -373,15 +428,16 @@ func (x *callRun) joinQueue(ctx context.Context, wg *sync.WaitGroup, queue strin
 // it (dispatch may queue the handoff just after the caller hung up).
 const leaveWait = 5 * time.Second
 
-// leave tells routing the caller is gone: a contact still queued or offered is abandoned, one
-// assigned goes to wrap-up; a contact already closed stays as it is.
-func (x *callRun) leave(ctx context.Context, log *slog.Logger) {
+// leave tells routing the caller is gone: a contact still queued or offered is abandoned (as
+// diverted when how says so), one assigned goes to wrap-up; a contact already closed, or a
+// callback, stays as it is.
+func (x *callRun) leave(ctx context.Context, how Left, log *slog.Logger) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), leaveWait+floorTimeout)
 	defer cancel()
 	poll := cmp.Or(x.h.FloorPoll, DefaultFloorPoll)
 	deadline := time.Now().Add(leaveWait)
 	for {
-		err := x.h.Floor.Leave(ctx, x.info.Tenant, x.info.ID)
+		err := x.h.Floor.Leave(ctx, x.info.Tenant, x.info.ID, how)
 		if err == nil {
 			return
 		}

@@ -87,7 +87,21 @@ func (f *fakeFloor) Decline(_ context.Context, _ tenant.ID, _, offerID, _ string
 	return nil
 }
 
-func (f *fakeFloor) Leave(context.Context, tenant.ID, string) error { return nil }
+func (f *fakeFloor) Leave(_ context.Context, _ tenant.ID, _ string, how Left) error {
+	f.note("leave " + string(how))
+	return nil
+}
+
+func (f *fakeFloor) RequestCallback(_ context.Context, _ tenant.ID, _, number string, by time.Time) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.c == nil || f.c.State != ContactQueued {
+		return ErrNotWaiting
+	}
+	f.c.Callback = true
+	f.log = append(f.log, "callback "+number+" "+by.UTC().Format(time.RFC3339))
+	return nil
+}
 
 func offered(id, agent string, expires time.Time) VoiceContact {
 	return VoiceContact{State: ContactOffered, Offer: &VoiceOffer{ID: id, AgentID: agent, ExpiresAt: expires}}

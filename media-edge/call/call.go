@@ -85,7 +85,14 @@ type Facts interface {
 	Utterance(ctx context.Context, c Info, text string, confidence float64, start, end time.Duration)
 	BargedIn(ctx context.Context, c Info, b BargeInFact)
 	Transferred(ctx context.Context, c Info, t TransferFact)
+	Diverted(ctx context.Context, c Info, d DivertFact)
 	Ended(ctx context.Context, c Info, e Ending)
+}
+
+// DivertFact is a queued caller offered self-service by the dispatch engine's divert strategy:
+// the tenant's webhook texts them the link.
+type DivertFact struct {
+	Queue, ActivationID, Link string
 }
 
 // BargeInFact is a prompt the caller interrupted.
@@ -123,6 +130,10 @@ const (
 	DispositionTransferred = "transferred"
 	DispositionAbandoned   = "abandoned"
 	DispositionFailed      = "failed"
+	// DispositionCallbackRequested: the caller waiting in a queue took a callback.
+	DispositionCallbackRequested = "callback_requested"
+	// DispositionDiverted: the caller hung up while queued after the self-service offer.
+	DispositionDiverted = "diverted"
 )
 
 // Ending is how a call ended.
@@ -153,8 +164,11 @@ type Handler struct {
 	// FloorPoll is how often a waiting call reads its contact (DefaultFloorPoll when zero);
 	// QueueGrace bounds the wait for the handoff to be queued (DefaultQueueGrace when zero).
 	FloorPoll, QueueGrace time.Duration
-	Facts                 Facts
-	Log                   *slog.Logger
+	// Steering, when set, is what the real-time dispatch engine has in force for a queue: a call
+	// joining it hears the expected wait, self-service, a callback offer. Nil: none.
+	Steering Steering
+	Facts    Facts
+	Log      *slog.Logger
 	// TurnTimeout bounds a voice turn (DefaultTurnTimeout when zero).
 	TurnTimeout time.Duration
 	// MaxDuration ends a call that lasts longer (DefaultMaxDuration when zero).
@@ -245,8 +259,21 @@ func (h *Handler) ServeCall(ctx context.Context, c *sip.Call) {
 	if x.release != nil {
 		x.release(context.Canceled)
 	}
-	if x.handedOff && x.h.Floor != nil {
-		x.leave(ctx, log) // nothing of a call that is over stays queued for an agent
+	how, calledBack := LeftHungUp, false
+	if q := x.queued; q != nil {
+		calledBack = q.done || q.taken.Load() // the caller may hang up before the loop heard
+		switch {
+		case calledBack:
+			disposition = DispositionCallbackRequested
+		case q.diverted:
+			how = LeftDiverted
+			if disposition == DispositionAbandoned {
+				disposition = DispositionDiverted
+			}
+		}
+	}
+	if x.handedOff && x.h.Floor != nil && !calledBack {
+		x.leave(ctx, how, log) // nothing of a call that is over stays queued for an agent
 	}
 	side, cause := c.Ended()
 	if x.cause != "" && side == "edge" {
@@ -319,9 +346,11 @@ type callRun struct {
 	// handedOff: the bot handed the call to a queue, so dispatch queues its contact, which the
 	// call leaves when it ends; release ends the agent's leg's context.
 	handedOff bool
-	release   context.CancelCauseFunc
-	cause     string
-	outcome   string
+	// queued is the wait in a queue for a person (joinQueue), nil before.
+	queued  *queueWait
+	release context.CancelCauseFunc
+	cause   string
+	outcome string
 	// hangup is the cause of the edge's BYE, once it decided to end the call.
 	hangup string
 }
@@ -368,7 +397,11 @@ func (x *callRun) loop(ctx context.Context, wg *sync.WaitGroup) string {
 				return x.outcome
 			}
 			x.h.Facts.Digit(ctx, x.info, d.Key, d.Duration)
-			cmds = x.nav.Digit(d.At, d.Key)
+			if x.queued != nil {
+				cmds = x.queueDigit(ctx, wg, d.Key)
+			} else {
+				cmds = x.nav.Digit(d.At, d.Key)
+			}
 		case <-playDone:
 			interrupted := x.playback.Interrupted()
 			x.playback = nil
@@ -564,7 +597,7 @@ func (x *callRun) transfer(ctx context.Context, wg *sync.WaitGroup, queue string
 				// The queue's target took the call: its contact must not wait to be offered to
 				// an agent of the floor meanwhile.
 				x.async(ctx, wg, func(ctx context.Context) func() []Command {
-					x.leave(ctx, x.log)
+					x.leave(ctx, LeftHungUp, x.log)
 					return func() []Command { return nil }
 				})
 			}

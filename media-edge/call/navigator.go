@@ -1,6 +1,7 @@
 package call
 
 import (
+	"cmp"
 	"time"
 
 	"github.com/lingxi/lingxi/media-edge/turns"
@@ -103,6 +104,8 @@ type Navigator struct {
 	digits            string
 	talking           bool // the caller is mid-utterance
 	hears             func(lang string) bool
+	// endCause is the hangup's cause after End's goodbye ("" after the bot's own hangup).
+	endCause string
 	// ahead holds keys pressed while no question was open (the bot thinking, the greeting not
 	// yet playing): they answer the next question that takes keys, as an IVR's type-ahead does.
 	ahead string
@@ -156,7 +159,7 @@ func (n *Navigator) next(now time.Duration) []Command {
 		return []Command{{Kind: CmdTransfer, Queue: a.Queue}}
 	default: // hangup, and anything this edge does not know: end politely rather than hang in silence
 		n.mode = done
-		return []Command{{Kind: CmdHangup, Cause: "bot_hangup"}}
+		return []Command{{Kind: CmdHangup, Cause: cmp.Or(n.endCause, "bot_hangup")}}
 	}
 }
 
@@ -325,6 +328,17 @@ func (n *Navigator) Fail(now time.Duration) []Command {
 		text = apology["en"]
 	}
 	n.mode, n.gather, n.talking = speaking, Action{}, false
+	n.pending = []Action{{Type: ActHangup}}
+	return []Command{{Kind: CmdSay, Text: text, Lang: n.lang}}
+}
+
+// End: the call ends without the bot (a callback was taken): the caller hears text, then the
+// edge hangs up with cause.
+func (n *Navigator) End(now time.Duration, text, cause string) []Command {
+	if n.mode == done {
+		return nil
+	}
+	n.mode, n.gather, n.talking, n.endCause = speaking, Action{}, false, cause
 	n.pending = []Action{{Type: ActHangup}}
 	return []Command{{Kind: CmdSay, Text: text, Lang: n.lang}}
 }

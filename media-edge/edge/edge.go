@@ -34,6 +34,7 @@ import (
 	"github.com/lingxi/lingxi/media-edge/voice/vad"
 	"github.com/lingxi/lingxi/shared/egress"
 	"github.com/lingxi/lingxi/shared/floor"
+	"github.com/lingxi/lingxi/shared/forecastcal"
 	"github.com/lingxi/lingxi/shared/outbox"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/stream"
@@ -145,6 +146,7 @@ func New(cfg config.Config, o Options) (*Edge, error) {
 		Directory:   dir,
 		Targets:     newSIPTargets(egress.Policy{LoopbackPorts: loopbackSIP}),
 		Floor:       routingFloor{fl},
+		Steering:    engineSteering{db: db, cal: forecastcal.New(db), now: time.Now},
 		Facts:       f,
 		Log:         log.With("component", "call"),
 		MaxDuration: time.Duration(cfg.MaxCall),

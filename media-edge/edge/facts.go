@@ -140,6 +140,12 @@ func (f *facts) Transferred(_ context.Context, c call.Info, tr call.TransferFact
 	f.emit(c.Tenant, events.TypeCallTransferred, c.ID, events.CallTransferred{CallID: c.ID, Queue: tr.Queue, TargetKind: kind, Target: target, RingMS: tr.Ring.Milliseconds()})
 }
 
+// Diverted is the divert strategy's cue for the tenant's webhook: text the caller the link.
+func (f *facts) Diverted(_ context.Context, c call.Info, d call.DivertFact) {
+	f.emit(c.Tenant, events.TypeCallDiverted, c.ID, events.CallDiverted{CallID: c.ID, ConversationID: ContactID(c.ID), Queue: d.Queue,
+		ActivationID: d.ActivationID, From: orAnonymous(c.From), Link: d.Link})
+}
+
 func (f *facts) Ended(_ context.Context, c call.Info, e call.Ending) {
 	ev := events.CallEnded{CallID: c.ID, DurationMS: e.Duration.Milliseconds(), RecordingKey: e.RecordingKey, HangupCause: events.CauseBye}
 	switch e.Disposition {
@@ -150,6 +156,10 @@ func (f *facts) Ended(_ context.Context, c call.Info, e call.Ending) {
 		ev.TalkMS = min(e.Talk.Milliseconds(), ev.DurationMS)
 	case call.DispositionFailed:
 		ev.Disposition = events.DispositionFailed
+	case call.DispositionCallbackRequested:
+		ev.Disposition = events.DispositionCallbackRequested
+	case call.DispositionDiverted:
+		ev.Disposition = events.DispositionDiverted
 	default:
 		ev.Disposition = events.DispositionAbandoned
 	}
@@ -158,7 +168,7 @@ func (f *facts) Ended(_ context.Context, c call.Info, e call.Ending) {
 		ev.HangupSide, ev.Reason = events.HangupAgent, events.CallEndAgentHangup
 	case e.Side == sip.SideCaller:
 		ev.HangupSide, ev.Reason = events.HangupCaller, events.CallEndCallerHangup
-	case e.Cause == "bot_hangup" || e.Cause == "completed":
+	case e.Cause == "bot_hangup" || e.Cause == "completed" || e.Cause == "callback":
 		ev.HangupSide, ev.Reason = events.HangupEdge, events.CallEndBotHangup
 	default: // a timeout, a failure, a shutdown: the edge ended it, not the bot's decision
 		ev.HangupSide, ev.Reason = events.HangupEdge, events.CallEndFailed

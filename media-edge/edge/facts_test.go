@@ -46,6 +46,8 @@ func TestCallEndedSaysWhoEndedItAndHow(t *testing.T) {
 		"a failed transfer":         {call.Ending{Side: "edge", Cause: "transfer_failed", Disposition: call.DispositionFailed}, events.HangupEdge, events.CallEndFailed, events.CauseTransferFailed, events.DispositionFailed, false},
 		"a forced shutdown":         {call.Ending{Side: "edge", Cause: "shutdown", Disposition: call.DispositionAbandoned}, events.HangupEdge, events.CallEndFailed, events.CauseShutdown, events.DispositionAbandoned, false},
 		"the chat function is down": {call.Ending{Side: "edge", Cause: "turn_failed", Disposition: call.DispositionFailed}, events.HangupEdge, events.CallEndFailed, events.CauseError, events.DispositionFailed, false},
+		"a callback taken":          {call.Ending{Side: "edge", Cause: "callback", Disposition: call.DispositionCallbackRequested}, events.HangupEdge, events.CallEndBotHangup, events.CauseBye, events.DispositionCallbackRequested, false},
+		"a diverted caller leaves":  {call.Ending{Side: "caller", Cause: "bye", Disposition: call.DispositionDiverted}, events.HangupCaller, events.CallEndCallerHangup, events.CauseBye, events.DispositionDiverted, false},
 	}
 	for name, tc := range cases {
 		p := &published{}
@@ -63,5 +65,31 @@ func TestCallEndedSaysWhoEndedItAndHow(t *testing.T) {
 		if got.HangupSide != tc.side || got.Reason != tc.reason || got.HangupCause != tc.cause || got.Disposition != tc.disp || (got.TalkMS > 0) != tc.talkPassed {
 			t.Errorf("%s: %+v", name, got)
 		}
+	}
+}
+
+// The divert strategy's offer becomes call.diverted with the caller's number for the webhook; a
+// withheld number is "anonymous", as in call.started.
+func TestDivertedNamesTheCallAndItsContact(t *testing.T) {
+	demo, err := tenant.Parse("demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &published{}
+	f := newFacts(p, slog.New(slog.DiscardHandler))
+	info := call.Info{Tenant: demo, ID: "0193a0c2-0000-7000-8000-0000000000d1", From: "+8613800138000"}
+	f.Diverted(context.Background(), info, call.DivertFact{Queue: "general", ActivationID: "act-20261206T0930-general-divert", Link: "https://app.example.com/help"})
+	f.Close()
+	if len(p.evs) != 1 || p.evs[0].Type != events.TypeCallDiverted || p.evs[0].Subject != info.ID {
+		t.Fatalf("published %v", p.evs)
+	}
+	var got events.CallDiverted
+	if err := json.Unmarshal(p.evs[0].Data, &got); err != nil {
+		t.Fatal(err)
+	}
+	want := events.CallDiverted{CallID: info.ID, ConversationID: ContactID(info.ID), Queue: "general", ActivationID: "act-20261206T0930-general-divert",
+		From: "+8613800138000", Link: "https://app.example.com/help"}
+	if got != want {
+		t.Fatalf("call.diverted %+v, want %+v", got, want)
 	}
 }

@@ -3,7 +3,9 @@ package edge
 import (
 	"context"
 	"errors"
+	"time"
 
+	"github.com/lingxi/lingxi/events"
 	"github.com/lingxi/lingxi/media-edge/call"
 	"github.com/lingxi/lingxi/shared/conversation"
 	"github.com/lingxi/lingxi/shared/floor"
@@ -28,7 +30,7 @@ func (r routingFloor) Contact(ctx context.Context, t tenant.ID, callID string) (
 	if err != nil {
 		return call.VoiceContact{}, err
 	}
-	vc := call.VoiceContact{State: string(c.State), Queue: c.Queue, AgentID: c.AgentID}
+	vc := call.VoiceContact{State: string(c.State), Queue: c.Queue, AgentID: c.AgentID, Callback: c.CallbackRequested()}
 	if c.Offer != nil && c.State == floor.StateOffered {
 		vc.Offer = &call.VoiceOffer{ID: c.Offer.ID, AgentID: c.Offer.AgentID, ExpiresAt: c.Offer.ExpiresAt}
 	}
@@ -61,15 +63,30 @@ func (r routingFloor) Decline(ctx context.Context, t tenant.ID, callID, offerID,
 	return offerErr(err)
 }
 
-// Leave ends the contact by the customer; one already over (abandoned by the maximum wait,
-// wrapped up, closed) stays as it is.
-func (r routingFloor) Leave(ctx context.Context, t tenant.ID, callID string) error {
-	_, err := r.f.EndByCustomer(ctx, t, ContactID(callID))
+// Leave ends the contact by the customer (abandoned as diverted when the caller heard the
+// self-service offer); one already over (abandoned by the maximum wait, wrapped up, closed), or
+// a callback, stays as it is.
+func (r routingFloor) Leave(ctx context.Context, t tenant.ID, callID string, how call.Left) error {
+	reason := events.AbandonCustomerLeft
+	if how == call.LeftDiverted {
+		reason = events.AbandonDiverted
+	}
+	_, err := r.f.EndCall(ctx, t, ContactID(callID), reason)
 	switch {
 	case errors.Is(err, floor.ErrNotFound):
 		return call.ErrNoContact
 	case errors.Is(err, floor.ErrWrongState):
 		return nil
+	}
+	return err
+}
+
+// RequestCallback keeps the call's queued contact as a callback; a contact no longer queued is
+// call.ErrNotWaiting.
+func (r routingFloor) RequestCallback(ctx context.Context, t tenant.ID, callID, number string, by time.Time) error {
+	_, err := r.f.RequestCallback(ctx, t, ContactID(callID), number, by)
+	if errors.Is(err, floor.ErrWrongState) {
+		return errors.Join(call.ErrNotWaiting, err)
 	}
 	return err
 }

@@ -2,6 +2,7 @@ package edge
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -48,7 +49,7 @@ func TestRoutingFloorFollowsAVoiceContact(t *testing.T) {
 	if _, err := r.Contact(ctx, ten, callID); !errors.Is(err, call.ErrNoContact) {
 		t.Fatalf("before the handoff is queued: %v", err)
 	}
-	if err := r.Leave(ctx, ten, callID); !errors.Is(err, call.ErrNoContact) {
+	if err := r.Leave(ctx, ten, callID, call.LeftHungUp); !errors.Is(err, call.ErrNoContact) {
 		t.Fatalf("leave before the handoff is queued: %v", err)
 	}
 	if _, _, err := fl.Enqueue(ctx, ten, floor.Contact{ID: ContactID(callID), Channel: events.ChannelVoice, Queue: "general", Reason: events.ReasonCustomerRequest}, "handoff"); err != nil {
@@ -98,11 +99,68 @@ func TestRoutingFloorFollowsAVoiceContact(t *testing.T) {
 		t.Fatalf("assigned: %+v %v", c, err)
 	}
 	for range 2 {
-		if err := r.Leave(ctx, ten, callID); err != nil {
+		if err := r.Leave(ctx, ten, callID, call.LeftHungUp); err != nil {
 			t.Fatal(err)
 		}
 		if c, err = r.Contact(ctx, ten, callID); err != nil || c.State != call.ContactWrapup {
 			t.Fatalf("after the call: %+v %v", c, err)
 		}
+	}
+}
+
+// A queued caller presses 1 through the edge's floor: the contact becomes a callback the wait sees,
+// the hang-up that follows leaves it queued; a caller who heard the self-service offer and hangs
+// up is abandoned as diverted; a request for a contact no longer queued is call.ErrNotWaiting.
+func TestRoutingFloorCallbacksAndDiverts(t *testing.T) {
+	ctx := context.Background()
+	db := store.New(emulators.NewTable(t, store.CreateTable))
+	rec := &published{}
+	fl := floor.New(db, outbox.New(db, rec, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	r := routingFloor{fl}
+	ten, err := tenant.Parse("acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Create(ctx, ten, floor.QueueKey("general"), floor.NewDefaultQueue(time.Now().UTC())); err != nil {
+		t.Fatal(err)
+	}
+	const (
+		callback = "0193a5c0-0000-7000-8000-0000000000c1"
+		diverted = "0193a5c0-0000-7000-8000-0000000000d1"
+	)
+	for _, id := range []string{callback, diverted} {
+		if _, _, err := fl.Enqueue(ctx, ten, floor.Contact{ID: ContactID(id), Channel: events.ChannelVoice, Queue: "general", Reason: events.ReasonCustomerRequest}, "handoff"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	by := time.Date(2026, 12, 6, 10, 30, 0, 0, time.UTC)
+	if err := r.RequestCallback(ctx, ten, callback, "+8613800138000", by); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := r.Contact(ctx, ten, callback); err != nil || !c.Callback || c.State != call.ContactQueued {
+		t.Fatalf("after the request: %+v %v", c, err)
+	}
+	if err := r.Leave(ctx, ten, callback, call.LeftHungUp); err != nil {
+		t.Fatal(err)
+	}
+	if c, _, err := fl.Contact(ctx, ten, ContactID(callback)); err != nil || c.State != floor.StateQueued || c.Attributes[floor.AttrCallbackNumber] != "+8613800138000" {
+		t.Fatalf("the callback after the hang-up: %+v %v", c, err)
+	}
+	if err := r.Leave(ctx, ten, diverted, call.LeftDiverted); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.RequestCallback(ctx, ten, diverted, "+8613800138000", by); !errors.Is(err, call.ErrNotWaiting) {
+		t.Fatalf("a callback for an abandoned contact: %v, want call.ErrNotWaiting", err)
+	}
+	var ab events.ContactAbandoned
+	for _, e := range rec.evs {
+		if e.Type == events.TypeContactAbandoned && e.Subject == ContactID(diverted) {
+			if err := json.Unmarshal(e.Data, &ab); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if ab.Reason != events.AbandonDiverted {
+		t.Fatalf("contact.abandoned of the diverted caller: %+v", ab)
 	}
 }

@@ -341,6 +341,12 @@ func (f *Floor) Wrapup(ctx context.Context, t tenant.ID, contactID, userID, disp
 // (contact.abandoned, reason customer_left; an offered one frees the agent's slot), an assigned
 // one goes to wrap-up (the agent still wraps it up). Other states are left as they are.
 func (f *Floor) EndByCustomer(ctx context.Context, t tenant.ID, contactID string) (Contact, error) {
+	return f.endByCustomer(ctx, t, contactID, events.AbandonCustomerLeft, false)
+}
+
+// endByCustomer is EndByCustomer with the abandon's reason; keepCallbacks leaves a contact whose
+// caller asked to be called back as it is (EndCall).
+func (f *Floor) endByCustomer(ctx context.Context, t tenant.ID, contactID string, reason events.AbandonReason, keepCallbacks bool) (Contact, error) {
 	var out Contact
 	err := retry(ctx, func() error {
 		c, cv, err := f.Contact(ctx, t, contactID)
@@ -348,6 +354,9 @@ func (f *Floor) EndByCustomer(ctx context.Context, t tenant.ID, contactID string
 			return err
 		}
 		out = c
+		if keepCallbacks && c.CallbackRequested() {
+			return nil
+		}
 		now := f.clock()
 		e := evs{t: t}
 		var ops []store.Op
@@ -374,7 +383,7 @@ func (f *Floor) EndByCustomer(ctx context.Context, t tenant.ID, contactID string
 			return nil
 		}
 		e.add(events.TypeContactAbandoned, c.ID, events.ContactAbandoned{Queue: c.Queue, Channel: c.Channel,
-			WaitMS: ms(now.Sub(c.EnqueuedAt)), Reason: events.AbandonCustomerLeft})
+			WaitMS: ms(now.Sub(c.EnqueuedAt)), Reason: reason})
 		if e.err != nil {
 			return e.err
 		}

@@ -16,6 +16,7 @@
 //     force) and the callback_promised_by attribute.
 //   - agent.go: Accept, Decline, Transfer, Wrapup, EndByCustomer — the contact's life after an offer.
 //   - state.go: SetState, Refresh — an agent's presence.
+//   - callback.go: RequestCallback, EndCall — a queued caller's callback, and the edge's hang-up.
 //
 // Store kinds (tenant items): "queue" (id = queue id), "contact" (id = contact id),
 // "contact-waiting" (id = contact id; present exactly while the contact is queued, a copy of its
