@@ -177,6 +177,9 @@ type Conversation struct {
 	LowConfidence int `dynamodbav:"low_confidence" json:"-"`
 	// Resolved is set once the bot has answered a request (an intent, an article, a flow's end).
 	Resolved bool `dynamodbav:"resolved" json:"-"`
+	// BotFirst is set once the bot answered a request for a person first (the dispatch engine's
+	// bot first, steering.go): the next request reaches a person.
+	BotFirst bool `dynamodbav:"bot_first,omitempty" json:"-"`
 
 	// Queue and Reason say where and why the conversation was handed off.
 	Queue  string               `dynamodbav:"queue,omitempty" json:"queue,omitempty"`
