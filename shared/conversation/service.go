@@ -531,6 +531,12 @@ func (s *Service) turn(ctx context.Context, t tenant.ID, c *Conversation, set bo
 	if err != nil {
 		return nil, err
 	}
+	return s.decideLoaded(ctx, l, c, in, now)
+}
+
+// decideLoaded decides customer input in on c from l, getting what the decision needs into l and
+// deciding again until it needs nothing more.
+func (s *Service) decideLoaded(ctx context.Context, l *loaded, c *Conversation, in Input, now time.Time) (*decision, error) {
 	for {
 		d, err := decide(l, c, in, now)
 		if err != nil {

@@ -38,7 +38,7 @@ var (
 	}
 	sayBotFirstWait = botconfig.Text{
 		botconfig.LangZH: "目前人工客服较忙（预计等待%s）。以上是我现在就能为您办理的；如仍需人工服务，请再说一次，我会为您转接。",
-		botconfig.LangEN: "Our agents are busy right now (%s wait). Here is what I can do for you right away; ask again and I will connect you with a person.",
+		botconfig.LangEN: "Our agents are busy right now (the expected wait is %s). Here is what I can do for you right away; ask again and I will connect you with a person.",
 	}
 	sayExpectedWait = botconfig.Text{
 		botconfig.LangZH: "预计等待%s。",
