@@ -277,7 +277,7 @@ func requestRest(text string) string {
 		for _, f := range zhFiller {
 			w = strings.ReplaceAll(w, f, "")
 		}
-		if w != "" {
+		if w != "" && !enKeywords[w] && !enFiller[w] { // "我想agent": a Latin word left of a Chinese one
 			kept = append(kept, w)
 		}
 	}

@@ -304,3 +304,18 @@ func TestBotFirstEvents(t *testing.T) {
 		t.Errorf("contact.created %+v", cc)
 	}
 }
+
+// A request for a person says more only when words beyond the request, its keywords and filler
+// are left: only then is the model read for this turn's intent.
+func TestRequestRest(t *testing.T) {
+	for text, more := range map[string]bool{
+		"转人工": false, "请帮我转人工吧": false, "人工客服，谢谢": false, "人工": false, "agent please": false,
+		"I want to talk to a real person please": false, "connect me to an agent now": false,
+		"转人工，我想问营业时间": true, "我的卡丢了，转人工": true, "talk to a person about my refund": true,
+		"let me speak with someone about the fees": true,
+	} {
+		if got := requestRest(text); (got != "") != more {
+			t.Errorf("requestRest(%q) = %q", text, got)
+		}
+	}
+}
