@@ -20,6 +20,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/lingxi/lingxi/events"
@@ -149,7 +150,7 @@ func (d *decision) botFirst(text string) (bool, error) {
 		return false, nil // a policy sends this customer to a person at once
 	}
 	st, err := d.steering()
-	if err != nil || !anyInForce(st, strategy.BotFirst, d) {
+	if err != nil || !anyInForce(st, strategy.BotFirst, d.now) {
 		return false, err
 	}
 	// This turn's intent when the customer says more than the request, else the last one.
@@ -220,9 +221,9 @@ func (d *decision) canAnswer(intent botconfig.Intent) (bool, error) {
 	return intent.Answer.In(d.c.Language) != "", nil
 }
 
-// anyInForce reports whether any activation of k is in force.
-func anyInForce(st *overlay.State, k strategy.Kind, d *decision) bool {
-	for _, a := range st.InForce(d.now) {
+// anyInForce reports whether any activation of k is in force at now.
+func anyInForce(st *overlay.State, k strategy.Kind, now time.Time) bool {
+	for _, a := range st.InForce(now) {
 		if a.Strategy == k {
 			return true
 		}
