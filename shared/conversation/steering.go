@@ -153,58 +153,49 @@ func (d *decision) botFirst(text string) (bool, error) {
 	if err != nil || !anyInForce(st, strategy.BotFirst, d.now) {
 		return false, err
 	}
-	// This turn's intent when the customer says more than the request, else the last one.
-	type candidate struct {
-		id, start string // start: what the intent's flow starts with
-	}
-	var candidates []candidate
+	// This turn's intent when the customer says more than the request and the model is sure of
+	// it (then it alone: "a person about my complaint" is not answered with the last intent),
+	// else the last one, which the request itself says nothing of.
+	id, start, ofTurn := c.LastIntent, "", false
 	if requestRest(text) != "" {
 		if d.l.reading == nil {
 			return false, &need{understand: text}
 		}
-		if res := *d.l.reading; d.l.recognised(res) && !strings.HasPrefix(res.Intent, botconfig.ArticleClass) {
-			candidates = append(candidates, candidate{res.Intent, text})
+		if res := *d.l.reading; d.l.recognised(res) {
+			id, start, ofTurn = res.Intent, text, true
 		}
 	}
-	candidates = append(candidates, candidate{c.LastIntent, ""}) // the request says nothing of it
-	for _, cand := range candidates {
-		if cand.id == "" {
-			continue
-		}
-		a, ok := st.For(d.queue(cand.id, ""), strategy.BotFirst, d.now)
-		if !ok || !containsFold(a.Params.Intents, cand.id) {
-			continue
-		}
-		intent, ok, err := d.l.intent(cand.id)
-		if err != nil {
-			return false, err
-		}
-		can, err := d.canAnswer(intent)
-		if err != nil {
-			return false, err
-		}
-		if !ok || !can {
-			continue
-		}
-		if cand.start == "" {
-			cand.start = displayText(intent, c.Language)
-			if c.Language != "" && dialog.DetectLanguage(cand.start) != c.Language {
-				d.startLang = c.Language // the intent has no words in the conversation's language
-			}
-		} else {
-			d.annotate(d.l.reading.Intent, d.l.reading.Confidence)
-		}
-		if err := d.act(intent, cand.start); err != nil {
-			return false, err
-		}
-		if c.State != StateActive {
-			return true, nil // the flow handed off or ended at once: nothing to add
-		}
-		c.BotFirst = true
-		d.sayMarked(say(botFirstLine(d.expectedWait(st, a.Queue, a)), c.Language), mark{strategy.BotFirst, a.ID})
-		return true, nil
+	if id == "" || strings.HasPrefix(id, botconfig.ArticleClass) {
+		return false, nil
 	}
-	return false, nil
+	a, ok := st.For(d.queue(id, ""), strategy.BotFirst, d.now)
+	if !ok || !containsFold(a.Params.Intents, id) {
+		return false, nil
+	}
+	intent, ok, err := d.l.intent(id)
+	if err != nil || !ok {
+		return false, err
+	}
+	if can, err := d.canAnswer(intent); err != nil || !can {
+		return false, err
+	}
+	if ofTurn {
+		d.annotate(d.l.reading.Intent, d.l.reading.Confidence)
+	} else {
+		start = displayText(intent, c.Language)
+		if c.Language != "" && dialog.DetectLanguage(start) != c.Language {
+			d.startLang = c.Language // the intent has no words in the conversation's language
+		}
+	}
+	if err := d.act(intent, start); err != nil {
+		return false, err
+	}
+	if c.State != StateActive {
+		return true, nil // the flow handed off or ended at once: nothing to add
+	}
+	c.BotFirst = true
+	d.sayMarked(say(botFirstLine(d.expectedWait(st, a.Queue, a)), c.Language), mark{strategy.BotFirst, a.ID})
+	return true, nil
 }
 
 // canAnswer reports whether intent has something for the bot to give: its flow (read when not

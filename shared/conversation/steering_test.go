@@ -1,6 +1,8 @@
 package conversation
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -11,7 +13,9 @@ import (
 	"github.com/lingxi/lingxi/shared/dialog"
 	"github.com/lingxi/lingxi/shared/nlu"
 	"github.com/lingxi/lingxi/shared/steering/overlay"
+	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/strategy"
+	"github.com/lingxi/lingxi/shared/tenant"
 )
 
 // steered is what the dispatch engine has in force in these tests: bot first on the general
@@ -106,6 +110,13 @@ func TestDecideBotFirst(t *testing.T) {
 			},
 			conv: withLast(events.ChannelChat, botconfig.LangEN, "opening_hours"), in: Input{Text: "let me talk to someone about my account"},
 			say: "Branches open 9:00–17:00. | " + lineEN, state: StateActive, botFirst: true, mark: mark{strategy.BotFirst, "act-bf"},
+		},
+		"en this turn's intent alone counts when the model is sure of it": {
+			loaded: func(t *testing.T) *loaded {
+				return understood(steeredBank(t), nlu.Result{Intent: "fees", Confidence: 0.9})
+			},
+			conv: withLast(events.ChannelChat, botconfig.LangEN, "opening_hours"), in: Input{Text: "let me talk to someone about the fees"},
+			say: sayHandoff[botconfig.LangEN], state: StateHandoff, queue: DefaultQueue,
 		},
 		"en a lapsed activation has no effect": {
 			loaded: func(t *testing.T) *loaded {
@@ -316,6 +327,30 @@ func TestRequestRest(t *testing.T) {
 	} {
 		if got := requestRest(text); (got != "") != more {
 			t.Errorf("requestRest(%q) = %q", text, got)
+		}
+	}
+}
+
+// overlayDownDB fails every read of the dispatch overlay.
+type overlayDownDB struct{ DB }
+
+func (d overlayDownDB) Get(ctx context.Context, t tenant.ID, k store.Key, out any) (int64, error) {
+	if k.Kind == overlay.Kind {
+		return 0, errors.New("table unavailable")
+	}
+	return d.DB.Get(ctx, t, k, out)
+}
+
+// A failed read of the overlay costs only the strategies: the customer who asks for a person is
+// handed off as if none were in force, never answered with an error.
+func TestOverlayReadFailureHandsOff(t *testing.T) {
+	for lang, text := range map[botconfig.Lang]string{botconfig.LangZH: "转人工", botconfig.LangEN: "talk to a person"} {
+		ch := newChat(t, events.ChannelChat, lang)
+		ch.s.db.(botDB)[overlay.Kind+"/current"] = *steered(decideNow) // bot first, were it read
+		ch.s.db = overlayDownDB{ch.s.db}
+		ch.c.LastIntent = "opening_hours"
+		if r := ch.send(text); ch.c.State != StateHandoff || texts(r) != sayHandoff[lang] {
+			t.Errorf("%s: %q, state %s", lang, texts(r), ch.c.State)
 		}
 	}
 }
