@@ -18,4 +18,11 @@ type ChatMessage struct {
 	Confidence float64 `json:"confidence,omitempty" jsonschema:"minimum=0,maximum=1"`
 	// AgentID is the agent who wrote a message of role agent; omitted on other messages.
 	AgentID string `json:"agent_id,omitempty" jsonschema:"maxLength=64"`
+	// Strategy is the real-time dispatch engine's strategy a bot message carries out, omitted on
+	// every other message: bot_first on the line that follows the bot's answer to a request for a
+	// person it answered first (one per deflection: the customer was not handed off), announce_wait
+	// on a handoff message that tells the expected wait.
+	Strategy StrategyKind `json:"strategy,omitempty"`
+	// ActivationID is the activation of Strategy (dispatch.strategy's); omitted with Strategy.
+	ActivationID string `json:"activation_id,omitempty" jsonschema:"maxLength=128"`
 }

@@ -9,7 +9,10 @@
 //
 //  1. A conversation in handoff only records what the customer writes (for the agent).
 //  2. An explicit request for a person ("转人工", "人工客服", "找客服", "agent", "talk to a
-//     person", keypad 0 outside a flow) hands off.
+//     person", keypad 0 outside a flow) hands off, unless the dispatch engine has bot first in
+//     force for its queue and intent (steering.go): then the first such request of the
+//     conversation gets the intent's answer or flow and a line saying the agents are busy (and
+//     the expected wait) and that asking again reaches a person; the next one hands off.
 //  3. An active flow takes the turn (dialog.Engine.TurnWith); its transfer hands off, its end returns
 //     the conversation to the bot (chat) or hangs up (voice).
 //  4. Else a closing turn (closing.go: thanks, goodbye, or a yes or no that answers no question,
@@ -26,7 +29,8 @@
 //
 // Customers whose attributes match one of Settings.HandoffRules go to a person at the start.
 // A handoff's queue is the flow's, else the intent's, else the matching rule's, else the
-// settings' default, else DefaultQueue. The bot speaks the conversation's language, which follows
+// settings' default, else DefaultQueue. Where the dispatch engine announces the expected wait
+// for that queue, the handoff's message tells it. The bot speaks the conversation's language, which follows
 // the customer's by dialog.Follow (the flows' rule too); a call is answered in the caller's
 // language (callerLanguage), a chat whose language is not known yet in both.
 //
@@ -177,6 +181,9 @@ type Conversation struct {
 	LowConfidence int `dynamodbav:"low_confidence" json:"-"`
 	// Resolved is set once the bot has answered a request (an intent, an article, a flow's end).
 	Resolved bool `dynamodbav:"resolved" json:"-"`
+	// BotFirst is set once the bot answered a request for a person first (the dispatch engine's
+	// bot first, steering.go): the next request reaches a person.
+	BotFirst bool `dynamodbav:"bot_first,omitempty" json:"-"`
 
 	// Queue and Reason say where and why the conversation was handed off.
 	Queue  string               `dynamodbav:"queue,omitempty" json:"queue,omitempty"`

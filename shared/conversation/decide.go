@@ -41,6 +41,12 @@ type decision struct {
 	// the voice menu whose intent has no words in the call's language still starts the flow in it.
 	startLang botconfig.Lang
 
+	// marks are the dispatch engine's activations bot messages carry out, by index in bot.
+	marks map[int]mark
+	// wantSteering is set when a handoff met the overlay not loaded yet: the decision then needs
+	// it (steering.go).
+	wantSteering bool
+
 	// need is set when the decision is incomplete: the service gets what it names and decides
 	// again.
 	need *need
@@ -48,11 +54,14 @@ type decision struct {
 	notes []note
 }
 
-// need is what a decision lacks: the model's reading of the text, or a webhook's result. It is
-// an error only to unwind the decision that met it (decide turns it into decision.need).
+// need is what a decision lacks: the model's reading of the text, a webhook's result, the
+// dispatch engine's overlay (steering.go) or a flow the load did not read. It is an error only
+// to unwind the decision that met it (decide turns it into decision.need).
 type need struct {
 	understand string
 	webhook    *dialog.WebhookCall
+	steering   bool
+	flow       string
 }
 
 func (n *need) Error() string { return "the decision needs more" }
@@ -79,7 +88,15 @@ func decide(l *loaded, c *Conversation, in Input, now time.Time) (*decision, err
 	if n, ok := errors.AsType[*need](err); ok {
 		d.need, err = n, nil
 	}
+	d.finish()
 	return d, err
+}
+
+// finish asks for the overlay when a complete decision handed off without it.
+func (d *decision) finish() {
+	if d.need == nil && d.wantSteering {
+		d.need = &need{steering: true}
+	}
 }
 
 // guesses are what a new conversation's suggestions are made of (Service.guessed): the kinds of
@@ -103,6 +120,7 @@ func decideStart(l *loaded, id string, in StartInput, greet bool, g guesses, now
 	c = d.c
 	if rule, ok := matchRule(l.set.HandoffRules, in.Customer.Attributes); ok {
 		d.handoff(events.ReasonPolicy, queueFor(rule.Queue, l.set.DefaultQueue), sayHandoffPolicy)
+		d.finish()
 		return d
 	}
 	c.GuessKinds = g.kinds
@@ -209,8 +227,7 @@ func (d *decision) run(in Input) error {
 	case c.State == StateHandoff:
 		return nil // a person has it; the transcript keeps what the customer wrote
 	case text != "" && WantsPerson(text), in.DTMF != "" && c.Flow == "" && wantsPersonDTMF(in.DTMF):
-		d.handoff(events.ReasonCustomerRequest, d.queue(c.LastIntent, ""), sayHandoff)
-		return nil
+		return d.personRequested(text)
 	case picked != nil:
 		c.RunningFlow = RunningFlow{} // a chosen suggestion replaces a running flow
 		if pickedText == "" {
@@ -462,11 +479,12 @@ func (d *decision) queue(intentID, flowQueue string) string {
 	return queueFor(flowQueue, intentQueue, ruleQueue, d.l.set.DefaultQueue)
 }
 
-// handoff queues the conversation for a person; msg (if any) tells the customer.
+// handoff queues the conversation for a person; msg (if any) tells the customer, with the
+// expected wait when the dispatch engine announces it for queue.
 func (d *decision) handoff(reason events.HandoffReason, queue string, msg botconfig.Text) {
 	c := d.c
-	if msg != nil {
-		d.say(say(msg, c.Language))
+	if msg, m := d.announcedWait(queue, msg); msg != nil {
+		d.sayMarked(say(msg, c.Language), m)
 	}
 	c.State, c.Queue, c.Reason = StateHandoff, queue, reason
 	if c.LastIntent != "" {
@@ -511,8 +529,12 @@ func (d *decision) events(evs []events.Envelope) ([]events.Envelope, error) {
 			return nil, err
 		}
 	}
-	for _, b := range d.bot {
-		if err := add(events.TypeChatMessage, events.ChatMessage{ConversationID: c.ID, Channel: c.Channel, Role: events.RoleBot, Text: b.Text}); err != nil {
+	for i, b := range d.bot {
+		m := events.ChatMessage{ConversationID: c.ID, Channel: c.Channel, Role: events.RoleBot, Text: b.Text}
+		if mk, ok := d.marks[i]; ok {
+			m.Strategy, m.ActivationID = mk.strategy, mk.activation
+		}
+		if err := add(events.TypeChatMessage, m); err != nil {
 			return nil, err
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/lingxi/lingxi/shared/botconfig"
 	"github.com/lingxi/lingxi/shared/dialog"
 	"github.com/lingxi/lingxi/shared/nlu"
+	"github.com/lingxi/lingxi/shared/steering/overlay"
 )
 
 // These tests decide turns without any store, model or network: the loaded state is built by
@@ -34,6 +35,7 @@ var decideNow = time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 func bank(t *testing.T) *loaded {
 	t.Helper()
 	l := newLoaded(mustTenant(t, "acme"), botconfig.Settings{LowConfidenceTurns: 2}, nlu.DefaultMinMatch, 0.5)
+	l.steer = &overlay.State{} // the dispatch engine has nothing in force (steering_test.go)
 	for _, in := range []botconfig.Intent{
 		{ID: "opening_hours", Answer: botconfig.Text{"en": "Branches open 9:00–17:00.", "zh": "网点营业时间为9:00–17:00。"}},
 		{ID: "refund", Queue: "refunds"},

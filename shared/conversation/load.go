@@ -10,9 +10,11 @@ package conversation
 //   - when the decision reaches the model (rule 5 of the message logic, which a running flow or a
 //     closing turn may never reach), understand: the model's reading of the text, then the intent
 //     and articles that reading names and the intent's flow;
-//   - when a flow reaches a webhook step, callWebhook: the call's result.
+//   - when a flow reaches a webhook step, callWebhook: the call's result;
+//   - when the turn hands off or the customer asks for a person, loadSteering: the dispatch
+//     engine's overlay (steering.go), and the flow of an intent the bot answers first.
 //
-// The last two are asked for by the decision itself (decision.need); the service gets them and
+// The last three are asked for by the decision itself (decision.need); the service gets them and
 // decides again from the start with what it now knows (turn in service.go).
 
 import (
@@ -25,6 +27,7 @@ import (
 	"github.com/lingxi/lingxi/shared/botconfig"
 	"github.com/lingxi/lingxi/shared/dialog"
 	"github.com/lingxi/lingxi/shared/nlu"
+	"github.com/lingxi/lingxi/shared/steering/overlay"
 	"github.com/lingxi/lingxi/shared/tenant"
 )
 
@@ -42,6 +45,9 @@ type loaded struct {
 	reading *nlu.Result
 	// webhooks are the results of the flow webhooks called in this turn.
 	webhooks dialog.Webhooks
+	// steer is the dispatch engine's overlay (steering.go); nil until a handoff or a request for
+	// a person asks for it.
+	steer *overlay.State
 }
 
 // read is one item as the store gave it: ok false when the tenant has none, err when reading

@@ -53,7 +53,7 @@ type versionModel string
 
 func (m versionModel) Understand(string) nlu.Result { return nlu.Result{Intent: string(m)} }
 
-func mustTenant(t *testing.T, s string) tenant.ID {
+func mustTenant(t testing.TB, s string) tenant.ID {
 	t.Helper()
 	id, err := tenant.Parse(s)
 	if err != nil {

@@ -82,7 +82,7 @@ const cardFlowDef = `{
 
 // newBot is a coffee shop and bank's bot: greeting and opening hours answer, coffee and
 // lock_card run flows, refund hands off to its queue.
-func newBot(t *testing.T) (*Service, tenant.ID) {
+func newBot(t testing.TB) (*Service, tenant.ID) {
 	t.Helper()
 	db := botDB{
 		botconfig.KindSettings + "/" + botconfig.SettingsID: botconfig.Settings{LowConfidenceTurns: 2},

@@ -246,6 +246,13 @@ func (s *Service) create(ctx context.Context, t tenant.ID, id string, in StartIn
 	}
 	// Decide.
 	d := decideStart(l, id, in, greet, g, now)
+	if d.need != nil && d.need.steering {
+		// A handoff rule took the customer: what the dispatch engine announces for its queue.
+		if err := s.loadSteering(ctx, l, id); err != nil {
+			return Reply{}, err
+		}
+		d = decideStart(l, id, in, greet, g, now)
+	}
 	for _, nt := range d.notes {
 		s.log.Log(ctx, nt.level, nt.msg, nt.attrs...)
 	}
@@ -524,6 +531,12 @@ func (s *Service) turn(ctx context.Context, t tenant.ID, c *Conversation, set bo
 	if err != nil {
 		return nil, err
 	}
+	return s.decideLoaded(ctx, l, c, in, now)
+}
+
+// decideLoaded decides customer input in on c from l, getting what the decision needs into l and
+// deciding again until it needs nothing more.
+func (s *Service) decideLoaded(ctx context.Context, l *loaded, c *Conversation, in Input, now time.Time) (*decision, error) {
 	for {
 		d, err := decide(l, c, in, now)
 		if err != nil {
@@ -539,6 +552,11 @@ func (s *Service) turn(ctx context.Context, t tenant.ID, c *Conversation, set bo
 			err = s.understand(ctx, l, c.ID, n.understand)
 		case n.webhook != nil && !hasKey(l.webhooks, n.webhook.Key):
 			err = s.callWebhook(ctx, l, *n.webhook)
+		case n.steering && l.steer == nil:
+			err = s.loadSteering(ctx, l, c.ID)
+		case n.flow != "" && !hasKey(l.flows, n.flow):
+			s.fetch(ctx, l, nil, []string{n.flow}, nil)
+			err = ctx.Err()
 		default:
 			return nil, fmt.Errorf("turn of %s: the decision needs what it was given", c.ID)
 		}
