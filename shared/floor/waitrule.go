@@ -2,11 +2,6 @@ package floor
 
 import "time"
 
-// AttrCallbackPromisedBy is the attribute set beside callback_offered on a contact kept for a
-// callback while the dispatch engine's callback strategy is in force: the time (RFC 3339) the
-// customer was promised to be called back by.
-const AttrCallbackPromisedBy = "callback_promised_by"
-
 // WaitRule is how long a queue's contacts wait for an agent and what happens then (ExpireWaitBy):
 // kept queued for a callback, or abandoned.
 type WaitRule struct {
