@@ -244,7 +244,7 @@ func (e *Engine) observe(r queueRead, byID map[string]floor.Queue, presences []f
 	signedIn := map[string]bool{}
 	snap := Snapshot{At: now, Day: board.Day, Offered: r.fig.Offered, Answered: r.fig.Answered,
 		AnsweredInTarget: r.fig.AnsweredInTarget, Abandoned: r.fig.Abandoned, AbandonedAfterTarget: r.fig.AbandonedAfterTarget,
-		TargetSeconds: ob.TargetSeconds}
+		Diverted: r.fig.Diverted, TargetSeconds: ob.TargetSeconds}
 	for _, c := range r.ch {
 		v := strategy.ChannelView{Channel: string(c.ch), Waiting: waits[c.ch].Waiting, LongestWaitSeconds: waits[c.ch].LongestWaitSeconds,
 			ArrivalsPerHour: round2(c.perHour), ServiceLevel: r.fig.ServiceLevel, AbandonRate: r.fig.AbandonRate, Forecast: c.forecast}

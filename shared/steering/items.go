@@ -70,6 +70,7 @@ type Snapshot struct {
 	AnsweredInTarget     int `json:"answered_in_target"`
 	Abandoned            int `json:"abandoned"`
 	AbandonedAfterTarget int `json:"abandoned_after_target"`
+	Diverted             int `json:"diverted,omitempty"`
 	// Waiting is the contacts waiting on every channel of the queue; Agents those signed in.
 	Waiting         int     `json:"waiting"`
 	Agents          int     `json:"agents"`

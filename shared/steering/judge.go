@@ -145,7 +145,7 @@ func observedOutcome(from, to Snapshot) strategy.Outcome {
 // outcome is the snapshot's counters as cumulative outcome counts.
 func (s Snapshot) outcome() strategy.Outcome {
 	return strategy.Outcome{Arrived: s.Offered, Answered: s.Answered, AnsweredInTarget: s.AnsweredInTarget,
-		Abandoned: s.Abandoned, AbandonedAfterTarget: s.AbandonedAfterTarget}
+		Abandoned: s.Abandoned, AbandonedAfterTarget: s.AbandonedAfterTarget, Diverted: s.Diverted}
 }
 
 // window is the counterfactual's replay of rec's queue over [from, to): the arrivals counted per

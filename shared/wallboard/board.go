@@ -45,6 +45,8 @@ type Board struct {
 //     is contact.assigned's wait_ms: queued to accepted). Null while none was answered.
 //   - Abandon rate = abandoned ÷ (answered + abandoned), as a percentage: of the contacts whose
 //     wait ended today, the share that left without an agent. Null while both are 0.
+//   - Diverted = callers who hung up after the dispatch engine offered them self-service
+//     (contact.abandoned with reason diverted); they are not counted as abandoned.
 //   - Offered = contacts that entered the queue today (contact.queued into it, or an offer straight
 //     to an agent after a transfer); a declined or timed-out offer puts the contact back without
 //     counting it again.
@@ -66,6 +68,7 @@ type QueueFigures struct {
 	AnsweredInTarget     int        `json:"answered_in_target"`
 	Abandoned            int        `json:"abandoned"`
 	AbandonedAfterTarget int        `json:"abandoned_after_target"`
+	Diverted             int        `json:"diverted"`
 	ServiceLevel         *float64   `json:"service_level"`
 	ASASeconds           *float64   `json:"asa_seconds"`
 	AbandonRate          *float64   `json:"abandon_rate"`
@@ -101,7 +104,7 @@ func (s *State) Board(now time.Time) Board {
 		q := s.d.Queues[id]
 		byQueue[id] = &QueueFigures{Queue: id, Name: q.Name, TargetSeconds: q.TargetSeconds, TargetPercent: q.TargetPercent,
 			Offered: q.Offered, Answered: q.Answered, AnsweredInTarget: q.AnsweredInTarget, answerWaitMS: q.AnswerWaitMS,
-			Abandoned: q.Abandoned, AbandonedAfterTarget: q.AbandonedAfterTarget}
+			Abandoned: q.Abandoned, AbandonedAfterTarget: q.AbandonedAfterTarget, Diverted: q.Diverted}
 	}
 	type load struct{ contacts, offers int }
 	loads := map[string]*load{}
@@ -144,6 +147,7 @@ func (s *State) Board(now time.Time) Board {
 		t.answerWaitMS += f.answerWaitMS
 		t.Abandoned += f.Abandoned
 		t.AbandonedAfterTarget += f.AbandonedAfterTarget
+		t.Diverted += f.Diverted
 	}
 	t.finish(now)
 

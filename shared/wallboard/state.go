@@ -54,6 +54,9 @@ type queueData struct {
 	AnswerWaitMS         int64  `json:"answer_wait_ms"`
 	Abandoned            int    `json:"abandoned"`
 	AbandonedAfterTarget int    `json:"abandoned_after_target"`
+	// Diverted are callers who hung up after being offered self-service (contact.abandoned with
+	// reason diverted): not abandons.
+	Diverted int `json:"diverted,omitempty"`
 }
 
 // contactData is a contact in flight. Short keys: there may be thousands in one item.
@@ -307,13 +310,16 @@ func (s *State) assigned(e events.Envelope, today bool) error {
 	return nil
 }
 
-// abandoned counts an abandon, after the queue's target or not, and forgets the contact.
+// abandoned counts an abandon, after the queue's target or not (a caller who left after being
+// offered self-service counts as diverted instead), and forgets the contact.
 func (s *State) abandoned(e events.Envelope, today bool) error {
 	p, err := read[events.ContactAbandoned](e)
 	if err != nil {
 		return err
 	}
-	if today {
+	if today && p.Reason == events.AbandonDiverted {
+		s.queue(p.Queue).Diverted++
+	} else if today {
 		q := s.queue(p.Queue)
 		q.Abandoned++
 		if p.WaitMS > int64(q.TargetSeconds)*1000 {
