@@ -222,10 +222,13 @@ func anyInForce(st *overlay.State, k strategy.Kind, now time.Time) bool {
 	return false
 }
 
-// announcedWait is the handoff message msg with the expected wait when announce wait is in force
-// for queue, and its activation; msg and no mark otherwise (or when the overlay is not loaded
+// announcedWait is the chat handoff message msg with the expected wait when announce wait is in
+// force for queue, and its activation (a call's wait is told by the media edge's hold prompt); msg and no mark otherwise (or when the overlay is not loaded
 // yet: the decision then asks for it).
 func (d *decision) announcedWait(queue string, msg botconfig.Text) (botconfig.Text, mark) {
+	if d.c.Channel == events.ChannelVoice {
+		return msg, mark{} // the media edge's hold prompt tells a caller the wait once, as they join the queue
+	}
 	if d.l.steer == nil {
 		d.wantSteering = true
 		return msg, mark{}

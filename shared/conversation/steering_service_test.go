@@ -167,7 +167,8 @@ func TestBotFirstService(t *testing.T) {
 		t.Errorf("call, first 0: %q %+v", texts(r), r.Actions)
 	}
 	r = call(VoiceInput{DTMF: "0"})
-	if r.Conversation.State != StateHandoff || !strings.HasSuffix(texts(r), "The expected wait is about 4 minutes.") || r.Actions[len(r.Actions)-1].Type != ActionTransfer {
+	// The handoff itself does not repeat the wait on a call: the media edge's hold prompt tells it.
+	if r.Conversation.State != StateHandoff || strings.Contains(texts(r), "expected wait") || r.Actions[len(r.Actions)-1].Type != ActionTransfer {
 		t.Errorf("call, second 0: %q %+v", texts(r), r.Actions)
 	}
 }

@@ -166,8 +166,15 @@ func TestDecideBotFirst(t *testing.T) {
 			loaded: func(t *testing.T) *loaded {
 				return understood(steeredBank(t), nlu.Result{Intent: "refund", Confidence: 0.9})
 			},
-			conv: conv(events.ChannelVoice, botconfig.LangEN), in: Input{Text: "I want a refund"},
+			conv: conv(events.ChannelChat, botconfig.LangEN), in: Input{Text: "I want a refund"},
 			say: sayHandoff[botconfig.LangEN] + " The expected wait is about 7 minutes.", state: StateHandoff, queue: "refunds", mark: mark{strategy.AnnounceWait, "act-aw"},
+		},
+		"en a call's handoff leaves the wait to the media edge's hold prompt": {
+			loaded: func(t *testing.T) *loaded {
+				return understood(steeredBank(t), nlu.Result{Intent: "refund", Confidence: 0.9})
+			},
+			conv: conv(events.ChannelVoice, botconfig.LangEN), in: Input{Text: "I want a refund"},
+			say: sayHandoff[botconfig.LangEN], state: StateHandoff, queue: "refunds",
 		},
 	} {
 		t.Run(name, func(t *testing.T) {
