@@ -447,7 +447,7 @@ func TestLeastCostCombination(t *testing.T) {
 		t.Fatalf("activated %v: %s", kinds(d.Activate), d.Queues[0].Why)
 	}
 	for _, a := range d.Activate {
-		if !strings.Contains(a.Reason, "nothing closes it") {
+		if !strings.Contains(a.Reason, "no combination closes it") {
 			t.Errorf("reason %q", a.Reason)
 		}
 	}

@@ -120,7 +120,7 @@ func (w *work) apply(d *Decision, q *queueGap, qd *QueueDecision, hs []held, can
 				why = "the least costly strategy that closes it"
 			}
 			if !chosen.closes {
-				why = fmt.Sprintf("nothing closes it; %s closes the most at the least cost", combination)
+				why = fmt.Sprintf("chosen because no combination closes it and %s closes the most at the least cost", combination)
 			}
 			if i == explored {
 				why += fmt.Sprintf("; tried to learn its effect (judged %d times, cost %.1f within the exploration budget %.1f)", opt.Judged, opt.Expected.Cost, s.ExplorationBudget)

@@ -40,7 +40,7 @@ func (w *work) queue(d *Decision, o Observation) {
 		case kindIndex(a.Strategy) < 0:
 			h.withdraw = fmt.Sprintf("%q is not a strategy of the catalog", a.Strategy)
 		case a.Source == ByEngine && !now.Before(a.Since.Add(minutes(s.maxMinutes(a.Strategy)))):
-			h.withdraw = fmt.Sprintf("it ran %d minutes, the most for one activation", s.maxMinutes(a.Strategy))
+			h.withdraw = fmt.Sprintf("it ran %s, the most for one activation", minutesText(s.maxMinutes(a.Strategy)))
 			maxed[a.Strategy] = true
 		case !now.Before(a.Until):
 			h.withdraw = fmt.Sprintf("it lapsed at %s without renewal", clock(a.Until))
@@ -107,7 +107,7 @@ func (w *work) queue(d *Decision, o Observation) {
 	for i := range hs {
 		h := &hs[i]
 		if h.byGap && grossClosed && closedFor >= minutes(s.WithdrawAfterMinutes) && now.Sub(h.a.Since) >= minutes(s.MinActiveMinutes) {
-			h.withdraw = fmt.Sprintf("the gap has been closed for %d minutes", int(closedFor.Minutes()))
+			h.withdraw = fmt.Sprintf("the gap has been closed for %s", minutesText(int(closedFor.Minutes())))
 		}
 	}
 
@@ -148,7 +148,7 @@ func (w *work) queue(d *Decision, o Observation) {
 		case !s.strategy(k).Enabled:
 			opt.Blocked = "disabled in the settings"
 		case maxed[k]:
-			opt.Blocked = fmt.Sprintf("its activation just ran the most %d minutes", s.maxMinutes(k))
+			opt.Blocked = fmt.Sprintf("its activation just ran the most it may, %s", minutesText(s.maxMinutes(k)))
 		default:
 			opt.Blocked = w.precondition(&q, k, &params, capShare)
 			opt.Feasible = opt.Blocked == ""
@@ -513,5 +513,13 @@ func slicesHasKind(hs []held, k Kind) bool {
 }
 
 func minutes(m int) time.Duration { return time.Duration(m) * time.Minute }
+
+// minutesText is m minutes in words: "1 minute", "5 minutes".
+func minutesText(m int) string {
+	if m == 1 {
+		return "1 minute"
+	}
+	return fmt.Sprintf("%d minutes", m)
+}
 
 func clock(t time.Time) string { return t.UTC().Format("15:04") }
