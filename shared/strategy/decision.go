@@ -125,6 +125,10 @@ type Gap struct {
 	// threshold; Streak is the hysteresis memory's count.
 	Open   bool `json:"open"`
 	Streak int  `json:"streak"`
+	// Covered is the agents the strategies already in force are expected to add: the gap seen is
+	// what remains with them, Projected + Covered what there would be without them (the gap
+	// withdrawal waits to see closed).
+	Covered float64 `json:"covered,omitempty"`
 }
 
 // Option is one strategy considered for a queue.
@@ -169,7 +173,8 @@ type Judgement struct {
 	// Counterfactual is what the simulator says would have happened without the strategy, from
 	// the same start, arrivals and agents.
 	Counterfactual Outcome `json:"counterfactual"`
-	// ServiceLevelGain and AbandonRateDrop are Observed − Counterfactual (points).
+	// ServiceLevelGain is Observed − Counterfactual service level and AbandonRateDrop
+	// Counterfactual − Observed abandon rate (points; both positive when the strategy helped).
 	ServiceLevelGain float64 `json:"service_level_gain"`
 	AbandonRateDrop  float64 `json:"abandon_rate_drop"`
 	// Measured is the effect in agent equivalents; Ratio = Measured / Expected.Agents.

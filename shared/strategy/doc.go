@@ -15,4 +15,16 @@
 //     Context, Override.
 //   - decision.go: Settings, Memory, Input, Decision, QueueDecision, Gap, Option, Outcome,
 //     Judgement, Scores, Arm.
+//   - settings.go: Defaults, Settings.WithDefaults, Settings.Check (the settings' bounds).
+//   - catalog.go: Spec and Catalog: each strategy's channels, costs, duration and executor.
+//   - perceive.go: the gap per queue, channel and interval (Erlang A from shared/staffing).
+//   - effects.go: each strategy's modelled effect, DefaultParams, ContextOf.
+//   - choose.go: the search for the least costly combination closing the gap.
+//   - decide.go, queue.go: Decide; per queue the overrides, hysteresis, feasibility, exploration.
+//   - explain.go: the activations' and queues' sentences.
+//   - judge.go: Judge; scores.go: Scores.Learn, Score, Bonus (the contextual bandit).
+//   - ids.go: DecisionID, ActivationID.
+//
+// The rules are stated in full below (Perception, Hysteresis, Overrides, Choice, Effect models,
+// Judging and learning).
 package strategy

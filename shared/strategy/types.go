@@ -63,6 +63,9 @@ type Observation struct {
 	BotResolution map[string]float64 `json:"bot_resolution,omitempty"`
 	// HandoffIntents is, per intent, the share of this queue's recent handoffs with that intent.
 	HandoffIntents map[string]float64 `json:"handoff_intents,omitempty"`
+	// Divertible is the share of voice callers able to use self-service (0–1; 0: the engine's
+	// assumption, DefaultDivertible). Divert's modelled effect reads it.
+	Divertible float64 `json:"divertible,omitempty"`
 }
 
 // ChannelView is one channel of a queue at one minute.

@@ -67,6 +67,8 @@ var trustedParsers = map[string]string{
 		"under the owning tenant's own authentication (as a dialled number's)",
 	"functions/forecast/handler": "reads the tenant of a job invoked directly (a schedule's input or the local stack), " +
 		"which only the template's schedules and operators may send; it only forecasts what is recorded under that tenant",
+	"functions/steer/handler": "reads the tenant of a one-tenant run invoked directly (an operator or the local stack), " +
+		"which only operators may send (the schedule's input names none); it only decides what is recorded under that tenant",
 	"shared/forecaststore": "reads the tenant of a platform record listing the tenants to forecast, which only the " +
 		"forecast function (from an event envelope's tenant) and the api function (under the tenant's own authentication) write",
 	"infra/devstack":   "the local stack seeds its demo tenant",
