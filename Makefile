@@ -66,7 +66,8 @@ run: deps emulators web
 # FSDD vs Silero), forecasting of the two bank datasets vs R's forecast (stlm-ETS, TBATS) and
 # prophet and Erlang C/A vs a reference in R; writes BENCH.md (~30 min on 2 cores). FOLDS=2 for a
 # quicker run; DATA=DIR names the datasets folder; `go run ./infra/bench -only
-# spike|afqmc|edge|human|forecast` runs one part alone.
+# spike|afqmc|edge|human|forecast|dispatch` runs one part alone (dispatch: the engine in simulation
+# on bank-day spikes, ~1 min).
 bench:
 	$(GO) run ./infra/bench $(if $(FOLDS),-folds $(FOLDS)) $(if $(DATA),-data $(DATA))
 

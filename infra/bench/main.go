@@ -8,6 +8,7 @@
 //	go run ./infra/bench -only edge     # the media edge alone (edgebench.go); replaces its section
 //	go run ./infra/bench -only human    # the human service alone (human.go); replaces its section
 //	go run ./infra/bench -only forecast # forecasting vs R forecast/prophet and Erlang vs R (forecast.go); replaces its section
+//	go run ./infra/bench -only dispatch # the dispatch engine in simulation on bank-day spikes (dispatch.go); replaces its section
 //	go run ./infra/bench -only forecast -forecast-origins 1 -forecast-peers snaive,stlm_ets   # quick look
 //	go run ./infra/bench -only human -human-parts decide   # the routing decision alone
 //	go run ./infra/bench -only edge -edge-parts load -edge-steps 100,200 -edge-window 5s   # quick look
@@ -68,6 +69,8 @@ type config struct {
 	// humanParts are the human service's parts to run (decide, latency, burst).
 	humanParts map[string]bool
 	forecast   fcPlan
+	// dispatchDays are the dispatch scenarios' days: "scored" (the report) or "tune".
+	dispatchDays string
 }
 
 // commaList splits "a, b,c" into its non-empty items.
@@ -117,7 +120,8 @@ func main() {
 	flag.BoolVar(&cfg.skipPeers, "ours-only", false, "skip the peers")
 	flag.Uint64Var(&cfg.seed, "seed", 1, "fold seed")
 	flag.BoolVar(&cfg.goBench, "gobench", true, "also run the Go benchmarks (BenchmarkPredict150, devstack overhead, guess-your-question) and report them")
-	flag.StringVar(&cfg.only, "only", "", `run one part alone and update its section of the report: "spike", "afqmc", "edge", "human" or "forecast"`)
+	flag.StringVar(&cfg.only, "only", "", `run one part alone and update its section of the report: "spike", "afqmc", "edge", "human", "forecast" or "dispatch"`)
+	flag.StringVar(&cfg.dispatchDays, "dispatch-days", "scored", `dispatch: the days simulated: "scored" (the report's) or "tune" (the days settings may be tuned on)`)
 	var edgeSteps, edgeParts, setupRates string
 	flag.StringVar(&edgeSteps, "edge-steps", "25,50,100,150,200,300,500,1000,1500,2000,3000", "media edge: concurrent calls per load step")
 	flag.DurationVar(&cfg.edge.window, "edge-window", 15*time.Second, "media edge: measured time per load step")
@@ -136,8 +140,8 @@ func main() {
 	flag.StringVar(&fcBanksFlag, "forecast-banks", "us,il", "forecast: the banks")
 	flag.StringVar(&fcSchemes, "forecast-schemes", "one-shot,rolling-daily", "forecast: the schemes")
 	flag.Parse()
-	if cfg.only != "" && cfg.only != "spike" && cfg.only != "afqmc" && cfg.only != "edge" && cfg.only != "human" && cfg.only != "forecast" {
-		fmt.Fprintf(os.Stderr, "bench: -only %q: the parts are: spike, afqmc, edge, human, forecast\n", cfg.only)
+	if cfg.only != "" && cfg.only != "spike" && cfg.only != "afqmc" && cfg.only != "edge" && cfg.only != "human" && cfg.only != "forecast" && cfg.only != "dispatch" {
+		fmt.Fprintf(os.Stderr, "bench: -only %q: the parts are: spike, afqmc, edge, human, forecast, dispatch\n", cfg.only)
 		os.Exit(2)
 	}
 	cfg.forecast.peers = commaList(fcPeers)
@@ -210,6 +214,13 @@ func run(ctx context.Context, cfg config) error {
 	}
 	if !filepath.IsAbs(cfg.out) {
 		cfg.out = filepath.Join(root, cfg.out)
+	}
+	if cfg.only == "dispatch" {
+		section, err := runDispatchBench(ctx, cfg)
+		if err != nil {
+			return fmt.Errorf("dispatch: %w", err)
+		}
+		return writeSection(cfg.out, "dispatch", section)
 	}
 	if cfg.only == "spike" {
 		section, err := runSpike(ctx, root, defaultSpike)
@@ -374,6 +385,11 @@ func run(ctx context.Context, cfg config) error {
 		return fmt.Errorf("forecast: %w", err)
 	}
 	goBench += fc
+	dispatch, err := runDispatchBench(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("dispatch: %w", err)
+	}
+	goBench += dispatch
 	report := render(cfg, results, sizes, time.Since(started), goBench)
 	if err := os.WriteFile(cfg.out, []byte(report), 0o644); err != nil {
 		return err

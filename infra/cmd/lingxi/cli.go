@@ -34,10 +34,20 @@ var commands = map[string]map[string]command{
 	},
 }
 
+// single are the commands of one word ("lingxi sim"); run gets the arguments after it.
+var single = map[string]command{
+	"sim": {summary: "simulate a queue on an arrivals series under static, engine and each strategy alone; a JSON line per policy last", run: simRun},
+}
+
 // errUsage means the arguments were wrong; the usage has been printed.
 var errUsage = errors.New("usage")
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		if cmd, ok := single[args[0]]; ok {
+			return exitCode(args[0], cmd.run(ctx, args[1:], stdout, stderr), stderr)
+		}
+	}
 	if len(args) < 2 {
 		usage(stderr)
 		return 2
@@ -54,14 +64,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		usage(stderr)
 		return 2
 	}
-	if err := cmd.run(ctx, args[2:], stdout, stderr); err != nil {
-		if errors.Is(err, errUsage) || errors.Is(err, flag.ErrHelp) {
-			return 2
-		}
-		fmt.Fprintf(stderr, "lingxi %s %s: %v\n", args[0], args[1], err)
-		return 1
+	return exitCode(args[0]+" "+args[1], cmd.run(ctx, args[2:], stdout, stderr), stderr)
+}
+
+// exitCode is a command's exit status: 2 for a usage error (already printed), 1 for another
+// error (printed here), 0.
+func exitCode(name string, err error, stderr io.Writer) int {
+	if err == nil {
+		return 0
 	}
-	return 0
+	if errors.Is(err, errUsage) || errors.Is(err, flag.ErrHelp) {
+		return 2
+	}
+	fmt.Fprintf(stderr, "lingxi %s: %v\n", name, err)
+	return 1
 }
 
 func usage(w io.Writer) {
@@ -72,9 +88,16 @@ func usage(w io.Writer) {
 			names = append(names, g+" "+c)
 		}
 	}
+	for c := range single {
+		names = append(names, c)
+	}
 	sort.Strings(names)
 	for _, n := range names {
-		g, c, _ := strings.Cut(n, " ")
+		g, c, ok := strings.Cut(n, " ")
+		if !ok {
+			fmt.Fprintf(w, "  %-12s %s\n", n, single[n].summary)
+			continue
+		}
 		fmt.Fprintf(w, "  %-12s %s\n", n, commands[g][c].summary)
 	}
 }

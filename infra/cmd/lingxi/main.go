@@ -5,6 +5,8 @@
 //	lingxi voice vad FILE.wav...                 the media edge's VAD on 8 kHz mono WAV: one JSON line per file
 //	lingxi voice say --lang zh|en TEXT -o FILE   write what the local TTS (espeak-ng) would play, 8 kHz mono WAV
 //	lingxi voice vad-bench [--silero SCRIPT]     VAD figures on FSDD clips in noise (JSON lines), for the bench
+//	lingxi sim --arrivals FILE.csv --aht S --patience S (--agents N | --staffing FILE.csv) [--spike START,END,FACTOR] [--policy static|engine|all]
+//	                                             simulate a queue under the dispatch engine's policies: one JSON line per policy
 //
 // The last line of `nlu eval` and `nlu match` is one JSON object with the
 // figures, for scripts (infra/bench reads it).
