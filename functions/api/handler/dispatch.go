@@ -28,8 +28,6 @@ import (
 
 	"github.com/google/uuid"
 
-	lxevents "github.com/lingxi/lingxi/events"
-
 	"github.com/lingxi/lingxi/shared/auth"
 	"github.com/lingxi/lingxi/shared/botconfig"
 	"github.com/lingxi/lingxi/shared/floor"
@@ -150,7 +148,7 @@ func (api *API) putDispatchSettings(ctx context.Context, r *httpapi.Request, p a
 	if err := r.DecodeJSON(&s); err != nil {
 		return httpapi.Response{}, err
 	}
-	if fe := checkDispatchSettings(s); len(fe) > 0 {
+	if fe := s.Check(); len(fe) > 0 {
 		return httpapi.Response{}, httpapi.Invalid(fe...)
 	}
 	stored, err := e.PutSettings(ctx, p.Tenant, s)
@@ -315,16 +313,15 @@ type overrideBody struct {
 	Reason string `json:"reason,omitempty" jsonschema:"maxLength=500"`
 }
 
-// kinds are the catalog's strategies, as a body may name them (strategy.Kind is events').
-var kinds = []lxevents.StrategyKind{strategy.Divert, strategy.BotFirst, strategy.Callback, strategy.Overflow,
-	strategy.AnnounceWait, strategy.PauseOutbound, strategy.MoveAgents, strategy.CallIn}
-
-func kindNames() string {
-	names := make([]string, len(kinds))
-	for i, k := range kinds {
-		names[i] = string(k)
+// knownKind says whether k is a strategy of the catalog, and names them for the refusal.
+func knownKind(k strategy.Kind) (bool, string) {
+	var names []string
+	known := false
+	for _, sp := range strategy.Catalog() {
+		known = known || sp.Kind == k
+		names = append(names, string(sp.Kind))
 	}
-	return strings.Join(names, ", ")
+	return known, strings.Join(names, ", ")
 }
 
 func (b overrideBody) check() []httpapi.FieldError {
@@ -332,12 +329,8 @@ func (b overrideBody) check() []httpapi.FieldError {
 	if !botconfig.ValidID(b.Queue) {
 		fe = append(fe, httpapi.FieldError{Field: "/queue", Reason: "must be a queue id: 1-64 of a-z, 0-9, _ and -"})
 	}
-	known := false
-	for _, k := range kinds {
-		known = known || b.Strategy == k
-	}
-	if !known {
-		fe = append(fe, httpapi.FieldError{Field: "/strategy", Reason: "must be one of " + kindNames()})
+	if known, names := knownKind(b.Strategy); !known {
+		fe = append(fe, httpapi.FieldError{Field: "/strategy", Reason: "must be one of " + names})
 	}
 	if b.Minutes < 1 || b.Minutes > MaxOverrideMinutes {
 		fe = append(fe, httpapi.FieldError{Field: "/minutes", Reason: fmt.Sprintf("must be from 1 to %d", MaxOverrideMinutes)})
@@ -393,14 +386,18 @@ func (api *API) listOverrides(ctx context.Context, r *httpapi.Request, p auth.Pr
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	os, err := e.Overrides(ctx, p.Tenant)
+	kept, err := e.Overrides(ctx, p.Tenant)
 	if err != nil {
 		return httpapi.Response{}, fmt.Errorf("overrides of %s: %w", p.Tenant, err)
 	}
-	if os == nil {
-		os = []strategy.Override{}
+	now := api.now()
+	out := overridesOut{Items: []strategy.Override{}}
+	for _, o := range kept { // the engine keeps ended ones a while; the route lists those in force
+		if now.Before(o.Until) {
+			out.Items = append(out.Items, o)
+		}
 	}
-	return httpapi.JSON(http.StatusOK, overridesOut{Items: os}), nil
+	return httpapi.JSON(http.StatusOK, out), nil
 }
 
 func (api *API) deleteOverride(ctx context.Context, r *httpapi.Request, p auth.Principal) (httpapi.Response, error) {

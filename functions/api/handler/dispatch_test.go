@@ -2,178 +2,31 @@ package handler
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/lingxi/lingxi/shared/floor"
+	"github.com/lingxi/lingxi/shared/forecaststore"
 	"github.com/lingxi/lingxi/shared/httpapi/httpapitest"
+	"github.com/lingxi/lingxi/shared/intervals"
+	"github.com/lingxi/lingxi/shared/outbox"
+	"github.com/lingxi/lingxi/shared/steering"
 	"github.com/lingxi/lingxi/shared/steering/overlay"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/strategy"
-	"github.com/lingxi/lingxi/shared/tenant"
 )
 
-// The engine's store items (shared/steering's kinds), which the tests seed directly.
-const (
-	kindDispatchDecision   = "dispatch-decision"
-	kindDispatchActivation = "dispatch-activation"
-	kindDispatchOverride   = "dispatch-override"
-	kindDispatchSettings   = "dispatch-settings"
-)
-
-// storeEngine is the engine's read and override side over the store items steering keeps, for the
-// routes' tests: settings, decisions, activation records, overrides and the overlay state.
-type storeEngine struct {
-	db  *store.Store
-	now func() time.Time
-}
-
-var _ DispatchEngine = storeEngine{}
-
-func testSettings() strategy.Settings {
-	return strategy.Settings{Enabled: true, Strategies: map[strategy.Kind]strategy.StrategySettings{}, DivertCapPercent: 20, HorizonMinutes: 60,
-		ActivateAfterMinutes: 1, WithdrawAfterMinutes: 5, MinActiveMinutes: 10, ExplorationBudget: 2}
-}
-
-func (s storeEngine) Settings(ctx context.Context, t tenant.ID) (strategy.Settings, error) {
-	v := testSettings()
-	if _, err := s.db.Get(ctx, t, store.Key{Kind: kindDispatchSettings, ID: "current"}, &v); err != nil && !errors.Is(err, store.ErrNotFound) {
-		return v, err
-	}
-	return v, nil
-}
-
-func (s storeEngine) PutSettings(ctx context.Context, t tenant.ID, v strategy.Settings) (strategy.Settings, error) {
-	k := store.Key{Kind: kindDispatchSettings, ID: "current"}
-	ver, err := s.db.Get(ctx, t, k, nil)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return v, err
-	}
-	_, err = s.db.Put(ctx, t, k, v, ver)
-	return v, err
-}
-
-func (s storeEngine) Decisions(ctx context.Context, t tenant.ID, from, to time.Time, page store.PageRequest) ([]strategy.Decision, string, error) {
-	page.Descending = true
-	res, err := s.db.Query(ctx, t, kindDispatchDecision, "", page)
-	if err != nil {
-		return nil, "", err
-	}
-	var out []strategy.Decision
-	for _, rec := range res.Items {
-		var d strategy.Decision
-		if err := rec.Decode(&d); err != nil {
-			return nil, "", err
-		}
-		if !d.At.Before(from) && d.At.Before(to) {
-			out = append(out, d)
-		}
-	}
-	return out, res.Next, nil
-}
-
-func (s storeEngine) Decision(ctx context.Context, t tenant.ID, id string) (strategy.Decision, error) {
-	var d strategy.Decision
-	_, err := s.db.Get(ctx, t, store.Key{Kind: kindDispatchDecision, ID: id}, &d)
-	return d, err
-}
-
-func (s storeEngine) Activations(ctx context.Context, t tenant.ID, activeOnly bool, page store.PageRequest) ([]ActivationRecord, string, error) {
-	page.Descending = true
-	res, err := s.db.Query(ctx, t, kindDispatchActivation, "", page)
-	if err != nil {
-		return nil, "", err
-	}
-	var out []ActivationRecord
-	for _, rec := range res.Items {
-		var a ActivationRecord
-		if err := rec.Decode(&a); err != nil {
-			return nil, "", err
-		}
-		if !activeOnly || a.WithdrawnAt == nil && s.now().Before(a.Until) {
-			out = append(out, a)
-		}
-	}
-	return out, res.Next, nil
-}
-
-func (s storeEngine) Activation(ctx context.Context, t tenant.ID, id string) (ActivationRecord, error) {
-	var a ActivationRecord
-	_, err := s.db.Get(ctx, t, store.Key{Kind: kindDispatchActivation, ID: id}, &a)
-	return a, err
-}
-
-func (s storeEngine) Strategies(ctx context.Context, t tenant.ID) ([]StrategyView, error) {
-	set, err := s.Settings(ctx, t)
-	if err != nil {
-		return nil, err
-	}
-	st, err := s.State(ctx, t)
-	if err != nil {
-		return nil, err
-	}
-	var out []StrategyView
-	for _, k := range kinds {
-		v := StrategyView{Strategy: k, Name: string(k), Channels: []string{strategy.Voice}, Settings: set.Strategies[k], Effects: []MeasuredEffect{}, InForce: []strategy.Activation{}}
-		for _, a := range st.InForce(s.now()) {
-			if a.Strategy == k {
-				v.InForce = append(v.InForce, a)
-			}
-		}
-		out = append(out, v)
-	}
-	return out, nil
-}
-
-func (s storeEngine) PutOverride(ctx context.Context, t tenant.ID, o strategy.Override) (strategy.Override, error) {
-	st, ver, err := overlay.Read(ctx, s.db, t)
-	if err != nil {
-		return o, err
-	}
-	if o.On {
-		st.Active = append(st.Active, strategy.Activation{ID: "act-" + o.ID, Queue: o.Queue, Strategy: o.Strategy, Source: strategy.ByOverride,
-			OverrideID: o.ID, Since: o.Created, Until: o.Until, Reason: "overridden on by " + o.By})
-	}
-	err = s.db.Tx(ctx, store.CreateOp(t, store.Key{Kind: kindDispatchOverride, ID: o.ID}, o), store.PutOp(t, overlay.Key, st, ver))
-	return o, err
-}
-
-func (s storeEngine) DeleteOverride(ctx context.Context, t tenant.ID, id string) error {
-	return s.db.Delete(ctx, t, store.Key{Kind: kindDispatchOverride, ID: id}, 0)
-}
-
-func (s storeEngine) Overrides(ctx context.Context, t tenant.ID) ([]strategy.Override, error) {
-	var out []strategy.Override
-	for rec, err := range store.Records(ctx, s.db, t, kindDispatchOverride, "", store.PageRequest{}) {
-		if err != nil {
-			return nil, err
-		}
-		var o strategy.Override
-		if err := rec.Decode(&o); err != nil {
-			return nil, err
-		}
-		if s.now().Before(o.Until) {
-			out = append(out, o)
-		}
-	}
-	return out, nil
+// dispatchOption wires the dispatch routes over db and ob with the real engine, as the api's main
+// does.
+func dispatchOption(db *store.Store, ob *outbox.Outbox) Option {
+	return WithDispatch(steering.New(steering.Config{DB: db, Commit: ob, Floor: floor.New(db, ob), Counts: intervals.New(db), Forecasts: forecaststore.New(db)}))
 }
 
 // dispatchQueue is a queue of the dispatch tests' own, so their overrides need no other suite's.
 var dispatchQueue = strings.Replace(generalQueue, `"general"`, `"dispatchq"`, 1)
-
-func (s storeEngine) State(ctx context.Context, t tenant.ID) (overlay.State, error) {
-	st, _, err := overlay.Read(ctx, s.db, t)
-	return st, err
-}
-
-// dispatchOption wires the dispatch routes over db, as the api's main does.
-func dispatchOption(db *store.Store) Option {
-	return WithDispatch(storeEngine{db: db, now: time.Now})
-}
 
 // seedDispatch gives tenant id a decision at the last whole minute with an open gap on general
 // and the activation it started (in force), and one withdrawn and judged an hour earlier; it
@@ -200,9 +53,9 @@ func seedDispatch(t *testing.T, e *env, id string) (decision, active, judged str
 		ServiceLevelGain: 19, Ratio: 0.9, Why: "service level 81% against 62% without it."}
 	st := overlay.State{Active: []strategy.Activation{act}, LastDecision: decision, LastAt: at, Queues: d.Queues}
 	ops := []store.Op{
-		store.PutOp(tid, store.Key{Kind: kindDispatchDecision, ID: decision}, d, 0),
-		store.PutOp(tid, store.Key{Kind: kindDispatchActivation, ID: act.ID}, ActivationRecord{Activation: act}, 0),
-		store.PutOp(tid, store.Key{Kind: kindDispatchActivation, ID: oldAct.ID}, ActivationRecord{Activation: oldAct, WithdrawnAt: &withdrawn, WithdrawReason: "the gap closed", Judgement: &j, Judgements: 1}, 0),
+		store.PutOp(tid, store.Key{Kind: steering.KindDecision, ID: decision}, d, 0),
+		store.PutOp(tid, store.Key{Kind: steering.KindActivation, ID: act.ID}, ActivationRecord{Activation: act}, 0),
+		store.PutOp(tid, store.Key{Kind: steering.KindActivation, ID: oldAct.ID}, ActivationRecord{Activation: oldAct, WithdrawnAt: &withdrawn, WithdrawReason: "the gap closed", Judgement: &j, Judgements: 1}, 0),
 		store.PutOp(tid, overlay.Key, st, 0),
 	}
 	if err := db.Tx(ctx, ops...); err != nil {
@@ -222,7 +75,7 @@ func TestDispatchRoutes(t *testing.T) {
 
 	r := e.call(t, "GET", "/v1/dispatch/strategies", key, "")
 	r.want(t, "strategies", http.StatusOK)
-	if items := r.items(); len(items) != 8 || items[2]["strategy"] != "callback" || len(items[2]["in_force"].([]any)) != 1 {
+	if items := r.items(); len(items) != 8 || items[2]["kind"] != "callback" || len(items[2]["in_force"].([]any)) != 1 {
 		t.Fatalf("strategies: %v", r.body)
 	}
 
