@@ -57,7 +57,7 @@ func dispatchOperations(op func(openapi.Operation, string) openapi.Operation) []
 			Responses: ok(ActivationRecord{}), Problems: notFoundOr}, supervisor),
 		op(openapi.Operation{Route: "POST /v1/dispatch/overrides", ID: "createDispatchOverride", Tag: tag,
 			Summary: "Force a strategy on (with the catalog's default params unless given) or off on a queue for 1–1440 minutes; the engine keeps to it",
-			Description: "Applies at once: the active set is rewritten and dispatch.strategy events (overridden, and activated or withdrawn) are emitted. " +
+			Description: "Applies at once: the active set is rewritten and dispatch.strategy events are emitted (overridden for the activation an on override forces, withdrawn for an engine activation it replaces or turns off). " +
 				"The override is the caller's (the session's user or the key); a queue the tenant does not have is 422 dispatch-override-rejected.",
 			Body: openapi.BodyRequired, Request: overrideBody{},
 			Responses: []openapi.Response{{Status: http.StatusCreated, Body: strategy.Override{}}},

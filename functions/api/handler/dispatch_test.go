@@ -2,12 +2,14 @@ package handler
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	lxevents "github.com/lingxi/lingxi/events"
 	"github.com/lingxi/lingxi/shared/floor"
 	"github.com/lingxi/lingxi/shared/forecaststore"
 	"github.com/lingxi/lingxi/shared/httpapi/httpapitest"
@@ -315,5 +317,51 @@ func TestDispatchOverrideIDs(t *testing.T) {
 	}
 	if len(seen) != 2 {
 		t.Fatalf("ids %v", seen)
+	}
+}
+
+// A supervisor's override sticks: it is in force at once with its event (overridden: the forced
+// activation), the engine's next minutes keep it, and ending it withdraws it with its event.
+func TestDispatchOverrideSticks(t *testing.T) {
+	e := newEnv(t)
+	key := e.createTenant(t, "dpstick")
+	e.call(t, "POST", "/v1/queues", key, dispatchQueue).want(t, "queue", http.StatusCreated)
+	r := e.call(t, "POST", "/v1/dispatch/overrides", key, `{"queue":"dispatchq","strategy":"announce_wait","on":true,"minutes":30,"reason":"mailing"}`)
+	r.want(t, "override", http.StatusCreated)
+	ovr := r.body["id"].(string)
+	inForce := func(what string) []any {
+		t.Helper()
+		r := e.call(t, "GET", "/v1/dispatch/now", key, "")
+		r.want(t, what, http.StatusOK)
+		return r.body["in_force"].([]any)
+	}
+	if got := inForce("now"); len(got) != 1 || got[0].(map[string]any)["override_id"] != ovr || got[0].(map[string]any)["source"] != "override" {
+		t.Fatalf("in force after the override: %v", got)
+	}
+	eng := e.api.dispatch.(*steering.Engine)
+	for range 2 {
+		if _, err := eng.RunTenant(context.Background(), mustTenant(t, "dpstick")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := inForce("after two minutes"); len(got) != 1 || got[0].(map[string]any)["override_id"] != ovr {
+		t.Fatalf("the engine dropped the override: %v", got)
+	}
+	e.call(t, "DELETE", "/v1/dispatch/overrides/"+ovr, key, "").want(t, "end", http.StatusNoContent)
+	if got := inForce("after the end"); len(got) != 0 {
+		t.Fatalf("in force after the end: %v", got)
+	}
+	var actions []string
+	for _, ev := range e.streamEvents(t) {
+		if ev.Type == lxevents.TypeDispatchStrategy {
+			var p lxevents.DispatchStrategy
+			if err := json.Unmarshal(ev.Data, &p); err != nil {
+				t.Fatal(err)
+			}
+			actions = append(actions, string(p.Action)+" "+string(p.Source))
+		}
+	}
+	if strings.Join(actions, ",") != "overridden override,withdrawn override" {
+		t.Fatalf("dispatch.strategy events: %v", actions)
 	}
 }
