@@ -74,12 +74,24 @@ func (f *floor) observe(now time.Time, s strategy.Settings) strategy.Observation
 	if c := f.head(); c >= 0 {
 		longest = int(f.now - f.custs[c].at)
 	}
+	// The queue's own agents (the plan's): the reserves a strategy brought in are what the engine
+	// counts as that strategy's cover, not as agents the queue has.
+	available, busy := 0, 0
+	for _, a := range f.agents {
+		if a.kind == kindPlan && a.present {
+			if a.busy {
+				busy++
+			} else {
+				available++
+			}
+		}
+	}
 	v := strategy.ChannelView{
 		Channel:            strategy.Voice,
 		Waiting:            f.nWait,
 		LongestWaitSeconds: longest,
-		Available:          len(f.idle),
-		Busy:               f.nBusy,
+		Available:          available,
+		Busy:               busy,
 		Capacity:           1,
 		ArrivalsPerHour:    f.recentRate(),
 		HandleSeconds:      f.recentHandle(),

@@ -286,7 +286,7 @@ func TestObservationFromTheFloor(t *testing.T) {
 	f.onTick = func(f *floor, minute int) error {
 		if minute == 55 {
 			obs = f.observe(sc.Start.Add(55*time.Minute), sc.Settings)
-			if obs.Channels[0].Waiting != f.nWait || obs.Channels[0].Busy != f.nBusy {
+			if obs.Channels[0].Waiting != f.nWait || obs.Channels[0].Busy != f.nBusy || obs.Channels[0].Available != len(f.idle) {
 				t.Errorf("observation %+v, floor waiting %d busy %d", obs.Channels[0], f.nWait, f.nBusy)
 			}
 		}
@@ -310,5 +310,33 @@ func TestObservationFromTheFloor(t *testing.T) {
 	}
 	if obs.Queue != QueueName || obs.TargetSeconds != 20 || obs.TargetPercent != 80 {
 		t.Errorf("%+v", obs)
+	}
+}
+
+// Backup agents taking the queue's calls under Overflow are the strategy's cover, not the queue's
+// agents: the observation counts the plan's only.
+func TestObservationCountsThePlansAgents(t *testing.T) {
+	sc := flat(2, 150, 10).withDefaults()
+	sc.BackupAgents = 3
+	f := newFloor(context.Background(), sc, drawCustomers(sc.Arrivals, sc.Interval, sc.HandleSeconds, sc.HandleCV, sc.PatienceSeconds, sc.Seed))
+	checked := false
+	f.onTick = func(f *floor, minute int) error {
+		if minute == 0 {
+			f.apply([]strategy.Activation{{Queue: QueueName, Strategy: strategy.Overflow, Until: sc.Start.Add(time.Hour)}})
+		}
+		if minute == 20 {
+			v := f.observe(sc.Start.Add(20*time.Minute), sc.Settings).Channels[0]
+			if f.nIn != 13 || v.Available+v.Busy != 10 {
+				t.Errorf("signed in %d; observed %d available + %d busy, want the plan's 10", f.nIn, v.Available, v.Busy)
+			}
+			checked = true
+		}
+		return nil
+	}
+	if err := f.run(); err != nil {
+		t.Fatal(err)
+	}
+	if !checked {
+		t.Fatal("minute 20 never observed")
 	}
 }

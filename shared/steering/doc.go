@@ -36,5 +36,8 @@
 //     run) makes the minute decide again from fresh reads, so a decision never undoes an override.
 //   - An activation that stood before a decision, is not in force after it and was not withdrawn
 //     by it (it lapsed at its Until) is withdrawn all the same: its record and event say so.
-//   - A tenant with the engine off, no override and nothing in force costs three reads a minute.
+//   - A tenant with the engine off, no override and nothing in force costs three reads a minute; a
+//     minute that changes nothing of the state (an idle floor) writes nothing.
+//   - An override applies at once (PutOverride commits the state, the override and its events in
+//     one transaction); an on override of CallIn notifies the on-call users as the engine's would.
 package steering

@@ -16,7 +16,6 @@ import (
 	"github.com/lingxi/lingxi/shared/intervals"
 	"github.com/lingxi/lingxi/shared/outbox"
 	"github.com/lingxi/lingxi/shared/store"
-	"github.com/lingxi/lingxi/shared/strategy"
 	"github.com/lingxi/lingxi/shared/tenant"
 	"github.com/lingxi/lingxi/shared/wallboard"
 )
@@ -115,11 +114,7 @@ func newFixture(tb testing.TB, mod func(*Config)) *fixture {
 	box := outbox.New(db, rec, log)
 	fx := &fixture{db: db, rec: rec, push: &pushes{}, clk: clk, counters: intervals.New(db).WithClock(clk.now)}
 	fx.cfg = Config{DB: db, Commit: box, Floor: floor.New(db, box).WithClock(clk.now), Counts: fx.counters,
-		Forecasts: forecaststore.New(db), Push: fx.push, Log: log, Now: clk.now,
-		Counterfactual: func(_ context.Context, w Window) strategy.Outcome {
-			// Without the strategy the window would have answered half as many in target.
-			return strategy.Outcome{Arrived: int(sumOf(w.ArrivalsPerMinute)), ServiceLevel: 40, AbandonRate: 20}
-		}}
+		Forecasts: forecaststore.New(db), Push: fx.push, Log: log, Now: clk.now}
 	if mod != nil {
 		mod(&fx.cfg)
 	}
@@ -132,14 +127,6 @@ func newFixture(tb testing.TB, mod func(*Config)) *fixture {
 		tb.Fatal(err)
 	}
 	return fx
-}
-
-func sumOf(vs []float64) float64 {
-	s := 0.0
-	for _, v := range vs {
-		s += v
-	}
-	return s
 }
 
 // floorOf gives t a queue (general: no skills; backup skill "spare") and agents: n voice agents
@@ -167,7 +154,11 @@ func (fx *fixture) presence(tb testing.TB, t tenant.ID, id string, skills map[st
 	for i := range busy {
 		p.Slots = append(p.Slots, floor.Slot{ContactID: fmt.Sprintf("%s-busy%d", id, i), Channel: events.ChannelVoice, Status: floor.StateAssigned, Since: start})
 	}
-	if _, err := fx.db.Put(context.Background(), t, floor.PresenceKey(id), p, 0); err != nil {
+	ver, err := fx.db.Get(context.Background(), t, floor.PresenceKey(id), nil)
+	if err != nil && ver != 0 {
+		tb.Fatal(err)
+	}
+	if _, err := fx.db.Put(context.Background(), t, floor.PresenceKey(id), p, ver); err != nil {
 		tb.Fatal(err)
 	}
 }

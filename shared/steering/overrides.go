@@ -63,7 +63,8 @@ func checkOverride(o strategy.Override, now time.Time) []httpapi.FieldError {
 }
 
 // PutOverride records o and applies it at once; o.ID and o.Created are filled when empty. It
-// returns the override as kept. A bad override is an *httpapi.Error of kind validation.
+// replaces the tenant's earlier overrides of the same queue and strategy (deleted, their
+// activation withdrawn). It returns the override as kept. A bad override is an *httpapi.Error of kind validation.
 func (e *Engine) PutOverride(ctx context.Context, t tenant.ID, o strategy.Override) (strategy.Override, error) {
 	now := e.now()
 	if o.ID == "" {
@@ -86,15 +87,16 @@ func (e *Engine) PutOverride(ctx context.Context, t tenant.ID, o strategy.Overri
 	if err != nil {
 		return strategy.Override{}, err
 	}
-	var params *strategy.Params
+	var on *forcedOn
 	if o.On {
-		params, err = e.overrideParams(ctx, t, o, set, now)
+		on, err = e.forced(ctx, t, o, set, now)
 		if err != nil {
 			return strategy.Override{}, err
 		}
 	}
+	var started *strategy.Activation
 	for try := 0; ; try++ {
-		err = e.applyOverride(ctx, t, o, params, now)
+		started, err = e.applyOverride(ctx, t, o, on, now)
 		if err == nil || !errors.Is(err, store.ErrConflict) || try+1 == overrideTries {
 			break
 		}
@@ -102,34 +104,46 @@ func (e *Engine) PutOverride(ctx context.Context, t tenant.ID, o strategy.Overri
 	if err != nil {
 		return strategy.Override{}, fmt.Errorf("override %s of %s: %w", o.ID, t, err)
 	}
+	if started != nil {
+		e.callIn(ctx, t, *started, set)
+	}
 	return o, nil
 }
 
-// overrideParams are the params of an on override: its own, else the strategy's defaults for the
-// queue as perceived now.
-func (e *Engine) overrideParams(ctx context.Context, t tenant.ID, o strategy.Override, set strategy.Settings, now time.Time) (*strategy.Params, error) {
-	if o.Params != nil {
-		return o.Params, nil
-	}
-	ob := strategy.Observation{Queue: o.Queue}
+// forcedOn is what an on override's activation starts from: its params and the queue's counters.
+type forcedOn struct {
+	params strategy.Params
+	ob     strategy.Observation
+	start  Snapshot
+}
+
+// forced perceives the queue of an on override: its params are its own, else the strategy's
+// defaults for the queue as perceived now; the counters are its judgement's start.
+func (e *Engine) forced(ctx context.Context, t tenant.ID, o strategy.Override, set strategy.Settings, now time.Time) (*forcedOn, error) {
 	seen, err := e.perceive(ctx, t, now, set)
 	if err != nil {
 		return nil, err
 	}
+	f := &forcedOn{ob: strategy.Observation{Queue: o.Queue}, start: seen.snaps[o.Queue]}
 	for _, q := range seen.obs {
 		if q.Queue == o.Queue {
-			ob = q
+			f.ob = q
 		}
 	}
-	p := strategy.DefaultParams(o.Strategy, set, ob)
-	return &p, nil
+	if o.Params != nil {
+		f.params = *o.Params
+	} else {
+		f.params = strategy.DefaultParams(o.Strategy, set, f.ob)
+	}
+	return f, nil
 }
 
-// applyOverride writes o with the state it makes, in one transaction.
-func (e *Engine) applyOverride(ctx context.Context, t tenant.ID, o strategy.Override, params *strategy.Params, now time.Time) error {
+// applyOverride writes o with the state it makes, in one transaction, and returns the activation
+// an on override started.
+func (e *Engine) applyOverride(ctx context.Context, t tenant.ID, o strategy.Override, on *forcedOn, now time.Time) (*strategy.Activation, error) {
 	st, ver, err := overlay.Read(ctx, e.db, t)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	who := "the supervisor " + o.By
 	why := ""
@@ -137,6 +151,19 @@ func (e *Engine) applyOverride(ctx context.Context, t tenant.ID, o strategy.Over
 		why = ": " + strings.TrimSuffix(o.Reason, ".")
 	}
 	ops := []store.Op{store.CreateOp(t, overrideKey(o.ID), o, store.WithTTL(o.Until.Add(OverrideKeep)))}
+	// The newest order for a queue's strategy replaces the older ones: they end here.
+	for rec, err := range store.Records(ctx, e.db, t, KindOverride, "", store.PageRequest{Limit: store.MaxLimit}) {
+		if err != nil {
+			return nil, fmt.Errorf("read the overrides: %w", err)
+		}
+		var old strategy.Override
+		if err := rec.Decode(&old); err != nil {
+			return nil, fmt.Errorf("read the overrides: %w", err)
+		}
+		if old.ID != o.ID && old.Queue == o.Queue && old.Strategy == o.Strategy {
+			ops = append(ops, store.DeleteOp(t, overrideKey(old.ID), rec.Version))
+		}
+	}
 	var evs []events.Envelope
 	keep := make([]strategy.Activation, 0, len(st.Active))
 	for _, a := range st.Active {
@@ -150,35 +177,40 @@ func (e *Engine) applyOverride(ctx context.Context, t tenant.ID, o strategy.Over
 		}
 		wops, ev, err := e.withdrawOps(ctx, t, a, reason, now, o.ID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		ops = append(ops, wops...)
 		evs = append(evs, ev)
 	}
+	var started *strategy.Activation
 	if o.On {
-		id := "act-" + strategy.DecisionID(now) + "-" + o.Queue + "-" + string(o.Strategy)
+		id := strategy.ActivationID(strategy.DecisionID(now), o.Queue, o.Strategy)
 		if slices.ContainsFunc(st.Active, func(a strategy.Activation) bool { return a.ID == id }) {
 			id += "-" + o.ID
 		}
-		a := strategy.Activation{ID: id, Queue: o.Queue, Strategy: o.Strategy, Params: *params, Source: strategy.ByOverride,
-			OverrideID: o.ID, Since: now, Until: o.Until, Reason: fmt.Sprintf("Overridden on by %s%s.", who, why),
-			Context: strategy.Context{Gap: "small", Channel: strategy.Voice}}
+		a := strategy.Activation{ID: id, Queue: o.Queue, Strategy: o.Strategy, Params: on.params, Source: strategy.ByOverride,
+			OverrideID: o.ID, Since: now, Until: o.Until, Reason: fmt.Sprintf("Overridden on by %s%s.", who, why)}
 		for _, q := range st.Queues {
 			if q.Queue == o.Queue {
 				a.GapAgents = q.Gap.Projected
 			}
 		}
+		a.Context = strategy.ContextOf(on.ob, a.GapAgents)
 		keep = append(keep, a)
-		ops = append(ops, store.CreateOp(t, activationKey(a.ID), ActivationRecord{Activation: a}, store.WithTTL(now.Add(ActivationKeep))))
+		ops = append(ops, store.CreateOp(t, activationKey(a.ID), ActivationRecord{Activation: a, Start: on.start}, store.WithTTL(now.Add(ActivationKeep))))
 		ev, err := strategyEvent(t, a, events.StrategyOverridden, a.Reason, false)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		evs = append(evs, ev)
+		started = &a
 	}
 	st.Active = keep
 	ops = append(ops, store.PutOp(t, overlay.Key, st, ver))
-	return e.cfg.Commit.Commit(ctx, ops, evs...)
+	if err := e.cfg.Commit.Commit(ctx, ops, evs...); err != nil {
+		return nil, err
+	}
+	return started, nil
 }
 
 // withdrawOps are the writes of withdrawing a (its record marked) and its event, which names the

@@ -5,7 +5,9 @@ package steering
 // all in one outbox transaction conditioned on the state's version.
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -124,6 +126,10 @@ func (e *Engine) decideOnce(ctx context.Context, t tenant.ID) (strategy.Decision
 		}
 		ops = append(ops, store.PutOp(t, decisionKey(d.ID), d, dv, store.WithTTL(now.Add(DecisionKeep))))
 	}
+	if len(ops) == 0 && len(evs) == 0 && ver > 0 && same(st, next) {
+		res.active = next.Active
+		return d, res, nil // an idle floor: nothing new to keep
+	}
 	ops = append(ops, store.PutOp(t, overlay.Key, next, ver))
 	if n := len(ops) + len(evs); n > store.MaxTxOps {
 		return d, res, fmt.Errorf("decision %s of %s: %d writes, more than one transaction takes (%d)", d.ID, t, n, store.MaxTxOps)
@@ -133,6 +139,15 @@ func (e *Engine) decideOnce(ctx context.Context, t tenant.ID) (strategy.Decision
 	}
 	res.active = next.Active
 	return d, res, nil
+}
+
+// same reports whether two states hold the same activations, memory and explanations (LastAt
+// and LastDecision aside).
+func same(a, b overlay.State) bool {
+	a.LastAt, b.LastAt, a.LastDecision, b.LastDecision = time.Time{}, time.Time{}, "", ""
+	ja, erra := json.Marshal(a)
+	jb, errb := json.Marshal(b)
+	return erra == nil && errb == nil && bytes.Equal(ja, jb)
 }
 
 // lapsedOf lists the activations that stood before d, are not in force after it and that d did not

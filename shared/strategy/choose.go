@@ -12,6 +12,9 @@ type cand struct {
 	eff    []float64
 	cost   float64
 	forced bool // in force or overridden on: in every combination
+	// explore marks the option being explored: its cost is paid by the exploration budget and
+	// equals prefer combinations with it.
+	explore bool
 	// Divert: effect and cost per unit of share, the share's bounds (min: the share in force).
 	divert             bool
 	perShare           []float64
@@ -20,8 +23,13 @@ type cand struct {
 	// unitAgents and unitCustomers are Divert's expected agents (at the peak) and customers per
 	// hour for a share of 1.
 	unitAgents, unitCustomers float64
-	// capUse is the share of the cap base a BotFirst member takes (its customers ÷ the base).
-	capUse float64
+	// capUse is the share of the cap base a BotFirst member takes (its customers ÷ the base);
+	// capPerShare the share Divert takes per unit of its share (the callers who take the offer).
+	capUse, capPerShare float64
+	// callbackAfter is Callback's offer time in this version.
+	callbackAfter int
+	// alt is a stronger version of the strategy (Callback offered sooner) the search also tries.
+	alt *cand
 }
 
 // combo is one combination the search looked at.
@@ -31,8 +39,11 @@ type combo struct {
 	closed float64 // gap closed, agent-intervals
 	cost   float64
 	share  float64 // Divert's, when a member
+	alt    bool    // the member with an alternative uses it
 	n      int
 	valid  bool // within the divert cap
+	// explore says the combination holds the option being explored.
+	explore bool
 }
 
 // CloseMostTolerance: when nothing closes the gap, combinations closing at least this share of the
@@ -60,6 +71,17 @@ func search(g []float64, cands []cand, capShare float64, buf []float64, seen []c
 	for {
 		mask := forced | sub
 		seen = append(seen, evaluate(g, cands, capShare, mask, buf))
+		for i := range cands {
+			if mask&(1<<i) != 0 && cands[i].alt != nil {
+				saved := cands[i]
+				cands[i] = *saved.alt
+				c := evaluate(g, cands, capShare, mask, buf)
+				cands[i] = saved
+				c.alt = true
+				seen = append(seen, c)
+				break
+			}
+		}
 		if sub == free {
 			break
 		}
@@ -89,10 +111,17 @@ func search(g []float64, cands []cand, capShare float64, buf []float64, seen []c
 	return best, seen
 }
 
-// better orders equals: less cost, then fewer members, then the lower mask (catalog order).
+// better orders equals: less cost, then the one exploring, then fewer members, then the lower mask
+// (catalog order).
 func better(a, b combo) bool {
 	if math.Abs(a.cost-b.cost) > 1e-9 {
 		return a.cost < b.cost
+	}
+	if a.explore != b.explore {
+		return a.explore
+	}
+	if a.alt != b.alt {
+		return !a.alt
 	}
 	if a.n != b.n {
 		return a.n < b.n
@@ -114,6 +143,7 @@ func evaluate(g []float64, cands []cand, capShare float64, mask uint32, buf []fl
 			capNew = capNew || !cands[i].forced
 			continue
 		}
+		c.explore = c.explore || cands[i].explore
 		if cands[i].capUse > 0 {
 			capUsed += cands[i].capUse
 			capNew = capNew || !cands[i].forced
@@ -132,7 +162,7 @@ func evaluate(g []float64, cands []cand, capShare float64, mask uint32, buf []fl
 			}
 		}
 		share := math.Ceil(need/DivertStep-1e-9) * DivertStep
-		share = max(d.minShare, min(d.maxShare, capShare-capUsed, share))
+		share = max(d.minShare, min(d.maxShare, (capShare-capUsed)/d.capPerShare, share))
 		if share <= 0 && !d.forced {
 			c.mask &^= 1 << div // a share of 0 is no divert
 		} else {
@@ -141,7 +171,8 @@ func evaluate(g []float64, cands []cand, capShare float64, mask uint32, buf []fl
 			}
 			c.cost += share*d.costPerShare + d.cost
 			c.share = share
-			capUsed += share
+			c.explore = c.explore || d.explore
+			capUsed += share * d.capPerShare
 		}
 	}
 	if capNew && capUsed > capShare+1e-9 {
@@ -159,4 +190,22 @@ func evaluate(g []float64, cands []cand, capShare float64, mask uint32, buf []fl
 	}
 	c.n = bits.OnesCount32(c.mask)
 	return c
+}
+
+// reevaluate is c evaluated again on cands (after the search ran on changed ones), with the
+// alternative it chose.
+func reevaluate(g []float64, cands []cand, capShare float64, c combo, buf []float64) combo {
+	if c.alt {
+		for i := range cands {
+			if c.mask&(1<<i) != 0 && cands[i].alt != nil {
+				saved := cands[i]
+				cands[i] = *saved.alt
+				out := evaluate(g, cands, capShare, c.mask, buf)
+				cands[i] = saved
+				out.alt = true
+				return out
+			}
+		}
+	}
+	return evaluate(g, cands, capShare, c.mask, buf)
 }

@@ -184,6 +184,9 @@ type Judgement struct {
 	// Reward is what the scores learn from: the gain net of the experience cost.
 	Reward float64 `json:"reward"`
 	Why    string  `json:"why"`
+	// Skipped says why the judgement teaches nothing (no shortfall to recover, nothing expected,
+	// a window without contacts); Scores.Learn ignores such judgements.
+	Skipped string `json:"skipped,omitempty"`
 }
 
 // Scores are what the engine learnt from its judgements, per strategy and context.

@@ -24,6 +24,9 @@ const (
 	AnnounceLeave = 0.05
 	// BotFirstMinResolution is the bot's resolution rate an intent needs for BotFirst.
 	BotFirstMinResolution = 0.6
+	// DivertCapMargin: with the divertible share known, the cap counts the callers expected to
+	// take the offer, with this margin for chance.
+	DivertCapMargin = 1.1
 	// DivertStep rounds a divert share up (5 % steps read well).
 	DivertStep = 0.05
 	// RenewMinutes is how far a decision extends an activation it keeps.
@@ -49,6 +52,16 @@ func DefaultParams(k Kind, s Settings, o Observation) Params {
 		return Params{Users: append([]string(nil), s.OnCall...)}
 	}
 	return Params{}
+}
+
+// soonCallbackAfter is the callback offer the engine makes when the gap needs more: at the target
+// answer time, at least 10 s.
+func soonCallbackAfter(o Observation) int {
+	ts := o.TargetSeconds
+	if ts <= 0 {
+		ts = DefaultTargetSeconds
+	}
+	return max(10, ts)
 }
 
 // callbackAfter is when callers are offered a callback: twice the target answer time, from 30 s
@@ -185,12 +198,12 @@ func (q *queueGap) effect(k Kind, p Params, since time.Time, n float64, m *memo,
 		if q.voice < 0 {
 			return 0
 		}
-		beyond := q.beyond(p.CallbackAfterSeconds, m)
+		reached, served := q.beyond(p.CallbackAfterSeconds, m)
 		c := &q.ch[q.voice]
 		for j := range J {
-			eff[q.voice*J+j] += CallbackAccept * beyond * c.loadAgents(c.rate[j])
+			eff[q.voice*J+j] += CallbackAccept * reached * served * c.loadAgents(c.rate[j])
 		}
-		return beyond * c.rate[c.worst]
+		return reached * c.rate[c.worst]
 	case AnnounceWait:
 		for ci := range q.ch {
 			c := &q.ch[ci]
@@ -284,23 +297,26 @@ func (q *queueGap) mainChannel() int {
 	return 0
 }
 
-// beyond is the share of voice callers still waiting after the given seconds with today's
-// agents at the voice channel's worst interval (Erlang A): those a callback offer reaches.
-func (q *queueGap) beyond(after int, m *memo) float64 {
+// beyond is, at the voice channel's worst interval with today's agents (Erlang A), the share of
+// callers a callback offer after the given seconds reaches — those not answered by then, times
+// the share whose patience lasts that long, exp(−after ÷ patience) — and the share of callers
+// that would be served rather than abandon (only those would have taken an agent's time).
+func (q *queueGap) beyond(after int, m *memo) (reached, served float64) {
 	if q.voice < 0 || after <= 0 {
-		return 0
+		return 0, 0
 	}
 	c := &q.ch[q.voice]
 	r := c.rate[c.worst]
 	if r <= 0 {
-		return 0
+		return 0, 0
 	}
+	survive := math.Exp(-float64(after) / c.patience)
 	if c.signed == 0 {
-		return 1
+		return survive, 0
 	}
 	t := q.target
 	t.AnswerWithin = time.Duration(after) * time.Second
 	t.Patience = secs(c.patience)
 	ev := m.evaluate(r, c.handle, c.patience, t, int(c.signed*c.capacity))
-	return min(1, max(0, 1-ev.ServiceLevel-ev.AbandonRate*0.5))
+	return min(1, max(0, (1-ev.ServiceLevel)*survive)), min(1, max(0, 1-ev.AbandonRate))
 }

@@ -42,6 +42,14 @@ func (w *work) apply(d *Decision, q *queueGap, qd *QueueDecision, hs []held, can
 			}
 		} else {
 			a.Until = minTime(now.Add(minutes(RenewMinutes)), a.Since.Add(minutes(s.maxMinutes(a.Strategy))))
+			if i, ok := candOf(Callback); ok && a.Strategy == Callback && act && chosen.alt && chosen.mask&(1<<i) != 0 && cands[i].alt != nil {
+				alt := cands[i].alt
+				a.Params.CallbackAfterSeconds = alt.callbackAfter
+				a.Expected = Effect{Agents: cands[i].altAgents(), CustomersPerHour: alt.unitCustomers, Cost: alt.cost}
+				qd.Options[cands[i].opt].Params.CallbackAfterSeconds = alt.callbackAfter
+				qd.Options[cands[i].opt].Expected = a.Expected
+				kept = append(kept, fmt.Sprintf("callback offered sooner (after %d s)", alt.callbackAfter))
+			}
 			if i, ok := candOf(Divert); ok && a.Strategy == Divert && act && chosen.mask&(1<<i) != 0 && chosen.share > a.Params.DivertShare+1e-9 {
 				a.Params.DivertShare = chosen.share
 				a.Expected = cands[i].divertEffect(chosen.share)
@@ -97,6 +105,10 @@ func (w *work) apply(d *Decision, q *queueGap, qd *QueueDecision, hs []held, can
 			if c.divert {
 				opt.Params.DivertShare = chosen.share
 				opt.Expected = c.divertEffect(chosen.share)
+			}
+			if c.alt != nil && chosen.alt {
+				opt.Params.CallbackAfterSeconds = c.alt.callbackAfter
+				opt.Expected = Effect{Agents: c.altAgents(), CustomersPerHour: c.alt.unitCustomers, Cost: c.alt.cost}
 			}
 			why := "part of the least costly combination that closes it"
 			if len(names) == 1 {

@@ -3,6 +3,7 @@ package strategy
 import (
 	"fmt"
 	"math"
+	"strings"
 	"time"
 )
 
@@ -35,6 +36,14 @@ func Judge(a Activation, observed, counterfactual Outcome, from, to time.Time) J
 	if cfAb > 0 {
 		shares = append(shares, j.AbandonRateDrop/cfAb)
 	}
+	switch {
+	case finite(a.Expected.Agents) <= 0:
+		j.Skipped = "nothing was expected of it"
+	case observed.Arrived == 0 && counterfactual.Arrived == 0 && observed.Answered == 0 && counterfactual.Answered == 0:
+		j.Skipped = "no contacts in the window"
+	case len(shares) == 0:
+		j.Skipped = "without it the queue would have had no shortfall to recover"
+	}
 	recovered := 0.0
 	for _, s := range shares {
 		recovered += s
@@ -53,7 +62,46 @@ func Judge(a Activation, observed, counterfactual Outcome, from, to time.Time) J
 	j.Why = fmt.Sprintf("%s on %s from %s to %s: service level %.0f%% against %.0f%% without it (%+.1f points), abandonment %.1f%% against %.1f%%; it recovered %.0f%% of the shortfall, %.1f agent equivalents against %.1f expected (ratio %.2f).",
 		a.Strategy, a.Queue, from.UTC().Format("15:04"), to.UTC().Format("15:04"), obsSL, cfSL, j.ServiceLevelGain,
 		obsAb, cfAb, 100*recovered, j.Measured, a.Expected.Agents, j.Ratio)
+	if j.Skipped != "" {
+		j.Why += " Not learnt from: " + j.Skipped + "."
+	}
 	return j
+}
+
+// JudgeTogether judges activations that ran together on one queue over the same window against
+// one counterfactual without any of them: the measured effect is shared in proportion to their
+// expected effects (each judgement's Measured and Ratio are its share; gains and reward are the
+// window's, the reward net of each one's own cost).
+func JudgeTogether(as []Activation, observed, counterfactual Outcome, from, to time.Time) []Judgement {
+	if len(as) == 0 {
+		return nil
+	}
+	names := make([]string, len(as))
+	for i, a := range as {
+		names[i] = string(a.Strategy)
+	}
+	total := Activation{Queue: as[0].Queue, Strategy: Kind(strings.Join(names, " + "))}
+	for _, a := range as {
+		total.Expected.Agents += finite(a.Expected.Agents)
+		total.GapAgents = max(total.GapAgents, finite(a.GapAgents))
+	}
+	all := Judge(total, observed, counterfactual, from, to)
+	out := make([]Judgement, len(as))
+	hours := max(0, to.Sub(from).Hours())
+	for i, a := range as {
+		j := Judge(a, observed, counterfactual, from, to)
+		if total.Expected.Agents > 0 {
+			j.Measured = all.Measured * finite(a.Expected.Agents) / total.Expected.Agents
+			j.Ratio = all.Ratio
+		}
+		j.Reward = all.ServiceLevelGain + all.AbandonRateDrop - CostWeight*finite(a.Expected.Cost)*hours
+		if j.Skipped == "" {
+			j.Skipped = all.Skipped
+		}
+		j.Why = fmt.Sprintf("Judged together, its share in proportion to its expected effect: %s", all.Why)
+		out[i] = j
+	}
+	return out
 }
 
 // pct bounds a percentage to [0, 100] (NaN: 0).

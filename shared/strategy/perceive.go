@@ -274,24 +274,60 @@ func insertTime(ts []time.Time, t time.Time) []time.Time {
 	return ts
 }
 
-// gapOf summarises q as the decision reports it (covered: agents the strategies in force add).
-func (q queueGap) gapOf(covered float64) Gap {
-	g := Gap{RequiredNow: q.required, AvailableNow: q.avail, Now: q.required - q.avail, Target: q.target.ServiceLevel * 100, ServiceLevel: 100}
-	g.Projected = q.total[q.peak]
-	lo, hi := 0.0, 0.0
+// observedSL is the worst channel's projected service level (percent) with today's agents.
+func (q queueGap) observedSL() float64 {
+	sl := 100.0
 	for _, c := range q.ch {
-		lo += max(0, c.low)
-		hi += max(0, c.high)
-		if c.sl < g.ServiceLevel && c.rate[c.worst] > 0 {
-			g.ServiceLevel = c.sl
+		if c.rate[c.worst] > 0 {
+			sl = min(sl, c.sl)
 		}
+	}
+	return sl
+}
+
+// closed says the gap without the strategies in force is closed: the floor closed, or the
+// observed projected gap below OpenGapAgents with the service level within the margin.
+func (q queueGap) closed() bool {
+	return !q.staffed || (q.total[q.peak] < OpenGapAgents && q.observedSL() >= q.target.ServiceLevel*100-OpenServiceLevelMargin)
+}
+
+// gapOf is the gap the decision reports: what remains of the observed gap once the strategies in
+// force add covered (agent equivalents per channel and interval), its band and the service level
+// today's agents plus those achieve.
+func (q queueGap) gapOf(covered []float64, m *memo) Gap {
+	C, J := len(q.ch), len(q.starts)
+	g := Gap{RequiredNow: q.required, AvailableNow: q.avail, Now: q.required - q.avail, Target: q.target.ServiceLevel * 100, ServiceLevel: 100}
+	res := make([]float64, C*J)
+	for ci, c := range q.ch {
+		for j := range J {
+			res[ci*J+j] = c.gap[j] - covered[ci*J+j]
+		}
+	}
+	_, g.Projected = peakOf(res, C, J)
+	lo, hi := 0.0, 0.0
+	for ci, c := range q.ch {
+		cov := covered[ci*J+c.worst]
+		lo += max(0, c.low-cov)
+		hi += max(0, c.high-cov)
+		if c.rate[c.worst] <= 0 {
+			continue
+		}
+		sl := c.sl
+		if cov > 0 {
+			t := q.target
+			t.Patience = secs(c.patience)
+			servers := int(math.Floor((c.signed + cov) * c.capacity))
+			sl = 100 * m.evaluate(c.rate[c.worst], c.handle, c.patience, t, servers).ServiceLevel
+		}
+		g.ServiceLevel = min(g.ServiceLevel, sl)
 	}
 	if g.Projected > 0 {
 		g.Low, g.High = min(lo, g.Projected), max(hi, g.Projected)
 	} else {
 		g.Low, g.High = g.Projected, g.Projected
 	}
-	g.Covered = covered
+	_, gp := peakOf(covered, C, J)
+	g.Covered = max(0, gp)
 	g.Open = q.staffed && (g.Projected >= OpenGapAgents || g.ServiceLevel < g.Target-OpenServiceLevelMargin)
 	return g
 }

@@ -16,6 +16,7 @@ type held struct {
 // queue decides one queue: its part of d.
 func (w *work) queue(d *Decision, o Observation) {
 	now, s := w.in.Now, w.s
+	w.memo.keys, w.memo.vals = w.memo.keys[:0], w.memo.vals[:0] // queues rarely share a load
 	q := perceive(o, now, w.horizon, &w.memo)
 	C, J := len(q.ch), len(q.starts)
 	n := C * J
@@ -36,6 +37,9 @@ func (w *work) queue(d *Decision, o Observation) {
 		h := held{a: a}
 		x, hasOvr := override(a.Strategy)
 		switch {
+		case a.Source == ByEngine && !now.Before(a.Since.Add(minutes(s.maxMinutes(a.Strategy)))):
+			h.withdraw = fmt.Sprintf("it ran %d minutes, the most for one activation", s.maxMinutes(a.Strategy))
+			maxed[a.Strategy] = true
 		case !now.Before(a.Until):
 			h.withdraw = fmt.Sprintf("it lapsed at %s without renewal", clock(a.Until))
 		case slicesHasKind(hs, a.Strategy):
@@ -58,9 +62,6 @@ func (w *work) queue(d *Decision, o Observation) {
 			h.withdraw = "the engine was turned off"
 		case !s.strategy(a.Strategy).Enabled:
 			h.withdraw = "the strategy was disabled in the settings"
-		case !now.Before(a.Since.Add(time.Duration(s.maxMinutes(a.Strategy)) * time.Minute)):
-			h.withdraw = fmt.Sprintf("it ran %d minutes, the most for one activation", s.maxMinutes(a.Strategy))
-			maxed[a.Strategy] = true
 		default:
 			h.byGap = true
 		}
@@ -74,24 +75,18 @@ func (w *work) queue(d *Decision, o Observation) {
 			q.effect(hs[i].a.Strategy, hs[i].a.Params, hs[i].a.Since, w.resources(&q, hs[i].a), &w.memo, covered)
 		}
 	}
-	scoreCtx := ContextOf(o, 0)
 	gross := make([]float64, n)
 	for ci := range q.ch {
-		for j := range J {
-			gross[ci*J+j] = q.ch[ci].gap[j] + covered[ci*J+j]
-		}
+		copy(gross[ci*J:(ci+1)*J], q.ch[ci].gap)
 	}
-	grossPeak, grossProjected := peakOf(gross, C, J)
-	gap := q.gapOf(0)
-	for ci := range C {
-		gap.Covered += covered[ci*J+grossPeak]
-	}
-	scoreCtx = ContextOf(o, max(gap.Projected, grossProjected))
+	grossProjected := q.total[q.peak]
+	gap := q.gapOf(covered, &w.memo)
+	scoreCtx := ContextOf(o, max(gap.Projected, grossProjected))
 
-	// 3. Hysteresis memory: the streak of open gaps seen; since when the gap without the
-	// strategies in force has been closed.
+	// 3. Hysteresis memory: the streak of open gaps (what remains with the strategies in force);
+	// since when the gap without them has been closed.
 	mem := w.in.Memory.Queues[o.Queue]
-	grossClosed := !q.staffed || (!gap.Open && grossProjected < OpenGapAgents)
+	grossClosed := q.closed()
 	if gap.Open {
 		mem.GapStreak++
 	} else {
@@ -135,6 +130,9 @@ func (w *work) queue(d *Decision, o Observation) {
 		switch {
 		case hasOvr && x.On:
 			opt.Feasible = true
+			if inForce != nil {
+				params, since = inForce.a.Params, inForce.a.Since
+			}
 			if x.Params != nil {
 				params = *x.Params
 			}
@@ -171,7 +169,8 @@ func (w *work) queue(d *Decision, o Observation) {
 			c.costPerShare = s.costPerCustomer(k) * cust
 			c.cost = catalog[i].FixedCost
 			c.maxShare = 1
-			c.unitAgents, c.unitCustomers = sumAt(c.perShare, C, J, grossPeak), cust
+			c.capPerShare = q.divertCapPerShare()
+			c.unitAgents, c.unitCustomers = mostAt(c.perShare, C, J), cust
 			if c.forced {
 				c.minShare = min(1, finite(params.DivertShare))
 			}
@@ -181,6 +180,13 @@ func (w *work) queue(d *Decision, o Observation) {
 			opt.Params = params
 			opt.Expected = c.divertEffect(c.maxShareFor(capShare))
 			opt.Params.DivertShare = c.maxShareFor(capShare)
+		} else if k == Callback {
+			c = w.callbackCand(&q, c, params, since, opt.Score, catalog[i].FixedCost, n)
+			if hasOvr && x.On {
+				c.alt = nil // the supervisor's params stand
+			}
+			opt.Params = params
+			opt.Expected = Effect{Agents: mostAt(c.eff, C, J), CustomersPerHour: c.unitCustomers, Cost: c.cost}
 		} else {
 			cust := q.effect(k, params, since, res, &w.memo, eff)
 			scale(eff, opt.Score)
@@ -190,7 +196,7 @@ func (w *work) queue(d *Decision, o Observation) {
 				c.capUse = cust / q.capBase()
 			}
 			opt.Params = params
-			opt.Expected = Effect{Agents: sumAt(eff, C, J, grossPeak), CustomersPerHour: cust, Cost: c.cost}
+			opt.Expected = Effect{Agents: mostAt(eff, C, J), CustomersPerHour: cust, Cost: c.cost}
 		}
 		qd.Options[i] = opt
 		if opt.Feasible {
@@ -215,7 +221,8 @@ func (w *work) queue(d *Decision, o Observation) {
 			w.seen = seen
 			cands[e] = c
 			if alt.mask&(1<<e) != 0 && chosen.mask&(1<<e) == 0 {
-				chosen, explored = alt, e
+				// The optimistic choice, with its true effects and costs.
+				chosen, explored = reevaluate(gross, cands, capShare, alt, w.buf[:n]), e
 				qd.Options[c.opt].Explore = true
 			}
 		}
@@ -323,12 +330,10 @@ func (w *work) precondition(q *queueGap, k Kind, p *Params, capShare float64) st
 				wait = max(wait, c.asa)
 			}
 		}
-		if wait <= 0 && p.ExpectedWaitSeconds <= 0 {
-			return "nobody has to wait"
+		if wait <= q.target.AnswerWithin.Seconds() {
+			return fmt.Sprintf("the expected wait (%.0f s) is within the target", wait)
 		}
-		if wait > 0 {
-			p.ExpectedWaitSeconds = int(math.Round(min(wait, 3600)))
-		}
+		p.ExpectedWaitSeconds = int(math.Round(min(wait, 3600)))
 	}
 	return ""
 }
@@ -360,8 +365,11 @@ func (w *work) explorable(cands []cand, opts []Option, ctx Context, queue string
 	return idx[h%uint64(len(idx))]
 }
 
-// boosted is c with its effect scaled by f (the optimism of exploration).
+// boosted is c explored: its effect scaled by f (the optimism of exploration) and its cost paid
+// by the exploration budget (it fits, or it would not be explored).
 func boosted(c cand, f float64) cand {
+	c.explore = true
+	c.cost, c.costPerShare = 0, 0
 	if c.divert {
 		c.perShare = append([]float64(nil), c.perShare...)
 		scale(c.perShare, f)
@@ -380,7 +388,49 @@ func (c cand) divertEffect(share float64) Effect {
 // maxShareFor is the divert share the option can offer: its bound within the cap, at least the
 // share in force.
 func (c cand) maxShareFor(capShare float64) float64 {
-	return max(c.minShare, min(c.maxShare, capShare))
+	return max(c.minShare, min(c.maxShare, capShare/c.capPerShare))
+}
+
+// altAgents is the most the stronger alternative adds in one interval.
+func (c cand) altAgents() float64 {
+	m := 0.0
+	for _, e := range c.alt.eff {
+		m = max(m, e)
+	}
+	return m
+}
+
+// divertCapPerShare is the share of the cap one unit of divert share takes: the callers expected
+// to take the offer (the observation's divertible share, with DivertCapMargin) when the
+// observation says, every caller offered when it does not.
+func (q *queueGap) divertCapPerShare() float64 {
+	if d := finite(q.obs.Divertible); d > 0 {
+		return min(1, d*DivertCapMargin)
+	}
+	return 1
+}
+
+// callbackCand is Callback's candidate with params p, and, unless p already offers it at the
+// earliest, the stronger alternative offering it after SoonCallbackAfter(target).
+func (w *work) callbackCand(q *queueGap, c cand, p Params, since time.Time, score, fixed float64, n int) cand {
+	mk := func(p Params) cand {
+		x := c
+		x.eff = make([]float64, n)
+		cust := q.effect(Callback, p, since, 0, &w.memo, x.eff)
+		scale(x.eff, score)
+		x.cost = fixed + w.s.costPerCustomer(Callback)*cust
+		x.unitCustomers = cust
+		x.callbackAfter = p.CallbackAfterSeconds
+		return x
+	}
+	primary := mk(p)
+	if soon := soonCallbackAfter(q.obs); p.CallbackAfterSeconds > soon {
+		q2 := p
+		q2.CallbackAfterSeconds = soon
+		alt := mk(q2)
+		primary.alt = &alt
+	}
+	return primary
 }
 
 func scale(v []float64, f float64) {
@@ -396,6 +446,15 @@ func sumAt(v []float64, C, J, j int) float64 {
 		t += v[ci*J+j]
 	}
 	return t
+}
+
+// mostAt is the most v adds in one interval, summed over the channels.
+func mostAt(v []float64, C, J int) float64 {
+	m := 0.0
+	for j := range J {
+		m = max(m, sumAt(v, C, J, j))
+	}
+	return m
 }
 
 // peakOf is the interval of the largest gap in g (positive parts summed over channels, or the

@@ -22,9 +22,13 @@ const (
 
 // Learn returns a copy of s updated with j: the arm of j's strategy and context gets j's ratio
 // (bounded to [0, MaxRatio]) and reward in its running means (Welford).
+// A judgement that was Skipped changes nothing (the copy equals s).
 func (s Scores) Learn(j Judgement) Scores {
 	out := Scores{Arms: make(map[string]Arm, len(s.Arms)+1)}
 	maps.Copy(out.Arms, s.Arms)
+	if j.Skipped != "" {
+		return out
+	}
 	key := ArmKey(j.Strategy, j.Context)
 	a := out.Arms[key]
 	a.Strategy, a.Context = j.Strategy, j.Context

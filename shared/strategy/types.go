@@ -75,12 +75,15 @@ type ChannelView struct {
 	Waiting            int `json:"waiting"`
 	LongestWaitSeconds int `json:"longest_wait_seconds"`
 	// Available and Busy count the agents signed in for the queue on this channel (busy: at
-	// least one contact; an agent with free chat slots counts as available for chat).
+	// least one contact; an agent with free chat slots counts as available for chat): the
+	// queue's own agents, not backup agents taking its overflowed contacts.
 	Available int `json:"available"`
 	Busy      int `json:"busy"`
 	// Capacity is contacts per agent at once on this channel (1 for voice, N for chat).
 	Capacity int `json:"capacity"`
-	// ArrivalsPerHour is the arrival rate over the last 15 minutes, scaled to an hour.
+	// ArrivalsPerHour is the arrival rate over the last 15 minutes, scaled to an hour: every
+	// contact that reached the queue, those the engine's strategies diverted or called back
+	// included (the engine takes the observation as the floor without its strategies).
 	ArrivalsPerHour float64 `json:"arrivals_per_hour"`
 	// HandleSeconds is the mean handle time recently (a default when none was handled).
 	HandleSeconds float64 `json:"handle_seconds"`
