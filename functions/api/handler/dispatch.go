@@ -22,7 +22,6 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -165,9 +164,9 @@ func (api *API) putDispatchSettings(ctx context.Context, r *httpapi.Request, p a
 type dispatchNowOut struct {
 	At time.Time `json:"at"`
 	// LastDecision is the last decision's id (GET /v1/dispatch/decisions/{id}), "" before the
-	// first; LastAt when it was made.
-	LastDecision string    `json:"last_decision"`
-	LastAt       time.Time `json:"last_at"`
+	// first; LastAt when it was made (absent before the first).
+	LastDecision string     `json:"last_decision"`
+	LastAt       *time.Time `json:"last_at,omitempty"`
 	// Queues are the last decision's gaps, options and choices per queue.
 	Queues []strategy.QueueDecision `json:"queues"`
 	// InForce are the activations in force now (engine and overrides).
@@ -184,7 +183,10 @@ func (api *API) dispatchNow(ctx context.Context, r *httpapi.Request, p auth.Prin
 		return httpapi.Response{}, fmt.Errorf("dispatch state of %s: %w", p.Tenant, err)
 	}
 	now := api.now().UTC()
-	out := dispatchNowOut{At: now, LastDecision: st.LastDecision, LastAt: st.LastAt, Queues: st.Queues, InForce: st.InForce(now)}
+	out := dispatchNowOut{At: now, LastDecision: st.LastDecision, Queues: st.Queues, InForce: st.InForce(now)}
+	if !st.LastAt.IsZero() {
+		out.LastAt = &st.LastAt
+	}
 	if out.Queues == nil {
 		out.Queues = []strategy.QueueDecision{}
 	}
@@ -252,11 +254,13 @@ func (api *API) listActivations(ctx context.Context, r *httpapi.Request, p auth.
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	active := false
-	if s := r.QueryStringParameters["active"]; s != "" {
-		if active, err = strconv.ParseBool(s); err != nil || (s != "true" && s != "false") {
-			return httpapi.Response{}, httpapi.Invalid(httpapi.FieldError{Field: "active", Reason: "must be true or false"})
-		}
+	var active bool
+	switch r.QueryStringParameters["active"] {
+	case "true":
+		active = true
+	case "false", "":
+	default:
+		return httpapi.Response{}, httpapi.Invalid(httpapi.FieldError{Field: "active", Reason: "must be true or false"})
 	}
 	pr, err := pageRequest(r)
 	if err != nil {
