@@ -85,6 +85,8 @@ type dpRun struct {
 	factor float64
 	seed   uint64
 	res    sim.Result
+	// wholeDay marks a run measured over the whole simulated day, not the spike's two hours.
+	wholeDay bool
 }
 
 // runDispatchBench runs the scenarios; days is "scored" (the report) or "tune".
@@ -136,7 +138,17 @@ func runDispatchBench(ctx context.Context, cfg config) (string, error) {
 					}
 					r.Policy = dpNoReserves
 					runs = append(runs, dpRun{bank: bk.key, day: date, factor: factor, seed: s + 1, res: r})
-					n := len(sim.Policies(true)) + 1
+					// The whole day, for what the strategies cost outside the spike.
+					whole := sc
+					whole.MeasureFrom, whole.MeasureTo = time.Time{}, time.Time{}
+					for _, p := range []sim.Policy{sim.Static, sim.EngineAll} {
+						r, err := sim.Run(ctx, whole, p)
+						if err != nil {
+							return "", fmt.Errorf("%s %s %.0f× %s, whole day: %w", bk.key, date.Format(time.DateOnly), factor, p.Name, err)
+						}
+						runs = append(runs, dpRun{bank: bk.key, day: date, factor: factor, seed: s + 1, res: r, wholeDay: true})
+					}
+					n := len(sim.Policies(true)) + 3
 					fmt.Fprintf(os.Stderr, "   dispatch %s %s %.0f× seed %d: static SL %.1f%%, engine SL %.1f%%\n", bk.key, date.Format(time.DateOnly), factor, s+1,
 						100*runs[len(runs)-n].res.ServiceLevel, 100*runs[len(runs)-n+1].res.ServiceLevel)
 				}
@@ -347,9 +359,9 @@ func renderDispatch(cfg config, days []dpDay, tuned []string, runs []dpRun, synt
 	b.WriteString(dispatchHeading + "\n\n")
 	fmt.Fprintf(&b, "`go run ./infra/bench -only dispatch -data DIR` (part of `make bench`; %s here). shared/sim, a discrete-event simulator of one voice queue, runs each policy on the same customers: `static` (the plan, no strategy), `engine` (shared/strategy's `Decide` every simulated minute with `Defaults()` settings — divert cap %.0f%% — on observations made from the simulated floor and the plan's forecast as its rolling forecast, the active set applied to the floor) and `only:<strategy>` (Decide with that strategy alone enabled).\n\n", took.Round(time.Second), strategy.Defaults().DivertCapPercent)
 	b.WriteString("Scenarios. Each day of a bank is staffed for its own forecast, as a tenant would plan it: the forecast is the mean of the same interval on the same weekday of the 4 weeks before (seasonal-naive weekday mean), the plan the agents Erlang A (shared/staffing `Required`) needs for 80/20 on each half-hour of that forecast. The truth is the day's actual counts (expected arrivals per interval; Poisson inside each interval) with a step of 2× or 3× from 10:00 to 12:00 that the forecast does not know. ")
-	fmt.Fprintf(&b, "The datasets have arrivals only, so handle and patience are documented defaults: AHT %.0f s (lognormal, CV 1), patience %.0f s (exponential); %.0f%% of callers can use self-service (Divert), %.0f%% of those offered a callback accept, the bot resolves %.0f%% of callers when answering first. Reserves the strategies may bring in, as shares of the plan's agents at 10:00: backup-skilled agents %.0f%% (Overflow, at once), on-call staff %.0f%% (CallIn, %v to sign in), multi-skilled chat agents %.0f%% (MoveAgents, %v), outbound agents %.0f%% (PauseOutbound, %v); static has them too and does not use them; the row `engine, no reserves` is the engine on the same scenario without any (the plan's staff alone: divert, callbacks, announcements). ",
-		dpAHT, dpPatience, 100*dpDivertible, 100*sim.DefaultCallbackAccept, 100*sim.DefaultBotResolution, 100*dpBackupShare, 100*dpOnCallShare, sim.CallInDelay, 100*dpMovableShare, sim.MoveDelay, 100*dpOutboundShare, sim.OutboundDelay)
-	fmt.Fprintf(&b, "Figures are over the customers arriving during the spike's two hours (served, abandoned or called back after it included), the medians over the scored days × %d customer draws; SL is answered within 20 s ÷ (answered + abandoned after 20 s), as the wallboard counts; callbacks leave the queue and are neither; diverted counts the callers taken off voice (self-service, chat, bot) as a share of arrivals.\n\n", dpSeeds)
+	fmt.Fprintf(&b, "The datasets have arrivals only, so handle and patience are documented defaults: AHT %.0f s (lognormal, CV 1), patience %.0f s (exponential); %.0f%% of callers can use self-service (Divert), %.0f%% of those offered a callback accept. BotFirst acts on chat handoffs, which this voice-only queue has none of, so `only:bot_first` is the static plan. Simulated hours: US 07:00–21:00, Israel 07:00–23:00. Reserves the strategies may bring in, as shares of the plan's agents at 10:00: backup-skilled agents %.0f%% (Overflow, at once), on-call staff %.0f%% (CallIn, %v to sign in), multi-skilled chat agents %.0f%% (MoveAgents, %v), outbound agents %.0f%% (PauseOutbound, %v); static has them too and does not use them; the row `engine, no reserves` is the engine on the same scenario without any (the plan's staff alone: divert, callbacks, announcements). ",
+		dpAHT, dpPatience, 100*dpDivertible, 100*sim.DefaultCallbackAccept, 100*dpBackupShare, 100*dpOnCallShare, sim.CallInDelay, 100*dpMovableShare, sim.MoveDelay, 100*dpOutboundShare, sim.OutboundDelay)
+	fmt.Fprintf(&b, "Figures are over the customers arriving during the spike's two hours (served, abandoned or called back after it included), the medians over the scored days × %d customer draws; SL is answered within 20 s ÷ (answered + abandoned after 20 s), as the wallboard counts; callbacks leave the queue and are neither (so a strategy offering callbacks early raises SL by taking callers out of it: the callback columns say at what cost — callbacks as a share of arrivals, and the share called back after the promise or not before the simulation ended); diverted counts the callers taken off voice (self-service, chat, bot) as a share of arrivals.\n\n", dpSeeds)
 	label := "Scored days (not used for tuning)"
 	if cfg.dispatchDays == "tune" {
 		label = "Tuning days (this run; the scored days are the report's)"
@@ -372,12 +384,12 @@ func renderDispatch(cfg config, days []dpDay, tuned []string, runs []dpRun, synt
 			aggs := map[string]*dpAgg{}
 			static := map[string]sim.Result{}
 			for _, r := range runs {
-				if r.bank == bk.key && r.factor == factor && r.res.Policy == "static" {
+				if r.bank == bk.key && r.factor == factor && r.res.Policy == "static" && !r.wholeDay {
 					static[fmt.Sprint(r.day, r.seed)] = r.res
 				}
 			}
 			for _, r := range runs {
-				if r.bank != bk.key || r.factor != factor {
+				if r.bank != bk.key || r.factor != factor || r.wholeDay {
 					continue
 				}
 				a := aggs[r.res.Policy]
@@ -405,7 +417,7 @@ func renderDispatch(cfg config, days []dpDay, tuned []string, runs []dpRun, synt
 			for _, spec := range strategy.Catalog() {
 				var mins []float64
 				for _, r := range runs {
-					if r.bank == bk.key && r.factor == factor && r.res.Policy == "engine" {
+					if r.bank == bk.key && r.factor == factor && r.res.Policy == "engine" && !r.wholeDay {
 						mins = append(mins, float64(r.res.StrategyMinutes[spec.Kind]))
 					}
 				}
@@ -434,10 +446,11 @@ func renderDispatch(cfg config, days []dpDay, tuned []string, runs []dpRun, synt
 			}
 		}
 	}
+	renderWholeDay(&b, runs)
 	var engine []int64
 	decisions := 0
 	for _, r := range runs {
-		if r.res.Policy == "engine" {
+		if r.res.Policy == "engine" && !r.wholeDay {
 			engine = append(engine, r.res.DecideNanos...)
 			decisions += r.res.Decisions
 		}
@@ -454,4 +467,50 @@ func renderDispatch(cfg config, days []dpDay, tuned []string, runs []dpRun, synt
 	}
 	b.WriteString("\nThe goals: one decision per tenant-minute under 5 ms; 10,000 tenants' minute inside one function invocation's budget (the schedule runs every minute, so the budget is the minute; Lambda's hard limit is 15 minutes). The projection is compute only, one core, sequential; the store reads and writes per tenant come on top and are what shared/steering's pool overlaps.\n\n")
 	return b.String()
+}
+
+// renderWholeDay is the whole simulated day, static vs engine: what the strategies cost (and
+// what they were in force for) outside the spike too.
+func renderWholeDay(b *strings.Builder, runs []dpRun) {
+	static := map[string]sim.Result{}
+	for _, r := range runs {
+		if r.wholeDay && r.res.Policy == "static" {
+			static[fmt.Sprint(r.bank, r.day, r.factor, r.seed)] = r.res
+		}
+	}
+	if len(static) == 0 {
+		return
+	}
+	b.WriteString("### The whole day (static vs engine)\n\n")
+	b.WriteString("The same scenarios measured over every caller of the simulated day, so the cost of what the engine does outside the spike shows (medians over the scored days × draws; strategy minutes over the whole day).\n\n")
+	b.WriteString("| bank | spike | static SL % | engine SL % | static abandoned % | engine abandoned % | engine diverted % | engine callbacks % | engine callbacks late % | engine's strategies in force (median minutes) |\n|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, bk := range dpBanks {
+		for _, factor := range dpFactors {
+			var st, en dpAgg
+			mins := map[strategy.Kind][]float64{}
+			for _, r := range runs {
+				if !r.wholeDay || r.bank != bk.key || r.factor != factor || r.res.Policy != "engine" {
+					continue
+				}
+				s0 := static[fmt.Sprint(r.bank, r.day, r.factor, r.seed)]
+				st.add(s0, s0)
+				en.add(r.res, s0)
+				for _, spec := range strategy.Catalog() {
+					mins[spec.Kind] = append(mins[spec.Kind], float64(r.res.StrategyMinutes[spec.Kind]))
+				}
+			}
+			if len(en.sl) == 0 {
+				continue
+			}
+			var inForce []string
+			for _, spec := range strategy.Catalog() {
+				if m := dpMedian(mins[spec.Kind]); m > 0 {
+					inForce = append(inForce, fmt.Sprintf("%s %.0f", spec.Kind, m))
+				}
+			}
+			fmt.Fprintf(b, "| %s | %.0f× | %.1f | %.1f | %.1f | %.1f | %.1f | %s | %s | %s |\n", bk.key, factor, dpMedian(st.sl), dpMedian(en.sl), dpMedian(st.abandon), dpMedian(en.abandon),
+				dpMedian(en.divert), dpFmt(dpMedian(en.callbacks), "%.1f"), dpFmt(dpMedian(en.late), "%.0f"), strings.Join(inForce, ", "))
+		}
+	}
+	b.WriteString("\n")
 }

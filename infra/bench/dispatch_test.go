@@ -79,10 +79,16 @@ func TestRenderDispatch(t *testing.T) {
 				t.Fatal(err)
 			}
 			runs = append(runs, dpRun{bank: "us", day: scored[0], factor: factor, seed: 1, res: r})
+			whole := sc
+			whole.MeasureFrom, whole.MeasureTo = time.Time{}, time.Time{}
+			if r, err = sim.Run(context.Background(), whole, p); err != nil {
+				t.Fatal(err)
+			}
+			runs = append(runs, dpRun{bank: "us", day: scored[0], factor: factor, seed: 1, res: r, wholeDay: true})
 		}
 	}
 	out := renderDispatch(config{}, []dpDay{d}, []string{"us 2003-04-09"}, runs, []int64{1000, 2000}, time.Second)
-	for _, want := range []string{dispatchHeading, "### US bank 2003 (5-minute), 3× for two hours", "| engine |", "Goal (3×", "us 2003-06-04", "us 2003-04-09", "| 20 queues (synthetic) |"} {
+	for _, want := range []string{dispatchHeading, "### US bank 2003 (5-minute), 3× for two hours", "| engine |", "Goal (3×", "us 2003-06-04", "us 2003-04-09", "| 20 queues (synthetic) |", "### The whole day (static vs engine)", "| us | 3× |"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("no %q in\n%s", want, out)
 		}

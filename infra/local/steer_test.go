@@ -76,12 +76,14 @@ func TestSteerEndToEnd(t *testing.T) {
 		ids = append(ids, c.ID)
 	}
 
+	runs := 0
 	// until runs the engine's minute for the demo (as the schedule does every minute) until the
 	// state satisfies cond.
 	until := func(what string, within time.Duration, cond func(st steeringState) bool) steeringState {
 		t.Helper()
 		deadline := time.Now().Add(within)
 		for {
+			runs++
 			res, err := l.SteerRun(ctx, DemoTenant)
 			if err != nil {
 				t.Fatalf("steer: %v", err)
@@ -138,6 +140,11 @@ func TestSteerEndToEnd(t *testing.T) {
 		t.Fatalf("record %+v %v", rec, err)
 	}
 	t.Logf("withdrawn: %s", rec.WithdrawReason)
+	// The stack schedules the function too (rate(1 minute), every registered tenant): more
+	// invocations than this test made, none failed.
+	if st := l.Stack.Stats("SteerFunction"); st.Invocations <= runs || st.Errors != 0 {
+		t.Fatalf("SteerFunction: %+v after %d runs of the test's own", st, runs)
+	}
 }
 
 // steeringState is one engine minute's answer and the state after it.

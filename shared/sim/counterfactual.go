@@ -21,17 +21,22 @@ type Window struct {
 	Seed              uint64
 }
 
-// CounterfactualReps is how many replays Counterfactual averages.
-const CounterfactualReps = 20
+// CounterfactualReps is how many replays Counterfactual averages; counterfactualWork bounds the
+// customers simulated in all (a window with more than counterfactualWork ÷ CounterfactualReps
+// customers is replayed fewer times, at least once), so one judgement stays quick.
+const (
+	CounterfactualReps = 20
+	counterfactualWork = 2_000_000
+)
 
 // Counterfactual is what the window would have given without any strategy: the static floor
 // replayed CounterfactualReps times on fresh customers (arrival rate per minute as observed, the
 // agents constant, StartWaiting callers queued at From), counting the customers whose fate was
 // settled before To. Counts are means over the replays (rounded); the percentages come from the
-// summed counts. A window that is empty or not understood gives the zero Outcome.
+// summed counts, as the wallboard computes them (strategy.Outcome.Rated). A window that is empty or not understood gives the zero Outcome.
 func Counterfactual(ctx context.Context, w Window) strategy.Outcome {
 	minutes := int(math.Ceil(w.To.Sub(w.From).Minutes()))
-	if minutes <= 0 || minutes > 7*24*60 || w.Agents < 0 || w.StartWaiting < 0 || w.StartWaiting > 1e6 {
+	if minutes <= 0 || minutes > 7*24*60 || w.Agents < 0 || w.Agents > 100000 || w.StartWaiting < 0 || w.StartWaiting > 100000 {
 		return strategy.Outcome{}
 	}
 	arrivals := make([]float64, minutes)
@@ -67,7 +72,12 @@ func Counterfactual(ctx context.Context, w Window) strategy.Outcome {
 	}
 	var sum tally
 	reps := 0
-	for r := range CounterfactualReps {
+	expected := float64(w.StartWaiting)
+	for _, a := range arrivals {
+		expected += a
+	}
+	runs := max(1, min(CounterfactualReps, int(counterfactualWork/math.Max(1, expected))))
+	for r := range runs {
 		if ctx.Err() != nil {
 			break
 		}
@@ -96,16 +106,19 @@ func Counterfactual(ctx context.Context, w Window) strategy.Outcome {
 		return strategy.Outcome{}
 	}
 	mean := func(n int) int { return int(math.Round(float64(n) / float64(reps))) }
-	out := strategy.Outcome{
+	// The rates from the summed counts, by the wallboard's one definition (Outcome.Rated); the
+	// counts are the replays' means.
+	rated := strategy.Outcome{
+		Answered: sum.answered, AnsweredInTarget: sum.inTarget,
+		Abandoned: sum.abandoned, AbandonedAfterTarget: sum.afterTarget,
+	}.Rated()
+	return strategy.Outcome{
 		Arrived:              mean(sum.arrived),
 		Answered:             mean(sum.answered),
 		AnsweredInTarget:     mean(sum.inTarget),
 		Abandoned:            mean(sum.abandoned),
 		AbandonedAfterTarget: mean(sum.afterTarget),
-		ServiceLevel:         100 * sum.serviceLevel(),
+		ServiceLevel:         rated.ServiceLevel,
+		AbandonRate:          rated.AbandonRate,
 	}
-	if sum.arrived > 0 {
-		out.AbandonRate = 100 * float64(sum.abandoned) / float64(sum.arrived)
-	}
-	return out
 }

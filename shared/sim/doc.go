@@ -26,7 +26,10 @@
 //     shorter hang up at once instead of waiting to abandon.
 //   - Measures, like the wallboard: service level = answered within TargetSeconds ÷ (answered +
 //     abandoned after TargetSeconds); callbacks leave the queue (neither answered nor abandoned);
-//     abandon rate = abandoned ÷ arrived; occupancy = busy ÷ signed-in agent time.
+//     a Result's abandon rate = abandoned ÷ arrived (every caller, diverted and called back
+//     included); occupancy = busy ÷ signed-in agent time. The engine's observations and the
+//     Counterfactual's Outcome use the wallboard's abandon rate, abandoned ÷ (answered +
+//     abandoned), as the live figures they stand for.
 //
 // Files, one concern each:
 //

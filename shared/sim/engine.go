@@ -98,13 +98,14 @@ func (f *floor) observe(now time.Time, s strategy.Settings) strategy.Observation
 		PatienceSeconds:    f.sc.PatienceSeconds,
 		Forecast:           f.forecastFrom(now, s.HorizonMinutes),
 	}
-	if d := f.day; d.answered+d.afterTarget > 0 {
-		sl := 100 * d.serviceLevel()
-		v.ServiceLevel = &sl
+	// Today's rates so far, by the wallboard's definition; absent while nothing counts.
+	d := f.day
+	today := strategy.Outcome{Answered: d.answered, AnsweredInTarget: d.inTarget, Abandoned: d.abandoned, AbandonedAfterTarget: d.afterTarget}.Rated()
+	if d.answered+d.afterTarget > 0 {
+		v.ServiceLevel = &today.ServiceLevel
 	}
-	if d := f.day; d.arrived > 0 {
-		ar := 100 * float64(d.abandoned) / float64(d.arrived)
-		v.AbandonRate = &ar
+	if d.answered+d.abandoned > 0 {
+		v.AbandonRate = &today.AbandonRate
 	}
 	routine := f.sc.BotResolution / BotResolutionGood
 	return strategy.Observation{
@@ -154,7 +155,9 @@ func (f *floor) apply(active []strategy.Activation) {
 		}
 	}
 	if a, ok := f.active[strategy.Callback]; ok {
-		if _, was := prev[strategy.Callback]; !was {
+		// Those already waiting are offered too once Callback starts or its offer comes sooner
+		// (an offer made twice is decided by the same draw, so it changes nothing).
+		if p, was := prev[strategy.Callback]; !was || a.Params.CallbackAfterSeconds < p.Params.CallbackAfterSeconds {
 			f.offerWaiting(a.Params.CallbackAfterSeconds)
 		}
 	}

@@ -85,6 +85,9 @@ const drainLimit = 4 * time.Hour
 // maxIntervals bounds a scenario (a year of 5-minute intervals).
 const maxIntervals = 366 * 24 * 12
 
+// MaxCustomers bounds a scenario's expected arrivals in all (the customers are drawn up front).
+const MaxCustomers = 5_000_000
+
 // ErrScenario wraps every complaint about a scenario.
 var ErrScenario = errors.New("sim: scenario")
 
@@ -159,10 +162,15 @@ func (sc Scenario) Validate() error {
 	case !sc.MeasureTo.IsZero() && !sc.MeasureTo.After(sc.MeasureFrom):
 		return bad("measure_to must be after measure_from")
 	}
+	var total float64
 	for i, a := range sc.Arrivals {
 		if math.IsNaN(a) || math.IsInf(a, 0) || a < 0 || a > 1e6 {
 			return bad("arrivals[%d] = %v: want a count in [0, 1e6]", i, a)
 		}
+		total += a
+	}
+	if total > MaxCustomers {
+		return bad("%.0f expected arrivals in all, at most %d", total, MaxCustomers)
 	}
 	for i, a := range sc.Forecast {
 		if math.IsNaN(a) || math.IsInf(a, 0) || a < 0 || a > 1e6 {

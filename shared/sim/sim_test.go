@@ -223,6 +223,14 @@ func TestScenarioErrors(t *testing.T) {
 		"measure backwards":  func(s *Scenario) { s.MeasureFrom, s.MeasureTo = day.Add(time.Hour), day },
 		"negative agents":    func(s *Scenario) { s.Agents[0] = -3 },
 		"target percent 101": func(s *Scenario) { s.TargetPercent = 101 },
+		"too many customers": func(s *Scenario) {
+			s.Arrivals[0], s.Arrivals[1] = 1e6, 1e6
+			s.Arrivals = append(s.Arrivals, make([]float64, 10)...)
+			s.Agents = append(s.Agents, make([]int, 10)...)
+			for i := range s.Arrivals {
+				s.Arrivals[i] = 1e6
+			}
+		},
 	}
 	for name, mut := range cases {
 		sc := good
@@ -339,4 +347,29 @@ func TestObservationCountsThePlansAgents(t *testing.T) {
 	if !checked {
 		t.Fatal("minute 20 never observed")
 	}
+}
+
+// Whatever the stored counters say, Counterfactual returns (no panic), with counts that add up
+// and rates in range.
+func FuzzCounterfactual(f *testing.F) {
+	f.Add(30, 10, 5, 4.0, 180.0, 120.0, 20, uint64(1))
+	f.Add(1, 0, 0, 0.0, 0.0, 0.0, 0, uint64(0))
+	f.Add(90, 3, 200, 50.0, 600.0, 30.0, 60, uint64(9))
+	f.Fuzz(func(t *testing.T, minutes, agents, waiting int, perMinute, handle, patience float64, target int, seed uint64) {
+		if minutes > 240 || perMinute > 200 || waiting > 2000 || agents > 500 {
+			return // keep each input quick; the bounds themselves are tested above
+		}
+		w := Window{From: day, To: day.Add(time.Duration(minutes) * time.Minute), Agents: agents, StartWaiting: waiting,
+			HandleSeconds: handle, PatienceSeconds: patience, TargetSeconds: target, Seed: seed}
+		for range max(0, minutes) {
+			w.ArrivalsPerMinute = append(w.ArrivalsPerMinute, perMinute)
+		}
+		o := Counterfactual(context.Background(), w)
+		if o.Answered+o.Abandoned > o.Arrived+1 || o.AnsweredInTarget > o.Answered || o.AbandonedAfterTarget > o.Abandoned {
+			t.Fatalf("%+v", o)
+		}
+		if o.ServiceLevel < 0 || o.ServiceLevel > 100 || o.AbandonRate < 0 || o.AbandonRate > 100 {
+			t.Fatalf("rates %+v", o)
+		}
+	})
 }

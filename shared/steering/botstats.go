@@ -4,8 +4,11 @@ package steering
 // no counter of them (the interval counters count bot_handled and handed_off per channel, not per
 // intent), so the engine counts them itself from the tenant's conversations (shared/conversation:
 // each ended one has its Intent, Outcome and, when handed off, its Queue), at most once per
-// BotStatsEvery, reading at most BotStatsRead of them (conversation ids are random, so that is a
-// sample of the 30 days conversations are kept), and keeps the counts in one item.
+// BotStatsEvery and only for tenants with BotFirst enabled, reading at most BotStatsRead of them
+// (conversation ids are random, so that is a sample of the 30 days conversations are kept), and
+// keeps the counts in one item. Conversations carry their transcripts, so the read is bounded by
+// count and frequency; a counter fed by contact.ended (intent, outcome) in the stream's counting
+// would be cheaper still.
 
 import (
 	"context"
@@ -21,10 +24,11 @@ import (
 
 // Bot statistics bounds.
 const (
-	// BotStatsEvery is how often the counts are made again.
-	BotStatsEvery = time.Hour
+	// BotStatsEvery is how often the counts are made again: the bot's resolution rates move
+	// slowly.
+	BotStatsEvery = 6 * time.Hour
 	// BotStatsRead is the most conversations one count reads.
-	BotStatsRead = 2000
+	BotStatsRead = 500
 	// BotStatsWindow is how far back ended conversations count.
 	BotStatsWindow = 7 * 24 * time.Hour
 	// minIntentConversations is the fewest ended conversations of an intent for its resolution
@@ -51,7 +55,7 @@ func (e *Engine) botStats(ctx context.Context, t tenant.ID, now time.Time) (BotS
 		return cur, nil
 	}
 	next := BotStats{At: now, Resolved: map[string]int{}, HandedOff: map[string]int{}, QueueHandoffs: map[string]map[string]int{}}
-	for rec, err := range store.Records(ctx, e.db, t, conversation.Kind, "", store.PageRequest{Limit: 500}) {
+	for rec, err := range store.Records(ctx, e.db, t, conversation.Kind, "", store.PageRequest{Limit: 250}) {
 		if err != nil {
 			return BotStats{}, fmt.Errorf("count the bot's outcomes: %w", err)
 		}

@@ -11,7 +11,8 @@
 //   - gather.go: Perceive — per queue and channel the Observation from the wallboard's day state,
 //     the agents' presence, the interval counters, the rolling forecast and the settings.
 //   - botstats.go: the bot's resolution per intent and the queues' handoff intents, counted from
-//     the conversations at most hourly (the product keeps no such counter).
+//     the conversations at most every BotStatsEvery, for tenants with BotFirst on (the product
+//     keeps no such counter).
 //   - run.go: Decide and persist — the decision item, the state item (overlay) and the activation
 //     records with their dispatch.strategy events in one outbox transaction at the state's version.
 //   - apply.go: Execute what the state does not carry: CallIn's notifications (shared/push).

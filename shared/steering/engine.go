@@ -15,6 +15,7 @@ import (
 	"github.com/lingxi/lingxi/shared/forecaststore"
 	"github.com/lingxi/lingxi/shared/outbox"
 	"github.com/lingxi/lingxi/shared/sim"
+	"github.com/lingxi/lingxi/shared/steering/overlay"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/strategy"
 	"github.com/lingxi/lingxi/shared/tenant"
@@ -221,11 +222,22 @@ func (e *Engine) RunTenant(ctx context.Context, t tenant.ID) (strategy.Decision,
 			}
 			return d, nil
 		}
-		if !errors.Is(err, store.ErrConflict) {
+		if !stateRace(err) {
 			break
 		}
 	}
 	return strategy.Decision{}, fmt.Errorf("steer %s: %w", t, err)
+}
+
+// stateRace reports whether err is a minute's commit that lost a race for the state (or the
+// minute's decision item): deciding again from fresh reads helps. Another conflict (an activation
+// record that exists already) would only repeat.
+func stateRace(err error) bool {
+	if errors.Is(err, store.ErrTxConflict) {
+		return true
+	}
+	ce, ok := errors.AsType[*store.ConflictError](err)
+	return ok && (ce.Key == overlay.Key || ce.Key.Kind == KindDecision)
 }
 
 // kept reports whether a decision is worth keeping: an open gap, anything in force, or a change.

@@ -7,6 +7,12 @@ package steering
 // (arrivals over the last 15 minutes, handle time over the last hour), the rolling forecast
 // (forecaststore's latest rolling product per queue and channel, with its 80% band) and the
 // tenant's settings (on-call staff) and bot statistics (botstats.go).
+//
+// Where a source has no per-channel figure the queue's is told on each channel: the wallboard's
+// service level and abandon rate are per queue; the measured handle time is per channel over every
+// queue (the counters' handle_seconds names no queue), less the day's mean wait (it runs from the
+// queueing), else the staffing settings' handle time; patience is the staffing settings' or a
+// channel default. Outbound agents are 0: the product has no outbound campaigns yet.
 
 import (
 	"cmp"
@@ -15,6 +21,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/lingxi/lingxi/events"
@@ -42,6 +49,8 @@ const (
 	defaultChatCapacity = 3
 	// forecastBand is the level of the forecast band the gap's uncertainty uses.
 	forecastBand = 0.8
+	// readConcurrency bounds the reads of one tenant's minute in flight at once.
+	readConcurrency = 8
 )
 
 // channels are the channels perceived, in order.
@@ -78,9 +87,12 @@ func (e *Engine) perceive(ctx context.Context, t tenant.ID, now time.Time, set s
 	if err != nil {
 		return perception{}, fmt.Errorf("perceive: %w", err)
 	}
-	bot, err := e.botStats(ctx, t, now)
-	if err != nil {
-		return perception{}, err
+	var bot BotStats
+	if set.Enabled && set.Strategies[strategy.BotFirst].Enabled {
+		// Only BotFirst reads the bot's figures: a tenant without it does not pay for counting.
+		if bot, err = e.botStats(ctx, t, now); err != nil {
+			return perception{}, err
+		}
 	}
 	byID := map[string]floor.Queue{}
 	for _, q := range queues {
@@ -88,18 +100,34 @@ func (e *Engine) perceive(ctx context.Context, t tenant.ID, now time.Time, set s
 	}
 	slot := now.Truncate(intervals.Step)
 	handled := map[events.Channel]float64{} // contacts answered over handleWindow, every queue
-	perQueue := make([]queueRead, 0, len(queues))
-	for _, q := range queues {
-		r := queueRead{q: q, fig: figures[q.ID]}
-		for _, ch := range channels {
-			c, err := e.readChannel(ctx, t, q.ID, ch, slot, now, set.HorizonMinutes)
-			if err != nil {
-				return perception{}, err
-			}
-			handled[ch] += c.answered
-			r.ch = append(r.ch, c)
+	perQueue := make([]queueRead, len(queues))
+	for i, q := range queues {
+		perQueue[i] = queueRead{q: q, fig: figures[q.ID], ch: make([]channelRead, len(channels))}
+	}
+	// Each queue's channels are read readConcurrency at a time: a tenant with many queues is not
+	// a long line of reads.
+	var (
+		wg   sync.WaitGroup
+		sem  = make(chan struct{}, readConcurrency)
+		errs = make([]error, len(queues)*len(channels))
+	)
+	for i := range perQueue {
+		for j, ch := range channels {
+			wg.Go(func() {
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				perQueue[i].ch[j], errs[i*len(channels)+j] = e.readChannel(ctx, t, perQueue[i].q.ID, ch, slot, now, set.HorizonMinutes)
+			})
 		}
-		perQueue = append(perQueue, r)
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return perception{}, err
+	}
+	for _, r := range perQueue {
+		for _, c := range r.ch {
+			handled[c.ch] += c.answered
+		}
 	}
 	handle := map[events.Channel]float64{}
 	for _, ch := range channels {

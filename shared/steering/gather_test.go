@@ -2,6 +2,7 @@ package steering
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"testing"
@@ -122,7 +123,7 @@ func TestPerceive(t *testing.T) {
 	if s := seen.snaps["general"]; s.Waiting != 2 || s.Agents != 3 || s.Answered != 4 || s.Abandoned != 1 {
 		t.Fatalf("snapshot %+v", s)
 	}
-	// The bot's counts are kept and not made again within the hour.
+	// The bot's counts are kept and not made again within BotStatsEvery.
 	convo("late", "fraud", "general", events.OutcomeResolvedByBot)
 	again, err := fx.eng.perceive(ctx, acme, start.Add(30*time.Minute), set)
 	if err != nil {
@@ -130,7 +131,23 @@ func TestPerceive(t *testing.T) {
 	}
 	for _, o := range again.obs {
 		if o.Queue == "general" && o.BotResolution["fraud"] != 0 {
-			t.Fatalf("bot statistics counted again within the hour: %v", o.BotResolution)
+			t.Fatalf("bot statistics counted again within %v: %v", BotStatsEvery, o.BotResolution)
 		}
+	}
+}
+
+// A tenant without BotFirst does not pay for counting the bot's outcomes.
+func TestNoBotStatsWithoutBotFirst(t *testing.T) {
+	ctx := context.Background()
+	fx := newFixture(t, nil)
+	fx.floorOf(t, fx.acme, 1)
+	set := strategy.Defaults()
+	set.Strategies[strategy.BotFirst] = strategy.StrategySettings{Enabled: false}
+	seen, err := fx.eng.perceive(ctx, fx.acme, start, set)
+	if err != nil || len(seen.obs) != 1 {
+		t.Fatalf("%+v %v", seen.obs, err)
+	}
+	if _, err := fx.db.Get(ctx, fx.acme, botStatsKey, nil); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("bot statistics counted: %v", err)
 	}
 }

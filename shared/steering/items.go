@@ -14,7 +14,7 @@ const (
 	KindActivation = "dispatch-activation" // activation id: an ActivationRecord
 	KindScores     = "dispatch-scores"     // "current": the tenant's strategy.Scores
 	KindOverride   = "dispatch-override"   // override id: a strategy.Override
-	KindBotStats   = "dispatch-botstats"   // "current": the bot's resolution per intent, recounted hourly
+	KindBotStats   = "dispatch-botstats"   // "current": the bot's resolution per intent (botstats.go)
 )
 
 // How long items are kept.
@@ -78,9 +78,9 @@ type Snapshot struct {
 	TargetSeconds   int     `json:"target_seconds"`
 }
 
-// BotStats is the bot's record per intent over the last days, recounted at most hourly from the
-// tenant's conversations (the product keeps no such counter): what Observation.BotResolution and
-// HandoffIntents are made of.
+// BotStats is the bot's record per intent over the last days, recounted at most every
+// BotStatsEvery from the tenant's conversations (the product keeps no such counter): what
+// Observation.BotResolution and HandoffIntents are made of.
 type BotStats struct {
 	At time.Time `json:"at"`
 	// Resolved and HandedOff count ended conversations per intent by outcome.

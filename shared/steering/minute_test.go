@@ -3,6 +3,7 @@ package steering
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -256,5 +257,73 @@ func TestOverrideAppliesAtOnce(t *testing.T) {
 	}
 	if _, err := fx.eng.PutOverride(ctx, fx.acme, strategy.Override{Queue: "general", Strategy: "nope", By: "sup1", Until: start.Add(time.Hour)}); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("bad override: %v", err)
+	}
+}
+
+// A tenant with very many queues keeps its decision and state under the item limit: the options'
+// details go, each queue's gap, choice and sentence stay.
+func TestManyQueuesFitTheItems(t *testing.T) {
+	ctx := context.Background()
+	fx := newFixture(t, scripted(func(in strategy.Input) strategy.Decision {
+		var qs []strategy.QueueDecision
+		for i := range 400 {
+			q := strategy.QueueDecision{Queue: fmt.Sprintf("q%03d", i), Gap: strategy.Gap{Open: true, Projected: 2}, Why: "A gap of 2 agents; divert and callback chosen."}
+			for _, s := range strategy.Catalog() {
+				q.Options = append(q.Options, strategy.Option{Strategy: s.Kind, Feasible: true, Blocked: "a long enough reason to weigh something in the item", Score: 1})
+			}
+			qs = append(qs, q)
+		}
+		return strategy.Decision{Queues: qs}
+	}))
+	fx.floorOf(t, fx.acme, 1)
+	d, err := fx.eng.RunTenant(ctx, fx.acme)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept, err := fx.eng.Decision(ctx, fx.acme, d.ID)
+	if err != nil || len(kept.Queues) != 400 || kept.Queues[7].Why == "" || kept.Queues[7].Options != nil {
+		t.Fatalf("kept %d queues, options %v: %v", len(kept.Queues), kept.Queues[7].Options, err)
+	}
+	if st, err := fx.eng.State(ctx, fx.acme); err != nil || len(st.Queues) != 400 {
+		t.Fatalf("state %d queues %v", len(st.Queues), err)
+	}
+}
+
+// A minute with more activations than one transaction takes starts those that fit and leaves the
+// rest to the next minute, which starts them.
+func TestManyActivationsSpreadOverMinutes(t *testing.T) {
+	ctx := context.Background()
+	fx := newFixture(t, scripted(func(in strategy.Input) strategy.Decision {
+		d := strategy.Decision{Active: slices.Clone(in.Active)}
+		for i := range 70 {
+			q := fmt.Sprintf("q%02d", i)
+			if slices.ContainsFunc(in.Active, func(a strategy.Activation) bool { return a.Queue == q }) {
+				continue
+			}
+			a := act(in, strategy.AnnounceWait, strategy.Params{ExpectedWaitSeconds: 60})
+			a.ID, a.Queue = strategy.ActivationID(strategy.DecisionID(in.Now), q, strategy.AnnounceWait), q
+			d.Activate = append(d.Activate, a)
+			d.Active = append(d.Active, a)
+		}
+		return d
+	}))
+	fx.floorOf(t, fx.acme, 1)
+	d, err := fx.eng.RunTenant(ctx, fx.acme)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(d.Activate); n == 0 || n == 70 {
+		t.Fatalf("first minute started %d of 70", n)
+	}
+	fx.clk.set(start.Add(time.Minute))
+	if _, err := fx.eng.RunTenant(ctx, fx.acme); err != nil {
+		t.Fatal(err)
+	}
+	st, err := fx.eng.State(ctx, fx.acme)
+	if err != nil || len(st.Active) != 70 {
+		t.Fatalf("in force after two minutes: %d %v", len(st.Active), err)
+	}
+	if evs := fx.rec.strategies(t, fx.acme); len(evs) != 70 {
+		t.Fatalf("%d events for 70 activations", len(evs))
 	}
 }

@@ -226,7 +226,7 @@ type MeasuredEffect struct {
 }
 
 // MeasuredRead is how many of the latest activation records Strategies reads for the gains.
-const MeasuredRead = 1000
+const MeasuredRead = 500
 
 // Strategies returns the catalog for t: settings, measured effects and what is in force.
 func (e *Engine) Strategies(ctx context.Context, t tenant.ID) ([]StrategyView, error) {

@@ -40,8 +40,8 @@ type versioned struct {
 	ver int64
 }
 
-// decideOnce perceives, decides and commits one minute of t. A store.ErrConflict means the state
-// changed since it was read: decide again.
+// decideOnce perceives, decides and commits one minute of t. An error stateRace recognises means
+// the state changed since it was read: decide again.
 func (e *Engine) decideOnce(ctx context.Context, t tenant.ID) (strategy.Decision, runResult, error) {
 	now := e.now()
 	res := runResult{now: now}
@@ -74,6 +74,9 @@ func (e *Engine) decideOnce(ctx context.Context, t tenant.ID) (strategy.Decision
 		Active: st.Active, Overrides: ovs, Scores: scores, Memory: st.Memory, Seed: seed(t, id)})
 	lapsed := lapsedOf(st.Active, d, now)
 	d.Withdraw = append(d.Withdraw, lapsed...)
+	if n := deferOverflow(&d, st.Active); n > 0 {
+		e.cfg.Log.WarnContext(ctx, "steer: more changes than one transaction takes; the rest next minute", "tenant", t.String(), "deferred", n)
+	}
 
 	var (
 		ops []store.Op
@@ -113,7 +116,7 @@ func (e *Engine) decideOnce(ctx context.Context, t tenant.ID) (strategy.Decision
 		}
 		evs = append(evs, ev)
 	}
-	next := overlay.State{Active: d.Active, Memory: d.Memory, LastDecision: st.LastDecision, LastAt: now, Queues: d.Queues}
+	next := overlay.State{Active: d.Active, Memory: d.Memory, LastDecision: st.LastDecision, LastAt: now, Queues: fitting(d.Queues)}
 	if next.Active == nil {
 		next.Active = []strategy.Activation{}
 	}
@@ -124,7 +127,9 @@ func (e *Engine) decideOnce(ctx context.Context, t tenant.ID) (strategy.Decision
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return d, res, fmt.Errorf("read decision %s: %w", d.ID, err)
 		}
-		ops = append(ops, store.PutOp(t, decisionKey(d.ID), d, dv, store.WithTTL(now.Add(DecisionKeep))))
+		item := d
+		item.Queues = fitting(d.Queues)
+		ops = append(ops, store.PutOp(t, decisionKey(d.ID), item, dv, store.WithTTL(now.Add(DecisionKeep))))
 	}
 	if len(ops) == 0 && len(evs) == 0 && ver > 0 && same(st, next) {
 		res.active = next.Active
@@ -139,6 +144,59 @@ func (e *Engine) decideOnce(ctx context.Context, t tenant.ID) (strategy.Decision
 	}
 	res.active = next.Active
 	return d, res, nil
+}
+
+// maxExplained is the most bytes of queue explanations an item keeps with every option: a tenant
+// with very many queues keeps each queue's gap, choice and sentence (which names the options)
+// without the options' details, so its items stay under DynamoDB's 400 KB.
+const maxExplained = 200 << 10
+
+// fitting returns qs, or a copy without the options when they would make an item too large.
+func fitting(qs []strategy.QueueDecision) []strategy.QueueDecision {
+	b, err := json.Marshal(qs)
+	if err == nil && len(b) <= maxExplained {
+		return qs
+	}
+	out := make([]strategy.QueueDecision, len(qs))
+	for i, q := range qs {
+		q.Options = nil
+		out[i] = q
+	}
+	return out
+}
+
+// perChange is the writes one activation or withdrawal costs (its record and its event); the
+// minute's state and decision take the rest of a transaction.
+const perChange = 2
+
+// deferOverflow keeps d within one transaction: withdrawals first, then activations, as many as
+// fit; what does not fit is left as it was (an activation not started, a withdrawal not made:
+// the activation stays in force) for the next minute's decision. It returns how many were
+// deferred.
+func deferOverflow(d *strategy.Decision, before []strategy.Activation) int {
+	room := (store.MaxTxOps - 2) / perChange
+	if len(d.Withdraw)+len(d.Activate) <= room {
+		return 0
+	}
+	deferred := 0
+	if len(d.Withdraw) > room {
+		for _, w := range d.Withdraw[room:] {
+			if i := slices.IndexFunc(before, func(a strategy.Activation) bool { return a.ID == w.ActivationID }); i >= 0 {
+				d.Active = append(d.Active, before[i])
+			}
+			deferred++
+		}
+		d.Withdraw = d.Withdraw[:room]
+	}
+	room -= len(d.Withdraw)
+	if len(d.Activate) > room {
+		for _, a := range d.Activate[room:] {
+			d.Active = slices.DeleteFunc(d.Active, func(b strategy.Activation) bool { return b.ID == a.ID })
+			deferred++
+		}
+		d.Activate = d.Activate[:room]
+	}
+	return deferred
 }
 
 // same reports whether two states hold the same activations, memory and explanations (LastAt

@@ -504,46 +504,49 @@ func TestStrategiesInForceCoverTheGap(t *testing.T) {
 
 func TestCallbackOfferedSooner(t *testing.T) {
 	streak := strategy.Memory{Queues: map[string]strategy.QueueMemory{"billing": {GapStreak: 3}}}
-	// Nothing closes this gap: the sooner offer, which reaches more callers, is chosen.
-	huge := withForecast(voiceQueue("billing", 10, 600), 600, 600)
-	d := strategy.Decide(strategy.Input{Now: t0, Settings: strategy.Defaults(), Queues: []strategy.Observation{huge}, Memory: streak})
-	var cb strategy.Activation
-	for _, a := range d.Activate {
-		if a.Strategy == strategy.Callback {
-			cb = a
+	s := strategy.Defaults()
+	s.Strategies[strategy.Divert] = strategy.StrategySettings{}
+	s.Strategies[strategy.AnnounceWait] = strategy.StrategySettings{}
+	offer := func(rate float64, active ...strategy.Activation) (int, strategy.Decision) {
+		o := voiceQueue("billing", 10, rate)
+		o.BackupAgents = 1
+		o.Channels[0].PatienceSeconds = 300
+		d := strategy.Decide(strategy.Input{Now: t0, Settings: s, Queues: []strategy.Observation{o}, Memory: streak, Active: active})
+		for _, a := range d.Active {
+			if a.Strategy == strategy.Callback {
+				return a.Params.CallbackAfterSeconds, d
+			}
 		}
+		return 0, d
 	}
-	if cb.Params.CallbackAfterSeconds != 20 {
-		t.Fatalf("callback %+v: want offered at 20 s: %s", cb.Params, d.Queues[0].Why)
+	// The least costly offer that closes the gap with overflow: at 20 s for 3 agents; when
+	// nothing closes it, at once (5 s).
+	for _, tc := range []struct {
+		rate  float64
+		after int
+	}{{150, 20}, {250, 5}, {600, 5}} {
+		if after, d := offer(tc.rate); after != tc.after {
+			t.Errorf("rate %v: offered after %d s, want %d: %s", tc.rate, after, tc.after, d.Queues[0].Why)
+		}
 	}
 	// In force at 40 s, it is moved sooner while the gap stays open, and never back.
 	old := engineActivation(strategy.Callback, 5)
 	old.Params = strategy.Params{CallbackAfterSeconds: 40, PromiseMinutes: 60}
-	d = strategy.Decide(strategy.Input{Now: t0, Settings: strategy.Defaults(), Queues: []strategy.Observation{huge}, Memory: streak, Active: []strategy.Activation{old}})
-	for _, a := range d.Active {
-		if a.Strategy == strategy.Callback && (a.ID != old.ID || a.Params.CallbackAfterSeconds != 20) {
-			t.Fatalf("callback in force %+v", a)
-		}
-	}
-	if !strings.Contains(d.Queues[0].Why, "callback offered sooner (after 20 s)") {
-		t.Errorf("why %q", d.Queues[0].Why)
-	}
-	// Before a choice, the option is offered after twice the target; one in force at 20 s stays
-	// there.
-	small := voiceQueue("billing", 10, 140)
-	wait := strategy.Defaults()
-	wait.ActivateAfterMinutes = 2
-	d = strategy.Decide(strategy.Input{Now: t0, Settings: wait, Queues: []strategy.Observation{small}})
-	if o := option(d.Queues[0], strategy.Callback); o.Params.CallbackAfterSeconds != 40 {
-		t.Fatalf("callback option %+v: %s", o.Params, d.Queues[0].Why)
+	after, d := offer(600, old)
+	if after != 5 || d.Active[0].ID != old.ID || !strings.Contains(d.Queues[0].Why, "callback offered sooner (after 5 s)") {
+		t.Fatalf("in force: after %d: %s", after, d.Queues[0].Why)
 	}
 	soon := old
-	soon.Params.CallbackAfterSeconds = 20
-	d = strategy.Decide(strategy.Input{Now: t0, Settings: strategy.Defaults(), Queues: []strategy.Observation{small}, Memory: streak, Active: []strategy.Activation{soon}})
-	for _, a := range d.Active {
-		if a.Strategy == strategy.Callback && a.Params.CallbackAfterSeconds != 20 {
-			t.Fatalf("callback in force moved later: %+v", a.Params)
-		}
+	soon.Params.CallbackAfterSeconds = 5
+	if after, _ := offer(140, soon); after != 5 {
+		t.Fatalf("moved later: %d", after)
+	}
+	// Before a choice, the option is offered after twice the target.
+	wait := strategy.Defaults()
+	wait.ActivateAfterMinutes = 2
+	d = strategy.Decide(strategy.Input{Now: t0, Settings: wait, Queues: []strategy.Observation{voiceQueue("billing", 10, 140)}})
+	if o := option(d.Queues[0], strategy.Callback); o.Params.CallbackAfterSeconds != 40 {
+		t.Fatalf("callback option %+v", o.Params)
 	}
 }
 
@@ -574,5 +577,141 @@ func TestDivertCap(t *testing.T) {
 	s.DivertCapPercent = 5
 	if got := share(s, 0); got != 0.05 {
 		t.Errorf("cap 5 %%: share %v", got)
+	}
+}
+
+func TestUnknownStrategyInForceIsWithdrawn(t *testing.T) {
+	a := engineActivation("teleport", 5)
+	d := strategy.Decide(strategy.Input{Now: t0, Settings: strategy.Defaults(), Queues: []strategy.Observation{voiceQueue("billing", 30, 100)}, Active: []strategy.Activation{a}})
+	if len(d.Withdraw) != 1 || !strings.Contains(d.Withdraw[0].Reason, "not a strategy") || len(d.Active) != 0 {
+		t.Fatalf("withdraw %+v active %v", d.Withdraw, kinds(d.Active))
+	}
+}
+
+func TestChatStrategies(t *testing.T) {
+	streak := strategy.Memory{Queues: map[string]strategy.QueueMemory{"support": {GapStreak: 3}}}
+	chat := strategy.Observation{
+		Queue: "support", TargetSeconds: 60, TargetPercent: 80,
+		BotResolution:  map[string]float64{"balance": 0.85, "dispute": 0.2, "card": 0.7},
+		HandoffIntents: map[string]float64{"balance": 0.1, "dispute": 0.5, "card": 0.08},
+		Channels: []strategy.ChannelView{{
+			Channel: strategy.Chat, Busy: 8, Capacity: 3, ArrivalsPerHour: 220, HandleSeconds: 600, PatienceSeconds: 300,
+		}},
+	}
+	d := strategy.Decide(strategy.Input{Now: t0, Settings: strategy.Defaults(), Queues: []strategy.Observation{chat}, Memory: streak})
+	qd := d.Queues[0]
+	if !qd.Gap.Open {
+		t.Fatalf("gap %+v", qd.Gap)
+	}
+	bot := option(qd, strategy.BotFirst)
+	if !bot.Feasible || len(bot.Params.Intents) != 2 || bot.Params.Intents[0] != "balance" || bot.Params.Intents[1] != "card" {
+		t.Fatalf("bot first %+v", bot)
+	}
+	if bot.Expected.CustomersPerHour > 0.2*220+1e-9 || bot.Expected.Agents <= 0 {
+		t.Fatalf("bot first expected %+v", bot.Expected)
+	}
+	for _, k := range []strategy.Kind{strategy.Divert, strategy.Callback} {
+		if o := option(qd, k); o.Feasible {
+			t.Errorf("%s feasible on a chat queue", k)
+		}
+	}
+	if !has(d.Activate, strategy.BotFirst) {
+		t.Fatalf("activated %v: %s", kinds(d.Activate), qd.Why)
+	}
+	// A cap of 5 % leaves room for the best intent only; of 1 %, for none.
+	s := strategy.Defaults()
+	s.DivertCapPercent = 5
+	d = strategy.Decide(strategy.Input{Now: t0, Settings: s, Queues: []strategy.Observation{chat}, Memory: streak})
+	if o := option(d.Queues[0], strategy.BotFirst); len(o.Params.Intents) != 0 && (len(o.Params.Intents) != 1 || o.Params.Intents[0] != "balance") {
+		t.Fatalf("cap 5 %%: %+v", o.Params.Intents)
+	}
+	s.DivertCapPercent = 1
+	d = strategy.Decide(strategy.Input{Now: t0, Settings: s, Queues: []strategy.Observation{chat}, Memory: streak})
+	if o := option(d.Queues[0], strategy.BotFirst); o.Feasible || !strings.Contains(o.Blocked, "divert cap") {
+		t.Fatalf("cap 1 %%: %+v", o)
+	}
+
+	// Voice short, chat with room: multi-skilled agents move to voice.
+	both := voiceQueue("support", 10, 170)
+	both.MovableAgents = 3
+	both.Channels = append(both.Channels, strategy.ChannelView{Channel: strategy.Chat, Busy: 6, Available: 6, Capacity: 3, ArrivalsPerHour: 40, HandleSeconds: 600})
+	d = strategy.Decide(strategy.Input{Now: t0, Settings: strategy.Defaults(), Queues: []strategy.Observation{both}, Memory: streak})
+	mv := option(d.Queues[0], strategy.MoveAgents)
+	if !mv.Feasible || mv.Params.Agents < 1 || mv.Params.Agents > 3 || !has(d.Activate, strategy.MoveAgents) {
+		t.Fatalf("move agents %+v, activated %v: %s", mv, kinds(d.Activate), d.Queues[0].Why)
+	}
+	if c := d.Activate[0].Context; c.Channel != strategy.Voice {
+		t.Errorf("context %+v", c)
+	}
+}
+
+func TestManyQueues(t *testing.T) {
+	quiet := voiceQueue("a-quiet", 30, 100)
+	busy := spike()
+	busy.Queue = "b-busy"
+	gone := engineActivation(strategy.Overflow, 30)
+	gone.Queue = "c-gone"
+	in := strategy.Input{
+		Now: t0, Settings: strategy.Defaults(), Queues: []strategy.Observation{busy, quiet, busy},
+		Active: []strategy.Activation{gone},
+		Memory: strategy.Memory{Queues: map[string]strategy.QueueMemory{"b-busy": {GapStreak: 2}, "old": {GapStreak: 9}}},
+	}
+	d := strategy.Decide(in)
+	if len(d.Queues) != 3 || d.Queues[0].Queue != "b-busy" || d.Queues[1].Queue != "a-quiet" || d.Queues[2].Queue != "c-gone" {
+		t.Fatalf("queues %v", d.Queues)
+	}
+	if !strings.Contains(d.Queues[2].Why, "The floor is closed") {
+		t.Errorf("unobserved queue: %s", d.Queues[2].Why)
+	}
+	if _, ok := d.Memory.Queues["old"]; ok || d.Memory.Queues["b-busy"].GapStreak != 3 || d.Memory.Queues["a-quiet"].GapStreak != 0 {
+		t.Fatalf("memory %+v", d.Memory)
+	}
+	for i := 1; i < len(d.Active); i++ {
+		if d.Active[i-1].Queue == "c-gone" && d.Active[i].Queue == "b-busy" {
+			t.Fatalf("active not in the queues' order: %v", d.Active)
+		}
+	}
+	// The unobserved queue's activation is kept until the gap has been closed long enough.
+	if !has(d.Active, strategy.Overflow) {
+		t.Fatalf("active %v", kinds(d.Active))
+	}
+	in.Memory = d.Memory
+	in.Active = d.Active
+	in.Now = t0.Add(6 * time.Minute)
+	d = strategy.Decide(in)
+	for _, a := range d.Active {
+		if a.Queue == "c-gone" {
+			t.Fatalf("c-gone still active after 6 minutes closed: %+v", d.Withdraw)
+		}
+	}
+}
+
+func TestCallbackPromise(t *testing.T) {
+	streak := strategy.Memory{Queues: map[string]strategy.QueueMemory{"billing": {GapStreak: 3}}}
+	s := strategy.Defaults()
+	s.HorizonMinutes = 120
+	promise := func(o strategy.Observation, active ...strategy.Activation) int {
+		d := strategy.Decide(strategy.Input{Now: t0, Settings: s, Queues: []strategy.Observation{o}, Memory: streak, Active: active})
+		for _, a := range d.Active {
+			if a.Strategy == strategy.Callback {
+				return a.Params.PromiseMinutes
+			}
+		}
+		t.Fatalf("no callback: %s", d.Queues[0].Why)
+		return 0
+	}
+	// The forecast's peak ends at 11:30: promised by 12:00.
+	if got := promise(withForecast(voiceQueue("billing", 10, 100), 400, 400, 400, 100)); got != 120 {
+		t.Errorf("peak ending in 90 min: promise %d min", got)
+	}
+	// Open all along the two hours: the horizon and the margin.
+	if got := promise(withForecast(voiceQueue("billing", 10, 400), 400, 400, 400, 400, 400)); got != 150 {
+		t.Errorf("open all along: promise %d min", got)
+	}
+	// In force with a longer promise: never lowered.
+	old := engineActivation(strategy.Callback, 5)
+	old.Params = strategy.Params{CallbackAfterSeconds: 20, PromiseMinutes: 200}
+	if got := promise(withForecast(voiceQueue("billing", 10, 100), 400, 400, 400, 100), old); got != 200 {
+		t.Errorf("in force: promise %d min", got)
 	}
 }

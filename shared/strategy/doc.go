@@ -24,23 +24,32 @@
 //   - explain.go: the activations' and queues' sentences.
 //   - judge.go: Judge, JudgeTogether; outcome.go: Outcome.Rated and Outcome.Since (the
 //     wallboard's rates, counters between two snapshots); scores.go: Scores.Learn, Score, Bonus
-//     (the contextual bandit).
+//     (the contextual bandit), Scores.For (a strategy's arms).
 //   - ids.go: DecisionID, ActivationID.
 //
 // # Perception
 //
-// Per queue and channel, the decision's intervals are now and every forecast interval starting
-// within Settings.HorizonMinutes. An interval's arrival rate is the larger of the recent rate
-// (ChannelView.ArrivalsPerHour) and the forecast's; now adds the backlog, Waiting cleared over
-// BacklogMinutes (15). The required agents are Erlang A's (staffing.Required: the queue's target,
-// 80/20 when unset, the channel's mean handle time and patience, DefaultHandleSeconds and
-// DefaultPatienceSeconds when unknown); a chat agent serves Capacity contacts at once, so chat
-// needs ⌈servers ÷ Capacity⌉ agents. Available are the agents signed in on the channel (Available
-// + Busy). A channel's gap is required − available per interval; the queue's gap in an interval is
-// the channels' positive gaps summed (an idle chat agent takes no calls unless MoveAgents moves
-// them), or their signed sum when no channel is short. Gap.Projected is the largest over the
-// intervals, Low and High the same at that interval for the forecast's 80 % band, ServiceLevel the
-// worst channel's Erlang A service level there with today's agents (staffing.Evaluate).
+// Per queue and channel, the decision's intervals are now and every forecast interval (of any of
+// the queue's channels) starting within Settings.HorizonMinutes; starts closer than
+// MinIntervalSpacing (15 minutes) to the previous one are skipped. An interval's arrival rate is
+// the larger of the recent rate (ChannelView.ArrivalsPerHour) and the forecast's; now adds the
+// backlog, Waiting cleared over BacklogMinutes (15). The required agents are Erlang A's
+// (staffing.Required: the queue's target, 80/20 when unset, at most 99 % and an hour; the
+// channel's mean handle time and patience, DefaultHandleSeconds and DefaultPatienceSeconds when
+// unknown); a chat agent serves
+// Capacity contacts at once, so chat needs ⌈servers ÷ Capacity⌉ agents. Available are the agents
+// signed in on the channel (Available + Busy). A channel's gap is required − available per
+// interval; the queue's gap in an interval is the channels' positive gaps summed (an idle chat
+// agent takes no calls unless MoveAgents moves them), or their signed sum when no channel is
+// short. Gap.Projected is the largest over the intervals, Low and High the same at that interval
+// for the forecast's 80 % band, ServiceLevel the worst channel's Erlang A service level there
+// with today's agents (staffing.Evaluate).
+//
+// The figures are bounded so that no observation makes a decision slow: handle times from
+// MinHandleSeconds (10) to MaxHandleSeconds (4 h), patience at most MaxPatienceSeconds (1 h) and
+// MaxPatienceRatio (60) handle times, MaxAgents (100 000) agents and MaxCapacity (100)
+// contacts per agent; beyond MaxErlangLoad (2000 Erlangs) square-root staffing (load + √load)
+// stands in for Erlang A.
 //
 // The floor is closed when nobody is signed in on any channel of the queue and nothing waits: the
 // gap is not open and nothing is activated ("the floor is closed"). Contacts waiting with nobody
@@ -84,7 +93,8 @@
 // override lasts. Off withdraws any activation of the strategy on the queue and blocks the option
 // ("overridden off by <user>"). An override activation whose override ended (deleted, lapsed or
 // replaced) is withdrawn. Strategies overridden on are in every combination the choice weighs,
-// with their effect.
+// with their effect. A queue with activations or overrides but no observation is decided on an
+// empty one (the floor closed), after the observed queues.
 //
 // # Choice
 //
@@ -104,13 +114,15 @@
 // covers the observed gap in every channel and interval where it is positive; ties go to fewer
 // strategies, then to catalog order. When no subset closes the gap, the ones closing at least
 // CloseMostTolerance (95 %) of the most any closes are equals and the least costly of them
-// wins.
+// wins, with its callback (if any) offered at its soonest: in an overload the offer's worth in
+// abandonment avoided is more than the agents it frees.
 //
 // Divert is sized last, to what the others leave, in DivertStep (5 %) steps, never below the
 // share in force (a share in force may be raised while the gap stays open, never lowered).
-// Callback is tried as offered after twice the target answer time and, as a stronger
-// alternative, at the target answer time (soonCallbackAfter); a callback in force may be moved
-// sooner, never later.
+// Callback is tried as offered after twice the target answer time (30 s to 2 min) and, as
+// stronger alternatives, at the target answer time (10 s to 2 min) and at once
+// (AtOnceCallbackSeconds, 5 s; callbackLevels); a callback in force may be moved sooner, never
+// later.
 //
 // The divert cap: the callers Divert diverts plus BotFirst's customers, as a share of the
 // queue's voice arrivals (chat arrivals for a queue without voice), stay within
@@ -139,8 +151,8 @@
 // # Effect models
 //
 // In agent equivalents (Erlangs removed from a channel, divided by its capacity), per interval,
-// before the score; the assumptions are deliberately simple, the scores correct them per tenant
-// and context:
+// before the score; Option.Expected.Agents is the most an option adds in one interval. The
+// assumptions are deliberately simple; the scores correct them per tenant and context:
 //
 //   - Divert: share × divertible share of callers (Observation.Divertible, DefaultDivertible
 //     0.3 when unknown) × voice arrival rate × handle time. Customers touched: share × arrivals.
@@ -148,9 +160,13 @@
 //     30 s to 2 min) reaches with today's agents — not answered by then (1 − Erlang A's service
 //     level for that time) and patient that long (exp(−after ÷ patience)) — × CallbackAccept
 //     (0.6) move out of the peak; only those who would have been served (1 − Erlang A's abandon
-//     rate) would have taken an agent's time: × arrival rate × handle time. Customers touched:
-//     those offered. Promised within PromiseMinutes (60).
-//   - Option.Expected.Agents is the most the option adds in one interval.
+//     rate) would have taken an agent's time: × arrival rate × handle time; and an offer after
+//     the target answer time takes callers who already missed it, so it counts for target ÷
+//     after of that (a callback at 40 s holds waits near 40 s, not within 20 s). Customers
+//     touched: those offered. Promised CallbackMargin (30 minutes) after the first interval
+//     whose observed gap is closed, or after the horizon when none is: from PromiseMinutes (60)
+//     to MaxPromiseMinutes (240); a callback kept in force has its promise raised, never
+//     lowered, as the projection moves.
 //   - Overflow: BackupAgents; PauseOutbound: OutboundAgents — to the short channels first (voice,
 //     then chat), the rest to the main channel. Overflow touches the contacts those agents take.
 //   - MoveAgents: min(MovableAgents, ⌈voice gap⌉) agents to voice; touches the chats they would
@@ -170,19 +186,22 @@
 //
 // Judge compares the observed outcome of an activation's window with the simulator's
 // counterfactual: ServiceLevelGain = observed − counterfactual service level, AbandonRateDrop =
-// counterfactual − observed abandon rate. The share of the counterfactual's shortfall recovered
-// (gain ÷ (100 − counterfactual SL), drop ÷ counterfactual abandon rate; their mean, in [−1, 2])
-// times the gap the activation was made for is the measured effect in agents; Ratio = measured ÷
-// expected agents; Reward = gain + drop − CostWeight × expected cost × hours. A judgement with
-// nothing to learn — nothing expected, no contacts, no shortfall without the strategy — is
-// Skipped, and Learn ignores it. Strategies that ran together on a queue against one
-// counterfactual without all of them are judged with JudgeTogether: the measured effect is
-// shared in proportion to their expected effects. Outcome.Rated computes the rates as the
-// wallboard does (service level = answered in target ÷ (answered + abandoned after the target)).
+// counterfactual − observed abandon rate. The share of the counterfactual's shortfall
+// recovered (gain ÷ (100 − counterfactual SL), drop ÷ counterfactual abandon rate; their mean,
+// within [−1, 2]) times the gap the activation was made for is the measured effect in agents;
+// Ratio = measured ÷ expected agents; Reward = gain + drop − CostWeight × expected cost ×
+// hours. A judgement with nothing to learn — nothing expected, no contacts, no shortfall
+// without the strategy — is Skipped, and Learn ignores it. Strategies that ran together on a
+// queue against one counterfactual without all of them are judged with JudgeTogether: the
+// measured effect is shared in proportion to their expected effects. Outcome.Rated computes the
+// rates as the wallboard does (service level = answered in target ÷ (answered + abandoned
+// after the target)).
 //
-// Scores are a contextual bandit: an arm per strategy and Context (gap small < 2, medium < 6,
-// large; the channel with most load). Scores.Learn keeps each arm's running mean and M2 of the
-// ratio (bounded to [0, MaxRatio]) and the running mean reward (Welford). Score shrinks the mean
-// toward 1 by PriorWeight (3) judgements; Bonus is ExploreBonus × √(ln(N + 2) ÷ (n + 1)), n the
-// arm's judgements and N those of every arm of the context, until ExploreUntil (10).
+// Scores are a contextual bandit: an arm per strategy and Context (ContextOf: the projected gap
+// when activated, small < 2 agents, medium < 6, large; the channel with most load, voice or
+// chat). An activation's GapAgents is the observed projected gap (without the strategies in
+// force). Scores.Learn keeps each arm's running mean and M2 of the ratio (bounded to
+// [0, MaxRatio]) and the running mean reward (Welford). Score shrinks the mean toward 1 by
+// PriorWeight (3) judgements; Bonus is ExploreBonus × √(ln(N + 2) ÷ (n + 1)), n the arm's
+// judgements and N those of every arm of the context, until ExploreUntil (10).
 package strategy

@@ -42,10 +42,14 @@ func (w *work) apply(d *Decision, q *queueGap, qd *QueueDecision, hs []held, can
 			}
 		} else {
 			a.Until = minTime(now.Add(minutes(RenewMinutes)), a.Since.Add(minutes(s.maxMinutes(a.Strategy))))
-			if i, ok := candOf(Callback); ok && a.Strategy == Callback && act && chosen.alt && chosen.mask&(1<<i) != 0 && cands[i].alt != nil {
-				alt := cands[i].alt
+			if a.Strategy == Callback && q.staffed {
+				// Callers from now on are promised what the gap allows; never less than before.
+				a.Params.PromiseMinutes = max(a.Params.PromiseMinutes, q.promiseMinutes(w.horizon))
+			}
+			if i, ok := candOf(Callback); ok && a.Strategy == Callback && act && chosen.alt > 0 && chosen.mask&(1<<i) != 0 && len(cands[i].alts) >= chosen.alt {
+				alt := cands[i].alts[chosen.alt-1]
 				a.Params.CallbackAfterSeconds = alt.callbackAfter
-				a.Expected = Effect{Agents: cands[i].altAgents(), CustomersPerHour: alt.unitCustomers, Cost: alt.cost}
+				a.Expected = alt.callbackEffect()
 				qd.Options[cands[i].opt].Params.CallbackAfterSeconds = alt.callbackAfter
 				qd.Options[cands[i].opt].Expected = a.Expected
 				kept = append(kept, fmt.Sprintf("callback offered sooner (after %d s)", alt.callbackAfter))
@@ -106,9 +110,10 @@ func (w *work) apply(d *Decision, q *queueGap, qd *QueueDecision, hs []held, can
 				opt.Params.DivertShare = chosen.share
 				opt.Expected = c.divertEffect(chosen.share)
 			}
-			if c.alt != nil && chosen.alt {
-				opt.Params.CallbackAfterSeconds = c.alt.callbackAfter
-				opt.Expected = Effect{Agents: c.altAgents(), CustomersPerHour: c.alt.unitCustomers, Cost: c.alt.cost}
+			if chosen.alt > 0 && len(c.alts) >= chosen.alt {
+				alt := c.alts[chosen.alt-1]
+				opt.Params.CallbackAfterSeconds = alt.callbackAfter
+				opt.Expected = alt.callbackEffect()
 			}
 			why := "part of the least costly combination that closes it"
 			if len(names) == 1 {
@@ -127,8 +132,12 @@ func (w *work) apply(d *Decision, q *queueGap, qd *QueueDecision, hs []held, can
 				Until:     minTime(now.Add(minutes(RenewMinutes)), now.Add(minutes(s.maxMinutes(k)))),
 				GapAgents: max(gap.Projected, grossProjected),
 			}
-			a.Reason = fmt.Sprintf("Projected gap of %.1f agents on %s within %d min (service level %.0f %% against %.0f %%): %s (%s) is %s.",
-				a.GapAgents, queue, int(w.horizon.Minutes()), gap.ServiceLevel, gap.Target, k, effectText(opt.Expected, opt.Params, k), why)
+			inForce := ""
+			if gap.Covered > 0 {
+				inForce = fmt.Sprintf("%.1f with the strategies in force, ", gap.Projected)
+			}
+			a.Reason = fmt.Sprintf("Projected gap of %.1f agents on %s within %d min (%sservice level %.0f %% against %.0f %%): %s %s is %s.",
+				a.GapAgents, queue, int(w.horizon.Minutes()), inForce, gap.ServiceLevel, gap.Target, k, effectText(opt.Expected, opt.Params, k), why)
 			d.Activate = append(d.Activate, a)
 			d.Active = append(d.Active, a)
 			added = append(added, string(k))
@@ -151,11 +160,15 @@ func (w *work) why(q *queueGap, qd *QueueDecision, gap Gap, chosen combo, combin
 	case !q.staffed:
 		fmt.Fprintf(&b, "The floor is closed: nobody is signed in on %s and nothing waits, so there is no gap to close.", queue)
 	default:
-		fmt.Fprintf(&b, "%s needs %.0f agents now with %.0f signed in; the projected gap within %d min is %.1f agents (80 %% band %.1f to %.1f), service level %.0f %% against %.0f %%.",
-			queue, gap.RequiredNow, gap.AvailableNow, int(w.horizon.Minutes()), gap.Projected, gap.Low, gap.High, gap.ServiceLevel, gap.Target)
+		fmt.Fprintf(&b, "%s needs %.0f agents now with %.0f signed in; ", queue, gap.RequiredNow, gap.AvailableNow)
 		if gap.Covered > 0 {
-			fmt.Fprintf(&b, " The strategies in force cover %.1f agents more.", gap.Covered)
+			fmt.Fprintf(&b, "the strategies in force cover %.1f agents, leaving ", gap.Covered)
 		}
+		fmt.Fprintf(&b, "%s within %d min", gapText(gap.Projected), int(w.horizon.Minutes()))
+		if gap.Projected > 0 && gap.High > gap.Low {
+			fmt.Fprintf(&b, " (80 %% band %.1f to %.1f)", gap.Low, gap.High)
+		}
+		fmt.Fprintf(&b, ", service level %.0f %% against %.0f %%.", gap.ServiceLevel, gap.Target)
 	}
 	switch {
 	case !s.Enabled:
@@ -201,6 +214,14 @@ func (w *work) why(q *queueGap, qd *QueueDecision, gap Gap, chosen combo, combin
 		fmt.Fprintf(&b, " Withdrawn: %s.", strings.Join(withdrawn, ", "))
 	}
 	return b.String()
+}
+
+// gapText says a projected gap in words.
+func gapText(g float64) string {
+	if g < 0 {
+		return fmt.Sprintf("%.1f agents to spare", -g)
+	}
+	return fmt.Sprintf("a projected gap of %.1f agents", g)
 }
 
 // effectText is an option's expected effect in words: "(+2.0 agents, 40 customers/h, cost 1.4)".

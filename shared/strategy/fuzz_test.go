@@ -3,6 +3,7 @@ package strategy_test
 import (
 	"bytes"
 	"encoding/json"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/lingxi/lingxi/shared/strategy"
@@ -40,6 +41,40 @@ func FuzzSettings(f *testing.F) {
 		in := base
 		in.Settings = s
 		in.Memory = strategy.Memory{Queues: map[string]strategy.QueueMemory{"billing": {GapStreak: 5}, "sales": {GapStreak: 5}}}
+		checkDecision(t, in, strategy.Decide(in))
+	})
+}
+
+// FuzzDecide decodes a whole input (as the steering or the simulator might build it, figures out
+// of range included) and decides: never a panic, and the invariants hold.
+func FuzzDecide(f *testing.F) {
+	in := strategy.Input{Now: t0, Settings: strategy.Defaults(), Queues: []strategy.Observation{spike(), withForecast(voiceQueue("sales", 2, 400), 100, 900)}}
+	b, _ := json.Marshal(in)
+	f.Add(b)
+	b, _ = json.Marshal(randomInput(rand.New(rand.NewPCG(1, 2)), 3))
+	f.Add(b)
+	f.Add([]byte(`{"now":"2025-06-03T10:00:00Z","settings":{},"queues":[{"queue":"q","channels":[{"channel":"voice","waiting":9223372036854775807,"busy":-4,"capacity":-1,"arrivals_per_hour":1e308,"handle_seconds":-1}]}]}`))
+	f.Add([]byte(`{"now":"2025-06-03T10:00:00Z","queues":[{"queue":"q","target_percent":100,"target_seconds":-5,"channels":[{"channel":"chat","available":3,"capacity":1000000,"arrivals_per_hour":50,"forecast":[{"start":"2025-06-03T10:30:00Z","end":"2025-06-03T10:30:00Z","calls":5}]}]}]}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var in strategy.Input
+		if err := json.Unmarshal(body, &in); err != nil {
+			return
+		}
+		if len(in.Queues) > 10 || len(in.Active) > 30 || len(in.Overrides) > 30 {
+			return
+		}
+		for _, o := range in.Queues {
+			n := 0
+			for _, v := range o.Channels {
+				n += len(v.Forecast)
+			}
+			if len(o.Channels) > 4 || n > 100 {
+				return
+			}
+		}
+		if errs := in.Settings.WithDefaults().Check(); errs != nil {
+			return // the steering stores checked settings only
+		}
 		checkDecision(t, in, strategy.Decide(in))
 	})
 }

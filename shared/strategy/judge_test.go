@@ -228,3 +228,21 @@ func TestJudgeTogether(t *testing.T) {
 		t.Fatal("judged nothing")
 	}
 }
+
+func TestScoresFor(t *testing.T) {
+	var s strategy.Scores
+	small := strategy.Context{Gap: "small", Channel: strategy.Voice}
+	large := strategy.Context{Gap: "large", Channel: strategy.Voice}
+	for range 3 {
+		s = s.Learn(strategy.Judgement{Strategy: strategy.Divert, Context: large, Ratio: 1})
+	}
+	s = s.Learn(strategy.Judgement{Strategy: strategy.Divert, Context: small, Ratio: 1})
+	s = s.Learn(strategy.Judgement{Strategy: strategy.Callback, Context: small, Ratio: 1})
+	arms := s.For(strategy.Divert)
+	if len(arms) != 2 || arms[0].Context != large || arms[0].Judged != 3 || arms[1].Context != small {
+		t.Fatalf("arms %+v", arms)
+	}
+	if len(s.For(strategy.CallIn)) != 0 {
+		t.Fatal("arms for a strategy never judged")
+	}
+}

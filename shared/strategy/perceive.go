@@ -24,6 +24,10 @@ const (
 	OpenServiceLevelMargin = 5
 	// OpenGapAgents: a projected gap of this many agents or more is open.
 	OpenGapAgents = 1
+	// MaxAgents bounds the agents counted on one channel and MaxCapacity the contacts per agent
+	// (an observation beyond them is absurd).
+	MaxAgents   = 100_000
+	MaxCapacity = 100
 )
 
 // channelGap is one channel of a queue over the decision's intervals (0 = now).
@@ -81,11 +85,19 @@ func (m *memo) result(k memoKey) (staffing.Result, bool) {
 	return staffing.Result{}, false
 }
 
+// MaxErlangLoad bounds the load (Erlangs) and the servers Erlang A is asked about: beyond it
+// (no queue is that large) the engine uses square-root staffing, so an absurd observation cannot
+// make a decision slow.
+const MaxErlangLoad = 2000
+
 // required is the number of servers (contacts at once) Erlang A needs for rate (per hour); an
-// unreachable or invalid case falls back to the load plus its square root.
+// unreachable, invalid or oversized case falls back to square-root staffing (load + √load).
 func (m *memo) required(rate, handle, patience float64, t staffing.Target) float64 {
 	if rate <= 0 {
 		return 0
+	}
+	if a := rate * handle / 3600; a > MaxErlangLoad {
+		return math.Ceil(a + math.Sqrt(a))
 	}
 	k := memoKey{rate, handle, patience, t.AnswerWithin, t.ServiceLevel, -1}
 	if r, ok := m.result(k); ok {
@@ -105,6 +117,9 @@ func (m *memo) evaluate(rate, handle, patience float64, t staffing.Target, serve
 	if rate <= 0 {
 		return staffing.Result{ServiceLevel: 1}
 	}
+	if a := rate * handle / 3600; a > MaxErlangLoad || servers > 2*MaxErlangLoad {
+		return sqrtStaffing(a, servers, t)
+	}
 	k := memoKey{rate, handle, patience, t.AnswerWithin, t.ServiceLevel, servers}
 	if r, ok := m.result(k); ok {
 		return r
@@ -120,11 +135,66 @@ func (m *memo) evaluate(rate, handle, patience float64, t staffing.Target, serve
 	return r
 }
 
+// sqrtStaffing approximates what servers achieve on load a beyond Erlang A's bound: the
+// target's service level at a + √a servers, all of it from a + 1.25 √a, none at or below a.
+func sqrtStaffing(a float64, servers int, t staffing.Target) staffing.Result {
+	n := float64(max(0, servers))
+	beta := (n - a) / math.Sqrt(max(a, 1))
+	r := staffing.Result{Agents: max(0, servers), ServiceLevel: min(1, max(0, beta*t.ServiceLevel))}
+	if beta >= 1.25 {
+		r.ServiceLevel = 1
+	}
+	if a > 0 {
+		r.AbandonRate = max(0, (a-n)/a)
+		r.Occupancy = min(1, a/max(n, 1))
+	}
+	if beta < 1 {
+		r.ASA = t.Patience
+	}
+	return r
+}
+
 func interval(rate, handle float64) staffing.Interval {
 	return staffing.Interval{Calls: rate, AHT: secs(handle), Length: time.Hour}
 }
 
 func secs(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
+
+// Bounds of the figures Erlang A is given: a handle time from MinHandleSeconds to
+// MaxHandleSeconds, a patience of at most MaxPatienceSeconds and MaxPatienceRatio handle times
+// (beyond, callers are as good as infinitely patient, and Erlang A's series grow long).
+const (
+	MinHandleSeconds   = 10
+	MaxHandleSeconds   = 4 * 3600
+	MaxPatienceSeconds = 3600
+	MaxPatienceRatio   = 60
+)
+
+// handleOf is v's mean handle time (DefaultHandleSeconds when unknown), bounded.
+func handleOf(v ChannelView) float64 {
+	h := finite(v.HandleSeconds)
+	if h < 1 {
+		h = DefaultHandleSeconds
+	}
+	return min(MaxHandleSeconds, max(MinHandleSeconds, h))
+}
+
+// patienceOf is v's mean patience (DefaultPatienceSeconds when unknown), bounded.
+func patienceOf(v ChannelView) float64 {
+	p := finite(v.PatienceSeconds)
+	if p < 1 {
+		p = DefaultPatienceSeconds
+	}
+	return min(p, MaxPatienceSeconds, MaxPatienceRatio*handleOf(v))
+}
+
+// agentsOf is the agents signed in on v, bounded.
+func agentsOf(v ChannelView) int {
+	return min(MaxAgents, min(MaxAgents, max(0, v.Available))+min(MaxAgents, max(0, v.Busy)))
+}
+
+// capacityOf is v's contacts per agent, from 1 to MaxCapacity.
+func capacityOf(v ChannelView) int { return min(MaxCapacity, max(1, v.Capacity)) }
 
 // finite returns f, or 0 when it is NaN, infinite or negative.
 func finite(f float64) float64 {
@@ -138,13 +208,15 @@ func finite(f float64) float64 {
 func perceive(o Observation, now time.Time, horizon time.Duration, m *memo) queueGap {
 	q := queueGap{obs: o, voice: -1, chat: -1}
 	tp := o.TargetPercent
-	if tp <= 0 || tp > 99 {
+	if tp <= 0 {
 		tp = DefaultTargetPercent
 	}
+	tp = min(tp, 99) // Erlang A's targets are below 100 %
 	ts := o.TargetSeconds
 	if ts <= 0 {
 		ts = DefaultTargetSeconds
 	}
+	ts = min(ts, 3600)
 	q.target = staffing.Target{ServiceLevel: float64(tp) / 100, AnswerWithin: time.Duration(ts) * time.Second}
 	end := now.Add(horizon)
 	// The intervals: now, then each forecast interval starting within the horizon (the union over
@@ -157,16 +229,11 @@ func perceive(o Observation, now time.Time, horizon time.Duration, m *memo) queu
 			}
 		}
 	}
+	q.starts = thin(q.starts)
 	for _, v := range o.Channels {
-		c := channelGap{view: v, capacity: float64(max(1, v.Capacity)), handle: finite(v.HandleSeconds), patience: finite(v.PatienceSeconds)}
-		if c.handle < 1 {
-			c.handle = DefaultHandleSeconds
-		}
-		if c.patience < 1 {
-			c.patience = DefaultPatienceSeconds
-		}
-		c.handle, c.patience = min(c.handle, 86400), min(c.patience, 86400)
-		c.signed = float64(max(0, v.Available) + max(0, v.Busy))
+		c := channelGap{view: v, capacity: float64(capacityOf(v)), handle: finite(v.HandleSeconds), patience: finite(v.PatienceSeconds)}
+		c.handle, c.patience = handleOf(v), patienceOf(v)
+		c.signed = float64(agentsOf(v))
 		if v.Waiting > 0 || c.signed > 0 {
 			q.staffed = true
 		}
@@ -189,7 +256,7 @@ func perceive(o Observation, now time.Time, horizon time.Duration, m *memo) queu
 				lo, hi = r, r
 			}
 			if j == 0 {
-				backlog := float64(max(0, v.Waiting)) * 60 / BacklogMinutes
+				backlog := float64(min(MaxAgents*100, max(0, v.Waiting))) * 60 / BacklogMinutes
 				r, lo, hi = r+backlog, lo+backlog, hi+backlog
 			}
 			c.rate[j], lowRate[j], highRate[j] = min(r, 1e6), min(lo, 1e6), min(hi, 1e6)
@@ -258,6 +325,21 @@ func forecastAt(fc []ForecastPoint, at time.Time) (ForecastPoint, bool) {
 		}
 	}
 	return ForecastPoint{}, false
+}
+
+// MinIntervalSpacing: interval starts closer than this to the previous one kept are skipped, so a
+// forecast of short intervals costs at most HorizonMinutes ÷ 15 projections.
+const MinIntervalSpacing = 15 * time.Minute
+
+// thin keeps the first start and each one at least MinIntervalSpacing after the last kept.
+func thin(ts []time.Time) []time.Time {
+	out := ts[:1]
+	for _, t := range ts[1:] {
+		if t.Sub(out[len(out)-1]) >= MinIntervalSpacing {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 func insertTime(ts []time.Time, t time.Time) []time.Time {

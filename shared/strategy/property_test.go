@@ -69,7 +69,7 @@ func checkDecision(t *testing.T, in strategy.Input, d strategy.Decision) {
 		if !in.Now.Before(a.Until) {
 			t.Fatalf("%s active but until %v", a.ID, a.Until)
 		}
-		if a.Source == strategy.ByEngine && !in.Settings.Enabled {
+		if a.Source == strategy.ByEngine && !s.Enabled {
 			t.Fatalf("engine activation %s with the engine off", a.ID)
 		}
 		if a.Source == strategy.ByEngine {

@@ -1,8 +1,10 @@
 package strategy
 
 import (
+	"cmp"
 	"maps"
 	"math"
+	"slices"
 )
 
 // The bandit's constants.
@@ -78,4 +80,19 @@ func (s Scores) Bonus(k Kind, c Context) float64 {
 		}
 	}
 	return ExploreBonus * math.Sqrt(math.Log(float64(total)+2)/float64(n+1))
+}
+
+// For returns strategy k's arms (one per context it was judged in), the most judged first, then
+// by context: what GET /v1/dispatch/strategies shows as its measured effect.
+func (s Scores) For(k Kind) []Arm {
+	var out []Arm
+	for _, a := range s.Arms {
+		if a.Strategy == k {
+			out = append(out, a)
+		}
+	}
+	slices.SortFunc(out, func(a, b Arm) int {
+		return cmp.Or(cmp.Compare(b.Judged, a.Judged), cmp.Compare(a.Context.Channel, b.Context.Channel), cmp.Compare(a.Context.Gap, b.Context.Gap))
+	})
+	return out
 }

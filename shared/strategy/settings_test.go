@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"reflect"
 	"testing"
 
 	"github.com/lingxi/lingxi/events"
@@ -31,8 +32,6 @@ func TestWithDefaults(t *testing.T) {
 	if got := zero.WithDefaults(); !got.Enabled || got.HorizonMinutes != 60 || len(got.Strategies) != 8 {
 		t.Fatalf("zero settings → %+v, want Defaults()", got)
 	}
-	off := false
-	_ = off
 	partial := strategy.Settings{
 		Enabled: false, ExplorationBudget: 0, HorizonMinutes: 90,
 		Strategies: map[strategy.Kind]strategy.StrategySettings{strategy.Divert: {Enabled: false}},
@@ -148,5 +147,51 @@ func TestDecisionID(t *testing.T) {
 	}
 	if got := strategy.ActivationID("20250603T1001", "billing", strategy.Divert); got != "act-20250603T1001-billing-divert" {
 		t.Fatalf("ActivationID = %q", got)
+	}
+}
+
+func TestContextOf(t *testing.T) {
+	mixed := voiceQueue("q", 5, 60) // voice load 4 agents
+	mixed.Channels = append(mixed.Channels, strategy.ChannelView{Channel: strategy.Chat, ArrivalsPerHour: 120, HandleSeconds: 600, Capacity: 2})
+	for _, tc := range []struct {
+		o    strategy.Observation
+		gap  float64
+		want strategy.Context
+	}{
+		{voiceQueue("q", 5, 60), 0.5, strategy.Context{Gap: "small", Channel: strategy.Voice}},
+		{voiceQueue("q", 5, 60), 2, strategy.Context{Gap: "medium", Channel: strategy.Voice}},
+		{voiceQueue("q", 5, 60), 6, strategy.Context{Gap: "large", Channel: strategy.Voice}},
+		{mixed, 3, strategy.Context{Gap: "medium", Channel: strategy.Chat}}, // chat load 10 agents
+		{strategy.Observation{Queue: "empty"}, 0, strategy.Context{Gap: "small", Channel: strategy.Voice}},
+	} {
+		if got := strategy.ContextOf(tc.o, tc.gap); got != tc.want {
+			t.Errorf("ContextOf(%s, %v) = %+v, want %+v", tc.o.Queue, tc.gap, got, tc.want)
+		}
+	}
+}
+
+func TestDefaultParams(t *testing.T) {
+	s := strategy.Defaults()
+	s.DivertLink = "https://help.example.com"
+	s.OnCall = []string{"u1", "u2"}
+	o := voiceQueue("q", 4, 100)
+	o.Channels[0].Waiting = 5
+	o.MovableAgents = 2
+	o.BotResolution = map[string]float64{"a": 0.9, "b": 0.65, "c": 0.3}
+	o.HandoffIntents = map[string]float64{"a": 0.1, "b": 0.2, "c": 0.3, "d": 0.4}
+	for k, want := range map[strategy.Kind]strategy.Params{
+		strategy.Divert:        {DivertShare: 0.2, DivertLink: "https://help.example.com"},
+		strategy.BotFirst:      {Intents: []string{"a", "b"}},
+		strategy.Callback:      {CallbackAfterSeconds: 40, PromiseMinutes: 60},
+		strategy.AnnounceWait:  {ExpectedWaitSeconds: 360}, // 6 callers ahead × 240 s ÷ 4 agents
+		strategy.MoveAgents:    {Agents: 2},
+		strategy.CallIn:        {Users: []string{"u1", "u2"}},
+		strategy.Overflow:      {},
+		strategy.PauseOutbound: {},
+	} {
+		got := strategy.DefaultParams(k, s, o)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("DefaultParams(%s) = %+v, want %+v", k, got, want)
+		}
 	}
 }

@@ -82,7 +82,7 @@ func exitCode(name string, err error, stderr io.Writer) int {
 }
 
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: lingxi COMMAND SUBCOMMAND [flags]")
+	fmt.Fprintln(w, "usage: lingxi COMMAND [SUBCOMMAND] [flags]")
 	var names []string
 	for g, cmds := range commands {
 		for c := range cmds {

@@ -65,7 +65,7 @@ func simRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	interval := fs.Duration("interval", 30*time.Minute, "interval length of the series")
 	aht := fs.String("aht", "", "mean handle time in seconds (lognormal, CV 1) (required)")
 	patience := fs.String("patience", "", "mean patience in seconds (exponential) (required)")
-	agents := fs.Int("agents", -1, "agents signed in every interval (or --staffing)")
+	agentsFlag := fs.String("agents", "", "agents signed in every interval (or --staffing)")
 	staffingPath := fs.String("staffing", "", "CSV `interval_start,agents`, the plan per interval (or --agents)")
 	spikeFlag := fs.String("spike", "", "START,END,FACTOR: multiply the arrivals of the intervals starting from START to before END by FACTOR (the engine's forecast is not told)")
 	divertible := fs.Float64("divertible", 0.3, "share of voice callers who can use self-service (0–1)")
@@ -101,8 +101,16 @@ last: {"policy":…,"service_level":…,"asa_s":…,"abandon_rate":…,"diverted
 	if *arrivalsPath == "" || *aht == "" || *patience == "" {
 		return usageErr("--arrivals, --aht and --patience are required")
 	}
-	if (*agents >= 0) == (*staffingPath != "") {
+	if (*agentsFlag != "") == (*staffingPath != "") {
 		return usageErr("give one of --agents N and --staffing FILE.csv")
+	}
+	agents := 0
+	if *agentsFlag != "" {
+		n, err := strconv.Atoi(*agentsFlag)
+		if err != nil || n < 0 || n > 100000 {
+			return usageErr("--agents: want a whole number from 0 to 100000, got %q", *agentsFlag)
+		}
+		agents = n
 	}
 	if *interval < time.Minute || *interval > 24*time.Hour {
 		return usageErr("--interval: want 1m to 24h, got %v", *interval)
@@ -121,7 +129,7 @@ last: {"policy":…,"service_level":…,"asa_s":…,"abandon_rate":…,"diverted
 	if *slSeconds < 1 || *slSeconds > 3600 {
 		return usageErr("--sl-seconds: want 1 to 3600, got %d", *slSeconds)
 	}
-	if *agents > 100000 || *backup < 0 || *onCall < 0 || *movable < 0 || *outbound < 0 {
+	if *backup < 0 || *onCall < 0 || *movable < 0 || *outbound < 0 {
 		return usageErr("agent counts must be from 0 to 100000")
 	}
 	var policies []sim.Policy
@@ -172,7 +180,7 @@ last: {"policy":…,"service_level":…,"asa_s":…,"abandon_rate":…,"diverted
 			calls *= sp.factor
 		}
 		sc.Arrivals = append(sc.Arrivals, calls)
-		n := *agents
+		n := agents
 		if *staffingPath != "" {
 			v, ok := st.at(t, *interval)
 			if !ok {

@@ -81,6 +81,10 @@ func TestSimPrintsOneLinePerPolicy(t *testing.T) {
 	if st.ServiceLevel <= 0 || st.ServiceLevel >= 0.8 || st.AbandonRate <= 0.05 || st.Occupancy < 0.5 || st.Occupancy > 1 || st.Diverted != 0 || st.Callbacks != 0 {
 		t.Errorf("static under a 3× spike: %+v", st)
 	}
+	// The engine acts on the spike (the real Decide, every simulated minute) and does better.
+	if eng := lines[1]; eng.AbandonRate >= st.AbandonRate || eng.Diverted+eng.Callbacks == 0 {
+		t.Errorf("engine %+v, static %+v", eng, st)
+	}
 	// The same seed gives the same figures; without the spike the static plan does better.
 	_, again, _ := runSim(t, "--arrivals", arr, "--aht", "180", "--patience", "120", "--agents", "12",
 		"--spike", "2003-03-03T08:00,2003-03-03T10:00,3", "--divertible", "0.4", "--policy", "static", "--seed", "3")
@@ -143,7 +147,8 @@ func TestSimBadFlags(t *testing.T) {
 		"plan too short":    {append(base, "--staffing", short), "no row for 2003-03-03T07:30"},
 		"unknown flag":      {append(base, "--agents", "3", "--frobnicate"), "flag provided but not defined"},
 		"stray argument":    {append(base, "--agents", "3", "extra"), "unexpected arguments"},
-		"agents not a num":  {append(base, "--agents", "many"), "invalid value"},
+		"agents not a num":  {append(base, "--agents", "many"), "--agents: want a whole number"},
+		"negative agents":   {append(base, "--agents", "-2"), "--agents: want a whole number"},
 		"zero-length spike": {append(base, "--agents", "3", "--spike", "2003-03-03T07:00,2003-03-03T07:00,2"), "not after"},
 	}
 	for name, c := range cases {
@@ -151,6 +156,10 @@ func TestSimBadFlags(t *testing.T) {
 		if code != 2 || out != "" || !strings.Contains(errOut, c.msg) {
 			t.Errorf("%s: exit %d, stdout %q, stderr %q (want 2 and %q)", name, code, out, errOut, c.msg)
 		}
+	}
+	huge := writeSeries(t, dir, "huge.csv", "calls", "1000000", "1000000", "1000000", "1000000", "1000000", "1000000")
+	if code, _, errOut := runSim(t, "--arrivals", huge, "--aht", "180", "--patience", "120", "--agents", "3"); code != 2 || !strings.Contains(errOut, "expected arrivals in all") {
+		t.Errorf("six million calls: exit %d %q", code, errOut)
 	}
 	if code, _, errOut := runSim(t, "--arrivals", filepath.Join(dir, "missing.csv"), "--aht", "180", "--patience", "120", "--agents", "3"); code != 1 || !strings.Contains(errOut, "missing.csv") {
 		t.Errorf("missing file: exit %d %q", code, errOut)
@@ -223,6 +232,22 @@ func FuzzReadSeries(f *testing.F) {
 			if !(v >= 0 && v <= 1e6) {
 				t.Fatalf("value %v", v)
 			}
+		}
+	})
+}
+
+func FuzzParseSpike(f *testing.F) {
+	f.Add("2003-03-03T08:00,2003-03-03T10:00,3")
+	f.Add("2003-03-03 08:00:00, 2003-03-03 10:00:00, 2.5")
+	f.Add("2003-03-03T08:00,2003-03-03T07:00,3")
+	f.Add(",,")
+	f.Fuzz(func(t *testing.T, s string) {
+		sp, err := parseSpike(s)
+		if err != nil {
+			return
+		}
+		if !sp.to.After(sp.from) || !(sp.factor >= 0 && sp.factor <= 100) {
+			t.Fatalf("%q gave %+v", s, sp)
 		}
 	})
 }
