@@ -18,11 +18,13 @@ import (
 	"github.com/lingxi/lingxi/shared/floor"
 	"github.com/lingxi/lingxi/shared/forecastcal"
 	"github.com/lingxi/lingxi/shared/forecastpub"
+	"github.com/lingxi/lingxi/shared/forecaststore"
 	"github.com/lingxi/lingxi/shared/intervals"
 	"github.com/lingxi/lingxi/shared/lambdaenv"
 	"github.com/lingxi/lingxi/shared/outbox"
 	"github.com/lingxi/lingxi/shared/quota"
 	"github.com/lingxi/lingxi/shared/ratelimit"
+	"github.com/lingxi/lingxi/shared/steering"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/stream"
 	"github.com/lingxi/lingxi/shared/webhooks/delivery"
@@ -68,10 +70,13 @@ func main() {
 	// Published forecasts and staffing; POST /v1/forecasts/publish publishes within the request.
 	cal := forecastcal.New(db)
 	forecasts := forecastpub.New(forecastpub.Config{DB: db, Counts: intervals.New(db), Cal: cal, Commit: box, Log: log, Source: handler.Source})
+	// The real-time dispatch engine's reads, settings and overrides (the minute runs in the steer
+	// function); an override of call_in records its event for partners' webhooks, without a push.
+	engine := steering.New(steering.Config{DB: db, Commit: box, Floor: floor.New(db, box), Counts: intervals.New(db), Forecasts: forecaststore.New(db), Log: log})
 	api := handler.New(db, box, authn, log, handler.WithJobQueue(jobs), handler.WithRateLimiter(limits), handler.WithIdempotency(db),
 		handler.WithFloor(floor.New(db, box)), handler.WithConversations(conversations),
 		handler.WithEgress(egress.Policy{LoopbackPorts: loopbackPorts}), handler.WithWebhookReplay(replay),
 		handler.WithSIPEgress(egress.Policy{LoopbackPorts: sipPorts}), handler.WithSignInLimiter(signIn),
-		handler.WithForecasts(forecasts, cal), handler.WithForecastData(intervals.New(db), cal))
+		handler.WithForecasts(forecasts, cal), handler.WithForecastData(intervals.New(db), cal), handler.WithDispatch(engine))
 	lambda.StartHandlerFunc(api.Handle)
 }

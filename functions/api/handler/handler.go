@@ -43,22 +43,23 @@ type Committer interface {
 
 // API serves the routes. Build it with New.
 type API struct {
-	store  Store
-	commit Committer
-	auth   *auth.Authenticator
-	router *httpapi.Router
-	now    func() time.Time
-	log    *slog.Logger
-	jobs   JobQueue // training jobs go to the train function; nil: training answers 503
-	ledger *quota.Ledger
-	egress egress.Policy       // which loopback ports a flow's webhook may name (WithEgress); none by default
-	idem   *idempotency.Guard  // Idempotency-Key on every POST (idempotency.go); nil: the header is 503
-	replay Replayer            // webhook deliveries' replay (webhooks.go); nil: the route answers 503
-	sip    egress.Policy       // which loopback ports a transfer target's SIP URI may name (WithSIPEgress); none by default
-	signIn httpapi.RateLimiter // sign-in attempts (users.go, WithSignInLimiter); nil: not limited
-	fc     forecastDeps        // published forecasts and staffing (forecast_read.go, WithForecasts)
-	human  humanDeps           // the human service's floor and conversations (human.go)
-	fcData forecastData        // the forecast's history, calendar events and settings (forecast_data.go)
+	store    Store
+	commit   Committer
+	auth     *auth.Authenticator
+	router   *httpapi.Router
+	now      func() time.Time
+	log      *slog.Logger
+	jobs     JobQueue // training jobs go to the train function; nil: training answers 503
+	ledger   *quota.Ledger
+	egress   egress.Policy       // which loopback ports a flow's webhook may name (WithEgress); none by default
+	idem     *idempotency.Guard  // Idempotency-Key on every POST (idempotency.go); nil: the header is 503
+	replay   Replayer            // webhook deliveries' replay (webhooks.go); nil: the route answers 503
+	sip      egress.Policy       // which loopback ports a transfer target's SIP URI may name (WithSIPEgress); none by default
+	signIn   httpapi.RateLimiter // sign-in attempts (users.go, WithSignInLimiter); nil: not limited
+	fc       forecastDeps        // published forecasts and staffing (forecast_read.go, WithForecasts)
+	human    humanDeps           // the human service's floor and conversations (human.go)
+	fcData   forecastData        // the forecast's history, calendar events and settings (forecast_data.go)
+	dispatch DispatchEngine      // the real-time dispatch engine (dispatch.go, WithDispatch); nil: its routes answer 503
 }
 
 // New wires the API.
@@ -108,6 +109,7 @@ func New(s Store, c Committer, a *auth.Authenticator, log *slog.Logger, opts ...
 	api.forecastRoutes()
 	// What the forecaster learns from: history, calendar events, settings (forecast_data.go).
 	api.forecastDataRoutes()
+	api.dispatchRoutes() // the real-time dispatch engine: strategies, settings, decisions, activations, overrides (dispatch.go)
 	return api
 }
 

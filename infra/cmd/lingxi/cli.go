@@ -36,7 +36,8 @@ var commands = map[string]map[string]command{
 
 // single are the commands of one word ("lingxi sim"); run gets the arguments after it.
 var single = map[string]command{
-	"sim": {summary: "simulate a queue on an arrivals series under static, engine and each strategy alone; a JSON line per policy last", run: simRun},
+	"sim":   {summary: "simulate a queue on an arrivals series under static, engine and each strategy alone; a JSON line per policy last", run: simRun},
+	"spike": {summary: "send a burst of contacts (POST /v1/contacts, default 60 on general/chat) to the local stack's demo tenant; a JSON line last", run: spikeRun},
 }
 
 // errUsage means the arguments were wrong; the usage has been printed.

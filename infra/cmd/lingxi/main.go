@@ -7,6 +7,8 @@
 //	lingxi voice vad-bench [--silero SCRIPT]     VAD figures on FSDD clips in noise (JSON lines), for the bench
 //	lingxi sim --arrivals FILE.csv --aht S --patience S (--agents N | --staffing FILE.csv) [--spike START,END,FACTOR] [--policy static|engine|all]
 //	                                             simulate a queue under the dispatch engine's policies: one JSON line per policy
+//	lingxi spike [--api URL] [--key FILE] [-n 60] [--queue general] [--channel chat]
+//	                                             a burst of contacts to the local stack's demo tenant: one JSON line
 //
 // The last line of `nlu eval` and `nlu match` is one JSON object with the
 // figures, for scripts (infra/bench reads it).
