@@ -154,6 +154,36 @@ func (l *Local) seedPeople(ctx context.Context, withVoice bool) error {
 		if err != nil || code >= 300 {
 			return fmt.Errorf("%s %s (%s): %d %s %v", method, path, p.username, code, body, err)
 		}
+		var made struct {
+			ID string `json:"id"`
+		}
+		if json.Unmarshal(body, &made) == nil && made.ID != "" {
+			ids[p.username] = made.ID
+		}
+	}
+	return l.seedOnCall(ctx, ids[DemoSupervisor])
+}
+
+// seedOnCall puts the demo supervisor on the dispatch engine's on-call list (its call_in
+// strategy notifies them over the console's WebSocket), unless the tenant has an on-call list.
+func (l *Local) seedOnCall(ctx context.Context, supervisor string) error {
+	if supervisor == "" {
+		return fmt.Errorf("the demo supervisor has no user id")
+	}
+	code, body, err := l.Call(ctx, "GET", "/v1/dispatch/settings", l.DemoKey, nil)
+	if err != nil || code != http.StatusOK {
+		return fmt.Errorf("GET /v1/dispatch/settings: %d %s %v", code, body, err)
+	}
+	var set map[string]any
+	if err := json.Unmarshal(body, &set); err != nil {
+		return fmt.Errorf("GET /v1/dispatch/settings: %w", err)
+	}
+	if list, _ := set["on_call"].([]any); len(list) > 0 {
+		return nil
+	}
+	set["on_call"] = []string{supervisor}
+	if code, body, err = l.Call(ctx, "PUT", "/v1/dispatch/settings", l.DemoKey, set); err != nil || code != http.StatusOK {
+		return fmt.Errorf("PUT /v1/dispatch/settings: %d %s %v", code, body, err)
 	}
 	return nil
 }

@@ -715,3 +715,31 @@ func TestCallbackPromise(t *testing.T) {
 		t.Errorf("in force: promise %d min", got)
 	}
 }
+
+// Regression (the local stack's chat spike): a chat backlog on a queue whose voice forecast is a
+// trickle made the engine offer divert and callbacks to the few callers (+0.02 agents each, for a
+// cost). A strategy it would start must close at least MinUsefulAgents; announcing the wait is
+// exempt.
+func TestTooLittleEffectIsNotStarted(t *testing.T) {
+	streak := strategy.Memory{Queues: map[string]strategy.QueueMemory{"general": {GapStreak: 3}}}
+	ob := strategy.Observation{
+		Queue: "general", TargetSeconds: 20, TargetPercent: 80,
+		Channels: []strategy.ChannelView{
+			{Channel: strategy.Chat, Waiting: 30, LongestWaitSeconds: 60, Capacity: 3, ArrivalsPerHour: 10, HandleSeconds: 300, PatienceSeconds: 300},
+			{Channel: strategy.Voice, Capacity: 1, ArrivalsPerHour: 0.5, HandleSeconds: 180, PatienceSeconds: 120},
+		},
+	}
+	d := strategy.Decide(strategy.Input{Now: t0, Settings: strategy.Defaults(), Queues: []strategy.Observation{ob}, Memory: streak})
+	qd := d.Queues[0]
+	if !qd.Gap.Open {
+		t.Fatalf("gap %+v", qd.Gap)
+	}
+	for _, k := range []strategy.Kind{strategy.Divert, strategy.Callback} {
+		if o := option(qd, k); o.Feasible || !strings.Contains(o.Blocked, "too little effect") {
+			t.Errorf("%s: feasible %v, blocked %q, expected %+v", k, o.Feasible, o.Blocked, o.Expected)
+		}
+	}
+	if has(d.Activate, strategy.Divert) || has(d.Activate, strategy.Callback) || !has(d.Activate, strategy.AnnounceWait) {
+		t.Fatalf("activated %v: %s", kinds(d.Activate), qd.Why)
+	}
+}

@@ -35,6 +35,11 @@ const (
 	DivertStep = 0.05
 	// RenewMinutes is how far a decision extends an activation it keeps.
 	RenewMinutes = 15
+	// MinUsefulAgents: a strategy the engine would start (not one in force or overridden on)
+	// must be expected to close at least this much of the gap, in agents; otherwise its
+	// experience cost buys nothing (divert or callbacks offered to the few callers of a chat
+	// backlog). AnnounceWait is exempt: telling customers a long wait is worth it for itself.
+	MinUsefulAgents = 0.1
 )
 
 // DefaultParams are the params of strategy k for the queue o under s: what a supervisor's

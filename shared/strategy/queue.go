@@ -200,6 +200,10 @@ func (w *work) queue(d *Decision, o Observation) {
 			opt.Params = params
 			opt.Expected = Effect{Agents: mostAt(eff, C, J), CustomersPerHour: cust, Cost: c.cost}
 		}
+		if opt.Feasible && !c.forced && k != AnnounceWait && opt.Expected.Agents < MinUsefulAgents {
+			opt.Feasible = false
+			opt.Blocked = fmt.Sprintf("too little effect here (+%.2f agents)", opt.Expected.Agents)
+		}
 		qd.Options[i] = opt
 		if opt.Feasible {
 			cands = append(cands, c)
