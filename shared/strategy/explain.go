@@ -2,6 +2,7 @@ package strategy
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"time"
 )
@@ -160,7 +161,7 @@ func (w *work) why(q *queueGap, qd *QueueDecision, gap Gap, chosen combo, combin
 	case !q.staffed:
 		fmt.Fprintf(&b, "The floor is closed: nobody is signed in on %s and nothing waits, so there is no gap to close.", queue)
 	default:
-		fmt.Fprintf(&b, "%s needs %.0f agents now with %.0f signed in; ", queue, gap.RequiredNow, gap.AvailableNow)
+		fmt.Fprintf(&b, "%s needs %s now with %.0f signed in; ", queue, agentsText(gap.RequiredNow), gap.AvailableNow)
 		if gap.Covered > 0 {
 			fmt.Fprintf(&b, "the strategies in force cover %.1f agents, leaving ", gap.Covered)
 		}
@@ -256,4 +257,12 @@ func minTime(a, b time.Time) time.Time {
 		return b
 	}
 	return a
+}
+
+// agentsText is n agents in words: "1 agent", "3 agents".
+func agentsText(n float64) string {
+	if math.Round(n) == 1 {
+		return "1 agent"
+	}
+	return fmt.Sprintf("%.0f agents", n)
 }
