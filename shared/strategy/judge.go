@@ -30,7 +30,13 @@ func Judge(a Activation, observed, counterfactual Outcome, from, to time.Time) J
 	j.ServiceLevelGain = obsSL - cfSL
 	j.AbandonRateDrop = cfAb - obsAb
 	var shares []float64
-	if cfSL < 100 {
+	// A service level with nothing answered and nobody abandoned after the target is 100 by
+	// convention, not evidence: it counts only when both sides measured one.
+	slMeasured := observed.Answered+observed.AbandonedAfterTarget > 0 && counterfactual.Answered+counterfactual.AbandonedAfterTarget > 0
+	if !slMeasured {
+		j.ServiceLevelGain = 0
+	}
+	if cfSL < 100 && slMeasured {
 		shares = append(shares, j.ServiceLevelGain/(100-cfSL))
 	}
 	if cfAb > 0 {

@@ -22,10 +22,14 @@ func TestJudge(t *testing.T) {
 		ratio          float64
 		positiveReward bool
 	}{
-		{"it recovered half the shortfall: as expected", strategy.Outcome{ServiceLevel: 70, AbandonRate: 5}, strategy.Outcome{ServiceLevel: 40, AbandonRate: 10}, 30, 5, 1, true},
-		{"no effect", strategy.Outcome{ServiceLevel: 40, AbandonRate: 10}, strategy.Outcome{ServiceLevel: 40, AbandonRate: 10}, 0, 0, 0, false},
-		{"worse than without", strategy.Outcome{ServiceLevel: 30, AbandonRate: 12}, strategy.Outcome{ServiceLevel: 40, AbandonRate: 10}, -10, -2, 0, false},
-		{"perfect counterfactual", strategy.Outcome{ServiceLevel: 100}, strategy.Outcome{ServiceLevel: 100}, 0, 0, 0, false},
+		{"it recovered half the shortfall: as expected", strategy.Outcome{Answered: 10, ServiceLevel: 70, AbandonRate: 5}, strategy.Outcome{Answered: 10, ServiceLevel: 40, AbandonRate: 10}, 30, 5, 1, true},
+		{"no effect", strategy.Outcome{Answered: 10, ServiceLevel: 40, AbandonRate: 10}, strategy.Outcome{Answered: 10, ServiceLevel: 40, AbandonRate: 10}, 0, 0, 0, false},
+		{"worse than without", strategy.Outcome{Answered: 10, ServiceLevel: 30, AbandonRate: 12}, strategy.Outcome{Answered: 10, ServiceLevel: 40, AbandonRate: 10}, -10, -2, 0, false},
+		{"perfect counterfactual", strategy.Outcome{Answered: 10, ServiceLevel: 100}, strategy.Outcome{Answered: 10, ServiceLevel: 100}, 0, 0, 0, false},
+		// Regression (the local stack's spike): everyone left before the target and nobody was
+		// answered, so the observed service level was 100 by convention and the strategy was
+		// credited 100 points it never earned; only the abandonment, measured on both sides, counts.
+		{"no service level measured", strategy.Outcome{Abandoned: 30, ServiceLevel: 100, AbandonRate: 100}, strategy.Outcome{Abandoned: 30, AbandonedAfterTarget: 30, ServiceLevel: 0, AbandonRate: 100}, 0, 0, 0, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			j := strategy.Judge(a, tc.obs, tc.cf, from, to)
