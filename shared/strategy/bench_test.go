@@ -18,3 +18,17 @@ func BenchmarkDecide(b *testing.B) {
 		strategy.Decide(in)
 	}
 }
+
+// BenchmarkDecideOneQueue is a typical tenant's minute: one voice queue in a spike with
+// strategies in force.
+func BenchmarkDecideOneQueue(b *testing.B) {
+	o := withForecast(voiceQueue("billing", 10, 300), 100, 100, 100, 100)
+	o.BackupAgents, o.OnCall = 2, 2
+	in := strategy.Input{Now: t0, Settings: strategy.Defaults(), Queues: []strategy.Observation{o},
+		Memory: strategy.Memory{Queues: map[string]strategy.QueueMemory{"billing": {GapStreak: 3}}}}
+	in.Active = strategy.Decide(in).Active
+	b.ReportAllocs()
+	for b.Loop() {
+		strategy.Decide(in)
+	}
+}

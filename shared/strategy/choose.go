@@ -28,8 +28,9 @@ type cand struct {
 	capUse, capPerShare float64
 	// callbackAfter is Callback's offer time in this version.
 	callbackAfter int
-	// alt is a stronger version of the strategy (Callback offered sooner) the search also tries.
-	alt *cand
+	// alts are stronger versions of the strategy (Callback offered sooner) the search also tries,
+	// weakest first.
+	alts []cand
 }
 
 // combo is one combination the search looked at.
@@ -39,7 +40,7 @@ type combo struct {
 	closed float64 // gap closed, agent-intervals
 	cost   float64
 	share  float64 // Divert's, when a member
-	alt    bool    // the member with an alternative uses it
+	alt    int     // the member with alternatives uses alts[alt-1] (0: itself)
 	n      int
 	valid  bool // within the divert cap
 	// explore says the combination holds the option being explored.
@@ -73,13 +74,15 @@ func search(g []float64, cands []cand, capShare float64, buf []float64, seen []c
 		mask := forced | sub
 		seen = append(seen, evaluate(g, cands, capShare, mask, buf))
 		for i := range cands {
-			if mask&(1<<i) != 0 && cands[i].alt != nil {
+			if mask&(1<<i) != 0 && len(cands[i].alts) > 0 {
 				saved := cands[i]
-				cands[i] = *saved.alt
-				c := evaluate(g, cands, capShare, mask, buf)
+				for k, alt := range saved.alts {
+					cands[i] = alt
+					c := evaluate(g, cands, capShare, mask, buf)
+					c.alt = k + 1
+					seen = append(seen, c)
+				}
 				cands[i] = saved
-				c.alt = true
-				seen = append(seen, c)
 				break
 			}
 		}
@@ -109,6 +112,13 @@ func search(g []float64, cands []cand, capShare float64, buf []float64, seen []c
 			best, found = c, true
 		}
 	}
+	// Nothing closes the gap: a member with alternatives takes its strongest (a callback is
+	// offered at once; its worth in abandonment avoided is more than the agents it frees).
+	for _, c := range seen {
+		if c.valid && c.mask == best.mask && c.alt > best.alt {
+			best = c
+		}
+	}
 	return best, seen
 }
 
@@ -122,7 +132,7 @@ func better(a, b combo) bool {
 		return a.explore
 	}
 	if a.alt != b.alt {
-		return !a.alt
+		return a.alt < b.alt
 	}
 	if a.n != b.n {
 		return a.n < b.n
@@ -196,14 +206,14 @@ func evaluate(g []float64, cands []cand, capShare float64, mask uint32, buf []fl
 // reevaluate is c evaluated again on cands (after the search ran on changed ones), with the
 // alternative it chose.
 func reevaluate(g []float64, cands []cand, capShare float64, c combo, buf []float64) combo {
-	if c.alt {
+	if c.alt > 0 {
 		for i := range cands {
-			if c.mask&(1<<i) != 0 && cands[i].alt != nil {
+			if c.mask&(1<<i) != 0 && len(cands[i].alts) >= c.alt {
 				saved := cands[i]
-				cands[i] = *saved.alt
+				cands[i] = saved.alts[c.alt-1]
 				out := evaluate(g, cands, capShare, c.mask, buf)
 				cands[i] = saved
-				out.alt = true
+				out.alt = c.alt
 				return out
 			}
 		}

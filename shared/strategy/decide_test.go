@@ -504,46 +504,49 @@ func TestStrategiesInForceCoverTheGap(t *testing.T) {
 
 func TestCallbackOfferedSooner(t *testing.T) {
 	streak := strategy.Memory{Queues: map[string]strategy.QueueMemory{"billing": {GapStreak: 3}}}
-	// Nothing closes this gap: the sooner offer, which reaches more callers, is chosen.
-	huge := withForecast(voiceQueue("billing", 10, 600), 600, 600)
-	d := strategy.Decide(strategy.Input{Now: t0, Settings: strategy.Defaults(), Queues: []strategy.Observation{huge}, Memory: streak})
-	var cb strategy.Activation
-	for _, a := range d.Activate {
-		if a.Strategy == strategy.Callback {
-			cb = a
+	s := strategy.Defaults()
+	s.Strategies[strategy.Divert] = strategy.StrategySettings{}
+	s.Strategies[strategy.AnnounceWait] = strategy.StrategySettings{}
+	offer := func(rate float64, active ...strategy.Activation) (int, strategy.Decision) {
+		o := voiceQueue("billing", 10, rate)
+		o.BackupAgents = 1
+		o.Channels[0].PatienceSeconds = 300
+		d := strategy.Decide(strategy.Input{Now: t0, Settings: s, Queues: []strategy.Observation{o}, Memory: streak, Active: active})
+		for _, a := range d.Active {
+			if a.Strategy == strategy.Callback {
+				return a.Params.CallbackAfterSeconds, d
+			}
 		}
+		return 0, d
 	}
-	if cb.Params.CallbackAfterSeconds != 20 {
-		t.Fatalf("callback %+v: want offered at 20 s: %s", cb.Params, d.Queues[0].Why)
+	// The least costly offer that closes the gap with overflow: at 20 s for 3 agents; when
+	// nothing closes it, at once (5 s).
+	for _, tc := range []struct {
+		rate  float64
+		after int
+	}{{150, 20}, {250, 5}, {600, 5}} {
+		if after, d := offer(tc.rate); after != tc.after {
+			t.Errorf("rate %v: offered after %d s, want %d: %s", tc.rate, after, tc.after, d.Queues[0].Why)
+		}
 	}
 	// In force at 40 s, it is moved sooner while the gap stays open, and never back.
 	old := engineActivation(strategy.Callback, 5)
 	old.Params = strategy.Params{CallbackAfterSeconds: 40, PromiseMinutes: 60}
-	d = strategy.Decide(strategy.Input{Now: t0, Settings: strategy.Defaults(), Queues: []strategy.Observation{huge}, Memory: streak, Active: []strategy.Activation{old}})
-	for _, a := range d.Active {
-		if a.Strategy == strategy.Callback && (a.ID != old.ID || a.Params.CallbackAfterSeconds != 20) {
-			t.Fatalf("callback in force %+v", a)
-		}
-	}
-	if !strings.Contains(d.Queues[0].Why, "callback offered sooner (after 20 s)") {
-		t.Errorf("why %q", d.Queues[0].Why)
-	}
-	// Before a choice, the option is offered after twice the target; one in force at 20 s stays
-	// there.
-	small := voiceQueue("billing", 10, 140)
-	wait := strategy.Defaults()
-	wait.ActivateAfterMinutes = 2
-	d = strategy.Decide(strategy.Input{Now: t0, Settings: wait, Queues: []strategy.Observation{small}})
-	if o := option(d.Queues[0], strategy.Callback); o.Params.CallbackAfterSeconds != 40 {
-		t.Fatalf("callback option %+v: %s", o.Params, d.Queues[0].Why)
+	after, d := offer(600, old)
+	if after != 5 || d.Active[0].ID != old.ID || !strings.Contains(d.Queues[0].Why, "callback offered sooner (after 5 s)") {
+		t.Fatalf("in force: after %d: %s", after, d.Queues[0].Why)
 	}
 	soon := old
-	soon.Params.CallbackAfterSeconds = 20
-	d = strategy.Decide(strategy.Input{Now: t0, Settings: strategy.Defaults(), Queues: []strategy.Observation{small}, Memory: streak, Active: []strategy.Activation{soon}})
-	for _, a := range d.Active {
-		if a.Strategy == strategy.Callback && a.Params.CallbackAfterSeconds != 20 {
-			t.Fatalf("callback in force moved later: %+v", a.Params)
-		}
+	soon.Params.CallbackAfterSeconds = 5
+	if after, _ := offer(140, soon); after != 5 {
+		t.Fatalf("moved later: %d", after)
+	}
+	// Before a choice, the option is offered after twice the target.
+	wait := strategy.Defaults()
+	wait.ActivateAfterMinutes = 2
+	d = strategy.Decide(strategy.Input{Now: t0, Settings: wait, Queues: []strategy.Observation{voiceQueue("billing", 10, 140)}})
+	if o := option(d.Queues[0], strategy.Callback); o.Params.CallbackAfterSeconds != 40 {
+		t.Fatalf("callback option %+v", o.Params)
 	}
 }
 
@@ -680,5 +683,35 @@ func TestManyQueues(t *testing.T) {
 		if a.Queue == "c-gone" {
 			t.Fatalf("c-gone still active after 6 minutes closed: %+v", d.Withdraw)
 		}
+	}
+}
+
+func TestCallbackPromise(t *testing.T) {
+	streak := strategy.Memory{Queues: map[string]strategy.QueueMemory{"billing": {GapStreak: 3}}}
+	s := strategy.Defaults()
+	s.HorizonMinutes = 120
+	promise := func(o strategy.Observation, active ...strategy.Activation) int {
+		d := strategy.Decide(strategy.Input{Now: t0, Settings: s, Queues: []strategy.Observation{o}, Memory: streak, Active: active})
+		for _, a := range d.Active {
+			if a.Strategy == strategy.Callback {
+				return a.Params.PromiseMinutes
+			}
+		}
+		t.Fatalf("no callback: %s", d.Queues[0].Why)
+		return 0
+	}
+	// The forecast's peak ends at 11:30: promised by 12:00.
+	if got := promise(withForecast(voiceQueue("billing", 10, 100), 400, 400, 400, 100)); got != 120 {
+		t.Errorf("peak ending in 90 min: promise %d min", got)
+	}
+	// Open all along the two hours: the horizon and the margin.
+	if got := promise(withForecast(voiceQueue("billing", 10, 400), 400, 400, 400, 400, 400)); got != 150 {
+		t.Errorf("open all along: promise %d min", got)
+	}
+	// In force with a longer promise: never lowered.
+	old := engineActivation(strategy.Callback, 5)
+	old.Params = strategy.Params{CallbackAfterSeconds: 20, PromiseMinutes: 200}
+	if got := promise(withForecast(voiceQueue("billing", 10, 100), 400, 400, 400, 100), old); got != 200 {
+		t.Errorf("in force: promise %d min", got)
 	}
 }

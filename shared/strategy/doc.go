@@ -114,13 +114,15 @@
 // covers the observed gap in every channel and interval where it is positive; ties go to fewer
 // strategies, then to catalog order. When no subset closes the gap, the ones closing at least
 // CloseMostTolerance (95 %) of the most any closes are equals and the least costly of them
-// wins.
+// wins, with its callback (if any) offered at its soonest: in an overload the offer's worth in
+// abandonment avoided is more than the agents it frees.
 //
 // Divert is sized last, to what the others leave, in DivertStep (5 %) steps, never below the
 // share in force (a share in force may be raised while the gap stays open, never lowered).
-// Callback is tried as offered after twice the target answer time (30 s to 2 min) and, as a
-// stronger alternative, at the target answer time (10 s to 2 min; soonCallbackAfter); a callback
-// in force may be moved sooner, never later.
+// Callback is tried as offered after twice the target answer time (30 s to 2 min) and, as
+// stronger alternatives, at the target answer time (10 s to 2 min) and at once
+// (AtOnceCallbackSeconds, 5 s; callbackLevels); a callback in force may be moved sooner, never
+// later.
 //
 // The divert cap: the callers Divert diverts plus BotFirst's customers, as a share of the
 // queue's voice arrivals (chat arrivals for a queue without voice), stay within
@@ -158,8 +160,13 @@
 //     30 s to 2 min) reaches with today's agents — not answered by then (1 − Erlang A's service
 //     level for that time) and patient that long (exp(−after ÷ patience)) — × CallbackAccept
 //     (0.6) move out of the peak; only those who would have been served (1 − Erlang A's abandon
-//     rate) would have taken an agent's time: × arrival rate × handle time. Customers touched:
-//     those offered. Promised within PromiseMinutes (60).
+//     rate) would have taken an agent's time: × arrival rate × handle time; and an offer after
+//     the target answer time takes callers who already missed it, so it counts for target ÷
+//     after of that (a callback at 40 s holds waits near 40 s, not within 20 s). Customers
+//     touched: those offered. Promised CallbackMargin (30 minutes) after the first interval
+//     whose observed gap is closed, or after the horizon when none is: from PromiseMinutes (60)
+//     to MaxPromiseMinutes (240); a callback kept in force has its promise raised, never
+//     lowered, as the projection moves.
 //   - Overflow: BackupAgents; PauseOutbound: OutboundAgents — to the short channels first (voice,
 //     then chat), the rest to the main channel. Overflow touches the contacts those agents take.
 //   - MoveAgents: min(MovableAgents, ⌈voice gap⌉) agents to voice; touches the chats they would

@@ -14,8 +14,12 @@ const (
 	DefaultDivertible = 0.3
 	// CallbackAccept is the share of callers offered a callback who accept it.
 	CallbackAccept = 0.6
-	// PromiseMinutes is the callback promised by default: within an hour.
-	PromiseMinutes = 60
+	// PromiseMinutes is the callback promised by default and at least: within an hour; the
+	// engine promises CallbackMargin after the gap is projected to close, at most
+	// MaxPromiseMinutes.
+	PromiseMinutes    = 60
+	MaxPromiseMinutes = 240
+	CallbackMargin    = 30 * time.Minute
 	// CallInShow is the share of on-call staff who come; CallInDelay how long they take.
 	CallInShow  = 0.5
 	CallInDelay = 30 * time.Minute
@@ -54,14 +58,19 @@ func DefaultParams(k Kind, s Settings, o Observation) Params {
 	return Params{}
 }
 
-// soonCallbackAfter is the callback offer the engine makes when the gap needs more: at the target
-// answer time, at least 10 s.
-func soonCallbackAfter(o Observation) int {
+// AtOnceCallbackSeconds is the soonest callback offer: a few seconds into the wait, for a gap
+// nothing else closes.
+const AtOnceCallbackSeconds = 5
+
+// callbackLevels are the sooner offers the engine may move a callback to when the gap needs
+// more, weakest first: at the target answer time (10 s to 2 min), then at once
+// (AtOnceCallbackSeconds).
+func callbackLevels(o Observation) []int {
 	ts := o.TargetSeconds
 	if ts <= 0 {
 		ts = DefaultTargetSeconds
 	}
-	return min(120, max(10, ts))
+	return []int{min(120, max(10, ts)), AtOnceCallbackSeconds}
 }
 
 // callbackAfter is when callers are offered a callback: twice the target answer time, from 30 s
@@ -191,9 +200,12 @@ func (q *queueGap) effect(k Kind, p Params, since time.Time, n float64, m *memo,
 			return 0
 		}
 		reached, served := q.beyond(p.CallbackAfterSeconds, m)
+		// An offer after the target answer time takes callers who already missed it: it counts
+		// for target ÷ after of the load it removes.
+		timely := min(1, q.target.AnswerWithin.Seconds()/float64(max(1, p.CallbackAfterSeconds)))
 		c := &q.ch[q.voice]
 		for j := range J {
-			eff[q.voice*J+j] += CallbackAccept * reached * served * c.loadAgents(c.rate[j])
+			eff[q.voice*J+j] += CallbackAccept * reached * served * timely * c.loadAgents(c.rate[j])
 		}
 		return reached * c.rate[c.worst]
 	case AnnounceWait:

@@ -42,10 +42,14 @@ func (w *work) apply(d *Decision, q *queueGap, qd *QueueDecision, hs []held, can
 			}
 		} else {
 			a.Until = minTime(now.Add(minutes(RenewMinutes)), a.Since.Add(minutes(s.maxMinutes(a.Strategy))))
-			if i, ok := candOf(Callback); ok && a.Strategy == Callback && act && chosen.alt && chosen.mask&(1<<i) != 0 && cands[i].alt != nil {
-				alt := cands[i].alt
+			if a.Strategy == Callback && q.staffed {
+				// Callers from now on are promised what the gap allows; never less than before.
+				a.Params.PromiseMinutes = max(a.Params.PromiseMinutes, q.promiseMinutes(w.horizon))
+			}
+			if i, ok := candOf(Callback); ok && a.Strategy == Callback && act && chosen.alt > 0 && chosen.mask&(1<<i) != 0 && len(cands[i].alts) >= chosen.alt {
+				alt := cands[i].alts[chosen.alt-1]
 				a.Params.CallbackAfterSeconds = alt.callbackAfter
-				a.Expected = Effect{Agents: cands[i].altAgents(), CustomersPerHour: alt.unitCustomers, Cost: alt.cost}
+				a.Expected = alt.callbackEffect()
 				qd.Options[cands[i].opt].Params.CallbackAfterSeconds = alt.callbackAfter
 				qd.Options[cands[i].opt].Expected = a.Expected
 				kept = append(kept, fmt.Sprintf("callback offered sooner (after %d s)", alt.callbackAfter))
@@ -106,9 +110,10 @@ func (w *work) apply(d *Decision, q *queueGap, qd *QueueDecision, hs []held, can
 				opt.Params.DivertShare = chosen.share
 				opt.Expected = c.divertEffect(chosen.share)
 			}
-			if c.alt != nil && chosen.alt {
-				opt.Params.CallbackAfterSeconds = c.alt.callbackAfter
-				opt.Expected = Effect{Agents: c.altAgents(), CustomersPerHour: c.alt.unitCustomers, Cost: c.alt.cost}
+			if chosen.alt > 0 && len(c.alts) >= chosen.alt {
+				alt := c.alts[chosen.alt-1]
+				opt.Params.CallbackAfterSeconds = alt.callbackAfter
+				opt.Expected = alt.callbackEffect()
 			}
 			why := "part of the least costly combination that closes it"
 			if len(names) == 1 {

@@ -185,10 +185,10 @@ func (w *work) queue(d *Decision, o Observation) {
 		} else if k == Callback {
 			c = w.callbackCand(&q, c, params, since, opt.Score, catalog[i].FixedCost, n)
 			if hasOvr && x.On {
-				c.alt = nil // the supervisor's params stand
+				c.alts = nil // the supervisor's params stand
 			}
 			opt.Params = params
-			opt.Expected = Effect{Agents: mostAt(c.eff, C, J), CustomersPerHour: c.unitCustomers, Cost: c.cost}
+			opt.Expected = c.callbackEffect()
 		} else {
 			cust := q.effect(k, params, since, res, &w.memo, eff)
 			scale(eff, opt.Score)
@@ -242,6 +242,20 @@ func (w *work) queue(d *Decision, o Observation) {
 	d.Queues = append(d.Queues, qd)
 }
 
+// promiseMinutes is the callback promise for q: CallbackMargin after the first interval the
+// observed gap is closed in, or after the horizon when it stays open all along; from
+// PromiseMinutes to MaxPromiseMinutes.
+func (q *queueGap) promiseMinutes(horizon time.Duration) int {
+	until := horizon
+	for j := 1; j < len(q.starts); j++ {
+		if q.total[j] < OpenGapAgents {
+			until = q.starts[j].Sub(q.starts[0])
+			break
+		}
+	}
+	return min(MaxPromiseMinutes, max(PromiseMinutes, int((until+CallbackMargin).Minutes())))
+}
+
 // resources is the agents a resource strategy adds (Overflow: backup agents; PauseOutbound:
 // outbound agents; CallIn: on-call staff before the show rate), at least what it was activated
 // with when it is in force (its agents are busy now, so no longer counted as available).
@@ -280,6 +294,7 @@ func (w *work) precondition(q *queueGap, k Kind, p *Params, capShare float64) st
 		if p.CallbackAfterSeconds <= 0 {
 			p.CallbackAfterSeconds = callbackAfter(q.obs)
 		}
+		p.PromiseMinutes = q.promiseMinutes(w.horizon)
 	case BotFirst:
 		if q.chat < 0 || q.ch[q.chat].rate[q.peak] <= 0 {
 			return "no chat handoffs"
@@ -393,13 +408,13 @@ func (c cand) maxShareFor(capShare float64) float64 {
 	return max(c.minShare, min(c.maxShare, capShare/c.capPerShare))
 }
 
-// altAgents is the most the stronger alternative adds in one interval.
-func (c cand) altAgents() float64 {
+// callbackEffect is a Callback candidate's expected effect: the most it adds in one interval.
+func (c cand) callbackEffect() Effect {
 	m := 0.0
-	for _, e := range c.alt.eff {
+	for _, e := range c.eff {
 		m = max(m, e)
 	}
-	return m
+	return Effect{Agents: m, CustomersPerHour: c.unitCustomers, Cost: c.cost}
 }
 
 // divertCapPerShare is the share of the cap one unit of divert share takes: the callers expected
@@ -412,8 +427,8 @@ func (q *queueGap) divertCapPerShare() float64 {
 	return 1
 }
 
-// callbackCand is Callback's candidate with params p, and, unless p already offers it at the
-// earliest, the stronger alternative offering it after SoonCallbackAfter(target).
+// callbackCand is Callback's candidate with params p and, as alternatives, the sooner offers
+// (callbackLevels) it may move to.
 func (w *work) callbackCand(q *queueGap, c cand, p Params, since time.Time, score, fixed float64, n int) cand {
 	mk := func(p Params) cand {
 		x := c
@@ -426,11 +441,12 @@ func (w *work) callbackCand(q *queueGap, c cand, p Params, since time.Time, scor
 		return x
 	}
 	primary := mk(p)
-	if soon := soonCallbackAfter(q.obs); p.CallbackAfterSeconds > soon {
-		q2 := p
-		q2.CallbackAfterSeconds = soon
-		alt := mk(q2)
-		primary.alt = &alt
+	for _, after := range callbackLevels(q.obs) {
+		if after < p.CallbackAfterSeconds {
+			sooner := p
+			sooner.CallbackAfterSeconds = after
+			primary.alts = append(primary.alts, mk(sooner))
+		}
 	}
 	return primary
 }
