@@ -43,7 +43,13 @@ export function Wallboard({ token, live, onAuthLost }) {
     }
     if (a.status === 'fulfilled') setAgents(items(a.value, 'agents'));
     if (w.status === 'fulfilled') setWaiting(items(w.value, 'contacts'));
-    if (o.status === 'fulfilled' && h.status === 'fulfilled') setHandled([...items(o.value, 'contacts'), ...items(h.value, 'contacts')]);
+    if (o.status === 'fulfilled' && h.status === 'fulfilled') {
+      // The two reads race the contact's life: one accepted between them is in both lists. One row
+      // per contact, the assigned one (read with the second list) winning.
+      const byID = new Map();
+      for (const c of [...items(o.value, 'contacts'), ...items(h.value, 'contacts')]) byID.set(c.id, c);
+      setHandled([...byID.values()]);
+    }
     // The figures also come over the WebSocket: a platform that cannot read them (yet) is no error.
     const failed = [a, w, o, h, ...(b.status === 'rejected' && b.reason?.status === 404 ? [] : [b])].find((x) => x.status === 'rejected');
     setError(failed ? failed.reason.message : '');
