@@ -88,6 +88,11 @@ const maxIntervals = 366 * 24 * 12
 // MaxCustomers bounds a scenario's expected arrivals in all (the customers are drawn up front).
 const MaxCustomers = 5_000_000
 
+// MaxAgents bounds every count of agents in a scenario (a plan's interval, each reserve).
+const MaxAgents = 100_000
+
+func agents(n int) bool { return n >= 0 && n <= MaxAgents }
+
 // ErrScenario wraps every complaint about a scenario.
 var ErrScenario = errors.New("sim: scenario")
 
@@ -157,8 +162,8 @@ func (sc Scenario) Validate() error {
 		return bad("callback_accept must be a share in [0, 1], got %v", sc.CallbackAccept)
 	case !share(sc.BotResolution) || sc.BotResolution > BotResolutionGood:
 		return bad("bot_resolution must be in [0, %v], got %v", BotResolutionGood, sc.BotResolution)
-	case sc.BackupAgents < 0 || sc.OnCallAgents < 0 || sc.MovableAgents < 0 || sc.OutboundAgents < 0:
-		return bad("reserve agents must not be negative")
+	case !agents(sc.BackupAgents) || !agents(sc.OnCallAgents) || !agents(sc.MovableAgents) || !agents(sc.OutboundAgents):
+		return bad("reserve agents must be from 0 to %d", MaxAgents)
 	case !sc.MeasureTo.IsZero() && !sc.MeasureTo.After(sc.MeasureFrom):
 		return bad("measure_to must be after measure_from")
 	}
@@ -178,8 +183,8 @@ func (sc Scenario) Validate() error {
 		}
 	}
 	for i, n := range sc.Agents {
-		if n < 0 || n > 100000 {
-			return bad("agents[%d] = %d: want 0–100000", i, n)
+		if !agents(n) {
+			return bad("agents[%d] = %d: want 0–%d", i, n, MaxAgents)
 		}
 	}
 	if fe := sc.Settings.Check(); len(fe) > 0 {

@@ -344,6 +344,11 @@ func TestSettings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Fields left at 0 take their defaults before the check (the route does the same).
+	partial, err := fx.eng.PutSettings(ctx, fx.other, strategy.Settings{Enabled: true, DivertCapPercent: 10})
+	if err != nil || partial.DivertCapPercent != 10 || partial.HorizonMinutes != strategy.Defaults().HorizonMinutes {
+		t.Fatalf("partial settings: %+v %v", partial, err)
+	}
 	read, err := fx.eng.Settings(ctx, fx.acme)
 	if err != nil || read.Enabled || read.HorizonMinutes != 30 || read.WithdrawAfterMinutes != got.WithdrawAfterMinutes || len(read.Strategies) == 0 {
 		t.Fatalf("settings %+v %v", read, err)

@@ -26,7 +26,7 @@ import (
 const judgeTries = 3
 
 // judgeDue judges what res withdrew and the activations in force whose window reached
-// JudgeEvery. Activations of one queue whose windows start together (activated by one decision,
+// JudgeEvery, the engine's own only (never one an override forced on). Activations of one queue whose windows start together (activated by one decision,
 // or judged last together) are judged together against one counterfactual without any of them
 // (strategy.JudgeTogether): the effect seen is shared, not counted once per strategy.
 func (e *Engine) judgeDue(ctx context.Context, t tenant.ID, res runResult) error {
@@ -39,7 +39,9 @@ func (e *Engine) judgeDue(ctx context.Context, t tenant.ID, res runResult) error
 		order  []string
 	)
 	add := func(v versioned) {
-		if v.rec.Start.At.IsZero() || !res.now.After(v.rec.Start.At) {
+		// An override's window is the supervisor's choice: it teaches the scores nothing about
+		// when the engine should choose the strategy (docs/dispatch-engine.md).
+		if v.rec.Source == strategy.ByOverride || v.rec.Start.At.IsZero() || !res.now.After(v.rec.Start.At) {
 			return
 		}
 		k := v.rec.Queue + "|" + v.rec.Start.At.UTC().Format(time.RFC3339Nano)

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/lingxi/lingxi/events"
 	"github.com/lingxi/lingxi/shared/httpapi"
@@ -29,7 +30,7 @@ import (
 const (
 	// MaxOverride is the longest an override lasts.
 	MaxOverride = 24 * time.Hour
-	// MaxOverrides is the most overrides a tenant keeps at once.
+	// MaxOverrides is the most overrides a tenant has in force at once.
 	MaxOverrides = 200
 	// overrideTries bounds the attempts of an override whose state write lost a race.
 	overrideTries = 5
@@ -56,8 +57,11 @@ func checkOverride(o strategy.Override, now time.Time) []httpapi.FieldError {
 	if o.By == "" {
 		bad("/by", "must name the supervisor")
 	}
-	if len(o.Reason) > 1000 {
-		bad("/reason", "must be at most 1000 bytes")
+	if utf8.RuneCountInString(o.Reason) > strategy.MaxOverrideReason {
+		bad("/reason", fmt.Sprintf("must be at most %d characters", strategy.MaxOverrideReason))
+	}
+	if o.Params != nil {
+		fe = append(fe, o.Params.Check("/params")...)
 	}
 	return fe
 }
@@ -76,7 +80,7 @@ func (e *Engine) PutOverride(ctx context.Context, t tenant.ID, o strategy.Overri
 	if fe := checkOverride(o, now); len(fe) > 0 {
 		return strategy.Override{}, fmt.Errorf("%w: %w", ErrInvalid, httpapi.Invalid(fe...))
 	}
-	existing, err := e.Overrides(ctx, t)
+	existing, err := e.overridesAt(ctx, t, now)
 	if err != nil {
 		return strategy.Override{}, err
 	}

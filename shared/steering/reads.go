@@ -36,10 +36,10 @@ func (e *Engine) Settings(ctx context.Context, t tenant.ID) (strategy.Settings, 
 // PutSettings replaces t's settings with s (the defaults filled in) and returns them as kept. Bad
 // settings are an *httpapi.Error of kind validation listing the fields (Settings.Check).
 func (e *Engine) PutSettings(ctx context.Context, t tenant.ID, s strategy.Settings) (strategy.Settings, error) {
+	s = s.WithDefaults()
 	if fe := s.Check(); len(fe) > 0 {
 		return strategy.Settings{}, fmt.Errorf("%w: %w", ErrInvalid, httpapi.Invalid(fe...))
 	}
-	s = s.WithDefaults()
 	for try := 0; ; try++ {
 		ver, err := e.db.Get(ctx, t, settingsKey, nil)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {

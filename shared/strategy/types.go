@@ -171,6 +171,9 @@ type Context struct {
 	Channel string `json:"channel"`
 }
 
+// MaxOverrideReason is the longest reason an override keeps, in characters.
+const MaxOverrideReason = 500
+
 // Override is a supervisor's order for one strategy on one queue: On forces it active (with the
 // catalog's default params unless given), !On keeps it off, until Until. The engine keeps to it.
 type Override struct {

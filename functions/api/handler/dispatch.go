@@ -147,6 +147,7 @@ func (api *API) putDispatchSettings(ctx context.Context, r *httpapi.Request, p a
 	if err := r.DecodeJSON(&s); err != nil {
 		return httpapi.Response{}, err
 	}
+	s = s.WithDefaults() // fields left at 0 take their defaults, then every field is checked
 	if fe := s.Check(); len(fe) > 0 {
 		return httpapi.Response{}, httpapi.Invalid(fe...)
 	}
@@ -342,8 +343,11 @@ func (b overrideBody) check() []httpapi.FieldError {
 	if b.Params != nil && !b.On {
 		fe = append(fe, httpapi.FieldError{Field: "/params", Reason: "only an override that turns the strategy on takes params"})
 	}
-	if n := len([]rune(b.Reason)); n > 500 {
-		fe = append(fe, httpapi.FieldError{Field: "/reason", Reason: "must be at most 500 characters"})
+	if n := len([]rune(b.Reason)); n > strategy.MaxOverrideReason {
+		fe = append(fe, httpapi.FieldError{Field: "/reason", Reason: fmt.Sprintf("must be at most %d characters", strategy.MaxOverrideReason)})
+	}
+	if b.Params != nil && b.On {
+		fe = append(fe, b.Params.Check("/params")...)
 	}
 	return fe
 }

@@ -145,6 +145,13 @@ func TestDispatchRoutes(t *testing.T) {
 	e.call(t, "POST", "/v1/dispatch/overrides", key, `{"queue":"loans","strategy":"overflow","on":true,"minutes":30}`).problemIs(t, "unknown queue", http.StatusUnprocessableEntity, "dispatch-override-rejected")
 	e.call(t, "POST", "/v1/dispatch/overrides", key, `{"queue":"cards","strategy":"teleport","on":true,"minutes":0}`).want(t, "bad override", http.StatusBadRequest, "/strategy", "/minutes")
 	e.call(t, "POST", "/v1/dispatch/overrides", key, `{"queue":"cards","strategy":"overflow","on":false,"minutes":1441,"params":{"agents":2}}`).want(t, "off with params", http.StatusBadRequest, "/minutes", "/params")
+	// Params an executor would misuse: a share over 1, a link partners would text that is no
+	// http(s) link, a wait that would overflow a duration.
+	e.call(t, "POST", "/v1/dispatch/overrides", key, `{"queue":"cards","strategy":"divert","on":true,"minutes":5,"params":{"divert_share":5,"divert_link":"javascript:alert(1)","expected_wait_seconds":99999999999}}`).want(t, "bad params", http.StatusBadRequest, "/params/divert_share", "/params/divert_link", "/params/expected_wait_seconds")
+	// A Chinese reason of 500 characters (1,500 bytes) is within the contract's 500.
+	long := e.call(t, "POST", "/v1/dispatch/overrides", key, `{"queue":"cards","strategy":"announce_wait","on":false,"minutes":5,"reason":"`+strings.Repeat("忙", 500)+`"}`)
+	long.want(t, "long Chinese reason", http.StatusCreated)
+	e.call(t, "DELETE", "/v1/dispatch/overrides/"+long.body["id"].(string), key, "").want(t, "end the long reason's override", http.StatusNoContent)
 	if r = e.call(t, "GET", "/v1/dispatch/overrides", key, ""); len(r.items()) != 1 || r.items()[0]["id"] != ovr {
 		t.Fatalf("overrides: %v", r.body)
 	}

@@ -129,8 +129,10 @@ last: {"policy":…,"service_level":…,"asa_s":…,"abandon_rate":…,"diverted
 	if *slSeconds < 1 || *slSeconds > 3600 {
 		return usageErr("--sl-seconds: want 1 to 3600, got %d", *slSeconds)
 	}
-	if *backup < 0 || *onCall < 0 || *movable < 0 || *outbound < 0 {
-		return usageErr("agent counts must be from 0 to 100000")
+	for _, n := range []int{*backup, *onCall, *movable, *outbound} {
+		if n < 0 || n > sim.MaxAgents {
+			return usageErr("--backup, --on-call, --movable, --outbound: want 0 to %d agents, got %d", sim.MaxAgents, n)
+		}
 	}
 	var policies []sim.Policy
 	switch *policy {
