@@ -54,11 +54,6 @@ type ActivationRecord struct {
 	Start Snapshot `json:"-"`
 }
 
-// Active reports whether the record is still in force at now (not withdrawn, not lapsed).
-func (r ActivationRecord) Active(now time.Time) bool {
-	return r.WithdrawnAt == nil && now.Before(r.Until)
-}
-
 // Snapshot is one queue's counters at a moment: what a judgement's observed outcome is measured
 // from, and what its counterfactual replays.
 type Snapshot struct {

@@ -54,6 +54,10 @@ func (e *Engine) judgeDue(ctx context.Context, t tenant.ID, res runResult) error
 		add(w)
 	}
 	for _, a := range res.active {
+		// Not due, or an override's: no need to read its record (Start.At is never before Since).
+		if a.Source == strategy.ByOverride || res.now.Sub(a.Since) < JudgeEvery {
+			continue
+		}
 		var rec ActivationRecord
 		ver, err := e.db.Get(ctx, t, activationKey(a.ID), &rec)
 		if errors.Is(err, store.ErrNotFound) {

@@ -3,6 +3,7 @@ package strategy
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 )
@@ -145,7 +146,7 @@ func (w *work) apply(d *Decision, q *queueGap, qd *QueueDecision, hs []held, can
 		}
 	}
 	for _, a := range d.Active {
-		if a.Queue == queue && !containsKind(qd.Chosen, a.Strategy) {
+		if a.Queue == queue && !slices.Contains(qd.Chosen, a.Strategy) {
 			qd.Chosen = append(qd.Chosen, a.Strategy)
 		}
 	}
@@ -237,15 +238,6 @@ func effectText(e Effect, p Params, k Kind) string {
 func hasActive(as []Activation, queue string, k Kind, overrideID string) bool {
 	for _, a := range as {
 		if a.Queue == queue && a.Strategy == k && a.OverrideID == overrideID {
-			return true
-		}
-	}
-	return false
-}
-
-func containsKind(ks []Kind, k Kind) bool {
-	for _, x := range ks {
-		if x == k {
 			return true
 		}
 	}

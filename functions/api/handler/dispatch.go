@@ -147,11 +147,7 @@ func (api *API) putDispatchSettings(ctx context.Context, r *httpapi.Request, p a
 	if err := r.DecodeJSON(&s); err != nil {
 		return httpapi.Response{}, err
 	}
-	s = s.WithDefaults() // fields left at 0 take their defaults, then every field is checked
-	if fe := s.Check(); len(fe) > 0 {
-		return httpapi.Response{}, httpapi.Invalid(fe...)
-	}
-	stored, err := e.PutSettings(ctx, p.Tenant, s)
+	stored, err := e.PutSettings(ctx, p.Tenant, s) // defaults filled, then checked: a validation error is the 400
 	if err != nil {
 		return httpapi.Response{}, fmt.Errorf("put dispatch settings of %s: %w", p.Tenant, err)
 	}

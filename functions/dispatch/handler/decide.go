@@ -100,10 +100,7 @@ func (h *Handler) decideOnce(ctx context.Context, t tenant.ID, sr *steeringRead)
 		return 0, err
 	}
 	now := h.now().UTC()
-	queues := make(map[string]floor.Queue, len(qs))
-	for _, q := range qs {
-		queues[q.ID] = q
-	}
+	queues := queuesByID(qs)
 	steer := newSteering(st, now, queues)
 	rq := make(map[string]routing.Queue, len(qs))
 	for _, q := range qs {

@@ -151,12 +151,11 @@ func (h *Handler) fire(ctx context.Context, t tenant.ID, tm Timer) (fired bool, 
 		if err != nil {
 			return false, err
 		}
-		qs, err := h.cfg.Floor.Queues(ctx, t)
-		if err != nil {
-			return false, err
+		now := h.now().UTC()
+		rule := func(q floor.Queue) floor.WaitRule { // the contact's own queue, as ExpireWaitBy reads it
+			return newSteering(st, now, map[string]floor.Queue{q.ID: q}).waitRule(q)
 		}
-		steer := newSteering(st, h.now().UTC(), queuesByID(qs))
-		if _, err := h.cfg.Floor.ExpireWaitBy(ctx, t, tm.ContactID, steer.waitRule); err != nil && !errors.Is(err, floor.ErrNotFound) {
+		if _, err := h.cfg.Floor.ExpireWaitBy(ctx, t, tm.ContactID, rule); err != nil && !errors.Is(err, floor.ErrNotFound) {
 			return false, err
 		}
 	}
