@@ -325,16 +325,12 @@ func (a *dpAgg) add(r, static sim.Result) {
 	}
 }
 
+// dpMedian is median (human.go) of a copy, NaN for none (a column with nothing to show).
 func dpMedian(xs []float64) float64 {
 	if len(xs) == 0 {
 		return math.NaN()
 	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+	return median(slices.Clone(xs))
 }
 
 func dpQuantile(xs []int64, q float64) float64 {

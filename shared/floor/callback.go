@@ -61,15 +61,10 @@ func (f *Floor) RequestCallback(ctx context.Context, t tenant.ID, contactID, num
 		if err != nil {
 			return err
 		}
-		attrs := make(map[string]string, len(c.Attributes)+4)
-		maps.Copy(attrs, c.Attributes)
-		attrs[AttrCallbackRequested] = "true"
-		attrs[AttrCallbackNumber] = number
-		attrs[AttrCallbackPromisedBy] = promisedBy.UTC().Format(time.RFC3339)
-		attrs[AttrCallbackOffered] = "true"
-		c.Attributes, c.UpdatedAt = attrs, f.clock()
-		ops := []store.Op{store.PutOp(t, ContactKey(c.ID), c, cv), store.PutOp(t, waitingKey(c.ID), c.waitingCopy(), wv)}
-		if err := f.commit.Commit(ctx, ops); err != nil {
+		c.UpdatedAt = f.clock()
+		extra := map[string]string{AttrCallbackRequested: "true", AttrCallbackNumber: number,
+			AttrCallbackPromisedBy: promisedBy.UTC().Format(time.RFC3339)}
+		if err := f.keepForCallback(ctx, t, &c, cv, wv, extra); err != nil {
 			return fmt.Errorf("callback for %s: %w", c.ID, err)
 		}
 		out = c
@@ -88,4 +83,16 @@ func (f *Floor) EndCall(ctx context.Context, t tenant.ID, contactID string, reas
 		return Contact{}, fmt.Errorf("end call %s: %w: reason %q", contactID, ErrInvalid, reason)
 	}
 	return f.endByCustomer(ctx, t, contactID, reason, true)
+}
+
+// keepForCallback writes queued contact c (read at version cv, its waiting item at wv) kept for a
+// callback: its attributes with extra and callback_offered=true, on the contact and its waiting
+// copy, in one transaction. c is updated in place.
+func (f *Floor) keepForCallback(ctx context.Context, t tenant.ID, c *Contact, cv, wv int64, extra map[string]string) error {
+	attrs := make(map[string]string, len(c.Attributes)+len(extra)+1)
+	maps.Copy(attrs, c.Attributes)
+	maps.Copy(attrs, extra)
+	attrs[AttrCallbackOffered] = "true"
+	c.Attributes = attrs
+	return f.commit.Commit(ctx, []store.Op{store.PutOp(t, ContactKey(c.ID), *c, cv), store.PutOp(t, waitingKey(c.ID), c.waitingCopy(), wv)})
 }

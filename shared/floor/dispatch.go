@@ -228,17 +228,7 @@ func (f *Floor) ExpireWaitBy(ctx context.Context, t tenant.ID, contactID string,
 		}
 		c.UpdatedAt = now
 		if r.Callback {
-			attrs := make(map[string]string, len(c.Attributes)+len(r.Attributes)+1)
-			for k, v := range c.Attributes {
-				attrs[k] = v
-			}
-			for k, v := range r.Attributes {
-				attrs[k] = v
-			}
-			attrs[AttrCallbackOffered] = "true"
-			c.Attributes = attrs
-			ops := []store.Op{store.PutOp(t, ContactKey(c.ID), c, cv), store.PutOp(t, waitingKey(c.ID), c.waitingCopy(), wv)}
-			if err := f.commit.Commit(ctx, ops); err != nil {
+			if err := f.keepForCallback(ctx, t, &c, cv, wv, r.Attributes); err != nil {
 				return fmt.Errorf("offer callback to %s: %w", c.ID, err)
 			}
 			out = c

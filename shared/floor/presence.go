@@ -151,3 +151,14 @@ func (p Presence) Routing() routing.Agent {
 	}
 	return a
 }
+
+// HasSkills reports whether p has every skill of want (proficiency ≥ 1), as routing qualifies an
+// agent for a queue's skills.
+func (p Presence) HasSkills(want []string) bool {
+	for _, s := range want {
+		if p.Skills[s] < 1 {
+			return false
+		}
+	}
+	return true
+}

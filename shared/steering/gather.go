@@ -250,7 +250,7 @@ func (e *Engine) observe(r queueRead, byID map[string]floor.Queue, presences []f
 			ArrivalsPerHour: round2(c.perHour), ServiceLevel: r.fig.ServiceLevel, AbandonRate: r.fig.AbandonRate, Forecast: c.forecast}
 		caps := []int{}
 		for _, p := range presences {
-			if p.State == floor.AgentOffline || p.Capacity[c.ch] <= 0 || !hasAll(p.Skills, q.Skills) {
+			if p.State == floor.AgentOffline || p.Capacity[c.ch] <= 0 || !p.HasSkills(q.Skills) {
 				continue
 			}
 			load := p.Load(c.ch)
@@ -286,16 +286,16 @@ func (e *Engine) observe(r queueRead, byID map[string]floor.Queue, presences []f
 	}
 	backups := backupSkillSets(q, byID)
 	for _, p := range presences {
-		if p.State != floor.AgentAvailable || hasAll(p.Skills, q.Skills) {
+		if p.State != floor.AgentAvailable || p.HasSkills(q.Skills) {
 			continue
 		}
 		free := p.Free(events.ChannelVoice) || p.Free(events.ChannelChat)
-		if free && slices.ContainsFunc(backups, func(skills []string) bool { return hasAll(p.Skills, skills) }) {
+		if free && slices.ContainsFunc(backups, func(skills []string) bool { return p.HasSkills(skills) }) {
 			ob.BackupAgents++
 		}
 	}
 	for _, p := range presences {
-		if p.State == floor.AgentAvailable && hasAll(p.Skills, q.Skills) && p.Capacity[events.ChannelVoice] > 0 &&
+		if p.State == floor.AgentAvailable && p.HasSkills(q.Skills) && p.Capacity[events.ChannelVoice] > 0 &&
 			p.Capacity[events.ChannelChat] > 0 && p.Load(events.ChannelVoice) == 0 {
 			ob.MovableAgents++
 		}
@@ -322,16 +322,6 @@ func backupSkillSets(q floor.Queue, byID map[string]floor.Queue) [][]string {
 		}
 	}
 	return out
-}
-
-// hasAll reports whether an agent with skills has every one of want (proficiency ≥ 1).
-func hasAll(skills map[string]int, want []string) bool {
-	for _, s := range want {
-		if skills[s] < 1 {
-			return false
-		}
-	}
-	return true
 }
 
 // capacity is contacts per agent on ch: the signed-in agents' most common capacity.

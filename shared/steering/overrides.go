@@ -47,8 +47,7 @@ func checkOverride(o strategy.Override, now time.Time) []httpapi.FieldError {
 	if o.Queue == "" || len(o.Queue) > 128 {
 		bad("/queue", "must be a queue id")
 	}
-	known := slices.ContainsFunc(strategy.Catalog(), func(s strategy.Spec) bool { return s.Kind == o.Strategy })
-	if !known {
+	if !strategy.Known(o.Strategy) {
 		bad("/strategy", "must be one of the catalog's strategies")
 	}
 	if !o.Until.After(now) || o.Until.Sub(now) > MaxOverride {
@@ -79,13 +78,6 @@ func (e *Engine) PutOverride(ctx context.Context, t tenant.ID, o strategy.Overri
 	}
 	if fe := checkOverride(o, now); len(fe) > 0 {
 		return strategy.Override{}, fmt.Errorf("%w: %w", ErrInvalid, httpapi.Invalid(fe...))
-	}
-	existing, err := e.overridesAt(ctx, t, now)
-	if err != nil {
-		return strategy.Override{}, err
-	}
-	if len(existing) >= MaxOverrides {
-		return strategy.Override{}, httpapi.Errorf(httpapi.KindConflict, "at most %d overrides are kept; delete some", MaxOverrides)
 	}
 	set, err := e.Settings(ctx, t)
 	if err != nil {
@@ -155,7 +147,9 @@ func (e *Engine) applyOverride(ctx context.Context, t tenant.ID, o strategy.Over
 		why = ": " + strings.TrimSuffix(o.Reason, ".")
 	}
 	ops := []store.Op{store.CreateOp(t, overrideKey(o.ID), o, store.WithTTL(o.Until.Add(OverrideKeep)))}
-	// The newest order for a queue's strategy replaces the older ones: they end here.
+	// The newest order for a queue's strategy replaces the older ones: they end here. The same
+	// listing counts those in force against MaxOverrides.
+	inForce := 0
 	for rec, err := range store.Records(ctx, e.db, t, KindOverride, "", store.PageRequest{Limit: store.MaxLimit}) {
 		if err != nil {
 			return nil, fmt.Errorf("read the overrides: %w", err)
@@ -164,9 +158,15 @@ func (e *Engine) applyOverride(ctx context.Context, t tenant.ID, o strategy.Over
 		if err := rec.Decode(&old); err != nil {
 			return nil, fmt.Errorf("read the overrides: %w", err)
 		}
+		if now.Before(old.Until) {
+			inForce++
+		}
 		if old.ID != o.ID && old.Queue == o.Queue && old.Strategy == o.Strategy {
 			ops = append(ops, store.DeleteOp(t, overrideKey(old.ID), rec.Version))
 		}
+	}
+	if inForce >= MaxOverrides {
+		return nil, httpapi.Errorf(httpapi.KindConflict, "at most %d overrides are kept; delete some", MaxOverrides)
 	}
 	var evs []events.Envelope
 	keep := make([]strategy.Activation, 0, len(st.Active))

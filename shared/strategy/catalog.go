@@ -97,7 +97,11 @@ func kindIndex(k Kind) int {
 	return -1
 }
 
-func kindList() string {
+// Known reports whether k is a strategy of the catalog.
+func Known(k Kind) bool { return kindIndex(k) >= 0 }
+
+// KindList names the catalog's strategies, in its order, for a refusal ("divert, bot_first, …").
+func KindList() string {
 	names := make([]string, len(catalog))
 	for i, sp := range catalog {
 		names[i] = string(sp.Kind)

@@ -125,7 +125,7 @@ func (s Settings) Check() []jsonptr.FieldError {
 		v := s.Strategies[k]
 		ptr := jsonptr.Key("/strategies", string(k))
 		if _, ok := specOf(k); !ok {
-			add(ptr, "is not a strategy of the catalog (%s)", kindList())
+			add(ptr, "is not a strategy of the catalog (%s)", KindList())
 			continue
 		}
 		if v.Cost != nil && (bad(*v.Cost) || *v.Cost < 0 || *v.Cost > MaxCost) {

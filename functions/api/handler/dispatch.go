@@ -314,24 +314,13 @@ type overrideBody struct {
 	Reason string `json:"reason,omitempty" jsonschema:"maxLength=500"`
 }
 
-// knownKind says whether k is a strategy of the catalog, and names them for the refusal.
-func knownKind(k strategy.Kind) (bool, string) {
-	var names []string
-	known := false
-	for _, sp := range strategy.Catalog() {
-		known = known || sp.Kind == k
-		names = append(names, string(sp.Kind))
-	}
-	return known, strings.Join(names, ", ")
-}
-
 func (b overrideBody) check() []httpapi.FieldError {
 	var fe []httpapi.FieldError
 	if !botconfig.ValidID(b.Queue) {
 		fe = append(fe, httpapi.FieldError{Field: "/queue", Reason: "must be a queue id: 1-64 of a-z, 0-9, _ and -"})
 	}
-	if known, names := knownKind(b.Strategy); !known {
-		fe = append(fe, httpapi.FieldError{Field: "/strategy", Reason: "must be one of " + names})
+	if !strategy.Known(b.Strategy) {
+		fe = append(fe, httpapi.FieldError{Field: "/strategy", Reason: "must be one of " + strategy.KindList()})
 	}
 	if b.Minutes < 1 || b.Minutes > MaxOverrideMinutes {
 		fe = append(fe, httpapi.FieldError{Field: "/minutes", Reason: fmt.Sprintf("must be from 1 to %d", MaxOverrideMinutes)})

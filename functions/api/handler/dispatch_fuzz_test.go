@@ -35,7 +35,7 @@ func FuzzDispatchOverrideBody(f *testing.F) {
 		if httpapi.DecodeStrictJSON(body, &b) != nil || len(b.check()) > 0 {
 			return
 		}
-		if known, _ := knownKind(b.Strategy); !known || b.Minutes < 1 || b.Minutes > MaxOverrideMinutes {
+		if !strategy.Known(b.Strategy) || b.Minutes < 1 || b.Minutes > MaxOverrideMinutes {
 			t.Fatalf("accepted %+v", b)
 		}
 		until := at.Add(time.Duration(b.Minutes) * time.Minute)

@@ -57,9 +57,9 @@ func (h *Handler) decideOrRetry(ctx context.Context, t tenant.ID) error {
 // waited their queue's maximum are abandoned or kept for a callback. An offer lost to a race
 // (store.ErrConflict) makes it read and decide again, at most MaxRounds times.
 func (h *Handler) decide(ctx context.Context, t tenant.ID) error {
-	var st steeringRead
+	st := steeringReadFor(ctx, t)
 	for round := 1; ; round++ {
-		lost, err := h.decideOnce(ctx, t, &st)
+		lost, err := h.decideOnce(ctx, t, st)
 		if err != nil || lost == 0 {
 			return err
 		}

@@ -81,6 +81,7 @@ func (h *Handler) HandleStream(ctx context.Context, ev lambdaevents.KinesisEvent
 			b.add(t)
 		}
 	}
+	ctx = context.WithValue(ctx, steeringReadsKey{}, &steeringReads{}) // one overlay read per tenant and batch
 	resp, err := h.consumer.Handle(context.WithValue(ctx, batchKey{}, b), ev)
 	for _, t := range b.tenants {
 		if derr := h.decideOrRetry(ctx, t); derr != nil {

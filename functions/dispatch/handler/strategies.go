@@ -8,6 +8,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/lingxi/lingxi/events"
@@ -48,7 +49,7 @@ type queueSteer struct {
 	notes    []string
 }
 
-// readSteering reads t's strategies in force: one read of the overlay per decision.
+// readSteering reads t's strategies in force from the store (steeringOf shares one read).
 func (h *Handler) readSteering(ctx context.Context, t tenant.ID) (overlay.State, error) {
 	st, _, err := overlay.Read(ctx, h.cfg.DB, t)
 	if err != nil {
@@ -57,14 +58,20 @@ func (h *Handler) readSteering(ctx context.Context, t tenant.ID) (overlay.State,
 	return st, nil
 }
 
-// steeringRead is a decision's one read of the overlay, made when a round first has contacts
-// waiting (a decision with nobody waiting reads none) and kept for its later rounds.
+// steeringRead is one read of a tenant's overlay, made when first needed (a decision with nobody
+// waiting reads none) and kept: for a decision's later rounds, and within a stream batch for every
+// event of the tenant and the decision after the batch (steeringReads).
 type steeringRead struct {
+	mu   sync.Mutex
 	st   overlay.State
 	done bool
 }
 
+// get reads once: callers of the same tenant wait for the one read (as conversation.Models loads a
+// model once however many wait); a failed read is tried again by the next caller.
 func (r *steeringRead) get(ctx context.Context, h *Handler, t tenant.ID) (overlay.State, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if r.done {
 		return r.st, nil
 	}
@@ -74,6 +81,41 @@ func (r *steeringRead) get(ctx context.Context, h *Handler, t tenant.ID) (overla
 	}
 	r.st, r.done = st, true
 	return st, nil
+}
+
+// steeringReadsKey is the context key of a stream batch's steeringReads.
+type steeringReadsKey struct{}
+
+// steeringReads are a stream batch's reads of the overlay, one per tenant: the batch's events
+// (contact.queued, dispatch.strategy) and the decisions after it share it.
+type steeringReads struct {
+	mu sync.Mutex
+	m  map[tenant.ID]*steeringRead
+}
+
+// steeringReadFor is t's read of the overlay: the stream batch's when ctx is inside one, a new
+// one otherwise.
+func steeringReadFor(ctx context.Context, t tenant.ID) *steeringRead {
+	rs, ok := ctx.Value(steeringReadsKey{}).(*steeringReads)
+	if !ok {
+		return &steeringRead{}
+	}
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	if rs.m == nil {
+		rs.m = map[tenant.ID]*steeringRead{}
+	}
+	r := rs.m[t]
+	if r == nil {
+		r = &steeringRead{}
+		rs.m[t] = r
+	}
+	return r
+}
+
+// steeringOf reads t's strategies in force, once per stream batch.
+func (h *Handler) steeringOf(ctx context.Context, t tenant.ID) (overlay.State, error) {
+	return steeringReadFor(ctx, t).get(ctx, h, t)
 }
 
 // newSteering resolves st's activations in force at now over the tenant's queues.
@@ -190,7 +232,7 @@ func (s *steering) hold(st overlay.State, queues map[string]floor.Queue, waiting
 		}
 		var both []floor.Presence
 		for _, p := range ps {
-			if p.Capacity[events.ChannelVoice] > 0 && p.Capacity[events.ChannelChat] > 0 && skilled(p, q.Skills) {
+			if p.Capacity[events.ChannelVoice] > 0 && p.Capacity[events.ChannelChat] > 0 && p.HasSkills(q.Skills) {
 				both = append(both, p)
 			}
 		}
@@ -218,16 +260,6 @@ func (s *steering) hold(st overlay.State, queues map[string]floor.Queue, waiting
 			agents[i].Capacity[routing.ChannelChat] = min(agents[i].Capacity[routing.ChannelChat], agents[i].Load[routing.ChannelChat])
 		}
 	}
-}
-
-// skilled reports whether p has every skill (proficiency ≥ 1).
-func skilled(p floor.Presence, skills []string) bool {
-	for _, sk := range skills {
-		if p.Skills[sk] < 1 {
-			return false
-		}
-	}
-	return true
 }
 
 // explain adds to a's explanation the strategies of its queue, and for a chat the agents held
@@ -279,7 +311,7 @@ func (h *Handler) strategyChanged(ctx context.Context, t tenant.ID, e events.Env
 	if d.Action == events.StrategyWithdrawn || d.Strategy != strategy.Callback {
 		return nil
 	}
-	st, err := h.readSteering(ctx, t)
+	st, err := h.steeringOf(ctx, t)
 	if err != nil {
 		return err
 	}

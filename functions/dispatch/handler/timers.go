@@ -147,7 +147,7 @@ func (h *Handler) fire(ctx context.Context, t tenant.ID, tm Timer) (fired bool, 
 		}
 	case TimerMaxWait:
 		// Under the dispatch engine's callback in force, if any (strategies.go).
-		st, err := h.readSteering(ctx, t)
+		st, err := h.steeringOf(ctx, t)
 		if err != nil {
 			return false, err
 		}
@@ -189,7 +189,7 @@ func (h *Handler) queued(ctx context.Context, t tenant.ID, e events.Envelope) er
 	if err != nil {
 		return err
 	}
-	st, err := h.readSteering(ctx, t)
+	st, err := h.steeringOf(ctx, t)
 	if err != nil {
 		return err
 	}
