@@ -25,6 +25,11 @@ function App() {
     setMe(null);
     setNotice(msg || '');
   };
+  // ended signs out because a session was refused, unless that session is no longer the one kept
+  // (the person signed out already, and a late refusal of the old token must not change the notice).
+  const ended = (token, msg = 'Your session has ended. Sign in again.') => {
+    if (session.load()?.token === token) signOut(msg);
+  };
 
   // Check the stored session (it may have expired or been revoked) and read who is signed in.
   useEffect(() => {
@@ -34,7 +39,7 @@ function App() {
       .then((u) => !gone && setMe(u))
       .catch((err) => {
         if (gone) return;
-        if (err instanceof ApiError && (err.status === 401 || err.status === 403)) signOut('Your session has ended. Sign in again.');
+        if (err instanceof ApiError && (err.status === 401 || err.status === 403)) ended(s.token);
         else setNotice(err.message);
       });
     return () => {
@@ -57,11 +62,11 @@ function App() {
         setWsStatus(st);
         if (st === 'closed')
           call(s.token, 'GET', '/v1/me').catch((err) => {
-            if (err instanceof ApiError && err.status === 401) signOut('Your session has ended. Sign in again.');
+            if (err instanceof ApiError && err.status === 401) ended(s.token);
           });
       };
       conn = connect(c.websocket, s.token, { onStatus });
-      conn.on('error', (m) => m.error === 'unauthenticated' && signOut('Your session has ended. Sign in again.'));
+      conn.on('error', (m) => m.error === 'unauthenticated' && ended(s.token));
       setLive(conn);
     });
     return () => {
@@ -129,9 +134,9 @@ function App() {
         </button>
       </header>
       {current === 'wallboard' ? (
-        <Wallboard token={s.token} me={me} live={live} onAuthLost={signOut} />
+        <Wallboard token={s.token} me={me} live={live} onAuthLost={(msg) => ended(s.token, msg)} />
       ) : (
-        <Desktop token={s.token} me={me} live={live} onAuthLost={signOut} />
+        <Desktop token={s.token} me={me} live={live} onAuthLost={(msg) => ended(s.token, msg)} />
       )}
     </div>
   );
