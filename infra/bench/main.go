@@ -140,8 +140,8 @@ func main() {
 	flag.StringVar(&fcBanksFlag, "forecast-banks", "us,il", "forecast: the banks")
 	flag.StringVar(&fcSchemes, "forecast-schemes", "one-shot,rolling-daily", "forecast: the schemes")
 	flag.Parse()
-	if cfg.only != "" && cfg.only != "spike" && cfg.only != "afqmc" && cfg.only != "edge" && cfg.only != "human" && cfg.only != "forecast" && cfg.only != "dispatch" {
-		fmt.Fprintf(os.Stderr, "bench: -only %q: the parts are: spike, afqmc, edge, human, forecast, dispatch\n", cfg.only)
+	if cfg.only != "" && cfg.only != "spike" && cfg.only != "afqmc" && cfg.only != "edge" && cfg.only != "human" && cfg.only != "forecast" && cfg.only != "dispatch" && cfg.only != "vocspikes" {
+		fmt.Fprintf(os.Stderr, "bench: -only %q: the parts are: spike, afqmc, edge, human, forecast, dispatch, vocspikes\n", cfg.only)
 		os.Exit(2)
 	}
 	cfg.forecast.peers = commaList(fcPeers)
@@ -221,6 +221,13 @@ func run(ctx context.Context, cfg config) error {
 			return fmt.Errorf("dispatch: %w", err)
 		}
 		return writeSection(cfg.out, "dispatch", section)
+	}
+	if cfg.only == "vocspikes" {
+		section, err := runVOCSpikes(ctx, cfg)
+		if err != nil {
+			return fmt.Errorf("vocspikes: %w", err)
+		}
+		return writeSection(cfg.out, "spike alerts", section)
 	}
 	if cfg.only == "spike" {
 		section, err := runSpike(ctx, root, defaultSpike)

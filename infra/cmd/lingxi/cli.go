@@ -27,6 +27,7 @@ var commands = map[string]map[string]command{
 	"staffing": {
 		"erlang": {summary: "agents one interval needs for --sl X/T or --asa (Erlang C; Erlang A with --patience), one JSON line", run: staffingErlang},
 	},
+	"voc": {"spikes": {summary: "learn a seasonal baseline from --history, scan --live for topic spikes: a JSON line per alert, a summary last", run: vocSpikes}},
 	"voice": {
 		"vad":       {summary: "find speech in 8 kHz mono WAV files, one JSON line per file", run: voiceVAD},
 		"say":       {summary: "--lang zh|en TEXT -o FILE.wav: write what the local TTS would play", run: voiceSay},
