@@ -64,20 +64,22 @@ func ReadCountsIn(r io.Reader, loc *time.Location) ([]Count, error) {
 		return nil, fmt.Errorf("%w: line 1: header %q, want %q", ErrCounts, got, Header)
 	}
 	var out []Count
+	last := 1                        // the line of the last row read
 	latest := map[string]time.Time{} // per topic, its latest interval so far
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
 				return nil, fmt.Errorf("%w: line %d: %v", ErrCounts, pe.Line, pe.Err)
 			}
-			return nil, fmt.Errorf("%w: line %d: %v", ErrCounts, line, err)
+			return nil, fmt.Errorf("%w: after line %d: %v", ErrCounts, last, err)
 		}
+		line, _ := cr.FieldPos(0)
+		last = line
 		if len(out) >= MaxRows {
 			return nil, fmt.Errorf("%w: line %d: more than %d rows", ErrCounts, line, MaxRows)
 		}

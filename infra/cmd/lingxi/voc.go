@@ -97,7 +97,7 @@ then {"alerts":…,"topics":…,"intervals":…}. A bad file exits 2 naming the 
 		}
 		topics[c.Topic] = true
 	}
-	intervals := int(last.Sub(first)/ *interval) + 1
+	intervals := int(last.Sub(first) / *interval) + 1
 	if float64(intervals)*float64(len(topics)) > maxScanCells {
 		return usageErr("--live %s: %d topics over %d intervals is more than %d to scan", *livePath, len(topics), intervals, maxScanCells)
 	}
