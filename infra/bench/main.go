@@ -9,6 +9,7 @@
 //	go run ./infra/bench -only human    # the human service alone (human.go); replaces its section
 //	go run ./infra/bench -only forecast # forecasting vs R forecast/prophet and Erlang vs R (forecast.go); replaces its section
 //	go run ./infra/bench -only dispatch # the dispatch engine in simulation on bank-day spikes (dispatch.go); replaces its section
+//	go run ./infra/bench -only vocspikes # spike alerts on bank topic series vs two simple rules (vocspikes.go); replaces its section
 //	go run ./infra/bench -only forecast -forecast-origins 1 -forecast-peers snaive,stlm_ets   # quick look
 //	go run ./infra/bench -only human -human-parts decide   # the routing decision alone
 //	go run ./infra/bench -only edge -edge-parts load -edge-steps 100,200 -edge-window 5s   # quick look
@@ -120,7 +121,7 @@ func main() {
 	flag.BoolVar(&cfg.skipPeers, "ours-only", false, "skip the peers")
 	flag.Uint64Var(&cfg.seed, "seed", 1, "fold seed")
 	flag.BoolVar(&cfg.goBench, "gobench", true, "also run the Go benchmarks (BenchmarkPredict150, devstack overhead, guess-your-question) and report them")
-	flag.StringVar(&cfg.only, "only", "", `run one part alone and update its section of the report: "spike", "afqmc", "edge", "human", "forecast" or "dispatch"`)
+	flag.StringVar(&cfg.only, "only", "", `run one part alone and update its section of the report: "spike", "afqmc", "edge", "human", "forecast", "dispatch" or "vocspikes"`)
 	flag.StringVar(&cfg.dispatchDays, "dispatch-days", "scored", `dispatch: the days simulated: "scored" (the report's) or "tune" (the days settings may be tuned on)`)
 	var edgeSteps, edgeParts, setupRates string
 	flag.StringVar(&edgeSteps, "edge-steps", "25,50,100,150,200,300,500,1000,1500,2000,3000", "media edge: concurrent calls per load step")
