@@ -284,12 +284,12 @@ func (b *Baseline) Expected(topic string, at time.Time) float64 {
 	return tp.Slots[k]
 }
 
-// alpha is the topic's overdispersion; a topic without history gets a wide one.
-func (b *Baseline) alpha(topic string) float64 {
+// alpha is the topic's overdispersion: the learned one, else cfg.Alpha (already defaulted).
+func (b *Baseline) alpha(topic string, cfg Config) float64 {
 	if tp := b.Topics[topic]; tp != nil {
 		return tp.Alpha
 	}
-	return DefaultColdAlpha
+	return cfg.Alpha
 }
 
 func (b *Baseline) location() *time.Location {

@@ -39,6 +39,10 @@ type Config struct {
 	// Floor is the least expectation, in contacts per hour (default 2): a topic never seen, or a
 	// quiet slot, is expected to have at least this.
 	Floor float64
+	// Alpha is the overdispersion assumed for a topic the baseline has no history of (default
+	// 0.5, wide: its expectation is only the floor). With an expectation from WithExpected for
+	// such topics (a forecast), a narrower one such as 0.05 suits; learned topics keep their own.
+	Alpha float64
 }
 
 var errConfig = errors.New("spikes config")
@@ -65,6 +69,8 @@ func (c Config) Validate() error {
 		return bad("weeks %d: want 1 to 104", c.Weeks)
 	case !finite(c.Floor) || c.Floor < 0:
 		return bad("floor %v: want ≥ 0 contacts per hour", c.Floor)
+	case !finite(c.Alpha) || c.Alpha < 0 || c.Alpha > maxAlpha:
+		return bad("alpha %v: want 0 to %v", c.Alpha, maxAlpha)
 	}
 	return nil
 }
@@ -94,6 +100,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Floor == 0 {
 		c.Floor = DefaultFloor
+	}
+	if c.Alpha == 0 {
+		c.Alpha = DefaultColdAlpha
 	}
 	return c
 }

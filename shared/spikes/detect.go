@@ -44,7 +44,7 @@ func Check(b *Baseline, recent []Count, elapsed float64, cfg Config) (Alert, boo
 	if elapsed >= 0.5 && !(last.N > exp[len(exp)-1]) {
 		return Alert{}, false
 	}
-	alpha := b.alpha(topic)
+	alpha := b.alpha(topic, cfg)
 	best, bestFrom := 0.0, -1
 	var obs, mu float64
 	for i := len(recent) - 1; i >= 0; i-- {
@@ -78,9 +78,25 @@ func Check(b *Baseline, recent []Count, elapsed float64, cfg Config) (Alert, boo
 	return a, true
 }
 
-// clearIntervals is how many whole intervals back near the expectation (under MinRatio times
-// it, summed) close a topic's open alert in Scan.
+// clearIntervals is how many whole intervals back near the expectation close a topic's open
+// alert in Scan.
 const clearIntervals = 2
+
+// Calm says whether a topic is back near its expectation: its last two whole intervals of
+// recent (oldest first, no gaps) together under MinRatio times what they were expected to have.
+// Scan closes a topic's open alert on it; a caller keeping open alerts may do the same.
+func Calm(b *Baseline, recent []Count, cfg Config) bool {
+	cfg = cfg.withDefaults()
+	if len(recent) < clearIntervals {
+		return false
+	}
+	var obs, mu float64
+	for _, c := range recent[len(recent)-clearIntervals:] {
+		obs += c.N
+		mu += b.Expected(c.Topic, c.Start)
+	}
+	return obs < cfg.MinRatio*mu
+}
 
 // Scan is the loop of `lingxi voc spikes`: every interval from the earliest count to the latest,
 // in time order, each topic of live checked on its whole intervals (missing ones are 0), one
@@ -129,12 +145,11 @@ func Scan(b *Baseline, live []Count, cfg Config) []Alert {
 			s := series[topic]
 			if open[topic] {
 				if i+1 >= clearIntervals {
-					var obs, mu float64
+					recent = recent[:0]
 					for j := i + 1 - clearIntervals; j <= i; j++ {
-						obs += s[j]
-						mu += b.Expected(topic, first.Add(time.Duration(j)*iv))
+						recent = append(recent, Count{Start: first.Add(time.Duration(j) * iv), Topic: topic, N: s[j]})
 					}
-					if obs < cfg.MinRatio*mu {
+					if Calm(b, recent, cfg) {
 						open[topic] = false
 						since[topic] = i + 1
 					}
