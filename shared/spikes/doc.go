@@ -7,8 +7,9 @@
 //     zone (a trimmed mean of the same slot over the past weeks, shrunk towards the neighbouring
 //     slots or the topic's time of day when the history is thin, never below a floor), and the
 //     topic's overdispersion; WithExpected lets a forecast replace it.
-//   - detect.go: Check, the stateless decision on one topic's recent intervals, and Scan, the loop
-//     over a file in time order that keeps one open alert per topic.
+//   - detect.go: Check, the stateless decision on one topic's recent intervals; Calm, the rule
+//     that closes an open alert; and Scan, the loop over a file in time order that keeps one open
+//     alert per topic.
 //   - nbinom.go: the negative-binomial upper tail the score is made of.
 //   - read.go: ReadCounts, the `interval_start,topic,count` files of `lingxi voc spikes`.
 //
@@ -22,4 +23,6 @@
 // score ≥ Threshold, at least MinCount contacts in it, and at least MinRatio times its
 // expectation: a tiny topic never alarms on 1 → 3, and a large one not on a busy day's +20%.
 // Onset is the first interval of that window above its expectation.
+//
+// A learned Baseline is read only: Expected, Check and Scan are safe for concurrent use.
 package spikes
