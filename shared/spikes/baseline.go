@@ -277,7 +277,7 @@ func (b *Baseline) Expected(topic string, at time.Time) float64 {
 	if tp == nil {
 		return b.Floor
 	}
-	k := slotOf(at, b.location(), b.Interval)
+	k := slotOf(at, b.location(), b.interval())
 	if k < 0 || k >= len(tp.Slots) {
 		return b.Floor
 	}
@@ -290,6 +290,14 @@ func (b *Baseline) alpha(topic string, cfg Config) float64 {
 		return tp.Alpha
 	}
 	return cfg.Alpha
+}
+
+// interval is the baseline's interval (the default for a zero Baseline).
+func (b *Baseline) interval() time.Duration {
+	if b.Interval <= 0 {
+		return DefaultInterval
+	}
+	return b.Interval
 }
 
 func (b *Baseline) location() *time.Location {

@@ -67,7 +67,7 @@ func Check(b *Baseline, recent []Count, elapsed float64, cfg Config) (Alert, boo
 	}
 	a := Alert{
 		Topic: topic,
-		At:    last.Start.Add(time.Duration(elapsed * float64(b.Interval))),
+		At:    last.Start.Add(time.Duration(elapsed * float64(b.interval()))),
 		Onset: recent[from].Start,
 		Score: math.Min(best, 999),
 	}
@@ -103,13 +103,14 @@ func Calm(b *Baseline, recent []Count, cfg Config) bool {
 // open alert per topic at a time; an open alert closes once the topic's last two intervals are
 // together under MinRatio times their expectation, and the topic may alert again after that on
 // intervals after the close.
-// Alerts come in time order, topics in name order within an interval.
+// Alerts come in time order, topics in name order within an interval. The baseline's interval is
+// the one counted in; Scan allocates one number per topic and interval of live's span.
 func Scan(b *Baseline, live []Count, cfg Config) []Alert {
 	cfg = cfg.withDefaults()
 	if len(live) == 0 {
 		return nil
 	}
-	iv := b.Interval
+	iv := b.interval()
 	first, last := live[0].Start, live[0].Start
 	for _, c := range live {
 		if c.Start.Before(first) {

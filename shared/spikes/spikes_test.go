@@ -299,3 +299,12 @@ func TestConfigValidate(t *testing.T) {
 		t.Errorf("6m: %v", err)
 	}
 }
+
+// A zero Baseline expects the floor of nothing everywhere and does not divide by its interval.
+func TestZeroBaseline(t *testing.T) {
+	at := time.Date(2026, 3, 3, 10, 0, 0, 0, time.UTC)
+	live := []Count{{Start: at, Topic: "a", N: 1}, {Start: at.Add(5 * time.Minute), Topic: "a", N: 40}}
+	if got := Scan(&Baseline{}, live, Config{}); len(got) != 1 || !got[0].Onset.Equal(at.Add(5*time.Minute)) {
+		t.Errorf("alerts %+v, want one from the second interval", got)
+	}
+}
