@@ -418,7 +418,7 @@ func runVOCSpikes(ctx context.Context, cfg config) (string, error) {
 		fmt.Fprintf(&sb, "| %g%s | %.2f | %.0f | %.0f |\n", r.thr, mark, float64(r.fa)/float64(r.weeks), 100*float64(r.det3)/float64(r.inj3), quantile(r.delays3, 0.5))
 	}
 	fmt.Fprintf(&sb, "\n### Scored weeks (threshold %g)\n\n", float64(spikes.DefaultThreshold))
-	sb.WriteString("| topic | expected per interval, weekday 08–18 (median) | system | false alarms per topic-week | 3× detected % | 3× delay median / p90 min | 2× detected % | 2× delay median / p90 min |\n|---|---|---|---|---|---|---|---|\n")
+	sb.WriteString("| topic | contacts per interval, working days 08–18 (median) | system | false alarms per topic-week | 3× detected % | 3× delay median / p90 min | 2× detected % | 2× delay median / p90 min |\n|---|---|---|---|---|---|---|---|\n")
 	fmtDelay := func(v []float64) string {
 		if len(v) == 0 {
 			return "–"
