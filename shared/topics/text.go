@@ -103,7 +103,7 @@ func analyze(text string) []term {
 	var out []term
 	type word struct {
 		stem, surface string
-		clause        int
+		clause, pos   int
 	}
 	var words []word
 	flush := func() {
@@ -117,12 +117,13 @@ func analyze(text string) []term {
 				if a > b {
 					a, b = b, a
 				}
-				out = append(out, term{key: a + " " + b, surface: p.surface + " " + w.surface, phrase: true})
+				// Across a dropped stopword it is a feature, not a name.
+				out = append(out, term{key: a + " " + b, surface: p.surface + " " + w.surface, phrase: w.pos == p.pos+1})
 			}
 		}
 		words = words[:0]
 	}
-	for _, s := range tokenize(text) {
+	for pos, s := range tokenize(text) {
 		if s.cjk {
 			out = appendCJK(out, []rune(s.text))
 			continue
@@ -130,7 +131,7 @@ func analyze(text string) []term {
 		if enStop[s.text] || utf8.RuneCountInString(s.text) < 2 && !isDigits(s.text) {
 			continue
 		}
-		words = append(words, word{stem: stem(s.text), surface: s.text, clause: s.clause})
+		words = append(words, word{stem: stem(s.text), surface: s.text, clause: s.clause, pos: pos})
 	}
 	flush()
 	return out
@@ -239,7 +240,7 @@ var enNegation = set(`not no never nothing`)
 // a phrase may not start or end with one.
 var zhStopChar = func() map[rune]bool {
 	m := map[rune]bool{}
-	for _, r := range "的了吗呢吧啊呀么嘛哦哈呗我你您他她它们这那个是在和与及或就都也被把给让请" {
+	for _, r := range "的了吗呢吧啊呀么嘛哦哈呗我你您他她它们这那个是在和与及或就都也被把给让请没" {
 		m[r] = true
 	}
 	// 呗 ends 花呗 and 借呗: a product, not a particle, in this domain.
