@@ -170,6 +170,9 @@ func clusterVectors(ctx context.Context, vecs []sparse, dim int, opt Options) ([
 	if n > len(sample) && len(groups) > 0 {
 		groups = attach(vecs, dim, live, sample, groups, math.Sqrt(opt.Threshold))
 	}
+	if len(groups) > 0 {
+		groups = refine(vecs, dim, live, groups, refineFloor*math.Sqrt(opt.Threshold), opt.MinSize)
+	}
 	for _, g := range groups {
 		slices.Sort(g)
 	}
@@ -338,4 +341,35 @@ func cut(merges []merge, n int, h float64) []int {
 		labels[i] = find(i)
 	}
 	return labels
+}
+
+// refineFloor scales √Threshold, about a member's cosine to its centroid at
+// the cut, into the least cosine at which refine keeps a message in a
+// topic. One pass with 0.6 gained about 0.01 ARI on the bench samples of
+// BANKING77 and CLINC150 and put a few noise messages in topics; more
+// passes gained nothing.
+const refineFloor = 0.6
+
+// refine moves every message to the group whose centroid is nearest (when
+// at least floor) and drops groups left under minSize: one k-means step
+// seeded by the dendrogram's cut, so members are where Assign would put
+// them.
+func refine(vecs []sparse, dim int, live []int, groups [][]int, floor float64, minSize int) [][]int {
+	cents := make([][]float64, len(groups))
+	for g, members := range groups {
+		cents[g] = centroid(vecs, members, dim)
+	}
+	next := make([][]int, len(groups))
+	for _, i := range live {
+		best, bestSim := -1, floor
+		for g, c := range cents {
+			if s := vecs[i].dotDense(c); s > bestSim {
+				best, bestSim = g, s
+			}
+		}
+		if best >= 0 {
+			next[best] = append(next[best], i)
+		}
+	}
+	return slices.DeleteFunc(next, func(g []int) bool { return len(g) < minSize })
 }

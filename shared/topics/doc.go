@@ -19,12 +19,17 @@
 //     similarity of two merging clusters falls below Options.Threshold, so
 //     the number of topics is not given in advance. Clusters smaller than
 //     Options.MinSize are noise. Runs larger than Options.MaxMessages cluster
-//     an even sample and attach the rest to the nearest topic.
+//     an even sample and attach the rest to the nearest topic. One k-means
+//     step then moves each message to its nearest centroid.
 //   - Naming (name.go): class-based TF-IDF (a phrase's share of a cluster's
 //     messages against its frequency in all clusters); multi-character
 //     Chinese phrases and English words and bigrams, with overlapping
-//     phrases folded into the longer one. Name is the top phrases joined;
-//     Examples are the messages nearest the centroid.
+//     phrases folded into the longer one. A fragment grows to the words
+//     that nearly always surround it in the cluster ("auto top" → "auto top
+//     up"), function words at the ends are trimmed, and a Chinese character
+//     bound to the outside in the whole run is dropped ("呗额度" → "额度").
+//     Name is the top phrases joined; Examples are the messages nearest the
+//     centroid.
 //   - Tracking (track.go): a Tracker, a JSON-serialisable and bounded set of
 //     known topics, matches each run's topics to the known ones by centroid
 //     similarity (stable ids "t-1", "t-2", …), keeps first and last seen and

@@ -171,9 +171,10 @@ func phrases(docs [][]term, group []int, seqs []unitSeq, glue *glue, voc *vocab,
 		}
 		score := p.score
 		if !slices.Equal(units, orig) {
-			// Counted on the surface: a changed phrase's share of the
-			// original's messages.
-			score *= float64(occurrences(units, cjk, seqs)) / float64(max(1, occurrences(orig, cjk, seqs)))
+			// Counted on the surface: the share of the original's messages
+			// the changed phrase keeps (a trimmed phrase may be in more;
+			// it then ranks as its own candidate).
+			score *= min(1, float64(occurrences(units, cjk, seqs))/float64(max(1, occurrences(orig, cjk, seqs))))
 		}
 		grown = append(grown, named{joinUnits(units, cjk), score})
 	}

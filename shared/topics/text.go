@@ -251,4 +251,4 @@ var zhStopChar = func() map[rune]bool {
 // zhStopPhrase are common Chinese function words of two or three
 // characters: terms, never a topic's name.
 var zhStopPhrase = set(`怎么 什么 为什么 如何 可以 可不可以 能不能 是不是 有没有 一下 已经 没有
-	怎样 怎么办 为啥 现在 时候 的话 请问 你好 您好 谢谢 不能 不了 不是 一个 这个 那个 自己 知道 还是 但是 因为 所以 如果`)
+	怎样 怎么办 为啥 多少 多久 哪里 哪个 何时 一般 现在 时候 的话 请问 你好 您好 谢谢 不能 不了 不是 一个 这个 那个 自己 知道 还是 但是 因为 所以 如果`)
