@@ -32,10 +32,13 @@ type TrackOptions struct {
 	CentroidTerms int `json:"centroid_terms,omitempty"`
 }
 
-// DefaultTrackOptions are the settings the tests and the bench use.
+// DefaultTrackOptions are the settings the tests and the bench use: daily
+// sizes for two months, at most 200 topics, which keeps a tracker's JSON
+// under about 1.2 MB (TestTrackerJSONBounded) — an S3 object, not a
+// DynamoDB item. Live counts per interval are the caller's (shared/voc).
 func DefaultTrackOptions() TrackOptions {
-	return TrackOptions{MatchFloor: 0.5, AssignFloor: 0.3, Period: time.Hour, MaxTopics: 500,
-		MaxPeriods: 24 * 14, Blend: 0.5, CentroidTerms: 64}
+	return TrackOptions{MatchFloor: 0.5, AssignFloor: 0.3, Period: 24 * time.Hour, MaxTopics: 200,
+		MaxPeriods: 60, Blend: 0.5, CentroidTerms: 48}
 }
 
 func (o TrackOptions) withDefaults() TrackOptions {

@@ -54,7 +54,7 @@ func idOf(t *testing.T, ts []Topic, phrase string) string {
 func TestTrackerKeepsIDsAndAddsNewTopics(t *testing.T) {
 	refundA, refundB := halves(enRefund)
 	deliveryA, deliveryB := halves(zhDelivery)
-	tr := NewTracker(TrackOptions{})
+	tr := NewTracker(TrackOptions{Period: time.Hour})
 
 	run1 := tr.Update(mustCluster(t, 2, refundA, deliveryA), day1)
 	refundID, deliveryID := idOf(t, run1, "refund"), idOf(t, run1, "快递")
@@ -173,7 +173,7 @@ func TestTrackerJSONRoundTrip(t *testing.T) {
 }
 
 func TestTrackerBounded(t *testing.T) {
-	tr := NewTracker(TrackOptions{MaxTopics: 2, MaxPeriods: 3, CentroidTerms: 10})
+	tr := NewTracker(TrackOptions{MaxTopics: 2, MaxPeriods: 3, CentroidTerms: 10, Period: time.Hour})
 	groups := [][]string{enRefund, enPassword, zhHuabei}
 	var ids []string
 	for g, texts := range groups {
@@ -216,4 +216,61 @@ func TestTrackerZeroValue(t *testing.T) {
 	if ts[0].ID != "t-1" {
 		t.Fatalf("first id %q", ts[0].ID)
 	}
+}
+
+// A tracker fed many runs of new topics stays within its bounds, and so
+// does its JSON.
+func TestTrackerJSONBounded(t *testing.T) {
+	tr := NewTracker(TrackOptions{})
+	at := day1
+	for run := range 300 {
+		// Each run a new topic: words of its own, and long messages for
+		// long examples.
+		var texts []string
+		for i := range 6 {
+			texts = append(texts, fmt.Sprintf("alpha%d beta%d gamma%d delta%d %s", run, run, run, i, strings.Repeat("x", 300)))
+		}
+		tr.Update(mustCluster(t, 1, texts), at)
+		at = at.Add(24 * time.Hour)
+	}
+	opt := DefaultTrackOptions()
+	if len(tr.Topics) > opt.MaxTopics {
+		t.Fatalf("%d topics", len(tr.Topics))
+	}
+	for _, k := range tr.Topics {
+		if len(k.Sizes) > opt.MaxPeriods || len(k.Centroid) > opt.CentroidTerms || len(k.Examples) > DefaultOptions().Examples {
+			t.Fatalf("%s: %d sizes, %d terms, %d examples", k.ID, len(k.Sizes), len(k.Centroid), len(k.Examples))
+		}
+	}
+	data, err := json.Marshal(tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d topics: %d bytes of JSON", len(tr.Topics), len(data))
+	// Here a topic has one period and a dozen terms; one with 48 terms and
+	// 60 periods is about 6 KB, so 200 take about 1.2 MB.
+	if perTopic := len(data) / len(tr.Topics); perTopic > 6000 {
+		t.Errorf("%d bytes per topic", perTopic)
+	}
+}
+
+// Assign and List run while Update does (go test -race finds a data race).
+func TestTrackerConcurrentUse(t *testing.T) {
+	tr := NewTracker(TrackOptions{})
+	found := mustCluster(t, 2, enRefund, zhDelivery)
+	tr.Update(found, day1)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 50 {
+			tr.Update(found, day2)
+		}
+	}()
+	for range 50 {
+		if _, _, ok := tr.Assign("where is my refund for the return"); !ok {
+			t.Error("refund message not assigned")
+		}
+		tr.List()
+	}
+	<-done
 }
