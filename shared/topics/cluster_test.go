@@ -330,3 +330,15 @@ func TestAverageLinkageMatchesNaive(t *testing.T) {
 		}
 	}
 }
+
+// A topic no phrase can name is named by its most central message.
+func TestClusterNamesUnnameableTopic(t *testing.T) {
+	msgs, _ := messages([]string{"12345 678", "12345 678", "12345 678 90", "12345 90"})
+	ts := Cluster(msgs, Options{})
+	if len(ts) != 1 {
+		t.Fatalf("%d topics, want 1", len(ts))
+	}
+	if len(ts[0].Phrases) != 0 || ts[0].Name != ts[0].Examples[0] {
+		t.Errorf("phrases %q, name %q, examples %q", ts[0].Phrases, ts[0].Name, ts[0].Examples)
+	}
+}

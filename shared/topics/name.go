@@ -8,8 +8,20 @@ import (
 	"unicode/utf8"
 )
 
-// maxExampleRunes bounds an example message's length.
-const maxExampleRunes = 200
+// maxExampleRunes bounds an example message's length, maxNameRunes a name
+// made of one.
+const (
+	maxExampleRunes = 200
+	maxNameRunes    = 40
+)
+
+// truncate cuts text to n runes, marking the cut.
+func truncate(text string, n int) string {
+	if r := []rune(text); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return text
+}
 
 // describe turns groups of message indexes into named topics.
 func describe(msgs []Message, docs [][]term, voc *vocab, vecs []sparse, groups [][]int, opt Options) []Topic {
@@ -38,6 +50,11 @@ func describe(msgs []Message, docs [][]term, voc *vocab, vecs []sparse, groups [
 		t.Phrases = phrases(docs, g, seqs, glue, voc, col, avg, opt.Phrases)
 		t.Name = strings.Join(t.Phrases[:min(len(t.Phrases), opt.NamePhrases)], " / ")
 		t.Examples = examples(msgs, vecs, g, c, opt.Examples)
+		if t.Name == "" && len(t.Examples) > 0 {
+			// No phrase could name it (digits, function words): its most
+			// central message does.
+			t.Name = truncate(t.Examples[0], maxNameRunes)
+		}
 		for _, i := range g {
 			m := msgs[i]
 			if m.ID != "" {
@@ -397,10 +414,7 @@ func examples(msgs []Message, vecs []sparse, group []int, c []float64, limit int
 			continue
 		}
 		seen[key] = true
-		if r := []rune(text); len(r) > maxExampleRunes {
-			text = string(r[:maxExampleRunes]) + "…"
-		}
-		out = append(out, text)
+		out = append(out, truncate(text, maxExampleRunes))
 	}
 	return out
 }

@@ -118,7 +118,7 @@ func analyze(text string) []term {
 					a, b = b, a
 				}
 				// Across a dropped stopword it is a feature, not a name.
-				out = append(out, term{key: a + " " + b, surface: p.surface + " " + w.surface, phrase: w.pos == p.pos+1})
+				out = append(out, term{key: a + " " + b, surface: p.surface + " " + w.surface, phrase: w.pos == p.pos+1 && !(isDigits(a) && isDigits(b))})
 			}
 		}
 		words = words[:0]

@@ -161,6 +161,9 @@ func (tr *Tracker) Update(found []Topic, at time.Time) []Topic {
 		if at.After(k.LastSeen) {
 			k.LastSeen = at
 		}
+		if at.Before(k.FirstSeen) {
+			k.FirstSeen = at // runs may be replayed out of order
+		}
 		k.Sizes = addSize(k.Sizes, period, t.Size, opt.MaxPeriods)
 		t.ID = k.ID
 		out[f] = t
