@@ -108,6 +108,10 @@ func (c Centroid) normalized() Centroid {
 	return c
 }
 
+// bigramBoost favours English word pairs over single words in names: "oil
+// change" tells more than "oil".
+const bigramBoost = 1.5
+
 // candidate is a phrase that may name a topic.
 type candidate struct {
 	col   int
@@ -143,8 +147,11 @@ func phrases(docs [][]term, group []int, seqs []unitSeq, glue *glue, voc *vocab,
 		if n < minCount {
 			continue
 		}
-		cands = append(cands, candidate{col: c, key: voc.keys[c], count: n,
-			score: float64(n) * math.Log(1+avg/float64(voc.df[c]))})
+		score := float64(n) * math.Log(1+avg/float64(voc.df[c]))
+		if strings.Contains(voc.keys[c], " ") {
+			score *= bigramBoost
+		}
+		cands = append(cands, candidate{col: c, key: voc.keys[c], count: n, score: score})
 	}
 	// A phrase yields to a longer one that covers most of its occurrences.
 	var kept []candidate
@@ -373,12 +380,19 @@ func contains(q, p string) bool {
 }
 
 // overlaps reports whether two phrases repeat each other: one contains the
-// other, or (Chinese) one's end is the other's start ("信用" and "用卡").
+// other, two English pairs start with the same word, or (Chinese) one's
+// end is the other's start ("信用" and "用卡").
 func overlaps(p, q string) bool {
 	if contains(p, q) || contains(q, p) {
 		return true
 	}
-	if !isCJKString(p) || !isCJKString(q) {
+	if pc, qc := isCJKString(p), isCJKString(q); !pc && !qc {
+		// English pairs with the same first word repeat each other
+		// ("disposable cards", "disposable virtual"); the same last word
+		// is a family ("electric bill", "water bill").
+		pw, qw := strings.Fields(p), strings.Fields(q)
+		return len(pw) > 1 && len(qw) > 1 && stem(pw[0]) == stem(qw[0])
+	} else if !pc || !qc {
 		return false
 	}
 	pr, qr := []rune(p), []rune(q)

@@ -94,3 +94,23 @@ func TestAnalyze(t *testing.T) {
 		t.Errorf("full width: %q", got)
 	}
 }
+
+func TestOverlaps(t *testing.T) {
+	for _, c := range []struct {
+		p, q string
+		want bool
+	}{
+		{"top up", "top", true},
+		{"disposable cards", "disposable virtual", true},
+		{"electric bill", "water bill", false},
+		{"refund", "return", false},
+		{"信用", "用卡", true},
+		{"信用卡", "信用", true},
+		{"自动扣款", "自动还款", false},
+		{"花呗", "refund", false},
+	} {
+		if got := overlaps(c.p, c.q); got != c.want {
+			t.Errorf("overlaps(%q, %q) = %v", c.p, c.q, got)
+		}
+	}
+}
