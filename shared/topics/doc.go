@@ -23,8 +23,8 @@
 //     step then moves each message to its nearest centroid.
 //   - Naming (name.go): class-based TF-IDF (a phrase's share of a cluster's
 //     messages against its frequency in all clusters); multi-character
-//     Chinese phrases and English words and bigrams, with overlapping
-//     phrases folded into the longer one. A fragment grows to the words
+//     Chinese phrases and English words and bigrams (pairs preferred),
+//     with overlapping phrases folded into the longer one. A fragment grows to the words
 //     that nearly always surround it in the cluster ("auto top" → "auto top
 //     up"), function words at the ends are trimmed, and a Chinese character
 //     bound to the outside in the whole run is dropped ("呗额度" → "额度").
