@@ -70,6 +70,12 @@ func runTopicsBench(ctx context.Context, cfg config) (string, error) {
 		if err != nil {
 			return "", err
 		}
+		var oos []string // CLINC150's out-of-scope questions: text no topic should take
+		for _, ex := range pool {
+			if ex.Intent == nlu.OutOfScopeLabel {
+				oos = append(oos, ex.Text)
+			}
+		}
 		pool = slices.DeleteFunc(pool, func(ex nlu.Example) bool { return ex.Intent == nlu.OutOfScopeLabel })
 		runs := map[string][]topicsRun{}
 		var firstTopics []topics.Topic
@@ -165,7 +171,7 @@ func runTopicsBench(ctx context.Context, cfg config) (string, error) {
 			lsaDelta = append(lsaDelta, fmt.Sprintf("%s %+.3f", name, d))
 		}
 		named = append(named, topicNames(name, firstTopics, 6)...)
-		line, err := trackingFigures(ctx, name, pool, samples, cfg.seed)
+		line, err := trackingFigures(ctx, name, pool, samples, oos, cfg.seed)
 		if err != nil {
 			return "", err
 		}
@@ -278,7 +284,7 @@ func majority(ts []topics.Topic, truth []string) map[string]string {
 
 // trackingFigures runs a Tracker over the two samples as two days, then
 // assigns held-out messages.
-func trackingFigures(ctx context.Context, name string, pool []nlu.Example, samples [][]nlu.Example, seed uint64) (string, error) {
+func trackingFigures(ctx context.Context, name string, pool []nlu.Example, samples [][]nlu.Example, oos []string, seed uint64) (string, error) {
 	tr := topics.NewTracker(topics.TrackOptions{})
 	day := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 	var majors []map[string]string
@@ -325,9 +331,19 @@ func trackingFigures(ctx context.Context, name string, pool []nlu.Example, sampl
 			}
 		}
 	}
+	refused := ""
+	if len(oos) > 0 {
+		taken := 0
+		for _, text := range oos {
+			if _, _, ok := tr.Assign(text); ok {
+				taken++
+			}
+		}
+		refused = fmt.Sprintf("; of its %d out-of-scope questions (no intent of the set), %.0f%% were assigned to a topic", len(oos), share(taken, len(oos)))
+	}
 	return fmt.Sprintf("- %s: day 2 has %d topics, %d (%.0f%%) take a day-1 id, %.0f%% of those with the same majority intent; "+
-		"Assign: %.0f%% of %d held-out messages assigned, %.1f%% of those to a topic of their intent\n",
-		name, len(found[1]), matched, share(matched, len(found[1])), share(agree, matched), share(assigned, len(held)), len(held), share(right, assigned)), nil
+		"Assign: %.0f%% of %d held-out messages assigned, %.1f%% of those to a topic of their intent%s\n",
+		name, len(found[1]), matched, share(matched, len(found[1])), share(agree, matched), share(assigned, len(held)), len(held), share(right, assigned), refused), nil
 }
 
 func share(a, b int) float64 {
