@@ -10,6 +10,7 @@
 //	go run ./infra/bench -only forecast # forecasting vs R forecast/prophet and Erlang vs R (forecast.go); replaces its section
 //	go run ./infra/bench -only dispatch # the dispatch engine in simulation on bank-day spikes (dispatch.go); replaces its section
 //	go run ./infra/bench -only vocspikes # spike alerts on bank topic series vs two simple rules (vocspikes.go); replaces its section
+//	go run ./infra/bench -only topics   # clustering not-understood messages into named topics vs scikit-learn (topics.go); replaces its section
 //	go run ./infra/bench -only forecast -forecast-origins 1 -forecast-peers snaive,stlm_ets   # quick look
 //	go run ./infra/bench -only human -human-parts decide   # the routing decision alone
 //	go run ./infra/bench -only edge -edge-parts load -edge-steps 100,200 -edge-window 5s   # quick look
@@ -98,6 +99,9 @@ func intList(s string) ([]int, error) {
 	return out, nil
 }
 
+// benchParts are the parts -only runs alone.
+var benchParts = []string{"spike", "afqmc", "edge", "human", "forecast", "dispatch", "vocspikes", "topics"}
+
 func main() {
 	if len(os.Args) > 2 && os.Args[1] == "child" {
 		// A re-executed bench process: the edge or the load generator of the edge benchmark.
@@ -121,7 +125,7 @@ func main() {
 	flag.BoolVar(&cfg.skipPeers, "ours-only", false, "skip the peers")
 	flag.Uint64Var(&cfg.seed, "seed", 1, "fold seed")
 	flag.BoolVar(&cfg.goBench, "gobench", true, "also run the Go benchmarks (BenchmarkPredict150, devstack overhead, guess-your-question) and report them")
-	flag.StringVar(&cfg.only, "only", "", `run one part alone and update its section of the report: "spike", "afqmc", "edge", "human", "forecast", "dispatch" or "vocspikes"`)
+	flag.StringVar(&cfg.only, "only", "", "run one part alone and update its section of the report: "+strings.Join(benchParts, ", "))
 	flag.StringVar(&cfg.dispatchDays, "dispatch-days", "scored", `dispatch: the days simulated: "scored" (the report's) or "tune" (the days settings may be tuned on)`)
 	var edgeSteps, edgeParts, setupRates string
 	flag.StringVar(&edgeSteps, "edge-steps", "25,50,100,150,200,300,500,1000,1500,2000,3000", "media edge: concurrent calls per load step")
@@ -141,8 +145,8 @@ func main() {
 	flag.StringVar(&fcBanksFlag, "forecast-banks", "us,il", "forecast: the banks")
 	flag.StringVar(&fcSchemes, "forecast-schemes", "one-shot,rolling-daily", "forecast: the schemes")
 	flag.Parse()
-	if cfg.only != "" && cfg.only != "spike" && cfg.only != "afqmc" && cfg.only != "edge" && cfg.only != "human" && cfg.only != "forecast" && cfg.only != "dispatch" && cfg.only != "vocspikes" {
-		fmt.Fprintf(os.Stderr, "bench: -only %q: the parts are: spike, afqmc, edge, human, forecast, dispatch, vocspikes\n", cfg.only)
+	if cfg.only != "" && !slices.Contains(benchParts, cfg.only) {
+		fmt.Fprintf(os.Stderr, "bench: -only %q: the parts are: %s\n", cfg.only, strings.Join(benchParts, ", "))
 		os.Exit(2)
 	}
 	cfg.forecast.peers = commaList(fcPeers)
@@ -272,6 +276,13 @@ func run(ctx context.Context, cfg config) error {
 			return fmt.Errorf("install peers: %w", err)
 		}
 	}
+	if cfg.only == "topics" {
+		section, err := runTopicsBench(ctx, cfg)
+		if err != nil {
+			return fmt.Errorf("topics: %w", err)
+		}
+		return writeSection(cfg.out, "topics", section)
+	}
 	work, err := os.MkdirTemp("", "lingxi-bench-")
 	if err != nil {
 		return err
@@ -398,6 +409,11 @@ func run(ctx context.Context, cfg config) error {
 		return fmt.Errorf("dispatch: %w", err)
 	}
 	goBench += dispatch
+	topicsPart, err := runTopicsBench(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("topics: %w", err)
+	}
+	goBench += topicsPart
 	report := render(cfg, results, sizes, time.Since(started), goBench)
 	if err := os.WriteFile(cfg.out, []byte(report), 0o644); err != nil {
 		return err
