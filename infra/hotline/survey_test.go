@@ -60,11 +60,11 @@ func TestTheCallerRatesTheCallAfterTheAgentLeaves(t *testing.T) {
 	l := product(t)
 	withVoiceSurvey(t, l)
 	a := startAgent(t, l, speechWAV(t, "en", "Hello, this is Anna from the card team. Your card is unblocked. Goodbye."))
-	// The agent hangs up about 8 s after the 0; the survey's question then plays for about 6 s
-	// and waits 8 s more. The caller keys 4 twice, 6 s apart: a key before the survey (the agent
-	// still talking) is no answer, a key after the rating changes nothing.
+	// Measured here: the agent answers about 7 s after the 0 and hangs up about 5 s later; the
+	// question then plays for about 10 s and waits 8 s more. The caller keys 2 while the agent
+	// talks (no answer to a question not asked yet), then 4 about 20 s after the 0.
 	sipID := call{from: "+8613800138000", steps: []step{
-		pause(2 * time.Second), keys(t, "0"), pause(11 * time.Second), keys(t, "4"), pause(6 * time.Second), keys(t, "4"), hungUp,
+		pause(2 * time.Second), keys(t, "0"), pause(4500 * time.Millisecond), keys(t, "2"), pause(14 * time.Second), keys(t, "4"), hungUp,
 	}}.run(t, l)
 
 	callID, evs := callEvents(t, l, sipID)
@@ -77,6 +77,7 @@ func TestTheCallerRatesTheCallAfterTheAgentLeaves(t *testing.T) {
 		t.Fatalf("call.ended %+v\n%s", end, log)
 	}
 	// The edge's own record of what it played: the question in the call's language.
+	t.Logf("the call:\n%s", timeline(t, evs))
 	if !strings.Contains(log, "the caller is asked to rate the call") || !strings.Contains(log, "请为本次服务打分") {
 		t.Fatalf("the edge did not ask for the rating in Chinese:\n%s", log)
 	}
@@ -142,4 +143,56 @@ func TestASurveyWithoutAKeyGivesNoFeedback(t *testing.T) {
 	if fb := feedbackAbout(t, l, edge.ContactID(callID)); len(fb) != 0 {
 		t.Fatalf("feedback without an answer: %+v", fb)
 	}
+}
+
+// With the survey on, a call the bot resolved (the lost-card flow by keys) is followed by the
+// survey after the bot's goodbye: the caller keys 5; the call stays resolved by the bot and
+// ended by its goodbye.
+func TestTheBotsGoodbyeIsFollowedByTheSurvey(t *testing.T) {
+	l := product(t)
+	withVoiceSurvey(t, l)
+	// Measured here: the lock and the goodbye play for about 23 s after the last key, then the
+	// question (about 10 s) and its 8 s wait: 5 is keyed about 30 s after the last key.
+	sipID := call{from: "+8613800138000", steps: []step{
+		pause(1500 * time.Millisecond), keys(t, "1"),
+		pause(3 * time.Second), keys(t, "1234"),
+		pause(3 * time.Second), keys(t, "2"),
+		pause(3 * time.Second), keys(t, "13800138000#"),
+		pause(29 * time.Second), keys(t, "5"),
+		hungUp,
+	}}.run(t, l)
+	id, evs := callEvents(t, l, sipID)
+	tr := conversationOf(t, l, id)
+	lostCard(t, id, tr, evs, "尾号1234")
+	log := edgeLog(id)
+	end := payload[events.CallEnded](t, find(evs, events.TypeCallEnded)[0])
+	if end.Reason != events.CallEndBotHangup {
+		t.Fatalf("call.ended %+v\n%s", end, log)
+	}
+	if !strings.Contains(log, "the caller rated the call") {
+		t.Fatalf("no rating:\n%s\n%s", timeline(t, evs), log)
+	}
+	contactID := edge.ContactID(id)
+	subjectEvents(t, l, contactID, events.TypeFeedbackSubmitted)
+	fb := feedbackAbout(t, l, contactID)
+	if len(fb) != 1 || fb[0].CSAT == nil || *fb[0].CSAT != 5 || fb[0].Source != events.FeedbackVoice {
+		t.Fatalf("feedback.submitted about %s: %+v\n%s", contactID, fb, log)
+	}
+	if !strings.Contains(log, "after=bot") && !strings.Contains(log, `"after":"bot"`) {
+		t.Fatalf("the survey was not the bot's:\n%s", log)
+	}
+}
+
+// timeline is a call's events with their times, the keys named: to read a failure's timing.
+func timeline(t *testing.T, evs []events.Envelope) string {
+	t.Helper()
+	var b strings.Builder
+	for _, e := range evs {
+		b.WriteString(e.Time.UTC().Format("15:04:05.000") + " " + e.Type)
+		if e.Type == events.TypeCallDTMF {
+			b.WriteString(" " + payload[events.CallDTMF](t, e).Digit)
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
 }
