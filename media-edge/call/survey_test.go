@@ -250,3 +250,33 @@ func TestAnApologyAsksNothing(t *testing.T) {
 		t.Fatalf("survey %+v, outcome %s", x.survey, x.outcome)
 	}
 }
+
+// FuzzSurveyAnswer: whatever keys come (the media's DTMF parser already bounds them), an answer is
+// a rating 1–5 thanked, or no rating with the question once more or a goodbye — never both, and
+// never the question a third time.
+func FuzzSurveyAnswer(f *testing.F) {
+	for _, seed := range [][2]string{{"4", ""}, {"9", "5"}, {"", ""}, {"#", "#"}, {"12", "3"}, {"\x00", "5"}} {
+		f.Add(seed[0], seed[1])
+	}
+	f.Fuzz(func(t *testing.T, first, second string) {
+		s := &survey{lang: "zh", after: SurveyAfterAgent}
+		for i, keys := range []string{first, second} {
+			csat, again, bye := s.answer(TurnInput{DTMF: keys})
+			switch {
+			case csat < 0 || csat > 5:
+				t.Fatalf("csat %d", csat)
+			case (again != nil) == (bye != ""):
+				t.Fatalf("%q: again %v, bye %q", keys, again, bye)
+			case csat > 0 && bye != surveyThanks["zh"]:
+				t.Fatalf("%q: rated %d and said %q", keys, csat, bye)
+			case csat == 0 && bye != "" && bye != surveyGoodbye["zh"]:
+				t.Fatalf("%q: no rating and said %q", keys, bye)
+			case i == 1 && again != nil:
+				t.Fatalf("asked a third time after %q, %q", first, second)
+			}
+			if again == nil {
+				return
+			}
+		}
+	})
+}
