@@ -284,7 +284,9 @@ func (h *Handler) ServeCall(ctx context.Context, c *sip.Call) {
 	if x.cause != "" && side == "edge" {
 		cause = x.cause
 	}
-	if x.survey != nil { // the conversation was over before the survey, whoever hung up during it
+	if x.survey != nil && (side == sip.SideCaller || x.hangup != "") {
+		// The conversation was over before the survey: the caller hanging up during it, or the
+		// edge after it, does not change who ended it (a timeout or a shutdown still shows).
 		side, cause = x.survey.ending()
 	}
 	end := Ending{Duration: time.Since(info.AnsweredAt), Side: side, Cause: cause, Disposition: disposition}
