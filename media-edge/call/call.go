@@ -413,11 +413,7 @@ func (x *callRun) loop(ctx context.Context, wg *sync.WaitGroup) string {
 				return x.outcome
 			}
 			x.h.Facts.Digit(ctx, x.info, d.Key, d.Duration)
-			if x.queued != nil && x.survey == nil {
-				cmds = x.queueDigit(ctx, wg, d.Key)
-			} else {
-				cmds = x.nav.Digit(d.At, d.Key)
-			}
+			cmds = x.digit(ctx, wg, d.At, d.Key)
 		case <-playDone:
 			interrupted := x.playback.Interrupted()
 			x.playback = nil
@@ -439,6 +435,15 @@ func (x *callRun) loop(ctx context.Context, wg *sync.WaitGroup) string {
 			return x.outcome
 		}
 	}
+}
+
+// digit takes a key the caller pressed at: the survey's once it is asked, else the queue's while
+// the call waits for a person, else the navigation's.
+func (x *callRun) digit(ctx context.Context, wg *sync.WaitGroup, at time.Duration, key byte) []Command {
+	if x.queued != nil && x.survey == nil {
+		return x.queueDigit(ctx, wg, key)
+	}
+	return x.nav.Digit(at, key)
 }
 
 // async runs work off the loop and hands its follow-up back to it.

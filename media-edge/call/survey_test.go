@@ -280,3 +280,27 @@ func FuzzSurveyAnswer(f *testing.F) {
 		}
 	})
 }
+
+// A call an agent of the floor took: when the agent leaves, the contact goes to wrap-up at once
+// (not when the survey ends), and the caller's 1 is a rating, not the queue's callback key.
+func TestAFloorAgentLeavingWrapsUpAtOnce(t *testing.T) {
+	x, r, _, ctx, wg := bridgedRun(t, "en", true)
+	f := &fakeFloor{}
+	f.set(VoiceContact{State: ContactAssigned, AgentID: "usr_a"})
+	x.h.Floor = f
+	x.handedOff = true
+	x.queued = &queueWait{queue: "general", stop: func(error) {}, announced: true, offerBy: time.Now().Add(time.Hour)}
+	x.do(ctx, wg, x.agentLeft(ctx, wg))
+	playNext(x, ctx, wg) // the leave and the question's synthesis, in either order
+	playNext(x, ctx, wg)
+	if got := f.notes(); !slices.Equal(got, []string{"leave customer_left"}) {
+		t.Fatalf("floor writes %v", got)
+	}
+	x.do(ctx, wg, x.digit(ctx, wg, time.Second, '1'))
+	if got := r.all(); !slices.Equal(got, []Rating{{CSAT: 1, After: SurveyAfterAgent}}) {
+		t.Fatalf("ratings %+v", got)
+	}
+	if got := f.notes(); len(got) != 1 {
+		t.Fatalf("floor writes after the key %v", got)
+	}
+}
