@@ -361,3 +361,4 @@ func (noFacts) BargedIn(context.Context, call.Info, call.BargeInFact)           
 func (noFacts) Transferred(context.Context, call.Info, call.TransferFact)                           {}
 func (noFacts) Ended(context.Context, call.Info, call.Ending)                                       {}
 func (noFacts) Diverted(context.Context, call.Info, call.DivertFact)                                {}
+func (noFacts) Rated(context.Context, call.Info, call.Rating)                                       {}

@@ -86,6 +86,8 @@ type Facts interface {
 	BargedIn(ctx context.Context, c Info, b BargeInFact)
 	Transferred(ctx context.Context, c Info, t TransferFact)
 	Diverted(ctx context.Context, c Info, d DivertFact)
+	// Rated is the caller's answer to the satisfaction survey.
+	Rated(ctx context.Context, c Info, r Rating)
 	Ended(ctx context.Context, c Info, e Ending)
 }
 
@@ -167,8 +169,11 @@ type Handler struct {
 	// Steering, when set, is what the real-time dispatch engine has in force for a queue: a call
 	// joining it hears the expected wait, self-service, a callback offer. Nil: none.
 	Steering Steering
-	Facts    Facts
-	Log      *slog.Logger
+	// Surveys, when set, says whether a tenant asks its callers to rate the call: after the agent
+	// leaves a transferred call while the caller stays, and after the bot's goodbye. Nil: never.
+	Surveys Surveys
+	Facts   Facts
+	Log     *slog.Logger
 	// TurnTimeout bounds a voice turn (DefaultTurnTimeout when zero).
 	TurnTimeout time.Duration
 	// MaxDuration ends a call that lasts longer (DefaultMaxDuration when zero).
@@ -279,9 +284,14 @@ func (h *Handler) ServeCall(ctx context.Context, c *sip.Call) {
 	if x.cause != "" && side == "edge" {
 		cause = x.cause
 	}
+	if x.survey != nil && (side == sip.SideCaller || x.hangup != "") {
+		// The conversation was over before the survey: the caller hanging up during it, or the
+		// edge after it, does not change who ended it (a timeout or a shutdown still shows).
+		side, cause = x.survey.ending()
+	}
 	end := Ending{Duration: time.Since(info.AnsweredAt), Side: side, Cause: cause, Disposition: disposition}
 	if !x.bridgedAt.IsZero() {
-		end.Talk = time.Since(x.bridgedAt)
+		end.Talk = cmp.Or(x.talkEnd, time.Now()).Sub(x.bridgedAt)
 	}
 	if rec != nil {
 		end.RecordingKey = h.closeRecording(ctx, rec, log)
@@ -353,6 +363,11 @@ type callRun struct {
 	outcome string
 	// hangup is the cause of the edge's BYE, once it decided to end the call.
 	hangup string
+	// surveyOn: the tenant asks callers to rate the call; survey is the survey once asked (the
+	// navigator is then the survey's), talkEnd when the agent left it.
+	surveyOn bool
+	survey   *survey
+	talkEnd  time.Time
 }
 
 // loop feeds the navigator and performs its commands until the call ends; it returns the
@@ -360,6 +375,7 @@ type callRun struct {
 func (x *callRun) loop(ctx context.Context, wg *sync.WaitGroup) string {
 	x.outcome = DispositionAbandoned
 	x.turn(ctx, wg, TurnInput{}) // the first turn greets
+	x.readSurveySetting(ctx, wg)
 	var playDone <-chan struct{}
 	updates := x.c.Updates()
 	for {
@@ -397,11 +413,7 @@ func (x *callRun) loop(ctx context.Context, wg *sync.WaitGroup) string {
 				return x.outcome
 			}
 			x.h.Facts.Digit(ctx, x.info, d.Key, d.Duration)
-			if x.queued != nil {
-				cmds = x.queueDigit(ctx, wg, d.Key)
-			} else {
-				cmds = x.nav.Digit(d.At, d.Key)
-			}
+			cmds = x.digit(ctx, wg, d.At, d.Key)
 		case <-playDone:
 			interrupted := x.playback.Interrupted()
 			x.playback = nil
@@ -423,6 +435,15 @@ func (x *callRun) loop(ctx context.Context, wg *sync.WaitGroup) string {
 			return x.outcome
 		}
 	}
+}
+
+// digit takes a key the caller pressed at: the survey's once it is asked, else the queue's while
+// the call waits for a person, else the navigation's.
+func (x *callRun) digit(ctx context.Context, wg *sync.WaitGroup, at time.Duration, key byte) []Command {
+	if x.queued != nil && x.survey == nil {
+		return x.queueDigit(ctx, wg, key)
+	}
+	return x.nav.Digit(at, key)
 }
 
 // async runs work off the loop and hands its follow-up back to it.
@@ -519,11 +540,26 @@ func (x *callRun) do(ctx context.Context, wg *sync.WaitGroup, cmds []Command) bo
 				}
 			})
 		case CmdTurn:
+			if x.survey != nil { // the survey's answer: never the bot's
+				if x.do(ctx, wg, x.surveyAnswer(ctx, cmd.Input)) {
+					return true
+				}
+				continue
+			}
 			x.turn(ctx, wg, cmd.Input)
 		case CmdTransfer:
 			x.handedOff = true
 			x.transfer(ctx, wg, cmd.Queue)
 		case CmdHangup:
+			if x.survey != nil { // the survey's end: cause and outcome stay what they were
+				x.hangup = cmd.Cause
+				return true
+			}
+			if x.surveyOn && cmd.Cause == "bot_hangup" && x.cause == "" && x.outcome == DispositionAbandoned {
+				// The bot's goodbye: the caller is asked to rate the call before the edge hangs up.
+				x.cause, x.outcome = cmd.Cause, DispositionBot
+				return x.do(ctx, wg, x.startSurvey(SurveyAfterBot))
+			}
 			switch {
 			case x.cause != "": // the hangup after a failure's apology keeps the failure's cause
 				x.outcome = DispositionFailed
@@ -618,13 +654,13 @@ func (x *callRun) bridgeTo(ctx context.Context, wg *sync.WaitGroup, leg *sip.Leg
 	other.Play(chanSource(x.bridge))
 	x.sess.StopPlayback()
 	x.playback = x.sess.Play(framesSource(other.Frames()))
-	// The agent hanging up ends the call.
+	// The agent hanging up ends the call, or starts the survey while the caller stays.
 	x.async(ctx, wg, func(ctx context.Context) func() []Command {
 		select {
 		case <-leg.Done():
 		case <-ctx.Done():
 		}
-		return func() []Command { return []Command{{Kind: CmdHangup, Cause: "agent_hangup"}} }
+		return func() []Command { return x.agentLeft(ctx, wg) }
 	})
 	return nil
 }

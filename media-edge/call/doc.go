@@ -12,4 +12,6 @@
 //     strategies (the expected wait, self-service, the callback offer) in English and Chinese.
 //   - queue.go: queueWait — a later callback offer, the caller's 1 (Floor.RequestCallback) and the
 //     confirmation that ends the call.
+//   - survey.go: the satisfaction survey (Surveys, Rating) — after the agent leaves a transferred
+//     call while the caller stays, or after the bot's goodbye: the question, one key 1–5, thanks.
 package call

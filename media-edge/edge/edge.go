@@ -147,6 +147,7 @@ func New(cfg config.Config, o Options) (*Edge, error) {
 		Targets:     newSIPTargets(egress.Policy{LoopbackPorts: loopbackSIP}),
 		Floor:       routingFloor{fl},
 		Steering:    engineSteering{db: db, cal: forecastcal.New(db), now: time.Now},
+		Surveys:     botSurveys{db},
 		Facts:       f,
 		Log:         log.With("component", "call"),
 		MaxDuration: time.Duration(cfg.MaxCall),

@@ -146,6 +146,14 @@ func (f *facts) Diverted(_ context.Context, c call.Info, d call.DivertFact) {
 		ActivationID: d.ActivationID, From: orAnonymous(c.From), Link: d.Link})
 }
 
+// Rated is the caller's answer to the voice survey, about the call's contact: the contact a
+// handoff made of the call is its conversation, so the id is the same whether or not a person
+// took the call.
+func (f *facts) Rated(_ context.Context, c call.Info, r call.Rating) {
+	id, csat := ContactID(c.ID), r.CSAT
+	f.emit(c.Tenant, events.TypeFeedbackSubmitted, id, events.FeedbackSubmitted{ContactID: id, CSAT: &csat, Source: events.FeedbackVoice})
+}
+
 func (f *facts) Ended(_ context.Context, c call.Info, e call.Ending) {
 	ev := events.CallEnded{CallID: c.ID, DurationMS: e.Duration.Milliseconds(), RecordingKey: e.RecordingKey, HangupCause: events.CauseBye}
 	switch e.Disposition {

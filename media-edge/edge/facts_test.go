@@ -39,15 +39,16 @@ func TestCallEndedSaysWhoEndedItAndHow(t *testing.T) {
 		disp       events.CallDisposition
 		talkPassed bool
 	}{
-		"the caller hangs up":       {call.Ending{Side: "caller", Cause: "bye", Disposition: call.DispositionAbandoned}, events.HangupCaller, events.CallEndCallerHangup, events.CauseBye, events.DispositionAbandoned, false},
-		"the bot says goodbye":      {call.Ending{Side: "edge", Cause: "bot_hangup", Disposition: call.DispositionBot}, events.HangupEdge, events.CallEndBotHangup, events.CauseBye, events.DispositionResolvedByBot, false},
-		"the agent hangs up":        {call.Ending{Side: "edge", Cause: "agent_hangup", Disposition: call.DispositionTransferred, Talk: 40 * time.Second}, events.HangupAgent, events.CallEndAgentHangup, events.CauseBye, events.DispositionTransferred, true},
-		"no RTP":                    {call.Ending{Side: "timeout", Cause: "rtp_timeout", Disposition: call.DispositionAbandoned}, events.HangupEdge, events.CallEndFailed, events.CauseRTPTimeout, events.DispositionAbandoned, false},
-		"a failed transfer":         {call.Ending{Side: "edge", Cause: "transfer_failed", Disposition: call.DispositionFailed}, events.HangupEdge, events.CallEndFailed, events.CauseTransferFailed, events.DispositionFailed, false},
-		"a forced shutdown":         {call.Ending{Side: "edge", Cause: "shutdown", Disposition: call.DispositionAbandoned}, events.HangupEdge, events.CallEndFailed, events.CauseShutdown, events.DispositionAbandoned, false},
-		"the chat function is down": {call.Ending{Side: "edge", Cause: "turn_failed", Disposition: call.DispositionFailed}, events.HangupEdge, events.CallEndFailed, events.CauseError, events.DispositionFailed, false},
-		"a callback taken":          {call.Ending{Side: "edge", Cause: "callback", Disposition: call.DispositionCallbackRequested}, events.HangupEdge, events.CallEndBotHangup, events.CauseBye, events.DispositionCallbackRequested, false},
-		"a diverted caller leaves":  {call.Ending{Side: "caller", Cause: "bye", Disposition: call.DispositionDiverted}, events.HangupCaller, events.CallEndCallerHangup, events.CauseBye, events.DispositionDiverted, false},
+		"the caller hangs up":                      {call.Ending{Side: "caller", Cause: "bye", Disposition: call.DispositionAbandoned}, events.HangupCaller, events.CallEndCallerHangup, events.CauseBye, events.DispositionAbandoned, false},
+		"the bot says goodbye":                     {call.Ending{Side: "edge", Cause: "bot_hangup", Disposition: call.DispositionBot}, events.HangupEdge, events.CallEndBotHangup, events.CauseBye, events.DispositionResolvedByBot, false},
+		"the agent hangs up":                       {call.Ending{Side: "edge", Cause: "agent_hangup", Disposition: call.DispositionTransferred, Talk: 40 * time.Second}, events.HangupAgent, events.CallEndAgentHangup, events.CauseBye, events.DispositionTransferred, true},
+		"no RTP":                                   {call.Ending{Side: "timeout", Cause: "rtp_timeout", Disposition: call.DispositionAbandoned}, events.HangupEdge, events.CallEndFailed, events.CauseRTPTimeout, events.DispositionAbandoned, false},
+		"a failed transfer":                        {call.Ending{Side: "edge", Cause: "transfer_failed", Disposition: call.DispositionFailed}, events.HangupEdge, events.CallEndFailed, events.CauseTransferFailed, events.DispositionFailed, false},
+		"a forced shutdown":                        {call.Ending{Side: "edge", Cause: "shutdown", Disposition: call.DispositionAbandoned}, events.HangupEdge, events.CallEndFailed, events.CauseShutdown, events.DispositionAbandoned, false},
+		"the chat function is down":                {call.Ending{Side: "edge", Cause: "turn_failed", Disposition: call.DispositionFailed}, events.HangupEdge, events.CallEndFailed, events.CauseError, events.DispositionFailed, false},
+		"a callback taken":                         {call.Ending{Side: "edge", Cause: "callback", Disposition: call.DispositionCallbackRequested}, events.HangupEdge, events.CallEndBotHangup, events.CauseBye, events.DispositionCallbackRequested, false},
+		"a diverted caller leaves":                 {call.Ending{Side: "caller", Cause: "bye", Disposition: call.DispositionDiverted}, events.HangupCaller, events.CallEndCallerHangup, events.CauseBye, events.DispositionDiverted, false},
+		"the agent leaves, the caller is surveyed": {call.Ending{Side: "callee", Cause: "agent_hangup", Disposition: call.DispositionTransferred, Talk: 40 * time.Second}, events.HangupAgent, events.CallEndAgentHangup, events.CauseBye, events.DispositionTransferred, true},
 	}
 	for name, tc := range cases {
 		p := &published{}
@@ -91,5 +92,29 @@ func TestDivertedNamesTheCallAndItsContact(t *testing.T) {
 		From: "+8613800138000", Link: "https://app.example.com/help"}
 	if got != want {
 		t.Fatalf("call.diverted %+v, want %+v", got, want)
+	}
+}
+
+// The voice survey's answer is feedback.submitted about the call's contact (its conversation),
+// with the source voice.
+func TestRatedIsFeedbackAboutTheCallsContact(t *testing.T) {
+	demo, err := tenant.Parse("demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &published{}
+	f := newFacts(p, slog.New(slog.DiscardHandler))
+	info := call.Info{Tenant: demo, ID: "0193a0c2-0000-7000-8000-0000000000f1", From: "+8613800138000"}
+	f.Rated(context.Background(), info, call.Rating{CSAT: 4, After: call.SurveyAfterAgent})
+	f.Close()
+	if len(p.evs) != 1 || p.evs[0].Type != events.TypeFeedbackSubmitted || p.evs[0].Subject != ContactID(info.ID) || p.evs[0].Source != Source {
+		t.Fatalf("published %v", p.evs)
+	}
+	got, err := events.DataAs[events.FeedbackSubmitted](p.evs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ContactID != ContactID(info.ID) || got.CSAT == nil || *got.CSAT != 4 || got.Source != events.FeedbackVoice || got.NPS != nil || got.CustomerID != "" {
+		t.Fatalf("feedback.submitted %+v", got)
 	}
 }

@@ -429,6 +429,20 @@ func TestSettingsVoiceMenu(t *testing.T) {
 	}
 }
 
+// The survey switches are saved and read back; settings saved without them ask nowhere.
+func TestSettingsSurvey(t *testing.T) {
+	e := newEnv(t)
+	key := e.createTenant(t, "survey")
+	e.call(t, "PUT", "/v1/bot/settings", key, `{"survey":{"voice":true}}`).want(t, "put", http.StatusOK)
+	if got := fmt.Sprint(e.call(t, "GET", "/v1/bot/settings", key, "").body["survey"]); got != "map[chat:false nps:false voice:true]" {
+		t.Fatalf("survey read back: %s", got)
+	}
+	e.call(t, "PUT", "/v1/bot/settings", key, `{"default_queue":"general"}`, "If-Match: 1").want(t, "put without", http.StatusOK)
+	if got, ok := e.call(t, "GET", "/v1/bot/settings", key, "").body["survey"]; ok {
+		t.Fatalf("survey after a write without it: %v", got)
+	}
+}
+
 func TestSettingsAndWebhookSecret(t *testing.T) {
 	e := newEnv(t)
 	key := e.createTenant(t, "settings")
