@@ -92,7 +92,7 @@ const (
 // Rule is one line of a scoring form.
 type Rule struct {
 	// ID names the rule within its form: 1–64 of a-z, 0-9, _ and -.
-	ID string `json:"id" dynamodbav:"id" jsonschema:"pattern=^[a-z0-9][a-z0-9_-]{0,63}$"`
+	ID string `json:"id" dynamodbav:"id" jsonschema:"minLength=1,maxLength=64,pattern=^[a-z0-9][a-z0-9_-]*$"`
 	// Name is the rule as people read it.
 	Name string `json:"name,omitempty" dynamodbav:"name,omitempty" jsonschema:"maxLength=200"`
 	Kind Kind   `json:"kind" dynamodbav:"kind"`

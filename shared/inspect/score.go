@@ -25,7 +25,7 @@ func Score(rules []RuleResult) float64 {
 // Override is a reviewer's verdict on one rule of a contact: passed or not, whatever the
 // automatic inspection found, with a note why.
 type Override struct {
-	RuleID string `json:"rule_id" dynamodbav:"rule_id" jsonschema:"pattern=^[a-z0-9][a-z0-9_-]{0,63}$"`
+	RuleID string `json:"rule_id" dynamodbav:"rule_id" jsonschema:"minLength=1,maxLength=64,pattern=^[a-z0-9][a-z0-9_-]*$"`
 	Passed bool   `json:"passed" dynamodbav:"passed"`
 	Note   string `json:"note,omitempty" dynamodbav:"note,omitempty" jsonschema:"maxLength=500"`
 }
