@@ -8,8 +8,8 @@ import (
 // Violation is one breach of a rule. Detail is safe to show anyone who may see the contact's
 // score: the form's phrase, a count, a score or a gap, never the customer's words.
 type Violation struct {
-	RuleID string `json:"rule_id" dynamodbav:"rule_id"`
-	Kind   Kind   `json:"kind" dynamodbav:"kind"`
+	RuleID string   `json:"rule_id" dynamodbav:"rule_id"`
+	Kind   RuleKind `json:"kind" dynamodbav:"kind"`
 	// Turn is the index in the transcript of the turn that breached the rule; -1 when the rule
 	// is about the contact as a whole (a required phrase never said, the speaking share).
 	Turn    int     `json:"turn" dynamodbav:"turn"`
@@ -21,9 +21,9 @@ type Violation struct {
 
 // RuleResult is how a contact fared on one rule.
 type RuleResult struct {
-	RuleID string `json:"rule_id" dynamodbav:"rule_id"`
-	Kind   Kind   `json:"kind" dynamodbav:"kind"`
-	Weight int    `json:"weight" dynamodbav:"weight"`
+	RuleID string   `json:"rule_id" dynamodbav:"rule_id"`
+	Kind   RuleKind `json:"kind" dynamodbav:"kind"`
+	Weight int      `json:"weight" dynamodbav:"weight"`
 	// Applicable is false when the contact has nothing the rule can read (no turn of its speaker,
 	// no agent, no timings); such a rule is left out of the score.
 	Applicable bool `json:"applicable" dynamodbav:"applicable"`

@@ -39,7 +39,7 @@ type Alert struct {
 	FormID    string         `json:"form_id"`
 	RuleID    string         `json:"rule_id"`
 	RuleName  string         `json:"rule_name,omitempty"`
-	Kind      Kind           `json:"kind"`
+	Kind      RuleKind       `json:"kind"`
 	Speaker   Speaker        `json:"speaker"`
 	Turn      int            `json:"turn"`
 	Detail    string         `json:"detail"`

@@ -39,35 +39,35 @@ type Turn struct {
 // timed says whether the turn carries a length (speech timings), as calls' utterances do.
 func (t Turn) timed() bool { return t.EndMS > t.StartMS }
 
-// Kind is what a rule checks.
-type Kind string
+// RuleKind is what a rule checks.
+type RuleKind string
 
 // Rule kinds.
 const (
 	// ForbiddenPhrase: the speaker must not say any of the phrases. Live.
-	ForbiddenPhrase Kind = "forbidden_phrase"
+	ForbiddenPhrase RuleKind = "forbidden_phrase"
 	// RequiredPhrase: the speaker must say one of the phrases within their first (or last) N
 	// turns: a greeting, the identity-check wording, a closing. At the end.
-	RequiredPhrase Kind = "required_phrase"
+	RequiredPhrase RuleKind = "required_phrase"
 	// Silence: no gap between turns longer than Seconds once an agent is on the contact. Live (as
 	// the turn after the gap arrives).
-	Silence Kind = "silence"
+	Silence RuleKind = "silence"
 	// TalkOver: the agent and the customer do not speak at once for MinOverlapMS or more; needs
 	// timings on both sides. At the end.
-	TalkOver Kind = "talk_over"
+	TalkOver RuleKind = "talk_over"
 	// NegativeEmotion: no turn of the speaker scores below Threshold. Live.
-	NegativeEmotion Kind = "negative_emotion"
+	NegativeEmotion RuleKind = "negative_emotion"
 	// CardNumber: the speaker says no card number. Live.
-	CardNumber Kind = "card_number"
+	CardNumber RuleKind = "card_number"
 	// SpeakingShare: the agent's share of the words (or talk time) is within [Min, Max]. At the end.
-	SpeakingShare Kind = "speaking_share"
+	SpeakingShare RuleKind = "speaking_share"
 )
 
 // Kinds are the rule kinds in the order the docs list them.
-var Kinds = []Kind{ForbiddenPhrase, RequiredPhrase, Silence, TalkOver, NegativeEmotion, CardNumber, SpeakingShare}
+var Kinds = []RuleKind{ForbiddenPhrase, RequiredPhrase, Silence, TalkOver, NegativeEmotion, CardNumber, SpeakingShare}
 
 // Live reports whether rules of kind k can fire while the contact runs.
-func (k Kind) Live() bool {
+func (k RuleKind) Live() bool {
 	return k == ForbiddenPhrase || k == CardNumber || k == NegativeEmotion || k == Silence
 }
 
@@ -94,8 +94,8 @@ type Rule struct {
 	// ID names the rule within its form: 1–64 of a-z, 0-9, _ and -.
 	ID string `json:"id" dynamodbav:"id" jsonschema:"minLength=1,maxLength=64,pattern=^[a-z0-9][a-z0-9_-]*$"`
 	// Name is the rule as people read it.
-	Name string `json:"name,omitempty" dynamodbav:"name,omitempty" jsonschema:"maxLength=200"`
-	Kind Kind   `json:"kind" dynamodbav:"kind"`
+	Name string   `json:"name,omitempty" dynamodbav:"name,omitempty" jsonschema:"maxLength=200"`
+	Kind RuleKind `json:"kind" dynamodbav:"kind"`
 	// Weight is the rule's share of the score, 0–100; a rule of weight 0 alerts without scoring.
 	Weight int `json:"weight" dynamodbav:"weight" jsonschema:"minimum=0,maximum=100"`
 	// Speaker is whose turns the rule reads (phrases, emotion, card numbers): customer, agent, bot
