@@ -222,3 +222,18 @@ func TestFormCheck(t *testing.T) {
 		t.Fatalf("an empty form: %v", errs)
 	}
 }
+
+// BenchmarkEvaluate scores a 60-turn chat with the default form (the work of one contact's end).
+func BenchmarkEvaluate(b *testing.B) {
+	f := DefaultForm()
+	var tr []Turn
+	for i := range 30 {
+		ms := int64(i) * 20000
+		tr = append(tr, Turn{Speaker: Customer, Text: "我的卡昨天丢了，卡号是 4111 1111 1111 1111，请帮我挂失", StartMS: ms, EndMS: ms, Sentiment: f64(-0.4)},
+			Turn{Speaker: Agent, Text: "您好，很高兴为您服务。请先核实一下您的身份，还有什么可以帮您？", StartMS: ms + 5000, EndMS: ms + 5000, Sentiment: f64(0.5)})
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		Evaluate(f, tr)
+	}
+}

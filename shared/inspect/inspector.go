@@ -151,9 +151,10 @@ func (in *Inspector) turn(ctx context.Context, t tenant.ID, env events.Envelope,
 		tu.Text = string(r[:MaxTurnRunes])
 	}
 	if in.senti != nil && tu.Speaker != Bot && tu.Text != "" {
-		_, s := in.senti.Predict(tu.Text)
-		s = max(-1, min(1, s))
-		tu.Sentiment = &s
+		if _, s := in.senti.Predict(tu.Text); !bad(s) {
+			s = max(-1, min(1, s))
+			tu.Sentiment = &s
+		}
 	}
 	for range retries {
 		var rc running

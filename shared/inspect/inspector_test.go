@@ -247,3 +247,48 @@ func TestInspectorCall(t *testing.T) {
 		t.Fatal("the voice bot's conversation was inspected as a chat")
 	}
 }
+
+// A chat the bot ends as handed off and the agent later wraps up is inspected twice: the second
+// revision reads the whole transcript and names the agent.
+func TestInspectorEndsAgain(t *testing.T) {
+	r := newRig(t)
+	conv, agent := "cv-again", "u-agent-2"
+	t0 := time.Date(2026, 6, 3, 11, 0, 0, 0, time.UTC)
+	r.feed(t,
+		r.event(t, events.TypeChatMessage, conv, t0, msg(conv, events.RoleCustomer, "", "I want a person")),
+		r.event(t, events.TypeChatMessage, conv, t0.Add(time.Second), msg(conv, events.RoleBot, "", "Connecting you to an agent")),
+		r.event(t, events.TypeContactEnded, conv, t0.Add(2*time.Second), events.ContactEnded{Channel: events.ChannelChat, Outcome: events.OutcomeHandedOff}),
+	)
+	first, err := r.in.Book().Result(t.Context(), r.t, conv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Revision != 1 || first.AgentID != "" || first.Score != 100 {
+		t.Fatalf("the bot's part: %+v", first)
+	}
+	r.feed(t,
+		r.event(t, events.TypeChatMessage, conv, t0.Add(30*time.Second), msg(conv, events.RoleAgent, agent, "Hello, how can I help?")),
+		r.event(t, events.TypeChatMessage, conv, t0.Add(40*time.Second), msg(conv, events.RoleCustomer, "", "my card is blocked, please unblock it")),
+		r.event(t, events.TypeChatMessage, conv, t0.Add(50*time.Second), msg(conv, events.RoleAgent, agent, "Done. Anything else? Goodbye")),
+		r.event(t, events.TypeContactEnded, conv, t0.Add(60*time.Second), events.ContactEnded{Channel: events.ChannelChat, Outcome: events.OutcomeResolvedByAgent, AgentID: agent}),
+	)
+	second, err := r.in.Book().Result(t.Context(), r.t, conv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.Revision != 2 || second.AgentID != agent || len(second.Transcript) != 5 {
+		t.Fatalf("the agent's part: %+v", second)
+	}
+	failed := map[string]bool{}
+	for _, rr := range second.Rules {
+		if rr.Applicable && !rr.Passed {
+			failed[rr.RuleID] = true
+		}
+	}
+	if len(failed) != 1 || !failed["identity-check"] {
+		t.Fatalf("failed rules %v", failed)
+	}
+	if n := len(r.emitted(t)); n != 2 {
+		t.Fatalf("%d events, want two contact.inspected", n)
+	}
+}
