@@ -159,7 +159,8 @@ func (b *Book) PutForm(ctx context.Context, t tenant.ID, f Form, activate bool, 
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return Form{}, false, fmt.Errorf("put form %s of %s: %w", f.ID, t, err)
 		}
-		f.UpdatedAt, f.UpdatedBy, f.Name = b.now().UTC(), by, strings.TrimSpace(f.Name)
+		now := b.now().UTC()
+		f.UpdatedAt, f.UpdatedBy, f.Name = &now, by, strings.TrimSpace(f.Name)
 		ops := []store.Op{store.PutOp(t, store.Key{Kind: KindForm, ID: f.ID}, f, v)}
 		if activate {
 			_, av, err := b.ActiveFormID(ctx, t)

@@ -127,9 +127,9 @@ type Form struct {
 	Rules []Rule `json:"rules" dynamodbav:"rules" jsonschema:"maxItems=50"`
 	// Version counts the form's writes (1 on the first); results name the version they used.
 	Version int64 `json:"version" dynamodbav:"-"`
-	// UpdatedAt and UpdatedBy are the last write's; empty on the built-in default.
-	UpdatedAt time.Time `json:"updated_at" dynamodbav:"updated_at"`
-	UpdatedBy string    `json:"updated_by,omitempty" dynamodbav:"updated_by,omitempty"`
+	// UpdatedAt and UpdatedBy are the last write's; absent on the built-in default.
+	UpdatedAt *time.Time `json:"updated_at,omitempty" dynamodbav:"updated_at,omitempty"`
+	UpdatedBy string     `json:"updated_by,omitempty" dynamodbav:"updated_by,omitempty"`
 }
 
 // Limits of a form.
