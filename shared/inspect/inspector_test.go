@@ -3,6 +3,8 @@ package inspect_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -16,9 +18,17 @@ import (
 	"github.com/lingxi/lingxi/shared/auth"
 	"github.com/lingxi/lingxi/shared/inspect"
 	"github.com/lingxi/lingxi/shared/outbox"
+	"github.com/lingxi/lingxi/shared/push"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/stream"
 	"github.com/lingxi/lingxi/shared/tenant"
+)
+
+// What the feedback function hands the Inspector: the outbox commits, the WebSocket sender pushes.
+var (
+	_ inspect.Committer = (*outbox.Outbox)(nil)
+	_ inspect.Pusher    = (*push.Sender)(nil)
+	_ inspect.Store     = (*store.Store)(nil)
 )
 
 // pushes records what the Inspector pushed.
@@ -290,5 +300,58 @@ func TestInspectorEndsAgain(t *testing.T) {
 	}
 	if n := len(r.emitted(t)); n != 2 {
 		t.Fatalf("%d events, want two contact.inspected", n)
+	}
+}
+
+// Review at the records: a sample draws only contacts of its window and agent not yet in review;
+// an agent disputing another's contact finds nothing; an override of a rule the result lacks is
+// refused by index; a re-score keeps the automatic score and moves the agent's series.
+func TestBookReview(t *testing.T) {
+	r := newRig(t)
+	t0 := time.Now().UTC().Add(-time.Hour)
+	for i, agent := range []string{"u-a", "u-a", "u-b"} {
+		conv := fmt.Sprintf("cv-review-%d", i)
+		r.feed(t,
+			r.event(t, events.TypeChatMessage, conv, t0, msg(conv, events.RoleAgent, agent, "hello, not my problem")),
+			r.event(t, events.TypeContactEnded, conv, t0.Add(time.Second), events.ContactEnded{Channel: events.ChannelChat, Outcome: events.OutcomeResolvedByAgent, AgentID: agent}),
+		)
+	}
+	b, ctx := r.in.Book(), t.Context()
+	now := time.Now().UTC()
+	got, avail, err := b.Sample(ctx, r.t, inspect.SampleRequest{N: 5, AgentID: "u-a", From: now.Add(-24 * time.Hour), To: now.Add(time.Minute), By: "sup"})
+	if err != nil || len(got) != 2 || avail != 2 {
+		t.Fatalf("sample of u-a: %v %d %v", got, avail, err)
+	}
+	if got, avail, _ := b.Sample(ctx, r.t, inspect.SampleRequest{N: 5, From: now.Add(-24 * time.Hour), To: now.Add(time.Minute)}); len(got) != 1 || avail != 1 || got[0].AgentID != "u-b" {
+		t.Fatalf("the second sample: %v %d", got, avail)
+	}
+	if got, _, _ := b.Sample(ctx, r.t, inspect.SampleRequest{N: 5, From: now.Add(-48 * time.Hour), To: now.Add(-24 * time.Hour)}); len(got) != 0 {
+		t.Fatalf("a sample of another window: %v", got)
+	}
+	if _, err := b.Dispute(ctx, r.t, "cv-review-2", "user/u-a", "u-a", "not mine"); !errors.Is(err, inspect.ErrNoResult) {
+		t.Fatalf("an agent disputing another's contact: %v", err)
+	}
+	if _, err := b.Dispute(ctx, r.t, "cv-review-0", "user/u-a", "u-a", "quoting"); err != nil {
+		t.Fatal(err)
+	}
+	var unknown *inspect.UnknownRulesError
+	if _, err := b.Rescore(ctx, r.t, "cv-review-0", "sup", []inspect.Override{{RuleID: "closing", Passed: true}, {RuleID: "nope"}}, ""); !errors.As(err, &unknown) || len(unknown.Indexes) != 1 || unknown.Indexes[0] != 1 {
+		t.Fatalf("an unknown rule: %v", err)
+	}
+	res, err := b.Rescore(ctx, r.t, "cv-review-0", "sup", []inspect.Override{{RuleID: "forbidden-words", Passed: true}}, "quoting the customer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.FinalScore <= res.Score || res.Review.State != inspect.ReviewRescored || res.Review.Dispute == nil || res.Revision != 2 {
+		t.Fatalf("rescored %+v", res)
+	}
+	s, err := b.Agent(ctx, r.t, "u-a", now.Add(-24*time.Hour), now.Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range s.Items {
+		if it.ContactID == "cv-review-0" && (it.FinalScore != res.FinalScore || it.Review != inspect.ReviewRescored) {
+			t.Fatalf("the series did not move: %+v", it)
+		}
 	}
 }
