@@ -19,6 +19,7 @@ import (
 	"github.com/lingxi/lingxi/shared/forecastcal"
 	"github.com/lingxi/lingxi/shared/forecastpub"
 	"github.com/lingxi/lingxi/shared/forecaststore"
+	"github.com/lingxi/lingxi/shared/inspect"
 	"github.com/lingxi/lingxi/shared/intervals"
 	"github.com/lingxi/lingxi/shared/lambdaenv"
 	"github.com/lingxi/lingxi/shared/outbox"
@@ -77,6 +78,7 @@ func main() {
 		handler.WithFloor(floor.New(db, box)), handler.WithConversations(conversations),
 		handler.WithEgress(egress.Policy{LoopbackPorts: loopbackPorts}), handler.WithWebhookReplay(replay),
 		handler.WithSIPEgress(egress.Policy{LoopbackPorts: sipPorts}), handler.WithSignInLimiter(signIn),
-		handler.WithForecasts(forecasts, cal), handler.WithForecastData(intervals.New(db), cal), handler.WithDispatch(engine))
+		handler.WithForecasts(forecasts, cal), handler.WithForecastData(intervals.New(db), cal), handler.WithDispatch(engine),
+		handler.WithQA(inspect.NewBook(db, box, handler.Source, nil)))
 	lambda.StartHandlerFunc(api.Handle)
 }
