@@ -14,4 +14,17 @@ type FeedbackSubmitted struct {
 	NPS *int `json:"nps,omitempty" jsonschema:"minimum=0,maximum=10,anyof_required=nps"`
 	// Comment is the customer's free text; omitted when empty. Personal data.
 	Comment string `json:"comment,omitempty" jsonschema:"minLength=1,anyof_required=comment" jsonschema_extras:"x-personal-data=true"`
+	// Source is how the answer came: the chat survey's quick replies, the voice survey's keys, or
+	// the partner API (POST /v1/contacts/{id}/feedback); omitted by producers that predate it.
+	Source FeedbackSource `json:"source,omitempty"`
 }
+
+// FeedbackSource says how a survey answer came.
+type FeedbackSource string
+
+// Feedback sources.
+const (
+	FeedbackChat  FeedbackSource = "chat"
+	FeedbackVoice FeedbackSource = "voice"
+	FeedbackAPI   FeedbackSource = "api"
+)

@@ -31,6 +31,7 @@ type settingsBody struct {
 	IdleTimeoutSeconds int                       `json:"idle_timeout_seconds"`
 	WebhookHosts       []string                  `json:"webhook_hosts"`
 	VoiceMenu          []botconfig.MenuEntry     `json:"voice_menu" jsonschema:"maxItems=9"` // botconfig.MaxMenuEntries
+	Survey             botconfig.SurveySettings  `json:"survey"`
 }
 
 // settingsOut is the settings as the API shows them: never the secret, only whether there is one.
@@ -65,7 +66,7 @@ func (api *API) putSettings(ctx context.Context, r *httpapi.Request, p auth.Prin
 	}
 	s := botconfig.Settings{Greeting: body.Greeting, Fallback: body.Fallback, DefaultQueue: body.DefaultQueue,
 		HandoffRules: body.HandoffRules, LowConfidenceTurns: body.LowConfidenceTurns, WebhookHosts: body.WebhookHosts,
-		IdleTimeoutSeconds: body.IdleTimeoutSeconds, VoiceMenu: body.VoiceMenu}
+		IdleTimeoutSeconds: body.IdleTimeoutSeconds, VoiceMenu: body.VoiceMenu, Survey: body.Survey}
 	s.Normalize()
 	probs := s.Validate()
 	menuProbs, err := api.checkMenuIntents(ctx, p.Tenant, s.VoiceMenu)
