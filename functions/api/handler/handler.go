@@ -110,6 +110,8 @@ func New(s Store, c Committer, a *auth.Authenticator, log *slog.Logger, opts ...
 	// What the forecaster learns from: history, calendar events, settings (forecast_data.go).
 	api.forecastDataRoutes()
 	api.dispatchRoutes() // the real-time dispatch engine: strategies, settings, decisions, activations, overrides (dispatch.go)
+	// Customers' satisfaction figures (satisfaction.go).
+	api.satisfactionRoutes()
 	return api
 }
 
