@@ -193,3 +193,43 @@ func TestChatSurveyAfterWrapUp(t *testing.T) {
 		}
 	}
 }
+
+// A survey answer shows up in the satisfaction figures: the events the chat function put on the
+// stream (contact.ended, feedback.submitted), folded as the feedback function folds them.
+func TestChatSurveyInFigures(t *testing.T) {
+	e := newEnv(t)
+	key := e.tenant(t, "acme")
+	e.surveyOn(t, "acme", false)
+	for i, score := range []string{"4", "5", "2"} {
+		id := str(e.start(t, key, `{"language":"en"}`)["id"])
+		e.say(t, key, id, "what is my balance")
+		if i == 0 {
+			e.say(t, key, id, "bye") // asked in the open chat
+		} else {
+			e.must(t, 200, "POST", "/v1/conversations/"+id+"/end", key, "")
+		}
+		e.say(t, key, id, score)
+	}
+	fold := satisfaction.NewFold(e.db, nil)
+	evs := e.events(t)
+	for _, ev := range slices.Backward(evs) { // any order does
+		if err := fold.Event(e.ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	day := evs[len(evs)-1].Time.UTC().Format("2006-01-02")
+	for by, value := range map[satisfaction.Dimension]string{satisfaction.ByChannel: "chat", satisfaction.ByResolution: satisfaction.ResolutionBot} {
+		rows, err := satisfaction.Figures(e.ctx, e.db, mustTenant(t, "acme"), by, day, day)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The first conversation is still open: its answer counts under chat but has no resolution yet.
+		want := map[satisfaction.Dimension]int64{satisfaction.ByChannel: 3, satisfaction.ByResolution: 2}[by]
+		if len(rows) != 1 || rows[0].Value != value || rows[0].CSATCount != want {
+			t.Fatalf("by %s: %+v", by, rows)
+		}
+		if by == satisfaction.ByChannel && (*rows[0].CSATMean != 3.67 || *rows[0].CSATPercent != 66.67) {
+			t.Fatalf("chat figures: %+v", rows[0])
+		}
+	}
+}
