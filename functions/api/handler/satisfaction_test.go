@@ -7,6 +7,7 @@ import (
 	"time"
 
 	lxevents "github.com/lingxi/lingxi/events"
+	"github.com/lingxi/lingxi/shared/conversation"
 	"github.com/lingxi/lingxi/shared/satisfaction"
 	"github.com/lingxi/lingxi/shared/store"
 )
@@ -83,5 +84,27 @@ func TestSatisfactionRoute(t *testing.T) {
 	_, partner := e.do(t, "POST", "/v1/api-keys", key, `{"role":"partner"}`)
 	if r := e.call(t, "GET", "/v1/voc/satisfaction?by=intent", partner["key"].(string), ""); r.status != 403 {
 		t.Fatalf("partner: %d %v", r.status, r.body)
+	}
+}
+
+// The agent's wrap-up of a chat ends the conversation with the survey question when the tenant
+// enables the chat survey (the wrap-up route calls conversation.Service.WrapUp).
+func TestWrapUpAsksTheSurvey(t *testing.T) {
+	e, clock := newUsersEnv(t)
+	s := newFloor(t, e, "acme")
+	e.call(t, "PUT", "/v1/bot/settings", s.key, `{"default_queue":"general","survey":{"chat":true,"nps":false,"voice":false}}`).want(t, "settings", http.StatusOK)
+	got := e.call(t, "GET", "/v1/bot/settings", s.key, "")
+	if sv, _ := got.body["survey"].(map[string]any); sv["chat"] != true || sv["nps"] != false || sv["voice"] != false {
+		t.Fatalf("settings: %v", got.body)
+	}
+	e.call(t, "PUT", "/v1/agents/me/state", s.agent1Tok, `{"state":"available"}`).want(t, "agent1 available", http.StatusOK)
+	chat := e.handedOff(t, "acme", "cust-7", "talk to a person")
+	offer := e.dispatch(t, "acme", clock.Now())[chat]
+	e.call(t, "POST", "/v1/contacts/"+chat+"/accept", s.agent1Tok, `{"offer_id":"`+offer.ID+`"}`).want(t, "accept", http.StatusOK)
+	e.call(t, "POST", "/v1/contacts/"+chat+"/wrapup", s.agent1Tok, `{"disposition":"done"}`).want(t, "wrap up", http.StatusOK)
+	conv, err := e.api.human.conversations.(*conversation.Service).Get(context.Background(), mustTenant(t, "acme"), chat)
+	if err != nil || conv.State != conversation.StateEnded || conv.Survey != conversation.SurveyCSAT ||
+		conv.Messages[len(conv.Messages)-1].Text != "How satisfied are you with our help today? Please rate it from 1 (very unsatisfied) to 5 (very satisfied)." {
+		t.Fatalf("after the wrap-up: %v %+v", err, conv)
 	}
 }
