@@ -169,6 +169,11 @@ type Fold struct {
 	now func() time.Time
 }
 
+// The feedback function's parts have this shape (functions/feedback declares it).
+var _ interface {
+	Event(ctx context.Context, env events.Envelope) error
+} = (*Fold)(nil)
+
 // NewFold returns the fold over db; now is the clock (time.Now when nil), which sets the TTL of
 // the contacts' facts.
 func NewFold(db *store.Store, now func() time.Time) *Fold {
