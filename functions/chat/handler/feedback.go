@@ -71,6 +71,10 @@ func (api *API) postFeedback(ctx context.Context, r *httpapi.Request, t tenant.I
 		return httpapi.Response{}, fmt.Errorf("record feedback: %w", err)
 	}
 	if err := api.commit.Commit(ctx, []store.Op{op}, ev); errors.Is(err, store.ErrConflict) {
+		// Another answer got in first, or a concurrent write cancelled this one (nothing written).
+		if _, ver, rerr := satisfaction.Get(ctx, api.feedback, t, id); rerr == nil && ver == 0 {
+			return httpapi.Response{}, httpapi.Errorf(httpapi.KindConflict, "contact %q changed while the answer was recorded; retry", id)
+		}
 		return httpapi.Response{}, httpapi.Errorf(httpapi.KindConflict, "contact %q already has its survey answer", id)
 	} else if err != nil {
 		return httpapi.Response{}, fmt.Errorf("record feedback: %w", err)

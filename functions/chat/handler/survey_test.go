@@ -233,3 +233,32 @@ func TestChatSurveyInFigures(t *testing.T) {
 		}
 	}
 }
+
+// The chat's answer and the partner API's racing for one contact: both commits are held until
+// both arrived, so both read "no answer yet"; one answer is stored and emitted, the other is
+// thanked (chat) or 409 (API).
+func TestChatSurveyRacesThePartnerAPI(t *testing.T) {
+	e := newEnv(t)
+	key := e.tenant(t, "acme")
+	e.surveyOn(t, "acme", false)
+	id := str(e.start(t, key, `{"language":"en"}`)["id"])
+	e.say(t, key, id, "what is my balance")
+	e.must(t, 200, "POST", "/v1/conversations/"+id+"/end", key, "")
+
+	e.commit.hold(2)
+	chat, api := make(chan response, 1), make(chan response, 1)
+	go func() { chat <- e.do(t, "POST", "/v1/conversations/"+id+"/messages", key, `{"text":"5"}`) }()
+	go func() { api <- e.do(t, "POST", "/v1/contacts/"+id+"/feedback", key, `{"csat":1}`) }()
+	c, a := <-chat, <-api
+	if c.code != 200 || joined(texts(c.body)) != "Thank you for your feedback!" || (a.code != 201 && a.code != 409) {
+		t.Fatalf("chat %d %s; api %d %s", c.code, c.raw, a.code, a.raw)
+	}
+	fb := e.feedbackOf(t, id)
+	if len(fb) != 1 {
+		t.Fatalf("%d feedback.submitted events: %+v", len(fb), fb)
+	}
+	stored, _, err := satisfaction.Get(e.ctx, e.db, mustTenant(t, "acme"), id)
+	if err != nil || stored.Source != fb[0].Source || *stored.CSAT != *fb[0].CSAT || (a.code == 201) != (stored.Source == lxevents.FeedbackAPI) {
+		t.Fatalf("stored %+v (%v); emitted %+v; api answered %d", stored, err, fb[0], a.code)
+	}
+}
