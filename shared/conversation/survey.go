@@ -174,6 +174,9 @@ func (d *decision) answerSurvey(text, dtmf string) (bool, error) {
 		prev = satisfaction.Feedback{ContactID: c.ID, CustomerID: c.Customer.ID}
 	}
 	_, op, ev, err := satisfaction.Record(d.l.t, prev, d.l.feedbackVer, a, events.FeedbackChat, Source, d.now)
+	if d.l.feedbackVer != 0 && (q == SurveyCSAT || prev.Source != events.FeedbackChat) {
+		err = satisfaction.ErrAnswered // one answer per contact: the chat completes only its own
+	}
 	switch {
 	case errors.Is(err, satisfaction.ErrAnswered):
 		d.say(say(saySurveyThanks, c.Language)) // answered already (the partner API): nothing more

@@ -175,7 +175,7 @@ func TestChatSurveyAfterWrapUp(t *testing.T) {
 			t.Fatalf("wrap-up: %+v %v", r, err)
 		}
 		if viaAPIFirst {
-			e.must(t, 201, "POST", "/v1/contacts/"+id+"/feedback", key, `{"csat":2}`)
+			e.must(t, 201, "POST", "/v1/contacts/"+id+"/feedback", key, `{"nps":8}`) // any answer: the chat records none
 		}
 		if got := joined(texts(e.say(t, key, id, "5"))); got != "Thank you for your feedback!" {
 			t.Fatalf("answer: %s", got)
