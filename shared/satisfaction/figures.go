@@ -12,6 +12,26 @@ import (
 	"github.com/lingxi/lingxi/shared/tenant"
 )
 
+// Dimension is what the figures are grouped by.
+type Dimension string
+
+// Dimensions.
+const (
+	ByIntent     Dimension = "intent"
+	ByQueue      Dimension = "queue"
+	ByAgent      Dimension = "agent"
+	ByChannel    Dimension = "channel"
+	ByResolution Dimension = "resolution"
+)
+
+// Dimensions lists every dimension.
+func Dimensions() []Dimension {
+	return []Dimension{ByIntent, ByQueue, ByAgent, ByChannel, ByResolution}
+}
+
+// Valid reports whether d is a known dimension.
+func (d Dimension) Valid() bool { return slices.Contains(Dimensions(), d) }
+
 // MaxDays is the longest range of days Figures reads.
 const MaxDays = 366
 

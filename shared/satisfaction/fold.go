@@ -41,26 +41,6 @@ const (
 	ResolutionUnresolved = "unresolved" // it ended with neither (abandoned, or handed off to no one)
 )
 
-// Dimension is what the figures are grouped by.
-type Dimension string
-
-// Dimensions.
-const (
-	ByIntent     Dimension = "intent"
-	ByQueue      Dimension = "queue"
-	ByAgent      Dimension = "agent"
-	ByChannel    Dimension = "channel"
-	ByResolution Dimension = "resolution"
-)
-
-// Dimensions lists every dimension.
-func Dimensions() []Dimension {
-	return []Dimension{ByIntent, ByQueue, ByAgent, ByChannel, ByResolution}
-}
-
-// Valid reports whether d is a known dimension.
-func (d Dimension) Valid() bool { return slices.Contains(Dimensions(), d) }
-
 // contact is the store item of one contact: its facts, its answers, and what the daily sums hold
 // for it (so a fact learned after the answer moves its counts, and nothing counts twice).
 type contact struct {
