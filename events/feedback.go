@@ -14,12 +14,12 @@ type FeedbackSubmitted struct {
 	NPS *int `json:"nps,omitempty" jsonschema:"minimum=0,maximum=10,anyof_required=nps"`
 	// Comment is the customer's free text; omitted when empty. Personal data.
 	Comment string `json:"comment,omitempty" jsonschema:"minLength=1,anyof_required=comment" jsonschema_extras:"x-personal-data=true"`
-	// Source is where the answer was given: the chat survey, the voice survey (keys after a call)
-	// or the partner API; omitted by producers that do not say.
+	// Source is how the answer came: the chat survey's quick replies, the voice survey's keys, or
+	// the partner API (POST /v1/contacts/{id}/feedback); omitted by producers that predate it.
 	Source FeedbackSource `json:"source,omitempty"`
 }
 
-// FeedbackSource is where a survey answer was given.
+// FeedbackSource says how a survey answer came.
 type FeedbackSource string
 
 // Feedback sources.

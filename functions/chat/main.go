@@ -66,5 +66,5 @@ func main() {
 	// API Gateway HTTP events and the media edge's direct voice turns (handler/invoke.go).
 	visitors := ratelimit.New(ddb, table, ratelimit.Options{Limits: widget.Limits})
 	widgets := handler.WithWidgets(handler.Widgets{Store: db, Visitors: authn, Limiter: visitors})
-	lambda.StartHandlerFunc(handler.New(svc, box, authn, log, handler.WithIdempotency(db), handler.WithRateLimiter(limits), widgets).Invoke)
+	lambda.StartHandlerFunc(handler.New(svc, box, authn, log, handler.WithIdempotency(db), handler.WithRateLimiter(limits), widgets, handler.WithFeedback(db)).Invoke)
 }

@@ -33,5 +33,5 @@ func (b botSurveys) VoiceSurvey(ctx context.Context, t tenant.ID) (bool, error) 
 	if err != nil {
 		return false, err
 	}
-	return s.Survey != nil && s.Survey.Voice, nil
+	return s.Survey.Voice, nil
 }

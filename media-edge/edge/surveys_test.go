@@ -48,8 +48,8 @@ func TestVoiceSurveyIsTheBotSetting(t *testing.T) {
 	}{
 		"never saved":     {oneItem{}, false, nil},
 		"saved without":   {oneItem{item: &botconfig.Settings{DefaultQueue: "general"}}, false, nil},
-		"chat only":       {oneItem{item: &botconfig.Settings{Survey: &botconfig.Survey{Chat: true, NPS: true}}}, false, nil},
-		"voice":           {oneItem{item: &botconfig.Settings{Survey: &botconfig.Survey{Voice: true}}}, true, nil},
+		"chat only":       {oneItem{item: &botconfig.Settings{Survey: botconfig.SurveySettings{Chat: true, NPS: true}}}, false, nil},
+		"voice":           {oneItem{item: &botconfig.Settings{Survey: botconfig.SurveySettings{Voice: true}}}, true, nil},
 		"the table fails": {oneItem{err: broken}, false, broken},
 	}
 	for name, tc := range cases {

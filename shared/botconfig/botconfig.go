@@ -141,19 +141,20 @@ type Settings struct {
 	// listed here picks its intent as if the caller had said it, and the call's greeting reads the
 	// menu out. "0" is always the operator and is never listed.
 	VoiceMenu []MenuEntry `dynamodbav:"voice_menu,omitempty" json:"voice_menu,omitempty"`
-	// Survey is where customers are asked to rate a contact once it is over; nil asks nowhere.
-	Survey    *Survey   `dynamodbav:"survey,omitempty" json:"survey,omitempty"`
-	UpdatedAt time.Time `dynamodbav:"updated_at" json:"updated_at"`
+	// Survey says which satisfaction surveys customers are asked after a contact (docs/surveys.md).
+	Survey    SurveySettings `dynamodbav:"survey" json:"survey"`
+	UpdatedAt time.Time      `dynamodbav:"updated_at" json:"updated_at"`
 }
 
-// Survey says where customers are asked to rate a contact once it is over.
-type Survey struct {
-	// Chat: CSAT quick replies when a chat ends.
+// SurveySettings switch the satisfaction surveys on. All off by default.
+type SurveySettings struct {
+	// Chat asks a chat's customer for a CSAT score (quick replies 1–5) when the bot resolved the
+	// conversation and the customer says goodbye or leaves, and when an agent wraps the chat up.
 	Chat bool `dynamodbav:"chat" json:"chat"`
-	// NPS: the chat survey also asks how likely the customer is to recommend (0–10).
+	// NPS follows the chat's CSAT question with the NPS question (0–10).
 	NPS bool `dynamodbav:"nps" json:"nps"`
-	// Voice: a caller still on the line when the agent leaves (or after the bot's goodbye) is
-	// asked to rate the call by key, 1 to 5.
+	// Voice asks a caller for a CSAT score by keypad after the agent leaves a transferred call
+	// (the media edge reads it).
 	Voice bool `dynamodbav:"voice" json:"voice"`
 }
 

@@ -144,6 +144,9 @@ func (d *decision) close(k closingKind) {
 	switch {
 	case k == closingThanks:
 		d.say(say(sayWelcome, c.Language))
+		if c.Resolved {
+			d.offerSurvey()
+		}
 	case k == closingBye, k == closingNo && c.Resolved:
 		bye := sayGoodbyeChat
 		if c.Channel == events.ChannelVoice {
@@ -152,6 +155,8 @@ func (d *decision) close(k closingKind) {
 		d.say(say(bye, c.Language))
 		if c.Channel == events.ChannelVoice {
 			d.end()
+		} else if c.Resolved {
+			d.offerSurvey()
 		}
 	case c.LastIntent == "" && !c.Resolved:
 		d.say(say(sayHowCanIHelp, c.Language)) // nothing asked yet

@@ -205,6 +205,11 @@ type Conversation struct {
 	// IdleEnded is set when the conversation was ended for having no turn within its idle timeout
 	// (idle.go) rather than by the customer or the bot.
 	IdleEnded bool `dynamodbav:"idle_ended,omitempty" json:"idle_ended,omitempty"`
+
+	// Survey is the survey question waiting for the customer's answer (survey.go); "" for none.
+	// Surveyed is set once the survey was offered: a conversation asks once.
+	Survey   SurveyQuestion `dynamodbav:"survey,omitempty" json:"-"`
+	Surveyed bool           `dynamodbav:"surveyed,omitempty" json:"-"`
 }
 
 // Truncated reports whether older messages were trimmed from the transcript.

@@ -20,6 +20,7 @@ import (
 	"github.com/lingxi/lingxi/shared/botconfig"
 	"github.com/lingxi/lingxi/shared/dialog"
 	"github.com/lingxi/lingxi/shared/nlu"
+	"github.com/lingxi/lingxi/shared/store"
 )
 
 // decision is one turn's outcome. c is the conversation's new state (decide works on a copy; the
@@ -35,8 +36,11 @@ type decision struct {
 	gather     *Action  // the flow's question, shaping the next input
 	options    []string // the flow question's answers to offer as buttons
 	transfer   string   // queue handed off to in this turn
-	ended      bool     // the conversation ended in this turn
-	learn      string   // the first recognised intent, to count (shared/guess)
+	quick      []string // the survey question's answers to offer as buttons (survey.go)
+	ops        []store.Op
+	feedback   *events.Envelope // the survey answer's feedback.submitted; ops hold its write
+	ended      bool             // the conversation ended in this turn
+	learn      string           // the first recognised intent, to count (shared/guess)
 	// startLang fixes the language of a flow this turn starts (dialog.StartInput.Lang): a key of
 	// the voice menu whose intent has no words in the call's language still starts the flow in it.
 	startLang botconfig.Lang
@@ -221,6 +225,14 @@ func (d *decision) run(in Input) error {
 	}
 	if text != "" {
 		c.Language = dialog.Follow(c.Language, text)
+	}
+	if c.Survey != "" {
+		if answered, err := d.answerSurvey(text, in.DTMF); answered || err != nil {
+			return err
+		}
+	}
+	if c.State == StateEnded {
+		return ErrEnded // an ended conversation takes only the answer to its survey
 	}
 
 	switch {
@@ -553,6 +565,9 @@ func (d *decision) events(evs []events.Envelope) ([]events.Envelope, error) {
 			return nil, err
 		}
 	}
+	if d.feedback != nil {
+		evs = append(evs, *d.feedback)
+	}
 	if d.ended {
 		if err := add(events.TypeContactEnded, events.ContactEnded{
 			Channel: c.Channel, Outcome: c.Outcome, DurationMS: max(d.now.Sub(c.CreatedAt).Milliseconds(), 0), Intent: c.LastIntent,
@@ -590,6 +605,9 @@ func (d *decision) reply() Reply {
 			r.QuickReplies = d.options
 		}
 		r.Actions = append(r.Actions, *g)
+	}
+	if d.quick != nil {
+		r.QuickReplies = d.quick
 	}
 	if r.QuickReplies == nil {
 		r.QuickReplies = []string{}

@@ -27,6 +27,7 @@ import (
 	"github.com/lingxi/lingxi/shared/botconfig"
 	"github.com/lingxi/lingxi/shared/dialog"
 	"github.com/lingxi/lingxi/shared/nlu"
+	"github.com/lingxi/lingxi/shared/satisfaction"
 	"github.com/lingxi/lingxi/shared/steering/overlay"
 	"github.com/lingxi/lingxi/shared/tenant"
 )
@@ -45,6 +46,10 @@ type loaded struct {
 	reading *nlu.Result
 	// webhooks are the results of the flow webhooks called in this turn.
 	webhooks dialog.Webhooks
+	// feedback is the contact's survey answers so far and their version (0: none), read when a
+	// survey question is open (survey.go).
+	feedback    satisfaction.Feedback
+	feedbackVer int64
 	// steer is the dispatch engine's overlay (steering.go); nil until a handoff or a request for
 	// a person asks for it.
 	steer *overlay.State
@@ -122,6 +127,13 @@ func (s *Service) loadTurn(ctx context.Context, t tenant.ID, set botconfig.Setti
 	s.fetch(ctx, l, intents, flows, nil)
 	if picked != "" {
 		s.fetch(ctx, l, nil, intentFlows(l, picked), nil)
+	}
+	if c.Survey != "" {
+		f, ver, err := satisfaction.Get(ctx, s.db, t, c.ID)
+		if err != nil {
+			return nil, err
+		}
+		l.feedback, l.feedbackVer = f, ver
 	}
 	return l, ctx.Err()
 }

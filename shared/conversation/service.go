@@ -363,18 +363,37 @@ func (s *Service) load(ctx context.Context, t tenant.ID, id string) (*Conversati
 	return &c, ver, nil
 }
 
-// Message runs one customer turn.
+// Message runs one customer turn. An ended conversation whose survey question is open takes its
+// answer (survey.go); anything else there is ErrEnded.
 func (s *Service) Message(ctx context.Context, t tenant.ID, id string, in Input) (Reply, error) {
-	return s.update(ctx, t, id, "", func(c *Conversation, set botconfig.Settings, now time.Time) (*decision, error) {
+	return s.updateTurn(ctx, t, id, "", true, func(c *Conversation, set botconfig.Settings, now time.Time) (*decision, error) {
 		return s.turn(ctx, t, c, set, in, now)
 	})
 }
 
 // End closes a conversation because the customer left: contact.ended with the outcome
-// resolved_by_bot (the bot answered something), handed_off, or abandoned.
+// resolved_by_bot (the bot answered something), handed_off, or abandoned. A chat the bot resolved
+// is asked the survey when the tenant enables it (survey.go).
 func (s *Service) End(ctx context.Context, t tenant.ID, id string) (Reply, error) {
 	return s.update(ctx, t, id, "", func(c *Conversation, set botconfig.Settings, now time.Time) (*decision, error) {
-		return decideEnd(newLoaded(t, set, s.minMatch, s.minConf), c, now), nil
+		d := decideEnd(newLoaded(t, set, s.minMatch, s.minConf), c, now)
+		if c.State == StateActive && c.Resolved {
+			d.offerSurvey()
+		}
+		return d, nil
+	})
+}
+
+// WrapUp ends a handed-off conversation because its agent wrapped the contact up, as End does,
+// and asks the customer the survey when the tenant enables it (survey.go). ErrEnded when the
+// customer left already.
+func (s *Service) WrapUp(ctx context.Context, t tenant.ID, id string) (Reply, error) {
+	return s.update(ctx, t, id, "", func(c *Conversation, set botconfig.Settings, now time.Time) (*decision, error) {
+		d := decideEnd(newLoaded(t, set, s.minMatch, s.minConf), c, now)
+		if c.State == StateHandoff {
+			d.offerSurvey()
+		}
+		return d, nil
 	})
 }
 
@@ -458,8 +477,13 @@ type decider func(c *Conversation, set botconfig.Settings, now time.Time) (*deci
 
 // update runs a turn on the conversation's latest state: it loads the conversation and the
 // settings, decides (f) and commits the decision with its events in one transaction. When another
-// turn committed first, it runs again from the new state.
+// turn committed first, it runs again from the new state. An ended conversation is ErrEnded.
 func (s *Service) update(ctx context.Context, t tenant.ID, id, callID string, f decider) (Reply, error) {
+	return s.updateTurn(ctx, t, id, callID, false, f)
+}
+
+// updateTurn is update; survey lets f run on an ended conversation whose survey question is open.
+func (s *Service) updateTurn(ctx context.Context, t tenant.ID, id, callID string, survey bool, f decider) (Reply, error) {
 	for attempt := range MaxAttempts {
 		if attempt > 0 {
 			if err := backoff(ctx, attempt); err != nil {
@@ -474,7 +498,7 @@ func (s *Service) update(ctx context.Context, t tenant.ID, id, callID string, f 
 		if callID != "" && c.CallID != callID {
 			return Reply{}, ErrOtherCall
 		}
-		if c.State == StateEnded {
+		if c.State == StateEnded && (!survey || c.Survey == "") {
 			return Reply{}, ErrEnded
 		}
 		set, err := s.settings(ctx, t)
@@ -505,7 +529,8 @@ func (s *Service) update(ctx context.Context, t tenant.ID, id, callID string, f 
 			return Reply{}, err
 		}
 		put := store.PutOp(t, store.Key{Kind: Kind, ID: id}, d.c, ver, store.WithTTL(now.Add(TTL)))
-		err = s.commit.Commit(ctx, append(withCount(live, put), extra...), evs...)
+		ops := append(withCount(live, put), d.surveyOps()...)
+		err = s.commit.Commit(ctx, append(ops, extra...), evs...)
 		if errors.Is(err, store.ErrConflict) {
 			s.log.InfoContext(ctx, "conversation changed during the turn; running it again", "conversation", id)
 			continue

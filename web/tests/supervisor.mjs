@@ -65,4 +65,11 @@ await main(async (browser) => {
   await chat.getByRole('button', { name: 'Wrap up' }).click();
   await chat.waitFor({ state: 'detached' });
   step('wrapped up (follow-up needed)');
+
+  // The satisfaction figures (GET /v1/voc/satisfaction) per queue, then per resolution.
+  const panel = sup.getByRole('region', { name: 'Satisfaction' });
+  await panel.locator('[data-by="queue"]').waitFor();
+  await panel.getByLabel('Satisfaction by').selectOption('resolution');
+  await panel.locator('[data-by="resolution"]').waitFor();
+  step('the satisfaction panel reads the figures per queue and per resolution');
 });

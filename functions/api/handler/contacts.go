@@ -790,9 +790,10 @@ func (api *API) wrapupContact(ctx context.Context, r *httpapi.Request, p auth.Pr
 	if err != nil {
 		return httpapi.Response{}, floorError(err, contactWhat(r.Params["id"]))
 	}
-	// The chat ends with the contact, if the customer has not left already.
+	// The chat ends with the contact, if the customer has not left already (and asks the
+	// customer the survey when the tenant enables it).
 	if conv := api.human.conversations; conv != nil {
-		if _, err := conv.End(ctx, p.Tenant, c.ID); err != nil && !errors.Is(err, conversation.ErrNotFound) && !errors.Is(err, conversation.ErrEnded) {
+		if _, err := conv.WrapUp(ctx, p.Tenant, c.ID); err != nil && !errors.Is(err, conversation.ErrNotFound) && !errors.Is(err, conversation.ErrEnded) {
 			api.log.WarnContext(ctx, "wrap-up: ending the conversation failed; its idle check ends it", "tenant", p.Tenant.String(), "contact", c.ID, "err", err)
 		}
 	}

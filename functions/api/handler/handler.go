@@ -112,6 +112,8 @@ func New(s Store, c Committer, a *auth.Authenticator, log *slog.Logger, opts ...
 	api.forecastDataRoutes()
 	api.dispatchRoutes() // the real-time dispatch engine: strategies, settings, decisions, activations, overrides (dispatch.go)
 	api.qaRoutes()       // quality inspection: forms, results per contact and agent, reviews (qa.go)
+	// Customers' satisfaction figures (satisfaction.go).
+	api.satisfactionRoutes()
 	return api
 }
 

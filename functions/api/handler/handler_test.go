@@ -286,6 +286,9 @@ func TestTenantIsolationEveryRoute(t *testing.T) {
 	for route, tc := range qaIsolationCases(t, e, keyA, keyB) {
 		cases[route] = tc
 	}
+	for route, tc := range satisfactionIsolationCases(t, e, keyA, keyB) {
+		cases[route] = tc
+	}
 	for _, route := range e.api.Routes() {
 		if cases[route] == nil {
 			t.Errorf("route %s has no isolation case", route)

@@ -17,7 +17,7 @@ import (
 // is one.
 type Conversations interface {
 	AgentMessage(ctx context.Context, t tenant.ID, conversationID, agentID, text string) (conversation.Message, error)
-	End(ctx context.Context, t tenant.ID, id string) (conversation.Reply, error)
+	WrapUp(ctx context.Context, t tenant.ID, id string) (conversation.Reply, error)
 }
 
 var _ Conversations = (*conversation.Service)(nil)

@@ -31,7 +31,7 @@ type settingsBody struct {
 	IdleTimeoutSeconds int                       `json:"idle_timeout_seconds"`
 	WebhookHosts       []string                  `json:"webhook_hosts"`
 	VoiceMenu          []botconfig.MenuEntry     `json:"voice_menu" jsonschema:"maxItems=9"` // botconfig.MaxMenuEntries
-	Survey             *botconfig.Survey         `json:"survey"`
+	Survey             botconfig.SurveySettings  `json:"survey"`
 }
 
 // settingsOut is the settings as the API shows them: never the secret, only whether there is one.

@@ -17,6 +17,7 @@ func badInputRoutes(conv string) map[string]httpapitest.Route {
 		"POST /v1/conversations/{id}/end":      {Path: "/v1/conversations/" + conv + "/end", EmptyOK: true, Get: transcript},
 		"POST /v1/voice/turns":                 {Path: "/v1/voice/turns", Body: `{"call_id":"call-1","text":@}`, Field: "/text", MultiLine: true},
 		"POST /v1/business-events":             {Path: "/v1/business-events", Body: `{"customer_id":"c1","kind":"payment_failed","occurred_at":"2025-06-03T09:13:41Z","attributes":{"note":@}}`, Field: "/attributes/note"},
+		"POST /v1/contacts/{id}/feedback":      {Path: "/v1/contacts/" + conv + "/feedback", Body: `{"csat":4,"comment":@}`, Field: "/comment", MultiLine: true, Get: transcript},
 	}
 }
 

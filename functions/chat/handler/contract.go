@@ -12,6 +12,7 @@ import (
 	"github.com/lingxi/lingxi/shared/conversation"
 	"github.com/lingxi/lingxi/shared/httpapi"
 	"github.com/lingxi/lingxi/shared/openapi"
+	"github.com/lingxi/lingxi/shared/satisfaction"
 )
 
 // businessEventAccepted is the answer of POST /v1/business-events: the event's id, and whether
@@ -72,5 +73,12 @@ func Contract() openapi.Contract {
 			Summary: "A customer's business event (payment failed, card shipped…), emitted as business.event; it feeds guess-your-question",
 			Body:    openapi.BodyRequired, Request: businessEventBody{},
 			Responses: []openapi.Response{{Status: http.StatusAccepted, Body: businessEventAccepted{}}}}),
+		op(openapi.Operation{Route: "POST /v1/contacts/{id}/feedback", ID: "postFeedback",
+			Summary: "A customer's survey answer about a contact (CSAT 1–5, NPS 0–10, a comment), emitted as feedback.submitted",
+			Description: "The id is a conversation of the key's tenant or a human-service contact of it. A contact takes one answer: " +
+				"a second is 409, whoever sent the first (the chat survey or this route).",
+			Body: openapi.BodyRequired, Request: feedbackBody{},
+			Responses: []openapi.Response{{Status: http.StatusCreated, Body: satisfaction.Feedback{}}},
+			Problems:  openapi.Problems(httpapi.KindNotFound, httpapi.KindConflict)}),
 	}}
 }

@@ -10,6 +10,7 @@ import (
 
 	lxevents "github.com/lingxi/lingxi/events"
 	"github.com/lingxi/lingxi/shared/conversation"
+	"github.com/lingxi/lingxi/shared/satisfaction"
 )
 
 // Request bodies are untrusted: whatever decodes strictly is either refused with field errors or
@@ -21,6 +22,7 @@ func FuzzBodies(f *testing.F) {
 		`{"call_id":"a@b","text":"转人工","caller":"+861380000"}`,
 		`{"customer_id":"c1","kind":"payment_failed","occurred_at":"2025-06-03T09:13:41Z"}`,
 		`{"customer_id":"c-42","language":"en"}`,
+		`{"csat":4,"nps":9,"comment":"quick"}`, `{"nps":0}`, `{"comment":"好"}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -68,6 +70,16 @@ func FuzzBodies(f *testing.F) {
 		if decode(b, &eb) {
 			if ev, err := eb.event(now); err == nil && (ev.CustomerID == "" || ev.Kind == "" || ev.OccurredAt.After(now.Add(maxFutureSkew))) {
 				t.Fatalf("accepted %+v", ev)
+			}
+		}
+		var fb feedbackBody
+		if decode(b, &fb) {
+			if a, err := fb.answer(); err == nil {
+				if _, _, ev, err := satisfaction.Record(mustTenant(t, "fuzz"), satisfaction.Feedback{ContactID: "cv-1"}, 0, a, lxevents.FeedbackAPI, "fuzz", now); err != nil {
+					t.Fatalf("accepted %s, which Record refuses: %v", b, err)
+				} else if err := lxevents.Validate(ev); err != nil {
+					t.Fatalf("accepted %s into an invalid event: %v", b, err)
+				}
 			}
 		}
 	})

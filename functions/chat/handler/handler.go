@@ -24,6 +24,7 @@ import (
 	"github.com/lingxi/lingxi/shared/guess"
 	"github.com/lingxi/lingxi/shared/httpapi"
 	"github.com/lingxi/lingxi/shared/idempotency"
+	"github.com/lingxi/lingxi/shared/satisfaction"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/tenant"
 )
@@ -65,8 +66,10 @@ type API struct {
 	limiter httpapi.RateLimiter
 	router  *httpapi.Router
 	widgets *Widgets // the widget's visitors (widget.go); nil: not served
-	log     *slog.Logger
-	now     func() time.Time
+	// feedback reads contacts and their feedback (feedback.go); nil: the route answers 503.
+	feedback satisfaction.Getter
+	log      *slog.Logger
+	now      func() time.Time
 }
 
 // New wires the API.
@@ -91,6 +94,7 @@ func New(conv Conversations, c Committer, a Authenticator, log *slog.Logger, opt
 	api.router.Handle("POST /v1/widgets/{widget}/conversations", api.startWidgetConversation)
 	post("POST /v1/voice/turns", api.voiceTurn)
 	post("POST /v1/business-events", api.postBusinessEvent)
+	post("POST /v1/contacts/{id}/feedback", api.postFeedback)
 	return api
 }
 

@@ -196,7 +196,7 @@ func newEnv(t *testing.T) *env {
 		Guess: guess.NewStore(e.db, guess.Options{}), Log: log,
 		Quota: quota.New(e.db),
 	})
-	e.api = New(svc, e.commit, authn, log, WithIdempotency(e.db),
+	e.api = New(svc, e.commit, authn, log, WithIdempotency(e.db), WithFeedback(e.db),
 		WithWidgets(Widgets{Store: e.db, Visitors: authn, Limiter: ratelimit.New(e.ddb, e.table, ratelimit.Options{Limits: widget.Limits})}))
 	e.api.now = e.clock
 	return e

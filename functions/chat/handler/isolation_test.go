@@ -8,6 +8,7 @@ import (
 	"github.com/lingxi/lingxi/shared/auth"
 	"github.com/lingxi/lingxi/shared/conversation"
 	"github.com/lingxi/lingxi/shared/guess"
+	"github.com/lingxi/lingxi/shared/satisfaction"
 	"github.com/lingxi/lingxi/shared/store"
 )
 
@@ -89,6 +90,12 @@ func TestTenantIsolation(t *testing.T) {
 				t.Fatalf("A sees B's events: %v %v", inA, err)
 			}
 		},
+	}
+	cases["POST /v1/contacts/{id}/feedback"] = func(t *testing.T) {
+		notFoundLikeUnknown(t, "POST", "/v1/contacts/"+idA+"/feedback", "/v1/contacts/cv-unknown/feedback", `{"csat":1}`, `{"csat":1}`)
+		if _, ver, err := satisfaction.Get(e.ctx, e.db, a, idA); err != nil || ver != 0 {
+			t.Fatalf("B's answer about A's conversation was stored in A: version %d %v", ver, err)
+		}
 	}
 	cases["POST /v1/widgets/{widget}/conversations"] = widgetIsolationCase(e, keyA, keyB)
 	routes := e.api.Routes()

@@ -98,10 +98,13 @@ type transcript struct {
 	HandoffReason string                    `json:"handoff_reason,omitempty"`
 	Outcome       string                    `json:"outcome,omitempty"`
 	// IdleEnded: the platform ended the conversation after its idle timeout (docs/idle.md).
-	IdleEnded bool       `json:"idle_ended,omitempty"`
-	CreatedAt time.Time  `json:"created_at"`
-	UpdatedAt time.Time  `json:"updated_at"`
-	EndedAt   *time.Time `json:"ended_at,omitempty"`
+	IdleEnded bool `json:"idle_ended,omitempty"`
+	// QuickReplies are the answers to the survey question the conversation waits for, if any
+	// (docs/surveys.md): an ended conversation still takes one of them as a message.
+	QuickReplies []string   `json:"quick_replies,omitempty"`
+	CreatedAt    time.Time  `json:"created_at"`
+	UpdatedAt    time.Time  `json:"updated_at"`
+	EndedAt      *time.Time `json:"ended_at,omitempty"`
 }
 
 // endView is the answer to an ended conversation: its transcript.
@@ -112,7 +115,7 @@ func transcriptView(c *conversation.Conversation) transcript {
 		ID: c.ID, Channel: string(c.Channel), Language: string(c.Language), State: c.State, Customer: c.Customer,
 		Messages: messages(c.Messages), TotalMessages: c.TotalMessages, Truncated: c.Truncated(), Suggestions: c.Suggestions,
 		Intent: c.Intent, Queue: c.Queue, HandoffReason: string(c.Reason), Outcome: string(c.Outcome),
-		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, EndedAt: c.EndedAt, IdleEnded: c.IdleEnded,
+		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, EndedAt: c.EndedAt, IdleEnded: c.IdleEnded, QuickReplies: c.SurveyReplies(),
 	}
 }
 

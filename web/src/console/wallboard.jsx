@@ -3,6 +3,7 @@ import { call, items, ApiError } from '../lib/api.js';
 import { clock, duration, percent, since } from '../lib/format.js';
 import { useNow } from './desktop.jsx';
 import * as N from './normalize.js';
+import { Satisfaction } from './satisfaction.jsx';
 
 // Wallboard is the supervisor's live view of the floor: per queue figures, agents by state, the
 // contacts waiting (which a supervisor may move), and arrivals per 15 minutes today. Figures
@@ -251,6 +252,7 @@ export function Wallboard({ token, live, onAuthLost }) {
         </h2>
         <Arrivals series={N.pick(board, 'arrivals')} forecast={forecast} day={N.pick(board, 'day')} zone={N.pick(board, 'time_zone')} now={now} />
       </section>
+      <Satisfaction api={api} />
     </main>
   );
 }

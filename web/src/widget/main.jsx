@@ -28,6 +28,8 @@ function Widget() {
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
   const end = useRef(null);
+  const stateNow = useRef(state); // the WebSocket's handlers read the state as it is now
+  stateNow.current = state;
 
   useEffect(() => {
     if (conv) sessionStorage.setItem(KEY, JSON.stringify({ ...conv, msgs, state }));
@@ -70,8 +72,20 @@ function Widget() {
       if (stop || !c.websocket) return;
       ws = connect(c.websocket, conv.token);
       ws.on('message', (m) => {
-        if (m.role !== 'agent' && m.role !== 'system') return; // the customer's and the bot's come with the HTTP answers
+        // The customer's and the bot's messages come with the HTTP answers, but after a handoff the
+        // bot speaks on its own: no agent answered in time, or the agent wrapped up and the survey
+        // asks for a score (its quick replies come with the conversation).
+        const botAlone = m.role === 'bot' && stateNow.current === 'handoff';
+        if (m.role !== 'agent' && m.role !== 'system' && !botAlone) return;
         setMsgs((ms) => [...ms, { role: m.role, text: m.text, time: m.time }]);
+        if (botAlone) {
+          call(conv.token, 'GET', `/v1/conversations/${encodeURIComponent(conv.id)}`)
+            .then((c) => {
+              if (c.state) setState(c.state);
+              setQuick(c.quick_replies || []);
+            })
+            .catch(() => {});
+        }
       });
       ws.on('conversation', (m) => m.state && setState(m.state));
     });
@@ -101,7 +115,13 @@ function Widget() {
 
   const finish = async () => {
     try {
-      await call(conv.token, 'POST', `/v1/conversations/${encodeURIComponent(conv.id)}/end`, {});
+      const r = await call(conv.token, 'POST', `/v1/conversations/${encodeURIComponent(conv.id)}/end`, {});
+      // A survey question is the end's last message, with its quick replies.
+      const last = (r.messages || []).slice(-1)[0];
+      if (r.quick_replies?.length && last) {
+        setMsgs((ms) => [...ms, { role: last.role, text: last.text, time: last.time }]);
+        setQuick(r.quick_replies);
+      }
     } catch {
       // ended here either way
     }
