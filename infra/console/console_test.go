@@ -14,6 +14,7 @@ import (
 
 	"github.com/lingxi/lingxi/infra/local"
 	"github.com/lingxi/lingxi/infra/logbuf"
+	"github.com/lingxi/lingxi/shared/vocreport"
 )
 
 // stack is the local stack the browser tests share, with what the scripts need to know.
@@ -206,6 +207,19 @@ func TestConsole(t *testing.T) {
 			t.Skip("the live wallboard needs the WebSocket API (hs-ws)")
 		}
 		s.strategies(t)
+	})
+
+	t.Run("reports", func(t *testing.T) {
+		// Last week's transactions, 100,000 a day: the report shows their sum and the rate.
+		// The week the console's button builds: the one holding this day last week, in UTC. Its dates
+		// are the same in the demo tenant's time zone.
+		w := vocreport.WeekOf(time.Now().AddDate(0, 0, -7), time.UTC)
+		days := make([]map[string]any, 0, 7)
+		for _, d := range w.Days() {
+			days = append(days, map[string]any{"date": d, "count": 100000})
+		}
+		s.call(t, context.Background(), "POST", "/v1/voc/transactions", map[string]any{"days": days}, http.StatusOK)
+		s.script(t, "reports.mjs", "WEEK="+w.ID, "TRANSACTIONS=700000")
 	})
 
 	t.Run("offer-gone", func(t *testing.T) {

@@ -144,3 +144,6 @@ func (x *Transactions) Days(ctx context.Context, t tenant.ID, from, to string) (
 	}
 	return out, nil
 }
+
+// DB is the table the counts are kept in.
+func (x *Transactions) DB() *store.Store { return x.db }

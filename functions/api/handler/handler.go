@@ -23,6 +23,7 @@ import (
 	"github.com/lingxi/lingxi/shared/quota"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/tenant"
+	"github.com/lingxi/lingxi/shared/vocreport"
 )
 
 // Source names this function in the events it emits.
@@ -60,6 +61,7 @@ type API struct {
 	human    humanDeps           // the human service's floor and conversations (human.go)
 	fcData   forecastData        // the forecast's history, calendar events and settings (forecast_data.go)
 	dispatch DispatchEngine      // the real-time dispatch engine (dispatch.go, WithDispatch); nil: its routes answer 503
+	voc      *vocreport.Builder  // weekly VOC reports (vocreport.go, WithVOCReports); nil: their routes answer 503
 }
 
 // New wires the API.
@@ -109,7 +111,8 @@ func New(s Store, c Committer, a *auth.Authenticator, log *slog.Logger, opts ...
 	api.forecastRoutes()
 	// What the forecaster learns from: history, calendar events, settings (forecast_data.go).
 	api.forecastDataRoutes()
-	api.dispatchRoutes() // the real-time dispatch engine: strategies, settings, decisions, activations, overrides (dispatch.go)
+	api.dispatchRoutes()  // the real-time dispatch engine: strategies, settings, decisions, activations, overrides (dispatch.go)
+	api.vocReportRoutes() // weekly VOC reports and the transactions they compare with (vocreport.go)
 	return api
 }
 
