@@ -20,7 +20,7 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:16px;margin:28px 0 8px;border-bott
 .figures{display:grid;grid-template-columns:repeat(auto-fill,minmax(190px,1fr));gap:8px}
 .figure{border:1px solid #e3e3e3;border-radius:6px;padding:8px 10px}.figure .v{font-size:20px;font-weight:600}.figure .l{font-size:12px;color:#555}
 table{border-collapse:collapse;width:100%;font-size:13px}th,td{border-bottom:1px solid #eee;padding:4px 6px;text-align:left}th{background:#f6f6f6}
-.note{color:#555;font-size:13px}svg.chart{max-width:100%;height:auto;font-family:inherit}
+.note{color:#555;font-size:13px}svg.chart{width:100%;max-width:100%;height:auto;font-family:inherit}
 </style>
 </head>
 <body>
