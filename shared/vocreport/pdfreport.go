@@ -27,8 +27,8 @@ func RenderPDF(f Figures) []byte {
 			room(16)
 		}
 		x := margin + float64(i%2)*(chartW/2)
-		p.Text(x, y, 9, colMuted, clip(fg.Label, 160, 9))
-		p.Text(x+175, y, 10, colText, fg.Value)
+		p.Text(x, y, 9, colMuted, clip(fg.Label, 190, 9))
+		p.Text(x+195, y, 10, colText, fg.Value)
 	}
 	y -= 8
 	for _, b := range d.Blocks {
