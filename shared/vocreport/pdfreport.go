@@ -1,5 +1,7 @@
 package vocreport
 
+import "strings"
+
 // RenderPDF lays f out on A4 pages with the PDF writer: the same document as the HTML.
 func RenderPDF(f Figures) []byte {
 	d := layoutReport(f)
@@ -59,10 +61,10 @@ func RenderPDF(f Figures) []byte {
 				row(r, colText, 8.5)
 			}
 		}
-		if b.Note != "" {
-			y -= 13
-			room(13)
-			text(margin, 8, colMuted, clip(b.Note, chartW, 8))
+		for _, line := range wrap(b.Note, chartW, 8) {
+			y -= 11
+			room(11)
+			text(margin, 8, colMuted, line)
 		}
 	}
 	return doc.Bytes()
@@ -87,4 +89,37 @@ func drawPDF(p *Page, s shape, left, top float64) {
 		}
 		p.Text(x, top-s.y, s.size, s.color, s.text)
 	}
+}
+
+// wrap breaks s into lines no wider than width at size: at spaces where it can, else (a run of
+// Chinese, a long word) at any character.
+func wrap(s string, width, size float64) []string {
+	var lines []string
+	var cur []rune
+	lastSpace := -1
+	for _, r := range s {
+		cur = append(cur, r)
+		if r == ' ' {
+			lastSpace = len(cur) - 1
+		}
+		if textWidth(string(cur), size) <= width {
+			continue
+		}
+		cut := len(cur) - 1
+		if lastSpace > 0 {
+			cut = lastSpace
+		}
+		lines = append(lines, strings.TrimRight(string(cur[:cut]), " "))
+		cur = []rune(strings.TrimLeft(string(cur[cut:]), " "))
+		lastSpace = -1
+		for i, c := range cur {
+			if c == ' ' {
+				lastSpace = i
+			}
+		}
+	}
+	if len(cur) > 0 {
+		lines = append(lines, string(cur))
+	}
+	return lines
 }

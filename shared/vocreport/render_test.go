@@ -204,3 +204,28 @@ func mustTenant(t *testing.T, s string) tenant.ID {
 	}
 	return id
 }
+
+// Notes wrap at spaces, and anywhere in a run without spaces; no line is wider than asked and no
+// character is lost.
+func TestWrap(t *testing.T) {
+	tests := map[string]string{
+		"latin":   "Transactions from: imported. The rate is contacts divided by transactions times ten thousand.",
+		"chinese": strings.Repeat("万求率等于联络量除以交易量", 6),
+		"mixed":   "交易量来源 Transactions from: 导入与业务事件 imported and business events. 万求率 = 联络量 ÷ 交易量 × 10,000",
+		"one":     "short",
+		"empty":   "",
+	}
+	for name, s := range tests {
+		t.Run(name, func(t *testing.T) {
+			lines := wrap(s, 120, 8)
+			for _, l := range lines {
+				if textWidth(l, 8) > 120 {
+					t.Fatalf("line %q is %.1f wide", l, textWidth(l, 8))
+				}
+			}
+			if got := strings.ReplaceAll(strings.Join(lines, ""), " ", ""); got != strings.ReplaceAll(s, " ", "") {
+				t.Fatalf("lost text: %q", got)
+			}
+		})
+	}
+}
