@@ -14,6 +14,8 @@ import (
 
 	"github.com/lingxi/lingxi/infra/local"
 	"github.com/lingxi/lingxi/infra/logbuf"
+	"github.com/lingxi/lingxi/shared/intervals"
+	"github.com/lingxi/lingxi/shared/vocreport"
 )
 
 // stack is the local stack the browser tests share, with what the scripts need to know.
@@ -206,6 +208,41 @@ func TestConsole(t *testing.T) {
 			t.Skip("the live wallboard needs the WebSocket API (hs-ws)")
 		}
 		s.strategies(t)
+	})
+
+	t.Run("reports", func(t *testing.T) {
+		// Last week's transactions, 100,000 a day: the report shows their sum and the rate.
+		// The week the console's button builds: the one holding this day last week, in UTC. Its dates
+		// are the same in the demo tenant's time zone.
+		w := vocreport.WeekOf(time.Now().AddDate(0, 0, -7), time.UTC)
+		days := make([]map[string]any, 0, 7)
+		for _, d := range w.Days() {
+			days = append(days, map[string]any{"date": d, "count": 100000})
+		}
+		s.call(t, context.Background(), "POST", "/v1/voc/transactions", map[string]any{"days": days}, http.StatusOK)
+		// And its chat contacts, 10 an hour in the demo tenant's week (history of the _all series:
+		// live counting began when the stack started, after that week): 1,680, so 24.00 per 10,000.
+		sh, err := time.LoadLocation(local.DemoTimeZone)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lw, _ := vocreport.ParseWeek(w.ID, sh)
+		csv := intervals.HistoryHeader + "\n"
+		for at := lw.From; at.Before(lw.To); at = at.Add(time.Hour) {
+			csv += at.Format(time.RFC3339) + ",_all,chat,10\n"
+		}
+		req, _ := http.NewRequest("POST", base+"/v1/forecast/history", strings.NewReader(csv))
+		req.Header.Set("Authorization", "Bearer "+s.l.DemoKey)
+		req.Header.Set("Content-Type", "text/csv")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusCreated {
+			t.Fatalf("import the week's contacts: %d", resp.StatusCode)
+		}
+		s.script(t, "reports.mjs", "WEEK="+w.ID, "TRANSACTIONS=700000", "CONTACTS=1680", "RATE=24.00")
 	})
 
 	t.Run("offer-gone", func(t *testing.T) {

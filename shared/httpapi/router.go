@@ -12,6 +12,7 @@ import (
 	"mime"
 	"reflect"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -242,6 +243,10 @@ type Response struct {
 	Status  int
 	Body    any
 	Headers map[string]string
+	// Raw, when set, is the body as it is (Body is ignored), of the media type in Headers'
+	// Content-Type: sent as text when that is text/* and the bytes are UTF-8, else base64-encoded
+	// for API Gateway to send as binary.
+	Raw []byte
 }
 
 // JSON returns a response with status and body.
@@ -321,6 +326,14 @@ func (rt *Router) Serve(ctx context.Context, req events.APIGatewayV2HTTPRequest)
 	in.rate.addTo(out.Headers)
 	for k, v := range resp.Headers {
 		out.Headers[k] = v
+	}
+	if resp.Raw != nil {
+		if strings.HasPrefix(out.Headers["Content-Type"], "text/") && utf8.Valid(resp.Raw) {
+			out.Body = string(resp.Raw)
+		} else {
+			out.Body, out.IsBase64Encoded = base64.StdEncoding.EncodeToString(resp.Raw), true
+		}
+		return out, nil
 	}
 	if resp.Body != nil {
 		b, err := marshal(resp.Body)

@@ -68,11 +68,12 @@ type Param struct {
 type Response struct {
 	Status      int
 	Description string
-	Body        any  // a value of the body's Go type; nil: no body
-	ETag        bool // the answer carries the item's version as ETag
-	Location    bool // the answer carries Location (202 jobs)
-	NoStore     bool // Cache-Control: no-store (a secret shown once)
-	Cache       bool // Cache-Control and ETag of a public document; 304 on If-None-Match
+	Body        any    // a value of the body's Go type; nil: no body (or Media's)
+	Media       string // a body of this media type instead of JSON ("application/pdf")
+	ETag        bool   // the answer carries the item's version as ETag
+	Location    bool   // the answer carries Location (202 jobs)
+	NoStore     bool   // Cache-Control: no-store (a secret shown once)
+	Cache       bool   // Cache-Control and ETag of a public document; 304 on If-None-Match
 }
 
 // Problems lists problem kinds, for Operation.Problems.

@@ -270,6 +270,7 @@ func Contract() openapi.Contract {
 	ops = append(ops, dispatchOperations(tenantOp)...)
 	ops = append(ops, qaOperations(tenantOp)...)
 	ops = append(ops, satisfactionOperations(tenantOp)...)
+	ops = append(ops, vocReportOperations(tenantOp)...)
 	ops = append(ops, voiceOperations(func(o openapi.Operation) openapi.Operation { return tenantOp(o, admin) })...)
 	ops = append(ops, widgetOperations(func(o openapi.Operation) openapi.Operation { return tenantOp(o, admin) })...)
 	return openapi.Contract{Enums: enums, Operations: ops}

@@ -23,6 +23,7 @@ import (
 	"github.com/lingxi/lingxi/shared/quota"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/tenant"
+	"github.com/lingxi/lingxi/shared/vocreport"
 )
 
 // Source names this function in the events it emits.
@@ -61,6 +62,7 @@ type API struct {
 	fcData   forecastData        // the forecast's history, calendar events and settings (forecast_data.go)
 	dispatch DispatchEngine      // the real-time dispatch engine (dispatch.go, WithDispatch); nil: its routes answer 503
 	qa       QABook              // quality inspection's records (qa.go, WithQA); nil: its routes answer 503
+	voc      *vocreport.Builder  // weekly VOC reports (vocreport.go, WithVOCReports); nil: their routes answer 503
 }
 
 // New wires the API.
@@ -110,10 +112,10 @@ func New(s Store, c Committer, a *auth.Authenticator, log *slog.Logger, opts ...
 	api.forecastRoutes()
 	// What the forecaster learns from: history, calendar events, settings (forecast_data.go).
 	api.forecastDataRoutes()
-	api.dispatchRoutes() // the real-time dispatch engine: strategies, settings, decisions, activations, overrides (dispatch.go)
-	api.qaRoutes()       // quality inspection: forms, results per contact and agent, reviews (qa.go)
-	// Customers' satisfaction figures (satisfaction.go).
-	api.satisfactionRoutes()
+	api.dispatchRoutes()     // the real-time dispatch engine: strategies, settings, decisions, activations, overrides (dispatch.go)
+	api.qaRoutes()           // quality inspection: forms, results per contact and agent, reviews (qa.go)
+	api.satisfactionRoutes() // customers' satisfaction figures (satisfaction.go)
+	api.vocReportRoutes()    // weekly VOC reports and the transactions they compare with (vocreport.go)
 	return api
 }
 

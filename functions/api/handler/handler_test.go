@@ -40,7 +40,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	ob := outbox.New(db, stream.NewPublisher(kin, streamName), log)
-	api := New(db, ob, authn, log, humanOptions(db, ob, nil)...)
+	api := New(db, ob, authn, log, append(humanOptions(db, ob, nil), vocOption(t, db))...)
 	return &env{api: api, kin: kin, stream: streamName}
 }
 
@@ -287,6 +287,9 @@ func TestTenantIsolationEveryRoute(t *testing.T) {
 		cases[route] = tc
 	}
 	for route, tc := range satisfactionIsolationCases(t, e, keyA, keyB) {
+		cases[route] = tc
+	}
+	for route, tc := range vocIsolationCases(t, e, keyA, keyB) {
 		cases[route] = tc
 	}
 	for _, route := range e.api.Routes() {

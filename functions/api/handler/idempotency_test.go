@@ -59,7 +59,7 @@ func newIdemEnv(t *testing.T) *idemEnv {
 	e.faults = &faultCommitter{next: ob}
 	e.trainer = &trainer{ms: modelstore.New(s3c, bucket), queue: &memQueue{}}
 	e.trainer.worker = trainhandler.New(db, e.faults, e.trainer.ms, log)
-	api := New(db, e.faults, authn, log, append(humanOptions(db, ob, e.clock), WithJobQueue(e.trainer.queue), WithIdempotency(db))...)
+	api := New(db, e.faults, authn, log, append(humanOptions(db, ob, e.clock), WithJobQueue(e.trainer.queue), WithIdempotency(db), vocOption(t, db))...)
 	api.now = e.clock
 	e.env = &env{api: api, kin: kin, stream: streamName}
 	return e
@@ -256,6 +256,9 @@ func TestIdempotencyEveryPOST(t *testing.T) {
 		idemCases[route] = c
 	}
 	for route, c := range qaIdemCases(t, e.env, key, "acme") {
+		idemCases[route] = c
+	}
+	for route, c := range vocIdemCases(key) {
 		idemCases[route] = c
 	}
 	for route, c := range idemCases {

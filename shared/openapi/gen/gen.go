@@ -260,6 +260,9 @@ func (g *generator) success(op openapi.Operation, r openapi.Response) (map[strin
 			}
 		}
 	}
+	if r.Media != "" {
+		resp["content"] = map[string]any{r.Media: map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}}
+	}
 	headers := rateHeaders(op)
 	if r.ETag || r.Cache {
 		headers["ETag"] = map[string]any{"required": true, "description": "the version, quoted (\"3\"); send it back in If-Match", "schema": map[string]any{"type": "string"}}

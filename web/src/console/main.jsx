@@ -6,6 +6,7 @@ import * as session from './session.js';
 import { SignIn } from './signin.jsx';
 import { Desktop } from './desktop.jsx';
 import { Wallboard } from './wallboard.jsx';
+import { Reports } from './reports.jsx';
 
 // App: sign-in, then the agent desktop or (supervisors and admins) the wallboard, over one
 // WebSocket for the session.
@@ -97,7 +98,7 @@ function App() {
   if (!me) return <main class="loading">Loading…</main>;
 
   const supervises = me.role === 'supervisor' || me.role === 'admin';
-  const current = view === 'desktop' || view === 'wallboard' ? view : supervises ? 'wallboard' : 'desktop';
+  const current = view === 'desktop' || view === 'wallboard' || (supervises && view === 'reports') ? view : supervises ? 'wallboard' : 'desktop';
   const logout = async () => {
     try {
       await call(s.token, 'DELETE', '/v1/sessions/current');
@@ -122,6 +123,11 @@ function App() {
               Wallboard
             </a>
           )}
+          {supervises && (
+            <a href="#reports" class={current === 'reports' ? 'on' : ''}>
+              Reports
+            </a>
+          )}
         </nav>
         <span class={'live ' + wsStatus} title={'live updates: ' + (wsStatus || 'off')} data-testid="live">
           {wsStatus === 'open' ? 'live' : wsStatus === 'none' ? 'no live updates' : wsStatus || ''}
@@ -135,6 +141,8 @@ function App() {
       </header>
       {current === 'wallboard' ? (
         <Wallboard token={s.token} me={me} live={live} onAuthLost={(msg) => ended(s.token, msg)} />
+      ) : current === 'reports' ? (
+        <Reports token={s.token} onAuthLost={(msg) => ended(s.token, msg)} />
       ) : (
         <Desktop token={s.token} me={me} live={live} onAuthLost={(msg) => ended(s.token, msg)} />
       )}
