@@ -43,6 +43,8 @@ const (
 	TypeForecastPublished      = "forecast.published"
 	TypeDispatchStrategy       = "dispatch.strategy"
 	TypeCallDiverted           = "call.diverted"
+	TypeAlertRaised            = "alert.raised"
+	TypeAlertChanged           = "alert.changed"
 )
 
 // registry maps each known type name to its current version and payload Go type. Adding a type is
@@ -85,6 +87,8 @@ var registry = map[string]entry{
 	TypeForecastPublished:      payload[ForecastPublished](1),
 	TypeDispatchStrategy:       payload[DispatchStrategy](1),
 	TypeCallDiverted:           payload[CallDiverted](1),
+	TypeAlertRaised:            payload[AlertRaised](1),
+	TypeAlertChanged:           payload[AlertChanged](1),
 }
 
 // entry is one registered type: the version producers write and consumers accept, and the Go type
