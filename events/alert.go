@@ -68,7 +68,7 @@ type AlertChanged struct {
 	State AlertState `json:"state"`
 	// OwnerID is the user the alert is assigned to; omitted before it is assigned.
 	OwnerID string `json:"owner_id,omitempty" jsonschema:"maxLength=128"`
-	// By is who made the change: a user id, or "apikey/<id>".
+	// By is who made the change: "user/<id>" for a person signed in, the API key's id otherwise.
 	By string `json:"by" jsonschema:"minLength=1,maxLength=200"`
 	// ResolutionSeconds is the time from the alert's onset to its resolution; only when resolved.
 	ResolutionSeconds *int64 `json:"resolution_seconds,omitempty" jsonschema:"minimum=0"`

@@ -27,6 +27,7 @@ import (
 	"github.com/lingxi/lingxi/shared/steering"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/stream"
+	"github.com/lingxi/lingxi/shared/voc"
 	"github.com/lingxi/lingxi/shared/webhooks/delivery"
 )
 
@@ -77,6 +78,7 @@ func main() {
 		handler.WithFloor(floor.New(db, box)), handler.WithConversations(conversations),
 		handler.WithEgress(egress.Policy{LoopbackPorts: loopbackPorts}), handler.WithWebhookReplay(replay),
 		handler.WithSIPEgress(egress.Policy{LoopbackPorts: sipPorts}), handler.WithSignInLimiter(signIn),
-		handler.WithForecasts(forecasts, cal), handler.WithForecastData(intervals.New(db), cal), handler.WithDispatch(engine))
+		handler.WithForecasts(forecasts, cal), handler.WithForecastData(intervals.New(db), cal), handler.WithDispatch(engine),
+		handler.WithVOC(voc.NewAlerts(db, box, handler.Source), voc.NewCounters(db)))
 	lambda.StartHandlerFunc(api.Handle)
 }

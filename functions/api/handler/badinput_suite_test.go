@@ -87,6 +87,9 @@ func TestBadInputEveryWriteRoute(t *testing.T) {
 	for route, r := range dispatchBadInputRoutes(t, e, key) {
 		routes[route] = r
 	}
+	for route, r := range vocBadInputRoutes(t, e, key) {
+		routes[route] = r
+	}
 
 	httpapitest.RunWriteRoutes(t, httpapitest.Suite{
 		Routes: routes, Served: e.api.Routes(), Where: "functions/api/handler/badinput_suite_test.go", Key: key,

@@ -127,6 +127,7 @@ func Contract() openapi.Contract {
 	enums = append(enums, humanEnums...)
 	enums = append(enums, forecastReadEnums...)
 	enums = append(enums, dispatchEnums...)
+	enums = append(enums, vocEnums...)
 	ops := []openapi.Operation{
 		{Route: "GET /v1/openapi.json", ID: "getOpenAPI", Tag: "Contract", Auth: openapi.AuthNone,
 			Summary:   "This OpenAPI document",
@@ -267,6 +268,7 @@ func Contract() openapi.Contract {
 	ops = append(ops, forecastReadOperations(tenantOp)...)
 	ops = append(ops, forecastDataOperations(tenantOp)...)
 	ops = append(ops, dispatchOperations(tenantOp)...)
+	ops = append(ops, vocOperations(tenantOp)...)
 	ops = append(ops, voiceOperations(func(o openapi.Operation) openapi.Operation { return tenantOp(o, admin) })...)
 	ops = append(ops, widgetOperations(func(o openapi.Operation) openapi.Operation { return tenantOp(o, admin) })...)
 	return openapi.Contract{Enums: enums, Operations: ops}

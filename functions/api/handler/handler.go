@@ -60,6 +60,7 @@ type API struct {
 	human    humanDeps           // the human service's floor and conversations (human.go)
 	fcData   forecastData        // the forecast's history, calendar events and settings (forecast_data.go)
 	dispatch DispatchEngine      // the real-time dispatch engine (dispatch.go, WithDispatch); nil: its routes answer 503
+	voc      vocDeps             // the voice of the customer's alerts and counts (voc.go, WithVOC); unset: its routes answer 503
 }
 
 // New wires the API.
@@ -110,6 +111,7 @@ func New(s Store, c Committer, a *auth.Authenticator, log *slog.Logger, opts ...
 	// What the forecaster learns from: history, calendar events, settings (forecast_data.go).
 	api.forecastDataRoutes()
 	api.dispatchRoutes() // the real-time dispatch engine: strategies, settings, decisions, activations, overrides (dispatch.go)
+	api.vocRoutes()      // the voice of the customer: spike alerts and their workflow, the keys counted (voc.go)
 	return api
 }
 

@@ -255,6 +255,9 @@ func TestIdempotencyEveryPOST(t *testing.T) {
 	for route, c := range dispatchIdemCases(t, e.env, key) {
 		idemCases[route] = c
 	}
+	for route, c := range vocIdemCases(t, e.env, key, "acme") {
+		idemCases[route] = c
+	}
 	for route, c := range idemCases {
 		tests[route] = struct {
 			key     string

@@ -66,9 +66,9 @@ func withModels(t *testing.T, e *env, opts ...Option) *trainer {
 	tr := &trainer{ms: modelstore.New(client, bucket), queue: &memQueue{}}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	tr.worker = trainhandler.New(e.api.store.(*store.Store), e.api.commit, tr.ms, log)
-	human, fc, fcData, dispatch := e.api.human, e.api.fc, e.api.fcData, e.api.dispatch // the floor, conversations, forecasts, forecast data and dispatch engine of humanOptions
+	human, fc, fcData, dispatch, vocs := e.api.human, e.api.fc, e.api.fcData, e.api.dispatch, e.api.voc // the floor, conversations, forecasts, forecast data, dispatch engine and VOC of humanOptions
 	e.api = New(e.api.store, e.api.commit, e.api.auth, log, append([]Option{WithJobQueue(tr.queue)}, opts...)...)
-	e.api.human, e.api.fc, e.api.fcData, e.api.dispatch = human, fc, fcData, dispatch
+	e.api.human, e.api.fc, e.api.fcData, e.api.dispatch, e.api.voc = human, fc, fcData, dispatch, vocs
 	return tr
 }
 
