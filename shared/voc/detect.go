@@ -34,9 +34,11 @@ type Detector interface {
 
 // Simple is a plain seasonal detector: the expectation of an interval is the mean of the key's
 // counts at the same UTC weekday and time of day in the past weeks it has data for, never below
-// Floor (a cold key expects Floor). The latest interval spikes when its count is at least MinCount,
-// at least Ratio times the expectation, and at least Z Poisson deviations above it. The onset is
-// the first of the latest run of intervals above Ratio/2 times their expectation.
+// Floor (a cold key expects Floor). The count judged is that of the last 5 minutes: the latest
+// interval's, plus the share of the interval before it that the latest has not yet covered (so
+// a burst across an interval's end is one burst). It spikes when it is at least MinCount, at
+// least Ratio times the expectation, and at least Z Poisson deviations above it. The onset is the
+// first of the latest run of intervals above Ratio/2 times their expectation.
 type Simple struct {
 	Floor    float64 // default 1
 	MinCount float64 // default 10
@@ -99,9 +101,13 @@ func (s Simple) Check(b Baseline, recent []Count, elapsed float64) (Spike, bool)
 		return Spike{}, false
 	}
 	last := recent[len(recent)-1]
+	n := last.N
+	if len(recent) > 1 && elapsed < 1 {
+		n += recent[len(recent)-2].N * (1 - elapsed)
+	}
 	exp := b.Expected(last.Key, last.Start)
-	z := (last.N - exp) / math.Sqrt(exp)
-	if last.N < s.MinCount || last.N < s.Ratio*exp || z < s.Z {
+	z := (n - exp) / math.Sqrt(exp)
+	if n < s.MinCount || n < s.Ratio*exp || z < s.Z {
 		return Spike{}, false
 	}
 	onset := last.Start
@@ -112,7 +118,7 @@ func (s Simple) Check(b Baseline, recent []Count, elapsed float64) (Spike, bool)
 		}
 		onset = c.Start
 	}
-	return Spike{At: last.Start, Onset: onset, Count: last.N, Expected: exp, Score: z}, true
+	return Spike{At: last.Start, Onset: onset, Count: math.Round(n*100) / 100, Expected: exp, Score: z}, true
 }
 
 var _ Detector = Simple{}

@@ -160,10 +160,11 @@ func TestSimpleColdStartAndSeasonal(t *testing.T) {
 		want   bool
 		onset  time.Time
 	}{
-		"cold, a handful":       {cold, series(0, 1, 5), false, time.Time{}},
-		"cold, nine":            {cold, series(0, 0, 9), false, time.Time{}},
-		"cold, a burst of 12":   {cold, series(0, 0, 12), true, start.Add(2 * Step)},
-		"cold, a rise over two": {cold, series(0, 4, 15), true, start.Add(Step)},
+		"cold, a handful":                   {cold, series(0, 1, 5), false, time.Time{}},
+		"cold, nine":                        {cold, series(0, 0, 9), false, time.Time{}},
+		"cold, a burst of 12":               {cold, series(0, 0, 12), true, start.Add(2 * Step)},
+		"cold, a rise over two":             {cold, series(0, 4, 15), true, start.Add(Step)},
+		"cold, 15 across an interval's end": {cold, series(0, 8, 7), true, start.Add(Step)},
 	}
 	// Usually 20 at this weekday and time: 30 is no spike, 80 is.
 	var hist []Count
@@ -187,7 +188,11 @@ func TestSimpleColdStartAndSeasonal(t *testing.T) {
 	}{busy, series(20, 20, 80), true, start.Add(2 * Step)}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			sp, ok := det.Check(tc.b, tc.recent, 0.5)
+			elapsed := 0.5
+			if strings.Contains(name, "across") {
+				elapsed = 0.1
+			}
+			sp, ok := det.Check(tc.b, tc.recent, elapsed)
 			if ok != tc.want {
 				t.Fatalf("spike %v (%+v), want %v", ok, sp, tc.want)
 			}
