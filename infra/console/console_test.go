@@ -207,6 +207,12 @@ func TestConsole(t *testing.T) {
 		}
 		s.strategies(t)
 	})
+	t.Run("alerts", func(t *testing.T) {
+		if s.l.Stack.WebSocketURL("") == "" {
+			t.Skip("the live Alerts panel needs the WebSocket API (hs-ws)")
+		}
+		s.alerts(t)
+	})
 
 	t.Run("offer-gone", func(t *testing.T) {
 		if missing := s.missing(t); len(missing) > 0 {
