@@ -105,69 +105,86 @@ func (k *Counting) Event(ctx context.Context, env events.Envelope) error {
 	if err != nil {
 		return stream.Permanent(fmt.Errorf("count %s %s: %w", env.Type, env.ID, err))
 	}
-	var keys []string
-	var example *Example
-	switch env.Type {
-	case events.TypeContactQueued:
-		d, err := events.DataAs[events.ContactQueued](env)
-		if err != nil {
-			return stream.Permanent(fmt.Errorf("count %s %s: %w", env.Type, env.ID, err))
+	c, err := k.countOf(ctx, t, env)
+	if err != nil {
+		return stream.Permanent(fmt.Errorf("count %s %s: %w", env.Type, env.ID, err))
+	}
+	if c.candidate != nil {
+		if err := k.counts.AddCandidate(ctx, t, *c.candidate); err != nil {
+			return err
 		}
-		switch d.Reason {
-		case events.QueueHandoff, events.QueueAPI, events.QueueTransfer:
-			keys = append(keys, QueueKey(d.Queue))
-		}
-	case events.TypeChatMessage:
-		d, err := events.DataAs[events.ChatMessage](env)
-		if err != nil {
-			return stream.Permanent(fmt.Errorf("count %s %s: %w", env.Type, env.ID, err))
-		}
-		if d.Role != events.RoleCustomer {
-			return nil
-		}
-		switch {
-		case d.Intent != "":
-			keys = append(keys, IntentKey(d.Intent))
-			example = &Example{Key: IntentKey(d.Intent), Name: d.Intent, Text: d.Text, At: env.Time}
-		case k.topics != nil:
-			if id, name, ok := k.topics.Assign(ctx, t, d.Text); ok {
-				keys = append(keys, TopicKey(id))
-				example = &Example{Key: TopicKey(id), Name: name, Text: d.Text, At: env.Time}
-				break
-			}
-			fallthrough
-		default:
-			if err := k.counts.AddCandidate(ctx, t, Candidate{ID: env.ID, Text: d.Text, At: env.Time}); err != nil {
-				return err
-			}
-		}
-		if k.sentiment != nil {
-			keys = append(keys, TotalKey(d.Channel))
-			if label, _ := k.sentiment.Predict(d.Text); label == "negative" {
-				keys = append(keys, NegativeKey(d.Channel))
-			}
-		}
-	default:
+	}
+	if len(c.keys) == 0 {
 		return nil
 	}
-	if len(keys) == 0 {
-		return nil
-	}
-	for _, key := range keys {
-		if CheckKey(key) != nil {
-			return stream.Permanent(fmt.Errorf("count %s %s: %w", env.Type, env.ID, CheckKey(key)))
-		}
-	}
-	if example != nil && CheckKey(example.Key) != nil {
-		example = nil
-	}
-	counted, err := k.counts.Add(ctx, t, env.ID, env.Time, keys, example)
+	counted, err := k.counts.Add(ctx, t, env.ID, env.Time, c.keys, c.example)
 	if err != nil {
 		return err
 	}
 	if b := batchOf(ctx); b != nil {
-		b.add(t, keys...)
+		b.add(t, c.keys...)
 	}
-	k.log.DebugContext(ctx, "voc: counted", "tenant", env.Tenant, "event_id", env.ID, "keys", len(keys), "first_time", counted)
+	k.log.DebugContext(ctx, "voc: counted", "tenant", env.Tenant, "event_id", env.ID, "keys", len(c.keys), "first_time", counted)
 	return nil
+}
+
+// counted is what one event adds: its keys, the example kept for its intent or topic, or the
+// candidate kept for the clustering.
+type counted struct {
+	keys      []string
+	example   *Example
+	candidate *Candidate
+}
+
+// countOf maps an event to what it counts (Counting's table); an error is a payload that cannot
+// be counted (it does not decode, or names a key breaking CheckKey).
+func (k *Counting) countOf(ctx context.Context, t tenant.ID, env events.Envelope) (counted, error) {
+	var c counted
+	switch env.Type {
+	case events.TypeContactQueued:
+		d, err := events.DataAs[events.ContactQueued](env)
+		if err != nil {
+			return c, err
+		}
+		switch d.Reason {
+		case events.QueueHandoff, events.QueueAPI, events.QueueTransfer:
+			c.keys = append(c.keys, QueueKey(d.Queue))
+		}
+	case events.TypeChatMessage:
+		d, err := events.DataAs[events.ChatMessage](env)
+		if err != nil {
+			return c, err
+		}
+		if d.Role != events.RoleCustomer {
+			return c, nil
+		}
+		assigned := false
+		switch {
+		case d.Intent != "":
+			c.keys = append(c.keys, IntentKey(d.Intent))
+			c.example = &Example{Key: IntentKey(d.Intent), Name: d.Intent, Text: d.Text, At: env.Time}
+			assigned = true
+		case k.topics != nil:
+			if id, name, ok := k.topics.Assign(ctx, t, d.Text); ok && CheckKey(TopicKey(id)) == nil {
+				c.keys = append(c.keys, TopicKey(id))
+				c.example = &Example{Key: TopicKey(id), Name: name, Text: d.Text, At: env.Time}
+				assigned = true
+			}
+		}
+		if !assigned {
+			c.candidate = &Candidate{ID: env.ID, Text: d.Text, At: env.Time}
+		}
+		if k.sentiment != nil {
+			c.keys = append(c.keys, TotalKey(d.Channel))
+			if label, _ := k.sentiment.Predict(d.Text); label == "negative" {
+				c.keys = append(c.keys, NegativeKey(d.Channel))
+			}
+		}
+	}
+	for _, key := range c.keys {
+		if err := CheckKey(key); err != nil {
+			return counted{}, err
+		}
+	}
+	return c, nil
 }

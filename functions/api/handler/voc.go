@@ -153,6 +153,13 @@ type assignBody struct {
 	OwnerID string `json:"owner_id" jsonschema:"minLength=1,maxLength=64"`
 }
 
+func (b assignBody) check() []httpapi.FieldError {
+	if !users.ValidID(b.OwnerID) {
+		return []httpapi.FieldError{{Field: "/owner_id", Reason: "must be a user id (GET /v1/users)"}}
+	}
+	return nil
+}
+
 func (api *API) assignAlert(ctx context.Context, r *httpapi.Request, p auth.Principal) (httpapi.Response, error) {
 	a, err := api.vocAlerts()
 	if err != nil {
@@ -162,8 +169,8 @@ func (api *API) assignAlert(ctx context.Context, r *httpapi.Request, p auth.Prin
 	if err := r.DecodeJSON(&b); err != nil {
 		return httpapi.Response{}, err
 	}
-	if !users.ValidID(b.OwnerID) {
-		return httpapi.Response{}, httpapi.Invalid(httpapi.FieldError{Field: "/owner_id", Reason: "must be a user id (GET /v1/users)"})
+	if fe := b.check(); len(fe) > 0 {
+		return httpapi.Response{}, httpapi.Invalid(fe...)
 	}
 	id := r.Params["id"]
 	if _, err := a.Get(ctx, p.Tenant, id); err != nil { // an unknown alert is a 404 before the owner's 422
@@ -189,6 +196,16 @@ type resolveBody struct {
 	Note string `json:"note,omitempty" jsonschema:"maxLength=1000"`
 }
 
+func (b resolveBody) check() []httpapi.FieldError {
+	if n := len([]rune(b.Note)); n > voc.MaxNoteRunes {
+		return []httpapi.FieldError{{Field: "/note", Reason: fmt.Sprintf("must be at most %d characters", voc.MaxNoteRunes)}}
+	}
+	if reason := httpapi.TextProblem(b.Note, true); reason != "" {
+		return []httpapi.FieldError{{Field: "/note", Reason: reason}}
+	}
+	return nil
+}
+
 func (api *API) resolveAlert(ctx context.Context, r *httpapi.Request, p auth.Principal) (httpapi.Response, error) {
 	a, err := api.vocAlerts()
 	if err != nil {
@@ -198,11 +215,8 @@ func (api *API) resolveAlert(ctx context.Context, r *httpapi.Request, p auth.Pri
 	if err := r.DecodeOptionalJSON(&b); err != nil {
 		return httpapi.Response{}, err
 	}
-	if n := len([]rune(b.Note)); n > voc.MaxNoteRunes {
-		return httpapi.Response{}, httpapi.Invalid(httpapi.FieldError{Field: "/note", Reason: fmt.Sprintf("must be at most %d characters", voc.MaxNoteRunes)})
-	}
-	if reason := httpapi.TextProblem(b.Note, true); reason != "" {
-		return httpapi.Response{}, httpapi.Invalid(httpapi.FieldError{Field: "/note", Reason: reason})
+	if fe := b.check(); len(fe) > 0 {
+		return httpapi.Response{}, httpapi.Invalid(fe...)
 	}
 	id := r.Params["id"]
 	al, err := a.Resolve(ctx, p.Tenant, id, p.Actor(), b.Note)
