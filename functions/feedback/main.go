@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 
 	"github.com/lingxi/lingxi/functions/feedback/handler"
+	"github.com/lingxi/lingxi/shared/forecaststore"
 	"github.com/lingxi/lingxi/shared/lambdaenv"
 	"github.com/lingxi/lingxi/shared/outbox"
 	"github.com/lingxi/lingxi/shared/push"
@@ -43,6 +44,6 @@ func main() {
 	pusher := push.NewSender(push.NewRegistry(db), push.NewClient(cfg, endpoint))
 	h := handler.New(handler.Config{DB: db, Counts: counts, Log: log,
 		Parts:  []handler.Part{voc.NewCounting(counts, sentiment, topics, log), voc.NewNotifier(alerts, pusher, log)},
-		Spikes: voc.NewSpikes(counts, alerts, detector, log)})
+		Spikes: voc.NewSpikes(counts, alerts, detector, log).WithForecasts(voc.RollingForecasts{S: forecaststore.New(db)})})
 	lambda.StartHandlerFunc(h.Invoke)
 }

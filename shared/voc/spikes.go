@@ -32,6 +32,7 @@ type Spikes struct {
 	counts *Counters
 	alerts *Alerts
 	det    Detector
+	fc     QueueForecast // nil: queues have only their own past
 	log    *slog.Logger
 	now    func() time.Time
 
@@ -47,6 +48,14 @@ type cachedBaseline struct {
 // NewSpikes returns the spike part deciding with det.
 func NewSpikes(c *Counters, a *Alerts, det Detector, log *slog.Logger) *Spikes {
 	return &Spikes{counts: c, alerts: a, det: det, log: log, now: c.now, baselines: map[string]cachedBaseline{}}
+}
+
+// WithForecasts makes queue keys heed the tenant's queue forecasts: where a queue has one, a
+// spike alerts only when its count is at least ForecastRatio times the forecast, and the alert's
+// expectation is the larger of the baseline's and the forecast's.
+func (s *Spikes) WithForecasts(f QueueForecast) *Spikes {
+	s.fc = f
+	return s
 }
 
 // CheckBatch checks every key b touched; one key's failure does not stop the others.
@@ -85,6 +94,18 @@ func (s *Spikes) Check(ctx context.Context, t tenant.ID, key string) (*Alert, er
 	sp, spiking := s.det.Check(b, recent, elapsed)
 	if !spiking {
 		return nil, nil
+	}
+	if kind == events.AlertQueue && s.fc != nil {
+		n, ok, err := s.fc.Expected(ctx, t, name, sp.At)
+		if err != nil {
+			return nil, err
+		}
+		if ok && sp.Count < ForecastRatio*n {
+			return nil, nil // the forecast expected this
+		}
+		if ok {
+			sp.Expected = max(sp.Expected, n)
+		}
 	}
 	if kind == events.AlertNegative {
 		totals, _, err := s.counts.Recent(ctx, t, totalOfNegative(key), 1)

@@ -15,6 +15,7 @@ import (
 	"github.com/lingxi/lingxi/events"
 	"github.com/lingxi/lingxi/infra/emulators"
 	"github.com/lingxi/lingxi/shared/auth"
+	"github.com/lingxi/lingxi/shared/forecaststore"
 	"github.com/lingxi/lingxi/shared/outbox"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/stream"
@@ -421,5 +422,60 @@ func TestTopicsAndNegativeShare(t *testing.T) {
 	}
 	if al, err := NewSpikes(g.counts, g.alerts, Simple{}, quiet).Check(ctx, g.t, NegativeKey(events.ChannelChat)); err != nil || al != nil {
 		t.Fatalf("negative share 12/60 raised %v %v", al, err)
+	}
+}
+
+// forecastDouble forecasts n for queue cards.
+type forecastDouble float64
+
+func (f forecastDouble) Expected(_ context.Context, _ tenant.ID, queue string, _ time.Time) (float64, bool, error) {
+	return float64(f), queue == "cards", nil
+}
+
+// A queue's burst that its forecast expected does not alert; one well above the forecast does,
+// with the forecast as its expectation.
+func TestQueueSpikeHeedsForecast(t *testing.T) {
+	f := newFixture(t, at("2026-12-07T10:04:00Z"))
+	ctx := context.Background()
+	part := NewCounting(f.counts, nil, nil, quiet)
+	for i := range 15 {
+		e, err := events.New(f.t, events.TypeContactQueued, "ct-"+string(rune('a'+i)), "test", events.ContactQueued{Queue: "cards", Channel: events.ChannelChat, Reason: events.QueueHandoff})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.Time = at("2026-12-07T10:02:00Z")
+		if err := part.Event(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if al, err := NewSpikes(f.counts, f.alerts, Simple{}, quiet).WithForecasts(forecastDouble(6)).Check(ctx, f.t, QueueKey("cards")); err != nil || al != nil {
+		t.Fatalf("15 against a forecast of 6 raised %+v %v", al, err)
+	}
+	al, err := NewSpikes(f.counts, f.alerts, Simple{}, quiet).WithForecasts(forecastDouble(2)).Check(ctx, f.t, QueueKey("cards"))
+	if err != nil || al == nil || al.Expected != 2 {
+		t.Fatalf("15 against a forecast of 2: %+v %v", al, err)
+	}
+}
+
+// RollingForecasts reads the hub's latest rolling forecast of each channel of a queue and gives
+// the 5-minute share of the point covering the time asked.
+func TestRollingForecasts(t *testing.T) {
+	f := newFixture(t, at("2026-12-07T10:04:00Z"))
+	ctx := context.Background()
+	start := at("2026-12-07T10:00:00Z")
+	for _, ch := range []string{"chat", "voice"} {
+		fc := forecaststore.Forecast{ID: forecaststore.NewID(start) + ch, Queue: "cards", Channel: ch, Product: forecaststore.Rolling, Start: start,
+			End: start.Add(time.Hour), Step: "15m", Points: []float64{30, 60, 90, 120}, PublishedAt: start}
+		if err := f.db.Tx(ctx, forecaststore.PublishOps(f.t, fc, 0)...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := RollingForecasts{S: forecaststore.New(f.db)}
+	n, ok, err := r.Expected(ctx, f.t, "cards", at("2026-12-07T10:20:00Z"))
+	if err != nil || !ok || n != 40 { // 60 per 15 minutes is 20 per 5, on each channel
+		t.Fatalf("expected %v %v %v, want 40", n, ok, err)
+	}
+	if _, ok, err := r.Expected(ctx, f.t, "loans", at("2026-12-07T10:20:00Z")); err != nil || ok {
+		t.Fatalf("a queue without a forecast: %v %v", ok, err)
 	}
 }
