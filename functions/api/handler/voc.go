@@ -40,6 +40,7 @@ type VOCAlerts interface {
 // VOCCounts is what GET /v1/voc/topics reads; *voc.Counters is one.
 type VOCCounts interface {
 	Keys(ctx context.Context, t tenant.ID, since time.Time) ([]voc.KeyTotal, error)
+	Examples(ctx context.Context, t tenant.ID, key string, n int) ([]voc.Example, error)
 }
 
 var (
@@ -232,8 +233,8 @@ type VOCTopic struct {
 	Key string `json:"key"`
 	// Kind is the key's kind: intent, topic, queue or negative.
 	Kind lxevents.AlertKind `json:"kind"`
-	// Name is the key's name: the intent, the queue, the channel; a topic's id until the
-	// topic tracker names it.
+	// Name is the key's name: the intent, the queue, the channel, the topic tracker's name of a
+	// topic (its id when it has none).
 	Name string `json:"name"`
 	// Count is the volume over the window; Last the start of its latest 5-minute interval.
 	Count float64   `json:"count"`
@@ -262,6 +263,13 @@ func (api *API) listVOCTopics(ctx context.Context, r *httpapi.Request, p auth.Pr
 		kind, name, ok := voc.KindOf(k.Key)
 		if !ok {
 			continue
+		}
+		if kind == lxevents.AlertTopic { // the topic tracker's name, kept with the topic's latest message
+			if exs, err := api.voc.counts.Examples(ctx, p.Tenant, k.Key, 1); err != nil {
+				return httpapi.Response{}, fmt.Errorf("VOC topic %s of %s: %w", k.Key, p.Tenant, err)
+			} else if len(exs) > 0 && exs[0].Name != "" {
+				name = exs[0].Name
+			}
 		}
 		out.Items = append(out.Items, VOCTopic{Key: k.Key, Kind: kind, Name: name, Count: k.Total, Last: k.Last})
 	}

@@ -26,7 +26,11 @@ func seedAlert(t *testing.T, e *env, id, key string) string {
 	ctx, tid := context.Background(), mustTenant(t, id)
 	db := e.api.store.(*store.Store)
 	kind, name, _ := voc.KindOf(key)
-	if _, err := voc.NewCounters(db).Add(ctx, tid, "ev-"+id+"-"+name, time.Now(), []string{key}, nil); err != nil {
+	var ex *voc.Example
+	if kind == lxevents.AlertTopic {
+		ex = &voc.Example{Key: key, Name: "named " + name, Text: "the reminder is wrong", At: time.Now()}
+	}
+	if _, err := voc.NewCounters(db).Add(ctx, tid, "ev-"+id+"-"+name, time.Now(), []string{key}, ex); err != nil {
 		t.Fatal(err)
 	}
 	al, ok, err := voc.NewAlerts(db, e.api.commit, "test").Raise(ctx, tid, voc.Alert{Key: key, Kind: kind, Name: name, Examples: []string{"the reminder is wrong"},
@@ -124,6 +128,9 @@ func vocIsolationCases(t *testing.T, e *env, keyA, keyB string) map[string]func(
 		"POST /v1/voc/alerts/{id}/assign":      step("/assign", `{"owner_id":"`+stranger+`"}`),
 		"POST /v1/voc/alerts/{id}/resolve":     step("/resolve", `{"note":"taken over"}`),
 		"GET /v1/voc/topics": func(t *testing.T) {
+			if r := e.call(t, "GET", "/v1/voc/topics", keyB, ""); !strings.Contains(r.String(), "named b-secret") {
+				t.Fatalf("B's topic is not named: %v", r.body)
+			}
 			if r := e.call(t, "GET", "/v1/voc/topics", keyA, ""); strings.Contains(r.String(), "b-secret") {
 				t.Fatalf("A sees B's topics: %v", r.body)
 			}
