@@ -39,11 +39,13 @@ func main() {
 	var (
 		sentiment handler.Sentiment
 		topics    handler.Topics
-		detector  voc.Detector = voc.Simple{}
+		cluster   handler.Clusterer
+		detector  voc.Detector   = voc.Simple{}
+		parts     []handler.Part // shared/inspect's Inspector, shared/satisfaction's fold
 	)
 	pusher := push.NewSender(push.NewRegistry(db), push.NewClient(cfg, endpoint))
-	h := handler.New(handler.Config{DB: db, Counts: counts, Log: log,
-		Parts:  []handler.Part{voc.NewCounting(counts, sentiment, topics, log), voc.NewNotifier(alerts, pusher, log)},
+	h := handler.New(handler.Config{DB: db, Counts: counts, Log: log, Cluster: cluster,
+		Parts:  append([]handler.Part{voc.NewCounting(counts, sentiment, topics, log), voc.NewNotifier(alerts, pusher, log)}, parts...),
 		Spikes: voc.NewSpikes(counts, alerts, detector, log).WithForecasts(voc.RollingForecasts{S: forecaststore.New(db)})})
 	lambda.StartHandlerFunc(h.Invoke)
 }
