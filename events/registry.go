@@ -45,6 +45,8 @@ const (
 	TypeCallDiverted           = "call.diverted"
 	TypeQAViolation            = "qa.violation"
 	TypeContactInspected       = "contact.inspected"
+	TypeAlertRaised            = "alert.raised"
+	TypeAlertChanged           = "alert.changed"
 )
 
 // registry maps each known type name to its current version and payload Go type. Adding a type is
@@ -89,6 +91,8 @@ var registry = map[string]entry{
 	TypeCallDiverted:           payload[CallDiverted](1),
 	TypeQAViolation:            payload[QAViolation](1),
 	TypeContactInspected:       payload[ContactInspected](1),
+	TypeAlertRaised:            payload[AlertRaised](1),
+	TypeAlertChanged:           payload[AlertChanged](1),
 }
 
 // entry is one registered type: the version producers write and consumers accept, and the Go type

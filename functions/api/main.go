@@ -29,6 +29,7 @@ import (
 	"github.com/lingxi/lingxi/shared/steering"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/stream"
+	"github.com/lingxi/lingxi/shared/voc"
 	"github.com/lingxi/lingxi/shared/vocreport"
 	"github.com/lingxi/lingxi/shared/webhooks/delivery"
 )
@@ -85,6 +86,7 @@ func main() {
 		handler.WithEgress(egress.Policy{LoopbackPorts: loopbackPorts}), handler.WithWebhookReplay(replay),
 		handler.WithSIPEgress(egress.Policy{LoopbackPorts: sipPorts}), handler.WithSignInLimiter(signIn),
 		handler.WithForecasts(forecasts, cal), handler.WithForecastData(intervals.New(db), cal), handler.WithDispatch(engine),
-		handler.WithQA(inspect.NewBook(db, box, handler.Source, nil)), handler.WithVOCReports(reports))
+		handler.WithQA(inspect.NewBook(db, box, handler.Source, nil)), handler.WithVOCReports(reports),
+		handler.WithVOC(voc.NewAlerts(db, box, handler.Source), voc.NewCounters(db)))
 	lambda.StartHandlerFunc(api.Handle)
 }

@@ -209,6 +209,12 @@ func TestConsole(t *testing.T) {
 		}
 		s.strategies(t)
 	})
+	t.Run("alerts", func(t *testing.T) {
+		if s.l.Stack.WebSocketURL("") == "" {
+			t.Skip("the live Alerts panel needs the WebSocket API (hs-ws)")
+		}
+		s.alerts(t)
+	})
 
 	t.Run("reports", func(t *testing.T) {
 		// Last week's transactions, 100,000 a day: the report shows their sum and the rate.

@@ -19,15 +19,16 @@ func getAttAttr(v any) string {
 	return attr
 }
 
-// Dispatch and forecast read the event stream through enhanced fan-out consumers of their own
-// (pushed records, not a poll a second: dispatch's offers are what an agent waits on; forecast's
-// counting sees every record without taking from the polling budget of five reads a second per
+// Dispatch, forecast and feedback read the event stream through enhanced fan-out consumers of their own
+// (pushed records, not a poll a second: dispatch's offers are what an agent waits on; feedback's
+// spike alerts are due within minutes; forecast's counting sees every record without taking from the polling budget of five reads a second per
 // shard that the other consumers share), registered on the stream; each role may subscribe to
 // shards through its own consumer and describe it. Every other stream consumer polls the stream
 // itself, since each fan-out consumer is billed per shard hour.
 func TestOnlyDispatchReadsThroughEnhancedFanOut(t *testing.T) {
 	tpl := load(t)
-	own := map[string]string{"DispatchFunction": "DispatchStreamConsumer", "ForecastFunction": "ForecastStreamConsumer"}
+	own := map[string]string{"DispatchFunction": "DispatchStreamConsumer", "ForecastFunction": "ForecastStreamConsumer",
+		"FeedbackFunction": "FeedbackStreamConsumer"}
 	var consumers []string
 	for id, r := range tpl.Resources {
 		if r.Type != "AWS::Kinesis::StreamConsumer" {
@@ -42,8 +43,8 @@ func TestOnlyDispatchReadsThroughEnhancedFanOut(t *testing.T) {
 		}
 	}
 	slices.Sort(consumers)
-	if !slices.Equal(consumers, []string{"DispatchStreamConsumer", "ForecastStreamConsumer"}) {
-		t.Fatalf("stream consumers %v, want DispatchStreamConsumer and ForecastStreamConsumer", consumers)
+	if !slices.Equal(consumers, []string{"DispatchStreamConsumer", "FeedbackStreamConsumer", "ForecastStreamConsumer"}) {
+		t.Fatalf("stream consumers %v, want DispatchStreamConsumer, FeedbackStreamConsumer and ForecastStreamConsumer", consumers)
 	}
 	for _, fn := range functions(tpl) {
 		for name, ev := range m(fn.Properties["Events"]) {

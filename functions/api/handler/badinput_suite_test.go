@@ -90,7 +90,10 @@ func TestBadInputEveryWriteRoute(t *testing.T) {
 	for route, r := range qaBadInputRoutes(t, e, key) {
 		routes[route] = r
 	}
-	for route, r := range vocBadInputRoutes() {
+	for route, r := range reportBadInputRoutes() {
+		routes[route] = r
+	}
+	for route, r := range vocBadInputRoutes(t, e, key) {
 		routes[route] = r
 	}
 

@@ -128,6 +128,7 @@ func Contract() openapi.Contract {
 	enums = append(enums, forecastReadEnums...)
 	enums = append(enums, dispatchEnums...)
 	enums = append(enums, qaEnums...)
+	enums = append(enums, vocEnums...)
 	ops := []openapi.Operation{
 		{Route: "GET /v1/openapi.json", ID: "getOpenAPI", Tag: "Contract", Auth: openapi.AuthNone,
 			Summary:   "This OpenAPI document",
@@ -271,6 +272,7 @@ func Contract() openapi.Contract {
 	ops = append(ops, qaOperations(tenantOp)...)
 	ops = append(ops, satisfactionOperations(tenantOp)...)
 	ops = append(ops, vocReportOperations(tenantOp)...)
+	ops = append(ops, vocOperations(tenantOp)...)
 	ops = append(ops, voiceOperations(func(o openapi.Operation) openapi.Operation { return tenantOp(o, admin) })...)
 	ops = append(ops, widgetOperations(func(o openapi.Operation) openapi.Operation { return tenantOp(o, admin) })...)
 	return openapi.Contract{Enums: enums, Operations: ops}

@@ -62,7 +62,8 @@ type API struct {
 	fcData   forecastData        // the forecast's history, calendar events and settings (forecast_data.go)
 	dispatch DispatchEngine      // the real-time dispatch engine (dispatch.go, WithDispatch); nil: its routes answer 503
 	qa       QABook              // quality inspection's records (qa.go, WithQA); nil: its routes answer 503
-	voc      *vocreport.Builder  // weekly VOC reports (vocreport.go, WithVOCReports); nil: their routes answer 503
+	reports  *vocreport.Builder  // weekly VOC reports (vocreport.go, WithVOCReports); nil: their routes answer 503
+	voc      vocDeps             // the voice of the customer's alerts and counts (voc.go, WithVOC); unset: its routes answer 503
 }
 
 // New wires the API.
@@ -116,6 +117,7 @@ func New(s Store, c Committer, a *auth.Authenticator, log *slog.Logger, opts ...
 	api.qaRoutes()           // quality inspection: forms, results per contact and agent, reviews (qa.go)
 	api.satisfactionRoutes() // customers' satisfaction figures (satisfaction.go)
 	api.vocReportRoutes()    // weekly VOC reports and the transactions they compare with (vocreport.go)
+	api.vocRoutes()          // the voice of the customer: spike alerts and their workflow, the keys counted (voc.go)
 	return api
 }
 

@@ -40,7 +40,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	ob := outbox.New(db, stream.NewPublisher(kin, streamName), log)
-	api := New(db, ob, authn, log, append(humanOptions(db, ob, nil), vocOption(t, db))...)
+	api := New(db, ob, authn, log, append(humanOptions(db, ob, nil), reportsOption(t, db))...)
 	return &env{api: api, kin: kin, stream: streamName}
 }
 

@@ -26,7 +26,7 @@ func humanOptions(db *store.Store, ob *outbox.Outbox, now func() time.Time) []Op
 		f = f.WithClock(now)
 	}
 	return append([]Option{WithFloor(f), WithConversations(conversation.New(conversation.Config{DB: db, Commit: ob, Quota: quota.New(db), Now: now})),
-		forecastDataOption(db), dispatchOption(db, ob), qaOption(db, ob)}, forecastOptions(db, ob)...) // forecast_read_test.go, dispatch_test.go, qa_test.go
+		forecastDataOption(db), dispatchOption(db, ob), qaOption(db, ob), vocOption(db, ob)}, forecastOptions(db, ob)...) // forecast_read_test.go, dispatch_test.go, qa_test.go, voc_test.go
 }
 
 // dispatch runs the dispatcher's loop body once for tenant tn, as functions/dispatch does:

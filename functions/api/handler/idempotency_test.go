@@ -59,7 +59,7 @@ func newIdemEnv(t *testing.T) *idemEnv {
 	e.faults = &faultCommitter{next: ob}
 	e.trainer = &trainer{ms: modelstore.New(s3c, bucket), queue: &memQueue{}}
 	e.trainer.worker = trainhandler.New(db, e.faults, e.trainer.ms, log)
-	api := New(db, e.faults, authn, log, append(humanOptions(db, ob, e.clock), WithJobQueue(e.trainer.queue), WithIdempotency(db), vocOption(t, db))...)
+	api := New(db, e.faults, authn, log, append(humanOptions(db, ob, e.clock), WithJobQueue(e.trainer.queue), WithIdempotency(db), reportsOption(t, db))...)
 	api.now = e.clock
 	e.env = &env{api: api, kin: kin, stream: streamName}
 	return e
@@ -258,7 +258,10 @@ func TestIdempotencyEveryPOST(t *testing.T) {
 	for route, c := range qaIdemCases(t, e.env, key, "acme") {
 		idemCases[route] = c
 	}
-	for route, c := range vocIdemCases(key) {
+	for route, c := range reportIdemCases(key) {
+		idemCases[route] = c
+	}
+	for route, c := range vocIdemCases(t, e.env, key, "acme") {
 		idemCases[route] = c
 	}
 	for route, c := range idemCases {

@@ -66,9 +66,9 @@ func withModels(t *testing.T, e *env, opts ...Option) *trainer {
 	tr := &trainer{ms: modelstore.New(client, bucket), queue: &memQueue{}}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	tr.worker = trainhandler.New(e.api.store.(*store.Store), e.api.commit, tr.ms, log)
-	human, fc, fcData, dispatch, qa, voc := e.api.human, e.api.fc, e.api.fcData, e.api.dispatch, e.api.qa, e.api.voc // the floor, conversations, forecasts, forecast data, dispatch engine and QA records of humanOptions; newEnv's VOC reports
+	human, fc, fcData, dispatch, qa, vocs, reports := e.api.human, e.api.fc, e.api.fcData, e.api.dispatch, e.api.qa, e.api.voc, e.api.reports // the floor, conversations, forecasts, forecast data, dispatch engine, QA records and VOC of humanOptions; newEnv's VOC reports
 	e.api = New(e.api.store, e.api.commit, e.api.auth, log, append([]Option{WithJobQueue(tr.queue)}, opts...)...)
-	e.api.human, e.api.fc, e.api.fcData, e.api.dispatch, e.api.qa, e.api.voc = human, fc, fcData, dispatch, qa, voc
+	e.api.human, e.api.fc, e.api.fcData, e.api.dispatch, e.api.qa, e.api.voc, e.api.reports = human, fc, fcData, dispatch, qa, vocs, reports
 	return tr
 }
 

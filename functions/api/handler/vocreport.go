@@ -30,7 +30,7 @@ import (
 
 // WithVOCReports serves the report routes from b. Without it they answer 503.
 func WithVOCReports(b *vocreport.Builder) Option {
-	return func(api *API) { api.voc = b }
+	return func(api *API) { api.reports = b }
 }
 
 func (api *API) vocReportRoutes() {
@@ -44,10 +44,10 @@ func (api *API) vocReportRoutes() {
 }
 
 func (api *API) vocReports() (*vocreport.Builder, error) {
-	if api.voc == nil {
+	if api.reports == nil {
 		return nil, httpapi.Errorf(httpapi.KindUnavailable, "VOC reports are not configured")
 	}
-	return api.voc, nil
+	return api.reports, nil
 }
 
 type transactionsBody struct {

@@ -24,9 +24,9 @@ import (
 // vocreport_test.go: the VOC report routes, and their lines in the standing suites
 // (TestTenantIsolationEveryRoute, TestBadInputEveryWriteRoute, TestIdempotencyEveryPOST).
 
-// vocOption serves the report routes from a fresh bucket on the emulators, over db's interval
+// reportsOption serves the report routes from a fresh bucket on the emulators, over db's interval
 // counters and calendars, with no other part's figures (vocreport.NoData).
-func vocOption(t *testing.T, db *store.Store) Option {
+func reportsOption(t *testing.T, db *store.Store) Option {
 	t.Helper()
 	client, bucket := emulators.NewBucket(t, modelstore.NewClient)
 	return WithVOCReports(vocreport.New(vocreport.Config{DB: db, S3: client, Bucket: bucket,
@@ -72,7 +72,7 @@ func TestVOCReportRoutes(t *testing.T) {
 
 	week := lastWeek()
 	w, _ := vocreport.ParseWeek(week, time.UTC)
-	ctr := intervals.New(e.api.voc.Transactions().DB())
+	ctr := intervals.New(e.api.reports.Transactions().DB())
 	if err := ctr.Count(context.Background(), mustTenant(t, "acme"), "ev-1", intervals.AllQueues, lxevents.ChannelChat,
 		w.From.Add(10*time.Hour), map[string]int64{intervals.Offered: 40}); err != nil {
 		t.Fatal(err)
@@ -120,7 +120,7 @@ func TestVOCReportRoutes(t *testing.T) {
 	e.call(t, "GET", "/v1/voc/transactions?from=2026-01-01&to=2027-06-01", key, "").want(t, "long range", http.StatusBadRequest, "to")
 }
 
-func vocIsolationCases(t *testing.T, e *env, keyA, keyB string) map[string]func(t *testing.T) {
+func reportIsolationCases(t *testing.T, e *env, keyA, keyB string) map[string]func(t *testing.T) {
 	week := lastWeek()
 	w, _ := vocreport.ParseWeek(week, time.UTC)
 	e.call(t, "POST", "/v1/voc/transactions", keyB, vocDays).want(t, "B imports", http.StatusOK)
@@ -174,7 +174,7 @@ func vocIsolationCases(t *testing.T, e *env, keyA, keyB string) map[string]func(
 	}
 }
 
-func vocBadInputRoutes() map[string]httpapitest.Route {
+func reportBadInputRoutes() map[string]httpapitest.Route {
 	get := []string{"/v1/voc/reports", "/v1/voc/transactions?from=2026-11-30&to=2026-12-06"}
 	return map[string]httpapitest.Route{
 		"POST /v1/voc/transactions": {Path: "/v1/voc/transactions", Body: `{"days":[{"date":@,"count":5}]}`, Field: "/days/0/date", Get: get},
@@ -182,7 +182,7 @@ func vocBadInputRoutes() map[string]httpapitest.Route {
 	}
 }
 
-func vocIdemCases(key string) map[string]humanIdem {
+func reportIdemCases(key string) map[string]humanIdem {
 	week := lastWeek()
 	return map[string]humanIdem{
 		"POST /v1/voc/transactions": {key: key, path: "/v1/voc/transactions", body: vocDays,

@@ -4,11 +4,12 @@ import { clock, duration, percent, since } from '../lib/format.js';
 import { useNow } from './desktop.jsx';
 import * as N from './normalize.js';
 import { Satisfaction } from './satisfaction.jsx';
+import { Alerts } from './alerts.jsx';
 
 // Wallboard is the supervisor's live view of the floor: per queue figures, agents by state, the
 // contacts waiting (which a supervisor may move), and arrivals per 15 minutes today. Figures
 // arrive over the WebSocket as they change; without it the page reads them every 10 seconds.
-export function Wallboard({ token, live, onAuthLost }) {
+export function Wallboard({ token, me, live, onAuthLost }) {
   const [board, setBoard] = useState(null);
   const [forecast, setForecast] = useState([]); // today's forecast per 15 minutes (GET /v1/wallboard only)
   const [agents, setAgents] = useState([]);
@@ -170,6 +171,8 @@ export function Wallboard({ token, live, onAuthLost }) {
       </section>
 
       <Strategies list={N.arr(board, 'strategies')} now={now} />
+
+      <Alerts api={api} live={live} me={me} now={now} />
 
       <div class="cols">
         <section aria-label="Agents">
