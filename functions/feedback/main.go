@@ -14,9 +14,12 @@ import (
 
 	"github.com/lingxi/lingxi/functions/feedback/handler"
 	"github.com/lingxi/lingxi/shared/forecaststore"
+	"github.com/lingxi/lingxi/shared/inspect"
 	"github.com/lingxi/lingxi/shared/lambdaenv"
 	"github.com/lingxi/lingxi/shared/outbox"
 	"github.com/lingxi/lingxi/shared/push"
+	"github.com/lingxi/lingxi/shared/satisfaction"
+	"github.com/lingxi/lingxi/shared/sentiment"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/stream"
 	"github.com/lingxi/lingxi/shared/voc"
@@ -34,18 +37,31 @@ func main() {
 	db := store.New(dynamodb.NewFromConfig(cfg), table)
 	box := outbox.New(db, stream.NewPublisher(kinesis.NewFromConfig(cfg), streamName), log)
 	counts, alerts := voc.NewCounters(db), voc.NewAlerts(db, box, handler.Source)
-	// The integrator's seams: a Sentiment (shared/sentiment), Topics and a Clusterer
-	// (shared/topics), shared/spikes' detector in place of voc.Simple{}, and the other parts.
-	var (
-		sentiment handler.Sentiment
-		topics    handler.Topics
-		cluster   handler.Clusterer
-		detector  voc.Detector   = voc.Simple{}
-		parts     []handler.Part // shared/inspect's Inspector, shared/satisfaction's fold
-	)
 	pusher := push.NewSender(push.NewRegistry(db), push.NewClient(cfg, endpoint))
+	// Sentiment is the default model (shared/sentiment, trained at start from the project's own
+	// seed corpus); topics are shared/topics' tracker kept per tenant; spikes are shared/spikes'.
+	sentiment := senti{sentiment.Default()}
+	book := voc.NewTopicBook(db, nil)
+	var (
+		topics   handler.Topics    = book
+		cluster  handler.Clusterer = book
+		detector voc.Detector      = voc.Seasonal{}
+		parts                      = []handler.Part{
+			inspect.New(inspect.Config{DB: db, Commit: box, Push: pusher, Sentiment: sentiment, Log: log, Source: handler.Source}),
+			satisfaction.NewFold(db, nil),
+		}
+	)
 	h := handler.New(handler.Config{DB: db, Counts: counts, Log: log, Cluster: cluster,
 		Parts:  append([]handler.Part{voc.NewCounting(counts, sentiment, topics, log), voc.NewNotifier(alerts, pusher, log)}, parts...),
 		Spikes: voc.NewSpikes(counts, alerts, detector, log).WithForecasts(voc.RollingForecasts{S: forecaststore.New(db)})})
 	lambda.StartHandlerFunc(h.Invoke)
+}
+
+// senti is the sentiment model as the counting part and the inspector ask it: a label and a
+// polarity score in [-1, 1].
+type senti struct{ m *sentiment.Model }
+
+func (s senti) Predict(text string) (string, float64) {
+	r := s.m.Predict(text)
+	return string(r.Label), r.Score
 }
