@@ -8,6 +8,7 @@
 //	go run ./infra/bench -only edge     # the media edge alone (edgebench.go); replaces its section
 //	go run ./infra/bench -only human    # the human service alone (human.go); replaces its section
 //	go run ./infra/bench -only forecast # forecasting vs R forecast/prophet and Erlang vs R (forecast.go); replaces its section
+//	go run ./infra/bench -only sentiment # sentiment on ChnSentiCorp and SemEval-2017 4A folds vs fastText and scikit-learn (sentiment.go)
 //	go run ./infra/bench -only dispatch # the dispatch engine in simulation on bank-day spikes (dispatch.go); replaces its section
 //	go run ./infra/bench -only forecast -forecast-origins 1 -forecast-peers snaive,stlm_ets   # quick look
 //	go run ./infra/bench -only human -human-parts decide   # the routing decision alone
@@ -140,8 +141,8 @@ func main() {
 	flag.StringVar(&fcBanksFlag, "forecast-banks", "us,il", "forecast: the banks")
 	flag.StringVar(&fcSchemes, "forecast-schemes", "one-shot,rolling-daily", "forecast: the schemes")
 	flag.Parse()
-	if cfg.only != "" && cfg.only != "spike" && cfg.only != "afqmc" && cfg.only != "edge" && cfg.only != "human" && cfg.only != "forecast" && cfg.only != "dispatch" {
-		fmt.Fprintf(os.Stderr, "bench: -only %q: the parts are: spike, afqmc, edge, human, forecast, dispatch\n", cfg.only)
+	if cfg.only != "" && cfg.only != "spike" && cfg.only != "afqmc" && cfg.only != "edge" && cfg.only != "human" && cfg.only != "forecast" && cfg.only != "dispatch" && cfg.only != "sentiment" {
+		fmt.Fprintf(os.Stderr, "bench: -only %q: the parts are: spike, afqmc, edge, human, forecast, dispatch, sentiment\n", cfg.only)
 		os.Exit(2)
 	}
 	cfg.forecast.peers = commaList(fcPeers)
@@ -282,6 +283,13 @@ func run(ctx context.Context, cfg config) error {
 		}
 		return writeSection(cfg.out, "AFQMC", section)
 	}
+	if cfg.only == "sentiment" {
+		section, err := runSentimentBench(ctx, cfg, work, lingxi)
+		if err != nil {
+			return fmt.Errorf("sentiment: %w", err)
+		}
+		return writeSection(cfg.out, "sentiment", section)
+	}
 	if cfg.only == "forecast" {
 		section, err := runForecastBench(ctx, cfg, work, lingxi)
 		if err != nil {
@@ -390,6 +398,11 @@ func run(ctx context.Context, cfg config) error {
 		return fmt.Errorf("dispatch: %w", err)
 	}
 	goBench += dispatch
+	senti, err := runSentimentBench(ctx, cfg, work, lingxi)
+	if err != nil {
+		return fmt.Errorf("sentiment: %w", err)
+	}
+	goBench += senti
 	report := render(cfg, results, sizes, time.Since(started), goBench)
 	if err := os.WriteFile(cfg.out, []byte(report), 0o644); err != nil {
 		return err
