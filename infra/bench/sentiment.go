@@ -26,9 +26,9 @@ var sentimentNotes = map[string]string{
 		"negation scopes (English: 3 words after not/never/n't…; Chinese: n-grams starting within 3 characters after 不/没/无…, marked as negated); " +
 		"sublinear TF-IDF, l2 per group; NB-SVM (Wang & Manning 2012: features scaled by each class's naive-Bayes log-count ratios) — " +
 		"squared-hinge SVMs by dual coordinate descent, one against the rest per class, balanced class weights",
-	"fasttext": "fastText 0.9.2 `supervised -epoch 10 -lr 0.5 -wordNgrams 2 -bucket 2000000 -thread 2` (English also -minn 2 -maxn 5; " +
+	"fasttext": "fastText 0.9.2 `supervised -epoch 5 -lr 0.5 -wordNgrams 2 -bucket 2000000 -thread 2` (English also -minn 2 -maxn 5; " +
 		"Chinese text split into characters, -wordNgrams 3), lower-cased, punctuation split off",
-	"sklearn-lr": "scikit-learn TfidfVectorizer (sublinear tf; Chinese: char 1-3-grams; English: word 1-2 + char_wb 2-5) + LogisticRegression(C=4, lbfgs) (peer_sentiment.py)",
+	"sklearn-lr": "scikit-learn TfidfVectorizer (sublinear tf; Chinese: char 1-3-grams; English: word 1-2 + char_wb 2-5, min_df 2) + LogisticRegression(C=4, liblinear) (peer_sentiment.py)",
 }
 
 // sentimentData is one benchmark dataset: the files folded together, their
@@ -217,7 +217,7 @@ func sentimentFastText(ctx context.Context, dir, lang string, train, test []sent
 		return r, err
 	}
 	model := filepath.Join(dir, "fasttext")
-	args := []string{"supervised", "-input", trainTxt, "-output", model, "-epoch", "10", "-lr", "0.5",
+	args := []string{"supervised", "-input", trainTxt, "-output", model, "-epoch", "5", "-lr", "0.5",
 		"-bucket", "2000000", "-thread", "2", "-verbose", "0"}
 	if lang == "zh" {
 		args = append(args, "-wordNgrams", "3")

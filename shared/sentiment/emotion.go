@@ -50,48 +50,54 @@ var notGratitude = []string{"不用谢", "不谢", "thanks for nothing", "no tha
 // emotionOf reads the emotion of a message from the lexicon and the
 // model's polarity:
 //
-//   - A negative message (label negative, or a score below -0.2) takes the
-//     negative emotion with the most cues (anger, then anxiety, then
-//     disappointment on a tie); with no cue, two or more exclamation marks
-//     make it anger, otherwise there is no emotion.
-//   - A neutral message takes a negative emotion only from its cues (anxiety
-//     is often polite: "请尽快处理"), else gratitude from its cues.
-//   - A positive message can only be grateful.
+//   - A clearly positive message (score 0.5 or more) can only be grateful.
+//   - Otherwise the negative emotion with the most cues wins (anger, then
+//     anxiety, then disappointment on a tie): cues count even in a neutral
+//     message, as anxiety is often polite ("请尽快处理").
+//   - With no such cue, a negative message (label negative or score below
+//     -0.2) with two or more exclamation marks is anger, and a message that
+//     is not negative is grateful when it thanks someone; otherwise there
+//     is no emotion.
+//
+// Phrases such as "thanks for nothing" or 不用谢 thank no one.
 func emotionOf(text string, r Result) string {
 	low := strings.ToLower(text)
-	for _, p := range notGratitude {
-		low = strings.ReplaceAll(low, p, " ")
-	}
-	count := func(emotion string) int {
-		n := 0
-		for _, c := range emotionCues[emotion] {
-			n += cueCount(low, c)
+	grateful := func() bool {
+		g := low
+		for _, p := range notGratitude {
+			g = strings.ReplaceAll(g, p, " ")
 		}
-		return n
+		for _, c := range emotionCues[EmotionGratitude] {
+			if cueCount(g, c) > 0 {
+				return true
+			}
+		}
+		return false
 	}
-	negative := r.Label == Negative || r.Score < -0.2
-	if r.Label == Positive && !negative {
-		if count(EmotionGratitude) > 0 {
+	if r.Score >= 0.5 {
+		if grateful() {
 			return EmotionGratitude
 		}
 		return ""
 	}
 	best, bestN := "", 0
 	for _, e := range []string{EmotionAnger, EmotionAnxiety, EmotionDisappointment} {
-		if n := count(e); n > bestN {
+		n := 0
+		for _, c := range emotionCues[e] {
+			n += cueCount(low, c)
+		}
+		if n > bestN {
 			best, bestN = e, n
 		}
 	}
 	if best != "" {
 		return best
 	}
-	if negative {
-		if strings.Count(low, "!")+strings.Count(low, "！") >= 2 {
-			return EmotionAnger
-		}
-		return ""
-	}
-	if count(EmotionGratitude) > 0 {
+	negative := r.Label == Negative || r.Score < -0.2
+	switch {
+	case negative && strings.Count(low, "!")+strings.Count(low, "！") >= 2:
+		return EmotionAnger
+	case !negative && grateful():
 		return EmotionGratitude
 	}
 	return ""

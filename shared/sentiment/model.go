@@ -18,6 +18,10 @@ type Options struct {
 	// scale each class's features (NB-SVM, Wang & Manning 2012); default 1,
 	// negative disables the scaling (a plain linear SVM).
 	NBAlpha float64
+	// PlainWeight adds a plain linear SVM (unscaled features) with this
+	// weight to the NB-SVM of each class; both are linear, so the sum is
+	// one linear model (default 0: none).
+	PlainWeight float64
 	// Unbalanced turns off the class weights n/(k·n_class) that otherwise
 	// keep a rare label (SemEval's negative) from being drowned.
 	Unbalanced bool
@@ -152,6 +156,14 @@ func TrainContext(ctx context.Context, examples []Example, opts Options) (*Model
 		}
 		rng := rand.New(rand.NewPCG(opts.Seed, uint64(cls)+1))
 		w := solveBinary(ctx, p, cls, scale, opts.Epsilon, opts.MaxIter, rng)
+		if scale != nil && opts.PlainWeight > 0 {
+			plain := solveBinary(ctx, p, cls, nil, opts.Epsilon, opts.MaxIter, rng)
+			for f := range dim {
+				w[f] = w[f]*float64(scale[f]) + opts.PlainWeight*plain[f]
+			}
+			w[dim] += opts.PlainWeight * plain[dim]
+			scale = nil
+		}
 		for f := range dim {
 			v := w[f]
 			if scale != nil {
