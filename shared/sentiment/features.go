@@ -28,8 +28,6 @@ const (
 	kindNegWord = 'n' // a Latin word inside a negation's scope
 	kindNegCJK  = 'm' // a CJK n-gram inside a negation's scope
 	kindSymbol  = 'y' // emoji, emoticons, ! and ?
-	kindAfter   = 'a' // a word or CJK n-gram after a contrast ("but", 但是)
-	kindLast    = 'z' // a word or CJK n-gram of the last clause
 )
 
 // FeatureConfig says which features the analyzer extracts. The zero value
@@ -45,13 +43,6 @@ type FeatureConfig struct {
 	// CJKNegScope is how many CJK characters after a negator (不, 没, 无…)
 	// start negated n-grams; 0 disables Chinese negation.
 	CJKNegScope int
-	// Contrast also counts the words and CJK uni/bigrams after a contrast
-	// word (but, however; 但, 可是, 不过, 却…) as such: what follows "but"
-	// tends to carry the verdict.
-	Contrast bool
-	// LastClause also counts the words and CJK uni/bigrams of the last
-	// clause as such, when there is more than one.
-	LastClause bool
 	// Binary replaces sublinear TF-IDF by presence (1 per feature) before
 	// the l2 normalisation per group.
 	Binary bool
@@ -113,28 +104,6 @@ type analyzer struct {
 	cfg    FeatureConfig
 	runes  []rune
 	tokens []token
-	after  bool // past a contrast word
-	inLast bool // in the last clause
-}
-
-// lastClause returns the index of the first token of the text's last
-// clause, or len(tokens) when the text has only one.
-func lastClause(tokens []token) int {
-	end := len(tokens)
-	for end > 0 && tokens[end-1].kind == tokBreak {
-		end--
-	}
-	for i := end - 1; i >= 0; i-- {
-		if tokens[i].kind == tokBreak {
-			for j := 0; j < i; j++ {
-				if tokens[j].kind != tokBreak {
-					return i + 1
-				}
-			}
-			return len(tokens)
-		}
-	}
-	return len(tokens)
 }
 
 func newAnalyzer(cfg FeatureConfig) *analyzer { return &analyzer{cfg: cfg} }
@@ -318,11 +287,6 @@ var enNegators = map[string]bool{
 // zhNegators are single characters that negate what follows.
 var zhNegators = map[rune]bool{'不': true, '没': true, '無': true, '无': true, '未': true, '别': true, '非': true, '莫': true, '勿': true, '毋': true, '甭': true}
 
-var enContrast = map[string]bool{"but": true, "however": true, "though": true, "yet": true}
-
-// zhContrast are characters that start a contrast: 但(是), 可(是), 不过, 却, 然(而).
-var zhContrast = map[rune]bool{'但': true, '却': true, '然': true}
-
 func isEnNegator(rs []rune) bool {
 	if len(rs) < 2 || len(rs) > 8 {
 		return false
@@ -357,14 +321,8 @@ func (a *analyzer) features(dst []uint64, text string) []uint64 {
 	}
 	prev := uint64(0) // the previous Latin word's hash, 0 at a boundary
 	neg := 0          // Latin words left in the current negation scope
-	a.after = false
-	last := len(a.tokens) // the first token of the last clause
-	if cfg.LastClause {
-		last = lastClause(a.tokens)
-	}
-	for ti, t := range a.tokens {
+	for _, t := range a.tokens {
 		rs := a.runes[t.start:t.end]
-		a.inLast = ti >= last
 		switch t.kind {
 		case tokBreak:
 			if prev != 0 {
@@ -382,15 +340,6 @@ func (a *analyzer) features(dst []uint64, text string) []uint64 {
 		case tokWord:
 			h := hashRunes(kindWord, rs)
 			dst = append(dst, finish(h, groupWord), bigram(prev, h))
-			if a.after {
-				dst = append(dst, finish(hashRunes(kindAfter, rs), groupWord))
-			}
-			if a.inLast {
-				dst = append(dst, finish(hashRunes(kindLast, rs), groupWord))
-			}
-			if cfg.Contrast && enContrast[string(rs)] {
-				a.after = true
-			}
 			prev = h
 			if neg > 0 {
 				dst = append(dst, finish(hashRunes(kindNegWord, rs), groupWord))
@@ -444,17 +393,8 @@ func (a *analyzer) cjkFeatures(dst []uint64, run []rune) []uint64 {
 		if a.cfg.CJKNegScope > 0 && zhNegators[run[i]] {
 			negUntil = i + a.cfg.CJKNegScope
 		}
-		if a.cfg.Contrast && (zhContrast[run[i]] || i > 0 && (run[i] == '过' && run[i-1] == '不' || run[i] == '是' && run[i-1] == '可')) {
-			a.after = true
-		}
 		for size := 1; size <= maxN && i+size <= len(run); size++ {
 			dst = append(dst, finish(hashRunes(kindCJK, run[i:i+size]), groupWord))
-			if size <= 2 && a.after {
-				dst = append(dst, finish(hashRunes(kindAfter, run[i:i+size]), groupWord))
-			}
-			if size <= 2 && a.inLast {
-				dst = append(dst, finish(hashRunes(kindLast, run[i:i+size]), groupWord))
-			}
 			if i <= negUntil && !zhNegators[run[i]] && size <= 2 {
 				dst = append(dst, finish(hashRunes(kindNegCJK, run[i:i+size]), groupWord))
 			}

@@ -20,7 +20,7 @@ type Options struct {
 	NBAlpha float64
 	// PlainWeight adds a plain linear SVM (unscaled features) with this
 	// weight to the NB-SVM of each class; both are linear, so the sum is
-	// one linear model (default 0: none).
+	// one linear model (default 2; negative: none).
 	PlainWeight float64
 	// Unbalanced turns off the class weights n/(k·n_class) that otherwise
 	// keep a rare label (SemEval's negative) from being drowned.
@@ -46,6 +46,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.NBAlpha == 0 {
 		o.NBAlpha = 1
+	}
+	if o.PlainWeight == 0 {
+		o.PlainWeight = 2
 	}
 	if o.Epsilon <= 0 {
 		o.Epsilon = 0.1

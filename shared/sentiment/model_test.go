@@ -179,3 +179,21 @@ func FuzzPredict(f *testing.F) {
 		}
 	})
 }
+
+func TestContact(t *testing.T) {
+	if got := Contact(nil); got.Label != Neutral || got.Score != 0 {
+		t.Errorf("no messages: %+v", got)
+	}
+	// Weights 1, 1, 2, 2: (-0.8 - 0.6 + 2·0.1 + 2·0.2) / 6 = -0.1333.
+	got := Contact([]Result{
+		{Score: -0.8, Emotion: EmotionAnger}, {Score: -0.6, Emotion: EmotionAnxiety},
+		{Score: 0.1}, {Score: 0.2, Emotion: EmotionAnxiety},
+	})
+	if got.Label != Neutral || math.Abs(got.Score-(-0.8/6)) > 1e-12 || got.Emotion != EmotionAnxiety {
+		t.Errorf("mixed contact: %+v", got)
+	}
+	got = Contact([]Result{{Score: -0.9, Emotion: EmotionAnger}, {Score: -0.5, Emotion: EmotionDisappointment}})
+	if got.Label != Negative || got.Emotion != EmotionDisappointment {
+		t.Errorf("negative contact (tie goes to the latest emotion): %+v", got)
+	}
+}
