@@ -121,7 +121,7 @@ func main() {
 	flag.BoolVar(&cfg.skipPeers, "ours-only", false, "skip the peers")
 	flag.Uint64Var(&cfg.seed, "seed", 1, "fold seed")
 	flag.BoolVar(&cfg.goBench, "gobench", true, "also run the Go benchmarks (BenchmarkPredict150, devstack overhead, guess-your-question) and report them")
-	flag.StringVar(&cfg.only, "only", "", `run one part alone and update its section of the report: "spike", "afqmc", "edge", "human", "forecast" or "dispatch"`)
+	flag.StringVar(&cfg.only, "only", "", `run one part alone and update its section of the report: "spike", "afqmc", "edge", "human", "forecast", "dispatch" or "sentiment"`)
 	flag.StringVar(&cfg.dispatchDays, "dispatch-days", "scored", `dispatch: the days simulated: "scored" (the report's) or "tune" (the days settings may be tuned on)`)
 	var edgeSteps, edgeParts, setupRates string
 	flag.StringVar(&edgeSteps, "edge-steps", "25,50,100,150,200,300,500,1000,1500,2000,3000", "media edge: concurrent calls per load step")
