@@ -26,7 +26,7 @@ var sentimentNotes = map[string]string{
 		"negation scopes (English: 3 words after not/never/n't…; Chinese: n-grams starting within 3 characters after 不/没/无…, marked as negated); " +
 		"sublinear TF-IDF, l2 per group; NB-SVM (Wang & Manning 2012: features scaled by each class's naive-Bayes log-count ratios) — " +
 		"squared-hinge SVMs by dual coordinate descent, one against the rest per class, balanced class weights",
-	"fasttext": "fastText 0.9.2 `supervised -epoch 5 -lr 0.5 -wordNgrams 2 -bucket 2000000 -thread 2` (English also -minn 2 -maxn 5; " +
+	"fasttext": "fastText 0.9.2 `supervised -epoch 5 -lr 0.5 -wordNgrams 2 -bucket 200000 -thread 2` (English also -minn 2 -maxn 5; " +
 		"Chinese text split into characters, -wordNgrams 3), lower-cased, punctuation split off",
 	"sklearn-lr": "scikit-learn TfidfVectorizer (sublinear tf; Chinese: char 1-3-grams; English: word 1-2 + char_wb 2-5, min_df 2) + LogisticRegression(C=4, liblinear) (peer_sentiment.py)",
 }
@@ -218,7 +218,7 @@ func sentimentFastText(ctx context.Context, dir, lang string, train, test []sent
 	}
 	model := filepath.Join(dir, "fasttext")
 	args := []string{"supervised", "-input", trainTxt, "-output", model, "-epoch", "5", "-lr", "0.5",
-		"-bucket", "2000000", "-thread", "2", "-verbose", "0"}
+		"-bucket", "200000", "-thread", "2", "-verbose", "0"}
 	if lang == "zh" {
 		args = append(args, "-wordNgrams", "3")
 	} else {
