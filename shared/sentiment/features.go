@@ -43,9 +43,6 @@ type FeatureConfig struct {
 	// CJKNegScope is how many CJK characters after a negator (不, 没, 无…)
 	// start negated n-grams; 0 disables Chinese negation.
 	CJKNegScope int
-	// Binary replaces sublinear TF-IDF by presence (1 per feature) before
-	// the l2 normalisation per group.
-	Binary bool
 	// CharWeight scales the character n-gram group against the word group.
 	CharWeight float64
 }

@@ -99,10 +99,7 @@ func (t *transformer) transform(dst sparse, text string) sparse {
 		if !ok {
 			continue
 		}
-		w := 1.0
-		if !v.cfg.Binary {
-			w = (1 + math.Log(float64(tf))) * float64(v.idf[c])
-		}
+		w := (1 + math.Log(float64(tf))) * float64(v.idf[c])
 		g := groupOf(h)
 		norm[g] += w * w
 		dst.idx = append(dst.idx, c)
