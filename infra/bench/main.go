@@ -8,6 +8,7 @@
 //	go run ./infra/bench -only edge     # the media edge alone (edgebench.go); replaces its section
 //	go run ./infra/bench -only human    # the human service alone (human.go); replaces its section
 //	go run ./infra/bench -only forecast # forecasting vs R forecast/prophet and Erlang vs R (forecast.go); replaces its section
+//	go run ./infra/bench -only sentiment # sentiment on ChnSentiCorp and SemEval-2017 4A folds vs fastText and scikit-learn (sentiment.go)
 //	go run ./infra/bench -only dispatch # the dispatch engine in simulation on bank-day spikes (dispatch.go); replaces its section
 //	go run ./infra/bench -only vocspikes # spike alerts on bank topic series vs two simple rules (vocspikes.go); replaces its section
 //	go run ./infra/bench -only topics   # clustering not-understood messages into named topics vs scikit-learn (topics.go); replaces its section
@@ -100,7 +101,7 @@ func intList(s string) ([]int, error) {
 }
 
 // benchParts are the parts -only runs alone.
-var benchParts = []string{"spike", "afqmc", "edge", "human", "forecast", "dispatch", "vocspikes", "topics"}
+var benchParts = []string{"spike", "afqmc", "edge", "human", "forecast", "dispatch", "vocspikes", "topics", "sentiment"}
 
 func main() {
 	if len(os.Args) > 2 && os.Args[1] == "child" {
@@ -301,6 +302,13 @@ func run(ctx context.Context, cfg config) error {
 		}
 		return writeSection(cfg.out, "AFQMC", section)
 	}
+	if cfg.only == "sentiment" {
+		section, err := runSentimentBench(ctx, cfg, work, lingxi)
+		if err != nil {
+			return fmt.Errorf("sentiment: %w", err)
+		}
+		return writeSection(cfg.out, "sentiment", section)
+	}
 	if cfg.only == "forecast" {
 		section, err := runForecastBench(ctx, cfg, work, lingxi)
 		if err != nil {
@@ -414,6 +422,11 @@ func run(ctx context.Context, cfg config) error {
 		return fmt.Errorf("topics: %w", err)
 	}
 	goBench += topicsPart
+	senti, err := runSentimentBench(ctx, cfg, work, lingxi)
+	if err != nil {
+		return fmt.Errorf("sentiment: %w", err)
+	}
+	goBench += senti
 	report := render(cfg, results, sizes, time.Since(started), goBench)
 	if err := os.WriteFile(cfg.out, []byte(report), 0o644); err != nil {
 		return err

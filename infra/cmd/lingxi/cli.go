@@ -33,6 +33,9 @@ var commands = map[string]map[string]command{
 		"say":       {summary: "--lang zh|en TEXT -o FILE.wav: write what the local TTS would play", run: voiceSay},
 		"vad-bench": {summary: "score the VAD, an energy baseline and (--silero) Silero on FSDD clips in noise, JSON lines", run: voiceVADBench},
 	},
+	"sentiment": {
+		"eval": {summary: "train a sentiment model on --train (ChnSentiCorp or SemEval TSV), score it on --test, print a JSON summary last", run: sentimentEval},
+	},
 }
 
 // single are the commands of one word ("lingxi sim"); run gets the arguments after it.

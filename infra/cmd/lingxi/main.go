@@ -4,6 +4,8 @@
 //	lingxi nlu match --train FILE --test FILE   train a question-pair matcher (AFQMC CSV or JSON lines) and score it
 //	lingxi voc spikes --history FILE --live FILE [--interval 5m] [--min-count N] [--threshold S] [--tz Zone]
 //	                                             topic spikes against a seasonal baseline: a JSON line per alert, a summary last
+//	lingxi sentiment eval --train FILE --test FILE [--format chnsenticorp|semeval|auto]
+//	                                             train a sentiment model and score it: accuracy, macro recall (JSON last)
 //	lingxi voice vad FILE.wav...                 the media edge's VAD on 8 kHz mono WAV: one JSON line per file
 //	lingxi voice say --lang zh|en TEXT -o FILE   write what the local TTS (espeak-ng) would play, 8 kHz mono WAV
 //	lingxi voice vad-bench [--silero SCRIPT]     VAD figures on FSDD clips in noise (JSON lines), for the bench
