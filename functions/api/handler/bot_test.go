@@ -437,9 +437,10 @@ func TestSettingsSurvey(t *testing.T) {
 	if got := fmt.Sprint(e.call(t, "GET", "/v1/bot/settings", key, "").body["survey"]); got != "map[chat:false nps:false voice:true]" {
 		t.Fatalf("survey read back: %s", got)
 	}
+	// Settings are replaced whole: a write without survey turns every survey off.
 	e.call(t, "PUT", "/v1/bot/settings", key, `{"default_queue":"general"}`, "If-Match: 1").want(t, "put without", http.StatusOK)
-	if got, ok := e.call(t, "GET", "/v1/bot/settings", key, "").body["survey"]; ok {
-		t.Fatalf("survey after a write without it: %v", got)
+	if got := fmt.Sprint(e.call(t, "GET", "/v1/bot/settings", key, "").body["survey"]); got != "map[chat:false nps:false voice:false]" {
+		t.Fatalf("survey after a write without it: %s", got)
 	}
 }
 
