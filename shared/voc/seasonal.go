@@ -11,11 +11,16 @@ import (
 // Seasonal is shared/spikes' detector behind the Detector seam: a key's baseline is learnt per
 // weekday × time of day (UTC slots, as the counters keep them) from the history the spike part
 // reads, and the check is spikes.Check with its defaults (score 8, at least 5 contacts and 1.5×
-// the expectation; a cold key expects the floor of 2 contacts an hour). A baseline that is not
+// the expectation; a cold key expects the floor of 2 contacts an hour). A cold key — one with no
+// history, which on a tenant's first days is every key — needs ColdMinCount contacts, so that a
+// new tenant's ordinary traffic does not alert on each intent it meets. A baseline that is not
 // Seasonal's own (a queue's rolling forecast) is used through spikes' WithExpected.
 type Seasonal struct {
 	Config spikes.Config // zero fields: spikes' defaults, with Step intervals
 }
+
+// ColdMinCount is the least count that alerts on a key without history.
+const ColdMinCount = 10
 
 func (s Seasonal) config() spikes.Config {
 	c := s.Config
@@ -82,6 +87,9 @@ func (s Seasonal) Check(b Baseline, recent []Count, elapsed float64) (Spike, boo
 		sb = seasonalBaseline{spikes.Learn(nil, cfg).WithExpected(func(key string, at time.Time) (float64, bool) {
 			return b.Expected(key, at), true
 		})}
+	}
+	if len(recent) > 0 && sb.b.Topics[recent[0].Key] == nil && ok {
+		cfg.MinCount = max(cfg.MinCount, ColdMinCount)
 	}
 	rs := make([]spikes.Count, len(recent))
 	for i, c := range recent {

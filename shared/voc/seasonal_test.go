@@ -34,6 +34,7 @@ func TestSeasonalDetector(t *testing.T) {
 		want   bool
 	}{
 		"cold, a handful":     {cold, series(0, 1, 3), false},
+		"cold, seven":         {cold, series(0, 0, 7), false},
 		"cold, a burst of 15": {cold, series(0, 0, 15), true},
 		"busy, its usual 20":  {busy, series(20, 20, 22), false},
 		"busy, 90":            {busy, series(20, 20, 90), true},
