@@ -292,6 +292,9 @@ func TestTenantIsolationEveryRoute(t *testing.T) {
 	for route, tc := range vocIsolationCases(t, e, keyA, keyB) {
 		cases[route] = tc
 	}
+	for route, tc := range reportIsolationCases(t, e, keyA, keyB) {
+		cases[route] = tc
+	}
 	for _, route := range e.api.Routes() {
 		if cases[route] == nil {
 			t.Errorf("route %s has no isolation case", route)
