@@ -23,6 +23,7 @@ import (
 	"github.com/lingxi/lingxi/shared/satisfaction"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/tenant"
+	"github.com/lingxi/lingxi/shared/users"
 	"github.com/lingxi/lingxi/shared/voc"
 	"github.com/lingxi/lingxi/shared/vocreport"
 )
@@ -36,7 +37,7 @@ const MaxAlertPages = 50
 
 // Source is vocreport.Source over the real stores.
 type Source struct {
-	DB        store.Querier  // satisfaction's daily sums
+	DB        *store.Store   // satisfaction's daily sums, the agents' names
 	Counts    *voc.Counters  // intervals of every key
 	AlertBook *voc.Alerts    // spike alerts
 	TopicBook *voc.TopicBook // the names of known topics (nil: the names kept with examples)
@@ -79,7 +80,9 @@ func (s Source) Satisfaction(ctx context.Context, t tenant.ID, w vocreport.Week)
 
 // Combine is the overall score of one dimension's rows (each answer is in exactly one row): the
 // CSAT mean and percent weighted by each row's count, NPS = 100 · (Σ promoters − Σ detractors) /
-// Σ NPS answers. Rounded to two decimals as satisfaction's rows are.
+// Σ NPS answers. Rounded to two decimals as satisfaction's rows are; the rows' means and shares
+// come rounded to two decimals, so the combined CSAT figures are within 0.005 of the exact ones
+// (NPS is exact: it is made from counts).
 func Combine(rows []satisfaction.Row) vocreport.Score {
 	var sc vocreport.Score
 	var mean, pct float64
@@ -241,7 +244,7 @@ func (s Source) Alerts(ctx context.Context, t tenant.ID, w vocreport.Week) ([]vo
 	return out, errors.New("alerts of " + t.String() + ": more than the pages read")
 }
 
-// QA is the quality scores of the contacts inspected in w, per agent by id.
+// QA is the quality scores of the contacts inspected in w, per agent with the agent's name.
 func (s Source) QA(ctx context.Context, t tenant.ID, w vocreport.Week) (vocreport.QA, error) {
 	sum, err := s.QABook.Summary(ctx, t, w.From, w.To)
 	if err != nil {
@@ -249,9 +252,25 @@ func (s Source) QA(ctx context.Context, t tenant.ID, w vocreport.Week) (vocrepor
 	}
 	out := vocreport.QA{Count: sum.Count, Mean: sum.Mean}
 	for _, a := range sum.Agents {
-		out.Agents = append(out.Agents, vocreport.AgentScore{ID: a.AgentID, Mean: a.Mean, Count: a.Count})
+		name, err := s.agentName(ctx, t, a.AgentID)
+		if err != nil {
+			return vocreport.QA{}, err
+		}
+		out.Agents = append(out.Agents, vocreport.AgentScore{ID: a.AgentID, Name: name, Mean: a.Mean, Count: a.Count})
 	}
 	return out, nil
+}
+
+// agentName is a user's display name, else the user name; "" for a user no longer kept (the
+// report shows the id).
+func (s Source) agentName(ctx context.Context, t tenant.ID, id string) (string, error) {
+	var u users.User
+	if _, err := s.DB.Get(ctx, t, users.Key(id), &u); errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalidKey) {
+		return "", nil
+	} else if err != nil {
+		return "", fmt.Errorf("agent %s of %s: %w", id, t, err)
+	}
+	return cmp.Or(u.DisplayName, u.Username), nil
 }
 
 // BusinessEvents is the business.event events counted per local day (business:all); nil when the

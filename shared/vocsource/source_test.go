@@ -20,6 +20,7 @@ import (
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/stream"
 	"github.com/lingxi/lingxi/shared/tenant"
+	"github.com/lingxi/lingxi/shared/users"
 	"github.com/lingxi/lingxi/shared/voc"
 	"github.com/lingxi/lingxi/shared/vocreport"
 	"github.com/lingxi/lingxi/shared/vocsource"
@@ -124,6 +125,9 @@ func TestReportFromTheStores(t *testing.T) {
 	feed(events.TypeChatMessage, conv, local(26, 10), events.ChatMessage{ConversationID: conv, Channel: events.ChannelChat, Role: events.RoleAgent, AgentID: agent, Text: "您好，很高兴为您服务"})
 	feed(events.TypeChatMessage, conv, local(26, 10).Add(time.Minute), events.ChatMessage{ConversationID: conv, Channel: events.ChannelChat, Role: events.RoleAgent, AgentID: agent, Text: "这个不归我管"})
 	feed(events.TypeContactEnded, conv, local(26, 10).Add(2*time.Minute), events.ContactEnded{Channel: events.ChannelChat, Outcome: events.OutcomeResolvedByAgent, DurationMS: 120000, AgentID: agent})
+	if err := db.Create(ctx, acme, users.Key(agent), users.User{ID: agent, Username: "lina", DisplayName: "李娜", Role: users.Role("agent")}); err != nil {
+		t.Fatal(err)
+	}
 	res, err := inspect.NewBook(db, box, "test", nil).Result(ctx, acme, conv)
 	if err != nil {
 		t.Fatal(err)
@@ -174,7 +178,7 @@ func TestReportFromTheStores(t *testing.T) {
 		t.Fatalf("business events %+v %v", biz, err)
 	}
 	qa, err := src.QA(ctx, acme, w)
-	if err != nil || qa.Count != 1 || qa.Mean != res.FinalScore || len(qa.Agents) != 1 || qa.Agents[0].ID != agent {
+	if err != nil || qa.Count != 1 || qa.Mean != res.FinalScore || len(qa.Agents) != 1 || qa.Agents[0].ID != agent || qa.Agents[0].Name != "李娜" {
 		t.Fatalf("qa %+v %v (result %v)", qa, err, res.FinalScore)
 	}
 	if prev, err := src.QA(ctx, acme, w.Previous()); err != nil || prev.Count != 0 {
@@ -203,7 +207,7 @@ func TestReportFromTheStores(t *testing.T) {
 		"28.6%",   // the week's negative share (2 of 7)
 		"<td>card_lost</td><td>6</td><td>2</td><td>&#43;4</td><td>&#43;200%</td>", // rising: 2 → 6
 		"30 min", "2026-11-24 10:00", // the alert, in local time
-		agent, fmtScore(res.FinalScore), // QA per agent
+		"<td>李娜</td><td>1</td><td>" + fmtScore(res.FinalScore) + "</td>", // QA per agent, by name
 	} {
 		if !strings.Contains(html, want) {
 			t.Errorf("the report's HTML lacks %q", want)
