@@ -31,6 +31,7 @@ import (
 	"github.com/lingxi/lingxi/shared/stream"
 	"github.com/lingxi/lingxi/shared/voc"
 	"github.com/lingxi/lingxi/shared/vocreport"
+	"github.com/lingxi/lingxi/shared/vocsource"
 	"github.com/lingxi/lingxi/shared/webhooks/delivery"
 )
 
@@ -77,10 +78,10 @@ func main() {
 	// The real-time dispatch engine's reads, settings and overrides (the minute runs in the steer
 	// function); an override of call_in records its event for partners' webhooks, without a push.
 	engine := steering.New(steering.Config{DB: db, Commit: box, Floor: floor.New(db, box), Counts: intervals.New(db), Forecasts: forecaststore.New(db), Log: log})
-	// Weekly VOC reports, built on request (the weekly schedule calls vocreport.Builder.BuildDue);
-	// until the experience-operations parts are adapted to vocreport.Source, their figures are empty.
+	// Weekly VOC reports, built on request (the feedback function's hourly {"job":"reports"} builds
+	// each tenant's last complete week), from the stores the feedback function fills (vocsource).
 	reports := vocreport.New(vocreport.Config{DB: db, S3: modelstore.NewClient(cfg), Bucket: reportBucket,
-		Contacts: intervals.New(db), Calendars: cal})
+		Source: vocsource.New(db), Contacts: intervals.New(db), Calendars: cal})
 	api := handler.New(db, box, authn, log, handler.WithJobQueue(jobs), handler.WithRateLimiter(limits), handler.WithIdempotency(db),
 		handler.WithFloor(floor.New(db, box)), handler.WithConversations(conversations),
 		handler.WithEgress(egress.Policy{LoopbackPorts: loopbackPorts}), handler.WithWebhookReplay(replay),

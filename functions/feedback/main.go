@@ -1,6 +1,7 @@
 // Command feedback is the voice of the customer from the event stream: contacts counted per
 // intent, topic, queue and negative sentiment, spikes alerted, alerts pushed to supervisors, topics
-// clustered on a schedule (functions/feedback/handler, docs/voc.md).
+// clustered on a schedule, weekly VOC reports built on a schedule (functions/feedback/handler,
+// docs/voc.md, docs/voc-report.md).
 package main
 
 import (
@@ -13,9 +14,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 
 	"github.com/lingxi/lingxi/functions/feedback/handler"
+	"github.com/lingxi/lingxi/shared/forecastcal"
 	"github.com/lingxi/lingxi/shared/forecaststore"
 	"github.com/lingxi/lingxi/shared/inspect"
+	"github.com/lingxi/lingxi/shared/intervals"
 	"github.com/lingxi/lingxi/shared/lambdaenv"
+	"github.com/lingxi/lingxi/shared/modelstore"
 	"github.com/lingxi/lingxi/shared/outbox"
 	"github.com/lingxi/lingxi/shared/push"
 	"github.com/lingxi/lingxi/shared/satisfaction"
@@ -23,12 +27,15 @@ import (
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/stream"
 	"github.com/lingxi/lingxi/shared/voc"
+	"github.com/lingxi/lingxi/shared/vocreport"
+	"github.com/lingxi/lingxi/shared/vocsource"
 )
 
 func main() {
 	log := lambdacontext.NewLogger()
 	var env lambdaenv.Required
 	table, streamName, endpoint := env.Get("TABLE_NAME"), env.Get("STREAM_NAME"), env.Get(push.EndpointEnv)
+	reportBucket := env.Get("REPORT_BUCKET")
 	cfg, err := env.AWSConfig(context.Background())
 	if err != nil {
 		log.Error("start", "err", err)
@@ -51,7 +58,10 @@ func main() {
 			satisfaction.NewFold(db, nil),
 		}
 	)
-	h := handler.New(handler.Config{DB: db, Counts: counts, Log: log, Cluster: cluster,
+	// The weekly VOC reports ({"job":"reports"}), from the stores this function fills.
+	reports := vocreport.New(vocreport.Config{DB: db, S3: modelstore.NewClient(cfg), Bucket: reportBucket,
+		Source: vocsource.New(db), Contacts: intervals.New(db), Calendars: forecastcal.New(db)})
+	h := handler.New(handler.Config{DB: db, Counts: counts, Log: log, Cluster: cluster, Reports: reports,
 		Parts:  append([]handler.Part{voc.NewCounting(counts, sentiment, topics, log), voc.NewNotifier(alerts, pusher, log)}, parts...),
 		Spikes: voc.NewSpikes(counts, alerts, detector, log).WithForecasts(voc.RollingForecasts{S: forecaststore.New(db)})})
 	lambda.StartHandlerFunc(h.Invoke)

@@ -102,7 +102,7 @@ func (a *Alerts) OpenAlert(ctx context.Context, t tenant.ID, key string) (string
 // alert already (false, no error). al's Key, Kind, Name, Examples, counts and times are taken;
 // the id, state and At are set here.
 func (a *Alerts) Raise(ctx context.Context, t tenant.ID, al Alert) (Alert, bool, error) {
-	if err := CheckKey(al.Key); err != nil || isTotal(al.Key) {
+	if err := CheckKey(al.Key); err != nil || isTally(al.Key) {
 		return Alert{}, false, fmt.Errorf("%w: raise on key %q", ErrInvalid, al.Key)
 	}
 	u, err := uuid.NewV7()

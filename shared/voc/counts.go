@@ -237,18 +237,29 @@ type KeyTotal struct {
 	Last time.Time
 }
 
-// Keys returns every key counted (totals excepted) in the UTC days from since to now, with its
-// volume over [since, now].
+// Keys returns every key counted (totals and business events excepted) in the UTC days from
+// since to now, with its volume over [since, now].
 func (c *Counters) Keys(ctx context.Context, t tenant.ID, since time.Time) ([]KeyTotal, error) {
 	now := c.now().UTC()
+	return c.totals(ctx, t, since, now, func(s time.Time) bool { return !s.Add(Step).Before(since) && !s.After(now) })
+}
+
+// Totals returns every key counted (totals and business events excepted) in [from, to), with its
+// volume there, largest first.
+func (c *Counters) Totals(ctx context.Context, t tenant.ID, from, to time.Time) ([]KeyTotal, error) {
+	return c.totals(ctx, t, from, to.Add(-time.Nanosecond), func(s time.Time) bool { return !s.Before(from) && s.Before(to) })
+}
+
+// totals sums the keys of the UTC days from first to last over the intervals keep takes.
+func (c *Counters) totals(ctx context.Context, t tenant.ID, first, last time.Time, keep func(s time.Time) bool) ([]KeyTotal, error) {
 	totals := map[string]*KeyTotal{}
-	for d := since.UTC().Truncate(24 * time.Hour); !d.After(now); d = d.Add(24 * time.Hour) {
+	for d := first.UTC().Truncate(24 * time.Hour); !d.After(last); d = d.Add(24 * time.Hour) {
 		for rec, err := range store.Records(ctx, c.db, t, kindCount, dayOf(d)+"|", store.PageRequest{Limit: store.MaxLimit}) {
 			if err != nil {
 				return nil, fmt.Errorf("list VOC keys of %s: %w", t, err)
 			}
 			_, key, _ := strings.Cut(rec.Key.ID, "|")
-			if isTotal(key) {
+			if isTally(key) {
 				continue
 			}
 			var slots map[string]int64
@@ -266,7 +277,7 @@ func (c *Counters) Keys(ctx context.Context, t tenant.ID, since time.Time) ([]Ke
 					continue
 				}
 				s := d.Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute)
-				if s.Add(Step).Before(since) || s.After(now) {
+				if !keep(s) {
 					continue
 				}
 				kt.Total += float64(n)
@@ -291,6 +302,25 @@ func (c *Counters) Keys(ctx context.Context, t tenant.ID, since time.Time) ([]Ke
 		}
 		return strings.Compare(a.Key, b.Key)
 	})
+	return out, nil
+}
+
+// Between returns key's intervals with a count in [from, to), oldest first: each UTC day's
+// counts read once (a week is eight reads at most). For per-day sums in any time zone.
+func (c *Counters) Between(ctx context.Context, t tenant.ID, key string, from, to time.Time) ([]Count, error) {
+	var out []Count
+	for d := from.UTC().Truncate(24 * time.Hour); d.Before(to); d = d.Add(24 * time.Hour) {
+		m, _, err := c.day(ctx, t, key, d)
+		if err != nil {
+			return nil, err
+		}
+		for s, n := range m {
+			if n > 0 && !s.Before(from) && s.Before(to) {
+				out = append(out, Count{Start: s, Key: key, N: n})
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b Count) int { return a.Start.Compare(b.Start) })
 	return out, nil
 }
 

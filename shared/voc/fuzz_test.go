@@ -16,7 +16,7 @@ import (
 // (the store ids' separator), and, unless a total, has a kind and a name that rebuild it; an
 // alert on it makes a valid alert.raised.
 func FuzzKeys(f *testing.F) {
-	for _, k := range []string{"intent:complaint", "topic:t-1", "queue:cards", "negative:chat", "total:voice", "intent:", "topic:a|b", "queue:\x00", "意图:投诉", "intent:投诉"} {
+	for _, k := range []string{"intent:complaint", "topic:t-1", "queue:cards", "negative:chat", "total:voice", "business:all", "intent:", "topic:a|b", "queue:\x00", "意图:投诉", "intent:投诉"} {
 		f.Add(k)
 	}
 	acme, _ := tenant.Parse("acme")
@@ -27,7 +27,7 @@ func FuzzKeys(f *testing.F) {
 		if len(key) > MaxKeyLen {
 			t.Fatalf("accepted a key of %d bytes", len(key))
 		}
-		if isTotal(key) {
+		if isTally(key) {
 			return
 		}
 		kind, name, ok := KindOf(key)

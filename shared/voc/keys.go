@@ -17,7 +17,13 @@ const (
 	// PrefixTotal counts every customer message with a sentiment, per channel: the negative
 	// share's denominator. Never an alert of its own.
 	PrefixTotal = "total:"
+	// PrefixBusiness counts the tenant's business.event events (BusinessKey): the weekly
+	// report's stand-in for transactions. Never an alert of its own.
+	PrefixBusiness = "business:"
 )
+
+// BusinessKey counts every business.event of a tenant.
+const BusinessKey = PrefixBusiness + "all"
 
 // MaxKeyLen is the longest key (the events' limit).
 const MaxKeyLen = 200
@@ -31,6 +37,10 @@ func TotalKey(ch events.Channel) string    { return PrefixTotal + string(ch) }
 func totalOfNegative(key string) string    { return PrefixTotal + strings.TrimPrefix(key, PrefixNegative) }
 func isNegative(key string) bool           { return strings.HasPrefix(key, PrefixNegative) }
 func isTotal(key string) bool              { return strings.HasPrefix(key, PrefixTotal) }
+
+// isTally reports whether key is counted but never checked for spikes nor listed: a total or
+// the business events.
+func isTally(key string) bool { return isTotal(key) || strings.HasPrefix(key, PrefixBusiness) }
 func hasExamples(kind events.AlertKind) bool {
 	return kind == events.AlertIntent || kind == events.AlertTopic
 }
@@ -49,7 +59,7 @@ func KindOf(key string) (events.AlertKind, string, bool) {
 	return "", "", false
 }
 
-// CheckKey validates a key: a known prefix (total included) and a name of printable characters
+// CheckKey validates a key: a known prefix (total and business included) and a name of printable characters
 // without '|', at most MaxKeyLen bytes in all.
 func CheckKey(key string) error {
 	if len(key) > MaxKeyLen {
@@ -59,6 +69,8 @@ func CheckKey(key string) error {
 	if _, n, known := KindOf(key); known {
 		name, ok = n, true
 	} else if n, cut := strings.CutPrefix(key, PrefixTotal); cut && n != "" {
+		name, ok = n, true
+	} else if n, cut := strings.CutPrefix(key, PrefixBusiness); cut && n != "" {
 		name, ok = n, true
 	}
 	if !ok {

@@ -40,7 +40,7 @@ func (b *Batch) add(t tenant.ID, keys ...string) {
 		b.keys[t] = map[string]bool{}
 	}
 	for _, k := range keys {
-		if !isTotal(k) {
+		if !isTally(k) {
 			b.keys[t][k] = true
 		}
 	}
@@ -80,6 +80,8 @@ func batchOf(ctx context.Context) *Batch {
 //     as an example of its intent or topic.
 //   - contact.queued with reason handoff, api or transfer (a contact's first queueing there):
 //     "queue:<queue>".
+//   - business.event: "business:all" (BusinessKey), at the time Lingxi received it; the weekly
+//     report's transactions where the tenant imports none.
 //
 // call.utterance carries no intent; the voice bot's turns of the same call come as chat.message
 // with channel voice, so utterances are not counted again. Other types are ignored; a payload
@@ -97,7 +99,7 @@ func NewCounting(c *Counters, s Sentiment, tp Topics, log *slog.Logger) *Countin
 }
 
 // CountedTypes are the event types Counting counts.
-var CountedTypes = []string{events.TypeChatMessage, events.TypeContactQueued}
+var CountedTypes = []string{events.TypeChatMessage, events.TypeContactQueued, events.TypeBusinessEvent}
 
 // Event counts env once however often it is delivered.
 func (k *Counting) Event(ctx context.Context, env events.Envelope) error {
@@ -141,6 +143,11 @@ type counted struct {
 func (k *Counting) countOf(ctx context.Context, t tenant.ID, env events.Envelope) (counted, error) {
 	var c counted
 	switch env.Type {
+	case events.TypeBusinessEvent:
+		if _, err := events.DataAs[events.BusinessEvent](env); err != nil {
+			return c, err
+		}
+		c.keys = append(c.keys, BusinessKey)
 	case events.TypeContactQueued:
 		d, err := events.DataAs[events.ContactQueued](env)
 		if err != nil {

@@ -8,7 +8,10 @@
 //     of alerts to supervisors (shared/voc Notifier), and the others' parts the integrator adds
 //     (quality inspection, satisfaction: anything with Event);
 //   - the schedule {"job":"cluster"} every 15 minutes: the not-understood messages kept as
-//     candidates are clustered into topics (Clusterer), per tenant that has any.
+//     candidates are clustered into topics (Clusterer), per tenant that has any;
+//   - the schedule {"job":"reports"} every hour: each tenant seen gets the weekly VOC report of
+//     its last complete week (Reports: vocreport.Builder.BuildDue), once; tenants left when the
+//     invocation has less than ReportMargin to run wait for the next hour.
 package handler
 
 import (
@@ -27,6 +30,7 @@ import (
 	"github.com/lingxi/lingxi/shared/stream"
 	"github.com/lingxi/lingxi/shared/tenant"
 	"github.com/lingxi/lingxi/shared/voc"
+	"github.com/lingxi/lingxi/shared/vocreport"
 )
 
 // ConsumerName is the stream consumer's name (its idempotency records' prefix).
@@ -37,6 +41,14 @@ const Source = "lingxi.feedback"
 
 // JobCluster is the clustering schedule's job.
 const JobCluster = "cluster"
+
+// JobReports is the weekly reports' schedule's job: each tenant seen gets the report of its last
+// complete week (in its time zone) once.
+const JobReports = "reports"
+
+// ReportMargin is the invocation time a job leaves unused: with less left it starts no other
+// tenant (the next run carries on; a built report is never built again).
+const ReportMargin = 30 * time.Second
 
 // ClusterWindow is how far back the clustering reads candidates.
 const ClusterWindow = 24 * time.Hour
@@ -62,6 +74,13 @@ type Clusterer interface {
 	Cluster(ctx context.Context, t tenant.ID, msgs []voc.Candidate, at time.Time) error
 }
 
+// Reports builds a tenant's due weekly report; *vocreport.Builder is one.
+type Reports interface {
+	BuildDue(ctx context.Context, t tenant.ID, now time.Time) (vocreport.Report, bool, error)
+}
+
+var _ Reports = (*vocreport.Builder)(nil)
+
 // Spikes checks the keys a batch counted; *voc.Spikes is one.
 type Spikes interface {
 	CheckBatch(ctx context.Context, b *voc.Batch) error
@@ -81,6 +100,8 @@ type JobResult struct {
 	Tenants int    `json:"tenants"`
 	Failed  int    `json:"failed"`
 	Msgs    int    `json:"messages"`
+	Built   int    `json:"built"` // reports built
+	Left    int    `json:"left"`  // tenants not started: too little of the invocation's time left
 }
 
 // Config wires the handler.
@@ -90,6 +111,7 @@ type Config struct {
 	Parts   []Part    // every event goes to each, in order
 	Spikes  Spikes    // after each batch
 	Cluster Clusterer // nil: the cluster job does nothing
+	Reports Reports   // nil: the reports job does nothing
 	Log     *slog.Logger
 	Now     func() time.Time
 }
@@ -189,43 +211,86 @@ func (h *Handler) note(ctx context.Context, t tenant.ID) error {
 // others.
 func (h *Handler) Run(ctx context.Context, job Job) (JobResult, error) {
 	res := JobResult{Job: job.Job}
-	if job.Job != JobCluster {
-		return res, fmt.Errorf("unknown job %q: want %q", job.Job, JobCluster)
-	}
-	if h.cfg.Cluster == nil {
-		return res, nil
-	}
-	var tenants []tenant.ID
-	if job.Tenant != "" {
-		t, err := tenant.Parse(job.Tenant)
-		if err != nil {
-			return res, fmt.Errorf("job for tenant %q: %w", job.Tenant, err)
+	var each func(ctx context.Context, t tenant.ID, res *JobResult) error
+	switch job.Job {
+	case JobCluster:
+		if h.cfg.Cluster == nil {
+			return res, nil
 		}
-		tenants = append(tenants, t)
-	} else {
-		for rec, err := range store.PlatformRecords(ctx, h.cfg.DB, kindTenant, "", store.PageRequest{Limit: 100}) {
-			if err != nil {
-				return res, fmt.Errorf("list tenants: %w", err)
-			}
-			if t, err := tenant.Parse(rec.Key.ID); err == nil {
-				tenants = append(tenants, t)
-			}
+		each = h.cluster
+	case JobReports:
+		if h.cfg.Reports == nil {
+			return res, nil
 		}
+		each = h.report
+	default:
+		return res, fmt.Errorf("unknown job %q: want %q or %q", job.Job, JobCluster, JobReports)
+	}
+	tenants, err := h.tenants(ctx, job.Tenant)
+	if err != nil {
+		return res, err
 	}
 	var errs []error
-	now := h.cfg.Now()
-	for _, t := range tenants {
-		res.Tenants++
-		msgs, err := h.cfg.Counts.Candidates(ctx, t, now.Add(-ClusterWindow), MaxCandidates)
-		if err == nil && len(msgs) > 0 {
-			res.Msgs += len(msgs)
-			err = h.cfg.Cluster.Cluster(ctx, t, msgs, now)
+	for i, t := range tenants {
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < ReportMargin {
+			res.Left = len(tenants) - i // the next run does them
+			break
 		}
-		if err != nil {
+		res.Tenants++
+		if err := each(ctx, t, &res); err != nil {
 			res.Failed++
-			errs = append(errs, fmt.Errorf("cluster %s: %w", t, err))
+			errs = append(errs, err)
 		}
 	}
-	h.cfg.Log.InfoContext(ctx, "feedback: job done", "job", job.Job, "tenants", res.Tenants, "failed", res.Failed, "messages", res.Msgs)
+	h.cfg.Log.InfoContext(ctx, "feedback: job done", "job", job.Job, "tenants", res.Tenants, "failed", res.Failed,
+		"messages", res.Msgs, "built", res.Built, "left", res.Left)
 	return res, errors.Join(errs...)
+}
+
+// tenants is the job's tenant, or every tenant seen.
+func (h *Handler) tenants(ctx context.Context, only string) ([]tenant.ID, error) {
+	if only != "" {
+		t, err := tenant.Parse(only)
+		if err != nil {
+			return nil, fmt.Errorf("job for tenant %q: %w", only, err)
+		}
+		return []tenant.ID{t}, nil
+	}
+	var out []tenant.ID
+	for rec, err := range store.PlatformRecords(ctx, h.cfg.DB, kindTenant, "", store.PageRequest{Limit: 100}) {
+		if err != nil {
+			return nil, fmt.Errorf("list tenants: %w", err)
+		}
+		if t, err := tenant.Parse(rec.Key.ID); err == nil {
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+// cluster clusters t's candidates of the last ClusterWindow.
+func (h *Handler) cluster(ctx context.Context, t tenant.ID, res *JobResult) error {
+	now := h.cfg.Now()
+	msgs, err := h.cfg.Counts.Candidates(ctx, t, now.Add(-ClusterWindow), MaxCandidates)
+	if err == nil && len(msgs) > 0 {
+		res.Msgs += len(msgs)
+		err = h.cfg.Cluster.Cluster(ctx, t, msgs, now)
+	}
+	if err != nil {
+		return fmt.Errorf("cluster %s: %w", t, err)
+	}
+	return nil
+}
+
+// report builds t's report of its last complete week unless it exists.
+func (h *Handler) report(ctx context.Context, t tenant.ID, res *JobResult) error {
+	r, built, err := h.cfg.Reports.BuildDue(ctx, t, h.cfg.Now())
+	if err != nil {
+		return fmt.Errorf("weekly report of %s: %w", t, err)
+	}
+	if built {
+		res.Built++
+		h.cfg.Log.InfoContext(ctx, "feedback: weekly report built", "tenant", t.String(), "week", r.Week)
+	}
+	return nil
 }

@@ -14,11 +14,16 @@ import (
 
 	"github.com/lingxi/lingxi/events"
 	"github.com/lingxi/lingxi/infra/emulators"
+	"github.com/lingxi/lingxi/shared/forecast"
+	"github.com/lingxi/lingxi/shared/intervals"
+	"github.com/lingxi/lingxi/shared/modelstore"
 	"github.com/lingxi/lingxi/shared/outbox"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/stream"
 	"github.com/lingxi/lingxi/shared/tenant"
 	"github.com/lingxi/lingxi/shared/voc"
+	"github.com/lingxi/lingxi/shared/vocreport"
+	"github.com/lingxi/lingxi/shared/vocsource"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -132,5 +137,64 @@ func TestBatchAndJobs(t *testing.T) {
 	}
 	if _, err := h.Invoke(ctx, json.RawMessage(`{"job":"nap"}`)); err == nil {
 		t.Fatal("an unknown job ran")
+	}
+}
+
+type utc struct{}
+
+func (utc) Calendar(context.Context, tenant.ID) (forecast.Calendar, error) {
+	return forecast.Calendar{Location: time.UTC}, nil
+}
+
+// The reports job builds each seen tenant's report of its last complete week, from the stores
+// the batch filled (a business.event counted as the week's transactions), once; with less than
+// ReportMargin of the invocation left it starts no tenant.
+func TestReportsJob(t *testing.T) {
+	ctx := context.Background()
+	ddb, table := emulators.NewTable(t, store.CreateTable)
+	s3c, bucket := emulators.NewBucket(t, modelstore.NewClient)
+	db := store.New(ddb, table)
+	now := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC) // Wednesday of 2026-W49: W48 is due
+	clock := func() time.Time { return now }
+	counts := voc.NewCounters(db)
+	reports := vocreport.New(vocreport.Config{DB: db, S3: s3c, Bucket: bucket, Source: vocsource.New(db), Contacts: intervals.New(db),
+		Calendars: utc{}, Now: clock})
+	h := New(Config{DB: db, Counts: counts, Log: quiet, Now: clock, Reports: reports,
+		Parts: []Part{voc.NewCounting(counts, nil, nil, quiet)}})
+	var evs []events.Envelope
+	for _, name := range []string{"acme", "globex"} {
+		tn, _ := tenant.Parse(name)
+		e, err := events.New(tn, events.TypeBusinessEvent, "cust-1", "test", events.BusinessEvent{CustomerID: "cust-1", Kind: "order_shipped",
+			OccurredAt: time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.Time = time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)
+		evs = append(evs, e)
+	}
+	if _, err := h.Invoke(ctx, batchOf(t, evs)); err != nil {
+		t.Fatal(err)
+	}
+
+	short, cancel := context.WithTimeout(ctx, ReportMargin/2)
+	out, err := h.Invoke(short, json.RawMessage(`{"job":"reports"}`))
+	cancel()
+	if r := out.(JobResult); err != nil || r.Tenants != 0 || r.Left != 2 || r.Built != 0 {
+		t.Fatalf("reports job near its deadline %+v %v", r, err)
+	}
+	out, err = h.Invoke(ctx, json.RawMessage(`{"job":"reports"}`))
+	if r := out.(JobResult); err != nil || r.Tenants != 2 || r.Built != 2 || r.Failed != 0 {
+		t.Fatalf("reports job %+v %v", r, err)
+	}
+	for _, name := range []string{"acme", "globex"} {
+		tn, _ := tenant.Parse(name)
+		r, err := reports.Get(ctx, tn, "2026-W48")
+		if err != nil || r.Partial || r.Transactions == nil || *r.Transactions != 1 || r.TxSource != vocreport.TxBusinessEvents {
+			t.Fatalf("%s's report %+v %v", name, r, err)
+		}
+	}
+	out, err = h.Invoke(ctx, json.RawMessage(`{"job":"reports","tenant":"acme"}`))
+	if r := out.(JobResult); err != nil || r.Tenants != 1 || r.Built != 0 {
+		t.Fatalf("reports job again %+v %v", r, err)
 	}
 }
