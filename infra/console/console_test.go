@@ -215,6 +215,12 @@ func TestConsole(t *testing.T) {
 		}
 		s.alerts(t)
 	})
+	t.Run("quality", func(t *testing.T) {
+		if s.l.Stack.WebSocketURL("") == "" {
+			t.Skip("the live Quality alerts panel needs the WebSocket API (hs-ws)")
+		}
+		s.quality(t)
+	})
 
 	t.Run("reports", func(t *testing.T) {
 		// Last week's transactions, 100,000 a day: the report shows their sum and the rate.

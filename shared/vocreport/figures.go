@@ -135,12 +135,14 @@ func (b *Builder) collect(ctx context.Context, t tenant.ID, w Week) (inputs, err
 	return in, nil
 }
 
-// daily sums a channel's offered contacts per local day of w, from the interval counters at an
-// hour's step (a day of 23 or 25 hours at a DST change sums what it has). Missing intervals (not
-// yet happened, or never counted) count as none.
+// daily sums a channel's offered contacts per local day of w, from the interval counters at their
+// own 5-minute step (a day of 23 or 25 hours at a DST change sums what it has). Missing intervals
+// (not yet happened, or never counted) count as none. A coarser step would lose counted contacts:
+// the counters mark an interval NaN unless it is observed whole, so the hour holding now (a partial
+// week's report) or the hour live counting began in would drop out.
 func (b *Builder) daily(ctx context.Context, t tenant.ID, w Week, ch events.Channel) ([]float64, error) {
 	out := make([]float64, 7)
-	s, err := b.contacts.Series(ctx, t, intervals.AllQueues, ch, intervals.Offered, w.From, w.To, time.Hour)
+	s, err := b.contacts.Series(ctx, t, intervals.AllQueues, ch, intervals.Offered, w.From, w.To, intervals.Step)
 	if err != nil {
 		return nil, fmt.Errorf("voc report %s %s: %s contacts: %w", t, w.ID, ch, err)
 	}

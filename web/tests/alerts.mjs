@@ -37,7 +37,7 @@ try {
     );
     await signIn(sup, env('SUPERVISOR_USER'), env('SUPERVISOR_PASSWORD'));
     await sup.getByTestId('live').filter({ hasText: 'live' }).waitFor();
-    const panel = sup.getByRole('region', { name: 'Alerts' });
+    const panel = sup.getByRole('region', { name: 'Alerts', exact: true });
     await panel.waitFor();
     const row = panel.locator(`tr[data-key="${KEY}"]`);
     check((await row.count()) === 0, 'the alert is on the panel before it is raised');

@@ -5,6 +5,7 @@ import { useNow } from './desktop.jsx';
 import * as N from './normalize.js';
 import { Satisfaction } from './satisfaction.jsx';
 import { Alerts } from './alerts.jsx';
+import { Quality } from './quality.jsx';
 
 // Wallboard is the supervisor's live view of the floor: per queue figures, agents by state, the
 // contacts waiting (which a supervisor may move), and arrivals per 15 minutes today. Figures
@@ -173,6 +174,8 @@ export function Wallboard({ token, me, live, onAuthLost }) {
       <Strategies list={N.arr(board, 'strategies')} now={now} />
 
       <Alerts api={api} live={live} me={me} now={now} />
+
+      <Quality api={api} live={live} />
 
       <div class="cols">
         <section aria-label="Agents">
