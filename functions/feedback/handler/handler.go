@@ -98,6 +98,7 @@ type Config struct {
 type Handler struct {
 	cfg      Config
 	consumer *stream.Consumer
+	retrain  Retrainer // the sentiment job's (sentimentjob.go)
 
 	mu   sync.Mutex
 	seen map[tenant.ID]bool // tenants this instance has recorded for the schedule
@@ -188,6 +189,9 @@ func (h *Handler) note(ctx context.Context, t tenant.ID) error {
 // Run runs a job for its tenant or every tenant seen; one tenant's failure does not stop the
 // others.
 func (h *Handler) Run(ctx context.Context, job Job) (JobResult, error) {
+	if job.Job == JobSentiment {
+		return h.sentimentJob(ctx, job)
+	}
 	res := JobResult{Job: job.Job}
 	if job.Job != JobCluster {
 		return res, fmt.Errorf("unknown job %q: want %q", job.Job, JobCluster)
