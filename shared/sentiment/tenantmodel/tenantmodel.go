@@ -6,9 +6,9 @@
 // A Book is all of it, for the feedback function:
 //
 //   - Event (a part of the function): keeps each contact's customer messages (chat.message of role
-//     customer, call.utterance) in one item per contact (KindText, kept TextTTL), and the contact's
-//     CSAT from feedback.submitted; the first CSAT of a contact also counts one new label in the
-//     tenant's state item (KindState). Its own record rather than the inspector's transcript: the
+//     customer, call.utterance) in one item per contact (KindText, kept TextTTL); the contact's
+//     first CSAT (feedback.submitted) moves the item to KindLabelled with the CSAT and counts one
+//     new label in the tenant's state item (KindState). Its own record rather than the inspector's transcript: the
 //     inspector's live transcript expires soon after the contact ends, and a survey may come later;
 //   - Retrain (the {"job":"sentiment"} schedule): trains a due tenant and stores the model's bytes
 //     in S3 (MarshalBinary, about 220 KB for the seed alone and growing with the tenant's words: more
@@ -44,8 +44,11 @@ import (
 
 // Store kinds.
 const (
-	// KindText is a contact's customer messages and CSAT; the id is the contact id.
+	// KindText is an unlabelled contact's customer messages; the id is the contact id.
 	KindText = "sentitext"
+	// KindLabelled is a labelled contact's messages and CSAT: the first CSAT moves the contact's
+	// KindText item here, so that the training reads labelled contacts only.
+	KindLabelled = "sentilabel"
 	// KindState is a tenant's labels and trainings (id StateID): counters only.
 	KindState = "sentistate"
 	// StateID is the id of the tenant's state item.
@@ -239,29 +242,14 @@ func (b *Book) label(ctx context.Context, t tenant.ID, contactID string, csat in
 	})
 }
 
-// update applies fn to the contact's item; newLabel also counts a label in the tenant's state.
+// update applies fn to the contact's item: its KindText item, or its KindLabelled one once
+// labelled (fn's newLabel moves it there and counts a label in the tenant's state).
 func (b *Book) update(ctx context.Context, t tenant.ID, contactID string, fn func(*text) (changed, newLabel bool)) error {
-	k := store.Key{Kind: KindText, ID: contactID}
+	tk, lk := store.Key{Kind: KindText, ID: contactID}, store.Key{Kind: KindLabelled, ID: contactID}
 	for attempt := 0; ; attempt++ {
-		var x text
-		ver, err := b.cfg.DB.Get(ctx, t, k, &x)
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return fmt.Errorf("read messages of %s: %w", contactID, err)
-		}
-		changed, newLabel := fn(&x)
-		if !changed {
-			return nil
-		}
-		ttl := store.WithTTL(b.cfg.Now().Add(TextTTL))
-		var op store.Op
-		if ver == 0 {
-			op = store.CreateOp(t, k, x, ttl)
-		} else {
-			op = store.PutOp(t, k, x, ver, ttl)
-		}
-		ops := []store.Op{op}
-		if newLabel {
-			ops = append(ops, store.IncrOp(t, stateKey(), map[string]int64{"labelled": 1, "trained": 0, "model": 0}))
+		ops, err := b.change(ctx, t, tk, lk, fn)
+		if err != nil || len(ops) == 0 {
+			return err
 		}
 		err = b.cfg.DB.Tx(ctx, ops...)
 		if err == nil {
@@ -276,10 +264,48 @@ func (b *Book) update(ctx context.Context, t tenant.ID, contactID string, fn fun
 	}
 }
 
+// change reads the contact's item and returns the writes fn asks for (none: nothing changed).
+func (b *Book) change(ctx context.Context, t tenant.ID, tk, lk store.Key, fn func(*text) (bool, bool)) ([]store.Op, error) {
+	ttl := store.WithTTL(b.cfg.Now().Add(TextTTL))
+	var x text
+	ver, err := b.cfg.DB.Get(ctx, t, tk, &x)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("read messages of %s: %w", tk.ID, err)
+	}
+	if ver == 0 {
+		// No unlabelled item: the contact is new, or labelled already.
+		var y text
+		lver, err := b.cfg.DB.Get(ctx, t, lk, &y)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, fmt.Errorf("read labelled messages of %s: %w", lk.ID, err)
+		}
+		if lver > 0 {
+			if changed, _ := fn(&y); !changed {
+				return nil, nil
+			}
+			return []store.Op{store.PutOp(t, lk, y, lver, ttl)}, nil
+		}
+	}
+	changed, newLabel := fn(&x)
+	switch {
+	case !changed:
+		return nil, nil
+	case newLabel:
+		ops := []store.Op{store.CreateOp(t, lk, x, ttl), store.IncrOp(t, stateKey(), map[string]int64{"labelled": 1, "trained": 0, "model": 0})}
+		if ver > 0 {
+			ops = append(ops, store.DeleteOp(t, tk, ver))
+		}
+		return ops, nil
+	case ver == 0:
+		return []store.Op{store.CreateOp(t, tk, x, ttl)}, nil
+	}
+	return []store.Op{store.PutOp(t, tk, x, ver, ttl)}, nil
+}
+
 // Labelled reads tenant t's labelled contacts as examples: each customer message of a contact
 // with a CSAT, labelled by sentiment.LabelFromCSAT. contacts is how many contacts gave examples.
 func (b *Book) Labelled(ctx context.Context, t tenant.ID) (ex []sentiment.Example, contacts int, err error) {
-	items, _, err := store.QueryAll[text](ctx, b.cfg.DB, t, KindText, "", MaxContacts)
+	items, _, err := store.QueryAll[text](ctx, b.cfg.DB, t, KindLabelled, "", MaxContacts)
 	if err != nil {
 		return nil, 0, fmt.Errorf("read labelled messages: %w", err)
 	}

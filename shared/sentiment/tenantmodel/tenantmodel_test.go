@@ -152,7 +152,8 @@ func TestTenantRetrain(t *testing.T) {
 	}
 }
 
-// Calls' utterances are the customer's words too; a contact is labelled once.
+// Calls' utterances are the customer's words too; a contact is labelled once, keeps its later
+// messages, and unlabelled contacts are not read by the training.
 func TestLabelsOnce(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
@@ -163,14 +164,18 @@ func TestLabelsOnce(t *testing.T) {
 		env(t, f.acme, events.TypeFeedbackSubmitted, id, events.FeedbackSubmitted{ContactID: id, CSAT: csat(2), Source: events.FeedbackVoice}),
 		env(t, f.acme, events.TypeFeedbackSubmitted, id, events.FeedbackSubmitted{ContactID: id, CSAT: csat(5), Source: events.FeedbackAPI}),
 		env(t, f.acme, events.TypeFeedbackSubmitted, "cv-nps", events.FeedbackSubmitted{ContactID: "cv-nps", NPS: csat(9), Source: events.FeedbackAPI}),
+		// After the survey: kept with the labelled contact.
+		env(t, f.acme, events.TypeCallUtterance, id, events.CallUtterance{CallID: id, Text: "还要等多久", StartMS: 1000, EndMS: 1900}),
+		// Never surveyed: not read by the training.
+		env(t, f.acme, events.TypeCallUtterance, "call-2", events.CallUtterance{CallID: "call-2", Text: "谢谢", StartMS: 0, EndMS: 500}),
 	} {
 		if err := b.Event(ctx, e); err != nil {
 			t.Fatal(err)
 		}
 	}
 	ex, n, err := b.Labelled(ctx, f.acme)
-	if err != nil || n != 1 || len(ex) != 1 || ex[0].Label != sentiment.Negative || ex[0].Text != "我的快递又丢了" {
-		t.Fatalf("labelled %+v (%d contacts), %v: want the utterance, negative", ex, n, err)
+	if err != nil || n != 1 || len(ex) != 2 || ex[0].Label != sentiment.Negative || ex[0].Text != "我的快递又丢了" || ex[1].Text != "还要等多久" {
+		t.Fatalf("labelled %+v (%d contacts), %v: want call-1's two utterances, negative", ex, n, err)
 	}
 	if st, _ := b.State(ctx, f.acme); st.Labelled != 1 {
 		t.Fatalf("state %+v: want 1 label", st)
