@@ -70,6 +70,8 @@ const (
 	MaxContacts = 5000
 	// CacheFor is how long a Book keeps a tenant's model before it looks for a newer one.
 	CacheFor = 5 * time.Minute
+	// MaxCached is how many tenants a Book holds before it drops those not read within CacheFor.
+	MaxCached = 256
 	// MaxModelBytes bounds a stored model.
 	MaxModelBytes = 64 << 20
 )
@@ -399,6 +401,14 @@ func (b *Book) For(ctx context.Context, t tenant.ID) *sentiment.Model {
 		c.model, c.version = m, st.Model
 	}
 	b.mu.Lock()
+	if len(b.cache) >= MaxCached {
+		// Tenants not read within CacheFor would be read again anyway: their models go.
+		for k, v := range b.cache {
+			if now.Sub(v.checked) >= b.cfg.CacheFor {
+				delete(b.cache, k)
+			}
+		}
+	}
 	b.cache[t] = c
 	b.mu.Unlock()
 	return c.model
