@@ -23,7 +23,7 @@ import (
 	"github.com/lingxi/lingxi/shared/outbox"
 	"github.com/lingxi/lingxi/shared/push"
 	"github.com/lingxi/lingxi/shared/satisfaction"
-	"github.com/lingxi/lingxi/shared/sentiment"
+	"github.com/lingxi/lingxi/shared/sentiment/tenantmodel"
 	"github.com/lingxi/lingxi/shared/store"
 	"github.com/lingxi/lingxi/shared/stream"
 	"github.com/lingxi/lingxi/shared/voc"
@@ -34,7 +34,7 @@ import (
 func main() {
 	log := lambdacontext.NewLogger()
 	var env lambdaenv.Required
-	table, streamName, endpoint := env.Get("TABLE_NAME"), env.Get("STREAM_NAME"), env.Get(push.EndpointEnv)
+	table, streamName, endpoint, bucket := env.Get("TABLE_NAME"), env.Get("STREAM_NAME"), env.Get(push.EndpointEnv), env.Get("MODEL_BUCKET")
 	reportBucket := env.Get("REPORT_BUCKET")
 	cfg, err := env.AWSConfig(context.Background())
 	if err != nil {
@@ -45,9 +45,11 @@ func main() {
 	box := outbox.New(db, stream.NewPublisher(kinesis.NewFromConfig(cfg), streamName), log)
 	counts, alerts := voc.NewCounters(db), voc.NewAlerts(db, box, handler.Source)
 	pusher := push.NewSender(push.NewRegistry(db), push.NewClient(cfg, endpoint))
-	// Sentiment is the default model (shared/sentiment, trained at start from the project's own
-	// seed corpus); topics are shared/topics' tracker kept per tenant; spikes are shared/spikes'.
-	sentiment := senti{sentiment.Default()}
+	// Sentiment is each tenant's model (shared/sentiment/tenantmodel: the default, trained at start
+	// from the project's own seed corpus, until the tenant's own surveys retrain it, in S3); topics
+	// are shared/topics' tracker kept per tenant; spikes are shared/spikes'.
+	s3c := modelstore.NewClient(cfg)
+	sentiment := tenantmodel.New(tenantmodel.Config{DB: db, S3: s3c, Bucket: bucket, Log: log})
 	book := voc.NewTopicBook(db, nil)
 	var (
 		topics   handler.Topics    = book
@@ -56,22 +58,15 @@ func main() {
 		parts                      = []handler.Part{
 			inspect.New(inspect.Config{DB: db, Commit: box, Push: pusher, Sentiment: sentiment, Log: log, Source: handler.Source}),
 			satisfaction.NewFold(db, nil),
+			sentiment, // keeps customers' messages and their CSAT labels for the sentiment job
 		}
 	)
 	// The weekly VOC reports ({"job":"reports"}), from the stores this function fills.
-	reports := vocreport.New(vocreport.Config{DB: db, S3: modelstore.NewClient(cfg), Bucket: reportBucket,
+	reports := vocreport.New(vocreport.Config{DB: db, S3: s3c, Bucket: reportBucket,
 		Source: vocsource.New(db), Contacts: intervals.New(db), Calendars: forecastcal.New(db)})
 	h := handler.New(handler.Config{DB: db, Counts: counts, Log: log, Cluster: cluster, Reports: reports,
 		Parts:  append([]handler.Part{voc.NewCounting(counts, sentiment, topics, log), voc.NewNotifier(alerts, pusher, log)}, parts...),
 		Spikes: voc.NewSpikes(counts, alerts, detector, log).WithForecasts(voc.RollingForecasts{S: forecaststore.New(db)})})
+	h.WithRetrainer(sentiment)
 	lambda.StartHandlerFunc(h.Invoke)
-}
-
-// senti is the sentiment model as the counting part and the inspector ask it: a label and a
-// polarity score in [-1, 1].
-type senti struct{ m *sentiment.Model }
-
-func (s senti) Predict(text string) (string, float64) {
-	r := s.m.Predict(text)
-	return string(r.Label), r.Score
 }

@@ -21,6 +21,12 @@ type Sentiment interface {
 	Predict(text string) (label string, score float64)
 }
 
+// TenantSentiment is a Sentiment that scores each tenant's texts with its own model (per-tenant
+// models, docs/sentiment.md); the Inspector asks PredictFor when its Sentiment has it.
+type TenantSentiment interface {
+	PredictFor(ctx context.Context, t tenant.ID, text string) (label string, score float64)
+}
+
 // Pusher sends a live message to t's people of a role (push.Sender; supervisors' messages reach
 // admins too).
 type Pusher interface {
@@ -151,7 +157,13 @@ func (in *Inspector) turn(ctx context.Context, t tenant.ID, env events.Envelope,
 		tu.Text = string(r[:MaxTurnRunes])
 	}
 	if in.senti != nil && tu.Speaker != Bot && tu.Text != "" {
-		if _, s := in.senti.Predict(tu.Text); !bad(s) {
+		var s float64
+		if ts, ok := in.senti.(TenantSentiment); ok {
+			_, s = ts.PredictFor(ctx, t, tu.Text)
+		} else {
+			_, s = in.senti.Predict(tu.Text)
+		}
+		if !bad(s) {
 			s = max(-1, min(1, s))
 			tu.Sentiment = &s
 		}

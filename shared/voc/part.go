@@ -17,6 +17,20 @@ type Sentiment interface {
 	Predict(text string) (label string, score float64)
 }
 
+// TenantSentiment is a Sentiment that reads each tenant with its own model (shared/sentiment's
+// per-tenant models, docs/sentiment.md); Counting asks PredictFor when its Sentiment has it.
+type TenantSentiment interface {
+	PredictFor(ctx context.Context, t tenant.ID, text string) (label string, score float64)
+}
+
+// predict asks s for t's label of text: per tenant when s can.
+func predict(ctx context.Context, s Sentiment, t tenant.ID, text string) (string, float64) {
+	if ts, ok := s.(TenantSentiment); ok {
+		return ts.PredictFor(ctx, t, text)
+	}
+	return s.Predict(text)
+}
+
 // Topics assigns a not-understood message to a known topic of the tenant; shared/topics'
 // tracker plugs in through an adapter. ok is false when no known topic is near enough.
 type Topics interface {
@@ -183,7 +197,7 @@ func (k *Counting) countOf(ctx context.Context, t tenant.ID, env events.Envelope
 		}
 		if k.sentiment != nil {
 			c.keys = append(c.keys, TotalKey(d.Channel))
-			if label, _ := k.sentiment.Predict(d.Text); label == "negative" {
+			if label, _ := predict(ctx, k.sentiment, t, d.Text); label == "negative" {
 				c.keys = append(c.keys, NegativeKey(d.Channel))
 			}
 		}

@@ -120,6 +120,7 @@ type Config struct {
 type Handler struct {
 	cfg      Config
 	consumer *stream.Consumer
+	retrain  Retrainer // the sentiment job's (sentimentjob.go)
 
 	mu   sync.Mutex
 	seen map[tenant.ID]bool // tenants this instance has recorded for the schedule
@@ -210,6 +211,9 @@ func (h *Handler) note(ctx context.Context, t tenant.ID) error {
 // Run runs a job for its tenant or every tenant seen; one tenant's failure does not stop the
 // others.
 func (h *Handler) Run(ctx context.Context, job Job) (JobResult, error) {
+	if job.Job == JobSentiment {
+		return h.sentimentJob(ctx, job)
+	}
 	res := JobResult{Job: job.Job}
 	var each func(ctx context.Context, t tenant.ID, res *JobResult) error
 	switch job.Job {
