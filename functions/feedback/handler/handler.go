@@ -211,9 +211,6 @@ func (h *Handler) note(ctx context.Context, t tenant.ID) error {
 // Run runs a job for its tenant or every tenant seen; one tenant's failure does not stop the
 // others.
 func (h *Handler) Run(ctx context.Context, job Job) (JobResult, error) {
-	if job.Job == JobSentiment {
-		return h.sentimentJob(ctx, job)
-	}
 	res := JobResult{Job: job.Job}
 	var each func(ctx context.Context, t tenant.ID, res *JobResult) error
 	switch job.Job {
@@ -227,8 +224,13 @@ func (h *Handler) Run(ctx context.Context, job Job) (JobResult, error) {
 			return res, nil
 		}
 		each = h.report
+	case JobSentiment:
+		if h.retrain == nil {
+			return res, nil
+		}
+		each = h.retrainSentiment
 	default:
-		return res, fmt.Errorf("unknown job %q: want %q or %q", job.Job, JobCluster, JobReports)
+		return res, fmt.Errorf("unknown job %q: want %q, %q or %q", job.Job, JobCluster, JobReports, JobSentiment)
 	}
 	tenants, err := h.tenants(ctx, job.Tenant)
 	if err != nil {
