@@ -261,7 +261,7 @@ func (f *Fold) Event(ctx context.Context, env events.Envelope) error {
 	if ch == nil {
 		return nil
 	}
-	t, err := tenant.Parse(env.Tenant)
+	t, err := env.TenantID()
 	if err != nil {
 		return fmt.Errorf("satisfaction: event %s: %w", env.ID, err)
 	}

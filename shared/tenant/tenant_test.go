@@ -67,6 +67,9 @@ var trustedParsers = map[string]string{
 		"under the owning tenant's own authentication (as a dialled number's)",
 	"functions/forecast/handler": "reads the tenant of a job invoked directly (a schedule's input or the local stack), " +
 		"which only the template's schedules and operators may send; it only forecasts what is recorded under that tenant",
+	"functions/feedback/handler": "reads the tenant of a job invoked directly (a schedule's input names none; an operator or the local stack " +
+		"may name one), and of its own platform record of the tenants seen, written from event envelopes' tenants; it only " +
+		"reads and builds what is recorded under that tenant",
 	"functions/steer/handler": "reads the tenant of a one-tenant run invoked directly (an operator or the local stack), " +
 		"which only operators may send (the schedule's input names none); it only decides what is recorded under that tenant",
 	"shared/forecaststore": "reads the tenant of a platform record listing the tenants to forecast, which only the " +
