@@ -190,6 +190,7 @@ func (in *Inspector) turn(ctx context.Context, t tenant.ID, env events.Envelope,
 		var alerts []Violation
 		if len(rc.Turns) >= MaxTurns || rc.Bytes+len(tu.Text) > MaxTotalBytes {
 			rc.Dropped++
+			rc.Applied = append(rc.Applied, env.ID) // a replay of a dropped turn is not counted again
 		} else {
 			rc.Turns = append(rc.Turns, tu)
 			rc.Applied = append(rc.Applied, env.ID)

@@ -109,6 +109,9 @@ type Counting struct {
 
 // NewCounting returns the counting part; s and tp may be nil.
 func NewCounting(c *Counters, s Sentiment, tp Topics, log *slog.Logger) *Counting {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	return &Counting{counts: c, sentiment: s, topics: tp, log: log}
 }
 
@@ -202,10 +205,19 @@ func (k *Counting) countOf(ctx context.Context, t tenant.ID, env events.Envelope
 			}
 		}
 	}
+	// A name the counters cannot key (an intent or queue with a separator or an unprintable
+	// space) is not counted; the event's other keys are, and the other parts still see it.
+	keys := c.keys[:0]
 	for _, key := range c.keys {
 		if err := CheckKey(key); err != nil {
-			return counted{}, err
+			k.log.WarnContext(ctx, "voc: a key not counted", "event", env.ID, "type", env.Type, "err", err)
+			if c.example != nil && c.example.Key == key {
+				c.example = nil
+			}
+			continue
 		}
+		keys = append(keys, key)
 	}
+	c.keys = keys
 	return c, nil
 }

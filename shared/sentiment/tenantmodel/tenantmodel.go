@@ -180,7 +180,9 @@ func (b *Book) Event(ctx context.Context, env events.Envelope) error {
 		if err != nil {
 			return err
 		}
-		if p.Role != events.RoleCustomer {
+		// A call's customer turns come as call.utterance under the call's id, which its survey
+		// answer names; the voice bot's chat.message copies would never be labelled.
+		if p.Role != events.RoleCustomer || p.Channel == events.ChannelVoice {
 			return nil
 		}
 		return b.keep(ctx, t, env, p.Text)
@@ -407,6 +409,17 @@ func (b *Book) For(ctx context.Context, t tenant.ID) *sentiment.Model {
 			if now.Sub(v.checked) >= b.cfg.CacheFor {
 				delete(b.cache, k)
 			}
+		}
+		// Still full (more tenants read within CacheFor): the one checked longest ago goes.
+		if len(b.cache) >= MaxCached {
+			var oldest tenant.ID
+			var at time.Time
+			for k, v := range b.cache {
+				if at.IsZero() || v.checked.Before(at) {
+					oldest, at = k, v.checked
+				}
+			}
+			delete(b.cache, oldest)
 		}
 	}
 	b.cache[t] = c
