@@ -73,21 +73,22 @@ func main() {
 	// never runs a bot turn).
 	conversations := conversation.New(conversation.Config{DB: db, Commit: box, Quota: quota.New(db), Log: log})
 	// Published forecasts and staffing; POST /v1/forecasts/publish publishes within the request.
-	cal := forecastcal.New(db)
-	forecasts := forecastpub.New(forecastpub.Config{DB: db, Counts: intervals.New(db), Cal: cal, Commit: box, Log: log, Source: handler.Source})
+	cal, counts, fl := forecastcal.New(db), intervals.New(db), floor.New(db, box)
+	forecasts := forecastpub.New(forecastpub.Config{DB: db, Counts: counts, Cal: cal, Commit: box, Log: log, Source: handler.Source})
 	// The real-time dispatch engine's reads, settings and overrides (the minute runs in the steer
 	// function); an override of call_in records its event for partners' webhooks, without a push.
-	engine := steering.New(steering.Config{DB: db, Commit: box, Floor: floor.New(db, box), Counts: intervals.New(db), Forecasts: forecaststore.New(db), Log: log})
+	engine := steering.New(steering.Config{DB: db, Commit: box, Floor: fl, Counts: counts, Forecasts: forecaststore.New(db), Log: log})
 	// Weekly VOC reports, built on request (the feedback function's hourly {"job":"reports"} builds
 	// each tenant's last complete week), from the stores the feedback function fills (vocsource).
+	src := vocsource.Source{DB: db, Counts: voc.NewCounters(db), AlertBook: voc.NewAlerts(db, box, handler.Source),
+		TopicBook: voc.NewTopicBook(db, nil), QABook: inspect.NewBook(db, box, handler.Source, nil)}
 	reports := vocreport.New(vocreport.Config{DB: db, S3: modelstore.NewClient(cfg), Bucket: reportBucket,
-		Source: vocsource.New(db), Contacts: intervals.New(db), Calendars: cal})
+		Source: src, Contacts: counts, Calendars: cal})
 	api := handler.New(db, box, authn, log, handler.WithJobQueue(jobs), handler.WithRateLimiter(limits), handler.WithIdempotency(db),
-		handler.WithFloor(floor.New(db, box)), handler.WithConversations(conversations),
+		handler.WithFloor(fl), handler.WithConversations(conversations),
 		handler.WithEgress(egress.Policy{LoopbackPorts: loopbackPorts}), handler.WithWebhookReplay(replay),
 		handler.WithSIPEgress(egress.Policy{LoopbackPorts: sipPorts}), handler.WithSignInLimiter(signIn),
-		handler.WithForecasts(forecasts, cal), handler.WithForecastData(intervals.New(db), cal), handler.WithDispatch(engine),
-		handler.WithQA(inspect.NewBook(db, box, handler.Source, nil)), handler.WithVOCReports(reports),
-		handler.WithVOC(voc.NewAlerts(db, box, handler.Source), voc.NewCounters(db)))
+		handler.WithForecasts(forecasts, cal), handler.WithForecastData(counts, cal), handler.WithDispatch(engine),
+		handler.WithQA(src.QABook), handler.WithVOCReports(reports), handler.WithVOC(src.AlertBook, src.Counts))
 	lambda.StartHandlerFunc(api.Handle)
 }

@@ -51,19 +51,21 @@ func main() {
 	s3c := modelstore.NewClient(cfg)
 	sentiment := tenantmodel.New(tenantmodel.Config{DB: db, S3: s3c, Bucket: bucket, Log: log})
 	book := voc.NewTopicBook(db, nil)
+	inspector := inspect.New(inspect.Config{DB: db, Commit: box, Push: pusher, Sentiment: sentiment, Log: log, Source: handler.Source})
 	var (
 		topics   handler.Topics    = book
 		cluster  handler.Clusterer = book
 		detector voc.Detector      = voc.Seasonal{}
 		parts                      = []handler.Part{
-			inspect.New(inspect.Config{DB: db, Commit: box, Push: pusher, Sentiment: sentiment, Log: log, Source: handler.Source}),
+			inspector,
 			satisfaction.NewFold(db, nil),
 			sentiment, // keeps customers' messages and their CSAT labels for the sentiment job
 		}
 	)
 	// The weekly VOC reports ({"job":"reports"}), from the stores this function fills.
 	reports := vocreport.New(vocreport.Config{DB: db, S3: s3c, Bucket: reportBucket,
-		Source: vocsource.New(db), Contacts: intervals.New(db), Calendars: forecastcal.New(db)})
+		Source:   vocsource.Source{DB: db, Counts: counts, AlertBook: alerts, TopicBook: book, QABook: inspector.Book()},
+		Contacts: intervals.New(db), Calendars: forecastcal.New(db)})
 	h := handler.New(handler.Config{DB: db, Counts: counts, Log: log, Cluster: cluster, Reports: reports,
 		Parts:  append([]handler.Part{voc.NewCounting(counts, sentiment, topics, log), voc.NewNotifier(alerts, pusher, log)}, parts...),
 		Spikes: voc.NewSpikes(counts, alerts, detector, log).WithForecasts(voc.RollingForecasts{S: forecaststore.New(db)})})
